@@ -1,0 +1,291 @@
+//! API: the HTTP interface on warp. JSON unless the path ends in `.csv`;
+//! errors are `{"error": {"code": "...", "message": "..."}}` with the right
+//! status. Every parameter is validated in the handler once a route matched
+//! (warp merges rejections across branches, so routes only match paths).
+
+pub mod query;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use serde::Serialize;
+use warp::http::{header, Response, StatusCode};
+use warp::hyper::body::Bytes;
+use warp::{Filter, Rejection, Reply};
+
+use crate::domain::PostingId;
+use crate::export::{self, CsvOptions};
+use crate::normalize::Normalizer;
+use crate::store::counting;
+use crate::store::Store;
+use crate::trends;
+
+pub use query::ApiError;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// Postings and counts.
+    pub store: Arc<dyn Store>,
+    /// Taxonomy and geography (for validation and labels).
+    pub normalizer: Arc<Normalizer>,
+}
+
+type Params = HashMap<String, String>;
+
+/// Every route, with JSON errors for anything that does not match.
+pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
+    let with_state = warp::any().map(move || state.clone());
+    let healthz = warp::path!("healthz")
+        .and(warp::get())
+        .map(|| json(StatusCode::OK, &serde_json::json!({"status": "ok"})));
+    let trends_json = warp::path!("api" / "v1" / "trends")
+        .and(warp::get())
+        .and(warp::query::<Params>())
+        .and(with_state.clone())
+        .map(|p: Params, s: AppState| respond(trends_handler(&s, &p, false)));
+    let trends_csv = warp::path!("api" / "v1" / "trends.csv")
+        .and(warp::get())
+        .and(warp::query::<Params>())
+        .and(with_state.clone())
+        .map(|p: Params, s: AppState| respond(trends_handler(&s, &p, true)));
+    let posting = warp::path!("api" / "v1" / "postings" / String)
+        .and(warp::get())
+        .and(with_state.clone())
+        .map(|id: String, s: AppState| respond(posting_handler(&s, &id)));
+    let skills = warp::path!("api" / "v1" / "skills")
+        .and(warp::get())
+        .and(with_state)
+        .map(|s: AppState| respond(skills_handler(&s)));
+    healthz
+        .or(trends_json)
+        .or(trends_csv)
+        .or(posting)
+        .or(skills)
+        .recover(recover)
+}
+
+/// Serves `routes` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    warp::serve(routes(state))
+        .incoming(listener)
+        .graceful(shutdown)
+        .run()
+        .await;
+}
+
+fn respond(result: Result<Response<Bytes>, ApiError>) -> Response<Bytes> {
+    result.unwrap_or_else(|e| e.response())
+}
+
+/// A JSON response.
+pub(crate) fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Bytes> {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut r = Response::new(Bytes::from(bytes));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+#[derive(Serialize)]
+struct TrendsBody<'a> {
+    geo: &'a str,
+    metric: &'static str,
+    interval: &'static str,
+    from: String,
+    to: String,
+    series: Vec<trends::Series>,
+}
+
+fn trends_handler(s: &AppState, p: &Params, csv: bool) -> Result<Response<Bytes>, ApiError> {
+    query::known_params(
+        p,
+        &[
+            "skills",
+            "geo",
+            "from",
+            "to",
+            "interval",
+            "metric",
+            "delimiter",
+            "bom",
+        ],
+    )?;
+    let q = query::trend_query(p, &s.normalizer)?;
+    let series = trends::trends(s.store.as_ref(), &q).map_err(ApiError::store)?;
+    if csv {
+        let options = CsvOptions {
+            delimiter: match p.get("delimiter").map(String::as_str) {
+                None | Some(",") => b',',
+                Some(";") => b';',
+                Some("tab") | Some("\t") => b'\t',
+                Some(other) => {
+                    return Err(ApiError::bad(
+                        "delimiter",
+                        format!("{other:?} is not a delimiter: use , ; or tab"),
+                    ))
+                }
+            },
+            bom: query::flag(p, "bom")?,
+        };
+        let mut out = Vec::new();
+        export::write_trends_csv(&mut out, &q, &series, options)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let mut r = Response::new(Bytes::from(out));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        r.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            header::HeaderValue::from_static("attachment; filename=\"skilltrack-trends.csv\""),
+        );
+        return Ok(r);
+    }
+    Ok(json(
+        StatusCode::OK,
+        &TrendsBody {
+            geo: q.geo.as_str(),
+            metric: q.metric.as_str(),
+            interval: q.interval.as_str(),
+            from: q.from.to_string(),
+            to: q.to.to_string(),
+            series,
+        },
+    ))
+}
+
+#[derive(Serialize)]
+struct DuplicateBody<'a> {
+    id: String,
+    source: &'a str,
+    external_id: &'a str,
+    title: &'a str,
+    company: Option<&'a str>,
+    posted: String,
+    url: Option<&'a str>,
+    representative: bool,
+}
+
+/// One posting with its duplicate cluster: which posting represents it in
+/// the counts, the other members, and why they were merged.
+fn posting_handler(s: &AppState, id: &str) -> Result<Response<Bytes>, ApiError> {
+    let pid: PostingId = id
+        .parse()
+        .map_err(|e: crate::domain::DomainError| ApiError::bad("id", e.to_string()))?;
+    let posting = s
+        .store
+        .posting(pid)
+        .map_err(ApiError::store)?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no posting {id}"),
+            )
+        })?;
+    let group = s
+        .store
+        .group(posting.fingerprint)
+        .map_err(ApiError::store)?;
+    let rules = s.store.rules();
+    let refs: Vec<&crate::normalize::Posting> = group.iter().collect();
+    let cluster: Vec<&crate::normalize::Posting> = counting::clusters(&refs, &rules)
+        .into_iter()
+        .find(|c| c.iter().any(|p| p.id == posting.id))
+        .unwrap_or_else(|| vec![&posting]);
+    let representative = cluster.first().map_or(posting.id, |p| p.id);
+    let members: Vec<DuplicateBody> = cluster
+        .iter()
+        .map(|p| DuplicateBody {
+            id: p.id.to_string(),
+            source: p.source.as_str(),
+            external_id: &p.external_id,
+            title: &p.title,
+            company: p.company.as_deref(),
+            posted: p.posted.to_string(),
+            url: p.url.as_deref(),
+            representative: p.id == representative,
+        })
+        .collect();
+    let reason = if members.len() > 1 {
+        Some(format!(
+            "same company, title (without gender markers such as \"(H/F)\") and département, posted within {} days of the cluster's first posting ({}); the earliest posting (ties: source, then id) represents the cluster in the counts",
+            rules.dedup_window_days,
+            cluster.first().map_or(String::new(), |p| p.posted.to_string())
+        ))
+    } else {
+        None
+    };
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "posting": posting,
+            "counted": representative == posting.id,
+            "representative": representative.to_string(),
+            "duplicates": members,
+            "reason": reason,
+        }),
+    ))
+}
+
+#[derive(Serialize)]
+struct SkillBody<'a> {
+    id: &'a str,
+    label: &'a str,
+    category: &'a str,
+    implies: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issuer: Option<&'a str>,
+}
+
+fn skills_handler(s: &AppState) -> Result<Response<Bytes>, ApiError> {
+    let taxonomy = s.normalizer.taxonomy();
+    let skills: Vec<SkillBody> = taxonomy
+        .skills()
+        .iter()
+        .map(|k| SkillBody {
+            id: &k.id,
+            label: &k.label,
+            category: k.category.as_str(),
+            implies: &k.implies,
+            issuer: k.issuer.as_deref(),
+        })
+        .collect();
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({"version": taxonomy.version(), "skills": skills}),
+    ))
+}
+
+async fn recover(rejection: Rejection) -> Result<Response<Bytes>, Infallible> {
+    let error = if rejection.is_not_found() {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such route: see /api/v1/openapi.json".into(),
+        )
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this route only answers GET".into(),
+        )
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("{rejection:?}"),
+        )
+    };
+    Ok(error.response())
+}

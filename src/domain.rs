@@ -1,0 +1,481 @@
+//! Domain newtypes shared by every stage.
+//!
+//! Each type has one parsing constructor; code downstream of it never re-checks.
+//! `Day` is the unit of every time series: a UTC calendar day counted from
+//! 1970-01-01, so that it orders, subtracts and encodes (big-endian) cheaply.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::{Date, Month, OffsetDateTime};
+
+/// Why a domain value was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// A date that is not `YYYY-MM-DD` (or an RFC 3339 timestamp where allowed).
+    #[error("invalid date {value:?}: expected YYYY-MM-DD (e.g. 2024-03-01)")]
+    Day {
+        /// The rejected text.
+        value: String,
+    },
+    /// A source id that is not lowercase letters, digits, `-` or `_`.
+    #[error("invalid source id {value:?}: use lowercase letters, digits, '-' and '_' (1 to 64 characters)")]
+    SourceId {
+        /// The rejected text.
+        value: String,
+    },
+    /// A skill id that is not kebab-case (or `*`).
+    #[error("invalid skill id {value:?}: use kebab-case such as \"scikit-learn\"")]
+    SkillId {
+        /// The rejected text.
+        value: String,
+    },
+    /// A geography code that is not of a known shape.
+    #[error("invalid geography code {value:?}: expected WORLD, REMOTE, UNKNOWN, a country such as FR, or FR-IDF / FR-75")]
+    GeoCode {
+        /// The rejected text.
+        value: String,
+    },
+    /// A posting id that is not 16 hexadecimal digits.
+    #[error("invalid posting id {value:?}: expected 16 hexadecimal digits")]
+    PostingId {
+        /// The rejected text.
+        value: String,
+    },
+}
+
+/// A UTC calendar day, stored as the number of days since 1970-01-01.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(i32);
+
+/// Julian day number of 1970-01-01, the epoch of [`Day`].
+const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+
+impl Day {
+    /// The day `n` days after 1970-01-01.
+    pub const fn from_epoch_days(n: i32) -> Day {
+        Day(n)
+    }
+
+    /// Days since 1970-01-01.
+    pub const fn epoch_days(self) -> i32 {
+        self.0
+    }
+
+    /// The day of a calendar date.
+    pub fn from_date(date: Date) -> Day {
+        Day(date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY)
+    }
+
+    /// The calendar date of this day.
+    pub fn to_date(self) -> Date {
+        // Every i32 epoch day we create comes from a valid Date or from
+        // arithmetic bounded by the date range checks in `add_days`.
+        Date::from_julian_day(self.0 + UNIX_EPOCH_JULIAN_DAY).unwrap_or(Date::MIN)
+    }
+
+    /// Today in UTC.
+    pub fn today() -> Day {
+        Day::from_date(OffsetDateTime::now_utc().date())
+    }
+
+    /// This day moved by `n` days (saturating at the calendar's range).
+    pub fn add_days(self, n: i32) -> Day {
+        Day(self.0.saturating_add(n))
+    }
+
+    /// Days from `earlier` to `self` (negative when `earlier` is later).
+    pub fn days_since(self, earlier: Day) -> i32 {
+        self.0 - earlier.0
+    }
+
+    /// The Monday that starts this day's ISO week.
+    pub fn week_start(self) -> Day {
+        let from_monday = self.to_date().weekday().number_days_from_monday();
+        Day(self.0 - i32::from(from_monday))
+    }
+
+    /// The first day of this day's month.
+    pub fn month_start(self) -> Day {
+        let d = self.to_date();
+        Day::from_date(Date::from_calendar_date(d.year(), d.month(), 1).unwrap_or(d))
+    }
+
+    /// The first day of this day's quarter.
+    pub fn quarter_start(self) -> Day {
+        let d = self.to_date();
+        let first_month = ((u8::from(d.month()) - 1) / 3) * 3 + 1;
+        let month = Month::try_from(first_month).unwrap_or(Month::January);
+        Day::from_date(Date::from_calendar_date(d.year(), month, 1).unwrap_or(d))
+    }
+
+    /// The first day of this day's year.
+    pub fn year_start(self) -> Day {
+        let d = self.to_date();
+        Day::from_date(Date::from_calendar_date(d.year(), Month::January, 1).unwrap_or(d))
+    }
+
+    /// Parses a posting date as sources write it: `YYYY-MM-DD`, or an RFC 3339
+    /// timestamp (`2024-03-01T09:30:00+01:00`, `…Z`) whose UTC day is taken.
+    pub fn parse_lenient(text: &str) -> Result<Day, DomainError> {
+        let text = text.trim();
+        if let Ok(day) = text.parse::<Day>() {
+            return Ok(day);
+        }
+        let rfc3339 = time::format_description::well_known::Rfc3339;
+        if let Ok(ts) = OffsetDateTime::parse(text, &rfc3339) {
+            return Ok(Day::from_date(ts.to_offset(time::UtcOffset::UTC).date()));
+        }
+        Err(DomainError::Day {
+            value: text.to_owned(),
+        })
+    }
+}
+
+impl FromStr for Day {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Day, DomainError> {
+        let bad = || DomainError::Day {
+            value: s.to_owned(),
+        };
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return Err(bad());
+        }
+        let num = |r: std::ops::Range<usize>| -> Result<i32, DomainError> {
+            let part = &s[r];
+            if !part.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(bad());
+            }
+            part.parse::<i32>().map_err(|_| bad())
+        };
+        let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let month = u8::try_from(m)
+            .ok()
+            .and_then(|m| Month::try_from(m).ok())
+            .ok_or_else(bad)?;
+        let day = u8::try_from(d).map_err(|_| bad())?;
+        let date = Date::from_calendar_date(y, month, day).map_err(|_| bad())?;
+        Ok(Day::from_date(date))
+    }
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.to_date();
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            d.year(),
+            u8::from(d.month()),
+            d.day()
+        )
+    }
+}
+
+impl Serialize for Day {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Day {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Day, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Declares a validated string newtype with serde and Display support.
+macro_rules! string_newtype {
+    ($(#[$doc:meta])* $name:ident, $check:expr, $err:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses and validates.
+            pub fn parse(value: &str) -> Result<$name, DomainError> {
+                let check: fn(&str) -> bool = $check;
+                if check(value) {
+                    Ok($name(value.to_owned()))
+                } else {
+                    Err(DomainError::$err { value: value.to_owned() })
+                }
+            }
+
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = DomainError;
+            fn from_str(s: &str) -> Result<$name, DomainError> {
+                $name::parse(s)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                let text = String::deserialize(d)?;
+                $name::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+fn is_source_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+fn is_skill_id(s: &str) -> bool {
+    s == SkillId::ALL_POSTINGS
+        || (!s.is_empty()
+            && s.len() <= 64
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && !s.contains("--")
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+}
+
+fn is_geo_code(s: &str) -> bool {
+    let upper_alnum = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 4
+            && p.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    match s {
+        GeoCode::WORLD | GeoCode::REMOTE | GeoCode::UNKNOWN => true,
+        _ => match s.split_once('-') {
+            Some((country, sub)) => {
+                country.len() == 2
+                    && country.bytes().all(|b| b.is_ascii_uppercase())
+                    && upper_alnum(sub)
+            }
+            None => s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase()),
+        },
+    }
+}
+
+string_newtype!(
+    /// A source's id: the stem of its file in `extractors/` (`greenhouse`, `france-travail`).
+    SourceId,
+    is_source_id,
+    SourceId
+);
+
+string_newtype!(
+    /// A skill's id in the taxonomy (`python`, `scikit-learn`), or `*` for all postings.
+    SkillId,
+    is_skill_id,
+    SkillId
+);
+
+string_newtype!(
+    /// An ISO 3166 geography code: `WORLD`, a country (`FR`), a French région
+    /// (`FR-IDF`) or département (`FR-75`, `FR-2A`, `FR-971`), `REMOTE`, or `UNKNOWN`.
+    GeoCode,
+    is_geo_code,
+    GeoCode
+);
+
+impl SkillId {
+    /// The pseudo-skill that counts every posting: the denominator of shares.
+    pub const ALL_POSTINGS: &'static str = "*";
+
+    /// The `*` pseudo-skill.
+    pub fn all_postings() -> SkillId {
+        SkillId(Self::ALL_POSTINGS.to_owned())
+    }
+}
+
+impl GeoCode {
+    /// The whole world: every posting counts here.
+    pub const WORLD: &'static str = "WORLD";
+    /// Remote postings, a geography of their own.
+    pub const REMOTE: &'static str = "REMOTE";
+    /// Postings whose place could not be determined.
+    pub const UNKNOWN: &'static str = "UNKNOWN";
+
+    /// `WORLD`.
+    pub fn world() -> GeoCode {
+        GeoCode(Self::WORLD.to_owned())
+    }
+
+    /// `REMOTE`.
+    pub fn remote() -> GeoCode {
+        GeoCode(Self::REMOTE.to_owned())
+    }
+
+    /// `UNKNOWN`.
+    pub fn unknown() -> GeoCode {
+        GeoCode(Self::UNKNOWN.to_owned())
+    }
+}
+
+/// A posting's stable id: a 64-bit hash of its source and the source's own id,
+/// written as 16 hexadecimal digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PostingId(u64);
+
+impl PostingId {
+    /// The id of the posting `external_id` of `source`.
+    pub fn new(source: &SourceId, external_id: &str) -> PostingId {
+        let mut key = Vec::with_capacity(source.as_str().len() + 1 + external_id.len());
+        key.extend_from_slice(source.as_str().as_bytes());
+        key.push(0);
+        key.extend_from_slice(external_id.as_bytes());
+        PostingId(xxhash_rust::xxh3::xxh3_64(&key))
+    }
+
+    /// From its 64-bit value.
+    pub const fn from_u64(v: u64) -> PostingId {
+        PostingId(v)
+    }
+
+    /// Its 64-bit value.
+    pub const fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl FromStr for PostingId {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<PostingId, DomainError> {
+        if s.len() != 16 {
+            return Err(DomainError::PostingId {
+                value: s.to_owned(),
+            });
+        }
+        u64::from_str_radix(s, 16)
+            .map(PostingId)
+            .map_err(|_| DomainError::PostingId {
+                value: s.to_owned(),
+            })
+    }
+}
+
+impl fmt::Display for PostingId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl Serialize for PostingId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PostingId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PostingId, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_round_trips_and_orders() {
+        let d: Day = "2024-03-01".parse().unwrap();
+        assert_eq!(d.to_string(), "2024-03-01");
+        assert_eq!(Day::from_epoch_days(0).to_string(), "1970-01-01");
+        assert!(d < "2024-03-02".parse().unwrap());
+        assert_eq!("2024-02-29".parse::<Day>().unwrap().add_days(1), d);
+    }
+
+    #[test]
+    fn day_rejects_bad_dates_with_the_value() {
+        for bad in [
+            "2024-02-30",
+            "2024-3-01",
+            "01/03/2024",
+            "",
+            "2024-13-01",
+            "２０２４-03-01",
+        ] {
+            let err = bad.parse::<Day>().unwrap_err();
+            assert!(err.to_string().contains(&format!("{bad:?}")), "{err}");
+        }
+    }
+
+    #[test]
+    fn day_parses_rfc3339_in_utc() {
+        assert_eq!(
+            Day::parse_lenient("2024-03-01T23:30:00-02:00")
+                .unwrap()
+                .to_string(),
+            "2024-03-02"
+        );
+        assert_eq!(
+            Day::parse_lenient(" 2024-03-01 ").unwrap().to_string(),
+            "2024-03-01"
+        );
+        assert!(Day::parse_lenient("yesterday").is_err());
+    }
+
+    #[test]
+    fn calendar_buckets() {
+        let d: Day = "2024-05-16".parse().unwrap(); // a Thursday
+        assert_eq!(d.week_start().to_string(), "2024-05-13");
+        assert_eq!(d.month_start().to_string(), "2024-05-01");
+        assert_eq!(d.quarter_start().to_string(), "2024-04-01");
+        assert_eq!(d.year_start().to_string(), "2024-01-01");
+    }
+
+    #[test]
+    fn ids_validate() {
+        assert!(SourceId::parse("greenhouse").is_ok());
+        assert!(SourceId::parse("Green house").is_err());
+        assert!(SkillId::parse("scikit-learn").is_ok());
+        assert!(SkillId::parse("*").is_ok());
+        assert!(SkillId::parse("Scikit").is_err());
+        for ok in [
+            "WORLD", "REMOTE", "FR", "FR-IDF", "FR-75", "FR-2A", "FR-971", "FR-20R",
+        ] {
+            assert!(GeoCode::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["fr", "FR-", "FRA", "FR-IDFXX", "-75"] {
+            assert!(GeoCode::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn posting_id_is_stable_and_round_trips() {
+        let s = SourceId::parse("greenhouse").unwrap();
+        let a = PostingId::new(&s, "123");
+        assert_eq!(a, PostingId::new(&s, "123"));
+        assert_ne!(a, PostingId::new(&s, "124"));
+        assert_eq!(a.to_string().parse::<PostingId>().unwrap(), a);
+    }
+}

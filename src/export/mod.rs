@@ -1,0 +1,221 @@
+//! Export: CSV for analysts (RFC 4180, UTF-8, header row).
+//!
+//! Long format, one row per skill and bucket:
+//! `date,skill,geo,metric,interval,count,total,share`. Options for French
+//! spreadsheets: `;` as delimiter and a UTF-8 byte-order mark. Text cells a
+//! spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab
+//! or CR) are prefixed with `'`.
+
+use std::io::Write;
+
+use crate::trends::{Series, TrendQuery};
+
+/// CSV writing options.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvOptions {
+    /// Field delimiter (`,` by default, `;` for French Excel).
+    pub delimiter: u8,
+    /// Write a UTF-8 byte-order mark first (Excel then reads UTF-8 correctly).
+    pub bom: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> CsvOptions {
+        CsvOptions {
+            delimiter: b',',
+            bom: false,
+        }
+    }
+}
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Writing failed.
+    #[error("cannot write CSV: {0}")]
+    Io(#[from] std::io::Error),
+    /// The CSV writer failed.
+    #[error("cannot write CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+/// Columns of the trends CSV, in order.
+pub const TRENDS_COLUMNS: [&str; 8] = [
+    "date", "skill", "geo", "metric", "interval", "count", "total", "share",
+];
+
+/// Neutralises a text cell a spreadsheet would run as a formula.
+pub fn safe_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
+/// Writes a trends result in long format.
+pub fn write_trends_csv<W: Write>(
+    mut out: W,
+    query: &TrendQuery,
+    series: &[Series],
+    options: CsvOptions,
+) -> Result<(), ExportError> {
+    if options.bom {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(options.delimiter)
+        .from_writer(out);
+    w.write_record(TRENDS_COLUMNS)?;
+    for s in series {
+        for p in &s.points {
+            w.write_record([
+                p.date.to_string().as_str(),
+                &safe_cell(s.skill.as_str()),
+                &safe_cell(query.geo.as_str()),
+                query.metric.as_str(),
+                query.interval.as_str(),
+                &p.count.to_string(),
+                &p.total.to_string(),
+                &p.share.map(|v| format!("{v:.6}")).unwrap_or_default(),
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Columns of the postings CSV, in order.
+pub const POSTINGS_COLUMNS: [&str; 16] = [
+    "id",
+    "source",
+    "external_id",
+    "title",
+    "company",
+    "url",
+    "posted",
+    "first_seen",
+    "last_seen",
+    "valid_through",
+    "remote",
+    "departments",
+    "regions",
+    "countries",
+    "skills",
+    "implied_skills",
+];
+
+/// One posting as an import line (`skilltrack import` reads it back to the
+/// same counts: it carries `source`, `first_seen` and `last_seen`).
+pub fn posting_import_line(p: &crate::normalize::Posting) -> serde_json::Value {
+    serde_json::json!({
+        "id": p.external_id,
+        "source": p.source,
+        "title": p.title,
+        "company": p.company,
+        "description": p.text,
+        "location": p.locations,
+        "posted_at": p.date_from_source.then(|| p.posted.to_string()),
+        "valid_through": p.valid_through.map(|d| d.to_string()),
+        "url": p.url,
+        "remote": p.remote,
+        "first_seen": p.first_seen.to_string(),
+        "last_seen": p.last_seen.to_string(),
+    })
+}
+
+/// Writes postings one at a time, as JSON Lines (import format) or CSV.
+pub enum PostingsWriter<W: Write> {
+    /// JSON Lines in the import format.
+    Jsonl(W),
+    /// CSV, one row per posting, lists joined with `|`.
+    Csv(Box<csv::Writer<W>>),
+}
+
+impl<W: Write> PostingsWriter<W> {
+    /// A JSON Lines writer.
+    pub fn jsonl(out: W) -> PostingsWriter<W> {
+        PostingsWriter::Jsonl(out)
+    }
+
+    /// A CSV writer; writes the BOM (if asked) and the header row.
+    pub fn csv(mut out: W, options: CsvOptions) -> Result<PostingsWriter<W>, ExportError> {
+        if options.bom {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(options.delimiter)
+            .from_writer(out);
+        w.write_record(POSTINGS_COLUMNS)?;
+        Ok(PostingsWriter::Csv(Box::new(w)))
+    }
+
+    /// Writes one posting.
+    pub fn write(&mut self, p: &crate::normalize::Posting) -> Result<(), ExportError> {
+        match self {
+            PostingsWriter::Jsonl(out) => {
+                serde_json::to_writer(&mut *out, &posting_import_line(p))
+                    .map_err(std::io::Error::from)?;
+                out.write_all(b"\n")?;
+            }
+            PostingsWriter::Csv(w) => w.write_record(posting_row(p))?,
+        }
+        Ok(())
+    }
+
+    /// Flushes everything.
+    pub fn finish(self) -> Result<(), ExportError> {
+        match self {
+            PostingsWriter::Jsonl(mut out) => out.flush()?,
+            PostingsWriter::Csv(mut w) => w.flush()?,
+        }
+        Ok(())
+    }
+}
+
+fn posting_row(p: &crate::normalize::Posting) -> Vec<String> {
+    fn join<'a>(codes: impl Iterator<Item = &'a str>) -> String {
+        let mut codes: Vec<&str> = codes.collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes.join("|")
+    }
+    vec![
+        p.id.to_string(),
+        safe_cell(p.source.as_str()).into_owned(),
+        safe_cell(&p.external_id).into_owned(),
+        safe_cell(&p.title).into_owned(),
+        safe_cell(p.company.as_deref().unwrap_or("")).into_owned(),
+        safe_cell(p.url.as_deref().unwrap_or("")).into_owned(),
+        p.posted.to_string(),
+        p.first_seen.to_string(),
+        p.last_seen.to_string(),
+        p.valid_through.map(|d| d.to_string()).unwrap_or_default(),
+        p.remote.to_string(),
+        join(
+            p.places
+                .iter()
+                .filter_map(|x| x.department.as_ref().map(|g| g.as_str())),
+        ),
+        join(
+            p.places
+                .iter()
+                .filter_map(|x| x.region.as_ref().map(|g| g.as_str())),
+        ),
+        join(p.places.iter().map(|x| x.country.as_str())),
+        join(p.skills.iter().map(|s| s.as_str())),
+        join(p.implied_skills.iter().map(|s| s.as_str())),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(safe_cell("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(safe_cell("-1+2"), "'-1+2");
+        assert_eq!(safe_cell("@cmd"), "'@cmd");
+        assert_eq!(safe_cell("python"), "python");
+    }
+}

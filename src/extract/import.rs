@@ -1,0 +1,208 @@
+//! The JSON Lines posting format read by `skilltrack import` and
+//! `skilltrack extract`, one posting per line:
+//!
+//! ```json
+//! {"id": "…", "title": "…", "description": "…", "company": "…",
+//!  "location": "…" or ["…", "…"], "posted_at": "2024-03-01" or RFC 3339,
+//!  "url": "…", "remote": true}
+//! ```
+//! `id` and `title` are required, the rest optional; unknown keys are ignored.
+//! `id` may be a string or a number. `description` may be HTML. Also read:
+//! `valid_through` (date), `tags` (strings), and — written by
+//! `skilltrack export postings` so that an export re-imports to identical
+//! counts — `source` (source id), `first_seen` and `last_seen` (dates).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::value::{html_to_text, parse_date, text_from_value};
+use super::RawPosting;
+use crate::domain::{Day, SourceId};
+
+/// One imported line: the posting, and what the line says about where and
+/// when it was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRecord {
+    /// The posting.
+    pub raw: RawPosting,
+    /// Source id given by the line (overrides `--source`).
+    pub source: Option<SourceId>,
+    /// First day seen, when the line says.
+    pub first_seen: Option<Day>,
+    /// Last day seen, when the line says.
+    pub last_seen: Option<Day>,
+}
+
+/// Why one line was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {why}")]
+pub struct LineError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong.
+    pub why: String,
+}
+
+#[derive(Deserialize)]
+struct ImportLine {
+    id: Option<Value>,
+    title: Option<Value>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    company: Option<String>,
+    #[serde(default)]
+    location: Option<Value>,
+    #[serde(default)]
+    posted_at: Option<String>,
+    #[serde(default)]
+    valid_through: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    remote: Option<bool>,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    first_seen: Option<String>,
+    #[serde(default)]
+    last_seen: Option<String>,
+}
+
+/// Parses one line (`line` is its 1-based number, for errors).
+/// Returns `Ok(None)` for a blank line.
+pub fn parse_line(text: &str, line: usize) -> Result<Option<RawPosting>, LineError> {
+    Ok(parse_record(text, line)?.map(|r| r.raw))
+}
+
+/// Parses one line with its optional `source`, `first_seen` and `last_seen`.
+pub fn parse_record(text: &str, line: usize) -> Result<Option<ImportRecord>, LineError> {
+    let text = text.trim_start_matches('\u{feff}').trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let err = |why: String| LineError { line, why };
+    let raw: ImportLine =
+        serde_json::from_str(text).map_err(|e| err(format!("not a JSON posting object: {e}")))?;
+    let id = raw
+        .id
+        .as_ref()
+        .and_then(|v| match v {
+            Value::String(_) | Value::Number(_) => text_from_value(v, ""),
+            _ => None,
+        })
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| err("missing \"id\" (a non-empty string or number)".into()))?;
+    let title = raw
+        .title
+        .as_ref()
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            err(format!(
+                "posting {id:?}: missing \"title\" (a non-empty string)"
+            ))
+        })?
+        .to_owned();
+    let locations = match raw.location {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(s)) => vec![s],
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                other => Err(err(format!(
+                    "posting {id:?}: \"location\" array holds {other}, expected strings"
+                ))),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => {
+            return Err(err(format!(
+                "posting {id:?}: \"location\" is {other}, expected a string or an array of strings"
+            )))
+        }
+    };
+    let date = |field: &str, value: &Option<String>| match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => parse_date(text).map(Some).ok_or_else(|| {
+            err(format!(
+                "posting {id:?}: \"{field}\" {text:?} is not a date (use YYYY-MM-DD or RFC 3339)"
+            ))
+        }),
+    };
+    let source = match raw.source.as_deref() {
+        None => None,
+        Some(s) => {
+            Some(SourceId::parse(s).map_err(|e| err(format!("posting {id:?}: \"source\": {e}")))?)
+        }
+    };
+    let first_seen = date("first_seen", &raw.first_seen)?;
+    let last_seen = date("last_seen", &raw.last_seen)?;
+    let posting = RawPosting {
+        posted_at: date("posted_at", &raw.posted_at)?,
+        valid_through: date("valid_through", &raw.valid_through)?,
+        external_id: id,
+        title,
+        url: raw.url,
+        company: raw.company,
+        locations,
+        description: raw
+            .description
+            .as_deref()
+            .map(html_to_text)
+            .unwrap_or_default(),
+        remote: raw.remote,
+        tags: raw.tags.unwrap_or_default(),
+    };
+    Ok(Some(ImportRecord {
+        raw: posting,
+        source,
+        first_seen,
+        last_seen,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_documented_shape() {
+        let p = parse_line(
+            r#"{"id": 42, "title": "Dev Python", "location": ["Paris", "Lyon"], "posted_at": "2024-03-01T10:00:00+01:00", "remote": true, "extra": 1}"#,
+            1,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(p.external_id, "42");
+        assert_eq!(p.locations, vec!["Paris", "Lyon"]);
+        assert_eq!(p.posted_at.unwrap().to_string(), "2024-03-01");
+        assert_eq!(p.remote, Some(true));
+        assert_eq!(parse_line("   ", 2).unwrap(), None);
+    }
+
+    #[test]
+    fn bad_lines_name_their_number_and_problem() {
+        let cases = [
+            ("{not json", "line 3: not a JSON posting object"),
+            (r#"{"title": "x"}"#, "line 3: missing \"id\""),
+            (r#"{"id": "a"}"#, "line 3: posting \"a\": missing \"title\""),
+            (
+                r#"{"id": "a", "title": "t", "posted_at": "31/31/2024"}"#,
+                "\"posted_at\" \"31/31/2024\" is not a date",
+            ),
+            (
+                r#"{"id": "a", "title": "t", "location": 5}"#,
+                "\"location\" is 5",
+            ),
+        ];
+        for (line, expected) in cases {
+            let e = parse_line(line, 3).unwrap_err().to_string();
+            assert!(e.contains(expected), "{line}: {e}");
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Value transforms shared by the source kinds: dates in the many shapes job
+//! boards write them, HTML to text, booleans, text out of JSON values.
+
+use serde_json::Value;
+use time::format_description::well_known::{Iso8601, Rfc2822, Rfc3339};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+use crate::domain::Day;
+
+/// Unix timestamps above this are taken as milliseconds (≈ year 33658 in seconds).
+const MILLIS_THRESHOLD: i64 = 1_000_000_000_000;
+
+/// Parses a date as job boards write it, to its UTC day:
+/// ISO 8601 / RFC 3339 dates and timestamps (with or without offset,
+/// fractional seconds, space instead of `T`), RFC 2822 (RSS), unix seconds or
+/// milliseconds (number or digits), and French `dd/mm/yyyy`.
+pub fn parse_date(text: &str) -> Option<Day> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if text.bytes().all(|b| b.is_ascii_digit()) && text.len() >= 9 {
+        return text.parse::<i64>().ok().and_then(day_from_unix);
+    }
+    if let Ok(day) = text.parse::<Day>() {
+        return Some(day);
+    }
+    if let Ok(ts) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(utc_day(ts));
+    }
+    if let Ok(ts) = OffsetDateTime::parse(text, &Rfc2822) {
+        return Some(utc_day(ts));
+    }
+    if let Ok(ts) = OffsetDateTime::parse(text, &Iso8601::DEFAULT) {
+        return Some(utc_day(ts));
+    }
+    if let Ok(ts) = PrimitiveDateTime::parse(text, &Iso8601::DEFAULT) {
+        return Some(Day::from_date(ts.date()));
+    }
+    // "2024-03-01 10:00:00" and friends: the date part is enough.
+    if text.len() > 10 && text.is_char_boundary(10) {
+        let (head, tail) = text.split_at(10);
+        if tail.starts_with([' ', 'T']) {
+            if let Ok(day) = head.parse::<Day>() {
+                return Some(day);
+            }
+        }
+    }
+    parse_day_month_year(text)
+}
+
+/// A date from a JSON value: a string (see [`parse_date`]) or a unix
+/// timestamp number (seconds or milliseconds).
+pub fn date_from_value(value: &Value) -> Option<Day> {
+    match value {
+        Value::String(s) => parse_date(s),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().map(|f| f as i64))
+            .and_then(day_from_unix),
+        _ => None,
+    }
+}
+
+fn day_from_unix(n: i64) -> Option<Day> {
+    let seconds = if n.abs() >= MILLIS_THRESHOLD {
+        n / 1000
+    } else {
+        n
+    };
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .map(utc_day)
+}
+
+fn utc_day(ts: OffsetDateTime) -> Day {
+    Day::from_date(ts.to_offset(UtcOffset::UTC).date())
+}
+
+/// `dd/mm/yyyy`, `dd-mm-yyyy` or `dd.mm.yyyy`, optionally followed by a time.
+fn parse_day_month_year(text: &str) -> Option<Day> {
+    let head = text.split_whitespace().next()?;
+    let mut parts = head.split(['/', '-', '.']);
+    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 || d.len() > 2 || m.len() > 2 {
+        return None;
+    }
+    let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    let date = Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()?;
+    Some(Day::from_date(date))
+}
+
+/// Text of a JSON value: strings as they are, numbers and booleans printed,
+/// arrays joined with `sep`; objects and null give nothing.
+pub fn text_from_value(value: &Value, sep: &str) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Array(items) => {
+            let parts: Vec<String> = items
+                .iter()
+                .filter_map(|v| text_from_value(v, sep))
+                .filter(|s| !s.is_empty())
+                .collect();
+            (!parts.is_empty()).then(|| parts.join(sep))
+        }
+        Value::Object(_) | Value::Null => None,
+    }
+}
+
+/// A boolean from a JSON value: `true`, `1`, `"true"`, `"yes"`, `"oui"`,
+/// `"remote"`, `"telecommute"`, `"full"` … Anything else is `false`.
+pub fn bool_from_value(value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "true"
+                | "1"
+                | "yes"
+                | "y"
+                | "oui"
+                | "remote"
+                | "telecommute"
+                | "full"
+                | "fully remote"
+                | "full remote"
+                | "100% remote"
+        ),
+        _ => false,
+    }
+}
+
+/// Plain text of an HTML fragment: tags dropped (block elements become line
+/// breaks), entities decoded, whitespace folded. Already-plain text passes
+/// through (entities decoded).
+pub fn html_to_text(html: &str) -> String {
+    // Some APIs (Greenhouse) send the HTML itself entity-escaped.
+    let unescaped;
+    let html = if !html.contains('<') && html.contains("&lt;") {
+        unescaped = html_escape::decode_html_entities(html).into_owned();
+        unescaped.as_str()
+    } else {
+        html
+    };
+    if !html.contains('<') {
+        return fold_whitespace(&html_escape::decode_html_entities(html));
+    }
+    let fragment = scraper::Html::parse_fragment(html);
+    let mut out = String::with_capacity(html.len() / 2);
+    for node in fragment.root_element().descendants() {
+        match node.value() {
+            scraper::Node::Text(t) => out.push_str(t),
+            scraper::Node::Element(e) if is_block(e.name()) => out.push('\n'),
+            _ => {}
+        }
+    }
+    fold_whitespace(&out)
+}
+
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "ul"
+            | "ol"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "tr"
+            | "td"
+            | "th"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "blockquote"
+            | "pre"
+            | "dt"
+            | "dd"
+            | "table"
+    )
+}
+
+/// Folds runs of spaces and tabs to one space and runs of blank lines to one
+/// line break; trims the ends.
+pub fn fold_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending: Option<char> = None;
+    for c in text.chars() {
+        let c = if c == '\u{a0}' { ' ' } else { c };
+        if c.is_whitespace() {
+            if c == '\n' || pending == Some('\n') {
+                pending = Some('\n');
+            } else {
+                pending = Some(' ');
+            }
+            continue;
+        }
+        if let Some(p) = pending.take() {
+            if !out.is_empty() {
+                out.push(p);
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn day(s: &str) -> Option<String> {
+        parse_date(s).map(|d| d.to_string())
+    }
+
+    #[test]
+    fn dates_in_every_shape() {
+        let cases = [
+            ("2024-03-01", "2024-03-01"),
+            ("2024-03-01T10:00:00Z", "2024-03-01"),
+            ("2024-03-01T23:30:00-05:00", "2024-03-02"),
+            ("2024-03-01T10:00:00.123+01:00", "2024-03-01"),
+            ("2024-03-01T10:00:00", "2024-03-01"),
+            ("2024-03-01 10:00:00", "2024-03-01"),
+            ("Fri, 01 Mar 2024 10:00:00 +0000", "2024-03-01"),
+            ("01/03/2024", "2024-03-01"),
+            ("1709287200", "2024-03-01"),
+            ("1709287200000", "2024-03-01"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(day(input).as_deref(), Some(expected), "{input}");
+        }
+        assert_eq!(
+            date_from_value(&json!(1709287200)).unwrap().to_string(),
+            "2024-03-01"
+        );
+        assert_eq!(
+            date_from_value(&json!(1709287200000_i64))
+                .unwrap()
+                .to_string(),
+            "2024-03-01"
+        );
+        for bad in ["", "yesterday", "31/02/2024", "2024-13-01", "12345"] {
+            assert_eq!(day(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn html_becomes_text() {
+        let t = html_to_text("<p>Nous cherchons un·e <b>développeur&nbsp;Rust</b></p><ul><li>Linux</li><li>K8s &amp; Helm</li></ul>");
+        assert_eq!(t, "Nous cherchons un·e développeur Rust\nLinux\nK8s & Helm");
+        let escaped = html_to_text("&lt;p&gt;Python &amp;amp; Django&lt;/p&gt;");
+        assert_eq!(escaped, "Python & Django");
+        assert_eq!(
+            html_to_text("plain  text &#39;quoted&#39;"),
+            "plain text 'quoted'"
+        );
+    }
+
+    #[test]
+    fn booleans() {
+        assert!(bool_from_value(&json!(true)));
+        assert!(bool_from_value(&json!("Remote")));
+        assert!(bool_from_value(&json!(1)));
+        assert!(!bool_from_value(&json!("onsite")));
+        assert!(!bool_from_value(&json!(null)));
+    }
+}

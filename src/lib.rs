@@ -1,0 +1,38 @@
+//! # skilltrack
+//!
+//! Tracks which open-source skills and certifications employers ask for,
+//! where, and how that changes over time.
+//!
+//! ## Layout: one module per pipeline stage
+//!
+//! ```text
+//! extractors/*.toml ─► fetch ─► extract ─► normalize ─► store ─► trends ─► api / export
+//! ```
+//!
+//! - [`domain`]: newtypes every stage shares (`Day`, `SourceId`, `SkillId`, `GeoCode`, `PostingId`).
+//! - [`fetch`]: the polite HTTP client (rate limits, retries, decoding).
+//! - [`extract`]: source definitions and kinds; pages in, raw postings out. Pure.
+//! - [`normalize`]: skills, places, duplicate keys; raw postings in, postings out. Pure.
+//! - [`store`]: postings, daily counts, run reports (sled behind a trait).
+//! - [`trends`]: series, totals and shares over the counts.
+//! - [`api`]: the warp HTTP API; [`export`]: CSV.
+//! - [`pipeline`]: the only place stages are composed; [`schedule`]: cron jobs.
+//! - [`cli`], [`config`], [`telemetry`], [`shutdown`], [`report`]: the edges.
+//!
+//! A stage never calls back up the pipeline; `extract` and `normalize` do no I/O.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod export;
+pub mod extract;
+pub mod fetch;
+pub mod normalize;
+pub mod pipeline;
+pub mod report;
+pub mod schedule;
+pub mod shutdown;
+pub mod store;
+pub mod telemetry;
+pub mod trends;

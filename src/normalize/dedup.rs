@@ -1,0 +1,123 @@
+//! Keys that recognise the same posting twice.
+//!
+//! - The **content hash** covers everything that affects counts (title, text,
+//!   places, dates, remote flag): when a re-seen posting's hash changes, its
+//!   old contributions are removed and the new ones added.
+//! - The **fingerprint** recognises the same job published on two sources:
+//!   the folded company name, the title without gender/noise markers such as
+//!   "(H/F)", "F/H", "(m/w/d)", "(M/F)", and the first département.
+
+use xxhash_rust::xxh3::Xxh3;
+
+use super::text;
+use super::Posting;
+
+/// Title markers that say nothing about the job ("(H/F)", "m/w/d", …),
+/// compared on folded text (lowercase, no accents).
+const TITLE_NOISE: &[&str] = &[
+    "(h/f)",
+    "(f/h)",
+    "h/f",
+    "f/h",
+    "(h/f/x)",
+    "(f/h/x)",
+    "h/f/x",
+    "f/h/x",
+    "(m/f)",
+    "(f/m)",
+    "m/f",
+    "(m/w/d)",
+    "(w/m/d)",
+    "m/w/d",
+    "w/m/d",
+    "(m/f/d)",
+    "m/f/d",
+    "(h/f/n)",
+    "(x/f/h)",
+    "(hf)",
+    "(fh)",
+    "h-f",
+    "f-h",
+    "(e)",
+    "(all genders)",
+    "(tous genres)",
+    "cdi",
+    "cdd",
+];
+
+/// The cross-source duplicate key of a posting.
+pub fn fingerprint(company: &str, title: &str, department: Option<&str>) -> u64 {
+    let mut hasher = Xxh3::new();
+    hasher.update(fold_words(company, &[]).as_bytes());
+    hasher.update(&[0]);
+    hasher.update(fold_words(title, TITLE_NOISE).as_bytes());
+    hasher.update(&[0]);
+    hasher.update(department.unwrap_or("").as_bytes());
+    hasher.digest()
+}
+
+/// Lowercase, accent-free words of `s`, joined by single spaces, with the
+/// `noise` tokens and punctuation-only tokens removed.
+fn fold_words(s: &str, noise: &[&str]) -> String {
+    let folded = text::fold(s);
+    let mut out = String::with_capacity(s.len());
+    for word in folded
+        .as_str()
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '-' || c == '–')
+    {
+        let word = word.trim_matches(|c: char| matches!(c, '.' | ';' | ':' | '!' | '|'));
+        if word.is_empty() || noise.contains(&word) || !word.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Hash of everything in a posting that affects its counts.
+pub fn content_hash(p: &Posting) -> u64 {
+    let mut h = Xxh3::new();
+    let mut field = |bytes: &[u8]| {
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    field(p.title.as_bytes());
+    field(p.company.as_deref().unwrap_or("").as_bytes());
+    field(p.text.as_bytes());
+    for location in &p.locations {
+        field(location.as_bytes());
+    }
+    field(&[u8::from(p.remote)]);
+    field(&p.posted.epoch_days().to_le_bytes());
+    field(
+        &p.valid_through
+            .map_or(i32::MIN, |d| d.epoch_days())
+            .to_le_bytes(),
+    );
+    h.digest()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gender_markers_and_case_do_not_change_the_fingerprint() {
+        let a = fingerprint("ACME SAS", "Développeur Rust (H/F)", Some("FR-75"));
+        let b = fingerprint("Acme SAS", "Developpeur Rust - F/H", Some("FR-75"));
+        let c = fingerprint("acme sas", "DÉVELOPPEUR RUST (m/w/d)", Some("FR-75"));
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+    }
+
+    #[test]
+    fn different_place_or_title_changes_the_fingerprint() {
+        let a = fingerprint("Acme", "Développeur Rust", Some("FR-75"));
+        assert_ne!(a, fingerprint("Acme", "Développeur Rust", Some("FR-69")));
+        assert_ne!(a, fingerprint("Acme", "Développeur Go", Some("FR-75")));
+        assert_ne!(a, fingerprint("Other", "Développeur Rust", Some("FR-75")));
+    }
+}

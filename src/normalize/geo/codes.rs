@@ -1,0 +1,139 @@
+//! Postal codes, département numbers, arrondissements and two-letter codes.
+
+use super::data::Data;
+use super::fold::Folded;
+use super::resolve::{Cand, Flags, Kind, State};
+
+/// A département given by a code.
+pub(super) fn code_cand(d: &Data, dept: u16) -> Cand {
+    Cand {
+        country: d.fr,
+        region: Some(d.depts[dept as usize].region),
+        dept: Some(dept),
+        commune: None,
+        pop: 0,
+        kind: Kind::Code,
+    }
+}
+
+pub(super) fn postal_cands(d: &Data, text: &str, trust_unknown: bool, out: &mut Vec<Cand>) {
+    let Ok(code) = text.parse::<u32>() else {
+        return;
+    };
+    for &(_, c) in d.postal_communes(code) {
+        let cm = &d.communes[c as usize];
+        out.push(Cand {
+            commune: Some(c),
+            pop: cm.pop,
+            ..code_cand(d, cm.dept)
+        });
+    }
+    if out.is_empty() && trust_unknown {
+        // CEDEX and unlisted codes followed by a name: the département from the prefix
+        let dept = match &text[..2] {
+            "20" => Some(if text.as_bytes()[2] < b'2' {
+                "2a"
+            } else {
+                "2b"
+            }),
+            "97" | "98" => text.get(..3),
+            p => Some(p),
+        };
+        if let Some(x) = dept.and_then(|p| d.dept_by_num.get(p)) {
+            out.push(code_cand(d, *x));
+        }
+    }
+}
+
+/// "15e", "09", "1er", "7eme" after Paris/Lyon/Marseille; returns the arrondissement and tokens used.
+pub(super) fn arrondissement(
+    d: &Data,
+    f: &Folded,
+    cands: &[Cand],
+    j: usize,
+    seg_end: usize,
+) -> Option<(u32, usize)> {
+    let city = cands.iter().find_map(|c| {
+        c.commune
+            .filter(|&x| d.arrondissements.contains_key(&(x, 1)))
+    })?;
+    let text = f.text(j);
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let suffix = &text[digits..];
+    if digits == 0
+        || digits > 2
+        || !matches!(
+            suffix,
+            "" | "e" | "er" | "eme" | "em" | "ieme" | "me" | "eme arrondissement"
+        )
+    {
+        return None;
+    }
+    let num: u8 = text[..digits].parse().ok()?;
+    let arr = *d.arrondissements.get(&(city, num))?;
+    let mut used = 1;
+    while j + used <= seg_end
+        && matches!(
+            f.text(j + used),
+            "arrondissement" | "arr" | "arrt" | "ardt" | "arrdt" | "e" | "eme" | "er"
+        )
+    {
+        used += 1;
+    }
+    Some((arr, used))
+}
+
+/// An upper-case two-letter token alone after a comma: state, province or country code.
+pub(super) fn two_letter(st: &mut State, text: &str) {
+    let d = st.d;
+    let admin = d.admin_codes.get(text).copied();
+    let country = d.alpha2.get(text).copied();
+    let mk = |k: u16| Cand {
+        country: k,
+        region: None,
+        dept: None,
+        commune: None,
+        pop: 0,
+        kind: Kind::Named,
+    };
+    let mut cands: Vec<Cand> = Vec::with_capacity(2);
+    let after_place = !st.groups.is_empty() && !st.list_break;
+    let order = if after_place {
+        [admin, country]
+    } else {
+        [country, admin]
+    };
+    for k in order.into_iter().flatten() {
+        if !cands.iter().any(|c| c.country == k) {
+            cands.push(mk(k));
+        }
+    }
+    st.push(
+        &cands,
+        Flags {
+            qualifier: true,
+            ..Flags::default()
+        },
+    );
+}
+
+/// Département number token ("75", "2a", "971") -> département index.
+pub(super) fn dept_number(d: &Data, t: &str) -> Option<u16> {
+    let b = t.as_bytes();
+    let ok = match b.len() {
+        1 => b[0].is_ascii_digit() && b[0] != b'0',
+        2 => (b[0].is_ascii_digit() && b[1].is_ascii_digit()) || t == "2a" || t == "2b",
+        3 => t.starts_with("97"),
+        _ => false,
+    };
+    if !ok {
+        return None;
+    }
+    if b.len() == 1 {
+        let padded = [b'0', b[0]];
+        return std::str::from_utf8(&padded)
+            .ok()
+            .and_then(|p| d.dept_by_num.get(p).copied());
+    }
+    d.dept_by_num.get(t).copied()
+}

@@ -1,0 +1,458 @@
+//! Embedded data files and the lookup tables built from them.
+
+use super::fold::{fold_key, FastMap};
+use super::words::{FRANCE_WIDE, NOISE, REMOTE, WEAK};
+use super::GeoError;
+
+const REGIONS: &str = include_str!("../../../data/geo/regions.tsv");
+const DEPARTEMENTS: &str = include_str!("../../../data/geo/departements.tsv");
+const COMMUNES: &str = include_str!("../../../data/geo/communes.tsv");
+const COUNTRIES: &str = include_str!("../../../data/geo/countries.tsv");
+const CITIES_ABROAD: &str = include_str!("../../../data/geo/cities_abroad.tsv");
+const ADMIN_ABROAD: &str = include_str!("../../../data/geo/admin_abroad.tsv");
+const PLACES_EXTRA: &str = include_str!("../../../data/geo/places_extra.tsv");
+
+/// A fingerprint of every embedded data file: changes whenever the data does.
+pub(crate) fn fingerprint() -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for file in [
+        REGIONS,
+        DEPARTEMENTS,
+        COMMUNES,
+        COUNTRIES,
+        CITIES_ABROAD,
+        ADMIN_ABROAD,
+        PLACES_EXTRA,
+    ] {
+        h.update(&(file.len() as u64).to_le_bytes());
+        h.update(file.as_bytes());
+    }
+    h.digest()
+}
+
+/// One interpretation of a folded name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Interp {
+    /// A commune (index into `communes`).
+    Commune(u32),
+    /// A département named (index into `depts`).
+    Dept(u16),
+    /// A région named (index into `regions`).
+    Region(u16),
+    /// A country named (index into `countries`).
+    Country(u16),
+    /// A major foreign city of this country.
+    Foreign(u16),
+    /// A state/province/region abroad of this country.
+    Admin(u16),
+    /// A hand-listed French place: département and maybe commune.
+    Extra(u16, Option<u32>),
+    /// Remote work phrase.
+    Remote,
+    /// Word known not to be a place ("hybrid", "EU", "head office").
+    Noise,
+    /// Same as the inner interpretation, valid only when alone in its segment.
+    Weak(u16),
+}
+
+/// A région (or an overseas département-région).
+#[derive(Debug)]
+pub(crate) struct Region {
+    pub code: String,
+    pub name: String,
+}
+
+/// A département.
+#[derive(Debug)]
+pub(crate) struct Dept {
+    /// `FR-75`
+    pub iso: String,
+    pub name: String,
+    pub region: u16,
+}
+
+/// A commune, an arrondissement municipal or a former commune.
+#[derive(Debug)]
+pub(crate) struct Commune {
+    pub insee: [u8; 5],
+    pub dept: u16,
+    pub pop: u32,
+    /// For arrondissements: the city (index).
+    pub parent: Option<u32>,
+}
+
+/// A country.
+#[derive(Debug)]
+pub(crate) struct Country {
+    pub code: String,
+    pub name: String,
+}
+
+/// All tables.
+#[derive(Debug)]
+pub(crate) struct Data {
+    pub regions: Vec<Region>,
+    pub depts: Vec<Dept>,
+    pub communes: Vec<Commune>,
+    pub countries: Vec<Country>,
+    /// Dept number ("75", "2A", "971") -> index.
+    pub dept_by_num: FastMap<Box<str>, u16>,
+    /// Code (FR-75, FR-IDF, DE) -> entry.
+    pub by_code: FastMap<Box<str>, CodeRef>,
+    /// Folded name -> range into `interps`.
+    pub names: FastMap<Box<str>, (u32, u16)>,
+    pub interps: Vec<Interp>,
+    /// First folded token -> max number of tokens of names starting with it.
+    pub first: FastMap<Box<str>, u8>,
+    /// Sorted (postal code, commune index).
+    pub postal: Vec<(u32, u32)>,
+    /// (city index, arrondissement number) -> commune index.
+    pub arrondissements: FastMap<(u32, u8), u32>,
+    /// Two-letter codes abroad (TX, ON): code -> country index.
+    pub admin_codes: FastMap<Box<str>, u16>,
+    /// Country alpha-2 (lower case) -> index.
+    pub alpha2: FastMap<Box<str>, u16>,
+    pub fr: u16,
+}
+
+/// What a code refers to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CodeRef {
+    World,
+    Remote,
+    Country(u16),
+    Region(u16),
+    Dept(u16),
+}
+
+fn rows(
+    file: &'static str,
+    text: &'static str,
+    min_cols: usize,
+) -> impl Iterator<Item = Result<(usize, Vec<&'static str>), GeoError>> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .map(move |(i, l)| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            if cols.len() < min_cols {
+                Err(GeoError::BadLine {
+                    file,
+                    line: i + 1,
+                    reason: format!("expected {min_cols} columns, got {}", cols.len()),
+                })
+            } else {
+                Ok((i + 1, cols))
+            }
+        })
+}
+
+fn bad(file: &'static str, line: usize, reason: impl Into<String>) -> GeoError {
+    GeoError::BadLine {
+        file,
+        line,
+        reason: reason.into(),
+    }
+}
+
+struct Builder {
+    names: FastMap<String, Vec<Interp>>,
+}
+
+impl Builder {
+    fn add(&mut self, name: &str, i: Interp) {
+        let key = fold_key(name);
+        if key.is_empty() {
+            return;
+        }
+        let v = self.names.entry(key).or_default();
+        if !v.contains(&i) {
+            v.push(i);
+        }
+    }
+}
+
+fn parse_u32(file: &'static str, line: usize, s: &str) -> Result<u32, GeoError> {
+    s.parse()
+        .map_err(|_| bad(file, line, format!("bad number {s:?}")))
+}
+
+/// Builds all tables from the embedded files.
+pub(crate) fn build() -> Result<Data, GeoError> {
+    let mut b = Builder {
+        names: FastMap::default(),
+    };
+    let mut by_code: FastMap<Box<str>, CodeRef> = FastMap::default();
+    by_code.insert("WORLD".into(), CodeRef::World);
+    by_code.insert("REMOTE".into(), CodeRef::Remote);
+
+    // régions
+    let mut regions = Vec::new();
+    for r in rows("regions.tsv", REGIONS, 3) {
+        let (_, c) = r?;
+        let idx = regions.len() as u16;
+        b.add(c[2], Interp::Region(idx));
+        for a in c
+            .get(3)
+            .copied()
+            .unwrap_or("")
+            .split('|')
+            .filter(|a| !a.is_empty())
+        {
+            b.add(a, Interp::Region(idx));
+        }
+        by_code.insert(c[0].into(), CodeRef::Region(idx));
+        regions.push(Region {
+            code: c[0].to_string(),
+            name: c[2].to_string(),
+        });
+    }
+
+    // départements
+    let mut depts = Vec::new();
+    let mut dept_by_num: FastMap<Box<str>, u16> = FastMap::default();
+    for r in rows("departements.tsv", DEPARTEMENTS, 3) {
+        let (line, c) = r?;
+        let region = regions
+            .iter()
+            .position(|x| x.code == c[1])
+            .ok_or_else(|| bad("departements.tsv", line, format!("unknown region {}", c[1])))?
+            as u16;
+        let idx = depts.len() as u16;
+        let iso = format!("FR-{}", c[0]);
+        // an overseas département is its own région: keep one entry, with the département
+        b.add(c[2], Interp::Dept(idx));
+        dept_by_num.insert(c[0].to_ascii_lowercase().into(), idx);
+        by_code.insert(iso.as_str().into(), CodeRef::Dept(idx));
+        depts.push(Dept {
+            iso,
+            name: c[2].to_string(),
+            region,
+        });
+    }
+
+    // communes
+    let mut communes: Vec<Commune> = Vec::with_capacity(40_000);
+    let mut postal: Vec<(u32, u32)> = Vec::with_capacity(45_000);
+    let mut by_insee: FastMap<[u8; 5], u32> = FastMap::default();
+    let mut pending_parent: Vec<(u32, [u8; 5], String)> = Vec::new();
+    for r in rows("communes.tsv", COMMUNES, 6) {
+        let (line, c) = r?;
+        let insee: [u8; 5] = c[0]
+            .as_bytes()
+            .try_into()
+            .map_err(|_| bad("communes.tsv", line, "INSEE code must have 5 characters"))?;
+        let dept = *dept_by_num
+            .get(c[2].to_ascii_lowercase().as_str())
+            .ok_or_else(|| {
+                bad(
+                    "communes.tsv",
+                    line,
+                    format!("unknown département {}", c[2]),
+                )
+            })?;
+        let pop = parse_u32("communes.tsv", line, c[3])?;
+        let idx = communes.len() as u32;
+        for p in c[4].split(' ').filter(|p| !p.is_empty()) {
+            postal.push((parse_u32("communes.tsv", line, p)?, idx));
+        }
+        if !c[5].is_empty() {
+            let parent: [u8; 5] = c[5]
+                .as_bytes()
+                .try_into()
+                .map_err(|_| bad("communes.tsv", line, "parent code must have 5 characters"))?;
+            pending_parent.push((idx, parent, c[1].to_string()));
+        } else {
+            b.add(c[1], Interp::Commune(idx));
+            by_insee.entry(insee).or_insert(idx);
+        }
+        communes.push(Commune {
+            insee,
+            dept,
+            pop,
+            parent: None,
+        });
+    }
+    let mut arrondissements = FastMap::default();
+    for (idx, parent, name) in pending_parent {
+        let p = *by_insee.get(&parent).ok_or_else(|| {
+            bad(
+                "communes.tsv",
+                0,
+                format!("unknown parent commune of {name}"),
+            )
+        })?;
+        let n: u8 = name
+            .split(' ')
+            .find_map(|w| w.trim_end_matches(|c: char| c.is_alphabetic()).parse().ok())
+            .ok_or_else(|| {
+                bad(
+                    "communes.tsv",
+                    0,
+                    format!("no arrondissement number in {name}"),
+                )
+            })?;
+        communes[idx as usize].parent = Some(p);
+        arrondissements.insert((p, n), idx);
+    }
+    postal.sort_unstable();
+
+    // countries
+    let mut countries = Vec::new();
+    let mut alpha2: FastMap<Box<str>, u16> = FastMap::default();
+    for r in rows("countries.tsv", COUNTRIES, 3) {
+        let (_, c) = r?;
+        let idx = countries.len() as u16;
+        b.add(c[1], Interp::Country(idx));
+        for a in c[2].split('|').filter(|a| !a.is_empty()) {
+            b.add(a, Interp::Country(idx));
+        }
+        alpha2.insert(c[0].to_ascii_lowercase().into(), idx);
+        by_code.insert(c[0].into(), CodeRef::Country(idx));
+        countries.push(Country {
+            code: c[0].to_string(),
+            name: c[1].to_string(),
+        });
+    }
+    let fr = *alpha2
+        .get("fr")
+        .ok_or_else(|| bad("countries.tsv", 0, "FR missing"))?;
+    let country = |file: &'static str, line: usize, a2: &str| {
+        alpha2
+            .get(a2.to_ascii_lowercase().as_str())
+            .copied()
+            .ok_or_else(|| bad(file, line, format!("unknown country {a2}")))
+    };
+    for r in rows("cities_abroad.tsv", CITIES_ABROAD, 2) {
+        let (line, c) = r?;
+        let k = country("cities_abroad.tsv", line, c[0])?;
+        for n in c[1].split('|').filter(|a| !a.is_empty()) {
+            b.add(n, Interp::Foreign(k));
+        }
+    }
+    let mut admin_codes: FastMap<Box<str>, u16> = FastMap::default();
+    for r in rows("admin_abroad.tsv", ADMIN_ABROAD, 3) {
+        let (line, c) = r?;
+        let k = country("admin_abroad.tsv", line, c[1])?;
+        if c[0] != "-" {
+            admin_codes.insert(c[0].to_ascii_lowercase().into(), k);
+        }
+        for n in c[2].split('|').filter(|a| !a.is_empty()) {
+            b.add(n, Interp::Admin(k));
+        }
+    }
+    for r in rows("places_extra.tsv", PLACES_EXTRA, 3) {
+        let (line, c) = r?;
+        let d = *dept_by_num
+            .get(c[0].to_ascii_lowercase().as_str())
+            .ok_or_else(|| {
+                bad(
+                    "places_extra.tsv",
+                    line,
+                    format!("unknown département {}", c[0]),
+                )
+            })?;
+        let commune = if c[1] == "-" {
+            None
+        } else {
+            let insee: [u8; 5] = c[1]
+                .as_bytes()
+                .try_into()
+                .map_err(|_| bad("places_extra.tsv", line, "bad INSEE code"))?;
+            Some(
+                *by_insee
+                    .get(&insee)
+                    .ok_or_else(|| bad("places_extra.tsv", line, "unknown INSEE code"))?,
+            )
+        };
+        for n in c[2].split('|').filter(|a| !a.is_empty()) {
+            b.add(n, Interp::Extra(d, commune));
+        }
+    }
+    for n in FRANCE_WIDE {
+        b.add(n, Interp::Country(fr));
+    }
+    // rule words: remote and noise shadow any other reading; weak names need to be alone
+    for n in REMOTE {
+        b.names.insert(fold_key(n), vec![Interp::Remote]);
+    }
+    for n in NOISE {
+        b.names.insert(fold_key(n), vec![Interp::Noise]);
+    }
+    for n in WEAK {
+        if let Some(v) = b.names.get_mut(&fold_key(n)) {
+            for i in v.iter_mut() {
+                if !matches!(i, Interp::Commune(_)) {
+                    *i = Interp::Weak(weak_encode(*i));
+                }
+            }
+        }
+    }
+
+    // flatten
+    let mut names = FastMap::default();
+    let mut interps = Vec::new();
+    let mut first: FastMap<Box<str>, u8> = FastMap::default();
+    for (k, v) in b.names {
+        let ntok = k.split(' ').count().min(255) as u8;
+        let f = k.split(' ').next().unwrap_or("");
+        let e = first.entry(f.into()).or_insert(0);
+        *e = (*e).max(ntok);
+        names.insert(k.into_boxed_str(), (interps.len() as u32, v.len() as u16));
+        interps.extend(v);
+    }
+    Ok(Data {
+        regions,
+        depts,
+        communes,
+        countries,
+        dept_by_num,
+        by_code,
+        names,
+        interps,
+        first,
+        postal,
+        arrondissements,
+        admin_codes,
+        alpha2,
+        fr,
+    })
+}
+
+/// Weak names keep their inner interpretation in a table of their own kind;
+/// only régions and départements can be weak, encoded as region | dept<<1.
+fn weak_encode(i: Interp) -> u16 {
+    match i {
+        Interp::Region(r) => r << 1,
+        Interp::Dept(d) => (d << 1) | 1,
+        _ => u16::MAX,
+    }
+}
+
+/// Decodes [`weak_encode`].
+pub(crate) fn weak_decode(w: u16) -> Option<Interp> {
+    if w == u16::MAX {
+        None
+    } else if w & 1 == 0 {
+        Some(Interp::Region(w >> 1))
+    } else {
+        Some(Interp::Dept(w >> 1))
+    }
+}
+
+impl Data {
+    /// Interpretations of a folded name.
+    #[inline]
+    pub fn lookup(&self, key: &str) -> Option<&[Interp]> {
+        self.names
+            .get(key)
+            .map(|&(s, n)| &self.interps[s as usize..s as usize + n as usize])
+    }
+
+    /// Communes having this postal code.
+    pub fn postal_communes(&self, code: u32) -> &[(u32, u32)] {
+        let lo = self.postal.partition_point(|&(p, _)| p < code);
+        let hi = self.postal.partition_point(|&(p, _)| p <= code);
+        &self.postal[lo..hi]
+    }
+}

@@ -1,0 +1,257 @@
+//! Geography: job-posting location strings → French département → région →
+//! country, or remote, or honestly unknown.
+//!
+//! # Codes
+//! Countries are ISO 3166-1 alpha-2 (`FR`, `DE`); French régions and
+//! départements are ISO 3166-2 (`FR-IDF`, `FR-20R` for Corse, `FR-75`,
+//! `FR-2A`, `FR-2B`). The five overseas départements `FR-971` … `FR-976` are
+//! also their own région: in a [`Place`] both `region` and `department` hold
+//! the same code; [`Gazetteer::entries`] lists each once, at the
+//! [`GeoLevel::Department`] level, with parent `FR`. `REMOTE` stands for
+//! remote work and `WORLD` sits above the countries.
+//!
+//! # How a string is read
+//! 1. The string is folded once: lower case, accents removed, `St`/`Ste`
+//!    expanded to `Saint`/`Sainte`, hyphens, apostrophes and dots turned into
+//!    spaces. Separators split it into segments: `,` `(` `)` `:` and a spaced
+//!    dash (`75 - Paris`) introduce a *qualifier*; `/` `;` `|` `&` `+`, and the
+//!    words `ou`/`or`/`et`/`and` between spaces introduce *another place*.
+//! 2. Inside each segment the longest run of words that is a known name is
+//!    taken (communes, former communes, départements, régions with their short
+//!    and pre-2016 names — `IDF`, `PACA`, `AURA`, `Rhône-Alpes` — countries in
+//!    English, French and local languages, ~200 major foreign cities, US states
+//!    and Canadian provinces, and a few districts such as La Défense). Five-digit
+//!    numbers are postal codes; a number 1–95, `2A`, `2B` or 971–976 is a
+//!    département number when it stands alone in its segment (`75 - Paris`,
+//!    `Marseille (13)`), ends a segment after a name (`Lyon 69`) or starts it
+//!    before a name (`69 Lyon`). `Paris 15e`, `Lyon 7ème`, `PARIS 09`,
+//!    `Marseille 8e arrondissement` give the arrondissement municipal. After
+//!    a street word (`rue`, `avenue`, `ZI`…) the words up to the next postal
+//!    code are skipped.
+//! 3. Mentions separated only by qualifier separators are merged when they
+//!    agree (`Paris, Île-de-France, France`, `Vitry-sur-Seine (Val-de-Marne
+//!    (94))`): an ambiguous name keeps only the readings compatible with the
+//!    rest. When they disagree, a new place starts (`Paris, Lyon ou Nantes`),
+//!    except that:
+//!    * **an explicit département number or postal code always wins**: a
+//!      commune name that contradicts the code next to it is dropped, so the
+//!      output never contradicts a code written in the string;
+//!    * a country, US state or Canadian province right after a city name
+//!      relocates that city (`Paris, TX` → US, `London, ON` → CA,
+//!      `Valence, Espagne` → ES).
+//! 4. Each place is then chosen among the readings left:
+//!    * a commune recognised by its name alone (no code, département or région
+//!      confirming it) must have at least 2,000 inhabitants ([`MIN_POPULATION`]),
+//!      so tiny communes whose names are common words (`Y`, `Eu`, `Sées`…)
+//!      never match by accident; words such as `Remote`, `Hybrid`, `EU`,
+//!      `Head office`, `Multiple locations`, `Sud`, `Le` are known non-places
+//!      and shadow any commune of that name;
+//!    * named départements, régions and countries come before communes
+//!      (`Vienne` is the département 86), a commune of at least 20,000
+//!      inhabitants comes before a foreign city of the same name (`Laval` is in
+//!      France, `Montréal` in Canada), then the most populous commune;
+//!    * [`Place::guess`] is set when readings that survived these rules
+//!      disagree (`Saint-Denis` alone: 93 or 974, the more populous wins;
+//!      `Valence`: 26 or 82);
+//!    * nothing known gives no place; a string known to be in France but whose
+//!      commune is unknown gives `FR` alone (`Trifouilly, France`).
+//! 5. Remote phrases (`Remote`, `Full remote`, `100% remote`, `Télétravail`,
+//!    `Télétravail complet`, `à distance`, `WFH`…) set [`Resolution::remote`];
+//!    hybrid phrases (`Hybride`, `Télétravail partiel`) do not. Places that are
+//!    ancestors of another place of the same string are dropped (`France /
+//!    Paris` → Paris).
+//!
+//! The data is embedded (`data/geo/*.tsv`, see `data/geo/README.md`); no I/O
+//! happens at run time.
+
+mod codes;
+mod data;
+mod fold;
+mod resolve;
+mod words;
+
+#[cfg(test)]
+mod tests;
+
+use data::{CodeRef, Data};
+
+/// Communes matched by name alone (without a code, département or région
+/// confirming them) need at least this many inhabitants.
+pub const MIN_POPULATION: u32 = resolve::MIN_POP;
+
+/// Errors building the gazetteer from its embedded data.
+#[derive(Debug, thiserror::Error)]
+pub enum GeoError {
+    /// A line of an embedded data file could not be read.
+    #[error("data/geo/{file}, line {line}: {reason}")]
+    BadLine {
+        /// File name under `data/geo/`.
+        file: &'static str,
+        /// 1-based line number (0 when the problem is not tied to one line).
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The gazetteer: French administrative geography, countries and major
+/// foreign cities, with the location-string parser.
+#[derive(Debug)]
+pub struct Gazetteer {
+    data: Data,
+}
+
+/// The places found in a location string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    /// Places, in the order they appear; empty when nothing could be placed.
+    pub places: Vec<Place>,
+    /// The string says the job can be done remotely.
+    pub remote: bool,
+}
+
+/// One place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// ISO 3166-1 alpha-2 country code, e.g. `FR`.
+    pub country: String,
+    /// Région code, e.g. `FR-IDF` (French places only).
+    pub region: Option<String>,
+    /// Département code, e.g. `FR-75`.
+    pub department: Option<String>,
+    /// INSEE commune code when known, e.g. `75109` (arrondissements included).
+    pub commune: Option<String>,
+    /// True when an ambiguous name was resolved by the priority/population rule.
+    pub guess: bool,
+}
+
+/// One code of the gazetteer, for listings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeoEntry {
+    /// Code: `WORLD`, `REMOTE`, `FR`, `FR-IDF`, `FR-75`.
+    pub code: String,
+    /// French name.
+    pub name: String,
+    /// Level of the code.
+    pub level: GeoLevel,
+    /// Parent code (`None` for `WORLD` and `REMOTE`).
+    pub parent: Option<String>,
+}
+
+/// Level of a geography code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GeoLevel {
+    /// `WORLD`.
+    World,
+    /// A country (`FR`, `DE`).
+    Country,
+    /// A French région (`FR-IDF`).
+    Region,
+    /// A French département (`FR-75`), overseas ones included (`FR-971`).
+    Department,
+    /// `REMOTE`.
+    Remote,
+}
+
+impl Gazetteer {
+    /// The bundled data (built once; cheap to share via &/Arc). Returns Err only if embedded data is corrupt.
+    pub fn bundled() -> Result<Gazetteer, GeoError> {
+        Ok(Gazetteer {
+            data: data::build()?,
+        })
+    }
+
+    /// A fingerprint of the embedded data: when it changes, places of stored
+    /// postings may change and counts should be recomputed.
+    pub fn data_fingerprint(&self) -> u64 {
+        data::fingerprint()
+    }
+
+    /// Resolve one location string (as a job board gives it).
+    pub fn resolve(&self, location: &str) -> Resolution {
+        resolve::resolve(&self.data, location)
+    }
+
+    /// Every code with French name, level and parent, for listings (`skilltrack geos`, GET /api/v1/geos).
+    pub fn entries(&self) -> Vec<GeoEntry> {
+        let d = &self.data;
+        let mut out = Vec::with_capacity(d.countries.len() + d.regions.len() + d.depts.len() + 2);
+        out.push(GeoEntry {
+            code: "WORLD".into(),
+            name: "Monde".into(),
+            level: GeoLevel::World,
+            parent: None,
+        });
+        out.push(GeoEntry {
+            code: "REMOTE".into(),
+            name: "Télétravail".into(),
+            level: GeoLevel::Remote,
+            parent: None,
+        });
+        for c in &d.countries {
+            out.push(GeoEntry {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                level: GeoLevel::Country,
+                parent: Some("WORLD".into()),
+            });
+        }
+        for r in d.regions.iter().filter(|r| !is_overseas(&r.code)) {
+            out.push(GeoEntry {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                level: GeoLevel::Region,
+                parent: Some("FR".into()),
+            });
+        }
+        for (i, x) in d.depts.iter().enumerate() {
+            out.push(GeoEntry {
+                code: x.iso.clone(),
+                name: x.name.clone(),
+                level: GeoLevel::Department,
+                parent: self.parent(&d.depts[i].iso).map(str::to_string),
+            });
+        }
+        out
+    }
+
+    /// French name of a code ("FR-IDF" → "Île-de-France", "DE" → "Allemagne", "REMOTE" → "Télétravail", "WORLD" → "Monde"), None if unknown.
+    pub fn label(&self, code: &str) -> Option<&str> {
+        let d = &self.data;
+        Some(match *d.by_code.get(code)? {
+            CodeRef::World => "Monde",
+            CodeRef::Remote => "Télétravail",
+            CodeRef::Country(k) => &d.countries[k as usize].name,
+            CodeRef::Region(r) => &d.regions[r as usize].name,
+            CodeRef::Dept(x) => &d.depts[x as usize].name,
+        })
+    }
+
+    /// Parent code ("FR-75" → "FR-IDF", "FR-IDF" → "FR", "FR" → "WORLD", "DE" → "WORLD", "FR-971" → "FR"), None for WORLD/REMOTE/unknown.
+    pub fn parent(&self, code: &str) -> Option<&str> {
+        let d = &self.data;
+        match *d.by_code.get(code)? {
+            CodeRef::World | CodeRef::Remote => None,
+            CodeRef::Country(_) => Some("WORLD"),
+            CodeRef::Region(_) => Some("FR"),
+            CodeRef::Dept(x) => {
+                let r = &d.regions[d.depts[x as usize].region as usize].code;
+                if is_overseas(r) {
+                    Some("FR")
+                } else {
+                    Some(r)
+                }
+            }
+        }
+    }
+
+    /// Whether a code exists.
+    pub fn contains(&self, code: &str) -> bool {
+        self.data.by_code.contains_key(code)
+    }
+}
+
+/// Overseas département-régions have numeric codes (`FR-971`).
+fn is_overseas(code: &str) -> bool {
+    code.starts_with("FR-97")
+}

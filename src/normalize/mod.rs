@@ -1,0 +1,361 @@
+//! Normalize: a [`RawPosting`] in, a [`Posting`] out.
+//!
+//! Finds the skills and certifications the text asks for ([`skills`]), maps
+//! location strings to département → région → country or remote ([`geo`]), and
+//! computes the keys that recognise duplicates ([`dedup`]). Everything here is
+//! pure: built once from bundled data, then no I/O.
+
+pub mod dedup;
+pub mod geo;
+pub mod skills;
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
+use crate::extract::RawPosting;
+use geo::Gazetteer;
+use skills::{SkillMatcher, Taxonomy};
+
+/// Why a raw posting could not be normalized.
+#[derive(Debug, thiserror::Error)]
+pub enum NormalizeError {
+    /// The posting has no usable id.
+    #[error("posting has an empty id")]
+    EmptyId,
+    /// The posting has no title.
+    #[error("posting {id:?} has an empty title")]
+    EmptyTitle {
+        /// The posting's id at its source.
+        id: String,
+    },
+    /// The bundled taxonomy failed to load.
+    #[error(transparent)]
+    Taxonomy(#[from] skills::TaxonomyError),
+    /// The bundled geography failed to load.
+    #[error(transparent)]
+    Geo(#[from] geo::GeoError),
+    /// A skill id in the taxonomy is not a valid id.
+    #[error("taxonomy: {0}")]
+    SkillId(#[from] crate::domain::DomainError),
+}
+
+/// One place of a posting, from the most precise level known upwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    /// ISO 3166-1 alpha-2 country.
+    pub country: GeoCode,
+    /// French région (`FR-IDF`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<GeoCode>,
+    /// French département (`FR-75`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<GeoCode>,
+    /// True when an ambiguous commune name was resolved to its most populous candidate.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub guess: bool,
+}
+
+impl Place {
+    /// The codes of this place from the most precise level up to the country.
+    pub fn codes(&self) -> impl Iterator<Item = &GeoCode> {
+        self.department
+            .iter()
+            .chain(self.region.iter())
+            .chain(std::iter::once(&self.country))
+    }
+}
+
+/// A normalized posting: what the store keeps and counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posting {
+    /// Stable id derived from source and external id.
+    pub id: PostingId,
+    /// Where it was collected.
+    pub source: SourceId,
+    /// The source's own id of the posting.
+    pub external_id: String,
+    /// Link to the posting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Job title.
+    pub title: String,
+    /// Employer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    /// Location strings as the source wrote them.
+    #[serde(default)]
+    pub locations: Vec<String>,
+    /// Places resolved from `locations`.
+    #[serde(default)]
+    pub places: Vec<Place>,
+    /// Whether the job can be done remotely.
+    pub remote: bool,
+    /// Default country of the source, used when no place is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_country: Option<GeoCode>,
+    /// Posting day: the source's date, else the first day it was seen.
+    pub posted: Day,
+    /// Whether `posted` came from the source (else it is the first-seen day).
+    #[serde(default)]
+    pub date_from_source: bool,
+    /// First day the tracker saw it.
+    pub first_seen: Day,
+    /// Last day the tracker saw it.
+    pub last_seen: Day,
+    /// Last day the posting is open, when the source says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_through: Option<Day>,
+    /// Skills the text mentions directly (sorted).
+    pub skills: Vec<SkillId>,
+    /// Skills added by implication rules (sorted, disjoint from `skills`).
+    #[serde(default)]
+    pub implied_skills: Vec<SkillId>,
+    /// Cross-source duplicate key (see [`dedup`]); 0 when the posting has no
+    /// company and is never merged.
+    pub fingerprint: u64,
+    /// Hash of everything that affects counts; a change moves the counts.
+    pub content_hash: u64,
+    /// Fingerprint of the taxonomy the skills were found with.
+    pub taxonomy: u64,
+    /// The posting's description as text, kept so counts can be recomputed.
+    #[serde(default)]
+    pub text: String,
+}
+
+impl Posting {
+    /// Every geography this posting counts in: each place's département,
+    /// région and country, `REMOTE` when remote, the source's default country
+    /// (else `UNKNOWN`) when no place is known, and always `WORLD`. Sorted, unique.
+    pub fn geos(&self) -> Vec<GeoCode> {
+        let mut geos: Vec<GeoCode> = self
+            .places
+            .iter()
+            .flat_map(|p| p.codes().cloned())
+            .collect();
+        if geos.is_empty() {
+            geos.push(
+                self.default_country
+                    .clone()
+                    .unwrap_or_else(GeoCode::unknown),
+            );
+        }
+        if self.remote {
+            geos.push(GeoCode::remote());
+        }
+        geos.push(GeoCode::world());
+        geos.sort();
+        geos.dedup();
+        geos
+    }
+
+    /// Every skill this posting counts for: direct and implied.
+    pub fn all_skills(&self) -> impl Iterator<Item = &SkillId> {
+        self.skills.iter().chain(self.implied_skills.iter())
+    }
+}
+
+/// What the normalizer found in one posting, without storing anything:
+/// the `extract` command's output line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extraction {
+    /// The posting's id at its source.
+    pub id: String,
+    /// Skills mentioned directly.
+    pub skills: Vec<SkillId>,
+    /// Skills added by implication.
+    pub implied_skills: Vec<SkillId>,
+    /// Resolved places.
+    pub places: Vec<Place>,
+    /// Remote or not.
+    pub remote: bool,
+}
+
+/// The normalizer: taxonomy, matcher and gazetteer, built once and shared.
+pub struct Normalizer {
+    taxonomy: Taxonomy,
+    matcher: SkillMatcher,
+    gazetteer: Gazetteer,
+}
+
+impl Normalizer {
+    /// Builds the normalizer from the data bundled in the binary.
+    pub fn bundled() -> Result<Normalizer, NormalizeError> {
+        Ok(Normalizer::new(Taxonomy::bundled()?, Gazetteer::bundled()?))
+    }
+
+    /// Builds the normalizer from a taxonomy and a gazetteer.
+    pub fn new(taxonomy: Taxonomy, gazetteer: Gazetteer) -> Normalizer {
+        let matcher = SkillMatcher::new(&taxonomy);
+        Normalizer {
+            taxonomy,
+            matcher,
+            gazetteer,
+        }
+    }
+
+    /// The skill taxonomy.
+    pub fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+
+    /// The geography.
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
+    }
+
+    /// A fingerprint of the data counts depend on (taxonomy and geography):
+    /// when it changes, stored counts should be recomputed.
+    pub fn data_fingerprint(&self) -> u64 {
+        let mut bytes = self.taxonomy.fingerprint().to_be_bytes().to_vec();
+        bytes.extend_from_slice(&self.gazetteer.data_fingerprint().to_be_bytes());
+        xxhash_rust::xxh3::xxh3_64(&bytes)
+    }
+
+    /// Skills and places of a raw posting, without building a stored posting.
+    pub fn extract(&self, raw: &RawPosting) -> Extraction {
+        let (skills, implied_skills) = self.skills_of(raw);
+        let (places, remote) = self.places_of(raw);
+        Extraction {
+            id: raw.external_id.clone(),
+            skills,
+            implied_skills,
+            places,
+            remote,
+        }
+    }
+
+    /// Normalizes a posting collected from `source` on day `seen`.
+    pub fn normalize(
+        &self,
+        raw: &RawPosting,
+        source: &SourceId,
+        default_country: Option<&GeoCode>,
+        seen: Day,
+    ) -> Result<Posting, NormalizeError> {
+        let external_id = raw.external_id.trim();
+        if external_id.is_empty() {
+            return Err(NormalizeError::EmptyId);
+        }
+        let title = raw.title.trim();
+        if title.is_empty() {
+            return Err(NormalizeError::EmptyTitle {
+                id: external_id.to_owned(),
+            });
+        }
+        let extraction = self.extract(raw);
+        let company = raw
+            .company
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        let posted = raw.posted_at.unwrap_or(seen);
+        let fingerprint = fingerprint_of(company, title, &extraction.places);
+        let mut posting = Posting {
+            id: PostingId::new(source, external_id),
+            source: source.clone(),
+            external_id: external_id.to_owned(),
+            url: raw.url.clone().filter(|u| !u.trim().is_empty()),
+            title: title.to_owned(),
+            company: company.map(str::to_owned),
+            locations: raw.locations.clone(),
+            places: extraction.places,
+            remote: extraction.remote,
+            default_country: default_country.cloned(),
+            posted,
+            date_from_source: raw.posted_at.is_some(),
+            first_seen: seen,
+            last_seen: seen,
+            valid_through: raw.valid_through,
+            skills: extraction.skills,
+            implied_skills: extraction.implied_skills,
+            fingerprint,
+            content_hash: 0,
+            taxonomy: self.taxonomy.fingerprint(),
+            text: raw.description.clone(),
+        };
+        posting.content_hash = dedup::content_hash(&posting);
+        Ok(posting)
+    }
+
+    /// Recomputes skills and places of a stored posting with the current data
+    /// (used by `reindex` after a taxonomy or geography change).
+    pub fn renormalize(&self, posting: &Posting) -> Posting {
+        let raw = RawPosting {
+            external_id: posting.external_id.clone(),
+            title: posting.title.clone(),
+            description: posting.text.clone(),
+            locations: posting.locations.clone(),
+            remote: Some(posting.remote),
+            ..RawPosting::default()
+        };
+        let extraction = self.extract(&raw);
+        let mut updated = posting.clone();
+        updated.skills = extraction.skills;
+        updated.implied_skills = extraction.implied_skills;
+        updated.places = extraction.places;
+        updated.remote = extraction.remote;
+        updated.taxonomy = self.taxonomy.fingerprint();
+        updated.fingerprint =
+            fingerprint_of(updated.company.as_deref(), &updated.title, &updated.places);
+        updated
+    }
+
+    fn skills_of(&self, raw: &RawPosting) -> (Vec<SkillId>, Vec<SkillId>) {
+        let mut text = String::with_capacity(raw.title.len() + raw.description.len() + 16);
+        text.push_str(&raw.title);
+        text.push('\n');
+        text.push_str(&raw.description);
+        for tag in &raw.tags {
+            text.push('\n');
+            text.push_str(tag);
+        }
+        let found = self.matcher.find(&text);
+        (to_skill_ids(found.skills), to_skill_ids(found.implied))
+    }
+
+    fn places_of(&self, raw: &RawPosting) -> (Vec<Place>, bool) {
+        let mut places: Vec<Place> = Vec::new();
+        let mut remote = raw.remote.unwrap_or(false);
+        for location in &raw.locations {
+            let resolution = self.gazetteer.resolve(location);
+            remote |= resolution.remote;
+            for p in resolution.places {
+                if let Some(place) = to_place(p) {
+                    if !places.contains(&place) {
+                        places.push(place);
+                    }
+                }
+            }
+        }
+        (places, remote)
+    }
+}
+
+/// The duplicate fingerprint of a posting, or 0 (never merged) without a company.
+fn fingerprint_of(company: Option<&str>, title: &str, places: &[Place]) -> u64 {
+    let Some(company) = company.filter(|c| !c.trim().is_empty()) else {
+        return 0;
+    };
+    let department = places
+        .iter()
+        .find_map(|p| p.department.as_ref().map(GeoCode::as_str));
+    dedup::fingerprint(company, title, department).max(1)
+}
+
+fn to_skill_ids(ids: Vec<String>) -> Vec<SkillId> {
+    // The taxonomy validates ids at load; an id it let through that is not a
+    // valid SkillId would be a taxonomy bug, and is dropped rather than counted.
+    ids.iter()
+        .filter_map(|id| SkillId::parse(id).ok())
+        .collect()
+}
+
+fn to_place(p: geo::Place) -> Option<Place> {
+    Some(Place {
+        country: GeoCode::parse(&p.country).ok()?,
+        region: p.region.as_deref().and_then(|c| GeoCode::parse(c).ok()),
+        department: p.department.as_deref().and_then(|c| GeoCode::parse(c).ok()),
+        guess: p.guess,
+    })
+}

@@ -1,0 +1,382 @@
+//! Unit tests: loading, validation messages, boundaries and ambiguity rules.
+
+use super::*;
+
+fn bundled() -> (Taxonomy, SkillMatcher) {
+    let t = Taxonomy::bundled().expect("bundled taxonomy is valid");
+    let m = SkillMatcher::new(&t);
+    (t, m)
+}
+
+fn has(m: &SkillMatcher, text: &str, id: &str) -> bool {
+    m.find(text).skills.iter().any(|s| s == id)
+}
+
+#[track_caller]
+fn yes(m: &SkillMatcher, text: &str, id: &str) {
+    assert!(
+        has(m, text, id),
+        "expected {id} in {text:?}: {:?}",
+        m.find(text)
+    );
+}
+
+#[track_caller]
+fn no(m: &SkillMatcher, text: &str, id: &str) {
+    assert!(
+        !has(m, text, id),
+        "did not expect {id} in {text:?}: {:?}",
+        m.find(text)
+    );
+}
+
+#[test]
+fn bundled_counts_and_metadata() {
+    let (t, _) = bundled();
+    let certs = t
+        .skills()
+        .iter()
+        .filter(|s| s.category == Category::Certification)
+        .count();
+    assert!(
+        t.skills().len() - certs >= 400,
+        "skills: {}",
+        t.skills().len() - certs
+    );
+    assert!(certs >= 60, "certifications: {certs}");
+    assert_eq!(t.version(), "2026.11.0");
+    assert!(t.get("open-source").is_some());
+    let cert = t.get("scikit-learn-certification").expect("probabl cert");
+    assert_eq!(cert.issuer.as_deref(), Some("Probabl"));
+    assert_eq!(
+        t.get("rhcsa").and_then(|s| s.level.as_deref()),
+        Some("associate")
+    );
+    for s in t.skills() {
+        let has_rules = !(s.ambiguous.is_empty() && s.exclude.is_empty());
+        assert!(
+            !has_rules || s.note.is_some(),
+            "{} has rules but no note",
+            s.id
+        );
+    }
+}
+
+#[test]
+fn fingerprint_is_stable_and_content_based() {
+    let (t, _) = bundled();
+    assert_eq!(
+        t.fingerprint(),
+        Taxonomy::bundled().expect("valid").fingerprint()
+    );
+    let a = Taxonomy::from_toml_str(SMALL, "a.toml").expect("valid");
+    let b = Taxonomy::from_toml_str(&SMALL.replace("1.0", "1.1"), "b.toml").expect("valid");
+    assert_ne!(a.fingerprint(), b.fingerprint());
+    assert_ne!(a.fingerprint(), t.fingerprint());
+}
+
+#[test]
+fn category_round_trip() {
+    for c in Category::ALL {
+        assert_eq!(c.as_str().parse::<Category>(), Ok(c));
+    }
+    assert!("cloud".parse::<Category>().is_err());
+    assert_eq!(Category::DataAi.to_string(), "data-ai");
+}
+
+const SMALL: &str = r#"
+version = "1.0"
+
+[[skill]]
+id = "linux"
+label = "Linux"
+category = "os"
+aliases = ["linux"]
+
+[[skill]]
+id = "rhcsa"
+label = "RHCSA"
+category = "certification"
+issuer = "Red Hat"
+level = "associate"
+aliases = ["rhcsa"]
+implies = ["rhel"]
+
+[[skill]]
+id = "rhel"
+label = "RHEL"
+category = "os"
+aliases = ["rhel"]
+implies = ["linux"]
+"#;
+
+#[test]
+fn small_taxonomy_implications() {
+    let t = Taxonomy::from_toml_str(SMALL, "small.toml").expect("valid");
+    let m = SkillMatcher::new(&t);
+    let r = m.find("RHCSA exigée");
+    assert_eq!(r.skills, vec!["rhcsa"]);
+    assert_eq!(r.implied, vec!["linux", "rhel"]);
+    let r = m.find("RHCSA, RHEL 9 et Linux");
+    assert_eq!(r.skills, vec!["linux", "rhcsa", "rhel"]);
+    assert!(r.implied.is_empty());
+    assert_eq!(m.find("").skills, Vec::<String>::new());
+}
+
+const BROKEN: &str = r#"
+version = "0.1"
+colour = "blue"
+
+[[skill]]
+id = "go"
+label = "Go"
+category = "language"
+aliases = ["golang", ""]
+implies = ["unknown-thing"]
+colour = "red"
+
+[[skill]]
+id = "go-lang"
+label = "Go again"
+category = "langage"
+aliases = ["Golang"]
+
+[[skill]]
+id = "Bad_Id"
+label = "Bad"
+category = "certification"
+aliases = ["bad"]
+
+[[skill]]
+id = "a"
+label = "A"
+category = "practice"
+aliases = ["a-skill"]
+implies = ["b"]
+
+[[skill]]
+id = "b"
+label = "B"
+category = "practice"
+aliases = ["b-skill"]
+implies = ["a"]
+
+[[skill]]
+id = "a"
+label = "A twice"
+category = "practice"
+aliases = ["a twice"]
+"#;
+
+#[test]
+fn broken_taxonomy_reports_every_problem() {
+    let err = Taxonomy::from_toml_str(BROKEN, "data/skills.toml").expect_err("must fail");
+    let TaxonomyError::Invalid { origin, problems } = &err else {
+        panic!("unexpected error kind: {err}");
+    };
+    assert_eq!(origin, "data/skills.toml");
+    let expected = [
+        "unknown top-level key \"colour\"",
+        "skill \"go\": unknown key \"colour\"",
+        "skill \"go\": empty alias \"\"",
+        "skill \"go-lang\": unknown category \"langage\"",
+        "skill \"go-lang\": alias \"Golang\" is also claimed by skill \"go\"",
+        "skill \"Bad_Id\": id is not kebab-case",
+        "skill \"Bad_Id\": certification without issuer",
+        "skill \"a\": duplicate id",
+        "skill \"go\": implies unknown skill \"unknown-thing\"",
+        "skill \"a\": implies cycle a -> b -> a",
+    ];
+    for e in expected {
+        assert!(
+            problems.iter().any(|p| p == e),
+            "missing {e:?} in {problems:#?}"
+        );
+    }
+    assert_eq!(problems.len(), expected.len(), "{problems:#?}");
+    let shown = err.to_string();
+    assert!(shown.contains(
+        "data/skills.toml: skill \"go-lang\": alias \"Golang\" is also claimed by skill \"go\"\n"
+    ));
+    assert_eq!(shown.lines().count(), expected.len());
+}
+
+#[test]
+fn syntax_and_type_errors() {
+    let err = Taxonomy::from_toml_str("version = ", "x.toml").expect_err("syntax");
+    assert!(matches!(err, TaxonomyError::Syntax { .. }), "{err}");
+    let src = "version = \"1\"\n[[skill]]\nid = \"x\"\nlabel = \"X\"\ncategory = \"os\"\naliases = \"x\"\n";
+    let err = Taxonomy::from_toml_str(src, "x.toml").expect_err("type");
+    assert!(
+        err.to_string().starts_with("x.toml: skill \"x\": "),
+        "{err}"
+    );
+    let src = "version = \"1\"\n[[skill]]\nid = \"x\"\nlabel = \"X\"\ncategory = \"os\"\naliases = [\"x\"]\nissuer = \"Me\"\ncase = [\"X\"]\n";
+    let err = Taxonomy::from_toml_str(src, "x.toml").expect_err("rules");
+    let shown = err.to_string();
+    assert!(
+        shown.contains("issuer is only allowed on certifications"),
+        "{shown}"
+    );
+    assert!(shown.contains("case \"X\" is not the spelling"), "{shown}");
+}
+
+#[test]
+fn boundaries() {
+    let (_, m) = bundled();
+    no(&m, "JavaScript only", "java");
+    yes(&m, "Java et JavaScript", "java");
+    yes(&m, "We use Python.", "python");
+    yes(&m, "C++ developer", "cpp");
+    no(&m, "c+++ is not a language", "cpp");
+    yes(&m, "C# / .NET 8", "dotnet");
+    yes(&m, "C# / .NET 8", "csharp");
+    // .net needs a non-alphanumeric char before its dot.
+    let r = m.find("ASP.NET Core MVC");
+    assert_eq!(r.skills, vec!["aspnet"]);
+    assert_eq!(r.implied, vec!["dotnet"]);
+    no(&m, "see example.net for details", "dotnet");
+    yes(&m, "Node.js, Vue.js et React.js", "nodejs");
+    yes(&m, "Node.js, Vue.js et React.js", "vue");
+    yes(&m, "Node.js, Vue.js et React.js", "react");
+    no(&m, "Node.js, Vue.js et React.js", "javascript");
+    yes(&m, "Sécurité : SELinux, AppArmor", "selinux");
+    yes(&m, "ÉLASTICSEARCH et POSTGRÉSQL", "elasticsearch");
+    no(&m, "pythonic code", "python");
+    yes(&m, "k8s, kubernete, postgre", "kubernetes");
+    yes(&m, "k8s, kubernete, postgre", "postgresql");
+}
+
+#[test]
+fn longest_valid_wins() {
+    let (_, m) = bundled();
+    let r = m.find("Google Cloud Platform");
+    assert_eq!(r.skills, vec!["gcp"]);
+    let r = m.find("Apache Spark");
+    assert_eq!(r.skills, vec!["apache-spark"]);
+    // "sap fi" fails its boundary inside "sap field" and must not hide "sap".
+    yes(&m, "SAP field services", "sap");
+    no(&m, "SAP field services", "sap-fico");
+    yes(&m, "SAP FI/CO", "sap-fico");
+    // A certification phrase wins over the technology it contains.
+    let r = m.find("scikit-learn certification");
+    assert_eq!(r.skills, vec!["scikit-learn-certification"]);
+    assert!(r.implied.contains(&"scikit-learn".to_string()));
+}
+
+#[test]
+fn chef_rules() {
+    let (_, m) = bundled();
+    no(&m, "Chef de projet Linux", "chef");
+    no(&m, "Chef d'équipe réseau, Ansible", "chef");
+    no(&m, "Chef d\u{2019}équipe, Ansible", "chef");
+    no(&m, "Chef de produit Kubernetes", "chef");
+    no(&m, "Head chef, French cuisine", "chef");
+    yes(&m, "automatisation avec Chef et Ansible", "chef");
+    yes(&m, "configuration management (Chef, Puppet)", "chef");
+}
+
+#[test]
+fn go_rules() {
+    let (_, m) = bundled();
+    yes(&m, "Backend developer in Go", "go");
+    yes(&m, "golang", "go");
+    yes(&m, "Python, Go, Rust", "go");
+    no(&m, "Go-to-market strategy with Python", "go");
+    no(&m, "Go live in March, Python scripts", "go");
+    no(&m, "Let's go! Python developer", "go");
+    no(&m, "on the go, python", "go");
+    no(&m, "we go further with Python", "go");
+    no(&m, "Portable 16 Go de RAM, Linux", "go");
+    no(&m, "Go", "go");
+}
+
+#[test]
+fn r_and_c_rules() {
+    let (_, m) = bundled();
+    yes(&m, "Python, R, SQL", "r");
+    yes(&m, "statistical programming in R", "r");
+    no(&m, "Ingénieur R&D, Python", "r");
+    no(&m, "R & D team, Python", "r");
+    no(&m, "r, python", "r");
+    yes(&m, "Développeur C/C++", "c");
+    yes(&m, "firmware en C sur microcontrôleur", "c");
+    no(&m, "C'est un poste Python", "c");
+    no(&m, "C-level stakeholders, Python", "c");
+    no(&m, "catégorie C, Python", "c");
+    no(&m, "Series C startup, Python", "c");
+    no(&m, "levée de série C, Python", "c");
+    no(&m, "c, python", "c");
+}
+
+#[test]
+fn other_ambiguous_rules() {
+    let (_, m) = bundled();
+    no(&m, "spark joy and spark curiosity", "apache-spark");
+    yes(&m, "Spark et Hadoop", "apache-spark");
+    no(&m, "Spark", "apache-spark");
+    no(&m, "SWIFT payments, SQL", "swift");
+    yes(&m, "iOS: Swift, SwiftUI", "swift");
+    no(&m, "react to incidents quickly", "react");
+    no(&m, "Able to react quickly, Python", "react");
+    yes(&m, "React, TypeScript", "react");
+    no(&m, "Point de vue client, en vue de Python", "vue");
+    yes(&m, "Vue et Angular en front-end", "vue");
+    no(&m, "Puppet show for kids", "puppet");
+    yes(&m, "Puppet, Ansible", "puppet");
+    no(&m, "Salt Lake City office, Ansible", "saltstack");
+    no(&m, "apache license, Python", "apache-httpd");
+    yes(&m, "Apache httpd et Nginx", "apache-httpd");
+    no(&m, "tableau de bord, Python", "tableau");
+    yes(&m, "Tableau, Power BI", "tableau");
+    no(&m, "you will excel at SQL", "excel");
+    yes(&m, "Excel, VBA", "excel");
+    no(&m, "SAFe harbour, safe place", "safe");
+    yes(&m, "SAFe, agile release train", "safe");
+    no(&m, "guard rails everywhere", "ruby-on-rails");
+    yes(&m, "Ruby, Rails, RSpec", "ruby-on-rails");
+    no(&m, "Spring 2026 internship in Java", "spring");
+    yes(&m, "Java, Spring", "spring");
+    no(&m, "lab flask cleaning", "flask");
+    yes(&m, "Python/Flask", "flask");
+    no(&m, "digital nomad, Terraform", "nomad");
+    no(&m, "OSS/BSS telecom", "open-source");
+    yes(&m, "logiciels libres, FOSS", "open-source");
+    yes(&m, "Open-Source", "open-source");
+    no(&m, "Aix-en-Provence, Linux", "aix");
+    yes(&m, "AIX, Solaris", "aix");
+    no(&m, "PCAP files in Wireshark", "pcap");
+    yes(&m, "PCAP/PCEP", "pcap");
+    no(&m, "weekly RAG status, LLM", "rag");
+    no(&m, "500 ML, Python", "machine-learning");
+    yes(&m, "ML, Python", "machine-learning");
+    no(&m, "J'ai rejoint, Python", "artificial-intelligence");
+    no(&m, "Linux Foundation LFCS", "linux");
+}
+
+#[test]
+fn html_and_french_forms() {
+    let (_, m) = bundled();
+    let r = m.find("<p>Apprentissage automatique&nbsp;&amp; int&eacute;gration continue</p><li>Logiciel libre</li>");
+    assert_eq!(r.skills, vec!["ci-cd", "machine-learning", "open-source"]);
+    yes(&m, "&lt;li&gt;PostgreSQL&lt;/li&gt;", "postgresql");
+    yes(&m, "D&#39;ANSIBLE ET DE TERRAFORM", "ansible");
+}
+
+#[test]
+fn matches_are_sorted_disjoint_and_deduplicated() {
+    let (_, m) = bundled();
+    let r = m.find("Python python PYTHON Django, Kubernetes, CKA, k8s");
+    assert_eq!(r.skills, vec!["cka", "django", "kubernetes", "python"]);
+    assert!(r.implied.iter().all(|i| !r.skills.contains(i)));
+    let mut sorted = r.implied.clone();
+    sorted.sort();
+    assert_eq!(sorted, r.implied);
+}
+
+#[test]
+fn matcher_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<SkillMatcher>();
+    check::<Taxonomy>();
+}

@@ -1,0 +1,358 @@
+//! Text folding shared by the matchers.
+//!
+//! [`fold`] turns raw posting text (possibly HTML, possibly HTML-escaped HTML as
+//! some job boards serve it) into a canonical form that is compared byte for
+//! byte against equally folded keywords:
+//!
+//! 1. HTML: tags (`<p>`, `</li>`, `<br/>`, `<!-- … -->`) are replaced by a space
+//!    and character references (`&amp;`, `&eacute;`, `&#39;`, `&#x2019;`) are
+//!    decoded. This runs twice so that escaped markup (`&lt;p&gt;`) is removed as
+//!    well. A `<` that is not followed by a letter, `/`, `!` or `?` is text.
+//! 2. Unicode NFKC (ligatures, full-width forms, no-break spaces …).
+//! 3. Diacritics are removed (canonical decomposition, combining marks dropped)
+//!    and a few letters without a decomposition are spelled out (`œ`→`oe`,
+//!    `æ`→`ae`, `ß`→`ss`, `ø`→`o`, `ł`→`l`, `đ`→`d`, `þ`→`th`).
+//! 4. Lowercase (full Unicode, so `SÉCURITÉ` → `securite`).
+//! 5. Typographic apostrophes and primes become `'`, dashes and minus signs
+//!    become `-`, typographic quotes and guillemets become `"`.
+//! 6. Every run of whitespace becomes one ASCII space; leading and trailing
+//!    whitespace is dropped. Invisible format characters (soft hyphen,
+//!    zero-width space, BOM …) are dropped.
+//!
+//! For every output byte the folder keeps whether the character it came from
+//! was uppercase, so case-sensitive rules ("Go" but not "go") can be checked on
+//! the folded text; see [`FoldedText::is_upper`] and [`FoldedText::same_case`].
+
+use std::borrow::Cow;
+
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use unicode_normalization::UnicodeNormalization;
+
+/// Folded text plus per-byte case information.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FoldedText {
+    text: String,
+    upper: Vec<bool>,
+}
+
+impl FoldedText {
+    /// The folded text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Length of the folded text in bytes.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Whether the folded text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// Whether the character that produced the folded byte at `byte` was
+    /// uppercase in the original text. Out-of-range positions are `false`.
+    pub fn is_upper(&self, byte: usize) -> bool {
+        self.upper.get(byte).copied().unwrap_or(false)
+    }
+
+    /// Per-byte "was uppercase" flags, parallel to [`FoldedText::as_str`].
+    pub fn upper_flags(&self) -> &[bool] {
+        &self.upper
+    }
+
+    /// Reconstructs an approximation of the original spelling of
+    /// `self.as_str()[range]`: folded characters whose source was uppercase
+    /// are uppercased again. Returns `None` if `range` is not a valid char
+    /// range of the folded text.
+    pub fn original_case(&self, range: std::ops::Range<usize>) -> Option<String> {
+        let slice = self.text.get(range.clone())?;
+        let mut out = String::with_capacity(slice.len());
+        for (i, c) in slice.char_indices() {
+            if self.is_upper(range.start + i) {
+                out.extend(c.to_uppercase());
+            } else {
+                out.push(c);
+            }
+        }
+        Some(out)
+    }
+
+    /// Whether `self.as_str()[start..start + other.len()]` equals `other`
+    /// byte for byte *and* has the same per-byte case flags, i.e. the
+    /// original text spelled that span exactly like `other` was spelled
+    /// (modulo accents and typography).
+    pub fn same_case(&self, start: usize, other: &FoldedText) -> bool {
+        let end = start + other.len();
+        self.text.as_bytes().get(start..end) == Some(other.text.as_bytes())
+            && self.upper.get(start..end) == Some(other.upper.as_slice())
+    }
+
+    /// Consumes the value and returns the folded text.
+    pub fn into_string(self) -> String {
+        self.text
+    }
+}
+
+impl AsRef<str> for FoldedText {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Folds `input` (see the module documentation for the exact steps).
+pub fn fold(input: &str) -> FoldedText {
+    let mut html: Cow<'_, str> = Cow::Borrowed(input);
+    for _ in 0..2 {
+        if html.contains('<') {
+            html = Cow::Owned(strip_tags(&html));
+        }
+        if html.contains('&') {
+            if let Cow::Owned(decoded) = html_escape::decode_html_entities(&html) {
+                html = Cow::Owned(decoded);
+            }
+        }
+    }
+    let s: &str = &html;
+    let mut folder = Folder {
+        text: Vec::with_capacity(s.len()),
+        upper: Vec::with_capacity(s.len()),
+        pending_space: false,
+    };
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            folder.push_ascii(b);
+            i += 1;
+        } else {
+            // A maximal run of non-ASCII characters goes through NFKC together
+            // so that composition inside the run is right.
+            let start = i;
+            while i < bytes.len() && !bytes[i].is_ascii() {
+                i += 1;
+            }
+            let run = &s[start..i];
+            for c in run.nfkc() {
+                folder.push_char(c);
+            }
+        }
+    }
+    FoldedText {
+        text: String::from_utf8(folder.text).expect("folding only emits whole UTF-8 characters"),
+        upper: folder.upper,
+    }
+}
+
+struct Folder {
+    text: Vec<u8>,
+    upper: Vec<bool>,
+    pending_space: bool,
+}
+
+impl Folder {
+    #[inline]
+    fn emit_space_if_pending(&mut self) {
+        if self.pending_space {
+            if !self.text.is_empty() {
+                self.text.push(b' ');
+                self.upper.push(false);
+            }
+            self.pending_space = false;
+        }
+    }
+
+    #[inline(always)]
+    fn push_ascii(&mut self, b: u8) {
+        if b.is_ascii_whitespace() || b == 0x0b {
+            self.pending_space = true;
+            return;
+        }
+        if b.is_ascii_control() {
+            return;
+        }
+        self.emit_space_if_pending();
+        self.text.push(b.to_ascii_lowercase());
+        self.upper.push(b.is_ascii_uppercase());
+    }
+
+    fn push_str(&mut self, s: &str, upper: bool) {
+        self.emit_space_if_pending();
+        self.text.extend_from_slice(s.as_bytes());
+        self.upper.extend(std::iter::repeat_n(upper, s.len()));
+    }
+
+    fn push_char(&mut self, c: char) {
+        if c.is_ascii() {
+            self.push_ascii(c as u8);
+            return;
+        }
+        if c.is_whitespace() {
+            self.pending_space = true;
+            return;
+        }
+        let upper = c.is_uppercase();
+        if let Some(mapped) = special(c) {
+            if mapped.trim().is_empty() {
+                self.pending_space |= !mapped.is_empty();
+                return;
+            }
+            self.push_str(mapped, upper);
+            return;
+        }
+        if is_invisible(c) || c.is_control() {
+            return;
+        }
+        let mut parts: Vec<char> = Vec::new();
+        decompose_canonical(c, |d| {
+            if !is_combining_mark(d) {
+                parts.push(d);
+            }
+        });
+        for d in parts {
+            if let Some(mapped) = special(d) {
+                self.push_str(mapped, upper);
+                continue;
+            }
+            for l in d.to_lowercase() {
+                if is_combining_mark(l) {
+                    continue;
+                }
+                let mut buf = [0u8; 4];
+                self.push_str(l.encode_utf8(&mut buf), upper);
+            }
+        }
+    }
+}
+
+/// Characters with a fixed ASCII spelling (or none, for the empty string).
+fn special(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}'
+        | '\u{02BB}' => "'",
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' | '\u{2039}' | '\u{203A}' => "\"",
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+        | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => "-",
+        '\u{2022}' | '\u{25CF}' | '\u{25AA}' | '\u{2023}' | '\u{2043}' | '\u{00B7}' => " ",
+        'œ' | 'Œ' => "oe",
+        'æ' | 'Æ' => "ae",
+        'ß' | 'ẞ' => "ss",
+        'ø' | 'Ø' => "o",
+        'ł' | 'Ł' => "l",
+        'đ' | 'Đ' => "d",
+        'þ' | 'Þ' => "th",
+        'ı' => "i",
+        _ => return None,
+    })
+}
+
+/// Invisible format characters that are dropped.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}'
+    )
+}
+
+/// Replaces HTML tags and comments by a single space. A `<` starts a tag only
+/// when followed by an ASCII letter, `/`, `!` or `?`, and only if a closing
+/// `>` follows; otherwise it is kept as text ("< 5 ans", "a<b").
+fn strip_tags(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'<' {
+            let next = bytes.get(i + 1).copied().unwrap_or(b' ');
+            if next.is_ascii_alphabetic() || matches!(next, b'/' | b'!' | b'?') {
+                let close = if bytes[i + 1..].starts_with(b"!--") {
+                    find(bytes, i + 4, b"-->").map(|p| p + 3)
+                } else {
+                    find(bytes, i + 1, b">").map(|p| p + 1)
+                };
+                if let Some(end) = close {
+                    out.push_str(&s[last..i]);
+                    out.push(' ');
+                    i = end;
+                    last = end;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    if from > hay.len() {
+        return None;
+    }
+    hay[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accents_and_case() {
+        let f = fold("SÉCURITÉ Opérationnelle");
+        assert_eq!(f.as_str(), "securite operationnelle");
+        assert!(f.is_upper(0));
+        assert!(f.is_upper(1));
+        assert!(!f.is_upper(10));
+        assert_eq!(fold("Œuvre cœur ÇA").as_str(), "oeuvre coeur ca");
+        assert_eq!(fold("Straße").as_str(), "strasse");
+    }
+
+    #[test]
+    fn html_and_entities() {
+        let f = fold("<p>Chef d&#39;&eacute;quipe&nbsp;<b>Python</b></p><br/>R&amp;D");
+        assert_eq!(f.as_str(), "chef d'equipe python r&d");
+        let f = fold("&lt;p&gt;Kubernetes&lt;/p&gt;&amp;nbsp;Go");
+        assert_eq!(f.as_str(), "kubernetes go");
+        assert_eq!(fold("salary < 50k, a<b").as_str(), "salary < 50k, a<b");
+        assert_eq!(fold("x <!-- hidden <b> --> y").as_str(), "x y");
+    }
+
+    #[test]
+    fn typography_and_whitespace() {
+        let f = fold("  l\u{2019}open\u{2011}source \u{2014} ﬁnance\t\n\n  «Go»  ");
+        assert_eq!(f.as_str(), "l'open-source - finance \"go\"");
+        assert_eq!(fold("Kuber\u{00AD}netes").as_str(), "kubernetes");
+        assert_eq!(fold("ＰＹＴＨＯＮ").as_str(), "python");
+        assert_eq!(fold("e\u{0301}te\u{0301}").as_str(), "ete");
+    }
+
+    #[test]
+    fn case_reconstruction() {
+        let f = fold("We use Go and GO and go");
+        assert_eq!(f.original_case(7..9).as_deref(), Some("Go"));
+        let go = fold("Go");
+        assert!(f.same_case(7, &go));
+        assert!(!f.same_case(14, &go));
+        assert!(!f.same_case(20, &go));
+        assert_eq!(f.upper_flags().len(), f.len());
+    }
+
+    #[test]
+    fn per_byte_flags_match_text_length() {
+        for s in [
+            "ÉCOLE Ωmega İstanbul ǅ",
+            "日本語 テキスト",
+            "a\u{0301}\u{0327}",
+        ] {
+            let f = fold(s);
+            assert_eq!(f.upper_flags().len(), f.len(), "{s}");
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! The counting rules, as pure functions: postings in, count changes out.
+//! Live ingestion, `import` and `reindex` all use these; only the store
+//! applies their output. The same postings in any order give the same counts.
+//!
+//! ## Duplicates
+//! Postings with the same non-zero fingerprint (folded company + title without
+//! "(H/F)"-style noise + first département; see `normalize::dedup`) form a
+//! *group*. A group is split into *clusters* deterministically: sort its
+//! postings by (posting day, source, external id); the first one opens a
+//! cluster; every following posting whose day is at most
+//! [`CountRules::dedup_window_days`] after the cluster's first day joins it;
+//! the first one beyond opens the next cluster. Each cluster counts once,
+//! through its **representative**: its first posting in that order. Postings
+//! without a company (fingerprint 0) are never merged.
+//!
+//! ## Metrics
+//! - `new`: the representative adds 1 on its posting day.
+//! - `active`: the cluster is open from the representative's posting day to
+//!   its *close day*, the latest close day of its members; a member closes on
+//!   the earliest of its `valid_through`, `last_seen + unseen_close_days` and
+//!   `posted + max_open_days` (never before it opened). Stored as +1 on the
+//!   opening day and −1 on the day after closing; the series is their running
+//!   sum (computed at query time).
+//!
+//! Each is counted for every skill the representative names (directly or by
+//! implication) and for `*` (all postings, the share denominator), in every
+//! geography of `Posting::geos`. A skill counts once per posting per geography.
+
+use std::collections::BTreeMap;
+
+use crate::domain::{Day, GeoCode, SkillId};
+use crate::normalize::Posting;
+
+/// What is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    /// Postings published that day.
+    New,
+    /// Postings open that day (stored as opening/closing changes).
+    Active,
+}
+
+impl Metric {
+    /// Every metric.
+    pub const ALL: [Metric; 2] = [Metric::New, Metric::Active];
+
+    /// The metric's one-byte tag in storage keys.
+    pub fn tag(self) -> u8 {
+        match self {
+            Metric::New => b'n',
+            Metric::Active => b'a',
+        }
+    }
+
+    /// The metric's name in the API and CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::New => "new",
+            Metric::Active => "active",
+        }
+    }
+
+    /// Whether stored values are changes whose running sum is the series.
+    pub fn is_cumulative(self) -> bool {
+        matches!(self, Metric::Active)
+    }
+}
+
+impl std::str::FromStr for Metric {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Metric, String> {
+        match s {
+            "new" => Ok(Metric::New),
+            "active" => Ok(Metric::Active),
+            other => Err(format!("unknown metric {other:?}: use new or active")),
+        }
+    }
+}
+
+/// The parameters of the counting rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountRules {
+    /// Postings of one group at most this many days after the cluster's first
+    /// posting day are the same job.
+    pub dedup_window_days: i32,
+    /// A posting not seen for this many days is closed.
+    pub unseen_close_days: i32,
+    /// A posting is closed at the latest this many days after its posting day.
+    pub max_open_days: i32,
+}
+
+/// Default dedup window.
+pub const DEFAULT_DEDUP_WINDOW_DAYS: i32 = 60;
+/// Default days unseen before a posting is closed.
+pub const DEFAULT_UNSEEN_CLOSE_DAYS: i32 = 7;
+/// Default longest life of a posting.
+pub const DEFAULT_MAX_OPEN_DAYS: i32 = 90;
+
+impl Default for CountRules {
+    fn default() -> CountRules {
+        CountRules {
+            dedup_window_days: DEFAULT_DEDUP_WINDOW_DAYS,
+            unseen_close_days: DEFAULT_UNSEEN_CLOSE_DAYS,
+            max_open_days: DEFAULT_MAX_OPEN_DAYS,
+        }
+    }
+}
+
+/// One counter: a skill in a geography on a day.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CountKey {
+    /// Skill, or `*`.
+    pub skill: SkillId,
+    /// Geography.
+    pub geo: GeoCode,
+    /// Metric.
+    pub metric: Metric,
+    /// Day.
+    pub day: Day,
+}
+
+/// Count changes, pre-aggregated.
+pub type CountDelta = BTreeMap<CountKey, i64>;
+
+/// A posting's last open day under `rules`.
+pub fn close_day(p: &Posting, rules: &CountRules) -> Day {
+    let mut close = p
+        .last_seen
+        .add_days(rules.unseen_close_days)
+        .min(p.posted.add_days(rules.max_open_days));
+    if let Some(v) = p.valid_through {
+        close = close.min(v);
+    }
+    close.max(p.posted)
+}
+
+/// The order that decides cluster membership and representatives.
+fn cluster_order(a: &&Posting, b: &&Posting) -> std::cmp::Ordering {
+    (a.posted, &a.source, &a.external_id).cmp(&(b.posted, &b.source, &b.external_id))
+}
+
+/// Splits one group (postings sharing a fingerprint) into clusters, each in
+/// cluster order (its representative first).
+pub fn clusters<'a>(group: &[&'a Posting], rules: &CountRules) -> Vec<Vec<&'a Posting>> {
+    let mut sorted: Vec<&Posting> = group.to_vec();
+    sorted.sort_by(cluster_order);
+    let mut out: Vec<Vec<&Posting>> = Vec::new();
+    for p in sorted {
+        match out.last_mut() {
+            Some(cluster)
+                if p.fingerprint != 0
+                    && p.posted.days_since(cluster[0].posted) <= rules.dedup_window_days =>
+            {
+                cluster.push(p)
+            }
+            _ => out.push(vec![p]),
+        }
+    }
+    out
+}
+
+/// Adds `sign` × the contributions of one cluster (representative first).
+pub fn add_cluster(cluster: &[&Posting], rules: &CountRules, sign: i64, delta: &mut CountDelta) {
+    let Some(rep) = cluster.first() else { return };
+    let close = cluster
+        .iter()
+        .map(|p| close_day(p, rules))
+        .max()
+        .unwrap_or(rep.posted);
+    let all = SkillId::all_postings();
+    let mut skills: Vec<&SkillId> = rep.all_skills().collect();
+    skills.push(&all);
+    skills.sort();
+    skills.dedup();
+    let changes = [
+        (Metric::New, rep.posted, 1),
+        (Metric::Active, rep.posted, 1),
+        (Metric::Active, close.add_days(1), -1),
+    ];
+    for geo in rep.geos() {
+        for skill in &skills {
+            for (metric, day, value) in changes {
+                let key = CountKey {
+                    skill: (*skill).clone(),
+                    geo: geo.clone(),
+                    metric,
+                    day,
+                };
+                *delta.entry(key).or_insert(0) += sign * value;
+            }
+        }
+    }
+}
+
+/// Adds `sign` × the contributions of a whole group.
+pub fn add_group(group: &[&Posting], rules: &CountRules, sign: i64, delta: &mut CountDelta) {
+    for cluster in clusters(group, rules) {
+        add_cluster(&cluster, rules, sign, delta);
+    }
+}
+
+/// The count changes when a group goes from `before` to `after`.
+pub fn group_change(
+    before: &[&Posting],
+    after: &[&Posting],
+    rules: &CountRules,
+    delta: &mut CountDelta,
+) {
+    add_group(before, rules, -1, delta);
+    add_group(after, rules, 1, delta);
+}
+
+/// Counts a whole set of postings from scratch.
+pub fn count_all(postings: &[Posting], rules: &CountRules) -> CountDelta {
+    let mut groups: BTreeMap<u64, Vec<&Posting>> = BTreeMap::new();
+    let mut delta = CountDelta::new();
+    for p in postings {
+        if p.fingerprint == 0 {
+            add_cluster(&[p], rules, 1, &mut delta);
+        } else {
+            groups.entry(p.fingerprint).or_default().push(p);
+        }
+    }
+    for group in groups.values() {
+        add_group(group, rules, 1, &mut delta);
+    }
+    compact(&mut delta);
+    delta
+}
+
+/// Drops zero entries (a change that cancelled out).
+pub fn compact(delta: &mut CountDelta) {
+    delta.retain(|_, v| *v != 0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{PostingId, SourceId};
+    use crate::normalize::Place;
+
+    fn posting(source: &str, id: &str, posted: &str, fp: u64, skills: &[&str]) -> Posting {
+        let source = SourceId::parse(source).unwrap();
+        let day: Day = posted.parse().unwrap();
+        Posting {
+            id: PostingId::new(&source, id),
+            source,
+            external_id: id.into(),
+            url: None,
+            title: "t".into(),
+            company: Some("c".into()),
+            locations: vec![],
+            places: vec![Place {
+                country: GeoCode::parse("FR").unwrap(),
+                region: Some(GeoCode::parse("FR-IDF").unwrap()),
+                department: Some(GeoCode::parse("FR-75").unwrap()),
+                guess: false,
+            }],
+            remote: false,
+            default_country: None,
+            posted: day,
+            date_from_source: true,
+            first_seen: day,
+            last_seen: day,
+            valid_through: None,
+            skills: skills.iter().map(|s| SkillId::parse(s).unwrap()).collect(),
+            implied_skills: vec![],
+            fingerprint: fp,
+            content_hash: 0,
+            taxonomy: 0,
+            text: String::new(),
+        }
+    }
+
+    fn new_count(delta: &CountDelta, skill: &str, geo: &str, day: &str) -> i64 {
+        let key = CountKey {
+            skill: SkillId::parse(skill).unwrap(),
+            geo: GeoCode::parse(geo).unwrap(),
+            metric: Metric::New,
+            day: day.parse().unwrap(),
+        };
+        delta.get(&key).copied().unwrap_or(0)
+    }
+
+    #[test]
+    fn duplicates_within_the_window_count_once_through_the_earliest() {
+        let rules = CountRules::default();
+        let a = posting("b-source", "1", "2025-01-01", 7, &["python"]);
+        let b = posting("a-source", "9", "2025-03-01", 7, &["python"]); // 59 days later
+        let c = posting("a-source", "5", "2025-03-03", 7, &["python"]); // 61 days later
+        let delta = count_all(&[c.clone(), b.clone(), a.clone()], &rules);
+        assert_eq!(new_count(&delta, "python", "FR-75", "2025-01-01"), 1);
+        assert_eq!(new_count(&delta, "python", "FR-75", "2025-03-01"), 0);
+        assert_eq!(new_count(&delta, "python", "FR-75", "2025-03-03"), 1);
+        assert_eq!(new_count(&delta, "*", "WORLD", "2025-03-03"), 1);
+    }
+
+    #[test]
+    fn ties_on_the_day_are_broken_by_source_then_id() {
+        let rules = CountRules::default();
+        let x = posting("zeta", "1", "2025-01-01", 7, &["rust"]);
+        let y = posting("alpha", "2", "2025-01-01", 7, &["go"]);
+        let group = [&x, &y];
+        let cl = clusters(&group, &rules);
+        assert_eq!(cl.len(), 1);
+        assert_eq!(cl[0][0].source.as_str(), "alpha");
+        let delta = count_all(&[x, y], &rules);
+        assert_eq!(new_count(&delta, "go", "FR-75", "2025-01-01"), 1);
+        assert_eq!(new_count(&delta, "rust", "FR-75", "2025-01-01"), 0);
+    }
+
+    #[test]
+    fn postings_without_fingerprint_are_never_merged() {
+        let rules = CountRules::default();
+        let a = posting("s", "1", "2025-01-01", 0, &["python"]);
+        let b = posting("s", "2", "2025-01-01", 0, &["python"]);
+        let delta = count_all(&[a, b], &rules);
+        assert_eq!(new_count(&delta, "python", "FR-75", "2025-01-01"), 2);
+    }
+
+    #[test]
+    fn active_opens_on_the_posting_day_and_closes_after_the_last_member() {
+        let rules = CountRules::default();
+        let mut a = posting("s", "1", "2025-01-01", 7, &[]);
+        a.valid_through = Some("2025-01-10".parse().unwrap());
+        let mut b = posting("t", "2", "2025-01-05", 7, &[]);
+        b.last_seen = "2025-01-20".parse().unwrap(); // closes 2025-01-27
+        let delta = count_all(&[a, b], &rules);
+        let active = |day: &str| {
+            let key = CountKey {
+                skill: SkillId::all_postings(),
+                geo: GeoCode::world(),
+                metric: Metric::Active,
+                day: day.parse().unwrap(),
+            };
+            delta.get(&key).copied().unwrap_or(0)
+        };
+        assert_eq!(active("2025-01-01"), 1);
+        assert_eq!(active("2025-01-28"), -1);
+        assert_eq!(
+            delta
+                .iter()
+                .filter(|(k, _)| k.metric == Metric::Active
+                    && k.skill.as_str() == "*"
+                    && k.geo.as_str() == "WORLD")
+                .count(),
+            2
+        );
+    }
+}

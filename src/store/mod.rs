@@ -1,0 +1,141 @@
+//! Store: postings, daily counts and run reports, behind the [`Store`] trait.
+//!
+//! Only [`sled_store`] imports sled. The counting rules are pure functions in
+//! [`counting`]; a store only applies their output. Ingestion is idempotent:
+//! re-seeing a posting moves `last_seen`, never counts it twice, and a posting
+//! whose content changed has its old contributions removed and the new added.
+
+pub mod backup;
+pub mod counting;
+pub mod keys;
+pub mod sled_store;
+
+use serde::Serialize;
+
+use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
+use crate::normalize::Posting;
+use crate::report::RunReport;
+pub use counting::{CountRules, Metric};
+pub use sled_store::SledStore;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database directory is used by another process.
+    #[error("the database in {dir} is in use by another process (is `skilltrack serve` running? stop it, or query it over HTTP)")]
+    Locked {
+        /// The directory.
+        dir: String,
+    },
+    /// The database could not be opened.
+    #[error("cannot open the database in {dir}: {cause}")]
+    Open {
+        /// The directory.
+        dir: String,
+        /// The underlying error.
+        cause: String,
+    },
+    /// The database was written by an incompatible version.
+    #[error("the database in {dir} has schema version {found}, this build reads version {expected}: restore it from a backup made with a matching version, or remove it and collect again")]
+    Schema {
+        /// The directory.
+        dir: String,
+        /// Version on disk.
+        found: u32,
+        /// Version this build reads.
+        expected: u32,
+    },
+    /// An I/O or engine error.
+    #[error("database error: {0}")]
+    Engine(String),
+    /// A stored record does not decode (corruption, or a bug).
+    #[error("corrupt record {key}: {cause}")]
+    Corrupt {
+        /// Which record.
+        key: String,
+        /// Decoding error.
+        cause: String,
+    },
+}
+
+/// One stored counter: skill, geography, metric, day, value.
+pub type CountRow = (SkillId, GeoCode, Metric, Day, i64);
+
+/// What one ingested batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct IngestOutcome {
+    /// Postings stored for the first time.
+    pub new: u64,
+    /// Postings seen before whose content changed (counts moved).
+    pub updated: u64,
+    /// Postings seen before, unchanged.
+    pub unchanged: u64,
+}
+
+impl std::ops::AddAssign for IngestOutcome {
+    fn add_assign(&mut self, o: IngestOutcome) {
+        self.new += o.new;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// The storage interface the rest of the application uses.
+pub trait Store: Send + Sync {
+    /// Upserts a batch of postings atomically: all of it is applied, counts
+    /// included, or none of it. The counting rules are [`counting`]'s.
+    fn ingest(&self, postings: &[Posting]) -> Result<IngestOutcome, StoreError>;
+
+    /// One posting by id.
+    fn posting(&self, id: PostingId) -> Result<Option<Posting>, StoreError>;
+
+    /// Every stored posting sharing `fingerprint` (its duplicate group).
+    fn group(&self, fingerprint: u64) -> Result<Vec<Posting>, StoreError>;
+
+    /// Daily stored values of one counter series, in day order, days without
+    /// a value omitted. For cumulative metrics these are changes.
+    fn daily(
+        &self,
+        skill: &SkillId,
+        geo: &GeoCode,
+        metric: Metric,
+        from: Day,
+        to: Day,
+    ) -> Result<Vec<(Day, i64)>, StoreError>;
+
+    /// Every counter, in key order: (skill, geo, metric, day, value).
+    fn all_counts(&self) -> Result<Vec<CountRow>, StoreError>;
+
+    /// Calls `f` with every stored posting, in id order.
+    fn for_each_posting(
+        &self,
+        f: &mut dyn FnMut(Posting) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError>;
+
+    /// Rewrites every posting through `transform` (identity for a plain
+    /// recount), then recomputes every count from the stored postings.
+    /// `progress` gets the number of postings done so far.
+    fn rebuild(
+        &self,
+        transform: &dyn Fn(Posting) -> Posting,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64, StoreError>;
+
+    /// Writes postings as they are, without counting (restore; then `rebuild`).
+    fn put_postings(&self, postings: &[Posting]) -> Result<(), StoreError>;
+
+    /// The counting rules this store applies.
+    fn rules(&self) -> CountRules;
+
+    /// Keeps a run report.
+    fn record_run(&self, report: &RunReport) -> Result<(), StoreError>;
+
+    /// The latest `n` run reports of a source, newest first.
+    fn runs(&self, source: &SourceId, n: usize) -> Result<Vec<RunReport>, StoreError>;
+
+    /// Number of stored postings.
+    fn posting_count(&self) -> Result<u64, StoreError>;
+
+    /// Makes everything written so far durable.
+    fn flush(&self) -> Result<(), StoreError>;
+}

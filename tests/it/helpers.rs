@@ -1,0 +1,179 @@
+//! Shared test fixtures: a fixture HTTP server, the app on a random port,
+//! temporary stores.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use skilltrack::api::{self, AppState};
+use skilltrack::fetch::{FetchConfig, Fetcher};
+use skilltrack::normalize::Normalizer;
+use skilltrack::pipeline::Context;
+use skilltrack::shutdown::Shutdown;
+use skilltrack::store::SledStore;
+use warp::http::{Response, StatusCode};
+use warp::hyper::body::Bytes;
+use warp::Filter;
+
+/// Path of a file under `tests/fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// The repository's `extractors/` directory.
+pub fn extractors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("extractors")
+}
+
+/// The normalizer, built once per test binary (the taxonomy automaton is not free).
+pub fn normalizer() -> Arc<Normalizer> {
+    static N: OnceLock<Arc<Normalizer>> = OnceLock::new();
+    N.get_or_init(|| Arc::new(Normalizer::bundled().expect("bundled data loads")))
+        .clone()
+}
+
+/// A store in a fresh temporary directory (kept alive by the returned guard).
+pub fn temp_store() -> (tempfile::TempDir, Arc<SledStore>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(SledStore::open(&dir.path().join("db"), 16).expect("store opens"));
+    (dir, store)
+}
+
+/// A pipeline context on `store` with a fast, test-friendly fetcher.
+pub fn context(store: Arc<SledStore>) -> Context {
+    Context {
+        store,
+        normalizer: normalizer(),
+        fetcher: Fetcher::new(FetchConfig {
+            default_host_interval: std::time::Duration::from_millis(10),
+            backoff: std::time::Duration::from_millis(20),
+            ..FetchConfig::default()
+        })
+        .expect("client builds"),
+    }
+}
+
+/// A local HTTP server answering fixture files for exact `path?query` keys,
+/// and logging every request it receives.
+pub struct FixtureServer {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// Every request received, as `path?query`.
+    pub log: Arc<Mutex<Vec<String>>>,
+    shutdown: Shutdown,
+}
+
+impl FixtureServer {
+    /// Serves `routes` (`"/api/x?page=2"` → file under tests/fixtures).
+    pub async fn start(routes: &[(&str, &str)]) -> FixtureServer {
+        let table: Arc<HashMap<String, PathBuf>> = Arc::new(
+            routes
+                .iter()
+                .map(|(k, f)| ((*k).to_owned(), fixture(f)))
+                .collect(),
+        );
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let log2 = log.clone();
+        let route = warp::path::full()
+            .and(warp::query::raw().or(warp::any().map(String::new)).unify())
+            .map(move |path: warp::path::FullPath, query: String| {
+                let key = if query.is_empty() {
+                    path.as_str().to_owned()
+                } else {
+                    format!("{}?{}", path.as_str(), query)
+                };
+                log2.lock().unwrap().push(key.clone());
+                let mut r = match table.get(&key).map(std::fs::read) {
+                    Some(Ok(bytes)) => Response::new(Bytes::from(bytes)),
+                    _ => {
+                        let mut r = Response::new(Bytes::from_static(b"not found"));
+                        *r.status_mut() = StatusCode::NOT_FOUND;
+                        r
+                    }
+                };
+                r.headers_mut().insert(
+                    "content-type",
+                    warp::http::HeaderValue::from_static("application/json"),
+                );
+                r
+            });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = Shutdown::new();
+        tokio::spawn(
+            warp::serve(route)
+                .incoming(listener)
+                .graceful(shutdown.wait())
+                .run(),
+        );
+        FixtureServer {
+            base: format!("http://{addr}"),
+            log,
+            shutdown,
+        }
+    }
+
+    /// Requests received so far.
+    pub fn requests(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for FixtureServer {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+    }
+}
+
+/// The real API on 127.0.0.1:0 over `store`.
+pub struct TestApp {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    shutdown: Shutdown,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    /// Starts the API.
+    pub async fn spawn(store: Arc<SledStore>) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = Shutdown::new();
+        let state = AppState {
+            store,
+            normalizer: normalizer(),
+        };
+        let handle = tokio::spawn(api::serve(listener, state, shutdown.wait()));
+        TestApp {
+            addr,
+            shutdown,
+            handle,
+        }
+    }
+
+    /// GET a path; status and body.
+    pub async fn get(&self, path_and_query: &str) -> (u16, String) {
+        let r = reqwest::get(format!("http://{}{}", self.addr, path_and_query))
+            .await
+            .expect("request");
+        (r.status().as_u16(), r.text().await.expect("body"))
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        tokio::time::timeout(std::time::Duration::from_secs(5), self.handle)
+            .await
+            .expect("server stops within 5 s")
+            .expect("server task");
+    }
+}
+
+/// The fixture routes of the Arbeitnow sample (two pages).
+pub const ARBEITNOW: &[(&str, &str)] = &[
+    ("/api/job-board-api", "arbeitnow/page1.json"),
+    ("/api/job-board-api?page=2", "arbeitnow/page2.json"),
+];

@@ -1,0 +1,19 @@
+//! The integration test binary (one binary: faster to build and link).
+//!
+//! - `helpers`: a fixture HTTP server on 127.0.0.1:0 serving `tests/fixtures/`,
+//!   the real API on a random port, temporary stores.
+//! - `collect`: a source run end to end against the fixture server: counts in
+//!   the store, `/api/v1/trends`, CSV export.
+//! - `import`: 1,000 generated postings imported, exact counts, idempotence.
+//! - `cli`: the `skilltrack` binary as users run it (extract, import with bad
+//!   lines, run + export, sources check).
+//! - `api`: routes, validation and JSON errors.
+//!
+//! No test touches the internet.
+
+mod api;
+mod cli;
+mod collect;
+mod helpers;
+mod import;
+mod store;

@@ -1,0 +1,342 @@
+//! Store semantics: dedup clusters, order independence, reindex, backup,
+//! export round trips, locking.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use skilltrack::domain::{Day, GeoCode, SkillId, SourceId};
+use skilltrack::normalize::geo::Gazetteer;
+use skilltrack::normalize::skills::Taxonomy;
+use skilltrack::normalize::Normalizer;
+use skilltrack::pipeline::import_lines;
+use skilltrack::store::{backup, counting, Metric, SledStore, Store, StoreError};
+
+use crate::helpers::{normalizer, temp_store};
+
+type Counts = Vec<(SkillId, GeoCode, Metric, Day, i64)>;
+
+/// A tiny deterministic PRNG (xorshift64*), so failures can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+fn line(
+    source: &str,
+    id: &str,
+    title: &str,
+    company: &str,
+    location: &str,
+    posted: &str,
+) -> String {
+    serde_json::json!({
+        "id": id, "source": source, "title": title, "company": company, "location": location,
+        "posted_at": posted, "first_seen": posted, "last_seen": posted,
+        "description": "Stack : Linux, Docker. Télétravail partiel possible."
+    })
+    .to_string()
+}
+
+fn import(store: &dyn Store, n: &Normalizer, lines: &[String]) {
+    let text = lines.join("\n");
+    let report = import_lines(
+        store,
+        n,
+        Cursor::new(text),
+        &SourceId::parse("import").unwrap(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.rejected, 0, "{:?}", report.errors);
+}
+
+fn new_on(store: &dyn Store, skill: &str, geo: &str, day: &str) -> i64 {
+    let d: Day = day.parse().unwrap();
+    store
+        .daily(
+            &SkillId::parse(skill).unwrap(),
+            &GeoCode::parse(geo).unwrap(),
+            Metric::New,
+            d,
+            d,
+        )
+        .unwrap()
+        .first()
+        .map_or(0, |(_, v)| *v)
+}
+
+/// Postings over three sources, many of them the same job re-published.
+fn corpus() -> Vec<String> {
+    let titles = [
+        "Développeur Python (H/F)",
+        "Ingénieur DevOps Kubernetes",
+        "DBA PostgreSQL F/H",
+        "Data engineer Spark",
+    ];
+    let places = ["75 - PARIS 09", "Lyon 3e", "13008 Marseille"];
+    let sources = ["france-travail", "welcome", "greenhouse"];
+    let first: Day = "2025-01-01".parse().unwrap();
+    let mut out = Vec::new();
+    for i in 0..240 {
+        let job = i % 40; // 40 distinct jobs, each seen up to 6 times
+        let title = titles[job % titles.len()];
+        let company = format!("Société {}", job % 13);
+        let place = places[job % places.len()];
+        let source = sources[i % sources.len()];
+        let day = first.add_days(((i * 7) % 150) as i32);
+        out.push(line(
+            source,
+            &format!("{source}-{i}"),
+            title,
+            &company,
+            place,
+            &day.to_string(),
+        ));
+    }
+    out
+}
+
+#[test]
+fn counts_do_not_depend_on_arrival_order_or_batching() {
+    let n = normalizer();
+    let base = corpus();
+    let mut reference: Option<Counts> = None;
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    for round in 0..5 {
+        let mut lines = base.clone();
+        rng.shuffle(&mut lines);
+        let (_dir, store) = temp_store();
+        // Arrive in several runs of random sizes, as collection does.
+        let mut rest: &[String] = &lines;
+        while !rest.is_empty() {
+            let take = (1 + rng.below(60)).min(rest.len());
+            import(store.as_ref(), &n, &rest[..take]);
+            rest = &rest[take..];
+        }
+        let counts = store.all_counts().unwrap();
+        assert!(!counts.is_empty());
+        match &reference {
+            None => reference = Some(counts),
+            Some(r) => assert!(r == &counts, "round {round}: counts differ from round 0"),
+        }
+    }
+    // And equal to the pure rules applied to the whole set at once.
+    let (_dir, store) = temp_store();
+    import(store.as_ref(), &n, &base);
+    let mut postings = Vec::new();
+    store
+        .for_each_posting(&mut |p| {
+            postings.push(p);
+            Ok(())
+        })
+        .unwrap();
+    let pure = counting::count_all(&postings, &store.rules());
+    let from_pure: Counts = pure
+        .into_iter()
+        .map(|(k, v)| (k.skill, k.geo, k.metric, k.day, v))
+        .collect();
+    assert!(reference.unwrap() == from_pure);
+}
+
+#[test]
+fn dedup_window_edges_and_a_later_arriving_earlier_duplicate() {
+    let n = normalizer();
+    let (_dir, store) = temp_store();
+    let job = |src: &str, id: &str, day: &str| {
+        line(
+            src,
+            id,
+            "Développeur Python (H/F)",
+            "ACME",
+            "75 - PARIS 09",
+            day,
+        )
+    };
+    // The later copy arrives first…
+    import(store.as_ref(), &n, &[job("welcome", "w1", "2025-03-01")]);
+    assert_eq!(new_on(store.as_ref(), "python", "FR-75", "2025-03-01"), 1);
+    // …then the original, 59 days earlier on another source: one job, counted on its day.
+    import(
+        store.as_ref(),
+        &n,
+        &[job("france-travail", "ft1", "2025-01-01")],
+    );
+    assert_eq!(new_on(store.as_ref(), "python", "FR-75", "2025-03-01"), 0);
+    assert_eq!(new_on(store.as_ref(), "python", "FR-75", "2025-01-01"), 1);
+    // 61 days after the cluster's first day: a new job.
+    import(store.as_ref(), &n, &[job("greenhouse", "g1", "2025-03-03")]);
+    assert_eq!(new_on(store.as_ref(), "python", "FR-75", "2025-03-03"), 1);
+    assert_eq!(new_on(store.as_ref(), "*", "WORLD", "2025-01-01"), 1);
+    // Gender markers do not hide a duplicate; another département does.
+    import(
+        store.as_ref(),
+        &n,
+        &[line(
+            "greenhouse",
+            "g2",
+            "DÉVELOPPEUR PYTHON F/H",
+            "Acme",
+            "Paris 15e",
+            "2025-01-02",
+        )],
+    );
+    assert_eq!(new_on(store.as_ref(), "*", "WORLD", "2025-01-02"), 0);
+    import(
+        store.as_ref(),
+        &n,
+        &[line(
+            "greenhouse",
+            "g3",
+            "Développeur Python",
+            "ACME",
+            "Lyon",
+            "2025-01-02",
+        )],
+    );
+    assert_eq!(new_on(store.as_ref(), "*", "WORLD", "2025-01-02"), 1);
+    assert_eq!(store.posting_count().unwrap(), 5);
+}
+
+/// The bundled taxonomy as it would be if "Rust" were only recognised as "rustlang".
+fn taxonomy_without_rust() -> Taxonomy {
+    let src = skilltrack::normalize::skills::BUNDLED_TOML;
+    let start = src.find("id = \"rust\"").expect("rust in the taxonomy");
+    let end = start
+        + src[start..]
+            .find("[[skill]]")
+            .expect("an entry follows rust");
+    let entry = &src[start..end];
+    let edited_entry: String = entry
+        .lines()
+        .map(|l| {
+            if l.starts_with("aliases") {
+                "aliases = [\"rustlang\"]"
+            } else if l.starts_with("ambiguous") {
+                "ambiguous = []"
+            } else {
+                l
+            }
+        })
+        .filter(|l| !l.starts_with("context") && !l.starts_with("exclude"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let edited = format!("{}{}{}", &src[..start], edited_entry, &src[end..]);
+    Taxonomy::from_toml_str(&edited, "test taxonomy").expect("edited taxonomy loads")
+}
+
+#[test]
+fn reindex_is_identical_when_nothing_changed_and_follows_a_taxonomy_change() {
+    let old = Arc::new(Normalizer::new(
+        taxonomy_without_rust(),
+        Gazetteer::bundled().unwrap(),
+    ));
+    let (_dir, store) = temp_store();
+    let mut lines = corpus();
+    lines.push(line(
+        "welcome",
+        "rust-1",
+        "Développeur Rust",
+        "Ferris SAS",
+        "Nantes",
+        "2025-02-03",
+    ));
+    import(store.as_ref(), &old, &lines);
+    assert_eq!(new_on(store.as_ref(), "rust", "WORLD", "2025-02-03"), 0);
+    let before = store.all_counts().unwrap();
+
+    let same = store
+        .rebuild(&|p| old.renormalize(&p), &mut |_| {})
+        .unwrap();
+    assert_eq!(same, lines.len() as u64);
+    assert!(
+        store.all_counts().unwrap() == before,
+        "reindex with the same data changed counts"
+    );
+
+    let current = normalizer();
+    store
+        .rebuild(&|p| current.renormalize(&p), &mut |_| {})
+        .unwrap();
+    assert_eq!(new_on(store.as_ref(), "rust", "WORLD", "2025-02-03"), 1);
+    assert_eq!(new_on(store.as_ref(), "rust", "FR-44", "2025-02-03"), 1);
+    // The new counts are exactly those of a fresh import with the new taxonomy.
+    let (_dir2, fresh) = temp_store();
+    import(fresh.as_ref(), &current, &lines);
+    assert!(store.all_counts().unwrap() == fresh.all_counts().unwrap());
+}
+
+#[test]
+fn backup_restore_and_jsonl_export_round_trip_to_identical_counts() {
+    let n = normalizer();
+    let (_dir, store) = temp_store();
+    import(store.as_ref(), &n, &corpus());
+    let counts = store.all_counts().unwrap();
+
+    let mut file = Vec::new();
+    let written = backup::write(store.as_ref(), 1, &mut file).unwrap();
+    assert_eq!(written, 240);
+    let (_dir2, restored) = temp_store();
+    backup::restore(restored.as_ref(), Cursor::new(&file), &mut |_| {}).unwrap();
+    assert_eq!(restored.posting_count().unwrap(), 240);
+    assert!(restored.all_counts().unwrap() == counts);
+    // Restoring into a database that holds postings is refused.
+    let err = backup::restore(restored.as_ref(), Cursor::new(&file), &mut |_| {}).unwrap_err();
+    assert!(
+        err.to_string().contains("already holds 240 postings"),
+        "{err}"
+    );
+    // A truncated backup is named as such.
+    let text = String::from_utf8(file.clone()).unwrap();
+    let truncated: String = text.lines().take(100).map(|l| format!("{l}\n")).collect();
+    let (_dir3, partial) = temp_store();
+    let err = backup::restore(partial.as_ref(), Cursor::new(truncated), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("truncated"), "{err}");
+
+    let mut jsonl = Vec::new();
+    let mut writer = skilltrack::export::PostingsWriter::jsonl(&mut jsonl);
+    store
+        .for_each_posting(&mut |p| {
+            writer.write(&p).unwrap();
+            Ok(())
+        })
+        .unwrap();
+    writer.finish().unwrap();
+    let (_dir4, reimported) = temp_store();
+    let lines: Vec<String> = String::from_utf8(jsonl)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    import(reimported.as_ref(), &n, &lines);
+    assert!(reimported.all_counts().unwrap() == counts);
+}
+
+#[test]
+fn a_database_in_use_is_refused_with_its_directory_named() {
+    let (dir, _store) = temp_store();
+    let db = dir.path().join("db");
+    match SledStore::open(&db, 8) {
+        Err(e @ StoreError::Locked { .. }) => {
+            assert!(e.to_string().contains(&db.display().to_string()), "{e}");
+            assert!(e.to_string().contains("skilltrack serve"), "{e}");
+        }
+        Err(other) => panic!("expected Locked, got {other}"),
+        Ok(_) => panic!("a second open of the same database succeeded"),
+    }
+}
