@@ -68,6 +68,8 @@ pub enum Command {
     Sources(SourcesCommand),
     /// List the skill taxonomy.
     Skills(SkillsArgs),
+    /// List geography codes (countries, French régions and départements).
+    Geos(GeosArgs),
     /// Recompute skills, places and every count from the stored postings
     /// (after a taxonomy or geography change).
     Reindex,
@@ -201,6 +203,17 @@ pub struct SkillsArgs {
     pub category: Option<String>,
 }
 
+/// `geos` options.
+#[derive(Debug, Args)]
+pub struct GeosArgs {
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Only this level: world, country, region, department or remote.
+    #[arg(long)]
+    pub level: Option<String>,
+}
+
 /// An error that means the configuration is invalid (exit 3).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -223,6 +236,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Extract(args) => extract_file(&args),
         Command::Export(ExportCommand::Trends(args)) => export_trends(&config, &args),
         Command::Export(ExportCommand::Postings(args)) => export_postings(&config, &args),
+        Command::Geos(args) => geos(&args),
         Command::Reindex => reindex(&config),
         Command::Backup { file } => backup(&config, &file),
         Command::Restore { file } => restore(&config, &file),
@@ -647,6 +661,34 @@ fn skills(args: &SkillsArgs) -> anyhow::Result<ExitCode> {
                 skill.id,
                 skill.category.as_str(),
                 skill.label
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn geos(args: &GeosArgs) -> anyhow::Result<ExitCode> {
+    let normalizer = normalizer()?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for e in normalizer.gazetteer().entries() {
+        if args.level.as_deref().is_some_and(|l| e.level.as_str() != l) {
+            continue;
+        }
+        if args.json {
+            serde_json::to_writer(
+                &mut out,
+                &serde_json::json!({"code": e.code, "name": e.name, "level": e.level.as_str(), "parent": e.parent}),
+            )?;
+            writeln!(out)?;
+        } else {
+            writeln!(
+                out,
+                "{:<10} {:<11} {:<8} {}",
+                e.code,
+                e.level.as_str(),
+                e.parent.as_deref().unwrap_or("-"),
+                e.name
             )?;
         }
     }

@@ -55,6 +55,11 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .and(warp::get())
         .and(with_state.clone())
         .map(|id: String, s: AppState| respond(posting_handler(&s, &id)));
+    let geos = warp::path!("api" / "v1" / "geos")
+        .and(warp::get())
+        .and(warp::query::<Params>())
+        .and(with_state.clone())
+        .map(|p: Params, s: AppState| respond(geos_handler(&s, &p)));
     let skills = warp::path!("api" / "v1" / "skills")
         .and(warp::get())
         .and(with_state)
@@ -63,6 +68,7 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .or(trends_json)
         .or(trends_csv)
         .or(posting)
+        .or(geos)
         .or(skills)
         .recover(recover)
 }
@@ -236,6 +242,29 @@ fn posting_handler(s: &AppState, id: &str) -> Result<Response<Bytes>, ApiError> 
             "reason": reason,
         }),
     ))
+}
+
+/// Every geography code with its French name, level and parent.
+fn geos_handler(s: &AppState, p: &Params) -> Result<Response<Bytes>, ApiError> {
+    query::known_params(p, &["level"])?;
+    let level = p.get("level").map(String::as_str);
+    if let Some(l) = level {
+        if !["world", "country", "region", "department", "remote"].contains(&l) {
+            return Err(ApiError::bad(
+                "level",
+                format!("{l:?} is not a level: use world, country, region, department or remote"),
+            ));
+        }
+    }
+    let geos: Vec<serde_json::Value> = s
+        .normalizer
+        .gazetteer()
+        .entries()
+        .into_iter()
+        .filter(|e| level.is_none_or(|l| e.level.as_str() == l))
+        .map(|e| serde_json::json!({"code": e.code, "name": e.name, "level": e.level.as_str(), "parent": e.parent}))
+        .collect();
+    Ok(json(StatusCode::OK, &serde_json::json!({ "geos": geos })))
 }
 
 #[derive(Serialize)]

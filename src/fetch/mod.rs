@@ -112,6 +112,30 @@ impl FetchError {
     }
 }
 
+/// One request: GET by default; headers (auth, `Range`…) and a form body
+/// (OAuth2 token requests) when a source needs them.
+#[derive(Debug, Clone, Default)]
+pub struct FetchRequest {
+    /// Absolute http(s) URL.
+    pub url: String,
+    /// Extra request headers (name, value). Values may be secrets: never logged.
+    pub headers: Vec<(String, String)>,
+    /// When set, the request is a POST of this `application/x-www-form-urlencoded` form.
+    pub form: Option<Vec<(String, String)>>,
+    /// Minimum spacing between requests to this host (the source's rate).
+    pub interval: Option<Duration>,
+}
+
+impl FetchRequest {
+    /// A plain GET.
+    pub fn get(url: impl Into<String>) -> FetchRequest {
+        FetchRequest {
+            url: url.into(),
+            ..FetchRequest::default()
+        }
+    }
+}
+
 /// A fetched page.
 #[derive(Debug, Clone)]
 pub struct Fetched {
@@ -125,6 +149,8 @@ pub struct Fetched {
     pub bytes: usize,
     /// Retries made.
     pub retries: u32,
+    /// Response headers (lowercase names), for `Content-Range`, `ETag`…
+    pub headers: Vec<(String, String)>,
 }
 
 /// The polite client. Cheap to clone (shared state behind `Arc`).
@@ -191,6 +217,18 @@ impl Fetcher {
     /// GETs `url`, spacing requests to its host by `interval` (or the
     /// default), retrying transient failures.
     pub async fn get(&self, url: &str, interval: Option<Duration>) -> Result<Fetched, FetchError> {
+        self.fetch(&FetchRequest {
+            url: url.to_owned(),
+            interval,
+            ..FetchRequest::default()
+        })
+        .await
+    }
+
+    /// Sends one request politely (host spacing, retries on transient failures).
+    pub async fn fetch(&self, request: &FetchRequest) -> Result<Fetched, FetchError> {
+        let url = request.url.as_str();
+        let interval = request.interval;
         let parsed = Url::parse(url).map_err(|e| FetchError::BadUrl {
             url: url.to_owned(),
             why: e.to_string(),
@@ -206,7 +244,7 @@ impl Fetcher {
         loop {
             attempt += 1;
             self.wait_turn(&parsed, interval).await;
-            let result = self.attempt(&parsed).await;
+            let result = self.attempt(&parsed, request).await;
             let retry_in = match &result {
                 Ok(_) => None,
                 Err(Attempt::Status(status, retry_after)) if is_retryable(*status) => Some(
@@ -244,10 +282,25 @@ impl Fetcher {
         base + base.mul_f64(f64::from(nanos % 1000) / 4000.0)
     }
 
-    async fn attempt(&self, url: &Url) -> Result<Fetched, Attempt> {
-        let response = self
-            .client
-            .get(url.clone())
+    async fn attempt(&self, url: &Url, request: &FetchRequest) -> Result<Fetched, Attempt> {
+        let mut builder = match &request.form {
+            Some(form) => {
+                let body: String = form
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                self.client
+                    .post(url.clone())
+                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(body)
+            }
+            None => self.client.get(url.clone()),
+        };
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let response = builder
             .send()
             .await
             .map_err(|e| Attempt::Transport(error_chain(&e)))?;
@@ -261,6 +314,11 @@ impl Fetcher {
             return Err(Attempt::Status(status, retry_after));
         }
         let final_url = response.url().to_string();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect();
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)
@@ -271,7 +329,7 @@ impl Fetcher {
             .content_length()
             .is_some_and(|n| n as usize > limit)
         {
-            return Err(Attempt::TooLarge);
+            return Err(Attempt::TooLarge(limit));
         }
         let mut body = Vec::new();
         let mut response = response;
@@ -281,7 +339,7 @@ impl Fetcher {
             .map_err(|e| Attempt::Transport(error_chain(&e)))?
         {
             if body.len() + chunk.len() > limit {
-                return Err(Attempt::TooLarge);
+                return Err(Attempt::TooLarge(limit));
             }
             body.extend_from_slice(&chunk);
         }
@@ -291,6 +349,7 @@ impl Fetcher {
             bytes: body.len(),
             body: decode::decode(&body, content_type.as_deref()),
             retries: 0,
+            headers,
         })
     }
 }
@@ -298,7 +357,7 @@ impl Fetcher {
 enum Attempt {
     Transport(String),
     Status(StatusCode, Option<Duration>),
-    TooLarge,
+    TooLarge(usize),
 }
 
 impl Attempt {
@@ -306,7 +365,7 @@ impl Attempt {
         match self {
             Attempt::Transport(e) => e.clone(),
             Attempt::Status(s, _) => format!("HTTP {}", s.as_u16()),
-            Attempt::TooLarge => "body too large".into(),
+            Attempt::TooLarge(_) => "body too large".into(),
         }
     }
 
@@ -321,9 +380,9 @@ impl Attempt {
                 url: url.to_owned(),
                 status: status.as_u16(),
             },
-            Attempt::TooLarge => FetchError::TooLarge {
+            Attempt::TooLarge(limit) => FetchError::TooLarge {
                 url: url.to_owned(),
-                limit: 0,
+                limit,
             },
         }
     }
@@ -333,6 +392,21 @@ fn is_retryable(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
         || status.is_server_error()
+}
+
+/// `application/x-www-form-urlencoded` encoding of one key or value.
+fn form_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// `Retry-After` as seconds or an HTTP date.

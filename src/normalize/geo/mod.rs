@@ -153,6 +153,19 @@ pub enum GeoLevel {
     Remote,
 }
 
+impl GeoLevel {
+    /// The level's name in listings: world, country, region, department, remote.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GeoLevel::World => "world",
+            GeoLevel::Country => "country",
+            GeoLevel::Region => "region",
+            GeoLevel::Department => "department",
+            GeoLevel::Remote => "remote",
+        }
+    }
+}
+
 impl Gazetteer {
     /// The bundled data (built once; cheap to share via &/Arc). Returns Err only if embedded data is corrupt.
     pub fn bundled() -> Result<Gazetteer, GeoError> {
