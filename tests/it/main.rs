@@ -14,6 +14,9 @@
 mod api;
 mod cli;
 mod collect;
+mod crash;
 mod helpers;
 mod import;
+mod serve;
 mod store;
+mod trends;
