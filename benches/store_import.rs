@@ -17,27 +17,69 @@ use skilltrack::pipeline::import_lines;
 use skilltrack::store::{Metric, SledStore, Store};
 use skilltrack::trends::{self, Interval, TrendQuery};
 
-/// Sentences of realistic postings, French and English.
-const SENTENCES: &[&str] = &[
-    "Au sein de notre équipe plateforme, vous participerez à la conception et à l'exploitation de nos services.",
-    "You will design, build and operate services used by thousands of customers every day.",
-    "Nous recherchons une personne curieuse, rigoureuse et à l'aise avec le travail en équipe.",
-    "We value clear written communication, code review and pragmatic engineering.",
-    "Le poste est basé dans nos locaux avec deux jours de télétravail par semaine.",
-    "Our stack runs on Linux servers, deployed with Docker and Kubernetes, provisioned with Terraform.",
-    "Vous développerez des API en Python (Django, FastAPI) adossées à PostgreSQL et Redis.",
-    "Experience with Rust or Go for performance-critical services is a strong plus.",
-    "Les pipelines de données s'appuient sur Apache Spark, Airflow et Kafka.",
-    "You will train and evaluate models with PyTorch and scikit-learn, tracked in MLflow.",
-    "Une certification RHCSA ou LPIC-1 serait appréciée ; la certification CKA est un atout.",
-    "We contribute to open source projects and encourage engineers to upstream their fixes.",
-    "Monitoring avec Prometheus et Grafana, logs centralisés dans Elasticsearch.",
-    "Frontend in TypeScript with React; CI/CD on GitLab CI and GitHub Actions.",
-    "Avantages : mutuelle, tickets restaurant, RTT, prime de participation, plan de formation.",
-    "We offer a competitive salary, stock options, 25 days of paid leave and a learning budget.",
-    "Vous maîtrisez Ansible et les bonnes pratiques de sécurité des systèmes Linux.",
-    "Knowledge of Java and Spring Boot microservices on OpenShift is appreciated.",
+/// Sentences without skills: most of a real posting.
+const FILLER: &[&str] = &[
+    "Rejoignez une équipe bienveillante qui place la qualité et l'apprentissage au cœur de son fonctionnement.",
+    "You will work closely with product managers, designers and support to ship features our users love.",
+    "Vous accompagnerez la montée en compétences des profils juniors et participerez aux choix d'architecture.",
+    "We are a remote-friendly company with offices in several European cities and a yearly team retreat.",
+    "Le processus de recrutement comprend un entretien RH, un exercice technique et une rencontre avec l'équipe.",
+    "Our mission is to make public data easier to use for citizens, journalists and researchers.",
+    "Vous êtes autonome, vous aimez partager vos connaissances et vous avez le sens du service.",
+    "Salary range depends on experience; we publish our salary grid internally and review it every year.",
 ];
+/// Skill names as postings write them, to build a "stack" sentence.
+const STACK: &[&str] = &[
+    "Python",
+    "Django",
+    "FastAPI",
+    "PostgreSQL",
+    "Redis",
+    "Docker",
+    "Kubernetes",
+    "Terraform",
+    "Ansible",
+    "Linux",
+    "Git",
+    "GitLab CI",
+    "Prometheus",
+    "Grafana",
+    "Kafka",
+    "Apache Spark",
+    "Airflow",
+    "PyTorch",
+    "scikit-learn",
+    "pandas",
+    "React",
+    "TypeScript",
+    "Node.js",
+    "Java",
+    "Spring Boot",
+    "Rust",
+    "Go (golang)",
+    "Elasticsearch",
+    "MongoDB",
+    "RabbitMQ",
+    "Nginx",
+    "OpenShift",
+    "AWS",
+    "RHCSA",
+    "CKA",
+    "LPIC-1",
+    "Vue.js",
+    "PHP",
+    "Symfony",
+    "C++",
+    "Jenkins",
+    "Helm",
+    "ArgoCD",
+    "MySQL",
+    "Debian",
+    "Ubuntu",
+    "Bash",
+    "SQL",
+];
+
 const TITLES: &[&str] = &[
     "Développeur Python (H/F)",
     "Ingénieur DevOps Kubernetes",
@@ -112,8 +154,18 @@ impl Generated {
             return;
         }
         let mut description = String::with_capacity(3200);
-        while description.len() < 2800 {
-            let s = self.pick(SENTENCES);
+        let skills = 5 + (self.next_u64() % 8) as usize;
+        description.push_str("Stack technique : ");
+        for k in 0..skills {
+            if k > 0 {
+                description.push_str(", ");
+            }
+            let s = self.pick(STACK);
+            description.push_str(s);
+        }
+        description.push_str(". ");
+        while description.len() < 2900 {
+            let s = self.pick(FILLER);
             description.push_str(s);
             description.push(' ');
         }

@@ -255,9 +255,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 fn open_store(config: &Config) -> anyhow::Result<Arc<SledStore>> {
     let store = SledStore::open_with(&config.data_dir, config.cache_mb, config.count_rules())?;
-    if store.rebuild_interrupted()? {
-        tracing::warn!("A reindex or restore was interrupted: counts are incomplete until `skilltrack reindex` runs.");
-    }
     Ok(Arc::new(store))
 }
 

@@ -120,7 +120,8 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
     report
 }
 
-/// Normalizes raw postings and stores them as one batch, off the async threads.
+/// Normalizes raw postings and stores them as one batch with their counts,
+/// off the async threads.
 async fn store_raw(
     ctx: &Context,
     source: &SourceId,
@@ -139,7 +140,10 @@ async fn store_raw(
             Day::today(),
             &mut errors,
         );
-        ctx2.store.ingest(&postings).map(|o| (o, errors))
+        // The page's counts are written (and visible) before the next page.
+        let outcome = ctx2.store.ingest(&postings)?;
+        ctx2.store.flush()?;
+        Ok::<_, StoreError>((outcome, errors))
     })
     .await
     .map_err(|e| StoreError::Engine(format!("ingest task failed: {e}")))?;

@@ -13,14 +13,18 @@
 //! through its **representative**: its first posting in that order. Postings
 //! without a company (fingerprint 0) are never merged.
 //!
-//! ## Metrics
-//! - `new`: the representative adds 1 on its posting day.
-//! - `active`: the cluster is open from the representative's posting day to
-//!   its *close day*, the latest close day of its members; a member closes on
-//!   the earliest of its `valid_through`, `last_seen + unseen_close_days` and
-//!   `posted + max_open_days` (never before it opened). Stored as +1 on the
-//!   opening day and −1 on the day after closing; the series is their running
-//!   sum (computed at query time).
+//! ## Counters and metrics
+//! Two counters are stored per skill, geography and day:
+//! - [`Counter::Opened`]: clusters whose representative was posted that day.
+//!   This is the metric `new`.
+//! - [`Counter::Closed`]: clusters whose close day was the day before. A
+//!   cluster is open from the representative's posting day to its *close
+//!   day*, the latest close day of its members; a member closes on the
+//!   earliest of its `valid_through`, `last_seen + unseen_close_days` and
+//!   `posted + max_open_days` (never before it opened).
+//!
+//! The metric `active` (clusters open on a day) is the running sum of
+//! `opened − closed` up to that day, computed at query time.
 //!
 //! Each is counted for every skill the representative names (directly or by
 //! implication) and for `*` (all postings, the share denominator), in every
@@ -44,14 +48,6 @@ impl Metric {
     /// Every metric.
     pub const ALL: [Metric; 2] = [Metric::New, Metric::Active];
 
-    /// The metric's one-byte tag in storage keys.
-    pub fn tag(self) -> u8 {
-        match self {
-            Metric::New => b'n',
-            Metric::Active => b'a',
-        }
-    }
-
     /// The metric's name in the API and CSV.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -60,7 +56,7 @@ impl Metric {
         }
     }
 
-    /// Whether stored values are changes whose running sum is the series.
+    /// Whether the series is a running sum of daily changes (a stock).
     pub fn is_cumulative(self) -> bool {
         matches!(self, Metric::Active)
     }
@@ -106,6 +102,33 @@ impl Default for CountRules {
     }
 }
 
+/// What a stored counter counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Counter {
+    /// Clusters opened (posted) that day: the metric `new`.
+    Opened,
+    /// Clusters closed the day before.
+    Closed,
+}
+
+impl Counter {
+    /// Both counters.
+    pub const ALL: [Counter; 2] = [Counter::Opened, Counter::Closed];
+
+    /// The counter's one-byte tag in storage keys.
+    pub fn tag(self) -> u8 {
+        match self {
+            Counter::Opened => b'o',
+            Counter::Closed => b'c',
+        }
+    }
+
+    /// The counter of a tag.
+    pub fn from_tag(tag: u8) -> Option<Counter> {
+        Counter::ALL.into_iter().find(|c| c.tag() == tag)
+    }
+}
+
 /// One counter: a skill in a geography on a day.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CountKey {
@@ -113,8 +136,8 @@ pub struct CountKey {
     pub skill: SkillId,
     /// Geography.
     pub geo: GeoCode,
-    /// Metric.
-    pub metric: Metric,
+    /// Counter.
+    pub counter: Counter,
     /// Day.
     pub day: Day,
 }
@@ -159,8 +182,14 @@ pub fn clusters<'a>(group: &[&'a Posting], rules: &CountRules) -> Vec<Vec<&'a Po
     out
 }
 
-/// Adds `sign` × the contributions of one cluster (representative first).
-pub fn add_cluster(cluster: &[&Posting], rules: &CountRules, sign: i64, delta: &mut CountDelta) {
+/// Calls `sink(skill, geo, counter, day, change)` for every counter change
+/// of one cluster (representative first), times `sign`.
+pub fn visit_cluster(
+    cluster: &[&Posting],
+    rules: &CountRules,
+    sign: i64,
+    sink: &mut dyn FnMut(&SkillId, &GeoCode, Counter, Day, i64),
+) {
     let Some(rep) = cluster.first() else { return };
     let close = cluster
         .iter()
@@ -173,23 +202,46 @@ pub fn add_cluster(cluster: &[&Posting], rules: &CountRules, sign: i64, delta: &
     skills.sort();
     skills.dedup();
     let changes = [
-        (Metric::New, rep.posted, 1),
-        (Metric::Active, rep.posted, 1),
-        (Metric::Active, close.add_days(1), -1),
+        (Counter::Opened, rep.posted),
+        (Counter::Closed, close.add_days(1)),
     ];
     for geo in rep.geos() {
         for skill in &skills {
-            for (metric, day, value) in changes {
-                let key = CountKey {
-                    skill: (*skill).clone(),
-                    geo: geo.clone(),
-                    metric,
-                    day,
-                };
-                *delta.entry(key).or_insert(0) += sign * value;
+            for (counter, day) in changes {
+                sink(skill, &geo, counter, day, sign);
             }
         }
     }
+}
+
+/// Calls `sink` for every counter change of a whole group, times `sign`.
+pub fn visit_group(
+    group: &[&Posting],
+    rules: &CountRules,
+    sign: i64,
+    sink: &mut dyn FnMut(&SkillId, &GeoCode, Counter, Day, i64),
+) {
+    for cluster in clusters(group, rules) {
+        visit_cluster(&cluster, rules, sign, sink);
+    }
+}
+
+/// Adds `sign` × the contributions of one cluster (representative first).
+pub fn add_cluster(cluster: &[&Posting], rules: &CountRules, sign: i64, delta: &mut CountDelta) {
+    visit_cluster(
+        cluster,
+        rules,
+        sign,
+        &mut |skill, geo, counter, day, change| {
+            let key = CountKey {
+                skill: skill.clone(),
+                geo: geo.clone(),
+                counter,
+                day,
+            };
+            *delta.entry(key).or_insert(0) += change;
+        },
+    );
 }
 
 /// Adds `sign` × the contributions of a whole group.
@@ -276,7 +328,7 @@ mod tests {
         let key = CountKey {
             skill: SkillId::parse(skill).unwrap(),
             geo: GeoCode::parse(geo).unwrap(),
-            metric: Metric::New,
+            counter: Counter::Opened,
             day: day.parse().unwrap(),
         };
         delta.get(&key).copied().unwrap_or(0)
@@ -326,25 +378,21 @@ mod tests {
         let mut b = posting("t", "2", "2025-01-05", 7, &[]);
         b.last_seen = "2025-01-20".parse().unwrap(); // closes 2025-01-27
         let delta = count_all(&[a, b], &rules);
-        let active = |day: &str| {
+        let at = |counter, day: &str| {
             let key = CountKey {
                 skill: SkillId::all_postings(),
                 geo: GeoCode::world(),
-                metric: Metric::Active,
+                counter,
                 day: day.parse().unwrap(),
             };
             delta.get(&key).copied().unwrap_or(0)
         };
-        assert_eq!(active("2025-01-01"), 1);
-        assert_eq!(active("2025-01-28"), -1);
-        assert_eq!(
-            delta
-                .iter()
-                .filter(|(k, _)| k.metric == Metric::Active
-                    && k.skill.as_str() == "*"
-                    && k.geo.as_str() == "WORLD")
-                .count(),
-            2
-        );
+        assert_eq!(at(Counter::Opened, "2025-01-01"), 1);
+        assert_eq!(at(Counter::Closed, "2025-01-28"), 1);
+        let world_all = delta
+            .iter()
+            .filter(|(k, _)| k.skill.as_str() == "*" && k.geo.as_str() == "WORLD")
+            .count();
+        assert_eq!(world_all, 2, "one opening, one closing");
     }
 }

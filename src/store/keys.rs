@@ -5,13 +5,16 @@
 //! | tag | key                                              | value                     |
 //! |-----|--------------------------------------------------|---------------------------|
 //! | `P` | `P` posting-id(u64)                              | posting, JSON             |
-//! | `C` | `C` skill(u32) geo(u32) metric(u8) day(i32, sign-flipped) | count, i64 BE    |
+//! | `C` | `C` skill(u32) geo(u32) counter(u8) year(u16, +32768) | the year's non-zero days |
+//! | `M` | `Mpostings`, `Mdirty`                            | posting count; "counts pending" marker |
 //! | `F` | `F` fingerprint(u64) posting-id(u64)             | empty (duplicate index)   |
 //! | `N` | `N` kind(`s` skill / `g` geo) name               | interned number, u32 BE   |
 //!
 //! Skill and geography names are interned to 4-byte numbers (persisted in the
 //! same tree, written in the same batch as the counts that use them), which
-//! keeps count keys at 14 bytes.
+//! keeps count keys at 12 bytes. A counter value holds one year of one series:
+//! `(day-of-year u16, count i32)` pairs, big-endian, sorted, zeros omitted —
+//! so a three-year daily series is three reads.
 
 use crate::domain::{Day, PostingId};
 
@@ -29,7 +32,7 @@ pub const NAME_SKILL: u8 = b's';
 pub const NAME_GEO: u8 = b'g';
 
 /// Length of a counter key.
-pub const COUNT_KEY_LEN: usize = 14;
+pub const COUNT_KEY_LEN: usize = 12;
 
 /// Key of a posting record.
 pub fn posting(id: PostingId) -> [u8; 9] {
@@ -75,46 +78,78 @@ pub fn name(kind: u8, name: &str) -> Vec<u8> {
     k
 }
 
-/// Prefix of one series: skill, geography, metric.
-pub fn series_prefix(skill: u32, geo: u32, metric: u8) -> [u8; 10] {
+/// Prefix of one series: skill, geography, counter.
+pub fn series_prefix(skill: u32, geo: u32, counter: u8) -> [u8; 10] {
     let mut k = [0u8; 10];
     k[0] = COUNT;
     k[1..5].copy_from_slice(&skill.to_be_bytes());
     k[5..9].copy_from_slice(&geo.to_be_bytes());
-    k[9] = metric;
+    k[9] = counter;
     k
 }
 
-/// Key of one counter.
-pub fn count(skill: u32, geo: u32, metric: u8, day: Day) -> [u8; COUNT_KEY_LEN] {
+/// Key of one year of one series.
+pub fn count(skill: u32, geo: u32, counter: u8, year: i32) -> [u8; COUNT_KEY_LEN] {
     let mut k = [0u8; COUNT_KEY_LEN];
-    k[..10].copy_from_slice(&series_prefix(skill, geo, metric));
-    k[10..].copy_from_slice(&encode_day(day));
+    k[..10].copy_from_slice(&series_prefix(skill, geo, counter));
+    k[10..].copy_from_slice(&encode_year(year));
     k
 }
 
-/// A day as 4 bytes whose byte order is day order (sign bit flipped).
-pub fn encode_day(day: Day) -> [u8; 4] {
-    ((day.epoch_days() as u32) ^ 0x8000_0000).to_be_bytes()
+/// A year as 2 bytes whose byte order is year order.
+pub fn encode_year(year: i32) -> [u8; 2] {
+    ((year.clamp(-32768, 32767) + 32768) as u16).to_be_bytes()
 }
 
-/// Inverse of [`encode_day`].
-pub fn decode_day(bytes: [u8; 4]) -> Day {
-    Day::from_epoch_days((u32::from_be_bytes(bytes) ^ 0x8000_0000) as i32)
-}
-
-/// The parts of a counter key: skill, geo, metric, day.
-pub fn parse_count(key: &[u8]) -> Option<(u32, u32, u8, Day)> {
+/// The parts of a counter key: skill, geo, counter tag, year.
+pub fn parse_count(key: &[u8]) -> Option<(u32, u32, u8, i32)> {
     if key.len() != COUNT_KEY_LEN || key[0] != COUNT {
         return None;
     }
     let u32_at = |i: usize| u32::from_be_bytes([key[i], key[i + 1], key[i + 2], key[i + 3]]);
-    Some((
-        u32_at(1),
-        u32_at(5),
-        key[9],
-        decode_day([key[10], key[11], key[12], key[13]]),
-    ))
+    let year = i32::from(u16::from_be_bytes([key[10], key[11]])) - 32768;
+    Some((u32_at(1), u32_at(5), key[9], year))
+}
+
+/// Encodes one year's non-zero days, sorted by day of year (1-based).
+pub fn encode_year_values(values: &[(u16, i32)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() * 6);
+    for (doy, v) in values {
+        out.extend_from_slice(&doy.to_be_bytes());
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    out
+}
+
+/// Decodes a year value; `None` when its length is not a multiple of 6.
+pub fn decode_year_values(bytes: &[u8]) -> Option<Vec<(u16, i32)>> {
+    if bytes.len() % 6 != 0 {
+        return None;
+    }
+    Some(
+        bytes
+            .chunks_exact(6)
+            .map(|c| {
+                (
+                    u16::from_be_bytes([c[0], c[1]]),
+                    i32::from_be_bytes([c[2], c[3], c[4], c[5]]),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The year and day of year (1-based) of a day.
+pub fn year_and_ordinal(day: Day) -> (i32, u16) {
+    let d = day.to_date();
+    (d.year(), d.ordinal())
+}
+
+/// The day of a year and day of year.
+pub fn day_of(year: i32, ordinal: u16) -> Option<Day> {
+    time::Date::from_ordinal_date(year, ordinal)
+        .ok()
+        .map(Day::from_date)
 }
 
 #[cfg(test)]
@@ -122,15 +157,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn count_keys_round_trip_and_sort_by_day() {
-        let days = [-800, -1, 0, 1, 19_000, 25_000].map(Day::from_epoch_days);
-        let keys: Vec<_> = days.iter().map(|d| count(7, 3, b'n', *d)).collect();
+    fn count_keys_round_trip_and_sort_by_year() {
+        let years = [-5, 1969, 1970, 2024, 2025, 2100];
+        let keys: Vec<_> = years.iter().map(|y| count(7, 3, b'o', *y)).collect();
         let mut sorted = keys.clone();
         sorted.sort();
         assert_eq!(keys, sorted);
-        for (k, d) in keys.iter().zip(days) {
-            assert_eq!(parse_count(k), Some((7, 3, b'n', d)));
-            assert!(k.starts_with(&series_prefix(7, 3, b'n')));
+        for (k, y) in keys.iter().zip(years) {
+            assert_eq!(parse_count(k), Some((7, 3, b'o', y)));
+            assert!(k.starts_with(&series_prefix(7, 3, b'o')));
         }
+    }
+
+    #[test]
+    fn year_values_round_trip() {
+        let v = vec![(1, 3), (60, -1), (366, 70_000)];
+        assert_eq!(decode_year_values(&encode_year_values(&v)), Some(v));
+        assert_eq!(decode_year_values(&[1, 2, 3]), None);
+        let d: Day = "2024-12-31".parse().unwrap();
+        assert_eq!(year_and_ordinal(d), (2024, 366));
+        assert_eq!(day_of(2024, 366), Some(d));
     }
 }

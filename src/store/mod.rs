@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
 use crate::normalize::Posting;
 use crate::report::RunReport;
-pub use counting::{CountRules, Metric};
+pub use counting::{CountRules, Counter, Metric};
 pub use sled_store::SledStore;
 
 /// Why a store operation failed.
@@ -58,8 +58,8 @@ pub enum StoreError {
     },
 }
 
-/// One stored counter: skill, geography, metric, day, value.
-pub type CountRow = (SkillId, GeoCode, Metric, Day, i64);
+/// One stored counter value: skill, geography, counter, day, value.
+pub type CountRow = (SkillId, GeoCode, Counter, Day, i64);
 
 /// What one ingested batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -92,8 +92,9 @@ pub trait Store: Send + Sync {
     /// Every stored posting sharing `fingerprint` (its duplicate group).
     fn group(&self, fingerprint: u64) -> Result<Vec<Posting>, StoreError>;
 
-    /// Daily stored values of one counter series, in day order, days without
-    /// a value omitted. For cumulative metrics these are changes.
+    /// Daily values of one series, in day order, days without a value
+    /// omitted: for `new` the postings opened that day; for `active` the
+    /// day's change (opened − closed), whose running sum is the series.
     fn daily(
         &self,
         skill: &SkillId,
@@ -136,6 +137,8 @@ pub trait Store: Send + Sync {
     /// Number of stored postings.
     fn posting_count(&self) -> Result<u64, StoreError>;
 
-    /// Makes everything written so far durable.
+    /// Writes the counts of everything ingested so far and makes it durable.
+    /// Counts become visible to readers here (after each collected page and
+    /// at the end of an import).
     fn flush(&self) -> Result<(), StoreError>;
 }

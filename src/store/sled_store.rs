@@ -1,17 +1,28 @@
 //! The sled implementation of [`Store`]: the only file that imports sled.
 //!
 //! Trees: the `main` tree holds postings, the fingerprint index, counters,
-//! interned names and the posting count (see [`keys`]) so that one
-//! `sled::Batch` writes a page's postings and counts atomically; `runs` holds
-//! run reports; `meta` the schema version, the fingerprint of the data counts
-//! were computed with, and a flag while a rebuild is under way. Writers are
-//! serialized by a mutex (one process owns the database); readers never block.
+//! interned names and markers (see [`keys`]); `runs` holds run reports; `meta`
+//! the schema version and the fingerprint of the data counts were computed
+//! with. Writers are serialized by a mutex (one process owns the database);
+//! readers never block.
+//!
+//! ## Counts are written behind, and recovered by recounting
+//! Writing every counter change of every posting would cost ~100 random
+//! read-modify-writes per posting. Instead a batch of postings is written
+//! atomically with a `Mdirty` marker, and its counter changes are aggregated
+//! in memory; [`Store::flush`] (after each collected page, at the end of an
+//! import, or when the cache grows past [`MAX_CACHED_EVENTS`]) applies them
+//! to the per-year counter records and removes the marker, in one batch. If
+//! the process dies in between, the marker is still there at the next open,
+//! and every count is recomputed from the stored postings before the store is
+//! used. So a crash never leaves counts that disagree with the postings, and
+//! re-running an import repairs the postings it did not store.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::counting::{self, CountDelta, CountRules};
+use super::counting::{self, CountRules, Counter};
 use super::{keys, CountRow, IngestOutcome, Metric, Store, StoreError};
 use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
 use crate::normalize::{dedup, Posting};
@@ -23,27 +34,53 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Default page cache size.
 pub const DEFAULT_CACHE_MB: u64 = 64;
 
-/// Postings recounted per applied chunk during a rebuild.
-const REBUILD_CHUNK: usize = 20_000;
+/// Distinct (series, day) changes held in memory before they are written.
+pub const MAX_CACHED_EVENTS: usize = 2_000_000;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_DATA_FINGERPRINT: &[u8] = b"data_fingerprint";
-const META_REBUILDING: &[u8] = b"rebuilding";
 const POSTING_COUNT_KEY: &[u8] = b"Mpostings";
+const DIRTY_KEY: &[u8] = b"Mdirty";
+
+/// Bits of an interned id or a day offset in a packed cache key.
+const PACK_BITS: u32 = 21;
+const PACK_MASK: u64 = (1 << PACK_BITS) - 1;
+/// Offset making epoch days non-negative in a packed key (±2,800 years).
+const DAY_OFFSET: i64 = 1 << 20;
 
 /// Interned names, mirrored in memory.
 #[derive(Default)]
 struct Names {
-    ids: HashMap<(u8, String), u32>,
-    by_id: HashMap<u32, (u8, String)>,
+    skills: HashMap<String, u32>,
+    geos: HashMap<String, u32>,
+    by_id: HashMap<u32, String>,
     next: u32,
-    /// Assigned but not yet persisted (written with the next batch).
+    /// Assigned but not yet persisted (written with the next counts).
     pending: Vec<(u8, String, u32)>,
 }
 
 impl Names {
+    fn map(&self, kind: u8) -> &HashMap<String, u32> {
+        if kind == keys::NAME_SKILL {
+            &self.skills
+        } else {
+            &self.geos
+        }
+    }
+
     fn get(&self, kind: u8, name: &str) -> Option<u32> {
-        self.ids.get(&(kind, name.to_owned())).copied()
+        self.map(kind).get(name).copied()
+    }
+
+    fn insert(&mut self, kind: u8, name: &str, id: u32) {
+        let map = if kind == keys::NAME_SKILL {
+            &mut self.skills
+        } else {
+            &mut self.geos
+        };
+        map.insert(name.to_owned(), id);
+        self.by_id.insert(id, name.to_owned());
+        self.next = self.next.max(id + 1);
     }
 
     fn get_or_assign(&mut self, kind: u8, name: &str) -> u32 {
@@ -51,12 +88,48 @@ impl Names {
             return id;
         }
         let id = self.next;
-        self.next += 1;
-        self.ids.insert((kind, name.to_owned()), id);
-        self.by_id.insert(id, (kind, name.to_owned()));
+        self.insert(kind, name, id);
         self.pending.push((kind, name.to_owned(), id));
         id
     }
+}
+
+/// Counter changes not yet written, aggregated by (series, day).
+#[derive(Default)]
+struct CountCache {
+    /// Packed (skill, geo, counter, day) → change.
+    events: HashMap<u64, i32>,
+    /// Whether the `Mdirty` marker is on disk for the changes held here.
+    marked: bool,
+}
+
+/// One counter record: skill, geography, counter tag, year.
+type RecordKey = (u32, u32, u8, i32);
+
+fn pack(skill: u32, geo: u32, counter: Counter, day: Day) -> Result<u64, StoreError> {
+    let d = i64::from(day.epoch_days()) + DAY_OFFSET;
+    if u64::from(skill) > PACK_MASK
+        || u64::from(geo) > PACK_MASK
+        || !(0..=PACK_MASK as i64).contains(&d)
+    {
+        return Err(StoreError::Engine(format!(
+            "counter out of range: skill #{skill}, geo #{geo}, day {day}"
+        )));
+    }
+    let c = u64::from(counter == Counter::Closed);
+    Ok((u64::from(skill) << 43) | (u64::from(geo) << 22) | (c << 21) | d as u64)
+}
+
+fn unpack(k: u64) -> (u32, u32, Counter, Day) {
+    let skill = ((k >> 43) & PACK_MASK) as u32;
+    let geo = ((k >> 22) & PACK_MASK) as u32;
+    let counter = if (k >> 21) & 1 == 1 {
+        Counter::Closed
+    } else {
+        Counter::Opened
+    };
+    let day = Day::from_epoch_days(((k & PACK_MASK) as i64 - DAY_OFFSET) as i32);
+    (skill, geo, counter, day)
 }
 
 /// A store in a sled database directory.
@@ -67,6 +140,7 @@ pub struct SledStore {
     runs: sled::Tree,
     meta: sled::Tree,
     names: Mutex<Names>,
+    cache: Mutex<CountCache>,
     writer: Mutex<()>,
     rules: CountRules,
 }
@@ -146,20 +220,29 @@ impl SledStore {
             };
             let id = u32::from_be_bytes(v.as_ref().try_into().map_err(|_| corrupt())?);
             let name = std::str::from_utf8(&k[2..]).map_err(|_| corrupt())?;
-            names.ids.insert((k[1], name.to_owned()), id);
-            names.by_id.insert(id, (k[1], name.to_owned()));
-            names.next = names.next.max(id + 1);
+            names.insert(k[1], name, id);
         }
-        Ok(SledStore {
+        let store = SledStore {
             dir: dir.to_path_buf(),
             db,
             main,
             runs,
             meta,
             names: Mutex::new(names),
+            cache: Mutex::new(CountCache::default()),
             writer: Mutex::new(()),
             rules,
-        })
+        };
+        if store.main.contains_key(DIRTY_KEY).map_err(engine)? {
+            let n = store.posting_count()?;
+            tracing::warn!(
+                dir = %store.dir.display(),
+                postings = n,
+                "The last process stopped before writing its counts; recounting from the stored postings."
+            );
+            store.rebuild(&|p| p, &mut |_| {})?;
+        }
+        Ok(store)
     }
 
     /// The database directory.
@@ -182,12 +265,6 @@ impl SledStore {
             .insert(META_DATA_FINGERPRINT, &fp.to_be_bytes())
             .map_err(engine)?;
         Ok(())
-    }
-
-    /// True when a rebuild was interrupted: counts are incomplete until
-    /// `skilltrack reindex` runs again.
-    pub fn rebuild_interrupted(&self) -> Result<bool, StoreError> {
-        Ok(self.meta.get(META_REBUILDING).map_err(engine)?.is_some())
     }
 
     fn decode_posting(key: &[u8], bytes: &[u8]) -> Result<Posting, StoreError> {
@@ -229,49 +306,106 @@ impl SledStore {
         Ok(ids)
     }
 
-    /// Adds the counter changes of `delta` (read-modify-write) to `batch`.
-    fn add_counts(
+    /// Adds `sign` × the counter changes of a cluster to the cache.
+    fn cache_cluster(
         &self,
-        delta: &CountDelta,
+        cluster: &[&Posting],
+        sign: i64,
         names: &mut Names,
-        batch: &mut sled::Batch,
-    ) -> Result<(), StoreError> {
-        for (key, change) in delta {
-            let skill = names.get_or_assign(keys::NAME_SKILL, key.skill.as_str());
-            let geo = names.get_or_assign(keys::NAME_GEO, key.geo.as_str());
-            let k = keys::count(skill, geo, key.metric.tag(), key.day);
-            let value = self.read_i64(&k)? + change;
-            if value == 0 {
-                batch.remove(&k[..]);
+        cache: &mut CountCache,
+        error: &mut Option<StoreError>,
+    ) {
+        counting::visit_cluster(
+            cluster,
+            &self.rules,
+            sign,
+            &mut |skill, geo, counter, day, change| {
+                let s = names.get_or_assign(keys::NAME_SKILL, skill.as_str());
+                let g = names.get_or_assign(keys::NAME_GEO, geo.as_str());
+                match pack(s, g, counter, day) {
+                    Ok(k) => {
+                        let v = cache.events.entry(k).or_insert(0);
+                        *v += change as i32;
+                    }
+                    Err(e) => *error = Some(e),
+                }
+            },
+        );
+    }
+
+    /// Writes every cached counter change to the per-year records, with the
+    /// pending names, in one batch; removes the dirty marker unless a rebuild
+    /// is still under way (`keep_dirty`).
+    fn flush_counts(&self, keep_dirty: bool) -> Result<(), StoreError> {
+        let mut names = self.names.lock().map_err(poisoned)?;
+        let mut cache = self.cache.lock().map_err(poisoned)?;
+        if cache.events.is_empty() && names.pending.is_empty() && !cache.marked {
+            return Ok(());
+        }
+        // Group by record: (skill, geo, counter, year) → (day of year, change).
+        let mut records: BTreeMap<RecordKey, Vec<(u16, i32)>> = BTreeMap::new();
+        for (&k, &change) in &cache.events {
+            if change == 0 {
+                continue;
+            }
+            let (skill, geo, counter, day) = unpack(k);
+            let (year, ordinal) = keys::year_and_ordinal(day);
+            records
+                .entry((skill, geo, counter.tag(), year))
+                .or_default()
+                .push((ordinal, change));
+        }
+        let mut batch = sled::Batch::default();
+        for ((skill, geo, tag, year), mut changes) in records {
+            let key = keys::count(skill, geo, tag, year);
+            let mut values = match self.main.get(key).map_err(engine)? {
+                Some(v) => keys::decode_year_values(&v).ok_or_else(|| StoreError::Corrupt {
+                    key: format!("{key:02x?}"),
+                    cause: "bad counter record".into(),
+                })?,
+                None => Vec::new(),
+            };
+            changes.sort_unstable();
+            values = merge_values(&values, &changes);
+            if values.is_empty() {
+                batch.remove(&key[..]);
             } else {
-                batch.insert(&k[..], &value.to_be_bytes()[..]);
+                batch.insert(&key[..], keys::encode_year_values(&values));
             }
         }
         for (kind, name, id) in &names.pending {
             batch.insert(keys::name(*kind, name), &id.to_be_bytes()[..]);
         }
-        Ok(())
-    }
-
-    fn apply(&self, batch: sled::Batch, names: &mut Names) -> Result<(), StoreError> {
+        if !keep_dirty {
+            batch.remove(DIRTY_KEY);
+        }
         self.main.apply_batch(batch).map_err(engine)?;
         names.pending.clear();
+        cache.events.clear();
+        cache.events.shrink_to(1024);
+        if !keep_dirty {
+            cache.marked = false;
+        }
         Ok(())
     }
 
     /// Recounts everything from the stored postings (counters must be empty).
     fn recount(&self, progress: &mut dyn FnMut(u64)) -> Result<(), StoreError> {
-        let mut delta = CountDelta::new();
-        let mut pending = 0usize;
         let mut done = 0u64;
-        let flush = |delta: &mut CountDelta, pending: &mut usize| -> Result<(), StoreError> {
-            counting::compact(delta);
+        let mut error = None;
+        let mut add = |cluster_source: &[Posting], groups: bool| -> Result<(), StoreError> {
             let mut names = self.names.lock().map_err(poisoned)?;
-            let mut batch = sled::Batch::default();
-            self.add_counts(delta, &mut names, &mut batch)?;
-            self.apply(batch, &mut names)?;
-            delta.clear();
-            *pending = 0;
+            let mut cache = self.cache.lock().map_err(poisoned)?;
+            let refs: Vec<&Posting> = cluster_source.iter().collect();
+            if groups {
+                for cluster in counting::clusters(&refs, &self.rules) {
+                    self.cache_cluster(&cluster, 1, &mut names, &mut cache, &mut error);
+                }
+            } else {
+                for p in &refs {
+                    self.cache_cluster(&[p], 1, &mut names, &mut cache, &mut error);
+                }
+            }
             Ok(())
         };
         // Postings that can merge: one group per fingerprint, in index order.
@@ -283,40 +417,110 @@ impl SledStore {
                 continue;
             };
             if current != Some(fp) {
-                let refs: Vec<&Posting> = group.iter().collect();
-                counting::add_group(&refs, &self.rules, 1, &mut delta);
-                pending += group.len();
+                add(&group, true)?;
                 done += group.len() as u64;
                 group.clear();
                 current = Some(fp);
-                if pending >= REBUILD_CHUNK {
-                    flush(&mut delta, &mut pending)?;
+                if self.cache_len()? >= MAX_CACHED_EVENTS {
+                    self.flush_counts(true)?;
                     progress(done);
                 }
             }
             group.extend(self.load(id)?);
         }
-        let refs: Vec<&Posting> = group.iter().collect();
-        counting::add_group(&refs, &self.rules, 1, &mut delta);
+        add(&group, true)?;
         done += group.len() as u64;
         // Postings that never merge.
+        let mut singles = Vec::with_capacity(1024);
         for entry in self.main.scan_prefix([keys::POSTING]) {
             let (k, v) = entry.map_err(engine)?;
             let p = Self::decode_posting(&k, &v)?;
             if p.fingerprint == 0 {
-                counting::add_cluster(&[&p], &self.rules, 1, &mut delta);
-                pending += 1;
-                done += 1;
-                if pending >= REBUILD_CHUNK {
-                    flush(&mut delta, &mut pending)?;
+                singles.push(p);
+            }
+            if singles.len() >= 1024 {
+                add(&singles, false)?;
+                done += singles.len() as u64;
+                singles.clear();
+                if self.cache_len()? >= MAX_CACHED_EVENTS {
+                    self.flush_counts(true)?;
                     progress(done);
                 }
             }
         }
-        flush(&mut delta, &mut pending)?;
+        add(&singles, false)?;
+        done += singles.len() as u64;
+        if let Some(e) = error {
+            return Err(e);
+        }
+        self.flush_counts(true)?;
         progress(done);
         Ok(())
     }
+
+    fn cache_len(&self) -> Result<usize, StoreError> {
+        Ok(self.cache.lock().map_err(poisoned)?.events.len())
+    }
+
+    /// Daily values of one stored counter series.
+    fn counter_days(
+        &self,
+        skill: u32,
+        geo: u32,
+        counter: Counter,
+        from: Day,
+        to: Day,
+    ) -> Result<Vec<(Day, i64)>, StoreError> {
+        let (from_year, _) = keys::year_and_ordinal(from);
+        let (to_year, _) = keys::year_and_ordinal(to);
+        let start = keys::count(skill, geo, counter.tag(), from_year);
+        let end = keys::count(skill, geo, counter.tag(), to_year);
+        let mut out = Vec::new();
+        for entry in self.main.range(start..=end) {
+            let (k, v) = entry.map_err(engine)?;
+            let bad = || StoreError::Corrupt {
+                key: format!("{:02x?}", k.as_ref()),
+                cause: "bad counter record".into(),
+            };
+            let (_, _, _, year) = keys::parse_count(&k).ok_or_else(bad)?;
+            for (ordinal, value) in keys::decode_year_values(&v).ok_or_else(bad)? {
+                let day = keys::day_of(year, ordinal).ok_or_else(bad)?;
+                if day >= from && day <= to {
+                    out.push((day, i64::from(value)));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Adds sorted `changes` (duplicates allowed) into sorted `values`, dropping zeros.
+fn merge_values(values: &[(u16, i32)], changes: &[(u16, i32)]) -> Vec<(u16, i32)> {
+    let mut out: Vec<(u16, i32)> = Vec::with_capacity(values.len() + changes.len());
+    let (mut i, mut j) = (0, 0);
+    while i < values.len() || j < changes.len() {
+        let next = match (values.get(i), changes.get(j)) {
+            (Some(a), Some(b)) if a.0 <= b.0 => {
+                i += 1;
+                *a
+            }
+            (Some(_), Some(b)) | (None, Some(b)) => {
+                j += 1;
+                *b
+            }
+            (Some(a), None) => {
+                i += 1;
+                *a
+            }
+            (None, None) => break,
+        };
+        match out.last_mut() {
+            Some(last) if last.0 == next.0 => last.1 += next.1,
+            _ => out.push(next),
+        }
+    }
+    out.retain(|(_, v)| *v != 0);
+    out
 }
 
 /// The posting to store when `new` is seen again and `old` was stored:
@@ -369,8 +573,11 @@ impl Store for SledStore {
             after.insert(stored.id, stored);
         }
 
-        // Count changes: every touched duplicate group before and after.
-        let mut delta = CountDelta::new();
+        // Count changes: every touched duplicate group before and after,
+        // aggregated locally, added to the cache once the postings are stored.
+        let mut names = self.names.lock().map_err(poisoned)?;
+        let mut local = CountCache::default();
+        let mut error = None;
         let mut groups: BTreeSet<u64> = BTreeSet::new();
         for (id, new) in &after {
             let old = before.get(id).and_then(Option::as_ref);
@@ -384,13 +591,12 @@ impl Store for SledStore {
                 }
             }
             if let Some(old) = old.filter(|p| p.fingerprint == 0) {
-                counting::add_cluster(&[old], &self.rules, -1, &mut delta);
+                self.cache_cluster(&[old], -1, &mut names, &mut local, &mut error);
             }
             if new.fingerprint == 0 {
-                counting::add_cluster(&[new], &self.rules, 1, &mut delta);
+                self.cache_cluster(&[new], 1, &mut names, &mut local, &mut error);
             }
         }
-        let mut index_changes: Vec<(u64, PostingId, bool)> = Vec::new();
         for fp in groups {
             let stored_ids = self.group_ids(fp)?;
             let mut old_group: Vec<Posting> = Vec::with_capacity(stored_ids.len());
@@ -407,8 +613,19 @@ impl Store for SledStore {
                 .collect();
             new_group.extend(after.values().filter(|p| p.fingerprint == fp));
             let old_refs: Vec<&Posting> = old_group.iter().collect();
-            counting::group_change(&old_refs, &new_group, &self.rules, &mut delta);
+            for cluster in counting::clusters(&old_refs, &self.rules) {
+                self.cache_cluster(&cluster, -1, &mut names, &mut local, &mut error);
+            }
+            for cluster in counting::clusters(&new_group, &self.rules) {
+                self.cache_cluster(&cluster, 1, &mut names, &mut local, &mut error);
+            }
         }
+        drop(names);
+        if let Some(e) = error {
+            return Err(e);
+        }
+
+        let mut batch = sled::Batch::default();
         for (id, new) in &after {
             let old_fp = before
                 .get(id)
@@ -416,24 +633,11 @@ impl Store for SledStore {
                 .map(|p| p.fingerprint);
             if old_fp != Some(new.fingerprint) {
                 if let Some(fp) = old_fp.filter(|fp| *fp != 0) {
-                    index_changes.push((fp, *id, false));
+                    batch.remove(&keys::fingerprint(fp, *id)[..]);
                 }
                 if new.fingerprint != 0 {
-                    index_changes.push((new.fingerprint, *id, true));
+                    batch.insert(&keys::fingerprint(new.fingerprint, *id)[..], &[][..]);
                 }
-            }
-        }
-        counting::compact(&mut delta);
-
-        let mut batch = sled::Batch::default();
-        let mut names = self.names.lock().map_err(poisoned)?;
-        self.add_counts(&delta, &mut names, &mut batch)?;
-        for (fp, id, add) in index_changes {
-            let k = keys::fingerprint(fp, id);
-            if add {
-                batch.insert(&k[..], &[][..]);
-            } else {
-                batch.remove(&k[..]);
             }
         }
         for posting in after.values() {
@@ -446,7 +650,22 @@ impl Store for SledStore {
             let total = self.read_i64(POSTING_COUNT_KEY)? + outcome.new as i64;
             batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
         }
-        self.apply(batch, &mut names)?;
+        local.events.retain(|_, v| *v != 0);
+        let mut cache = self.cache.lock().map_err(poisoned)?;
+        let mark = !local.events.is_empty() && !cache.marked;
+        if mark {
+            batch.insert(DIRTY_KEY, &[1u8][..]);
+        }
+        self.main.apply_batch(batch).map_err(engine)?;
+        cache.marked |= mark;
+        for (k, v) in local.events {
+            *cache.events.entry(k).or_insert(0) += v;
+        }
+        let full = cache.events.len() >= MAX_CACHED_EVENTS;
+        drop(cache);
+        if full {
+            self.flush_counts(false)?;
+        }
         Ok(outcome)
     }
 
@@ -483,24 +702,17 @@ impl Store for SledStore {
                 _ => return Ok(Vec::new()),
             }
         };
-        let start = keys::count(skill, geo, metric.tag(), from);
-        let end = keys::count(skill, geo, metric.tag(), to);
-        let mut out = Vec::new();
-        for entry in self.main.range(start..=end) {
-            let (k, v) = entry.map_err(engine)?;
-            let bad = |what: &str| StoreError::Corrupt {
-                key: format!("{:02x?}", k.as_ref()),
-                cause: what.into(),
-            };
-            let (_, _, _, day) = keys::parse_count(&k).ok_or_else(|| bad("bad counter key"))?;
-            let value = v
-                .as_ref()
-                .try_into()
-                .map(i64::from_be_bytes)
-                .map_err(|_| bad("bad counter value"))?;
-            out.push((day, value));
+        let opened = self.counter_days(skill, geo, Counter::Opened, from, to)?;
+        if metric == Metric::New {
+            return Ok(opened);
         }
-        Ok(out)
+        // Active: the daily change is opened − closed.
+        let closed = self.counter_days(skill, geo, Counter::Closed, from, to)?;
+        let mut changes: BTreeMap<Day, i64> = opened.into_iter().collect();
+        for (day, v) in closed {
+            *changes.entry(day).or_insert(0) -= v;
+        }
+        Ok(changes.into_iter().filter(|(_, v)| *v != 0).collect())
     }
 
     fn all_counts(&self) -> Result<Vec<CountRow>, StoreError> {
@@ -512,25 +724,14 @@ impl Store for SledStore {
                 key: format!("{:02x?}", k.as_ref()),
                 cause: "bad counter".into(),
             };
-            let (s, g, m, day) = keys::parse_count(&k).ok_or_else(bad)?;
-            let skill = names.by_id.get(&s).ok_or_else(bad)?;
-            let geo = names.by_id.get(&g).ok_or_else(bad)?;
-            let metric = Metric::ALL
-                .into_iter()
-                .find(|x| x.tag() == m)
-                .ok_or_else(bad)?;
-            let value = v
-                .as_ref()
-                .try_into()
-                .map(i64::from_be_bytes)
-                .map_err(|_| bad())?;
-            out.push((
-                SkillId::parse(&skill.1).map_err(|_| bad())?,
-                GeoCode::parse(&geo.1).map_err(|_| bad())?,
-                metric,
-                day,
-                value,
-            ));
+            let (s, g, tag, year) = keys::parse_count(&k).ok_or_else(bad)?;
+            let skill = SkillId::parse(names.by_id.get(&s).ok_or_else(bad)?).map_err(|_| bad())?;
+            let geo = GeoCode::parse(names.by_id.get(&g).ok_or_else(bad)?).map_err(|_| bad())?;
+            let counter = Counter::from_tag(tag).ok_or_else(bad)?;
+            for (ordinal, value) in keys::decode_year_values(&v).ok_or_else(bad)? {
+                let day = keys::day_of(year, ordinal).ok_or_else(bad)?;
+                out.push((skill.clone(), geo.clone(), counter, day, i64::from(value)));
+            }
         }
         out.sort_by(|a, b| (&a.0, &a.1, a.2, a.3).cmp(&(&b.0, &b.1, b.2, b.3)));
         Ok(out)
@@ -555,10 +756,14 @@ impl Store for SledStore {
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64, StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
-        self.meta
-            .insert(META_REBUILDING, &[1u8][..])
-            .map_err(engine)?;
-        self.meta.flush().map_err(engine)?;
+        // Until the recount is written, the counts are not to be trusted.
+        self.main.insert(DIRTY_KEY, &[1u8][..]).map_err(engine)?;
+        self.main.flush().map_err(engine)?;
+        {
+            let mut cache = self.cache.lock().map_err(poisoned)?;
+            cache.events.clear();
+            cache.marked = true;
+        }
         // 1. Every posting through `transform`; the fingerprint index follows.
         let mut rewritten = 0u64;
         let mut batch = sled::Batch::default();
@@ -596,9 +801,8 @@ impl Store for SledStore {
         }
         self.main.apply_batch(batch).map_err(engine)?;
         self.recount(progress)?;
+        self.flush_counts(false)?;
         self.db.flush().map_err(engine)?;
-        self.meta.remove(META_REBUILDING).map_err(engine)?;
-        self.meta.flush().map_err(engine)?;
         Ok(rewritten)
     }
 
@@ -660,6 +864,10 @@ impl Store for SledStore {
     }
 
     fn flush(&self) -> Result<(), StoreError> {
+        {
+            let _writer = self.writer.lock().map_err(poisoned)?;
+            self.flush_counts(false)?;
+        }
         self.db.flush().map_err(engine)?;
         Ok(())
     }

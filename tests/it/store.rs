@@ -13,7 +13,7 @@ use skilltrack::store::{backup, counting, Metric, SledStore, Store, StoreError};
 
 use crate::helpers::{normalizer, temp_store};
 
-type Counts = Vec<(SkillId, GeoCode, Metric, Day, i64)>;
+type Counts = Vec<skilltrack::store::CountRow>;
 
 /// A tiny deterministic PRNG (xorshift64*), so failures can be replayed.
 pub struct Rng(pub u64);
@@ -149,7 +149,7 @@ fn counts_do_not_depend_on_arrival_order_or_batching() {
     let pure = counting::count_all(&postings, &store.rules());
     let from_pure: Counts = pure
         .into_iter()
-        .map(|(k, v)| (k.skill, k.geo, k.metric, k.day, v))
+        .map(|(k, v)| (k.skill, k.geo, k.counter, k.day, v))
         .collect();
     assert!(reference.unwrap() == from_pure);
 }
