@@ -496,7 +496,7 @@ async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> 
     })
 }
 
-fn open_input(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
+fn open_input(path: &Path) -> anyhow::Result<Box<dyn BufRead + Send>> {
     if path == Path::new("-") {
         Ok(Box::new(BufReader::new(std::io::stdin())))
     } else {

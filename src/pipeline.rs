@@ -2,8 +2,10 @@
 //! out (fetch → extract → normalize → store), and the same normalize → store
 //! path for imported files.
 
+use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::sync::Arc;
+use std::sync::{mpsc, Mutex};
 use std::time::Instant;
 
 use crate::domain::{Day, GeoCode, SourceId};
@@ -184,8 +186,7 @@ pub fn normalize_all(
         .collect()
 }
 
-/// Normalizes imported records on every core (order kept); failures are
-/// described in `errors`.
+/// Normalizes imported records; failures are described in `errors`.
 fn normalize_records(
     normalizer: &Normalizer,
     default_source: &SourceId,
@@ -193,53 +194,44 @@ fn normalize_records(
     today: Day,
     errors: &mut Vec<String>,
 ) -> Vec<Posting> {
-    let one = |record: &import::ImportRecord| -> Result<Posting, String> {
+    let mut postings = Vec::with_capacity(records.len());
+    for record in records {
         let source = record.source.as_ref().unwrap_or(default_source);
         let seen = record.first_seen.unwrap_or(today);
-        let mut p = normalizer
-            .normalize(&record.raw, source, None, seen)
-            .map_err(|e| e.to_string())?;
-        if let Some(last) = record.last_seen {
-            p.last_seen = last.max(p.first_seen);
-        }
-        Ok(p)
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = records.len().div_ceil(threads).max(1);
-    let results: Vec<Result<Posting, String>> = if threads == 1 || records.len() < 64 {
-        records.iter().map(one).collect()
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = records
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        })
-    };
-    let mut postings = Vec::with_capacity(results.len());
-    for r in results {
-        match r {
-            Ok(p) => postings.push(p),
-            Err(e) => errors.push(e),
+        match normalizer.normalize(&record.raw, source, None, seen) {
+            Ok(mut p) => {
+                if let Some(last) = record.last_seen {
+                    p.last_seen = last.max(p.first_seen);
+                }
+                postings.push(p);
+            }
+            Err(e) => errors.push(e.to_string()),
         }
     }
     postings
+}
+
+/// A batch of parsed lines on its way to the store.
+struct ImportBatch {
+    /// Position of the batch in the file (batches are stored in order).
+    seq: u64,
+    /// Lines read up to the end of this batch.
+    lines: u64,
+    /// Parsed records.
+    records: Vec<import::ImportRecord>,
+    /// Number of records parsed.
+    parsed: u64,
+    /// Postings, once normalized.
+    postings: Vec<Posting>,
+    /// Lines and postings rejected, with why.
+    errors: Vec<String>,
 }
 
 /// Imports JSON Lines postings (see [`import`]) as source `source`, in
 /// batches of [`IMPORT_BATCH`]. Bad lines are reported with their number and
 /// skipped; good lines still go in. `progress` is called with the number of
 /// lines read so far after each batch.
-pub fn import_lines<R: BufRead>(
+pub fn import_lines<R: BufRead + Send>(
     store: &dyn Store,
     normalizer: &Normalizer,
     reader: R,
@@ -253,48 +245,89 @@ pub fn import_lines<R: BufRead>(
         ..RunReport::default()
     };
     let today = Day::today();
-    let mut batch: Vec<import::ImportRecord> = Vec::with_capacity(IMPORT_BATCH);
-    let mut lines = 0u64;
-    let flush_batch =
-        |batch: &mut Vec<import::ImportRecord>, report: &mut RunReport| -> Result<(), StoreError> {
-            let mut errors = Vec::new();
-            let postings = normalize_records(normalizer, source, batch, today, &mut errors);
-            report.rejected += errors.len() as u64;
-            errors.into_iter().for_each(|e| report.error(e));
-            add_outcome(report, store.ingest(&postings)?);
-            batch.clear();
-            Ok(())
-        };
-    for (index, line) in reader.lines().enumerate() {
-        lines += 1;
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => {
-                report.rejected += 1;
-                report.error(format!("line {}: cannot read: {e}", index + 1));
-                continue;
-            }
-        };
-        match import::parse_record(&line, index + 1) {
-            Ok(Some(raw)) => {
-                report.items += 1;
-                batch.push(raw);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                report.rejected += 1;
-                report.error(e.to_string());
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    // Reading and parsing → normalizing on every core → storing in file
+    // order on this thread; bounded channels keep memory flat.
+    std::thread::scope(|scope| -> Result<(), StoreError> {
+        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<ImportBatch>(workers * 2);
+        let parsed_rx = Arc::new(Mutex::new(parsed_rx));
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<ImportBatch>(workers * 2);
+        scope.spawn(move || read_batches(reader, parsed_tx));
+        for _ in 0..workers {
+            let (parsed_rx, ready_tx) = (parsed_rx.clone(), ready_tx.clone());
+            scope.spawn(move || loop {
+                let next = parsed_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok(mut batch)) = next else { return };
+                batch.parsed = batch.records.len() as u64;
+                batch.postings =
+                    normalize_records(normalizer, source, &batch.records, today, &mut batch.errors);
+                batch.records = Vec::new();
+                if ready_tx.send(batch).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(ready_tx);
+        let mut waiting: BTreeMap<u64, ImportBatch> = BTreeMap::new();
+        let mut next = 0;
+        for batch in ready_rx {
+            waiting.insert(batch.seq, batch);
+            while let Some(batch) = waiting.remove(&next) {
+                report.items += batch.parsed;
+                report.rejected += batch.errors.len() as u64;
+                batch.errors.into_iter().for_each(|e| report.error(e));
+                add_outcome(&mut report, store.ingest(&batch.postings)?);
+                progress(batch.lines);
+                next += 1;
             }
         }
-        if batch.len() >= IMPORT_BATCH {
-            flush_batch(&mut batch, &mut report)?;
-            progress(lines);
-        }
-    }
-    flush_batch(&mut batch, &mut report)?;
-    progress(lines);
+        Ok(())
+    })?;
     store.flush()?;
     report.duration_ms = started.elapsed().as_millis() as u64;
     store.record_run(&report)?;
     Ok(report)
+}
+
+/// Reads and parses lines into batches of [`IMPORT_BATCH`] until the input
+/// ends or the receiver is gone.
+fn read_batches<R: BufRead>(reader: R, tx: mpsc::SyncSender<ImportBatch>) {
+    let new_batch = |seq| ImportBatch {
+        seq,
+        lines: 0,
+        records: Vec::with_capacity(IMPORT_BATCH),
+        parsed: 0,
+        postings: Vec::new(),
+        errors: Vec::new(),
+    };
+    let mut seq = 0;
+    let mut batch = new_batch(seq);
+    let mut lines = 0u64;
+    for (index, line) in reader.lines().enumerate() {
+        lines += 1;
+        match line {
+            Ok(line) => match import::parse_record(&line, index + 1) {
+                Ok(Some(record)) => batch.records.push(record),
+                Ok(None) => {}
+                Err(e) => batch.errors.push(e.to_string()),
+            },
+            Err(e) => batch
+                .errors
+                .push(format!("line {}: cannot read: {e}", index + 1)),
+        }
+        if batch.records.len() >= IMPORT_BATCH {
+            batch.lines = lines;
+            seq += 1;
+            if tx
+                .send(std::mem::replace(&mut batch, new_batch(seq)))
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+    batch.lines = lines;
+    let _ = tx.send(batch);
 }
