@@ -3,7 +3,8 @@
 //! Trees: the `main` tree holds postings, the fingerprint index, counters,
 //! interned names and the posting count (see [`keys`]) so that one
 //! `sled::Batch` writes a page's postings and counts atomically; `runs` holds
-//! run reports; `meta` the schema version, the fingerprint of the data counts
+//! run reports; `http` conditional-GET validators by URL (JSON); `meta` the
+//! schema version, the fingerprint of the data counts
 //! were computed with, and a flag while a rebuild is under way. Writers are
 //! serialized by a mutex (one process owns the database); readers never block.
 
@@ -14,6 +15,7 @@ use std::sync::Mutex;
 use super::counting::{self, CountDelta, CountRules};
 use super::{keys, CountRow, IngestOutcome, Metric, Store, StoreError};
 use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
+use crate::fetch::conditional::Validators;
 use crate::normalize::{dedup, Posting};
 use crate::report::RunReport;
 
@@ -66,6 +68,7 @@ pub struct SledStore {
     main: sled::Tree,
     runs: sled::Tree,
     meta: sled::Tree,
+    http: sled::Tree,
     names: Mutex<Names>,
     writer: Mutex<()>,
     rules: CountRules,
@@ -117,6 +120,7 @@ impl SledStore {
         let main = db.open_tree("main").map_err(engine)?;
         let runs = db.open_tree("runs").map_err(engine)?;
         let meta = db.open_tree("meta").map_err(engine)?;
+        let http = db.open_tree("http").map_err(engine)?;
         match meta.get(META_SCHEMA).map_err(engine)? {
             Some(v) => {
                 let found = v
@@ -156,6 +160,7 @@ impl SledStore {
             main,
             runs,
             meta,
+            http,
             names: Mutex::new(names),
             writer: Mutex::new(()),
             rules,
@@ -661,6 +666,25 @@ impl Store for SledStore {
 
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map_err(engine)?;
+        Ok(())
+    }
+
+    fn page_validators(&self, url: &str) -> Result<Option<Validators>, StoreError> {
+        match self.http.get(url.as_bytes()).map_err(engine)? {
+            Some(v) => serde_json::from_slice(&v)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    key: format!("http/{url}"),
+                    cause: e.to_string(),
+                }),
+            None => Ok(None),
+        }
+    }
+
+    fn set_page_validators(&self, url: &str, validators: &Validators) -> Result<(), StoreError> {
+        let bytes =
+            serde_json::to_vec(validators).map_err(|e| StoreError::Engine(e.to_string()))?;
+        self.http.insert(url.as_bytes(), bytes).map_err(engine)?;
         Ok(())
     }
 }
