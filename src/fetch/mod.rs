@@ -5,8 +5,9 @@
 //!   slowest of the source's `rate`, the configured host rate and the
 //!   robots.txt `Crawl-delay`), and a concurrency cap per host (default 1).
 //!   A host is an origin (scheme, name, port); hosts never wait for each other.
-//! - robots.txt ([`robots`]) fetched once per host, cached, obeyed: a
-//!   disallowed URL is counted and never requested.
+//! - robots.txt ([`robots`]) fetched once per host, cached, obeyed by every
+//!   GET: a disallowed URL is counted and never requested (form POSTs, i.e.
+//!   OAuth2 token requests, are not crawls and are not checked).
 //! - Retries ([`retry`]): 408, 429 and 5xx, connection errors and timeouts,
 //!   with exponential backoff and jitter; `Retry-After` honoured (capped) on
 //!   429 and 503; other 4xx never retried; bounded attempts.
@@ -332,7 +333,8 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         let host = self.hosts.get(&host_key(url));
         let mut interval = self.interval_for(url, request.interval);
-        if self.config.obey_robots {
+        // robots.txt governs crawling: form POSTs (OAuth2 token requests) are not crawls.
+        if self.config.obey_robots && request.form.is_none() {
             let rules = self.robots(&host, url, interval, run).await;
             if !rules.allows(url) {
                 run.stats.robots_blocked += 1;

@@ -200,15 +200,28 @@ async fn read_request(stream: &mut TcpStream) -> Option<Logged> {
     let head = String::from_utf8_lossy(&buf[..end]).into_owned();
     let mut lines = head.split("\r\n");
     let path = lines.next()?.split(' ').nth(1)?.to_owned();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Some(Logged {
+    let request = Logged {
         path,
         at: Instant::now(),
-        headers,
-    })
+        headers: lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect(),
+    };
+    // Read (and drop) a request body, so that closing does not reset the connection.
+    let length: usize = request
+        .header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut have = buf.len() - (end + 4);
+    while have < length {
+        let n = stream.read(&mut piece).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        have += n;
+    }
+    Some(request)
 }
 
 fn head(status: u16, headers: &[(String, String)], length: Option<usize>) -> Vec<u8> {

@@ -84,6 +84,14 @@ async fn robots_disallowed_path_is_never_requested() {
     // robots.txt once (cached), the allowed page, never the disallowed one.
     assert_eq!(server.paths(), vec!["/robots.txt", "/jobs"]);
     assert_eq!((r.stats.robots_blocked, r.stats.requests), (2, 1));
+    // A form POST (an OAuth2 token request) is not a crawl: robots.txt does not apply.
+    let token = FetchRequest {
+        form: Some(vec![("grant_type".into(), "client_credentials".into())]),
+        ..FetchRequest::get(server.url("/private/token"))
+    };
+    let err = f.fetch_in(&token, &mut r).await.unwrap_err();
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(server.hits("/private/token"), 1);
     // The configured User-Agent went out, naming the project.
     let ua = server.log()[1]
         .header("user-agent")
