@@ -229,19 +229,35 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
 fn phases(normalizer: &Normalizer, dir: &std::path::Path, n: usize) {
     use std::io::BufRead;
     let _ = std::fs::remove_dir_all(dir);
-    let lines: Vec<String> = std::io::BufReader::new(Generated::new(n)).lines().map_while(Result::ok).collect();
+    let lines: Vec<String> = std::io::BufReader::new(Generated::new(n))
+        .lines()
+        .map_while(Result::ok)
+        .collect();
     let t = Instant::now();
     let records: Vec<_> = lines
         .iter()
         .enumerate()
-        .filter_map(|(i, l)| skilltrack::extract::import::parse_record(l, i + 1).ok().flatten())
+        .filter_map(|(i, l)| {
+            skilltrack::extract::import::parse_record(l, i + 1)
+                .ok()
+                .flatten()
+        })
         .collect();
     let parse = t.elapsed().as_secs_f64();
     let today = Day::today();
     let t = Instant::now();
     let postings: Vec<_> = records
         .iter()
-        .filter_map(|r| normalizer.normalize(&r.raw, r.source.as_ref().unwrap(), None, r.first_seen.unwrap_or(today)).ok())
+        .filter_map(|r| {
+            normalizer
+                .normalize(
+                    &r.raw,
+                    r.source.as_ref().unwrap(),
+                    None,
+                    r.first_seen.unwrap_or(today),
+                )
+                .ok()
+        })
         .collect();
     let normalize = t.elapsed().as_secs_f64();
     let store = SledStore::open(dir, 64).expect("store opens");
@@ -265,20 +281,34 @@ fn phases(normalizer: &Normalizer, dir: &std::path::Path, n: usize) {
     let _ = std::fs::remove_dir_all(dir);
     // What the engine alone costs for the same bytes: encode + batch insert.
     let t = Instant::now();
-    let encoded: Vec<Vec<u8>> = postings.iter().map(|p| serde_json::to_vec(p).unwrap()).collect();
+    let encoded: Vec<Vec<u8>> = postings
+        .iter()
+        .map(|p| serde_json::to_vec(p).unwrap())
+        .collect();
     let encode = t.elapsed().as_secs_f64();
-    let db = sled::Config::new().path(dir).cache_capacity(64 << 20).open().unwrap();
+    let db = sled::Config::new()
+        .path(dir)
+        .cache_capacity(64 << 20)
+        .open()
+        .unwrap();
     let t = Instant::now();
     for (i, chunk) in encoded.chunks(1000).enumerate() {
         let mut batch = sled::Batch::default();
         for (j, v) in chunk.iter().enumerate() {
-            let id = skilltrack::domain::PostingId::new(&SourceId::parse("x").unwrap(), &format!("{i}-{j}"));
+            let id = skilltrack::domain::PostingId::new(
+                &SourceId::parse("x").unwrap(),
+                &format!("{i}-{j}"),
+            );
             batch.insert(&id.as_u64().to_be_bytes()[..], v.as_slice());
         }
         db.apply_batch(batch).unwrap();
     }
     let raw = t.elapsed().as_secs_f64();
-    println!("  of which: JSON encode {:.1} µs, raw sled batch insert {:.1} µs", per(encode), per(raw));
+    println!(
+        "  of which: JSON encode {:.1} µs, raw sled batch insert {:.1} µs",
+        per(encode),
+        per(raw)
+    );
     drop(db);
     let _ = std::fs::remove_dir_all(dir);
 }

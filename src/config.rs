@@ -11,6 +11,17 @@
 //! | `user_agent`     | `SKILLTRACK_USER_AGENT`      | names the project  |
 //! | `request_timeout_secs` | `SKILLTRACK_REQUEST_TIMEOUT_SECS` | `30`   |
 //! | `max_body_mb`    | `SKILLTRACK_MAX_BODY_MB`     | `10`               |
+//! | `[fetch] connect_timeout_secs` | `SKILLTRACK_CONNECT_TIMEOUT_SECS` | `10` |
+//! | `[fetch] max_attempts`         | `SKILLTRACK_MAX_ATTEMPTS`     | `3`     |
+//! | `[fetch] backoff_ms`           | —                             | `500`   |
+//! | `[fetch] max_retry_after_secs` | —                             | `120`   |
+//! | `[fetch] default_rate`         | `SKILLTRACK_DEFAULT_RATE`     | `"1/s"` |
+//! | `[fetch] host_concurrency`     | `SKILLTRACK_HOST_CONCURRENCY` | `1`     |
+//! | `[fetch] max_redirects`        | —                             | `5`     |
+//! | `[fetch] obey_robots`          | —                             | `true`  |
+//! | `[fetch] robots_cache_hours`   | —                             | `24`    |
+//! | `[fetch] run_deadline_secs`    | `SKILLTRACK_RUN_DEADLINE_SECS` | `1800` (0: none) |
+//! | `[fetch.host_rates] HOST`      | —                             | none    |
 //! | `[counting] dedup_window_days` | —                | `60`               |
 //! | `[counting] unseen_close_days` | —                | `7`                |
 //! | `[counting] max_open_days`     | —                | `90`               |
@@ -23,6 +34,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::extract::source::Rate;
 use crate::fetch::{FetchConfig, DEFAULT_USER_AGENT};
 use crate::store::sled_store::DEFAULT_CACHE_MB;
 use crate::store::CountRules;
@@ -93,10 +105,60 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Largest page body accepted, megabytes.
     pub max_body_mb: u64,
+    /// Fetching politeness and limits.
+    pub fetch: FetchSettings,
     /// Counting rules.
     pub counting: CountingConfig,
     /// Per-source overrides, by source id.
     pub sources: BTreeMap<String, SourceOverride>,
+}
+
+/// The `[fetch]` section: politeness and limits of the HTTP client.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FetchSettings {
+    /// Connect timeout, seconds.
+    pub connect_timeout_secs: u64,
+    /// Attempts per request (1 = no retry).
+    pub max_attempts: u32,
+    /// First retry backoff, milliseconds (doubles at each retry, plus jitter).
+    pub backoff_ms: u64,
+    /// Longest `Retry-After` honoured, seconds.
+    pub max_retry_after_secs: u64,
+    /// Rate per host when a source sets none (`"1/s"`, `"10/min"`).
+    pub default_rate: String,
+    /// Requests in flight per host.
+    pub host_concurrency: usize,
+    /// Redirects followed per request.
+    pub max_redirects: usize,
+    /// Whether robots.txt is fetched and obeyed.
+    pub obey_robots: bool,
+    /// How long a robots.txt is cached, hours.
+    pub robots_cache_hours: u64,
+    /// Total fetching time of one source run, seconds (0: no deadline).
+    pub run_deadline_secs: u64,
+    /// Rate per host name (or `name:port`), e.g. `"api.example.com" = "2/s"`;
+    /// the slowest of this and the source's `rate` applies.
+    pub host_rates: BTreeMap<String, String>,
+}
+
+impl Default for FetchSettings {
+    fn default() -> FetchSettings {
+        let f = FetchConfig::default();
+        FetchSettings {
+            connect_timeout_secs: f.connect_timeout.as_secs(),
+            max_attempts: f.max_attempts,
+            backoff_ms: f.backoff.as_millis() as u64,
+            max_retry_after_secs: f.max_retry_after.as_secs(),
+            default_rate: "1/s".to_owned(),
+            host_concurrency: f.host_concurrency,
+            max_redirects: f.max_redirects,
+            obey_robots: f.obey_robots,
+            robots_cache_hours: f.robots_ttl.as_secs() / 3600,
+            run_deadline_secs: f.run_deadline.map_or(0, |d| d.as_secs()),
+            host_rates: BTreeMap::new(),
+        }
+    }
 }
 
 /// The `[counting]` section: parameters of the counting rules.
@@ -135,6 +197,7 @@ impl Default for Config {
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             request_timeout_secs: 30,
             max_body_mb: 10,
+            fetch: FetchSettings::default(),
             counting: CountingConfig::default(),
             sources: BTreeMap::new(),
         }
@@ -196,6 +259,44 @@ impl Config {
         if let Some(v) = get("SKILLTRACK_MAX_BODY_MB") {
             self.max_body_mb = num("SKILLTRACK_MAX_BODY_MB", v)?;
         }
+        if let Some(v) = get("SKILLTRACK_CONNECT_TIMEOUT_SECS") {
+            self.fetch.connect_timeout_secs = num("SKILLTRACK_CONNECT_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = get("SKILLTRACK_MAX_ATTEMPTS") {
+            self.fetch.max_attempts = num("SKILLTRACK_MAX_ATTEMPTS", v)?.clamp(1, 100) as u32;
+        }
+        if let Some(v) = get("SKILLTRACK_HOST_CONCURRENCY") {
+            self.fetch.host_concurrency =
+                num("SKILLTRACK_HOST_CONCURRENCY", v)?.clamp(1, 64) as usize;
+        }
+        if let Some(v) = get("SKILLTRACK_RUN_DEADLINE_SECS") {
+            self.fetch.run_deadline_secs = num("SKILLTRACK_RUN_DEADLINE_SECS", v)?;
+        }
+        if let Some(v) = get("SKILLTRACK_DEFAULT_RATE") {
+            v.parse::<Rate>().map_err(|why| ConfigError::Env {
+                var: "SKILLTRACK_DEFAULT_RATE",
+                value: v.clone(),
+                why,
+            })?;
+            self.fetch.default_rate = v;
+        }
+        self.validate_rates()
+    }
+
+    /// Checks every rate of the `[fetch]` section.
+    fn validate_rates(&self) -> Result<(), ConfigError> {
+        let bad = |key: String, value: &str, why: String| ConfigError::Parse {
+            path: "[fetch]".into(),
+            cause: format!("`{key}` = {value:?}: {why}"),
+        };
+        self.fetch
+            .default_rate
+            .parse::<Rate>()
+            .map_err(|why| bad("default_rate".into(), &self.fetch.default_rate, why))?;
+        for (host, rate) in &self.fetch.host_rates {
+            rate.parse::<Rate>()
+                .map_err(|why| bad(format!("host_rates.{host}"), rate, why))?;
+        }
         Ok(())
     }
 
@@ -208,13 +309,34 @@ impl Config {
         }
     }
 
-    /// The HTTP client settings.
+    /// The HTTP client settings (rates were validated by [`Config::load`];
+    /// an invalid one here falls back to the default spacing).
     pub fn fetch_config(&self) -> FetchConfig {
+        let defaults = FetchConfig::default();
+        let f = &self.fetch;
+        let interval = |rate: &str| rate.parse::<Rate>().ok().map(|r| r.interval());
         FetchConfig {
             user_agent: self.user_agent.clone(),
+            connect_timeout: Duration::from_secs(f.connect_timeout_secs.max(1)),
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             max_body_bytes: (self.max_body_mb.max(1) * 1024 * 1024) as usize,
-            ..FetchConfig::default()
+            max_attempts: f.max_attempts.max(1),
+            backoff: Duration::from_millis(f.backoff_ms),
+            max_retry_after: Duration::from_secs(f.max_retry_after_secs),
+            default_host_interval: interval(&f.default_rate)
+                .unwrap_or(defaults.default_host_interval),
+            host_intervals: f
+                .host_rates
+                .iter()
+                .filter_map(|(host, rate)| Some((host.clone(), interval(rate)?)))
+                .collect(),
+            host_concurrency: f.host_concurrency.max(1),
+            max_redirects: f.max_redirects,
+            obey_robots: f.obey_robots,
+            robots_ttl: Duration::from_secs(f.robots_cache_hours.max(1) * 3600),
+            run_deadline: (f.run_deadline_secs > 0)
+                .then(|| Duration::from_secs(f.run_deadline_secs)),
+            ..defaults
         }
     }
 }
@@ -238,5 +360,35 @@ mod tests {
             "{err}"
         );
         assert!(toml::from_str::<Config>("data_dri = \"x\"").is_err());
+    }
+
+    #[test]
+    fn fetch_section_env_overrides_and_bad_rates() {
+        let mut c: Config = toml::from_str(
+            "[fetch]\ndefault_rate = \"10/min\"\nrun_deadline_secs = 0\n[fetch.host_rates]\n\"api.example.com\" = \"2/s\"",
+        )
+        .unwrap();
+        c.apply_env(|k| (k == "SKILLTRACK_HOST_CONCURRENCY").then(|| "2".to_owned()))
+            .unwrap();
+        let f = c.fetch_config();
+        assert_eq!(f.default_host_interval, Duration::from_secs(6));
+        assert_eq!(
+            f.host_intervals["api.example.com"],
+            Duration::from_millis(500)
+        );
+        assert_eq!(f.host_concurrency, 2);
+        assert_eq!(f.run_deadline, None);
+        assert!(f.obey_robots);
+        let err = c
+            .apply_env(|k| (k == "SKILLTRACK_DEFAULT_RATE").then(|| "fast".to_owned()))
+            .unwrap_err();
+        assert!(err.to_string().contains("SKILLTRACK_DEFAULT_RATE"), "{err}");
+        let mut bad: Config =
+            toml::from_str("[fetch.host_rates]\n\"x.org\" = \"1/fortnight\"").unwrap();
+        let err = bad.apply_env(|_| None).unwrap_err();
+        assert!(err.to_string().contains("host_rates.x.org"), "{err}");
+        let d = Config::default().fetch_config();
+        assert_eq!(d.default_host_interval, Duration::from_secs(1));
+        assert_eq!(d.run_deadline, Some(Duration::from_secs(1800)));
     }
 }

@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use crate::domain::{Day, GeoCode, SourceId};
 use crate::extract::{import, Page, RawPosting, SourceDef};
-use crate::fetch::Fetcher;
+use crate::fetch::conditional::Validators;
+use crate::fetch::{FetchError, FetchRequest, FetchRun, FetchStats, Fetcher};
 use crate::normalize::{Normalizer, Posting};
 use crate::report::RunReport;
 use crate::store::{IngestOutcome, Store, StoreError};
@@ -55,23 +56,54 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
     let _enter = span.enter();
     let interval = source.rate.map(|r| r.interval());
     let base = options.base_url.as_deref();
-    for start in source.start_urls(base) {
+    let mut net = FetchRun::new(ctx.fetcher.config().run_deadline);
+    'starts: for start in source.start_urls(base) {
         let mut url = start;
         for page_number in 0..source.max_pages {
+            if net.expired() {
+                tracing::warn!(url = %url, "Run deadline reached.");
+                report.error(format!(
+                    "{url}: run deadline reached, remaining pages skipped"
+                ));
+                break 'starts;
+            }
             report.pages += 1;
-            let fetched = match ctx.fetcher.get(&url, interval).await {
+            // Conditional GET: the validators this page was last served with.
+            let known = ctx.store.page_validators(&url).unwrap_or_else(|e| {
+                tracing::warn!(url = %url, error = %e, "Cannot read page validators.");
+                None
+            });
+            let request = FetchRequest {
+                url: url.clone(),
+                headers: known
+                    .as_ref()
+                    .map(Validators::request_headers)
+                    .unwrap_or_default(),
+                interval,
+                ..FetchRequest::default()
+            };
+            let fetched = match ctx.fetcher.fetch_in(&request, &mut net).await {
                 Ok(f) => f,
                 Err(e) => {
-                    if let Some(status) = e.status() {
-                        *report.statuses.entry(status).or_insert(0) += 1;
-                    }
                     tracing::warn!(url = %url, error = %e, "Fetch failed.");
                     report.error(e.to_string());
+                    if matches!(e, FetchError::Deadline { .. }) {
+                        break 'starts;
+                    }
                     break;
                 }
             };
-            *report.statuses.entry(fetched.status).or_insert(0) += 1;
-            report.bytes += fetched.bytes as u64;
+            if fetched.not_modified() {
+                // Unchanged since last run: nothing to extract or count again.
+                report.not_modified += 1;
+                match known.and_then(|k| k.next) {
+                    Some(next) => {
+                        url = next;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
             let page = Page {
                 url: fetched.url,
                 body: fetched.body,
@@ -102,8 +134,16 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
                 report.error(format!("store: {e}"));
                 break;
             }
-            match items.next {
-                Some(next) => url = source.rebase(&next, base),
+            let next = items.next.map(|n| source.rebase(&n, base));
+            // Remembered only once the page is stored: a crash before means a full fetch.
+            if let Some(mut validators) = Validators::from_headers(&fetched.headers) {
+                validators.next = next.clone();
+                if let Err(e) = ctx.store.set_page_validators(&url, &validators) {
+                    tracing::warn!(url = %url, error = %e, "Cannot remember page validators.");
+                }
+            }
+            match next {
+                Some(next) => url = next,
                 None => break,
             }
             if page_number + 1 == source.max_pages {
@@ -111,6 +151,7 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
             }
         }
     }
+    add_fetch_stats(&mut report, &net.stats);
     if let Err(e) = ctx.store.flush() {
         report.error(format!("flush: {e}"));
     }
@@ -156,6 +197,18 @@ async fn store_raw(
     }
     add_outcome(report, outcome);
     Ok(())
+}
+
+fn add_fetch_stats(report: &mut RunReport, stats: &FetchStats) {
+    report.requests += stats.requests;
+    report.bytes += stats.bytes;
+    for (status, n) in &stats.statuses {
+        *report.statuses.entry(*status).or_insert(0) += n;
+    }
+    report.retries += stats.retries;
+    report.robots_blocked += stats.robots_blocked;
+    report.polite_wait_ms += stats.polite_wait.as_millis() as u64;
+    report.retry_wait_ms += stats.retry_wait.as_millis() as u64;
 }
 
 fn add_outcome(report: &mut RunReport, outcome: IngestOutcome) {

@@ -13,6 +13,7 @@ pub mod sled_store;
 use serde::Serialize;
 
 use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
+use crate::fetch::conditional::Validators;
 use crate::normalize::Posting;
 use crate::report::RunReport;
 pub use counting::{CountRules, Counter, Metric};
@@ -141,4 +142,10 @@ pub trait Store: Send + Sync {
     /// Counts become visible to readers here (after each collected page and
     /// at the end of an import).
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// The conditional-GET validators remembered for `url`, if any.
+    fn page_validators(&self, url: &str) -> Result<Option<Validators>, StoreError>;
+
+    /// Remembers `url`'s validators (after its page was stored).
+    fn set_page_validators(&self, url: &str, validators: &Validators) -> Result<(), StoreError>;
 }

@@ -1,7 +1,8 @@
 //! The sled implementation of [`Store`]: the only file that imports sled.
 //!
 //! Trees: the `main` tree holds postings, the fingerprint index, counters,
-//! interned names and markers (see [`keys`]); `runs` holds run reports; `meta`
+//! interned names and markers (see [`keys`]); `runs` holds run reports; `http`
+//! conditional-GET validators by URL (JSON); `meta`
 //! the schema version and the fingerprint of the data counts were computed
 //! with. Writers are serialized by a mutex (one process owns the database);
 //! readers never block.
@@ -25,6 +26,7 @@ use std::sync::Mutex;
 use super::counting::{self, CountRules, Counter};
 use super::{keys, CountRow, IngestOutcome, Metric, Store, StoreError};
 use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
+use crate::fetch::conditional::Validators;
 use crate::normalize::{dedup, Posting};
 use crate::report::RunReport;
 
@@ -139,6 +141,7 @@ pub struct SledStore {
     main: sled::Tree,
     runs: sled::Tree,
     meta: sled::Tree,
+    http: sled::Tree,
     names: Mutex<Names>,
     cache: Mutex<CountCache>,
     writer: Mutex<()>,
@@ -191,6 +194,7 @@ impl SledStore {
         let main = db.open_tree("main").map_err(engine)?;
         let runs = db.open_tree("runs").map_err(engine)?;
         let meta = db.open_tree("meta").map_err(engine)?;
+        let http = db.open_tree("http").map_err(engine)?;
         match meta.get(META_SCHEMA).map_err(engine)? {
             Some(v) => {
                 let found = v
@@ -228,6 +232,7 @@ impl SledStore {
             main,
             runs,
             meta,
+            http,
             names: Mutex::new(names),
             cache: Mutex::new(CountCache::default()),
             writer: Mutex::new(()),
@@ -869,6 +874,25 @@ impl Store for SledStore {
             self.flush_counts(false)?;
         }
         self.db.flush().map_err(engine)?;
+        Ok(())
+    }
+
+    fn page_validators(&self, url: &str) -> Result<Option<Validators>, StoreError> {
+        match self.http.get(url.as_bytes()).map_err(engine)? {
+            Some(v) => serde_json::from_slice(&v)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    key: format!("http/{url}"),
+                    cause: e.to_string(),
+                }),
+            None => Ok(None),
+        }
+    }
+
+    fn set_page_validators(&self, url: &str, validators: &Validators) -> Result<(), StoreError> {
+        let bytes =
+            serde_json::to_vec(validators).map_err(|e| StoreError::Engine(e.to_string()))?;
+        self.http.insert(url.as_bytes(), bytes).map_err(engine)?;
         Ok(())
     }
 }

@@ -54,7 +54,11 @@ async fn arbeitnow_run_counts_serves_and_exports() {
     );
     assert_eq!(
         server.requests(),
-        vec!["/api/job-board-api", "/api/job-board-api?page=2"]
+        vec![
+            "/robots.txt",
+            "/api/job-board-api",
+            "/api/job-board-api?page=2"
+        ]
     );
 
     // All postings, by posting day (created_at), world-wide.

@@ -8,6 +8,11 @@
 //! - `cli`: the `skilltrack` binary as users run it (extract, import with bad
 //!   lines, run + export, sources check).
 //! - `api`: routes, validation and JSON errors.
+//! - `fault_server`: a raw-TCP HTTP server on 127.0.0.1:0 that misbehaves on
+//!   demand (resets, slow drip, hangs, 304s) and logs every request.
+//! - `fetch`: polite fetching against it: robots.txt, Crawl-delay, rate
+//!   limits, retries, timeouts, body cap, redirects, charsets, gzip, 304 on
+//!   the second run, a failing host next to a healthy one.
 //!
 //! No test touches the internet.
 
@@ -15,6 +20,8 @@ mod api;
 mod cli;
 mod collect;
 mod crash;
+mod fault_server;
+mod fetch;
 mod helpers;
 mod import;
 mod serve;
