@@ -182,6 +182,41 @@ pub fn clusters<'a>(group: &[&'a Posting], rules: &CountRules) -> Vec<Vec<&'a Po
     out
 }
 
+/// What one cluster adds to the counts: each of `skills` in each of `geos`
+/// opens on `opened` and closes on `closed` (the day after its close day).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contribution<'a> {
+    /// The representative's skills, direct and implied, and `*`; sorted, unique.
+    pub skills: Vec<&'a SkillId>,
+    /// The representative's geographies.
+    pub geos: Vec<GeoCode>,
+    /// The representative's posting day.
+    pub opened: Day,
+    /// The day after the cluster's close day.
+    pub closed: Day,
+}
+
+/// The contribution of one cluster (representative first).
+pub fn contribution<'a>(cluster: &[&'a Posting], rules: &CountRules) -> Option<Contribution<'a>> {
+    static ALL: std::sync::OnceLock<SkillId> = std::sync::OnceLock::new();
+    let rep = cluster.first()?;
+    let close = cluster
+        .iter()
+        .map(|p| close_day(p, rules))
+        .max()
+        .unwrap_or(rep.posted);
+    let mut skills: Vec<&SkillId> = rep.all_skills().collect();
+    skills.push(ALL.get_or_init(SkillId::all_postings));
+    skills.sort();
+    skills.dedup();
+    Some(Contribution {
+        skills,
+        geos: rep.geos(),
+        opened: rep.posted,
+        closed: close.add_days(1),
+    })
+}
+
 /// Calls `sink(skill, geo, counter, day, change)` for every counter change
 /// of one cluster (representative first), times `sign`.
 pub fn visit_cluster(
@@ -190,26 +225,13 @@ pub fn visit_cluster(
     sign: i64,
     sink: &mut dyn FnMut(&SkillId, &GeoCode, Counter, Day, i64),
 ) {
-    let Some(rep) = cluster.first() else { return };
-    let close = cluster
-        .iter()
-        .map(|p| close_day(p, rules))
-        .max()
-        .unwrap_or(rep.posted);
-    let all = SkillId::all_postings();
-    let mut skills: Vec<&SkillId> = rep.all_skills().collect();
-    skills.push(&all);
-    skills.sort();
-    skills.dedup();
-    let changes = [
-        (Counter::Opened, rep.posted),
-        (Counter::Closed, close.add_days(1)),
-    ];
-    for geo in rep.geos() {
-        for skill in &skills {
-            for (counter, day) in changes {
-                sink(skill, &geo, counter, day, sign);
-            }
+    let Some(c) = contribution(cluster, rules) else {
+        return;
+    };
+    for geo in &c.geos {
+        for skill in &c.skills {
+            sink(skill, geo, Counter::Opened, c.opened, sign);
+            sink(skill, geo, Counter::Closed, c.closed, sign);
         }
     }
 }

@@ -36,19 +36,19 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Default page cache size.
 pub const DEFAULT_CACHE_MB: u64 = 64;
 
-/// Distinct (series, day) changes held in memory before they are written.
-pub const MAX_CACHED_EVENTS: usize = 2_000_000;
+/// Year records (366 days each, ~1.5 KB) held in memory before they are written.
+pub const MAX_CACHED_RECORDS: usize = 40_000;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_DATA_FINGERPRINT: &[u8] = b"data_fingerprint";
 const POSTING_COUNT_KEY: &[u8] = b"Mpostings";
 const DIRTY_KEY: &[u8] = b"Mdirty";
 
-/// Bits of an interned id or a day offset in a packed cache key.
-const PACK_BITS: u32 = 21;
-const PACK_MASK: u64 = (1 << PACK_BITS) - 1;
-/// Offset making epoch days non-negative in a packed key (±2,800 years).
-const DAY_OFFSET: i64 = 1 << 20;
+/// Bits of an interned id in a packed record key.
+const ID_BITS: u32 = 24;
+const ID_MASK: u64 = (1 << ID_BITS) - 1;
+/// Offset making years non-negative in a packed record key.
+const YEAR_OFFSET: i32 = 1 << 14;
 
 /// Interned names, mirrored in memory.
 #[derive(Default)]
@@ -96,42 +96,49 @@ impl Names {
     }
 }
 
-/// Counter changes not yet written, aggregated by (series, day).
+/// Counter changes not yet written, one dense year per record.
 #[derive(Default)]
 struct CountCache {
-    /// Packed (skill, geo, counter, day) → change.
-    events: HashMap<u64, i32>,
+    /// Packed (skill, geo, counter, year) → change per day of year (index 0 = 1 January).
+    records: HashMap<u64, Box<[i32; 366]>>,
     /// Whether the `Mdirty` marker is on disk for the changes held here.
     marked: bool,
 }
 
-/// One counter record: skill, geography, counter tag, year.
-type RecordKey = (u32, u32, u8, i32);
+impl CountCache {
+    fn add(&mut self, record: u64, ordinal: u16, change: i32) {
+        let days = self
+            .records
+            .entry(record)
+            .or_insert_with(|| Box::new([0; 366]));
+        days[usize::from(ordinal.clamp(1, 366)) - 1] += change;
+    }
+}
 
-fn pack(skill: u32, geo: u32, counter: Counter, day: Day) -> Result<u64, StoreError> {
-    let d = i64::from(day.epoch_days()) + DAY_OFFSET;
-    if u64::from(skill) > PACK_MASK
-        || u64::from(geo) > PACK_MASK
-        || !(0..=PACK_MASK as i64).contains(&d)
-    {
+/// One counter change: packed record, day of year, change.
+type Event = (u64, u16, i32);
+
+fn pack_record(skill: u32, geo: u32, counter: Counter, year: i32) -> Result<u64, StoreError> {
+    let y = year + YEAR_OFFSET;
+    if u64::from(skill) > ID_MASK || u64::from(geo) > ID_MASK || !(0..(1 << 15)).contains(&y) {
         return Err(StoreError::Engine(format!(
-            "counter out of range: skill #{skill}, geo #{geo}, day {day}"
+            "counter out of range: skill #{skill}, geo #{geo}, year {year}"
         )));
     }
     let c = u64::from(counter == Counter::Closed);
-    Ok((u64::from(skill) << 43) | (u64::from(geo) << 22) | (c << 21) | d as u64)
+    Ok((u64::from(skill) << 40) | (u64::from(geo) << 16) | (c << 15) | y as u64)
 }
 
-fn unpack(k: u64) -> (u32, u32, Counter, Day) {
-    let skill = ((k >> 43) & PACK_MASK) as u32;
-    let geo = ((k >> 22) & PACK_MASK) as u32;
-    let counter = if (k >> 21) & 1 == 1 {
+fn unpack_record(k: u64) -> (u32, u32, Counter, i32) {
+    let skill = ((k >> 40) & ID_MASK) as u32;
+    let geo = ((k >> 16) & ID_MASK) as u32;
+    let counter = if (k >> 15) & 1 == 1 {
         Counter::Closed
     } else {
         Counter::Opened
     };
-    let day = Day::from_epoch_days(((k & PACK_MASK) as i64 - DAY_OFFSET) as i32);
-    (skill, geo, counter, day)
+    let year = (k & 0x7fff) as i32 - YEAR_OFFSET;
+    (skill, geo, counter, year)
 }
 
 /// A store in a sled database directory.
@@ -311,31 +318,56 @@ impl SledStore {
         Ok(ids)
     }
 
-    /// Adds `sign` × the counter changes of a cluster to the cache.
-    fn cache_cluster(
+    /// Appends `sign` × the counter changes of a cluster to `events`,
+    /// resolving each skill and geography once.
+    fn cluster_events(
         &self,
         cluster: &[&Posting],
         sign: i64,
         names: &mut Names,
-        cache: &mut CountCache,
-        error: &mut Option<StoreError>,
-    ) {
-        counting::visit_cluster(
-            cluster,
-            &self.rules,
-            sign,
-            &mut |skill, geo, counter, day, change| {
-                let s = names.get_or_assign(keys::NAME_SKILL, skill.as_str());
-                let g = names.get_or_assign(keys::NAME_GEO, geo.as_str());
-                match pack(s, g, counter, day) {
-                    Ok(k) => {
-                        let v = cache.events.entry(k).or_insert(0);
-                        *v += change as i32;
-                    }
-                    Err(e) => *error = Some(e),
-                }
-            },
-        );
+        events: &mut Vec<Event>,
+    ) -> Result<(), StoreError> {
+        let Some(c) = counting::contribution(cluster, &self.rules) else {
+            return Ok(());
+        };
+        let skills: Vec<u32> = c
+            .skills
+            .iter()
+            .map(|s| names.get_or_assign(keys::NAME_SKILL, s.as_str()))
+            .collect();
+        let geos: Vec<u32> = c
+            .geos
+            .iter()
+            .map(|g| names.get_or_assign(keys::NAME_GEO, g.as_str()))
+            .collect();
+        let (open_year, open_day) = keys::year_and_ordinal(c.opened);
+        let (close_year, close_day) = keys::year_and_ordinal(c.closed);
+        let change = sign as i32;
+        for &g in &geos {
+            for &s in &skills {
+                events.push((
+                    pack_record(s, g, Counter::Opened, open_year)?,
+                    open_day,
+                    change,
+                ));
+                events.push((
+                    pack_record(s, g, Counter::Closed, close_year)?,
+                    close_day,
+                    change,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds events to the cache (after the postings they come from are
+    /// stored); true when the cache should be written.
+    fn cache_events(&self, events: Vec<Event>) -> Result<bool, StoreError> {
+        let mut cache = self.cache.lock().map_err(poisoned)?;
+        for (record, ordinal, change) in events {
+            cache.add(record, ordinal, change);
+        }
+        Ok(cache.records.len() >= MAX_CACHED_RECORDS)
     }
 
     /// Writes every cached counter change to the per-year records, with the
@@ -344,34 +376,32 @@ impl SledStore {
     fn flush_counts(&self, keep_dirty: bool) -> Result<(), StoreError> {
         let mut names = self.names.lock().map_err(poisoned)?;
         let mut cache = self.cache.lock().map_err(poisoned)?;
-        if cache.events.is_empty() && names.pending.is_empty() && !cache.marked {
+        if cache.records.is_empty() && names.pending.is_empty() && !cache.marked {
             return Ok(());
         }
-        // Group by record: (skill, geo, counter, year) → (day of year, change).
-        let mut records: BTreeMap<RecordKey, Vec<(u16, i32)>> = BTreeMap::new();
-        for (&k, &change) in &cache.events {
-            if change == 0 {
+        let mut records: Vec<(u64, Box<[i32; 366]>)> = cache.records.drain().collect();
+        records.sort_unstable_by_key(|(k, _)| *k);
+        let mut batch = sled::Batch::default();
+        for (record, days) in records {
+            let changes: Vec<(u16, i32)> = days
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v != 0)
+                .map(|(i, v)| (i as u16 + 1, *v))
+                .collect();
+            if changes.is_empty() {
                 continue;
             }
-            let (skill, geo, counter, day) = unpack(k);
-            let (year, ordinal) = keys::year_and_ordinal(day);
-            records
-                .entry((skill, geo, counter.tag(), year))
-                .or_default()
-                .push((ordinal, change));
-        }
-        let mut batch = sled::Batch::default();
-        for ((skill, geo, tag, year), mut changes) in records {
-            let key = keys::count(skill, geo, tag, year);
-            let mut values = match self.main.get(key).map_err(engine)? {
+            let (skill, geo, counter, year) = unpack_record(record);
+            let key = keys::count(skill, geo, counter.tag(), year);
+            let values = match self.main.get(key).map_err(engine)? {
                 Some(v) => keys::decode_year_values(&v).ok_or_else(|| StoreError::Corrupt {
                     key: format!("{key:02x?}"),
                     cause: "bad counter record".into(),
                 })?,
                 None => Vec::new(),
             };
-            changes.sort_unstable();
-            values = merge_values(&values, &changes);
+            let values = merge_values(&values, &changes);
             if values.is_empty() {
                 batch.remove(&key[..]);
             } else {
@@ -386,8 +416,7 @@ impl SledStore {
         }
         self.main.apply_batch(batch).map_err(engine)?;
         names.pending.clear();
-        cache.events.clear();
-        cache.events.shrink_to(1024);
+        cache.records.shrink_to(1024);
         if !keep_dirty {
             cache.marked = false;
         }
@@ -397,21 +426,22 @@ impl SledStore {
     /// Recounts everything from the stored postings (counters must be empty).
     fn recount(&self, progress: &mut dyn FnMut(u64)) -> Result<(), StoreError> {
         let mut done = 0u64;
-        let mut error = None;
-        let mut add = |cluster_source: &[Posting], groups: bool| -> Result<(), StoreError> {
-            let mut names = self.names.lock().map_err(poisoned)?;
-            let mut cache = self.cache.lock().map_err(poisoned)?;
-            let refs: Vec<&Posting> = cluster_source.iter().collect();
-            if groups {
-                for cluster in counting::clusters(&refs, &self.rules) {
-                    self.cache_cluster(&cluster, 1, &mut names, &mut cache, &mut error);
-                }
-            } else {
-                for p in &refs {
-                    self.cache_cluster(&[p], 1, &mut names, &mut cache, &mut error);
+        let add = |postings: &[Posting], grouped: bool| -> Result<bool, StoreError> {
+            let mut events = Vec::new();
+            {
+                let mut names = self.names.lock().map_err(poisoned)?;
+                let refs: Vec<&Posting> = postings.iter().collect();
+                if grouped {
+                    for cluster in counting::clusters(&refs, &self.rules) {
+                        self.cluster_events(&cluster, 1, &mut names, &mut events)?;
+                    }
+                } else {
+                    for p in &refs {
+                        self.cluster_events(&[p], 1, &mut names, &mut events)?;
+                    }
                 }
             }
-            Ok(())
+            self.cache_events(events)
         };
         // Postings that can merge: one group per fingerprint, in index order.
         let mut group: Vec<Posting> = Vec::new();
@@ -422,11 +452,11 @@ impl SledStore {
                 continue;
             };
             if current != Some(fp) {
-                add(&group, true)?;
+                let full = add(&group, true)?;
                 done += group.len() as u64;
                 group.clear();
                 current = Some(fp);
-                if self.cache_len()? >= MAX_CACHED_EVENTS {
+                if full {
                     self.flush_counts(true)?;
                     progress(done);
                 }
@@ -444,10 +474,10 @@ impl SledStore {
                 singles.push(p);
             }
             if singles.len() >= 1024 {
-                add(&singles, false)?;
+                let full = add(&singles, false)?;
                 done += singles.len() as u64;
                 singles.clear();
-                if self.cache_len()? >= MAX_CACHED_EVENTS {
+                if full {
                     self.flush_counts(true)?;
                     progress(done);
                 }
@@ -455,16 +485,9 @@ impl SledStore {
         }
         add(&singles, false)?;
         done += singles.len() as u64;
-        if let Some(e) = error {
-            return Err(e);
-        }
         self.flush_counts(true)?;
         progress(done);
         Ok(())
-    }
-
-    fn cache_len(&self) -> Result<usize, StoreError> {
-        Ok(self.cache.lock().map_err(poisoned)?.events.len())
     }
 
     /// Daily values of one stored counter series.
@@ -581,8 +604,7 @@ impl Store for SledStore {
         // Count changes: every touched duplicate group before and after,
         // aggregated locally, added to the cache once the postings are stored.
         let mut names = self.names.lock().map_err(poisoned)?;
-        let mut local = CountCache::default();
-        let mut error = None;
+        let mut events: Vec<Event> = Vec::new();
         let mut groups: BTreeSet<u64> = BTreeSet::new();
         for (id, new) in &after {
             let old = before.get(id).and_then(Option::as_ref);
@@ -596,10 +618,10 @@ impl Store for SledStore {
                 }
             }
             if let Some(old) = old.filter(|p| p.fingerprint == 0) {
-                self.cache_cluster(&[old], -1, &mut names, &mut local, &mut error);
+                self.cluster_events(&[old], -1, &mut names, &mut events)?;
             }
             if new.fingerprint == 0 {
-                self.cache_cluster(&[new], 1, &mut names, &mut local, &mut error);
+                self.cluster_events(&[new], 1, &mut names, &mut events)?;
             }
         }
         for fp in groups {
@@ -619,16 +641,13 @@ impl Store for SledStore {
             new_group.extend(after.values().filter(|p| p.fingerprint == fp));
             let old_refs: Vec<&Posting> = old_group.iter().collect();
             for cluster in counting::clusters(&old_refs, &self.rules) {
-                self.cache_cluster(&cluster, -1, &mut names, &mut local, &mut error);
+                self.cluster_events(&cluster, -1, &mut names, &mut events)?;
             }
             for cluster in counting::clusters(&new_group, &self.rules) {
-                self.cache_cluster(&cluster, 1, &mut names, &mut local, &mut error);
+                self.cluster_events(&cluster, 1, &mut names, &mut events)?;
             }
         }
         drop(names);
-        if let Some(e) = error {
-            return Err(e);
-        }
 
         let mut batch = sled::Batch::default();
         for (id, new) in &after {
@@ -655,20 +674,16 @@ impl Store for SledStore {
             let total = self.read_i64(POSTING_COUNT_KEY)? + outcome.new as i64;
             batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
         }
-        local.events.retain(|_, v| *v != 0);
-        let mut cache = self.cache.lock().map_err(poisoned)?;
-        let mark = !local.events.is_empty() && !cache.marked;
+        let marked = self.cache.lock().map_err(poisoned)?.marked;
+        let mark = !events.is_empty() && !marked;
         if mark {
             batch.insert(DIRTY_KEY, &[1u8][..]);
         }
         self.main.apply_batch(batch).map_err(engine)?;
-        cache.marked |= mark;
-        for (k, v) in local.events {
-            *cache.events.entry(k).or_insert(0) += v;
+        if mark {
+            self.cache.lock().map_err(poisoned)?.marked = true;
         }
-        let full = cache.events.len() >= MAX_CACHED_EVENTS;
-        drop(cache);
-        if full {
+        if self.cache_events(events)? {
             self.flush_counts(false)?;
         }
         Ok(outcome)
@@ -766,7 +781,7 @@ impl Store for SledStore {
         self.main.flush().map_err(engine)?;
         {
             let mut cache = self.cache.lock().map_err(poisoned)?;
-            cache.events.clear();
+            cache.records.clear();
             cache.marked = true;
         }
         // 1. Every posting through `transform`; the fingerprint index follows.
