@@ -2,8 +2,9 @@
 //! → dedup → store) in one process, then time series queries.
 //!
 //! ```sh
-//! cargo bench --bench store_import -- [--postings 1000000] [--dir /tmp/skilltrack-bench]
+//! cargo bench --bench store_import -- [--postings 1000000] [--dir /tmp/skilltrack-bench] [--phases]
 //! ```
+//! `--phases` instead prints the single-threaded cost of each stage per posting.
 //! Prints postings/s, peak RSS, bytes on disk per posting, and p50/p99 of a
 //! one-skill, one-geography, three-year daily series query.
 
@@ -328,7 +329,10 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 
     let normalizer = Normalizer::bundled().expect("bundled data");
-    phases(&normalizer, &dir.with_extension("phases"), n.min(10_000));
+    if args.iter().any(|a| a == "--phases") {
+        phases(&normalizer, &dir.with_extension("phases"), n.min(10_000));
+        return;
+    }
     let store = SledStore::open(&dir, 64).expect("store opens");
     let source = SourceId::parse("bench").unwrap();
     let reader = std::io::BufReader::with_capacity(1 << 20, Generated::new(n));

@@ -43,6 +43,8 @@ const META_SCHEMA: &[u8] = b"schema_version";
 const META_DATA_FINGERPRINT: &[u8] = b"data_fingerprint";
 const POSTING_COUNT_KEY: &[u8] = b"Mpostings";
 const DIRTY_KEY: &[u8] = b"Mdirty";
+/// First byte of a posting record: JSON metadata, then the raw text.
+const POSTING_FORMAT: u8 = 1;
 
 /// Bits of an interned id in a packed record key.
 const ID_BITS: u32 = 24;
@@ -279,15 +281,48 @@ impl SledStore {
         Ok(())
     }
 
+    /// Decodes a posting record (see [`SledStore::encode_posting`]).
     fn decode_posting(key: &[u8], bytes: &[u8]) -> Result<Posting, StoreError> {
-        serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        let corrupt = |cause: String| StoreError::Corrupt {
             key: format!("posting {key:02x?}"),
-            cause: e.to_string(),
-        })
+            cause,
+        };
+        let (meta, text) = match bytes {
+            [POSTING_FORMAT, rest @ ..] if rest.len() >= 4 => {
+                let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+                let body = &rest[4..];
+                if len > body.len() {
+                    return Err(corrupt("record shorter than its header says".into()));
+                }
+                let text = std::str::from_utf8(&body[len..]).map_err(|e| corrupt(e.to_string()))?;
+                (&body[..len], text)
+            }
+            _ => (bytes, ""),
+        };
+        let mut posting: Posting =
+            serde_json::from_slice(meta).map_err(|e| corrupt(e.to_string()))?;
+        if !text.is_empty() {
+            posting.text = text.to_owned();
+        }
+        Ok(posting)
     }
 
+    /// A posting record: a format byte, the length of the posting's JSON
+    /// without its text, that JSON, then the text as raw UTF-8 (escaping a
+    /// 3 KB description as JSON was a third of the cost of storing it).
     fn encode_posting(p: &Posting) -> Result<Vec<u8>, StoreError> {
-        serde_json::to_vec(p).map_err(|e| StoreError::Engine(e.to_string()))
+        let meta = Posting {
+            text: String::new(),
+            ..p.clone()
+        };
+        let mut out = Vec::with_capacity(p.text.len() + 640);
+        out.push(POSTING_FORMAT);
+        out.extend_from_slice(&[0; 4]);
+        serde_json::to_writer(&mut out, &meta).map_err(|e| StoreError::Engine(e.to_string()))?;
+        let len = (out.len() - 5) as u32;
+        out[1..5].copy_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(p.text.as_bytes());
+        Ok(out)
     }
 
     fn load(&self, id: PostingId) -> Result<Option<Posting>, StoreError> {
