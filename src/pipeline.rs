@@ -2,13 +2,17 @@
 //! out (fetch → extract → normalize → store), and the same normalize → store
 //! path for imported files.
 
+use std::collections::VecDeque;
 use std::io::BufRead;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Instant;
 
+use tracing::Instrument;
+
 use crate::domain::{Day, GeoCode, SourceId};
-use crate::extract::{import, Page, RawPosting, SourceDef};
-use crate::fetch::Fetcher;
+use crate::extract::{import, ItemError, NextPage, Page, RawPosting, SourceDef};
+use crate::fetch::{FetchRequest, Fetcher};
 use crate::normalize::{Normalizer, Posting};
 use crate::report::RunReport;
 use crate::store::{IngestOutcome, Store, StoreError};
@@ -32,6 +36,8 @@ pub struct Context {
 pub struct RunOptions {
     /// Replaces the source's `base_url` (mirrors, tests).
     pub base_url: Option<String>,
+    /// Replaces the source's OAuth2 token URL (else it follows `base_url`).
+    pub auth_url: Option<String>,
 }
 
 fn now_rfc3339() -> String {
@@ -40,8 +46,20 @@ fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
+/// Where the postings of each page go.
+enum Sink<'a> {
+    /// Normalized and stored, page by page.
+    Store(&'a Context),
+    /// Kept in memory up to `limit` (`sources try`).
+    Collect {
+        out: &'a mut Vec<RawPosting>,
+        limit: usize,
+    },
+}
+
 /// Collects one source now: every start URL, page after page up to
-/// `max_pages`, each page's postings normalized and stored together.
+/// `max_pages`, detail pages up to `[follow] max`, each page's postings
+/// normalized and stored together.
 pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions) -> RunReport {
     let started = Instant::now();
     let mut report = RunReport {
@@ -50,65 +68,16 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
         ..RunReport::default()
     };
     let span = tracing::info_span!("run", source = %source.id);
+    walk(
+        &ctx.fetcher,
+        source,
+        options,
+        &mut report,
+        &mut Sink::Store(ctx),
+    )
+    .instrument(span.clone())
+    .await;
     let _enter = span.enter();
-    let interval = source.rate.map(|r| r.interval());
-    let base = options.base_url.as_deref();
-    for start in source.start_urls(base) {
-        let mut url = start;
-        for page_number in 0..source.max_pages {
-            report.pages += 1;
-            let fetched = match ctx.fetcher.get(&url, interval).await {
-                Ok(f) => f,
-                Err(e) => {
-                    if let Some(status) = e.status() {
-                        *report.statuses.entry(status).or_insert(0) += 1;
-                    }
-                    tracing::warn!(url = %url, error = %e, "Fetch failed.");
-                    report.error(e.to_string());
-                    break;
-                }
-            };
-            *report.statuses.entry(fetched.status).or_insert(0) += 1;
-            report.bytes += fetched.bytes as u64;
-            let page = Page {
-                url: fetched.url,
-                body: fetched.body,
-            };
-            let items = match source.extractor.extract(&page, page_number) {
-                Ok(items) => items,
-                Err(e) => {
-                    tracing::warn!(url = %page.url, error = %e, "Page rejected.");
-                    report.error(e.to_string());
-                    break;
-                }
-            };
-            report.items += items.items.len() as u64;
-            let mut raws = Vec::with_capacity(items.items.len());
-            for item in items.items {
-                match item {
-                    Ok(raw) => raws.push(raw),
-                    Err(e) => {
-                        report.rejected += 1;
-                        report.error(format!("{}: {e}", page.url));
-                    }
-                }
-            }
-            if let Err(e) =
-                store_raw(ctx, &source.id, source.country.as_ref(), raws, &mut report).await
-            {
-                tracing::error!(error = %e, "Store failed.");
-                report.error(format!("store: {e}"));
-                break;
-            }
-            match items.next {
-                Some(next) => url = source.rebase(&next, base),
-                None => break,
-            }
-            if page_number + 1 == source.max_pages {
-                tracing::info!(max_pages = source.max_pages, "Stopped at max_pages.");
-            }
-        }
-    }
     if let Err(e) = ctx.store.flush() {
         report.error(format!("flush: {e}"));
     }
@@ -118,6 +87,236 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
     }
     tracing::info!(summary = %report.summary(), "Run finished.");
     report
+}
+
+/// Fetches and extracts up to `limit` postings of a source without storing
+/// anything (`skilltrack sources try`); the report says what went wrong.
+pub async fn try_source(
+    fetcher: &Fetcher,
+    source: &SourceDef,
+    options: &RunOptions,
+    limit: usize,
+) -> (Vec<RawPosting>, RunReport) {
+    let started = Instant::now();
+    let mut report = RunReport {
+        source: Some(source.id.clone()),
+        started_at: now_rfc3339(),
+        ..RunReport::default()
+    };
+    let mut out = Vec::new();
+    let span = tracing::info_span!("try", source = %source.id);
+    walk(
+        fetcher,
+        source,
+        options,
+        &mut report,
+        &mut Sink::Collect {
+            out: &mut out,
+            limit,
+        },
+    )
+    .instrument(span)
+    .await;
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    (out, report)
+}
+
+/// Walks a source: list pages with their pagination, and the detail pages
+/// they lead to; hands each page's postings to `sink`.
+async fn walk(
+    fetcher: &Fetcher,
+    source: &SourceDef,
+    options: &RunOptions,
+    report: &mut RunReport,
+    sink: &mut Sink<'_>,
+) {
+    let base = options.base_url.as_deref();
+    let token_url = source.token_url(base, options.auth_url.as_deref());
+    let max_follow = source.extractor.max_follow();
+    for start in source.start_urls(base) {
+        let mut request = NextPage {
+            url: start,
+            headers: source.extractor.start_headers(),
+        };
+        let mut followed = 0u64;
+        for page_number in 0..source.max_pages {
+            let Some(page) =
+                fetch_page(fetcher, source, &request, token_url.as_deref(), report).await
+            else {
+                break;
+            };
+            let items = match source.extractor.extract(&page, page_number) {
+                Ok(items) => items,
+                Err(e) => {
+                    tracing::warn!(url = %page.url, error = %e, "Page rejected.");
+                    report.error(e.to_string());
+                    break;
+                }
+            };
+            let mut queue: VecDeque<String> = items.follow.into();
+            if deliver(source, &page.url, items.items, report, sink)
+                .await
+                .is_break()
+            {
+                return;
+            }
+            while let Some(link) = queue.pop_front() {
+                if followed >= max_follow {
+                    tracing::info!(
+                        max = max_follow,
+                        "Stopped following detail pages at `follow.max`."
+                    );
+                    break;
+                }
+                followed += 1;
+                let detail = NextPage::get(source.rebase(&link, base));
+                let Some(page) =
+                    fetch_page(fetcher, source, &detail, token_url.as_deref(), report).await
+                else {
+                    continue;
+                };
+                match source.extractor.extract_detail(&page) {
+                    Ok(found) => {
+                        queue.extend(found.follow);
+                        if deliver(source, &page.url, found.items, report, sink)
+                            .await
+                            .is_break()
+                        {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(url = %page.url, error = %e, "Detail page rejected.");
+                        report.error(e.to_string());
+                    }
+                }
+            }
+            match items.next {
+                Some(next) => {
+                    request = NextPage {
+                        url: source.rebase(&next.url, base),
+                        headers: next.headers,
+                    }
+                }
+                None => break,
+            }
+            if page_number + 1 == source.max_pages {
+                tracing::info!(max_pages = source.max_pages, "Stopped at max_pages.");
+            }
+        }
+    }
+}
+
+/// Fetches one page with the source's authentication; failures are recorded
+/// in the report. A 401 with OAuth2 renews the token once.
+async fn fetch_page(
+    fetcher: &Fetcher,
+    source: &SourceDef,
+    request: &NextPage,
+    token_url: Option<&str>,
+    report: &mut RunReport,
+) -> Option<Page> {
+    let interval = source.rate.map(|r| r.interval());
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        report.pages += 1;
+        let mut headers = Vec::new();
+        if let Some(auth) = &source.auth {
+            match auth
+                .headers(fetcher, token_url.unwrap_or_default(), interval)
+                .await
+            {
+                Ok(h) => headers = h,
+                Err(e) => {
+                    tracing::warn!(url = %request.url, error = %e, "Authentication failed.");
+                    report.error(format!("{}: {e}", request.url));
+                    return None;
+                }
+            }
+        }
+        headers.extend(request.headers.iter().cloned());
+        let fetched = fetcher
+            .fetch(&FetchRequest {
+                url: request.url.clone(),
+                headers,
+                form: None,
+                interval,
+            })
+            .await;
+        match fetched {
+            Ok(f) => {
+                *report.statuses.entry(f.status).or_insert(0) += 1;
+                report.bytes += f.bytes as u64;
+                return Some(Page {
+                    url: f.url,
+                    body: f.body,
+                    status: f.status,
+                    headers: f.headers,
+                });
+            }
+            Err(e) => {
+                if let Some(status) = e.status() {
+                    *report.statuses.entry(status).or_insert(0) += 1;
+                }
+                if e.status() == Some(401) && attempt == 1 && token_url.is_some() {
+                    if let Some(auth) = &source.auth {
+                        tracing::info!("HTTP 401: renewing the token.");
+                        auth.invalidate().await;
+                        continue;
+                    }
+                }
+                tracing::warn!(url = %request.url, error = %e, "Fetch failed.");
+                report.error(e.to_string());
+                return None;
+            }
+        }
+    }
+}
+
+/// Hands a page's postings to the sink; rejected items go to the report.
+async fn deliver(
+    source: &SourceDef,
+    url: &str,
+    items: Vec<Result<RawPosting, ItemError>>,
+    report: &mut RunReport,
+    sink: &mut Sink<'_>,
+) -> ControlFlow<()> {
+    report.items += items.len() as u64;
+    let mut raws = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Ok(raw) => raws.push(raw),
+            Err(e) => {
+                report.rejected += 1;
+                report.error(format!("{url}: {e}"));
+            }
+        }
+    }
+    match sink {
+        Sink::Store(ctx) => {
+            if raws.is_empty() {
+                return ControlFlow::Continue(());
+            }
+            match store_raw(ctx, &source.id, source.country.as_ref(), raws, report).await {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    tracing::error!(error = %e, "Store failed.");
+                    report.error(format!("store: {e}"));
+                    ControlFlow::Break(())
+                }
+            }
+        }
+        Sink::Collect { out, limit } => {
+            let room = limit.saturating_sub(out.len());
+            out.extend(raws.into_iter().take(room));
+            if out.len() >= *limit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
 }
 
 /// Normalizes raw postings and stores them as one batch, off the async threads.

@@ -67,6 +67,14 @@ impl JsonPath {
         Vec::new()
     }
 
+    /// The empty path: the document itself.
+    pub fn document() -> JsonPath {
+        JsonPath {
+            alternatives: vec![Vec::new()],
+            text: String::new(),
+        }
+    }
+
     /// The first value the path yields, if any.
     pub fn first<'a>(&self, doc: &'a Value) -> Option<&'a Value> {
         self.select(doc).into_iter().next()

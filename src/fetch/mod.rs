@@ -6,6 +6,7 @@
 //! `Retry-After`), a cap on body size, and charset decoding (header, then
 //! `<meta charset>`, then UTF-8).
 
+pub mod auth;
 pub mod decode;
 
 use std::collections::HashMap;

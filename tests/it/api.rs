@@ -64,8 +64,14 @@ async fn health_and_errors_are_json_with_the_right_status() {
     assert_eq!(s, 200);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     let regions = v["geos"].as_array().unwrap();
-    assert_eq!(regions.len(), 13, "12 metropolitan régions and Corse: {body}");
-    assert!(regions.iter().any(|g| g["code"] == "FR-IDF" && g["name"] == "Île-de-France" && g["parent"] == "FR"));
+    assert_eq!(
+        regions.len(),
+        13,
+        "12 metropolitan régions and Corse: {body}"
+    );
+    assert!(regions
+        .iter()
+        .any(|g| g["code"] == "FR-IDF" && g["name"] == "Île-de-France" && g["parent"] == "FR"));
     let (s, body) = app.get("/api/v1/geos?level=canton").await;
     assert_eq!(s, 400, "{body}");
     let (s, body) = app.get("/api/v1/skills").await;
