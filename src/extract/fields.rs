@@ -72,7 +72,6 @@ pub(crate) struct FieldSpec {
     pub regex: Option<Regex>,
 }
 
-
 /// Reads `[fields].NAME`: a locator string, or a table whose locator key is
 /// `locator_key` (`path` or `selector`). Problems are recorded; `None` when
 /// absent or broken.
@@ -198,17 +197,17 @@ impl FieldRule {
         }
     }
 
-    fn values<'a>(&self, item: &'a Value) -> Vec<&'a Value> {
+    fn values<'a>(&self, item: &'a Value, root: &'a Value) -> Vec<&'a Value> {
         self.path
             .as_ref()
-            .map(|p| p.select(item))
+            .map(|p| p.select_in(item, root))
             .unwrap_or_default()
     }
 
     /// The field as one text, if present and not blank.
-    pub fn text(&self, item: &Value) -> Option<String> {
+    pub fn text(&self, item: &Value, root: &Value) -> Option<String> {
         let joined: Vec<String> = self
-            .values(item)
+            .values(item, root)
             .iter()
             .filter_map(|v| text_from_value(v, &self.join))
             .collect();
@@ -222,9 +221,9 @@ impl FieldRule {
     }
 
     /// The field as several texts (one per value), blanks dropped.
-    pub fn texts(&self, item: &Value) -> Vec<String> {
+    pub fn texts(&self, item: &Value, root: &Value) -> Vec<String> {
         let mut out: Vec<String> = self
-            .values(item)
+            .values(item, root)
             .iter()
             .filter_map(|v| text_from_value(v, &self.join))
             .filter_map(|s| apply_regex(self.regex.as_ref(), self.transform.apply(&s)))
@@ -238,8 +237,8 @@ impl FieldRule {
 
     /// The field as a date: `Ok(None)` when absent, `Err(shown value)` when
     /// present but not a date.
-    pub fn date(&self, item: &Value) -> Result<Option<crate::domain::Day>, String> {
-        let value = match self.values(item).into_iter().next() {
+    pub fn date(&self, item: &Value, root: &Value) -> Result<Option<crate::domain::Day>, String> {
+        let value = match self.values(item, root).into_iter().next() {
             Some(v) => v.clone(),
             None => match &self.constant {
                 Some(c) => Value::String(c.clone()),
@@ -256,11 +255,13 @@ impl FieldRule {
     }
 
     /// The field as a remote flag.
-    pub fn flag(&self, item: &Value) -> Option<bool> {
+    pub fn flag(&self, item: &Value, root: &Value) -> Option<bool> {
         if self.regex.is_some() {
-            return self.text(item).map(|t| bool_from_value(&Value::String(t)));
+            return self
+                .text(item, root)
+                .map(|t| bool_from_value(&Value::String(t)));
         }
-        let values = self.values(item);
+        let values = self.values(item, root);
         if values.is_empty() {
             self.constant
                 .as_ref()
@@ -297,8 +298,14 @@ pub struct JsonFields {
 }
 
 impl JsonFields {
-    /// One item to a posting, or why it cannot be one.
-    pub fn posting(&self, index: usize, item: &Value) -> Result<RawPosting, ItemError> {
+    /// One item to a posting, or why it cannot be one; `$` paths read `root`
+    /// (the page's document).
+    pub fn posting(
+        &self,
+        index: usize,
+        item: &Value,
+        root: &Value,
+    ) -> Result<RawPosting, ItemError> {
         let missing = |field: &str, rule: &FieldRule| ItemError {
             index,
             why: format!(
@@ -312,14 +319,17 @@ impl JsonFields {
                 why: format!("expected an object, found {}", head(&item.to_string(), 40)),
             });
         }
-        let external_id = self.id.text(item).ok_or_else(|| missing("id", &self.id))?;
+        let external_id = self
+            .id
+            .text(item, root)
+            .ok_or_else(|| missing("id", &self.id))?;
         let title = self
             .title
-            .text(item)
+            .text(item, root)
             .ok_or_else(|| missing("title", &self.title))?;
         let date = |rule: &Option<FieldRule>, name: &str| match rule {
             None => Ok(None),
-            Some(rule) => rule.date(item).map_err(|shown| ItemError {
+            Some(rule) => rule.date(item, root).map_err(|shown| ItemError {
                 index,
                 why: format!("{name} {shown} is not a date this tracker reads"),
             }),
@@ -327,25 +337,25 @@ impl JsonFields {
         Ok(RawPosting {
             external_id,
             title,
-            url: self.url.as_ref().and_then(|r| r.text(item)),
-            company: self.company.as_ref().and_then(|r| r.text(item)),
+            url: self.url.as_ref().and_then(|r| r.text(item, root)),
+            company: self.company.as_ref().and_then(|r| r.text(item, root)),
             locations: self
                 .location
                 .as_ref()
-                .map(|r| r.texts(item))
+                .map(|r| r.texts(item, root))
                 .unwrap_or_default(),
             description: self
                 .description
                 .as_ref()
-                .and_then(|r| r.text(item))
+                .and_then(|r| r.text(item, root))
                 .unwrap_or_default(),
             posted_at: date(&self.posted_at, "posted_at")?,
             valid_through: date(&self.valid_through, "valid_through")?,
-            remote: self.remote.as_ref().and_then(|r| r.flag(item)),
+            remote: self.remote.as_ref().and_then(|r| r.flag(item, root)),
             tags: self
                 .tags
                 .as_ref()
-                .map(|r| r.texts(item))
+                .map(|r| r.texts(item, root))
                 .unwrap_or_default(),
         })
     }

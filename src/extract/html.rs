@@ -43,10 +43,7 @@ impl Sel {
         let selector = if css.is_empty() {
             None
         } else {
-            Some(
-                Selector::parse(css)
-                    .map_err(|e| format!("{text:?} is not a valid CSS selector: {e}"))?,
-            )
+            Some(Selector::parse(css).map_err(|e| css_error(text, &e))?)
         };
         if selector.is_none() && attr.is_none() {
             return Err("empty selector".to_owned());
@@ -86,6 +83,13 @@ impl Sel {
             .filter(|v| !v.is_empty())
             .collect()
     }
+}
+
+/// A selector error on one line: scraper's message ends with the reason.
+pub(crate) fn css_error(text: &str, e: &impl std::fmt::Display) -> String {
+    let shown = e.to_string();
+    let reason = shown.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
+    format!("{text:?} is not a valid CSS selector: {}", reason.trim())
 }
 
 /// Where one field comes from in an HTML item.
@@ -285,12 +289,7 @@ pub(crate) fn compile(
         t.check_keys(&["selector"], p);
         let text = t.str("selector", p)?;
         Selector::parse(text)
-            .map_err(|e| {
-                p.bad(
-                    &t.key("selector"),
-                    format!("{text:?} is not a valid CSS selector: {e}"),
-                )
-            })
+            .map_err(|e| p.bad(&t.key("selector"), css_error(text, &e)))
             .ok()
     });
     let Some(fields_tab) = fields else {

@@ -82,6 +82,13 @@ impl JsonExtractor {
         let Some(doc) = parse_json(page)? else {
             return Ok(PageItems::default());
         };
+        // A detail document may be the posting itself.
+        if self.items.as_str().is_empty() && doc.is_object() {
+            return Ok(PageItems {
+                items: vec![self.fields.posting(0, &doc, &doc)],
+                ..PageItems::default()
+            });
+        }
         Ok(PageItems {
             items: self.items_of(&doc, page, 1)?,
             ..PageItems::default()
@@ -111,7 +118,7 @@ impl JsonExtractor {
             .iter()
             .enumerate()
             .skip(if page_number == 0 { self.skip } else { 0 })
-            .map(|(index, item)| self.fields.posting(index, item))
+            .map(|(index, item)| self.fields.posting(index, item, doc))
             .collect())
     }
 }

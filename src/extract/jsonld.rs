@@ -135,7 +135,10 @@ impl JsonLdExtractor {
             items: found
                 .into_iter()
                 .enumerate()
-                .map(|(i, posting)| self.fields.posting(i, &prepare(posting, &page.url)))
+                .map(|(i, posting)| {
+                    let posting = prepare(posting, &page.url);
+                    self.fields.posting(i, &posting, &posting)
+                })
                 .collect(),
             ..PageItems::default()
         }

@@ -75,7 +75,7 @@ impl RssExtractor {
             items: items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| self.fields.posting(i, item))
+                .map(|(i, item)| self.fields.posting(i, item, item))
                 .collect(),
             ..PageItems::default()
         };

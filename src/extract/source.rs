@@ -393,7 +393,7 @@ fn compile_auth(t: &Tab<'_>, p: &mut Problems) -> Option<AuthSpec> {
         if !v.is_empty() && !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             p.bad(
                 &t.key(key),
-                format!("{v:?} must be the name of an environment variable (secrets never go in source files)"),
+                "must name an environment variable such as \"API_TOKEN\", not hold the secret itself (value not shown)",
             );
         }
         v.to_owned()
@@ -703,7 +703,7 @@ title = "intitule"
         let problems = parse_source(Path::new("ft.toml"), &secret).unwrap_err();
         assert_eq!(
             problems,
-            vec!["ft.toml: `auth.client_id_env`: \"my secret value\" must be the name of an environment variable (secrets never go in source files)"]
+            vec!["ft.toml: `auth.client_id_env`: must name an environment variable such as \"API_TOKEN\", not hold the secret itself (value not shown)"]
         );
     }
 }

@@ -16,4 +16,5 @@ mod cli;
 mod collect;
 mod helpers;
 mod import;
+mod sources;
 mod store;
