@@ -7,6 +7,7 @@
 //! Extraction is pure: a [`Page`] in, a [`PageItems`] out, no I/O.
 //! [`import`] reads the JSON Lines posting format of `skilltrack import`.
 
+mod compile;
 pub mod fields;
 pub mod follow;
 pub mod html;

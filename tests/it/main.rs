@@ -8,6 +8,10 @@
 //! - `cli`: the `skilltrack` binary as users run it (extract, import with bad
 //!   lines, run + export, sources check).
 //! - `api`: routes, validation and JSON errors.
+//! - `sources`: every bundled source against its saved fixtures through the
+//!   real pipeline (`--base-url` → fixture server).
+//! - `sources_cli`: `sources check` exact messages, `list`, `try`, and France
+//!   Travail (OAuth2, range paging) through the binary.
 //!
 //! No test touches the internet.
 
@@ -17,4 +21,5 @@ mod collect;
 mod helpers;
 mod import;
 mod sources;
+mod sources_cli;
 mod store;
