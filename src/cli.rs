@@ -653,13 +653,12 @@ fn sources_check(config: &Config, files: &[PathBuf]) -> anyhow::Result<ExitCode>
 fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
     let sources = load_sources(config)?;
     // The last run comes from the store; a store held by `serve` is not an error here.
-    let store = match SledStore::open_with(&config.data_dir, config.cache_mb, config.count_rules())
-    {
-        Ok(store) => Some(store),
-        Err(e) => {
-            tracing::debug!(error = %e, "Store not available: last runs not shown.");
-            None
-        }
+    let store = if config.data_dir.exists() {
+        SledStore::open_with(&config.data_dir, config.cache_mb, config.count_rules())
+            .map_err(|e| tracing::debug!(error = %e, "Store not available: last runs not shown."))
+            .ok()
+    } else {
+        None
     };
     println!(
         "{:<18} {:<6} {:<16} {:<8} {:<26} name",

@@ -363,7 +363,8 @@ impl JsonFields {
 
 /// Compiles `[fields]` of a JSON-valued kind. `defaults` gives the path of
 /// fields the kind knows without being told (rss, jsonld); a file's entry
-/// replaces the default. `required` says whether `[fields]` must be present.
+/// replaces the default. Without defaults, `[fields]` with `id` and `title`
+/// is required.
 pub(crate) fn compile_json_fields(
     fields: Option<&Tab<'_>>,
     defaults: &[(&str, &str)],
