@@ -105,6 +105,9 @@ pub struct RunArgs {
     /// Replace the sources' base_url (a mirror, a local fixture server).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Replace the OAuth2 token URL (default: follows --base-url).
+    #[arg(long, value_name = "URL")]
+    pub auth_url: Option<String>,
 }
 
 /// `import` options.
@@ -188,8 +191,29 @@ pub enum SourcesCommand {
         /// Files to check (default: every file in the extractors directory).
         files: Vec<PathBuf>,
     },
-    /// List sources.
+    /// List sources: id, kind, schedule, enabled, last run.
     List,
+    /// Fetch, extract and normalize a source's postings and print them; stores nothing.
+    Try(TryArgs),
+}
+
+/// `sources try` options.
+#[derive(Debug, Args)]
+pub struct TryArgs {
+    /// Source id (file stem in extractors/).
+    pub source: String,
+    /// Replace the source's base_url (a mirror, a local fixture server).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Replace the OAuth2 token URL (default: follows --base-url).
+    #[arg(long, value_name = "URL")]
+    pub auth_url: Option<String>,
+    /// Stop after this many postings.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// One JSON object per posting per line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `skills` options.
@@ -242,6 +266,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Restore { file } => restore(&config, &file),
         Command::Sources(SourcesCommand::Check { files }) => sources_check(&config, &files),
         Command::Sources(SourcesCommand::List) => sources_list(&config),
+        Command::Sources(SourcesCommand::Try(args)) => {
+            runtime()?.block_on(sources_try(config, args))
+        }
         Command::Skills(args) => skills(&args),
     }
 }
@@ -368,18 +395,29 @@ fn load_sources(config: &Config) -> anyhow::Result<Vec<SourceDef>> {
                 s.enabled = enabled;
             }
         }
+        let missing = s.missing_credentials();
+        if s.enabled && !missing.is_empty() {
+            tracing::info!(source = %s.id, missing = %missing.join(", "), "Source disabled until its credentials are set.");
+            s.enabled = false;
+        }
     }
     Ok(sources)
 }
 
-fn run_options(config: &Config, source: &SourceDef, base_url: Option<&str>) -> RunOptions {
+fn run_options(
+    config: &Config,
+    source: &SourceDef,
+    base_url: Option<&str>,
+    auth_url: Option<&str>,
+) -> RunOptions {
+    let o = config.sources.get(source.id.as_str());
     RunOptions {
-        base_url: base_url.map(str::to_owned).or_else(|| {
-            config
-                .sources
-                .get(source.id.as_str())
-                .and_then(|o| o.base_url.clone())
-        }),
+        base_url: base_url
+            .map(str::to_owned)
+            .or_else(|| o.and_then(|o| o.base_url.clone())),
+        auth_url: auth_url
+            .map(str::to_owned)
+            .or_else(|| o.and_then(|o| o.auth_url.clone())),
     }
 }
 
@@ -418,7 +456,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         let jobs: Vec<_> = sources
             .iter()
-            .map(|s| (s.clone(), run_options(&config, s, None)))
+            .map(|s| (s.clone(), run_options(&config, s, None, None)))
             .collect();
         let scheduler = Scheduler::start(ctx.clone(), jobs).await?;
         tracing::info!(jobs = scheduler.jobs, "Scheduler started.");
@@ -478,7 +516,12 @@ async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> 
     let ctx = context(&config, store.clone(), normalizer()?)?;
     let mut failed = false;
     for source in &sources {
-        let options = run_options(&config, source, args.base_url.as_deref());
+        let options = run_options(
+            &config,
+            source,
+            args.base_url.as_deref(),
+            args.auth_url.as_deref(),
+        );
         eprintln!("Collecting {} ({})…", source.id, source.name);
         let report = pipeline::run_source(&ctx, source, &options).await;
         println!("{}", report.summary());
@@ -606,24 +649,130 @@ fn sources_check(config: &Config, files: &[PathBuf]) -> anyhow::Result<ExitCode>
 
 fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
     let sources = load_sources(config)?;
+    // The last run comes from the store; a store held by `serve` is not an error here.
+    let store = if config.data_dir.exists() {
+        SledStore::open_with(&config.data_dir, config.cache_mb, config.count_rules())
+            .map_err(|e| tracing::debug!(error = %e, "Store not available: last runs not shown."))
+            .ok()
+    } else {
+        None
+    };
     println!(
-        "{:<20} {:<6} {:<16} {:<8} name",
-        "id", "kind", "schedule", "enabled"
+        "{:<18} {:<6} {:<16} {:<8} {:<26} name",
+        "id", "kind", "schedule", "enabled", "last run"
     );
     for s in sources {
-        let kind = match s.extractor {
-            extract::Extractor::Json(_) => "json",
+        let last = store
+            .as_ref()
+            .and_then(|st| st.runs(&s.id, 1).ok())
+            .and_then(|runs| runs.into_iter().next())
+            .map_or_else(|| "-".to_owned(), |r| r.started_at);
+        let enabled = match s.missing_credentials() {
+            m if m.is_empty() => s.enabled.to_string(),
+            m => format!("false (needs {})", m.join(", ")),
         };
         println!(
-            "{:<20} {:<6} {:<16} {:<8} {}",
+            "{:<18} {:<6} {:<16} {:<8} {:<26} {}",
             s.id,
-            kind,
+            s.extractor.kind(),
             s.schedule.as_deref().unwrap_or("-"),
-            s.enabled,
+            enabled,
+            last,
             s.name
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn sources_try(config: Config, args: TryArgs) -> anyhow::Result<ExitCode> {
+    let source = pick_sources(load_sources(&config)?, std::slice::from_ref(&args.source))?
+        .into_iter()
+        .next()
+        .context("no source picked")?;
+    let normalizer = normalizer()?;
+    let fetcher = Fetcher::new(config.fetch_config())?;
+    let options = run_options(
+        &config,
+        &source,
+        args.base_url.as_deref(),
+        args.auth_url.as_deref(),
+    );
+    let (raws, report) = pipeline::try_source(&fetcher, &source, &options, args.limit).await;
+    let today = crate::domain::Day::today();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut shown = 0usize;
+    for raw in &raws {
+        let p = match normalizer.normalize(raw, &source.id, source.country.as_ref(), today) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                continue;
+            }
+        };
+        shown += 1;
+        let skills: Vec<&str> = p.skills.iter().map(|s| s.as_str()).collect();
+        let implied: Vec<&str> = p.implied_skills.iter().map(|s| s.as_str()).collect();
+        let posted = raw.posted_at.map(|d| d.to_string());
+        if args.json {
+            serde_json::to_writer(
+                &mut out,
+                &serde_json::json!({
+                    "id": p.external_id, "title": p.title, "company": p.company, "url": p.url,
+                    "posted_at": posted, "valid_through": p.valid_through.map(|d| d.to_string()),
+                    "locations": p.locations, "places": p.places, "remote": p.remote,
+                    "skills": skills, "implied_skills": implied, "tags": raw.tags,
+                }),
+            )?;
+            writeln!(out)?;
+        } else {
+            let places: Vec<String> = p
+                .places
+                .iter()
+                .map(|pl| {
+                    pl.codes()
+                        .next()
+                        .map_or_else(String::new, |c| c.to_string())
+                })
+                .collect();
+            writeln!(out, "{} [{}]", p.title, p.external_id)?;
+            writeln!(
+                out,
+                "  company: {}  posted: {}  remote: {}",
+                p.company.as_deref().unwrap_or("-"),
+                posted.as_deref().unwrap_or("-"),
+                p.remote
+            )?;
+            writeln!(
+                out,
+                "  places: {} ({})",
+                places.join(", "),
+                p.locations.join(" / ")
+            )?;
+            writeln!(out, "  skills: {}", skills.join(", "))?;
+            if let Some(url) = &p.url {
+                writeln!(out, "  {url}")?;
+            }
+        }
+    }
+    out.flush()?;
+    for e in &report.errors {
+        eprintln!("error: {e}");
+    }
+    eprintln!(
+        "{}: {} page(s), {} item(s), {} shown, {} rejected, {} error(s)",
+        source.id,
+        report.pages,
+        report.items,
+        shown,
+        report.rejected,
+        report.error_count()
+    );
+    Ok(if shown == 0 && report.error_count() > 0 {
+        ExitCode::from(EXIT_PARTIAL)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn skills(args: &SkillsArgs) -> anyhow::Result<ExitCode> {

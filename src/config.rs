@@ -83,6 +83,8 @@ pub enum ConfigError {
 pub struct SourceOverride {
     /// Replaces the source's `base_url` (a mirror or proxy).
     pub base_url: Option<String>,
+    /// Replaces the source's OAuth2 token URL (else it follows `base_url`).
+    pub auth_url: Option<String>,
     /// Enables or disables scheduled collection.
     pub enabled: Option<bool>,
 }

@@ -2,14 +2,16 @@
 //! out (fetch → extract → normalize → store), and the same normalize → store
 //! path for imported files.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::BufRead;
-use std::sync::Arc;
-use std::sync::{mpsc, Mutex};
+use std::ops::ControlFlow;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Instant;
 
+use tracing::Instrument;
+
 use crate::domain::{Day, GeoCode, SourceId};
-use crate::extract::{import, Page, RawPosting, SourceDef};
+use crate::extract::{import, ItemError, NextPage, Page, RawPosting, SourceDef};
 use crate::fetch::conditional::Validators;
 use crate::fetch::{FetchError, FetchRequest, FetchRun, FetchStats, Fetcher};
 use crate::normalize::{Normalizer, Posting};
@@ -35,6 +37,8 @@ pub struct Context {
 pub struct RunOptions {
     /// Replaces the source's `base_url` (mirrors, tests).
     pub base_url: Option<String>,
+    /// Replaces the source's OAuth2 token URL (else it follows `base_url`).
+    pub auth_url: Option<String>,
 }
 
 fn now_rfc3339() -> String {
@@ -43,8 +47,20 @@ fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
+/// Where the postings of each page go.
+enum Sink<'a> {
+    /// Normalized and stored, page by page.
+    Store(&'a Context),
+    /// Kept in memory up to `limit` (`sources try`).
+    Collect {
+        out: &'a mut Vec<RawPosting>,
+        limit: usize,
+    },
+}
+
 /// Collects one source now: every start URL, page after page up to
-/// `max_pages`, each page's postings normalized and stored together.
+/// `max_pages`, detail pages up to `[follow] max`, each page's postings
+/// normalized and stored together.
 pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions) -> RunReport {
     let started = Instant::now();
     let mut report = RunReport {
@@ -53,105 +69,19 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
         ..RunReport::default()
     };
     let span = tracing::info_span!("run", source = %source.id);
-    let _enter = span.enter();
-    let interval = source.rate.map(|r| r.interval());
-    let base = options.base_url.as_deref();
     let mut net = FetchRun::new(ctx.fetcher.config().run_deadline);
-    'starts: for start in source.start_urls(base) {
-        let mut url = start;
-        for page_number in 0..source.max_pages {
-            if net.expired() {
-                tracing::warn!(url = %url, "Run deadline reached.");
-                report.error(format!(
-                    "{url}: run deadline reached, remaining pages skipped"
-                ));
-                break 'starts;
-            }
-            report.pages += 1;
-            // Conditional GET: the validators this page was last served with.
-            let known = ctx.store.page_validators(&url).unwrap_or_else(|e| {
-                tracing::warn!(url = %url, error = %e, "Cannot read page validators.");
-                None
-            });
-            let request = FetchRequest {
-                url: url.clone(),
-                headers: known
-                    .as_ref()
-                    .map(Validators::request_headers)
-                    .unwrap_or_default(),
-                interval,
-                ..FetchRequest::default()
-            };
-            let fetched = match ctx.fetcher.fetch_in(&request, &mut net).await {
-                Ok(f) => f,
-                Err(e) => {
-                    tracing::warn!(url = %url, error = %e, "Fetch failed.");
-                    report.error(e.to_string());
-                    if matches!(e, FetchError::Deadline { .. }) {
-                        break 'starts;
-                    }
-                    break;
-                }
-            };
-            if fetched.not_modified() {
-                // Unchanged since last run: nothing to extract or count again.
-                report.not_modified += 1;
-                match known.and_then(|k| k.next) {
-                    Some(next) => {
-                        url = next;
-                        continue;
-                    }
-                    None => break,
-                }
-            }
-            let page = Page {
-                url: fetched.url,
-                body: fetched.body,
-            };
-            let items = match source.extractor.extract(&page, page_number) {
-                Ok(items) => items,
-                Err(e) => {
-                    tracing::warn!(url = %page.url, error = %e, "Page rejected.");
-                    report.error(e.to_string());
-                    break;
-                }
-            };
-            report.items += items.items.len() as u64;
-            let mut raws = Vec::with_capacity(items.items.len());
-            for item in items.items {
-                match item {
-                    Ok(raw) => raws.push(raw),
-                    Err(e) => {
-                        report.rejected += 1;
-                        report.error(format!("{}: {e}", page.url));
-                    }
-                }
-            }
-            if let Err(e) =
-                store_raw(ctx, &source.id, source.country.as_ref(), raws, &mut report).await
-            {
-                tracing::error!(error = %e, "Store failed.");
-                report.error(format!("store: {e}"));
-                break;
-            }
-            let next = items.next.map(|n| source.rebase(&n, base));
-            // Remembered only once the page is stored: a crash before means a full fetch.
-            if let Some(mut validators) = Validators::from_headers(&fetched.headers) {
-                validators.next = next.clone();
-                if let Err(e) = ctx.store.set_page_validators(&url, &validators) {
-                    tracing::warn!(url = %url, error = %e, "Cannot remember page validators.");
-                }
-            }
-            match next {
-                Some(next) => url = next,
-                None => break,
-            }
-            if page_number + 1 == source.max_pages {
-                tracing::info!(max_pages = source.max_pages, "Stopped at max_pages.");
-            }
-        }
-    }
+    walk(
+        &ctx.fetcher,
+        source,
+        options,
+        &mut report,
+        &mut net,
+        &mut Sink::Store(ctx),
+    )
+    .instrument(span.clone())
+    .await;
     add_fetch_stats(&mut report, &net.stats);
+    let _enter = span.enter();
     if let Err(e) = ctx.store.flush() {
         report.error(format!("flush: {e}"));
     }
@@ -161,6 +91,317 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
     }
     tracing::info!(summary = %report.summary(), "Run finished.");
     report
+}
+
+/// Fetches and extracts up to `limit` postings of a source without storing
+/// anything (`skilltrack sources try`); the report says what went wrong.
+pub async fn try_source(
+    fetcher: &Fetcher,
+    source: &SourceDef,
+    options: &RunOptions,
+    limit: usize,
+) -> (Vec<RawPosting>, RunReport) {
+    let started = Instant::now();
+    let mut report = RunReport {
+        source: Some(source.id.clone()),
+        started_at: now_rfc3339(),
+        ..RunReport::default()
+    };
+    let mut out = Vec::new();
+    let span = tracing::info_span!("try", source = %source.id);
+    let mut net = FetchRun::new(fetcher.config().run_deadline);
+    walk(
+        fetcher,
+        source,
+        options,
+        &mut report,
+        &mut net,
+        &mut Sink::Collect {
+            out: &mut out,
+            limit,
+        },
+    )
+    .instrument(span)
+    .await;
+    add_fetch_stats(&mut report, &net.stats);
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    (out, report)
+}
+
+/// Walks a source: list pages with their pagination, and the detail pages
+/// they lead to; hands each page's postings to `sink`. When postings are
+/// stored, list pages are asked conditionally (ETag / Last-Modified) and a
+/// 304 is neither extracted nor counted again.
+async fn walk(
+    fetcher: &Fetcher,
+    source: &SourceDef,
+    options: &RunOptions,
+    report: &mut RunReport,
+    net: &mut FetchRun,
+    sink: &mut Sink<'_>,
+) {
+    let store = match sink {
+        Sink::Store(ctx) => Some(ctx.store.clone()),
+        Sink::Collect { .. } => None,
+    };
+    let base = options.base_url.as_deref();
+    let token_url = source.token_url(base, options.auth_url.as_deref());
+    let max_follow = source.extractor.max_follow();
+    'starts: for start in source.start_urls(base) {
+        let mut request = NextPage {
+            url: start,
+            headers: source.extractor.start_headers(),
+        };
+        let mut followed = 0u64;
+        for page_number in 0..source.max_pages {
+            if net.expired() {
+                tracing::warn!(url = %request.url, "Run deadline reached.");
+                report.error(format!(
+                    "{}: run deadline reached, remaining pages skipped",
+                    request.url
+                ));
+                break 'starts;
+            }
+            // Conditional GET: the validators this page was last served with.
+            let known = match &store {
+                Some(store) if request.headers.is_empty() => store.page_validators(&request.url).unwrap_or_else(|e| {
+                    tracing::warn!(url = %request.url, error = %e, "Cannot read page validators.");
+                    None
+                }),
+                _ => None,
+            };
+            let conditional = NextPage {
+                url: request.url.clone(),
+                headers: known
+                    .as_ref()
+                    .map(Validators::request_headers)
+                    .unwrap_or_default(),
+            };
+            let page = match fetch_page(
+                fetcher,
+                source,
+                &conditional,
+                token_url.as_deref(),
+                report,
+                net,
+            )
+            .await
+            {
+                Fetch::Page(page) => page,
+                Fetch::Failed => break,
+                Fetch::Stop => break 'starts,
+            };
+            if page.status == 304 {
+                // Unchanged since the last run: nothing to extract or count again.
+                report.not_modified += 1;
+                match known.and_then(|k| k.next) {
+                    Some(next) => {
+                        request = NextPage::get(next);
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+            let items = match source.extractor.extract(&page, page_number) {
+                Ok(items) => items,
+                Err(e) => {
+                    tracing::warn!(url = %page.url, error = %e, "Page rejected.");
+                    report.error(e.to_string());
+                    break;
+                }
+            };
+            let mut queue: VecDeque<String> = items.follow.into();
+            if deliver(source, &page.url, items.items, report, sink)
+                .await
+                .is_break()
+            {
+                return;
+            }
+            while let Some(link) = queue.pop_front() {
+                if followed >= max_follow {
+                    tracing::info!(
+                        max = max_follow,
+                        "Stopped following detail pages at `follow.max`."
+                    );
+                    break;
+                }
+                followed += 1;
+                let detail = NextPage::get(source.rebase(&link, base));
+                let page =
+                    match fetch_page(fetcher, source, &detail, token_url.as_deref(), report, net)
+                        .await
+                    {
+                        Fetch::Page(page) => page,
+                        Fetch::Failed => continue,
+                        Fetch::Stop => break 'starts,
+                    };
+                match source.extractor.extract_detail(&page) {
+                    Ok(found) => {
+                        queue.extend(found.follow);
+                        if deliver(source, &page.url, found.items, report, sink)
+                            .await
+                            .is_break()
+                        {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(url = %page.url, error = %e, "Detail page rejected.");
+                        report.error(e.to_string());
+                    }
+                }
+            }
+            let next = items.next.map(|next| NextPage {
+                url: source.rebase(&next.url, base),
+                headers: next.headers,
+            });
+            // Remembered only once the page is stored: a crash before means a full fetch.
+            if let (Some(store), Some(mut validators)) =
+                (&store, Validators::from_headers(&page.headers))
+            {
+                validators.next = next
+                    .as_ref()
+                    .filter(|n| n.headers.is_empty())
+                    .map(|n| n.url.clone());
+                if let Err(e) = store.set_page_validators(&request.url, &validators) {
+                    tracing::warn!(url = %request.url, error = %e, "Cannot remember page validators.");
+                }
+            }
+            match next {
+                Some(next) => request = next,
+                None => break,
+            }
+            if page_number + 1 == source.max_pages {
+                tracing::info!(max_pages = source.max_pages, "Stopped at max_pages.");
+            }
+        }
+    }
+}
+
+/// The outcome of fetching one page.
+enum Fetch {
+    /// The page (a 304 has an empty body).
+    Page(Page),
+    /// This page failed (recorded in the report); the walk goes on elsewhere.
+    Failed,
+    /// The run must stop (its deadline passed).
+    Stop,
+}
+
+/// Fetches one page with the source's authentication; failures are recorded
+/// in the report (HTTP figures are counted by `net`). A 401 with OAuth2
+/// renews the token once.
+async fn fetch_page(
+    fetcher: &Fetcher,
+    source: &SourceDef,
+    request: &NextPage,
+    token_url: Option<&str>,
+    report: &mut RunReport,
+    net: &mut FetchRun,
+) -> Fetch {
+    let interval = source.rate.map(|r| r.interval());
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        report.pages += 1;
+        let mut headers = Vec::new();
+        if let Some(auth) = &source.auth {
+            match auth
+                .headers(fetcher, token_url.unwrap_or_default(), interval)
+                .await
+            {
+                Ok(h) => headers = h,
+                Err(e) => {
+                    tracing::warn!(url = %request.url, error = %e, "Authentication failed.");
+                    report.error(format!("{}: {e}", request.url));
+                    return Fetch::Failed;
+                }
+            }
+        }
+        headers.extend(request.headers.iter().cloned());
+        let fetched = fetcher
+            .fetch_in(
+                &FetchRequest {
+                    url: request.url.clone(),
+                    headers,
+                    form: None,
+                    interval,
+                },
+                net,
+            )
+            .await;
+        match fetched {
+            Ok(f) => {
+                return Fetch::Page(Page {
+                    url: f.url,
+                    body: f.body,
+                    status: f.status,
+                    headers: f.headers,
+                })
+            }
+            Err(e) => {
+                if e.status() == Some(401) && attempt == 1 && token_url.is_some() {
+                    if let Some(auth) = &source.auth {
+                        tracing::info!("HTTP 401: renewing the token.");
+                        auth.invalidate().await;
+                        continue;
+                    }
+                }
+                tracing::warn!(url = %request.url, error = %e, "Fetch failed.");
+                report.error(e.to_string());
+                return if matches!(e, FetchError::Deadline { .. }) {
+                    Fetch::Stop
+                } else {
+                    Fetch::Failed
+                };
+            }
+        }
+    }
+}
+
+/// Hands a page's postings to the sink; rejected items go to the report.
+async fn deliver(
+    source: &SourceDef,
+    url: &str,
+    items: Vec<Result<RawPosting, ItemError>>,
+    report: &mut RunReport,
+    sink: &mut Sink<'_>,
+) -> ControlFlow<()> {
+    report.items += items.len() as u64;
+    let mut raws = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Ok(raw) => raws.push(raw),
+            Err(e) => {
+                report.rejected += 1;
+                report.error(format!("{url}: {e}"));
+            }
+        }
+    }
+    match sink {
+        Sink::Store(ctx) => {
+            if raws.is_empty() {
+                return ControlFlow::Continue(());
+            }
+            match store_raw(ctx, &source.id, source.country.as_ref(), raws, report).await {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    tracing::error!(error = %e, "Store failed.");
+                    report.error(format!("store: {e}"));
+                    ControlFlow::Break(())
+                }
+            }
+        }
+        Sink::Collect { out, limit } => {
+            let room = limit.saturating_sub(out.len());
+            out.extend(raws.into_iter().take(room));
+            if out.len() >= *limit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
 }
 
 /// Normalizes raw postings and stores them as one batch with their counts,

@@ -1,15 +1,26 @@
 //! Extract: a fetched page in, raw postings (and the next page) out.
 //!
-//! Sources are described declaratively in `extractors/*.toml` ([`source`]);
-//! each kind of source is one variant of [`Extractor`] in a file of its own
-//! ([`json`]). Extraction is pure: a [`Page`] in, a [`PageItems`] out, no I/O.
+//! Sources are described declaratively in `extractors/*.toml` ([`source`],
+//! read strictly by [`schema`]); each kind of source is one variant of
+//! [`Extractor`] in a file of its own ([`json`], [`html`], [`jsonld`],
+//! [`rss`]), sharing [`fields`], [`paginate`] and [`follow`] (detail pages).
+//! Extraction is pure: a [`Page`] in, a [`PageItems`] out, no I/O.
 //! [`import`] reads the JSON Lines posting format of `skilltrack import`.
 
+mod compile;
+pub mod fields;
+pub mod follow;
+pub mod html;
 pub mod import;
 pub mod json;
+pub mod jsonld;
+pub mod paginate;
 pub mod path;
+pub mod rss;
+pub(crate) mod schema;
 pub mod source;
 pub mod value;
+pub mod xml;
 
 use serde::Serialize;
 
@@ -49,6 +60,42 @@ pub struct Page {
     pub url: String,
     /// The body as text.
     pub body: String,
+    /// HTTP status (200, 206 for a partial range…).
+    pub status: u16,
+    /// Response headers, lowercase names (`content-range` for range pagination).
+    pub headers: Vec<(String, String)>,
+}
+
+impl Page {
+    /// A page answered 200 without headers (tests, saved pages).
+    pub fn new(url: impl Into<String>, body: impl Into<String>) -> Page {
+        Page {
+            url: url.into(),
+            body: body.into(),
+            status: 200,
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// The request for the next page: a URL and the headers it needs (an HTTP
+/// `Range` for range pagination).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextPage {
+    /// Absolute URL.
+    pub url: String,
+    /// Extra request headers.
+    pub headers: Vec<(String, String)>,
+}
+
+impl NextPage {
+    /// A plain GET of `url`.
+    pub fn get(url: impl Into<String>) -> NextPage {
+        NextPage {
+            url: url.into(),
+            headers: Vec::new(),
+        }
+    }
 }
 
 /// One item of a page that could not become a posting.
@@ -66,8 +113,11 @@ pub struct ItemError {
 pub struct PageItems {
     /// Postings, or why an item was rejected; the good ones still go through.
     pub items: Vec<Result<RawPosting, ItemError>>,
-    /// The next page's URL, when there is one.
-    pub next: Option<String>,
+    /// The next list page, when there is one.
+    pub next: Option<NextPage>,
+    /// Detail pages to fetch (absolute URLs); each is read with
+    /// [`Extractor::extract_detail`].
+    pub follow: Vec<String>,
 }
 
 /// A page that is not what the source's kind expects.
@@ -82,6 +132,30 @@ pub enum ExtractError {
         cause: String,
         /// The first characters of the body, to recognise an HTML error page.
         start: String,
+    },
+    /// The body is not HTML (JSON, empty) where the kind reads web pages.
+    #[error("page {url} is not an HTML page; starts with {start:?}")]
+    NotHtml {
+        /// The page's URL.
+        url: String,
+        /// The first characters of the body.
+        start: String,
+    },
+    /// The body is not a feed or sitemap where one was expected.
+    #[error("page {url} is not an RSS/Atom feed or sitemap ({cause}); starts with {start:?}")]
+    NotFeed {
+        /// The page's URL.
+        url: String,
+        /// What is wrong.
+        cause: String,
+        /// The first characters of the body.
+        start: String,
+    },
+    /// A job page without any schema.org `JobPosting`.
+    #[error("page {url} has no schema.org JobPosting")]
+    NoJobPosting {
+        /// The page's URL.
+        url: String,
     },
     /// The items path does not lead to an array.
     #[error("page {url}: items path {path:?} does not lead to an array of postings")]
@@ -98,14 +172,66 @@ pub enum ExtractError {
 pub enum Extractor {
     /// JSON APIs: items at a path, fields by path.
     Json(json::JsonExtractor),
+    /// Web pages read with CSS selectors.
+    Html(html::HtmlExtractor),
+    /// schema.org `JobPosting` in JSON-LD scripts.
+    JsonLd(jsonld::JsonLdExtractor),
+    /// RSS and Atom feeds.
+    Rss(rss::RssExtractor),
 }
 
 impl Extractor {
-    /// Extracts the postings of one page and the URL of the next.
+    /// The kind's name as written in source files.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Extractor::Json(_) => "json",
+            Extractor::Html(_) => "html",
+            Extractor::JsonLd(_) => "jsonld",
+            Extractor::Rss(_) => "rss",
+        }
+    }
+
+    /// Extracts a list page (a start URL or a next page): postings, detail
+    /// pages to follow and the next page. `page_number` counts from 0.
     pub fn extract(&self, page: &Page, page_number: u32) -> Result<PageItems, ExtractError> {
         match self {
             Extractor::Json(x) => x.extract(page, page_number),
+            Extractor::Html(x) => x.extract(page, page_number),
+            Extractor::JsonLd(x) => x.extract(page, page_number),
+            Extractor::Rss(x) => x.extract(page, page_number),
         }
+    }
+
+    /// Extracts a detail page reached through [`PageItems::follow`].
+    pub fn extract_detail(&self, page: &Page) -> Result<PageItems, ExtractError> {
+        match self {
+            Extractor::Json(x) => x.extract_detail(page),
+            Extractor::Html(x) => x.extract_detail(page),
+            Extractor::JsonLd(x) => x.extract_detail(page),
+            Extractor::Rss(x) => x.extract(page, 1),
+        }
+    }
+
+    /// Headers of the first request of each start URL (an HTTP `Range`).
+    pub fn start_headers(&self) -> Vec<(String, String)> {
+        let paginate = match self {
+            Extractor::Json(x) => x.paginate.as_ref(),
+            Extractor::Html(x) => x.paginate.as_ref(),
+            Extractor::JsonLd(x) => x.paginate.as_ref(),
+            Extractor::Rss(x) => x.paginate.as_ref(),
+        };
+        paginate.map(|p| p.start_headers()).unwrap_or_default()
+    }
+
+    /// Detail pages fetched at most per start URL.
+    pub fn max_follow(&self) -> u64 {
+        let follow = match self {
+            Extractor::Json(x) => x.follow.as_ref(),
+            Extractor::Html(x) => x.follow.as_ref(),
+            Extractor::JsonLd(x) => Some(&x.follow),
+            Extractor::Rss(_) => None,
+        };
+        follow.map_or(0, |f| f.max)
     }
 }
 

@@ -8,6 +8,7 @@
 //! *.name                    every value of an object or array
 //! ["odd.key"].x             a key containing dots or brackets
 //! company_name | company.name   fallbacks: the first alternative that yields a value
+//! $.name                    from the page's whole document, not the item
 //! ```
 //! The empty path (or `.`) is the document itself.
 
@@ -28,6 +29,8 @@ enum Segment {
     Key(String),
     Index(usize),
     Wildcard,
+    /// `$`: the page's whole document (only first).
+    Root,
 }
 
 /// A path that does not parse, with the reason.
@@ -44,8 +47,17 @@ impl JsonPath {
     /// Every value the path yields in `doc`: for the first alternative that
     /// yields at least one non-null value.
     pub fn select<'a>(&self, doc: &'a Value) -> Vec<&'a Value> {
+        self.select_in(doc, doc)
+    }
+
+    /// Like [`JsonPath::select`] on `item`, with `$` standing for `root`
+    /// (the page's document, when `item` is one posting of it).
+    pub fn select_in<'a>(&self, item: &'a Value, root: &'a Value) -> Vec<&'a Value> {
         for alternative in &self.alternatives {
-            let mut current = vec![doc];
+            let mut current = match alternative.first() {
+                Some(Segment::Root) => vec![root],
+                _ => vec![item],
+            };
             for segment in alternative {
                 let mut next = Vec::with_capacity(current.len());
                 for value in current {
@@ -54,6 +66,7 @@ impl JsonPath {
                         (Segment::Index(i), Value::Array(items)) => next.extend(items.get(*i)),
                         (Segment::Wildcard, Value::Array(items)) => next.extend(items.iter()),
                         (Segment::Wildcard, Value::Object(map)) => next.extend(map.values()),
+                        (Segment::Root, v) => next.push(v),
                         _ => {}
                     }
                 }
@@ -65,6 +78,14 @@ impl JsonPath {
             }
         }
         Vec::new()
+    }
+
+    /// The empty path: the document itself.
+    pub fn document() -> JsonPath {
+        JsonPath {
+            alternatives: vec![Vec::new()],
+            text: String::new(),
+        }
     }
 
     /// The first value the path yields, if any.
@@ -137,8 +158,13 @@ fn parse_alternative(text: &str) -> Result<Vec<Segment>, String> {
             if key.is_empty() {
                 return Err("empty key".to_owned());
             }
+            if key == "$" && !segments.is_empty() {
+                return Err("`$` (the whole page) can only start a path".to_owned());
+            }
             segments.push(if key == "*" {
                 Segment::Wildcard
+            } else if key == "$" {
+                Segment::Root
             } else {
                 Segment::Key(key.to_owned())
             });
@@ -195,6 +221,8 @@ mod tests {
             vec![json!("Paris"), json!("Lyon")]
         );
         assert_eq!(sel("missing | a.b", &doc), vec![json!(1)]);
+        let p: JsonPath = "$.a.b".parse().unwrap();
+        assert_eq!(p.select_in(&doc["offices"][0], &doc), vec![&json!(1)]);
         assert_eq!(sel("[\"odd.key\"]", &doc), vec![json!(3)]);
         assert_eq!(sel("", &doc), vec![doc.clone()]);
         assert!(sel("a.c", &doc).is_empty());

@@ -7,15 +7,14 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
-
-use super::json::{FieldRule, JsonExtractor, JsonFields, Paginate, Transform};
-use super::path::JsonPath;
+use super::compile::{compile_auth, compile_kind};
+use super::schema::{Problems, Tab};
 use super::Extractor;
 use crate::domain::{GeoCode, SourceId};
+use crate::fetch::auth::{Auth, AuthSpec};
 
 /// Pages fetched per start URL when a source does not say.
 pub const DEFAULT_MAX_PAGES: u32 = 20;
@@ -45,6 +44,8 @@ pub struct SourceDef {
     pub max_pages: u32,
     /// How pages become postings.
     pub extractor: Extractor,
+    /// Authentication, shared by every run (its token cache lives across runs).
+    pub auth: Option<Arc<Auth>>,
 }
 
 impl SourceDef {
@@ -66,6 +67,43 @@ impl SourceDef {
             },
             None => url.to_owned(),
         }
+    }
+}
+
+impl SourceDef {
+    /// The token endpoint to use: `auth_override` when given; else the
+    /// source's `token_url`, moved under `base_override` (its path and query
+    /// kept) when the base URL is overridden, so mirrors and tests serve it too.
+    pub fn token_url(
+        &self,
+        base_override: Option<&str>,
+        auth_override: Option<&str>,
+    ) -> Option<String> {
+        let Some(AuthSpec::OAuth2 { token_url, .. }) = self.auth.as_deref().map(Auth::spec) else {
+            return None;
+        };
+        if let Some(url) = auth_override {
+            return Some(url.to_owned());
+        }
+        match (base_override, reqwest::Url::parse(token_url)) {
+            (Some(base), Ok(url)) => {
+                let mut rest = url.path().to_owned();
+                if let Some(q) = url.query() {
+                    rest.push('?');
+                    rest.push_str(q);
+                }
+                Some(format!("{}{rest}", base.trim_end_matches('/')))
+            }
+            _ => Some(token_url.clone()),
+        }
+    }
+
+    /// The environment variables the source's credentials need that are not set.
+    pub fn missing_credentials(&self) -> Vec<String> {
+        self.auth
+            .as_ref()
+            .map(|a| a.missing_env())
+            .unwrap_or_default()
     }
 }
 
@@ -128,97 +166,6 @@ impl fmt::Display for SourceErrors {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SourceFile {
-    name: String,
-    kind: String,
-    #[serde(default = "yes")]
-    enabled: bool,
-    schedule: Option<String>,
-    base_url: String,
-    start: Vec<String>,
-    rate: Option<String>,
-    country: Option<String>,
-    max_pages: Option<u32>,
-    paginate: Option<PaginateFile>,
-    items: Option<ItemsFile>,
-    fields: Option<FieldsFile>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PaginateFile {
-    kind: String,
-    path: Option<String>,
-    param: Option<String>,
-    start: Option<u64>,
-    size: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ItemsFile {
-    #[serde(default)]
-    path: String,
-    #[serde(default)]
-    skip: usize,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FieldsFile {
-    id: Option<FieldFile>,
-    title: Option<FieldFile>,
-    company: Option<FieldFile>,
-    location: Option<FieldFile>,
-    description: Option<FieldFile>,
-    posted_at: Option<FieldFile>,
-    valid_through: Option<FieldFile>,
-    url: Option<FieldFile>,
-    remote: Option<FieldFile>,
-    tags: Option<FieldFile>,
-}
-
-/// A field as written: a path string, or a table.
-#[derive(Debug)]
-struct FieldFile(FieldTable);
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FieldTable {
-    path: Option<String>,
-    value: Option<String>,
-    transform: Option<String>,
-    join: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for FieldFile {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FieldFile, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = FieldFile;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a path string or a table { path, value, transform, join }")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldFile, E> {
-                Ok(FieldFile(FieldTable {
-                    path: Some(v.to_owned()),
-                    ..FieldTable::default()
-                }))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FieldFile, A::Error> {
-                FieldTable::deserialize(de::value::MapAccessDeserializer::new(map)).map(FieldFile)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 /// Loads and validates every `*.toml` in `dir` (sorted by name).
 pub fn load_sources(dir: &Path) -> Result<Vec<SourceDef>, SourceErrors> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
@@ -260,109 +207,144 @@ pub fn load_files(files: &[PathBuf]) -> Result<Vec<SourceDef>, SourceErrors> {
     }
 }
 
+/// Top-level keys of a source file.
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "kind",
+    "enabled",
+    "schedule",
+    "base_url",
+    "start",
+    "rate",
+    "country",
+    "max_pages",
+    "auth",
+    "paginate",
+    "items",
+    "follow",
+    "fields",
+];
+
+/// The source kinds.
+const KINDS: &[&str] = &["json", "html", "jsonld", "rss"];
+
 /// Parses and validates one source file's text; `file` names it in errors
-/// and gives the id (its stem).
+/// and gives the id (its stem). Every problem is reported, each as
+/// `file: \`key\`: why`.
 pub fn parse_source(file: &Path, text: &str) -> Result<SourceDef, Vec<String>> {
     let shown = file.display().to_string();
+    let mut p = Problems::new(shown.clone());
+    let table: toml::Table = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            p.file(format!(
+                "not valid TOML: {}",
+                e.to_string().trim_end().replace('\n', "\n    ")
+            ));
+            return Err(p.list);
+        }
+    };
+    let root = Tab::root(&table);
+    root.check_keys(TOP_KEYS, &mut p);
     let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-    let raw: SourceFile = toml::from_str(text).map_err(|e| {
-        vec![format!(
-            "{shown}: {}",
-            e.to_string().trim_end().replace('\n', "\n    ")
-        )]
-    })?;
-    let mut problems = Vec::new();
-    let mut bad = |key: &str, why: String| problems.push(format!("{shown}: `{key}`: {why}"));
-
     let id = SourceId::parse(stem)
-        .map_err(|e| bad("(file name)", e.to_string()))
+        .map_err(|e| p.bad("(file name)", e.to_string()))
         .ok();
-    if raw.name.trim().is_empty() {
-        bad("name", "must not be empty".into());
+    let name = root.req_str("name", &mut p);
+    if name.is_some_and(|n| n.trim().is_empty()) {
+        p.bad("name", "must not be empty");
     }
-    if let Some(schedule) = &raw.schedule {
+    let kind = root.req_str("kind", &mut p);
+    let enabled = root.bool("enabled", &mut p).unwrap_or(true);
+    let schedule = root.str("schedule", &mut p);
+    if let Some(schedule) = schedule {
         if let Err(why) = check_cron(schedule) {
-            bad("schedule", format!("{schedule:?} is not a valid cron expression: {why} (6 fields, seconds first, UTC: \"0 15 5 * * *\")"));
+            p.bad("schedule", format!("{schedule:?} is not a valid cron expression: {why} (6 fields, seconds first, UTC: \"0 15 5 * * *\")"));
         }
     }
-    match reqwest::Url::parse(&raw.base_url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-        Ok(u) => bad(
-            "base_url",
-            format!(
-                "{:?}: scheme {:?} is not http or https",
-                raw.base_url,
-                u.scheme()
-            ),
-        ),
-        Err(e) => bad("base_url", format!("{:?} is not a URL: {e}", raw.base_url)),
+    let base_url = root.req_str("base_url", &mut p);
+    if let Some(base) = base_url {
+        check_http_url("base_url", base, &mut p);
     }
-    if raw.start.is_empty() {
-        bad("start", "needs at least one path".into());
+    let start = root.str_array("start", &mut p);
+    if !root.has("start") {
+        p.bad(
+            "start",
+            "is required (paths joined to base_url, e.g. [\"/v1/jobs\"])",
+        );
     }
-    for s in &raw.start {
+    for s in start.iter().flatten() {
         if !s.starts_with('/') {
-            bad(
+            p.bad(
                 "start",
                 format!("{s:?} must be a path starting with '/' (it is joined to base_url)"),
             );
         }
     }
-    let rate = raw.rate.as_ref().and_then(|r| {
-        r.parse::<Rate>()
-            .map_err(|why| bad("rate", format!("{r:?}: {why}")))
-            .ok()
-    });
-    let country = raw.country.as_ref().and_then(|c| {
-        GeoCode::parse(c)
-            .ok()
-            .filter(|g| g.as_str().len() == 2)
-            .or_else(|| {
-                bad(
-                    "country",
-                    format!("{c:?} is not an ISO 3166 alpha-2 country code such as \"FR\""),
-                );
-                None
-            })
-    });
-    if raw.max_pages == Some(0) {
-        bad("max_pages", "must be at least 1".into());
+    if start.as_ref().is_some_and(Vec::is_empty) {
+        p.bad("start", "needs at least one path");
     }
-    let extractor = match raw.kind.as_str() {
-        "json" => compile_json(&raw, &mut bad).map(Extractor::Json),
-        "html" | "jsonld" | "rss" => {
-            bad(
-                "kind",
-                format!(
-                    "{:?} is not available in this build yet; use \"json\"",
-                    raw.kind
-                ),
+    let rate = root.str("rate", &mut p).and_then(|r| {
+        r.parse::<Rate>()
+            .map_err(|why| p.bad("rate", format!("{r:?}: {why}")))
+            .ok()
+    });
+    let country = root.str("country", &mut p).and_then(|c| {
+        let code = GeoCode::parse(c).ok().filter(|g| g.as_str().len() == 2);
+        if code.is_none() {
+            p.bad(
+                "country",
+                format!("{c:?} is not an ISO 3166 alpha-2 country code such as \"FR\""),
             );
-            None
         }
-        other => {
-            bad(
+        code
+    });
+    let max_pages = root
+        .uint("max_pages", 1, &mut p)
+        .map(|n| n.min(u64::from(u32::MAX)) as u32);
+    let auth = root
+        .sub("auth", &mut p)
+        .and_then(|t| compile_auth(&t, &mut p));
+    let extractor = match kind {
+        Some(kind) if KINDS.contains(&kind) => compile_kind(kind, &root, &mut p),
+        Some(other) => {
+            p.bad(
                 "kind",
                 format!("{other:?} is not a source kind: use json, html, jsonld or rss"),
             );
             None
         }
+        None => None,
     };
-    match (problems.is_empty(), id, extractor) {
-        (true, Some(id), Some(extractor)) => Ok(SourceDef {
-            id,
-            name: raw.name,
-            file: file.to_path_buf(),
-            enabled: raw.enabled,
-            schedule: raw.schedule,
-            base_url: raw.base_url,
-            start: raw.start,
-            rate,
-            country,
-            max_pages: raw.max_pages.unwrap_or(DEFAULT_MAX_PAGES),
-            extractor,
-        }),
-        _ => Err(problems),
+    match (p.is_empty(), id, extractor, name, base_url, start) {
+        (true, Some(id), Some(extractor), Some(name), Some(base_url), Some(start)) => {
+            Ok(SourceDef {
+                id,
+                name: name.to_owned(),
+                file: file.to_path_buf(),
+                enabled,
+                schedule: schedule.map(str::to_owned),
+                base_url: base_url.to_owned(),
+                start: start.into_iter().map(str::to_owned).collect(),
+                rate,
+                country,
+                max_pages: max_pages.unwrap_or(DEFAULT_MAX_PAGES),
+                extractor,
+                auth: auth.map(|a| Arc::new(Auth::new(a))),
+            })
+        }
+        _ => Err(p.list),
+    }
+}
+
+pub(crate) fn check_http_url(key: &str, url: &str, p: &mut Problems) {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+        Ok(u) => p.bad(
+            key,
+            format!("{url:?}: scheme {:?} is not http or https", u.scheme()),
+        ),
+        Err(e) => p.bad(key, format!("{url:?} is not a URL: {e}")),
     }
 }
 
@@ -375,139 +357,6 @@ pub fn check_cron(expr: &str) -> Result<(), String> {
         .parse(expr)
         .map(|_| ())
         .map_err(|e| e.to_string())
-}
-
-fn compile_json(raw: &SourceFile, bad: &mut impl FnMut(&str, String)) -> Option<JsonExtractor> {
-    let items = raw.items.as_ref();
-    let items_path = items.map_or("", |i| i.path.as_str());
-    let items_path = compile_path("items.path", items_path, bad);
-    let Some(fields) = raw.fields.as_ref() else {
-        bad(
-            "fields",
-            "a json source needs a [fields] table with at least id and title".into(),
-        );
-        return None;
-    };
-    let mut field = |name: &str, f: &Option<FieldFile>, default: Transform| {
-        f.as_ref()
-            .and_then(|f| compile_field(&format!("fields.{name}"), &f.0, default, bad))
-    };
-    let id = field("id", &fields.id, Transform::Text);
-    let title = field("title", &fields.title, Transform::Text);
-    let compiled = JsonFields {
-        company: field("company", &fields.company, Transform::Text),
-        location: field("location", &fields.location, Transform::Text),
-        description: field("description", &fields.description, Transform::Html),
-        posted_at: field("posted_at", &fields.posted_at, Transform::Date),
-        valid_through: field("valid_through", &fields.valid_through, Transform::Date),
-        url: field("url", &fields.url, Transform::Text),
-        remote: field("remote", &fields.remote, Transform::Text),
-        tags: field("tags", &fields.tags, Transform::Text),
-        id: id.or_else(|| {
-            bad("fields.id", "is required".into());
-            None
-        })?,
-        title: title.or_else(|| {
-            bad("fields.title", "is required".into());
-            None
-        })?,
-    };
-    let paginate = raw.paginate.as_ref().and_then(|p| compile_paginate(p, bad));
-    Some(JsonExtractor {
-        items: items_path?,
-        skip: items.map_or(0, |i| i.skip),
-        fields: compiled,
-        paginate,
-    })
-}
-
-fn compile_path(key: &str, path: &str, bad: &mut impl FnMut(&str, String)) -> Option<JsonPath> {
-    path.parse::<JsonPath>()
-        .map_err(|e| bad(key, e.to_string()))
-        .ok()
-}
-
-fn compile_field(
-    key: &str,
-    f: &FieldTable,
-    default: Transform,
-    bad: &mut impl FnMut(&str, String),
-) -> Option<FieldRule> {
-    if f.path.is_none() && f.value.is_none() {
-        bad(key, "needs a `path` or a constant `value`".into());
-        return None;
-    }
-    let path = match &f.path {
-        Some(p) => Some(compile_path(&format!("{key}.path"), p, bad)?),
-        None => None,
-    };
-    let transform = match f.transform.as_deref() {
-        None => default,
-        Some("text") => Transform::Text,
-        Some("html") => Transform::Html,
-        Some("date") => Transform::Date,
-        Some(other) => {
-            bad(
-                &format!("{key}.transform"),
-                format!("{other:?} is not a transform: use text, html or date"),
-            );
-            return None;
-        }
-    };
-    Some(FieldRule {
-        path,
-        constant: f.value.clone(),
-        transform,
-        join: f.join.clone().unwrap_or_else(|| ", ".to_owned()),
-    })
-}
-
-fn compile_paginate(p: &PaginateFile, bad: &mut impl FnMut(&str, String)) -> Option<Paginate> {
-    let param = |bad: &mut dyn FnMut(&str, String)| {
-        p.param.clone().or_else(|| {
-            bad(
-                "paginate.param",
-                format!("paginate kind {:?} needs `param`", p.kind),
-            );
-            None
-        })
-    };
-    match p.kind.as_str() {
-        "next" => {
-            let Some(path) = &p.path else {
-                bad(
-                    "paginate.path",
-                    "paginate kind \"next\" needs `path` (where the next link is)".into(),
-                );
-                return None;
-            };
-            compile_path("paginate.path", path, bad).map(Paginate::NextLink)
-        }
-        "page" => Some(Paginate::PageNumber {
-            param: param(bad)?,
-            start: p.start.unwrap_or(1),
-        }),
-        "offset" => {
-            let size = p.size.filter(|s| *s > 0).or_else(|| {
-                bad(
-                    "paginate.size",
-                    "paginate kind \"offset\" needs `size` > 0 (items per page)".into(),
-                );
-                None
-            });
-            Some(Paginate::Offset {
-                param: param(bad)?,
-                size: size?,
-            })
-        }
-        other => {
-            bad(
-                "paginate.kind",
-                format!("{other:?} is not a pagination kind: use next, page or offset"),
-            );
-            None
-        }
-    }
 }
 
 #[cfg(test)]
@@ -574,12 +423,108 @@ description = { path = "body", transform = "html" }
     }
 
     #[test]
-    fn unknown_keys_are_rejected_with_their_name() {
-        let broken = GOOD.replace("title = \"title\"", "title = \"title\"\ntitel = \"x\"");
+    fn unknown_keys_anywhere_are_all_reported_with_suggestions() {
+        let broken = GOOD
+            .replace("title = \"title\"", "title = \"title\"\ntitel = \"x\"")
+            .replace("rate = \"2/s\"", "rate = \"2/s\"\nmax_page = 3")
+            .replace("param = \"page\"", "parm = \"page\"")
+            .replace(
+                "transform = \"html\" }",
+                "transform = \"html\", regexp = \"x\" }",
+            );
         let problems = parse_source(Path::new("x.toml"), &broken).unwrap_err();
+        assert_eq!(
+            problems,
+            vec![
+                "x.toml: `max_page`: unknown key `max_page`, did you mean `max_pages`?",
+                "x.toml: `paginate.parm`: unknown key `parm`, did you mean `param`?",
+                "x.toml: `paginate.param`: paginate kind \"page\" needs `param` (the query parameter)",
+                "x.toml: `fields.titel`: unknown key `titel`, did you mean `title`?",
+                "x.toml: `fields.description.regexp`: unknown key `regexp`, did you mean `regex`?",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_kind_compiles_and_bad_selectors_and_regexes_are_load_errors() {
+        let html = r#"
+name = "Careers"
+kind = "html"
+base_url = "https://ex.org"
+start = ["/jobs"]
+[items]
+selector = "li.job"
+[paginate]
+kind = "next"
+selector = "a[rel=next]"
+[fields]
+title = "h2"
+url = "a@href"
+posted_at = { selector = "time@datetime", regex = "^(\\d{4}-\\d{2}-\\d{2})" }
+"#;
+        let def = parse_source(Path::new("careers.toml"), html).unwrap();
+        assert_eq!(def.extractor.kind(), "html");
+        let broken = html
+            .replace("\"h2\"", "\"h2[\"")
+            .replace("^(\\\\d{4}", "^((\\\\d{4}");
+        let problems = parse_source(Path::new("careers.toml"), &broken).unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:#?}");
         assert!(
-            problems[0].contains("unknown field `titel`"),
-            "{problems:?}"
+            problems[0]
+                .starts_with("careers.toml: `fields.title`: \"h2[\" is not a valid CSS selector"),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[1].starts_with("careers.toml: `fields.posted_at.regex`: \"^((\\\\d{4}"),
+            "{problems:#?}"
+        );
+        for (kind, extra) in [("jsonld", ""), ("rss", "")] {
+            let text = format!("name = \"X\"\nkind = \"{kind}\"\nbase_url = \"https://ex.org\"\nstart = [\"/feed\"]\n{extra}");
+            let def = parse_source(Path::new("x.toml"), &text).unwrap();
+            assert_eq!(def.extractor.kind(), kind);
+        }
+    }
+
+    #[test]
+    fn auth_secrets_come_from_the_environment_and_token_urls_follow_the_base() {
+        let text = r#"
+name = "FT"
+kind = "json"
+base_url = "https://api.example.org"
+start = ["/v2/search?range=0-149"]
+[auth]
+kind = "oauth2_client_credentials"
+token_url = "https://login.example.org/oauth2/token?realm=%2Fpartenaire"
+client_id_env = "SKILLTRACK_TEST_UNSET_ID"
+client_secret_env = "SKILLTRACK_TEST_UNSET_SECRET"
+[paginate]
+kind = "range"
+param = "range"
+size = 150
+max_index = 3149
+[fields]
+id = "id"
+title = "intitule"
+"#;
+        let def = parse_source(Path::new("ft.toml"), text).unwrap();
+        assert_eq!(
+            def.missing_credentials(),
+            vec!["SKILLTRACK_TEST_UNSET_ID", "SKILLTRACK_TEST_UNSET_SECRET"]
+        );
+        assert_eq!(
+            def.token_url(Some("http://127.0.0.1:9/"), None).as_deref(),
+            Some("http://127.0.0.1:9/oauth2/token?realm=%2Fpartenaire")
+        );
+        assert_eq!(
+            def.token_url(Some("http://127.0.0.1:9"), Some("http://127.0.0.1:8/t"))
+                .as_deref(),
+            Some("http://127.0.0.1:8/t")
+        );
+        let secret = text.replace("\"SKILLTRACK_TEST_UNSET_ID\"", "\"my secret value\"");
+        let problems = parse_source(Path::new("ft.toml"), &secret).unwrap_err();
+        assert_eq!(
+            problems,
+            vec!["ft.toml: `auth.client_id_env`: must name an environment variable such as \"API_TOKEN\", not hold the secret itself (value not shown)"]
         );
     }
 }

@@ -18,6 +18,7 @@
 //!
 //! Every delay is a [`FetchConfig`] field, so tests run in milliseconds.
 
+pub mod auth;
 pub mod conditional;
 pub mod decode;
 pub mod host;

@@ -272,8 +272,7 @@ fn sources_check_reports_every_problem_and_exits_3() {
         "bad.toml: `base_url`: \"ftp://x\": scheme \"ftp\" is not http or https",
         "bad.toml: `start`: \"jobs\" must be a path starting with '/'",
         "bad.toml: `fields.title`: is required",
-        "typo.toml: ",
-        "unknown field `base_urll`",
+        "typo.toml: `base_urll`: unknown key `base_urll`, did you mean `base_url`?",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
     }

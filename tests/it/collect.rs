@@ -38,6 +38,7 @@ async fn arbeitnow_run_counts_serves_and_exports() {
         .unwrap();
     let options = RunOptions {
         base_url: Some(server.base.clone()),
+        ..RunOptions::default()
     };
 
     let report = run_source(&ctx, source, &options).await;

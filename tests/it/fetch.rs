@@ -509,6 +509,7 @@ fn page(ids: &[u32], next: Option<&str>) -> String {
 fn options(server: &FaultServer) -> RunOptions {
     RunOptions {
         base_url: Some(server.base.clone()),
+        ..RunOptions::default()
     }
 }
 

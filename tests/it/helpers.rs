@@ -56,8 +56,10 @@ pub fn context(store: Arc<SledStore>) -> Context {
     }
 }
 
-/// A local HTTP server answering fixture files for exact `path?query` keys,
-/// and logging every request it receives.
+/// A local HTTP server answering fixture files for exact `path?query` keys
+/// (any method), and logging every request it receives. The content type
+/// follows the file's extension; a sidecar `FILE.headers` adds a status line
+/// (`HTTP 206`) and response headers (`Content-Range: offres 0-149/152`).
 pub struct FixtureServer {
     /// `http://127.0.0.1:PORT`
     pub base: String,
@@ -86,7 +88,8 @@ impl FixtureServer {
                     format!("{}?{}", path.as_str(), query)
                 };
                 log2.lock().unwrap().push(key.clone());
-                let mut r = match table.get(&key).map(std::fs::read) {
+                let file = table.get(&key);
+                let mut r = match file.map(std::fs::read) {
                     Some(Ok(bytes)) => Response::new(Bytes::from(bytes)),
                     _ => {
                         let mut r = Response::new(Bytes::from_static(b"not found"));
@@ -94,10 +97,35 @@ impl FixtureServer {
                         r
                     }
                 };
+                let content_type = match file.and_then(|f| f.extension()).and_then(|e| e.to_str()) {
+                    Some("html") => "text/html; charset=utf-8",
+                    Some("xml") | Some("rss") => "application/xml",
+                    _ => "application/json",
+                };
                 r.headers_mut().insert(
                     "content-type",
-                    warp::http::HeaderValue::from_static("application/json"),
+                    warp::http::HeaderValue::from_static(content_type),
                 );
+                // A sidecar `FILE.headers` gives a status line (`HTTP 206`) and headers.
+                let sidecar = file.map(|f| {
+                    f.with_extension(format!(
+                        "{}.headers",
+                        f.extension().and_then(|e| e.to_str()).unwrap_or("")
+                    ))
+                });
+                if let Some(Ok(extra)) = sidecar.map(std::fs::read_to_string) {
+                    for line in extra.lines() {
+                        if let Some(code) = line.strip_prefix("HTTP ") {
+                            *r.status_mut() =
+                                StatusCode::from_u16(code.trim().parse().unwrap()).unwrap();
+                        } else if let Some((name, value)) = line.split_once(':') {
+                            r.headers_mut().insert(
+                                warp::http::HeaderName::from_bytes(name.trim().as_bytes()).unwrap(),
+                                warp::http::HeaderValue::from_str(value.trim()).unwrap(),
+                            );
+                        }
+                    }
+                }
                 r
             });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -119,6 +147,15 @@ impl FixtureServer {
     /// Requests received so far.
     pub fn requests(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
+    }
+
+    /// Requests received so far, robots.txt checks left out (the fetch tests
+    /// cover those).
+    pub fn page_requests(&self) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r != "/robots.txt")
+            .collect()
     }
 }
 

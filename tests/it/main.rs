@@ -13,6 +13,10 @@
 //! - `fetch`: polite fetching against it: robots.txt, Crawl-delay, rate
 //!   limits, retries, timeouts, body cap, redirects, charsets, gzip, 304 on
 //!   the second run, a failing host next to a healthy one.
+//! - `sources`: every bundled source against its saved fixtures through the
+//!   real pipeline (`--base-url` → fixture server).
+//! - `sources_cli`: `sources check` exact messages, `list`, `try`, and France
+//!   Travail (OAuth2, range paging) through the binary.
 //!
 //! No test touches the internet.
 
@@ -25,5 +29,7 @@ mod fetch;
 mod helpers;
 mod import;
 mod serve;
+mod sources;
+mod sources_cli;
 mod store;
 mod trends;
