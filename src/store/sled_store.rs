@@ -1,7 +1,9 @@
 //! The sled implementation of [`Store`]: the only file that imports sled.
 //!
 //! Trees: the `main` tree holds postings, the fingerprint index, counters,
-//! interned names and markers (see [`keys`]); `runs` holds run reports; `http`
+//! interned names and markers (see [`keys`]); `texts` the postings'
+//! description texts by posting id (kept apart: sled copies leaf nodes on
+//! write, so 3 KB values in the busy tree slow every write); `runs` holds run reports; `http`
 //! conditional-GET validators by URL (JSON); `meta`
 //! the schema version and the fingerprint of the data counts were computed
 //! with. Writers are serialized by a mutex (one process owns the database);
@@ -43,8 +45,6 @@ const META_SCHEMA: &[u8] = b"schema_version";
 const META_DATA_FINGERPRINT: &[u8] = b"data_fingerprint";
 const POSTING_COUNT_KEY: &[u8] = b"Mpostings";
 const DIRTY_KEY: &[u8] = b"Mdirty";
-/// First byte of a posting record: JSON metadata, then the raw text.
-const POSTING_FORMAT: u8 = 1;
 
 /// Bits of an interned id in a packed record key.
 const ID_BITS: u32 = 24;
@@ -150,6 +150,8 @@ pub struct SledStore {
     main: sled::Tree,
     runs: sled::Tree,
     meta: sled::Tree,
+    /// Posting id (u64) → description text.
+    texts: sled::Tree,
     http: sled::Tree,
     names: Mutex<Names>,
     cache: Mutex<CountCache>,
@@ -204,6 +206,7 @@ impl SledStore {
         let runs = db.open_tree("runs").map_err(engine)?;
         let meta = db.open_tree("meta").map_err(engine)?;
         let http = db.open_tree("http").map_err(engine)?;
+        let texts = db.open_tree("texts").map_err(engine)?;
         match meta.get(META_SCHEMA).map_err(engine)? {
             Some(v) => {
                 let found = v
@@ -241,6 +244,7 @@ impl SledStore {
             main,
             runs,
             meta,
+            texts,
             http,
             names: Mutex::new(names),
             cache: Mutex::new(CountCache::default()),
@@ -281,48 +285,39 @@ impl SledStore {
         Ok(())
     }
 
-    /// Decodes a posting record (see [`SledStore::encode_posting`]).
+    /// Decodes a posting record (its text lives in the `texts` tree).
     fn decode_posting(key: &[u8], bytes: &[u8]) -> Result<Posting, StoreError> {
-        let corrupt = |cause: String| StoreError::Corrupt {
+        serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
             key: format!("posting {key:02x?}"),
-            cause,
-        };
-        let (meta, text) = match bytes {
-            [POSTING_FORMAT, rest @ ..] if rest.len() >= 4 => {
-                let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-                let body = &rest[4..];
-                if len > body.len() {
-                    return Err(corrupt("record shorter than its header says".into()));
-                }
-                let text = std::str::from_utf8(&body[len..]).map_err(|e| corrupt(e.to_string()))?;
-                (&body[..len], text)
-            }
-            _ => (bytes, ""),
-        };
-        let mut posting: Posting =
-            serde_json::from_slice(meta).map_err(|e| corrupt(e.to_string()))?;
-        if !text.is_empty() {
-            posting.text = text.to_owned();
-        }
-        Ok(posting)
+            cause: e.to_string(),
+        })
     }
 
-    /// A posting record: a format byte, the length of the posting's JSON
-    /// without its text, that JSON, then the text as raw UTF-8 (escaping a
-    /// 3 KB description as JSON was a third of the cost of storing it).
+    /// A posting record: the posting as JSON without its text. Texts (~3 KB)
+    /// are kept in their own tree, written only when they change: sled copies
+    /// leaf nodes on write, so big values in the busy tree made every write
+    /// slow.
     fn encode_posting(p: &Posting) -> Result<Vec<u8>, StoreError> {
         let meta = Posting {
             text: String::new(),
             ..p.clone()
         };
-        let mut out = Vec::with_capacity(p.text.len() + 640);
-        out.push(POSTING_FORMAT);
-        out.extend_from_slice(&[0; 4]);
-        serde_json::to_writer(&mut out, &meta).map_err(|e| StoreError::Engine(e.to_string()))?;
-        let len = (out.len() - 5) as u32;
-        out[1..5].copy_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(p.text.as_bytes());
-        Ok(out)
+        serde_json::to_vec(&meta).map_err(|e| StoreError::Engine(e.to_string()))
+    }
+
+    /// `p` with its text from the `texts` tree.
+    fn with_text(&self, mut p: Posting) -> Result<Posting, StoreError> {
+        if let Some(text) = self
+            .texts
+            .get(p.id.as_u64().to_be_bytes())
+            .map_err(engine)?
+        {
+            p.text = String::from_utf8(text.to_vec()).map_err(|e| StoreError::Corrupt {
+                key: format!("text of posting {}", p.id),
+                cause: e.to_string(),
+            })?;
+        }
+        Ok(p)
     }
 
     fn load(&self, id: PostingId) -> Result<Option<Posting>, StoreError> {
@@ -699,12 +694,26 @@ impl Store for SledStore {
                 }
             }
         }
+        let mut texts = sled::Batch::default();
         for posting in after.values() {
             batch.insert(
                 &keys::posting(posting.id)[..],
                 Self::encode_posting(posting)?,
             );
+            let old_hash = before
+                .get(&posting.id)
+                .and_then(Option::as_ref)
+                .map(|p| p.content_hash);
+            if old_hash != Some(posting.content_hash) {
+                texts.insert(
+                    &posting.id.as_u64().to_be_bytes()[..],
+                    posting.text.as_bytes(),
+                );
+            }
         }
+        // Texts first: a crash in between leaves a text without its posting,
+        // which the next write of that posting replaces.
+        self.texts.apply_batch(texts).map_err(engine)?;
         if outcome.new > 0 {
             let total = self.read_i64(POSTING_COUNT_KEY)? + outcome.new as i64;
             batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
@@ -725,7 +734,7 @@ impl Store for SledStore {
     }
 
     fn posting(&self, id: PostingId) -> Result<Option<Posting>, StoreError> {
-        self.load(id)
+        self.load(id)?.map(|p| self.with_text(p)).transpose()
     }
 
     fn group(&self, fingerprint: u64) -> Result<Vec<Posting>, StoreError> {
@@ -799,7 +808,7 @@ impl Store for SledStore {
         let mut n = 0;
         for entry in self.main.scan_prefix([keys::POSTING]) {
             let (k, v) = entry.map_err(engine)?;
-            f(Self::decode_posting(&k, &v)?)?;
+            f(self.with_text(Self::decode_posting(&k, &v)?)?)?;
             n += 1;
         }
         Ok(n)
@@ -825,8 +834,13 @@ impl Store for SledStore {
         let mut in_batch = 0;
         for entry in self.main.scan_prefix([keys::POSTING]) {
             let (k, v) = entry.map_err(engine)?;
-            let old = Self::decode_posting(&k, &v)?;
+            let old = self.with_text(Self::decode_posting(&k, &v)?)?;
             let new = transform(old.clone());
+            if new.text != old.text {
+                self.texts
+                    .insert(new.id.as_u64().to_be_bytes(), new.text.as_bytes())
+                    .map_err(engine)?;
+            }
             if new != old {
                 if old.fingerprint != new.fingerprint {
                     if old.fingerprint != 0 {
@@ -864,6 +878,7 @@ impl Store for SledStore {
     fn put_postings(&self, postings: &[Posting]) -> Result<(), StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
         let mut batch = sled::Batch::default();
+        let mut texts = sled::Batch::default();
         let mut added = 0i64;
         for p in postings {
             if let Some(old) = self.load(p.id)? {
@@ -877,7 +892,9 @@ impl Store for SledStore {
                 batch.insert(&keys::fingerprint(p.fingerprint, p.id)[..], &[][..]);
             }
             batch.insert(&keys::posting(p.id)[..], Self::encode_posting(p)?);
+            texts.insert(&p.id.as_u64().to_be_bytes()[..], p.text.as_bytes());
         }
+        self.texts.apply_batch(texts).map_err(engine)?;
         let total = self.read_i64(POSTING_COUNT_KEY)? + added;
         batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
         self.main.apply_batch(batch).map_err(engine)
