@@ -189,9 +189,34 @@ fn is_block(name: &str) -> bool {
     )
 }
 
+/// True when `text` has nothing to fold: ASCII spaces only, single, not at
+/// either end (the common case of an already clean description).
+fn is_folded(text: &str) -> bool {
+    if text.starts_with(' ') || text.ends_with(' ') {
+        return false;
+    }
+    let mut previous_space = false;
+    for c in text.chars() {
+        if c == ' ' {
+            if previous_space {
+                return false;
+            }
+            previous_space = true;
+        } else if c.is_whitespace() {
+            return false;
+        } else {
+            previous_space = false;
+        }
+    }
+    true
+}
+
 /// Folds runs of spaces and tabs to one space and runs of blank lines to one
 /// line break; trims the ends.
 pub fn fold_whitespace(text: &str) -> String {
+    if is_folded(text) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     let mut pending: Option<char> = None;
     for c in text.chars() {
