@@ -68,6 +68,10 @@ mod taxonomy;
 #[path = "skills/eval_tests.rs"]
 mod eval_tests;
 #[cfg(test)]
+#[path = "skills/reference.rs"]
+#[allow(dead_code)]
+mod reference;
+#[cfg(test)]
 #[path = "skills/tests.rs"]
 mod tests;
 
