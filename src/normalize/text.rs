@@ -166,6 +166,31 @@ fn fold_plain(s: &str, text: &mut Vec<u8>, upper: &mut Vec<bool>) {
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
+            if let Some(chunk) = bytes.get(i..i + 8) {
+                let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+                let bad = chunk_breaks(x);
+                if bad == 0 {
+                    // Printable ASCII and single inner spaces: the per-byte
+                    // path would emit these 8 bytes lowercased, as they are.
+                    let up = ((x + 0x3f3f_3f3f_3f3f_3f3f) & !(x + 0x2525_2525_2525_2525)) & HIGH_BITS;
+                    folder.emit_space_if_pending();
+                    folder.text.extend_from_slice(&(x | (up >> 2)).to_le_bytes());
+                    folder.upper.extend((up >> 7).to_le_bytes().iter().map(|&f| f != 0));
+                    i += 8;
+                    continue;
+                }
+                // Bytes before the first break are plain ASCII.
+                let k = (bad.trailing_zeros() / 8) as usize;
+                for &c in &bytes[i..i + k] {
+                    folder.push_ascii(c);
+                }
+                i += k;
+                if bytes[i] < 0x80 {
+                    folder.push_ascii(bytes[i]);
+                    i += 1;
+                }
+                continue;
+            }
             folder.push_ascii(b);
             i += 1;
         } else {
@@ -183,6 +208,46 @@ fn fold_plain(s: &str, text: &mut Vec<u8>, upper: &mut Vec<bool>) {
             }
         }
     }
+}
+
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+
+/// For 8 bytes read little-endian: a mask with the high bit set in (at
+/// least) the first byte where the bulk ASCII path does not apply: a
+/// non-ASCII byte, a control byte (whitespace included), DEL, a space at
+/// either end, or the second of two adjacent spaces. Zero when the bulk path
+/// applies.
+#[inline(always)]
+fn chunk_breaks(x: u64) -> u64 {
+    let non_ascii = x & HIGH_BITS;
+    let x7 = x & !HIGH_BITS;
+    // Every partial sum stays below 0x100 per byte: no carries.
+    let control = !(x7 + 0x60 * LOW_BITS) & HIGH_BITS;
+    let del = (x7 + LOW_BITS) & HIGH_BITS;
+    let y = x7 ^ (0x20 * LOW_BITS);
+    let space = !(((y & !HIGH_BITS) + !HIGH_BITS) | y | !HIGH_BITS);
+    let edges = 0x80 | (0x80 << 56);
+    non_ascii | control | del | (space & (space << 8)) | (space & edges)
+}
+
+/// Position of the first `needle` byte in `hay[from..]`, scanning 8 bytes at
+/// a time.
+#[inline]
+fn next_byte(hay: &[u8], from: usize, needle: u8) -> Option<usize> {
+    let mut i = from;
+    let pattern = u64::from(needle) * LOW_BITS;
+    while let Some(chunk) = hay.get(i..i + 8) {
+        let y = u64::from_le_bytes(chunk.try_into().expect("8 bytes")) ^ pattern;
+        if (y.wrapping_sub(LOW_BITS) & !y & HIGH_BITS) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    hay.get(i..)?
+        .iter()
+        .position(|&b| b == needle)
+        .map(|p| p + i)
 }
 
 struct Folder<'a> {
@@ -467,22 +532,21 @@ fn strip_tags_into(s: &str, out: &mut String) {
     out.reserve(s.len());
     let mut last = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'<' {
-            let next = bytes.get(i + 1).copied().unwrap_or(b' ');
-            if next.is_ascii_alphabetic() || matches!(next, b'/' | b'!' | b'?') {
-                let close = if bytes[i + 1..].starts_with(b"!--") {
-                    find(bytes, i + 4, b"-->").map(|p| p + 3)
-                } else {
-                    find(bytes, i + 1, b">").map(|p| p + 1)
-                };
-                if let Some(end) = close {
-                    out.push_str(&s[last..i]);
-                    out.push(' ');
-                    i = end;
-                    last = end;
-                    continue;
-                }
+    while let Some(lt) = next_byte(bytes, i, b'<') {
+        i = lt;
+        let next = bytes.get(i + 1).copied().unwrap_or(b' ');
+        if next.is_ascii_alphabetic() || matches!(next, b'/' | b'!' | b'?') {
+            let close = if bytes[i + 1..].starts_with(b"!--") {
+                find(bytes, i + 4, b"-->").map(|p| p + 3)
+            } else {
+                find(bytes, i + 1, b">").map(|p| p + 1)
+            };
+            if let Some(end) = close {
+                out.push_str(&s[last..i]);
+                out.push(' ');
+                i = end;
+                last = end;
+                continue;
             }
         }
         i += 1;
@@ -493,6 +557,9 @@ fn strip_tags_into(s: &str, out: &mut String) {
 fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     if from > hay.len() {
         return None;
+    }
+    if let [byte] = needle {
+        return next_byte(hay, from, *byte);
     }
     hay[from..]
         .windows(needle.len())
@@ -714,6 +781,8 @@ mod tests {
             "’", "—", "«", "»", "\u{a0}", "\u{202f}", "\u{200b}", "\u{ad}", "ﬁ", "Ｐ", "½", "™",
             "İ", "ǅ", "Ω", "日本", "\u{1100}\u{1161}", "가", "\u{915}\u{93e}", "😀", "\u{2028}",
             "Straße", "SÉCURITÉ", "l’équipe", "C++", "C#", ".NET", "Node.js",
+            "Hello World of Kubernetes", "  two  spaces ", "@ABCXYZ[\\]^_`az{|}~", "a b c d e f g h i",
+            "x\ty\u{7f}z", "MixedCase Words Here.", "end ", " start", "12345678", "<<<<<<<<",
         ];
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         let mut next = move || {
@@ -722,8 +791,8 @@ mod tests {
             state ^= state << 17;
             state
         };
-        for _ in 0..20_000 {
-            let len = (next() % 12) as usize;
+        for _ in 0..40_000 {
+            let len = (next() % 16) as usize;
             let s: String = (0..len)
                 .map(|_| pieces[(next() % pieces.len() as u64) as usize])
                 .collect();

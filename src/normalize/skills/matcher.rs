@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::contiguous;
 use aho_corasick::{dfa, Anchored, MatchKind, StartKind};
 
@@ -57,6 +57,9 @@ pub struct SkillMatcher {
     /// an alphanumeric char (tried at word starts); 2 some pattern starting
     /// with another char (tried everywhere).
     first: [u8; 256],
+    /// Per byte: stop the in-word skip (not an ASCII word byte, or the first
+    /// byte of a symbol-led pattern).
+    in_word_stop: [bool; 256],
     roles: Vec<Role>,
     ids: Vec<String>,
     /// Skill indices in order of their ids (output order).
@@ -163,6 +166,10 @@ impl SkillMatcher {
             }
             automaton_ids.push((p as u32, pattern.len() as u32));
         }
+        let mut in_word_stop = [false; 256];
+        for (b, stop) in in_word_stop.iter_mut().enumerate() {
+            *stop = !is_ascii_word(b as u8) || first[b] == 2;
+        }
         let engine = dfa::DFA::builder()
             .match_kind(MatchKind::Standard)
             .start_kind(StartKind::Anchored)
@@ -193,6 +200,7 @@ impl SkillMatcher {
             engine,
             automaton_ids,
             first,
+            in_word_stop,
             roles,
             ids,
             by_name,
@@ -364,30 +372,19 @@ impl SkillMatcher {
         let mut prev_word = false;
         let mut i = 0;
         while i < bytes.len() {
+            if prev_word {
+                // Inside a word only a byte starting a symbol-led pattern or
+                // a byte that is not an ASCII word byte matters.
+                while i < bytes.len() && !self.in_word_stop[usize::from(bytes[i])] {
+                    i += 1;
+                }
+                if i == bytes.len() {
+                    break;
+                }
+            }
             let b = bytes[i];
             if self.first[usize::from(b)] > u8::from(prev_word) {
-                let mut sid = start;
-                for (j, &c) in bytes[i..].iter().enumerate() {
-                    sid = automaton.next_state(Anchored::Yes, sid, c);
-                    if automaton.is_special(sid) {
-                        if automaton.is_dead(sid) {
-                            break;
-                        }
-                        if automaton.is_match(sid) {
-                            let len = j + 1;
-                            for m in 0..automaton.match_len(sid) {
-                                let pid = automaton.match_pattern(sid, m).as_usize();
-                                let (p, plen) = self.automaton_ids[pid];
-                                // Matches of patterns that are suffixes of the
-                                // walked text start later: found from there.
-                                if plen as usize == len {
-                                    self.collect(t, p, i, i + len, hits);
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                }
+                self.walk(automaton, start, t, i, hits);
             }
             if b < 0x80 {
                 prev_word = is_ascii_word(b);
@@ -396,6 +393,34 @@ impl SkillMatcher {
                 let c = t[i..].chars().next().unwrap_or(' ');
                 prev_word = is_word_char(c);
                 i += c.len_utf8();
+            }
+        }
+    }
+
+    /// Walks the anchored automaton from `i` and collects every pattern that
+    /// starts at `i`.
+    #[inline]
+    fn walk<A: Automaton>(&self, automaton: &A, start: StateID, t: &str, i: usize, hits: &mut Hits) {
+        let mut sid = start;
+        for (j, &c) in t.as_bytes()[i..].iter().enumerate() {
+            sid = automaton.next_state(Anchored::Yes, sid, c);
+            if automaton.is_special(sid) {
+                if automaton.is_dead(sid) {
+                    break;
+                }
+                if automaton.is_match(sid) {
+                    let len = j + 1;
+                    for m in 0..automaton.match_len(sid) {
+                        let pid = automaton.match_pattern(sid, m).as_usize();
+                        let (p, plen) = self.automaton_ids[pid];
+                        // Matches of patterns that are suffixes of the
+                        // walked text start later: found from there.
+                        if plen as usize == len {
+                            self.collect(t, p, i, i + len, hits);
+                            break;
+                        }
+                    }
+                }
             }
         }
     }
