@@ -170,16 +170,17 @@ impl SkillMatcher {
         for (b, stop) in in_word_stop.iter_mut().enumerate() {
             *stop = !is_ascii_word(b as u8) || first[b] == 2;
         }
-        let engine = dfa::DFA::builder()
+        let engine = contiguous::NFA::builder()
             .match_kind(MatchKind::Standard)
-            .start_kind(StartKind::Anchored)
+            .prefilter(false)
             .build(&patterns)
-            .map(Engine::Dfa)
+            .map(Engine::Nfa)
             .or_else(|_| {
-                contiguous::NFA::builder()
+                dfa::DFA::builder()
                     .match_kind(MatchKind::Standard)
+                    .start_kind(StartKind::Anchored)
                     .build(&patterns)
-                    .map(Engine::Nfa)
+                    .map(Engine::Dfa)
             })
             .expect("taxonomy forms always build an Aho-Corasick automaton");
         let case_forms = skills
