@@ -23,7 +23,9 @@
 //! was uppercase, so case-sensitive rules ("Go" but not "go") can be checked on
 //! the folded text; see [`FoldedText::is_upper`] and [`FoldedText::same_case`].
 
-use unicode_normalization::char::{canonical_combining_class, decompose_canonical, is_combining_mark};
+use unicode_normalization::char::{
+    canonical_combining_class, decompose_canonical, is_combining_mark,
+};
 use unicode_normalization::UnicodeNormalization;
 
 /// Folded text plus per-byte case information.
@@ -172,10 +174,15 @@ fn fold_plain(s: &str, text: &mut Vec<u8>, upper: &mut Vec<bool>) {
                 if bad == 0 {
                     // Printable ASCII and single inner spaces: the per-byte
                     // path would emit these 8 bytes lowercased, as they are.
-                    let up = ((x + 0x3f3f_3f3f_3f3f_3f3f) & !(x + 0x2525_2525_2525_2525)) & HIGH_BITS;
+                    let up =
+                        ((x + 0x3f3f_3f3f_3f3f_3f3f) & !(x + 0x2525_2525_2525_2525)) & HIGH_BITS;
                     folder.emit_space_if_pending();
-                    folder.text.extend_from_slice(&(x | (up >> 2)).to_le_bytes());
-                    folder.upper.extend((up >> 7).to_le_bytes().iter().map(|&f| f != 0));
+                    folder
+                        .text
+                        .extend_from_slice(&(x | (up >> 2)).to_le_bytes());
+                    folder
+                        .upper
+                        .extend((up >> 7).to_le_bytes().iter().map(|&f| f != 0));
                     i += 8;
                     continue;
                 }
@@ -618,7 +625,8 @@ pub(crate) mod reference {
             }
         }
         FoldedText {
-            text: String::from_utf8(folder.text).expect("folding only emits whole UTF-8 characters"),
+            text: String::from_utf8(folder.text)
+                .expect("folding only emits whole UTF-8 characters"),
             upper: folder.upper,
         }
     }
@@ -735,7 +743,6 @@ pub(crate) mod reference {
         out.push_str(&s[last..]);
         out
     }
-
 }
 
 #[cfg(test)]
@@ -754,7 +761,9 @@ mod tests {
         let table_chars: Vec<char> = LOW
             .chain(HIGH)
             .chain(0x0370..0x0400)
-            .chain([0x0915, 0x093E, 0x0B3E, 0x1100, 0x1161, 0x11A8, 0xAC00, 0x3000, 0xFB01, 0xFF21])
+            .chain([
+                0x0915, 0x093E, 0x0B3E, 0x1100, 0x1161, 0x11A8, 0xAC00, 0x3000, 0xFB01, 0xFF21,
+            ])
             .filter_map(char::from_u32)
             .collect();
         let partners: Vec<char> = "aÉé\u{301}\u{327}\u{308}’–«» \u{a0}\u{2009}œßı\u{ad}ǅ½…™ℌ\u{a8}\u{b4}\u{1161}\u{b3e}\u{2044}Ａ"
@@ -775,14 +784,78 @@ mod tests {
     #[test]
     fn fast_paths_match_reference_on_random_text() {
         let pieces = [
-            "a", "Z", "Go", " ", "  ", "\t", "\n", "\r\n", "\u{b}", "\u{1}", "\u{7f}", ".", "+", "#",
-            "<p>", "</li>", "<br/>", "<!-- x -->", "&amp;", "&lt;p&gt;", "&eacute;", "&#39;",
-            "&#x2019;", "&nbsp;", "&", "<", ">", "é", "É", "e\u{301}", "\u{301}", "ç", "Œ", "ß",
-            "’", "—", "«", "»", "\u{a0}", "\u{202f}", "\u{200b}", "\u{ad}", "ﬁ", "Ｐ", "½", "™",
-            "İ", "ǅ", "Ω", "日本", "\u{1100}\u{1161}", "가", "\u{915}\u{93e}", "😀", "\u{2028}",
-            "Straße", "SÉCURITÉ", "l’équipe", "C++", "C#", ".NET", "Node.js",
-            "Hello World of Kubernetes", "  two  spaces ", "@ABCXYZ[\\]^_`az{|}~", "a b c d e f g h i",
-            "x\ty\u{7f}z", "MixedCase Words Here.", "end ", " start", "12345678", "<<<<<<<<",
+            "a",
+            "Z",
+            "Go",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\r\n",
+            "\u{b}",
+            "\u{1}",
+            "\u{7f}",
+            ".",
+            "+",
+            "#",
+            "<p>",
+            "</li>",
+            "<br/>",
+            "<!-- x -->",
+            "&amp;",
+            "&lt;p&gt;",
+            "&eacute;",
+            "&#39;",
+            "&#x2019;",
+            "&nbsp;",
+            "&",
+            "<",
+            ">",
+            "é",
+            "É",
+            "e\u{301}",
+            "\u{301}",
+            "ç",
+            "Œ",
+            "ß",
+            "’",
+            "—",
+            "«",
+            "»",
+            "\u{a0}",
+            "\u{202f}",
+            "\u{200b}",
+            "\u{ad}",
+            "ﬁ",
+            "Ｐ",
+            "½",
+            "™",
+            "İ",
+            "ǅ",
+            "Ω",
+            "日本",
+            "\u{1100}\u{1161}",
+            "가",
+            "\u{915}\u{93e}",
+            "😀",
+            "\u{2028}",
+            "Straße",
+            "SÉCURITÉ",
+            "l’équipe",
+            "C++",
+            "C#",
+            ".NET",
+            "Node.js",
+            "Hello World of Kubernetes",
+            "  two  spaces ",
+            "@ABCXYZ[\\]^_`az{|}~",
+            "a b c d e f g h i",
+            "x\ty\u{7f}z",
+            "MixedCase Words Here.",
+            "end ",
+            " start",
+            "12345678",
+            "<<<<<<<<",
         ];
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         let mut next = move || {

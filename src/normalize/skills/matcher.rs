@@ -236,7 +236,8 @@ impl SkillMatcher {
             stamp,
         } = scratch;
         fold_into(text, folded);
-        let t = std::str::from_utf8(&folded.text).expect("folding only emits whole UTF-8 characters");
+        let t =
+            std::str::from_utf8(&folded.text).expect("folding only emits whole UTF-8 characters");
         hits.clear();
         match &self.engine {
             Engine::Dfa(a) => self.scan(a, t, hits),
@@ -401,7 +402,14 @@ impl SkillMatcher {
     /// Walks the anchored automaton from `i` and collects every pattern that
     /// starts at `i`.
     #[inline]
-    fn walk<A: Automaton>(&self, automaton: &A, start: StateID, t: &str, i: usize, hits: &mut Hits) {
+    fn walk<A: Automaton>(
+        &self,
+        automaton: &A,
+        start: StateID,
+        t: &str,
+        i: usize,
+        hits: &mut Hits,
+    ) {
         let mut sid = start;
         for (j, &c) in t.as_bytes()[i..].iter().enumerate() {
             sid = automaton.next_state(Anchored::Yes, sid, c);
