@@ -171,24 +171,37 @@ fn fold_plain(s: &str, text: &mut Vec<u8>, upper: &mut Vec<bool>) {
             if let Some(chunk) = bytes.get(i..i + 8) {
                 let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
                 let bad = chunk_breaks(x);
+                // Lowercase and case flags (no carry leaves an ASCII byte,
+                // so they are right for every byte before the first break).
+                let up = (x.wrapping_add(0x3f3f_3f3f_3f3f_3f3f)
+                    & !x.wrapping_add(0x2525_2525_2525_2525))
+                    & HIGH_BITS;
+                let lower = (x | (up >> 2)).to_le_bytes();
+                let flags = (up >> 7).to_le_bytes();
                 if bad == 0 {
                     // Printable ASCII and single inner spaces: the per-byte
                     // path would emit these 8 bytes lowercased, as they are.
-                    let up =
-                        ((x + 0x3f3f_3f3f_3f3f_3f3f) & !(x + 0x2525_2525_2525_2525)) & HIGH_BITS;
                     folder.emit_space_if_pending();
-                    folder
-                        .text
-                        .extend_from_slice(&(x | (up >> 2)).to_le_bytes());
-                    folder
-                        .upper
-                        .extend((up >> 7).to_le_bytes().iter().map(|&f| f != 0));
+                    folder.text.extend_from_slice(&lower);
+                    folder.upper.extend(flags.iter().map(|&f| f != 0));
                     i += 8;
                     continue;
                 }
-                // Bytes before the first break are plain ASCII.
+                // Bytes before the first break are printable ASCII with
+                // single inner spaces, the first one not a space: emit them
+                // at once up to the last non-space one.
                 let k = (bad.trailing_zeros() / 8) as usize;
-                for &c in &bytes[i..i + k] {
+                let m = if k > 0 && bytes[i + k - 1] == b' ' {
+                    k - 1
+                } else {
+                    k
+                };
+                if m > 0 {
+                    folder.emit_space_if_pending();
+                    folder.text.extend_from_slice(&lower[..m]);
+                    folder.upper.extend(flags[..m].iter().map(|&f| f != 0));
+                }
+                for &c in &bytes[i + m..i + k] {
                     folder.push_ascii(c);
                 }
                 i += k;

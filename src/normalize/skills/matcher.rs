@@ -267,12 +267,7 @@ impl SkillMatcher {
                 })
         });
         // Longest valid wins, then context for ambiguous occurrences.
-        occs.sort_unstable_by(|a, b| {
-            (b.end - b.start)
-                .cmp(&(a.end - a.start))
-                .then(a.start.cmp(&b.start))
-                .then(a.skill.cmp(&b.skill))
-        });
+        occs.sort_unstable_by_key(|o| (std::cmp::Reverse(o.end - o.start), o.start, o.skill));
         let any_ambiguous = occs.iter().any(|o| o.ambiguous);
         rejected.clear();
         rejected.resize(occs.len(), false);
