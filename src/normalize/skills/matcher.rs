@@ -40,7 +40,8 @@ struct Role {
 /// (`Send + Sync`); [`SkillMatcher::find`] takes `&self`.
 ///
 /// Every pattern (skill form, exclude phrase, context word) is in one
-/// *anchored* automaton (a trie compiled to a DFA). Patterns whose first char
+/// *anchored* automaton (Aho-Corasick's contiguous NFA, walked without
+/// failure transitions, i.e. as a trie). Patterns whose first char
 /// is alphanumeric can only count where the char before is not a word char,
 /// so the automaton is only run from those word starts, plus from every
 /// position holding the first byte of a pattern that starts with a symbol
@@ -72,8 +73,8 @@ pub struct SkillMatcher {
     closure: Vec<Vec<u32>>,
 }
 
-/// The anchored automaton: a DFA, or a contiguous NFA should the DFA be too
-/// large to build.
+/// The anchored automaton: a contiguous NFA (compact, so the walks mostly hit
+/// the cache; faster here than a DFA), or a DFA should the NFA fail to build.
 #[derive(Debug, Clone)]
 enum Engine {
     Dfa(dfa::DFA),
