@@ -11,11 +11,15 @@
 //!    [`crate::normalize::text::fold`] (HTML removed, NFKC, no diacritics,
 //!    lowercase, typographic punctuation to ASCII, whitespace runs to one
 //!    space). The folder keeps a per-byte "was uppercase" flag.
-//! 2. **One automaton pass.** A single Aho-Corasick automaton
-//!    (`MatchKind::Standard`, overlapping iteration) holds every alias,
-//!    ambiguous form, exclude phrase and context word; every overlapping
-//!    occurrence is a candidate. One pattern may play several roles (an alias of
-//!    one skill can be a context word of another).
+//! 2. **One automaton.** A single Aho-Corasick automaton
+//!    (`MatchKind::Standard`) holds every alias, ambiguous form, exclude phrase
+//!    and context word; every occurrence, overlapping ones included, is a
+//!    candidate. One pattern may play several roles (an alias of one skill can
+//!    be a context word of another). The automaton is run *anchored*, from each
+//!    position where the start rule of step 3 can hold (word starts) and from
+//!    each position holding the first byte of a pattern that starts with a
+//!    symbol (`.net`): this yields exactly the candidates that an unanchored
+//!    overlapping search followed by the start-boundary check would give.
 //! 3. **Word boundaries** (on the folded text). A skill form or exclude phrase
 //!    occurrence `[s, e)` is *bounded* when:
 //!    - the char before `s` (if any) is not alphanumeric (Unicode) nor `_`;
@@ -67,6 +71,10 @@ mod taxonomy;
 #[cfg(test)]
 #[path = "skills/eval_tests.rs"]
 mod eval_tests;
+#[cfg(test)]
+#[path = "skills/reference.rs"]
+#[allow(dead_code)]
+mod reference;
 #[cfg(test)]
 #[path = "skills/tests.rs"]
 mod tests;

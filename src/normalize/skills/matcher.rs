@@ -1,12 +1,14 @@
 //! The skill matcher (semantics documented in the parent module).
 
-use std::collections::{BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::nfa::contiguous;
+use aho_corasick::{dfa, Anchored, MatchKind, StartKind};
 
 use super::{SkillMatches, Taxonomy};
-use crate::normalize::text::{fold, FoldedText};
+use crate::normalize::text::{fold, fold_into, FoldBuffers, FoldedText};
 
 /// Maximum gap, in bytes of folded text, between an ambiguous occurrence and a
 /// context word of its skill.
@@ -36,22 +38,47 @@ struct Role {
 
 /// Finds taxonomy skills in posting text. Built once, shared freely
 /// (`Send + Sync`); [`SkillMatcher::find`] takes `&self`.
+///
+/// Every pattern (skill form, exclude phrase, context word) is in one
+/// *anchored* automaton (Aho-Corasick's contiguous NFA, walked without
+/// failure transitions, i.e. as a trie). Patterns whose first char
+/// is alphanumeric can only count where the char before is not a word char,
+/// so the automaton is only run from those word starts, plus from every
+/// position holding the first byte of a pattern that starts with a symbol
+/// (`.net`, `*nix`, `°c`). Each run walks as long as some pattern continues
+/// and reports every pattern ending on the way: all overlapping candidates,
+/// as an unanchored overlapping search would give after the start-boundary
+/// check.
 #[derive(Debug, Clone)]
 pub struct SkillMatcher {
-    automaton: AhoCorasick,
-    /// Automaton pattern index -> pattern id (index into `roles`).
-    automaton_ids: Vec<u32>,
-    /// Short ASCII alphanumeric patterns ("c", "r", "go", "ai", "sql") are
-    /// not put in the automaton, where they would fire inside most words; a
-    /// token scan looks whole ASCII words of up to 4 bytes up here instead
-    /// (same boundary rules, see [`SkillMatcher::collect`]). Key: [`pack`].
-    short: HashMap<u32, u32, BuildHasherDefault<MulHasher>>,
+    engine: Engine,
+    /// Automaton pattern index -> (pattern id (index into `roles`), length).
+    automaton_ids: Vec<(u32, u32)>,
+    /// Per byte: 0 no pattern starts with it; 1 only patterns starting with
+    /// an alphanumeric char (tried at word starts); 2 some pattern starting
+    /// with another char (tried everywhere).
+    first: [u8; 256],
+    /// Per byte: stop the in-word skip (not an ASCII word byte, or the first
+    /// byte of a symbol-led pattern).
+    in_word_stop: [bool; 256],
     roles: Vec<Role>,
     ids: Vec<String>,
+    /// Skill indices in order of their ids (output order).
+    by_name: Vec<u32>,
+    /// Per skill: its position in `by_name`.
+    name_rank: Vec<u32>,
     /// Per skill: the folded `case` spellings (with their case flags).
     case_forms: Vec<Vec<FoldedText>>,
     /// Per skill: transitive closure of `implies`, without the skill itself.
     closure: Vec<Vec<u32>>,
+}
+
+/// The anchored automaton: a contiguous NFA (compact, so the walks mostly hit
+/// the cache; faster here than a DFA), or a DFA should the NFA fail to build.
+#[derive(Debug, Clone)]
+enum Engine {
+    Dfa(dfa::DFA),
+    Nfa(contiguous::NFA),
 }
 
 /// A candidate occurrence of a skill form.
@@ -129,27 +156,32 @@ impl SkillMatcher {
                 _ => role.contexts.push((k, flag)),
             }
         }
-        let mut short = HashMap::default();
+        let mut first = [0u8; 256];
         let mut automaton_ids = Vec::with_capacity(patterns.len());
-        let mut automaton_patterns = Vec::with_capacity(patterns.len());
         for (p, pattern) in patterns.iter().enumerate() {
-            let bytes = pattern.as_bytes();
-            let is_prefix = roles[p].contexts.iter().any(|&(_, prefix)| prefix);
-            if bytes.len() <= 4 && !is_prefix && bytes.iter().all(|b| b.is_ascii_alphanumeric()) {
-                short.insert(pack(bytes), p as u32);
+            let lead = usize::from(pattern.as_bytes()[0]);
+            if roles[p].first_alnum {
+                first[lead] = first[lead].max(1);
             } else {
-                automaton_ids.push(p as u32);
-                automaton_patterns.push(pattern.as_str());
+                first[lead] = 2;
             }
+            automaton_ids.push((p as u32, pattern.len() as u32));
         }
-        let automaton = AhoCorasick::builder()
+        let mut in_word_stop = [false; 256];
+        for (b, stop) in in_word_stop.iter_mut().enumerate() {
+            *stop = !is_ascii_word(b as u8) || first[b] == 2;
+        }
+        let engine = contiguous::NFA::builder()
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&automaton_patterns)
+            .prefilter(false)
+            .build(&patterns)
+            .map(Engine::Nfa)
             .or_else(|_| {
-                AhoCorasick::builder()
+                dfa::DFA::builder()
                     .match_kind(MatchKind::Standard)
-                    .build(&automaton_patterns)
+                    .start_kind(StartKind::Anchored)
+                    .build(&patterns)
+                    .map(Engine::Dfa)
             })
             .expect("taxonomy forms always build an Aho-Corasick automaton");
         let case_forms = skills
@@ -159,12 +191,22 @@ impl SkillMatcher {
         let closure = (0..skills.len())
             .map(|i| implied_closure(taxonomy, i))
             .collect();
+        let ids: Vec<String> = skills.iter().map(|s| s.id.clone()).collect();
+        let mut by_name: Vec<u32> = (0..ids.len() as u32).collect();
+        by_name.sort_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]));
+        let mut name_rank = vec![0u32; ids.len()];
+        for (r, &k) in by_name.iter().enumerate() {
+            name_rank[k as usize] = r as u32;
+        }
         SkillMatcher {
-            automaton,
+            engine,
             automaton_ids,
-            short,
+            first,
+            in_word_stop,
             roles,
-            ids: skills.iter().map(|s| s.id.clone()).collect(),
+            ids,
+            by_name,
+            name_rank,
             case_forms,
             closure,
         }
@@ -173,35 +215,41 @@ impl SkillMatcher {
     /// Finds the skills in `text` (raw posting text: title, newline,
     /// description; HTML allowed).
     pub fn find(&self, text: &str) -> SkillMatches {
-        let folded = fold(text);
-        let t = folded.as_str();
-        let mut hits = Hits::default();
-        for m in self.automaton.find_overlapping_iter(t) {
-            let p = self.automaton_ids[m.pattern().as_usize()];
-            self.collect(t, p, m.start(), m.end(), &mut hits);
+        thread_local! {
+            static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
         }
-        let bytes = t.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            if !is_ascii_word(bytes[i]) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < bytes.len() && is_ascii_word(bytes[i]) {
-                i += 1;
-            }
-            if i - start <= 4 {
-                if let Some(&p) = self.short.get(&pack(&bytes[start..i])) {
-                    self.collect(t, p, start, i, &mut hits);
-                }
-            }
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.find_with(text, &mut scratch),
+            Err(_) => self.find_with(text, &mut Scratch::default()),
+        })
+    }
+
+    fn find_with(&self, text: &str, scratch: &mut Scratch) -> SkillMatches {
+        let Scratch {
+            fold: folded,
+            hits,
+            rejected,
+            taken,
+            spans,
+            direct,
+            implied,
+            mark,
+            stamp,
+        } = scratch;
+        fold_into(text, folded);
+        let t =
+            std::str::from_utf8(&folded.text).expect("folding only emits whole UTF-8 characters");
+        hits.clear();
+        match &self.engine {
+            Engine::Dfa(a) => self.scan(a, t, hits),
+            Engine::Nfa(a) => self.scan(a, t, hits),
         }
         let Hits {
-            mut occs,
+            occs,
             excludes,
             contexts,
         } = hits;
+        let upper = &folded.upper;
         // Exclusion and case rules.
         occs.retain(|o| {
             if excludes
@@ -210,24 +258,21 @@ impl SkillMatcher {
             {
                 return false;
             }
+            if !o.ambiguous {
+                return true;
+            }
             let cases = &self.case_forms[o.skill as usize];
-            !(o.ambiguous
-                && !cases.is_empty()
-                && !cases
-                    .iter()
-                    .any(|c| c.len() == o.end - o.start && folded.same_case(o.start, c)))
+            cases.is_empty()
+                || cases.iter().any(|c| {
+                    c.len() == o.end - o.start && same_case(t.as_bytes(), upper, o.start, c)
+                })
         });
         // Longest valid wins, then context for ambiguous occurrences.
-        occs.sort_by(|a, b| {
-            (b.end - b.start)
-                .cmp(&(a.end - a.start))
-                .then(a.start.cmp(&b.start))
-                .then(a.skill.cmp(&b.skill))
-        });
-        let mut rejected = vec![false; occs.len()];
-        let mut taken: Vec<usize> = Vec::new();
+        occs.sort_unstable_by_key(|o| (std::cmp::Reverse(o.end - o.start), o.start, o.skill));
+        let any_ambiguous = occs.iter().any(|o| o.ambiguous);
+        rejected.clear();
+        rejected.resize(occs.len(), false);
         // Taken spans, disjoint and sorted by start (so also by end).
-        let mut spans: Vec<(usize, usize)> = Vec::new();
         loop {
             taken.clear();
             spans.clear();
@@ -242,8 +287,11 @@ impl SkillMatcher {
                 spans.insert(at, (o.start, o.end));
                 taken.push(i);
             }
+            if !any_ambiguous {
+                break;
+            }
             let mut changed = false;
-            for &i in &taken {
+            for &i in taken.iter() {
                 let o = occs[i];
                 if !o.ambiguous {
                     continue;
@@ -268,23 +316,142 @@ impl SkillMatcher {
                 break;
             }
         }
-        let direct: BTreeSet<u32> = taken.iter().map(|&i| occs[i].skill).collect();
-        let mut implied: BTreeSet<u32> = BTreeSet::new();
-        for &k in &direct {
-            implied.extend(self.closure[k as usize].iter().copied());
+        // Direct skills, then the closure of `implies` minus the direct ones.
+        if mark.len() != self.ids.len() || *stamp == u32::MAX {
+            mark.clear();
+            mark.resize(self.ids.len(), 0);
+            *stamp = 0;
         }
-        let names = |set: &BTreeSet<u32>| {
-            let mut v: Vec<String> = set.iter().map(|&k| self.ids[k as usize].clone()).collect();
-            v.sort_unstable();
-            v
-        };
-        let implied: BTreeSet<u32> = implied.difference(&direct).copied().collect();
-        let (skills, implied_ids) = (names(&direct), names(&implied));
+        *stamp += 1;
+        let stamp = *stamp;
+        direct.clear();
+        for &i in taken.iter() {
+            let k = occs[i].skill;
+            if mark[k as usize] != stamp {
+                mark[k as usize] = stamp;
+                direct.push(k);
+            }
+        }
+        implied.clear();
+        for &k in direct.iter() {
+            for &j in &self.closure[k as usize] {
+                if mark[j as usize] != stamp {
+                    mark[j as usize] = stamp;
+                    implied.push(j);
+                }
+            }
+        }
         SkillMatches {
-            skills,
-            implied: implied_ids,
+            skills: self.names(direct),
+            implied: self.names(implied),
         }
     }
+
+    /// Ids of `skills` (distinct), sorted.
+    fn names(&self, skills: &mut [u32]) -> Vec<String> {
+        for k in skills.iter_mut() {
+            *k = self.name_rank[*k as usize];
+        }
+        skills.sort_unstable();
+        skills
+            .iter()
+            .map(|&r| self.ids[self.by_name[r as usize] as usize].clone())
+            .collect()
+    }
+
+    /// Runs the anchored automaton from every position where a pattern may
+    /// start (see [`SkillMatcher`]) and collects the candidates.
+    #[inline]
+    fn scan<A: Automaton>(&self, automaton: &A, t: &str, hits: &mut Hits) {
+        let Ok(start) = automaton.start_state(Anchored::Yes) else {
+            return;
+        };
+        let bytes = t.as_bytes();
+        let mut prev_word = false;
+        let mut i = 0;
+        while i < bytes.len() {
+            if prev_word {
+                // Inside a word only a byte starting a symbol-led pattern or
+                // a byte that is not an ASCII word byte matters.
+                while i < bytes.len() && !self.in_word_stop[usize::from(bytes[i])] {
+                    i += 1;
+                }
+                if i == bytes.len() {
+                    break;
+                }
+            }
+            let b = bytes[i];
+            if self.first[usize::from(b)] > u8::from(prev_word) {
+                self.walk(automaton, start, t, i, hits);
+            }
+            if b < 0x80 {
+                prev_word = is_ascii_word(b);
+                i += 1;
+            } else {
+                let c = t[i..].chars().next().unwrap_or(' ');
+                prev_word = is_word_char(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+
+    /// Walks the anchored automaton from `i` and collects every pattern that
+    /// starts at `i`.
+    #[inline]
+    fn walk<A: Automaton>(
+        &self,
+        automaton: &A,
+        start: StateID,
+        t: &str,
+        i: usize,
+        hits: &mut Hits,
+    ) {
+        let mut sid = start;
+        for (j, &c) in t.as_bytes()[i..].iter().enumerate() {
+            sid = automaton.next_state(Anchored::Yes, sid, c);
+            if automaton.is_special(sid) {
+                if automaton.is_dead(sid) {
+                    break;
+                }
+                if automaton.is_match(sid) {
+                    let len = j + 1;
+                    for m in 0..automaton.match_len(sid) {
+                        let pid = automaton.match_pattern(sid, m).as_usize();
+                        let (p, plen) = self.automaton_ids[pid];
+                        // Matches of patterns that are suffixes of the
+                        // walked text start later: found from there.
+                        if plen as usize == len {
+                            self.collect(t, p, i, i + len, hits);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Per-thread buffers reused across [`SkillMatcher::find`] calls.
+#[derive(Default)]
+struct Scratch {
+    fold: FoldBuffers,
+    hits: Hits,
+    rejected: Vec<bool>,
+    taken: Vec<usize>,
+    spans: Vec<(usize, usize)>,
+    direct: Vec<u32>,
+    implied: Vec<u32>,
+    /// Per skill: `stamp` of the last call that saw it (direct or implied).
+    mark: Vec<u32>,
+    stamp: u32,
+}
+
+/// Whether `text[start..start + other.len()]` equals `other` with the same
+/// case flags (see [`FoldedText::same_case`]).
+fn same_case(text: &[u8], upper: &[bool], start: usize, other: &FoldedText) -> bool {
+    let end = start + other.len();
+    text.get(start..end) == Some(other.as_str().as_bytes())
+        && upper.get(start..end) == Some(other.upper_flags())
 }
 
 /// Raw automaton hits of one posting, by role.
@@ -293,6 +460,14 @@ struct Hits {
     occs: Vec<Occ>,
     excludes: Vec<(usize, usize, u32)>,
     contexts: Vec<(usize, usize, u32)>,
+}
+
+impl Hits {
+    fn clear(&mut self) {
+        self.occs.clear();
+        self.excludes.clear();
+        self.contexts.clear();
+    }
 }
 
 impl SkillMatcher {
@@ -334,32 +509,6 @@ impl SkillMatcher {
 #[inline]
 fn is_ascii_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
-}
-
-/// Packs up to 4 bytes (none of them 0) into a `u32` key.
-#[inline]
-fn pack(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))
-}
-
-/// Multiplicative hasher for the `u32` keys of the short-pattern table.
-#[derive(Default, Clone, Copy, Debug)]
-struct MulHasher(u64);
-
-impl Hasher for MulHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = (u64::from(n) ^ self.0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
 }
 
 /// Gap in bytes between spans `[a, b)` and `[c, d)` (0 when they overlap).

@@ -380,3 +380,43 @@ fn matcher_is_send_and_sync() {
     check::<SkillMatcher>();
     check::<Taxonomy>();
 }
+
+/// The matcher gives exactly what the reference implementation (the first,
+/// unanchored one) gives, on texts stitched from every taxonomy form, label,
+/// case spelling, exclude phrase and context word with separators that probe
+/// the boundary rules.
+#[test]
+fn same_results_as_reference_matcher() {
+    let (t, m) = bundled();
+    let r = super::reference::SkillMatcher::new(&t);
+    let mut words: Vec<String> = Vec::new();
+    for s in t.skills() {
+        words.push(s.label.clone());
+        for list in [&s.aliases, &s.ambiguous, &s.case, &s.exclude, &s.context] {
+            for w in list {
+                let w = w.trim_end_matches('*');
+                words.push(w.to_string());
+                words.push(w.to_uppercase());
+            }
+        }
+    }
+    let seps = [
+        " ", " ", " ", ", ", "/", ".", "-", "+", "++", "#", "_", "", "é", "É", "\u{2019}", "<p>",
+        "&amp;", "\n", "x", "9", " (", ") ", " de ", "\u{a0}", "°", "*",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    for _ in 0..4000 {
+        let mut text = String::new();
+        for _ in 0..1 + next(30) {
+            text.push_str(&words[next(words.len())]);
+            text.push_str(seps[next(seps.len())]);
+        }
+        assert_eq!(m.find(&text), r.find(&text), "{text:?}");
+    }
+}
