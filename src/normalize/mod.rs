@@ -343,7 +343,7 @@ fn fingerprint_of(company: Option<&str>, title: &str, places: &[Place]) -> u64 {
     dedup::fingerprint(company, title, department).max(1)
 }
 
-fn to_skill_ids(ids: Vec<String>) -> Vec<SkillId> {
+fn to_skill_ids(ids: Vec<&str>) -> Vec<SkillId> {
     // The taxonomy validates ids at load; an id it let through that is not a
     // valid SkillId would be a taxonomy bug, and is dropped rather than counted.
     ids.iter()

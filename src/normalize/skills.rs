@@ -203,14 +203,15 @@ pub struct Skill {
     pub note: Option<String>,
 }
 
-/// Skills found in one posting.
+/// Skills found in one posting, as ids borrowed from the matcher (no
+/// allocation per id; callers copy what they keep).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SkillMatches {
+pub struct SkillMatches<'a> {
     /// Ids of skills matched directly, sorted.
-    pub skills: Vec<String>,
+    pub skills: Vec<&'a str>,
     /// Ids of skills implied by the direct ones (transitively) and not matched
     /// directly, sorted.
-    pub implied: Vec<String>,
+    pub implied: Vec<&'a str>,
 }
 
 /// Error loading a taxonomy.

@@ -46,7 +46,12 @@ fn eval_set_precision_and_recall() {
             );
         }
         cases += 1;
-        let found: BTreeSet<String> = matcher.find(&case.text).skills.into_iter().collect();
+        let found: BTreeSet<String> = matcher
+            .find(&case.text)
+            .skills
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         let expected: BTreeSet<String> = case.expected.into_iter().collect();
         tp += found.intersection(&expected).count();
         for extra in found.difference(&expected) {

@@ -214,7 +214,7 @@ impl SkillMatcher {
 
     /// Finds the skills in `text` (raw posting text: title, newline,
     /// description; HTML allowed).
-    pub fn find(&self, text: &str) -> SkillMatches {
+    pub fn find(&self, text: &str) -> SkillMatches<'_> {
         thread_local! {
             static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
         }
@@ -224,7 +224,7 @@ impl SkillMatcher {
         })
     }
 
-    fn find_with(&self, text: &str, scratch: &mut Scratch) -> SkillMatches {
+    fn find_with(&self, text: &str, scratch: &mut Scratch) -> SkillMatches<'_> {
         let Scratch {
             fold: folded,
             hits,
@@ -348,14 +348,14 @@ impl SkillMatcher {
     }
 
     /// Ids of `skills` (distinct), sorted.
-    fn names(&self, skills: &mut [u32]) -> Vec<String> {
+    fn names(&self, skills: &mut [u32]) -> Vec<&str> {
         for k in skills.iter_mut() {
             *k = self.name_rank[*k as usize];
         }
         skills.sort_unstable();
         skills
             .iter()
-            .map(|&r| self.ids[self.by_name[r as usize] as usize].clone())
+            .map(|&r| self.ids[self.by_name[r as usize] as usize].as_str())
             .collect()
     }
 

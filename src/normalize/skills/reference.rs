@@ -174,7 +174,7 @@ impl SkillMatcher {
 
     /// Finds the skills in `text` (raw posting text: title, newline,
     /// description; HTML allowed).
-    pub fn find(&self, text: &str) -> SkillMatches {
+    pub fn find(&self, text: &str) -> SkillMatches<'_> {
         let folded = fold(text);
         let t = folded.as_str();
         let mut hits = Hits::default();
@@ -276,7 +276,7 @@ impl SkillMatcher {
             implied.extend(self.closure[k as usize].iter().copied());
         }
         let names = |set: &BTreeSet<u32>| {
-            let mut v: Vec<String> = set.iter().map(|&k| self.ids[k as usize].clone()).collect();
+            let mut v: Vec<&str> = set.iter().map(|&k| self.ids[k as usize].as_str()).collect();
             v.sort_unstable();
             v
         };

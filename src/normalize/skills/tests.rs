@@ -9,7 +9,7 @@ fn bundled() -> (Taxonomy, SkillMatcher) {
 }
 
 fn has(m: &SkillMatcher, text: &str, id: &str) -> bool {
-    m.find(text).skills.iter().any(|s| s == id)
+    m.find(text).skills.contains(&id)
 }
 
 #[track_caller]
@@ -261,7 +261,7 @@ fn longest_valid_wins() {
     // A certification phrase wins over the technology it contains.
     let r = m.find("scikit-learn certification");
     assert_eq!(r.skills, vec!["scikit-learn-certification"]);
-    assert!(r.implied.contains(&"scikit-learn".to_string()));
+    assert!(r.implied.contains(&"scikit-learn"));
 }
 
 #[test]
