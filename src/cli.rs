@@ -658,8 +658,8 @@ fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
         None
     };
     println!(
-        "{:<18} {:<6} {:<16} {:<8} {:<26} name",
-        "id", "kind", "schedule", "enabled", "last run"
+        "{:<18} {:<6} {:<16} {:<26} {:<56} enabled",
+        "id", "kind", "schedule", "last run", "name"
     );
     for s in sources {
         let last = store
@@ -672,13 +672,13 @@ fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
             m => format!("false (needs {})", m.join(", ")),
         };
         println!(
-            "{:<18} {:<6} {:<16} {:<8} {:<26} {}",
+            "{:<18} {:<6} {:<16} {:<26} {:<56} {}",
             s.id,
             s.extractor.kind(),
             s.schedule.as_deref().unwrap_or("-"),
-            enabled,
             last,
-            s.name
+            s.name,
+            enabled
         );
     }
     Ok(ExitCode::SUCCESS)

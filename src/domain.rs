@@ -221,7 +221,8 @@ macro_rules! string_newtype {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                // `pad` honours width and alignment (`{:<18}`) in tables.
+                f.pad(&self.0)
             }
         }
 
