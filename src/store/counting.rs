@@ -45,9 +45,6 @@ pub enum Metric {
 }
 
 impl Metric {
-    /// Every metric.
-    pub const ALL: [Metric; 2] = [Metric::New, Metric::Active];
-
     /// The metric's name in the API and CSV.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -236,18 +233,6 @@ pub fn visit_cluster(
     }
 }
 
-/// Calls `sink` for every counter change of a whole group, times `sign`.
-pub fn visit_group(
-    group: &[&Posting],
-    rules: &CountRules,
-    sign: i64,
-    sink: &mut dyn FnMut(&SkillId, &GeoCode, Counter, Day, i64),
-) {
-    for cluster in clusters(group, rules) {
-        visit_cluster(&cluster, rules, sign, sink);
-    }
-}
-
 /// Adds `sign` × the contributions of one cluster (representative first).
 pub fn add_cluster(cluster: &[&Posting], rules: &CountRules, sign: i64, delta: &mut CountDelta) {
     visit_cluster(
@@ -273,18 +258,8 @@ pub fn add_group(group: &[&Posting], rules: &CountRules, sign: i64, delta: &mut 
     }
 }
 
-/// The count changes when a group goes from `before` to `after`.
-pub fn group_change(
-    before: &[&Posting],
-    after: &[&Posting],
-    rules: &CountRules,
-    delta: &mut CountDelta,
-) {
-    add_group(before, rules, -1, delta);
-    add_group(after, rules, 1, delta);
-}
-
-/// Counts a whole set of postings from scratch.
+/// Counts a whole set of postings from scratch: the reference the store's
+/// incremental counts are tested against.
 pub fn count_all(postings: &[Posting], rules: &CountRules) -> CountDelta {
     let mut groups: BTreeMap<u64, Vec<&Posting>> = BTreeMap::new();
     let mut delta = CountDelta::new();
@@ -298,13 +273,8 @@ pub fn count_all(postings: &[Posting], rules: &CountRules) -> CountDelta {
     for group in groups.values() {
         add_group(group, rules, 1, &mut delta);
     }
-    compact(&mut delta);
-    delta
-}
-
-/// Drops zero entries (a change that cancelled out).
-pub fn compact(delta: &mut CountDelta) {
     delta.retain(|_, v| *v != 0);
+    delta
 }
 
 #[cfg(test)]
