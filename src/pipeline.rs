@@ -458,8 +458,9 @@ fn add_outcome(report: &mut RunReport, outcome: IngestOutcome) {
     report.unchanged += outcome.unchanged;
 }
 
-/// Normalizes every raw posting; the ones that fail are described in `errors`.
-pub fn normalize_all(
+/// Normalizes the raw postings of one page of `source`, seen on `seen`; the
+/// ones that fail are described in `errors`.
+fn normalize_all(
     normalizer: &Normalizer,
     source: &SourceId,
     country: Option<&GeoCode>,
@@ -467,20 +468,12 @@ pub fn normalize_all(
     seen: Day,
     errors: &mut Vec<String>,
 ) -> Vec<Posting> {
-    raws.iter()
-        .filter_map(
-            |raw| match normalizer.normalize(raw, source, country, seen) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    errors.push(e.to_string());
-                    None
-                }
-            },
-        )
-        .collect()
+    let items = raws.iter().map(|raw| (raw, source, seen, None));
+    normalize_each(normalizer, country, items, errors)
 }
 
-/// Normalizes imported records; failures are described in `errors`.
+/// Normalizes imported records (each may name its source and seen days);
+/// failures are described in `errors`.
 fn normalize_records(
     normalizer: &Normalizer,
     default_source: &SourceId,
@@ -488,13 +481,25 @@ fn normalize_records(
     today: Day,
     errors: &mut Vec<String>,
 ) -> Vec<Posting> {
-    let mut postings = Vec::with_capacity(records.len());
-    for record in records {
-        let source = record.source.as_ref().unwrap_or(default_source);
-        let seen = record.first_seen.unwrap_or(today);
-        match normalizer.normalize(&record.raw, source, None, seen) {
+    let items = records.iter().map(|r| {
+        let source = r.source.as_ref().unwrap_or(default_source);
+        (&r.raw, source, r.first_seen.unwrap_or(today), r.last_seen)
+    });
+    normalize_each(normalizer, None, items, errors)
+}
+
+/// Normalizes (raw posting, source, first seen, last seen) items.
+fn normalize_each<'a>(
+    normalizer: &Normalizer,
+    country: Option<&GeoCode>,
+    items: impl Iterator<Item = (&'a RawPosting, &'a SourceId, Day, Option<Day>)>,
+    errors: &mut Vec<String>,
+) -> Vec<Posting> {
+    let mut postings = Vec::with_capacity(items.size_hint().0);
+    for (raw, source, first_seen, last_seen) in items {
+        match normalizer.normalize(raw, source, country, first_seen) {
             Ok(mut p) => {
-                if let Some(last) = record.last_seen {
+                if let Some(last) = last_seen {
                     p.last_seen = last.max(p.first_seen);
                 }
                 postings.push(p);
