@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use crate::helpers::{extractors_dir, FixtureServer, ARBEITNOW};
+use crate::helpers::{extractors_dir, json_lines, text, FixtureServer, ARBEITNOW};
 
 fn skilltrack(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_skilltrack"))
@@ -27,10 +27,6 @@ fn skilltrack(args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[test]
 fn extract_prints_one_line_per_posting_and_names_bad_lines() {
     let input = concat!(
@@ -47,10 +43,7 @@ fn extract_prints_one_line_per_posting_and_names_bad_lines() {
         stderr.contains("line 2: not a JSON posting object"),
         "{stderr}"
     );
-    let lines: Vec<serde_json::Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out.stdout);
     assert_eq!(lines.len(), 2);
     let first = &lines[0];
     assert_eq!(first["id"], "fr-1");

@@ -4,7 +4,7 @@
 
 use std::process::{Command, Output};
 
-use crate::helpers::{extractors_dir, FixtureServer};
+use crate::helpers::{extractors_dir, json_lines, text, FixtureServer};
 
 fn skilltrack(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_skilltrack"));
@@ -17,10 +17,6 @@ fn skilltrack(args: &[&str], env: &[(&str, &str)]) -> Output {
         cmd.env(k, v);
     }
     cmd.output().expect("binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,10 +85,7 @@ async fn france_travail_oauth2_and_range_paging() {
         stderr.contains("item 1: posted_at \"le 4 novembre\" is not a date this tracker reads"),
         "{stderr}"
     );
-    let lines: Vec<serde_json::Value> = text(&with.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&with.stdout);
     let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec!["201QRTK", "201QSBW", "201QTZP", "201QVAA"]);
     let first = &lines[0];
@@ -199,10 +192,7 @@ async fn sources_try_prints_postings_and_stores_nothing() {
     .await
     .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let lines: Vec<serde_json::Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out.stdout);
     assert_eq!(lines.len(), 1, "--limit 1");
     let l = &lines[0];
     for key in [
