@@ -281,16 +281,6 @@ impl Fetcher {
         &self.config
     }
 
-    /// GETs `url` politely, spacing requests to its host by `interval` at least.
-    pub async fn get(&self, url: &str, interval: Option<Duration>) -> Result<Fetched, FetchError> {
-        self.fetch(&FetchRequest {
-            url: url.to_owned(),
-            interval,
-            ..FetchRequest::default()
-        })
-        .await
-    }
-
     /// Sends one request politely, outside any run (no deadline, no counters).
     pub async fn fetch(&self, request: &FetchRequest) -> Result<Fetched, FetchError> {
         self.fetch_in(request, &mut FetchRun::new(None)).await
