@@ -314,7 +314,7 @@ fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
     let store = open_store(config)?;
     let normalizer = normalizer()?;
     let bar = progress_bar("reindexing");
-    let n = store.rebuild(&|p| normalizer.renormalize(&p), &mut |done| {
+    let n = store.rebuild(Some(&|p| normalizer.renormalize(&p)), &mut |done| {
         bar.set_message(format!("{done} postings recounted"));
         bar.tick();
     })?;

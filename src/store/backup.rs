@@ -147,7 +147,7 @@ pub fn restore(
             why: format!("the header announces {} postings, the file holds {n} (truncated?); the target database now holds a partial restore: delete it before trying again", header.postings),
         });
     }
-    store.rebuild(&|p| p, progress)?;
+    store.rebuild(None, progress)?;
     store.flush()?;
     Ok(n)
 }

@@ -114,12 +114,13 @@ pub trait Store: Send + Sync {
         f: &mut dyn FnMut(Posting) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError>;
 
-    /// Rewrites every posting through `transform` (identity for a plain
-    /// recount), then recomputes every count from the stored postings.
-    /// `progress` gets the number of postings done so far.
+    /// Rewrites every posting through `transform` when given (`reindex`),
+    /// then recomputes every count from the stored postings (`None`: only the
+    /// recount, as after a crash or a restore). `progress` gets the number of
+    /// postings done so far. Returns the number of postings.
     fn rebuild(
         &self,
-        transform: &dyn Fn(Posting) -> Posting,
+        transform: Option<&dyn Fn(Posting) -> Posting>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64, StoreError>;
 

@@ -258,7 +258,7 @@ impl SledStore {
                 postings = n,
                 "The last process stopped before writing its counts; recounting from the stored postings."
             );
-            store.rebuild(&|p| p, &mut |_| {})?;
+            store.rebuild(None, &mut |_| {})?;
         }
         Ok(store)
     }
@@ -518,6 +518,48 @@ impl SledStore {
         self.flush_counts(true)?;
         progress(done);
         Ok(())
+    }
+
+    /// Rewrites every posting (and its text) through `transform`, keeping the
+    /// fingerprint index in step. Returns the number of postings read.
+    fn transform_postings(
+        &self,
+        transform: &dyn Fn(Posting) -> Posting,
+    ) -> Result<u64, StoreError> {
+        let mut rewritten = 0u64;
+        let mut batch = sled::Batch::default();
+        let mut in_batch = 0;
+        for entry in self.main.scan_prefix([keys::POSTING]) {
+            let (k, v) = entry.map_err(engine)?;
+            let old = self.with_text(Self::decode_posting(&k, &v)?)?;
+            let new = transform(old.clone());
+            if new.text != old.text {
+                self.texts
+                    .insert(new.id.as_u64().to_be_bytes(), new.text.as_bytes())
+                    .map_err(engine)?;
+            }
+            if new != old {
+                if old.fingerprint != new.fingerprint {
+                    if old.fingerprint != 0 {
+                        batch.remove(&keys::fingerprint(old.fingerprint, old.id)[..]);
+                    }
+                    if new.fingerprint != 0 {
+                        batch.insert(&keys::fingerprint(new.fingerprint, new.id)[..], &[][..]);
+                    }
+                }
+                batch.insert(k, Self::encode_posting(&new)?);
+                in_batch += 1;
+            }
+            rewritten += 1;
+            if in_batch >= 1000 {
+                self.main
+                    .apply_batch(std::mem::take(&mut batch))
+                    .map_err(engine)?;
+                in_batch = 0;
+            }
+        }
+        self.main.apply_batch(batch).map_err(engine)?;
+        Ok(rewritten)
     }
 
     /// Daily values of one stored counter series.
@@ -816,7 +858,7 @@ impl Store for SledStore {
 
     fn rebuild(
         &self,
-        transform: &dyn Fn(Posting) -> Posting,
+        transform: Option<&dyn Fn(Posting) -> Posting>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64, StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
@@ -829,39 +871,11 @@ impl Store for SledStore {
             cache.marked = true;
         }
         // 1. Every posting through `transform`; the fingerprint index follows.
-        let mut rewritten = 0u64;
-        let mut batch = sled::Batch::default();
-        let mut in_batch = 0;
-        for entry in self.main.scan_prefix([keys::POSTING]) {
-            let (k, v) = entry.map_err(engine)?;
-            let old = self.with_text(Self::decode_posting(&k, &v)?)?;
-            let new = transform(old.clone());
-            if new.text != old.text {
-                self.texts
-                    .insert(new.id.as_u64().to_be_bytes(), new.text.as_bytes())
-                    .map_err(engine)?;
-            }
-            if new != old {
-                if old.fingerprint != new.fingerprint {
-                    if old.fingerprint != 0 {
-                        batch.remove(&keys::fingerprint(old.fingerprint, old.id)[..]);
-                    }
-                    if new.fingerprint != 0 {
-                        batch.insert(&keys::fingerprint(new.fingerprint, new.id)[..], &[][..]);
-                    }
-                }
-                batch.insert(k, Self::encode_posting(&new)?);
-                in_batch += 1;
-            }
-            rewritten += 1;
-            if in_batch >= 1000 {
-                self.main
-                    .apply_batch(std::mem::take(&mut batch))
-                    .map_err(engine)?;
-                in_batch = 0;
-            }
-        }
-        self.main.apply_batch(batch).map_err(engine)?;
+        //    Without a transform (a plain recount) postings and texts are not read here.
+        let rewritten = match transform {
+            Some(transform) => self.transform_postings(transform)?,
+            None => self.posting_count()?,
+        };
         // 2. Every counter away, then counted again.
         let mut batch = sled::Batch::default();
         for entry in self.main.scan_prefix([keys::COUNT]) {

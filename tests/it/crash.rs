@@ -110,7 +110,7 @@ fn sigkilled_imports_rerun_to_exact_counts() {
         crashed.all_counts().unwrap() == clean_counts,
         "counts after crashes differ (seed {seed:#x})"
     );
-    crashed.rebuild(&|p| p, &mut |_| {}).unwrap();
+    crashed.rebuild(None, &mut |_| {}).unwrap();
     assert!(
         crashed.all_counts().unwrap() == clean_counts,
         "recount differs (seed {seed:#x})"

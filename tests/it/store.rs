@@ -261,7 +261,7 @@ fn reindex_is_identical_when_nothing_changed_and_follows_a_taxonomy_change() {
     let before = store.all_counts().unwrap();
 
     let same = store
-        .rebuild(&|p| old.renormalize(&p), &mut |_| {})
+        .rebuild(Some(&|p| old.renormalize(&p)), &mut |_| {})
         .unwrap();
     assert_eq!(same, lines.len() as u64);
     assert!(
@@ -271,7 +271,7 @@ fn reindex_is_identical_when_nothing_changed_and_follows_a_taxonomy_change() {
 
     let current = normalizer();
     store
-        .rebuild(&|p| current.renormalize(&p), &mut |_| {})
+        .rebuild(Some(&|p| current.renormalize(&p)), &mut |_| {})
         .unwrap();
     assert_eq!(new_on(store.as_ref(), "rust", "WORLD", "2025-02-03"), 1);
     assert_eq!(new_on(store.as_ref(), "rust", "FR-44", "2025-02-03"), 1);
