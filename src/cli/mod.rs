@@ -1,7 +1,11 @@
-//! The command line: argument definitions and one function per command. This
+//! The command line: one function per command ([`args`] defines them). This
 //! is the edge where library errors get context (anyhow) and become exit codes:
 //! 0 ok, 1 unexpected error, 2 some sources or lines failed, 3 invalid
 //! configuration.
+
+mod args;
+
+pub use args::*;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -10,7 +14,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
-use clap::{Args, Parser, Subcommand};
 
 use crate::api::{self, AppState};
 use crate::config::Config;
@@ -24,219 +27,6 @@ use crate::schedule::Scheduler;
 use crate::shutdown::{self, Shutdown};
 use crate::store::{SledStore, Store};
 use crate::trends;
-
-/// Exit code: some sources or input lines failed.
-pub const EXIT_PARTIAL: u8 = 2;
-/// Exit code: invalid configuration or source definitions.
-pub const EXIT_INVALID_CONFIG: u8 = 3;
-
-/// Tracks which open-source skills and certifications employers ask for,
-/// where, and how that changes over time.
-#[derive(Debug, Parser)]
-#[command(name = "skilltrack", version, about, long_about = None)]
-pub struct Cli {
-    /// Configuration file (TOML). Environment variables SKILLTRACK_* override it.
-    #[arg(long, global = true, env = "SKILLTRACK_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Database directory (default var/db).
-    #[arg(long, global = true, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// Directory of source definitions (default extractors/).
-    #[arg(long, global = true, value_name = "DIR")]
-    pub extractors: Option<PathBuf>,
-    /// What to do.
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-/// The subcommands.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Serve the HTTP API and collect on schedule.
-    Serve(ServeArgs),
-    /// Collect the named sources now, print a summary, exit.
-    Run(RunArgs),
-    /// Ingest postings from a JSON Lines file (or - for stdin).
-    Import(ImportArgs),
-    /// Find skills and places in postings (JSON Lines in, JSON Lines out); stores nothing.
-    Extract(ExtractArgs),
-    /// Write CSV for analysts.
-    #[command(subcommand)]
-    Export(ExportCommand),
-    /// Inspect source definitions.
-    #[command(subcommand)]
-    Sources(SourcesCommand),
-    /// List the skill taxonomy.
-    Skills(SkillsArgs),
-    /// List geography codes (countries, French régions and départements).
-    Geos(GeosArgs),
-    /// Recompute skills, places and every count from the stored postings
-    /// (after a taxonomy or geography change).
-    Reindex,
-    /// Write every stored posting to a versioned JSON Lines backup file.
-    Backup {
-        /// Output file (- for stdout).
-        file: PathBuf,
-    },
-    /// Restore a backup into an empty database, then recount.
-    Restore {
-        /// Backup file (- for stdin).
-        file: PathBuf,
-    },
-}
-
-/// `serve` options.
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Address to listen on (default 127.0.0.1:8080).
-    #[arg(long)]
-    pub bind: Option<std::net::SocketAddr>,
-    /// Serve the API only; do not collect on schedule.
-    #[arg(long)]
-    pub no_schedule: bool,
-}
-
-/// `run` options.
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Source ids (file stems in extractors/).
-    #[arg(required = true)]
-    pub sources: Vec<String>,
-    /// Replace the sources' base_url (a mirror, a local fixture server).
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
-    /// Replace the OAuth2 token URL (default: follows --base-url).
-    #[arg(long, value_name = "URL")]
-    pub auth_url: Option<String>,
-}
-
-/// `import` options.
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// JSON Lines file, or - for stdin.
-    pub file: PathBuf,
-    /// Source id the postings are recorded under.
-    #[arg(long, default_value = "import")]
-    pub source: String,
-}
-
-/// `extract` options.
-#[derive(Debug, Args)]
-pub struct ExtractArgs {
-    /// JSON Lines file, or - (default) for stdin.
-    #[arg(default_value = "-")]
-    pub file: PathBuf,
-}
-
-/// `export` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum ExportCommand {
-    /// Trend series as CSV (long format).
-    Trends(ExportTrendsArgs),
-    /// Stored postings, as JSON Lines (re-importable) or CSV.
-    Postings(ExportPostingsArgs),
-}
-
-/// `export postings` options.
-#[derive(Debug, Args)]
-pub struct ExportPostingsArgs {
-    /// jsonl (the import format: re-imports to identical counts) or csv.
-    #[arg(long, default_value = "jsonl")]
-    pub format: String,
-    /// Output file (default: stdout).
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-    /// CSV field delimiter: , or ;
-    #[arg(long, default_value = ",")]
-    pub delimiter: char,
-    /// CSV: start with a UTF-8 byte-order mark.
-    #[arg(long)]
-    pub bom: bool,
-}
-
-/// `export trends` options.
-#[derive(Debug, Args)]
-pub struct ExportTrendsArgs {
-    /// Skill ids, comma-separated.
-    #[arg(long, required = true)]
-    pub skills: String,
-    /// Geography code (WORLD, FR, FR-IDF, FR-75, REMOTE…).
-    #[arg(long, default_value = "WORLD")]
-    pub geo: String,
-    /// First day, YYYY-MM-DD (default: a year before --to).
-    #[arg(long)]
-    pub from: Option<String>,
-    /// Last day, YYYY-MM-DD (default: today).
-    #[arg(long)]
-    pub to: Option<String>,
-    /// day, week, month, quarter or year.
-    #[arg(long, default_value = "week")]
-    pub interval: String,
-    /// Output file (default: stdout).
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-    /// Field delimiter: , or ; (French Excel).
-    #[arg(long, default_value = ",")]
-    pub delimiter: char,
-    /// Start with a UTF-8 byte-order mark (for Excel).
-    #[arg(long)]
-    pub bom: bool,
-}
-
-/// `sources` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum SourcesCommand {
-    /// Validate source files; print every problem; exit 3 if any.
-    Check {
-        /// Files to check (default: every file in the extractors directory).
-        files: Vec<PathBuf>,
-    },
-    /// List sources: id, kind, schedule, enabled, last run.
-    List,
-    /// Fetch, extract and normalize a source's postings and print them; stores nothing.
-    Try(TryArgs),
-}
-
-/// `sources try` options.
-#[derive(Debug, Args)]
-pub struct TryArgs {
-    /// Source id (file stem in extractors/).
-    pub source: String,
-    /// Replace the source's base_url (a mirror, a local fixture server).
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
-    /// Replace the OAuth2 token URL (default: follows --base-url).
-    #[arg(long, value_name = "URL")]
-    pub auth_url: Option<String>,
-    /// Stop after this many postings.
-    #[arg(long, default_value_t = 20)]
-    pub limit: usize,
-    /// One JSON object per posting per line.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `skills` options.
-#[derive(Debug, Args)]
-pub struct SkillsArgs {
-    /// One JSON object per line instead of a table.
-    #[arg(long)]
-    pub json: bool,
-    /// Only this category.
-    #[arg(long)]
-    pub category: Option<String>,
-}
-
-/// `geos` options.
-#[derive(Debug, Args)]
-pub struct GeosArgs {
-    /// One JSON object per line instead of a table.
-    #[arg(long)]
-    pub json: bool,
-    /// Only this level: world, country, region, department or remote.
-    #[arg(long)]
-    pub level: Option<String>,
-}
 
 /// An error that means the configuration is invalid (exit 3).
 #[derive(Debug, thiserror::Error)]
