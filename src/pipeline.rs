@@ -14,7 +14,7 @@ use crate::domain::{Day, GeoCode, SourceId};
 use crate::extract::{import, ItemError, NextPage, Page, RawPosting, SourceDef};
 use crate::fetch::conditional::Validators;
 use crate::fetch::{FetchError, FetchRequest, FetchRun, FetchStats, Fetcher};
-use crate::normalize::{Normalizer, Posting};
+use crate::normalize::{NormalizeError, Normalizer, Posting};
 use crate::report::RunReport;
 use crate::store::{IngestOutcome, Store, StoreError};
 
@@ -93,14 +93,20 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
     report
 }
 
-/// Fetches and extracts up to `limit` postings of a source without storing
-/// anything (`skilltrack sources try`); the report says what went wrong.
+/// Fetches, extracts and normalizes up to `limit` postings of a source
+/// without storing anything (`skilltrack sources try`): each raw posting with
+/// its normalized form (or why it could not be normalized); the report says
+/// what went wrong while fetching and extracting.
 pub async fn try_source(
     fetcher: &Fetcher,
+    normalizer: &Normalizer,
     source: &SourceDef,
     options: &RunOptions,
     limit: usize,
-) -> (Vec<RawPosting>, RunReport) {
+) -> (
+    Vec<(RawPosting, Result<Posting, NormalizeError>)>,
+    RunReport,
+) {
     let started = Instant::now();
     let mut report = RunReport {
         source: Some(source.id.clone()),
@@ -125,7 +131,15 @@ pub async fn try_source(
     .await;
     add_fetch_stats(&mut report, &net.stats);
     report.duration_ms = started.elapsed().as_millis() as u64;
-    (out, report)
+    let today = Day::today();
+    let postings = out
+        .into_iter()
+        .map(|raw| {
+            let p = normalizer.normalize(&raw, &source.id, source.country.as_ref(), today);
+            (raw, p)
+        })
+        .collect();
+    (postings, report)
 }
 
 /// Walks a source: list pages with their pagination, and the detail pages
@@ -508,6 +522,34 @@ fn normalize_each<'a>(
         }
     }
     postings
+}
+
+/// `skilltrack extract`: reads JSON Lines postings, writes one extraction
+/// (skills, implied skills, places, remote) per posting to `out`, stores
+/// nothing. A bad line goes to `on_bad` with its number and is skipped.
+/// Returns the number of bad lines.
+pub fn extract_lines<R: BufRead, W: std::io::Write>(
+    normalizer: &Normalizer,
+    reader: R,
+    mut out: W,
+    mut on_bad: impl FnMut(import::LineError),
+) -> std::io::Result<u64> {
+    let mut bad = 0;
+    for (index, line) in reader.lines().enumerate() {
+        match import::parse_line(&line?, index + 1) {
+            Ok(Some(raw)) => {
+                serde_json::to_writer(&mut out, &normalizer.extract(&raw))?;
+                out.write_all(b"\n")?;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                bad += 1;
+                on_bad(e);
+            }
+        }
+    }
+    out.flush()?;
+    Ok(bad)
 }
 
 /// A batch of parsed lines on its way to the store.

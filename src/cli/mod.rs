@@ -19,7 +19,7 @@ use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::domain::SourceId;
 use crate::export::{self, CsvOptions};
-use crate::extract::{self, import, SourceDef};
+use crate::extract::{self, SourceDef};
 use crate::fetch::Fetcher;
 use crate::normalize::Normalizer;
 use crate::pipeline::{self, Context, RunOptions};
@@ -369,24 +369,11 @@ fn import_file(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
 fn extract_file(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
     let normalizer = normalizer()?;
     let input = open_input(&args.file)?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut bad = 0u64;
-    for (index, line) in input.lines().enumerate() {
-        let line = line.with_context(|| format!("reading line {}", index + 1))?;
-        match import::parse_line(&line, index + 1) {
-            Ok(Some(raw)) => {
-                serde_json::to_writer(&mut out, &normalizer.extract(&raw))?;
-                out.write_all(b"\n")?;
-            }
-            Ok(None) => {}
-            Err(e) => {
-                bad += 1;
-                eprintln!("{}: {e}", args.file.display());
-            }
-        }
-    }
-    out.flush()?;
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let bad = pipeline::extract_lines(&normalizer, input, out, |e| {
+        eprintln!("{}: {e}", args.file.display());
+    })
+    .with_context(|| format!("reading {}", args.file.display()))?;
     Ok(if bad > 0 {
         ExitCode::from(EXIT_PARTIAL)
     } else {
@@ -487,13 +474,13 @@ async fn sources_try(config: Config, args: TryArgs) -> anyhow::Result<ExitCode> 
         args.base_url.as_deref(),
         args.auth_url.as_deref(),
     );
-    let (raws, report) = pipeline::try_source(&fetcher, &source, &options, args.limit).await;
-    let today = crate::domain::Day::today();
+    let (postings, report) =
+        pipeline::try_source(&fetcher, &normalizer, &source, &options, args.limit).await;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut shown = 0usize;
-    for raw in &raws {
-        let p = match normalizer.normalize(raw, &source.id, source.country.as_ref(), today) {
+    for (raw, normalized) in &postings {
+        let p = match normalized {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("error: {e}");
