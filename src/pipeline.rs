@@ -524,6 +524,17 @@ fn normalize_each<'a>(
     postings
 }
 
+/// `skilltrack reindex`: skills and places of every stored posting found
+/// again with `normalizer`'s data, then every count recomputed. Returns the
+/// number of postings.
+pub fn reindex(
+    store: &dyn Store,
+    normalizer: &Normalizer,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, StoreError> {
+    store.rebuild(Some(&|p| normalizer.renormalize(&p)), progress)
+}
+
 /// `skilltrack extract`: reads JSON Lines postings, writes one extraction
 /// (skills, implied skills, places, remote) per posting to `out`, stores
 /// nothing. A bad line goes to `on_bad` with its number and is skipped.

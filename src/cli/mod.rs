@@ -104,7 +104,7 @@ fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
     let store = open_store(config)?;
     let normalizer = normalizer()?;
     let bar = progress_bar("reindexing");
-    let n = store.rebuild(Some(&|p| normalizer.renormalize(&p)), &mut |done| {
+    let n = pipeline::reindex(store.as_ref(), &normalizer, &mut |done| {
         bar.set_message(format!("{done} postings recounted"));
         bar.tick();
     })?;

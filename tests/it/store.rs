@@ -8,7 +8,7 @@ use skilltrack::domain::{Day, GeoCode, SkillId, SourceId};
 use skilltrack::normalize::geo::Gazetteer;
 use skilltrack::normalize::skills::Taxonomy;
 use skilltrack::normalize::Normalizer;
-use skilltrack::pipeline::import_lines;
+use skilltrack::pipeline::{import_lines, reindex};
 use skilltrack::store::{backup, counting, Metric, SledStore, Store, StoreError};
 
 use crate::helpers::{normalizer, temp_store};
@@ -260,9 +260,7 @@ fn reindex_is_identical_when_nothing_changed_and_follows_a_taxonomy_change() {
     assert_eq!(new_on(store.as_ref(), "rust", "WORLD", "2025-02-03"), 0);
     let before = store.all_counts().unwrap();
 
-    let same = store
-        .rebuild(Some(&|p| old.renormalize(&p)), &mut |_| {})
-        .unwrap();
+    let same = reindex(store.as_ref(), &old, &mut |_| {}).unwrap();
     assert_eq!(same, lines.len() as u64);
     assert!(
         store.all_counts().unwrap() == before,
@@ -270,9 +268,7 @@ fn reindex_is_identical_when_nothing_changed_and_follows_a_taxonomy_change() {
     );
 
     let current = normalizer();
-    store
-        .rebuild(Some(&|p| current.renormalize(&p)), &mut |_| {})
-        .unwrap();
+    reindex(store.as_ref(), &current, &mut |_| {}).unwrap();
     assert_eq!(new_on(store.as_ref(), "rust", "WORLD", "2025-02-03"), 1);
     assert_eq!(new_on(store.as_ref(), "rust", "FR-44", "2025-02-03"), 1);
     // The new counts are exactly those of a fresh import with the new taxonomy.
