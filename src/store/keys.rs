@@ -4,10 +4,9 @@
 //!
 //! | tag | key                                              | value                     |
 //! |-----|--------------------------------------------------|---------------------------|
-//! | `P` | `P` posting-id(u64)                              | posting, JSON             |
+//! | `P` | `P` posting-id(u64)                              | posting record, binary (see [`record`](super::record)) |
 //! | `C` | `C` skill(u32) geo(u32) counter(u8) year(u16, +32768) | the year's non-zero days |
 //! | `M` | `Mpostings`, `Mdirty`                            | posting count; "counts pending" marker |
-//! | `F` | `F` fingerprint(u64) posting-id(u64)             | empty (duplicate index)   |
 //! | `N` | `N` kind(`s` skill / `g` geo) name               | interned number, u32 BE   |
 //!
 //! Skill and geography names are interned to 4-byte numbers (persisted in the
@@ -22,8 +21,6 @@ use crate::domain::{Day, PostingId};
 pub const POSTING: u8 = b'P';
 /// Tag of counters.
 pub const COUNT: u8 = b'C';
-/// Tag of the fingerprint index.
-pub const FINGERPRINT: u8 = b'F';
 /// Tag of interned names.
 pub const NAME: u8 = b'N';
 /// Name kind: skill.
@@ -42,31 +39,12 @@ pub fn posting(id: PostingId) -> [u8; 9] {
     k
 }
 
-/// Key of a fingerprint index entry.
-pub fn fingerprint(fp: u64, id: PostingId) -> [u8; 17] {
-    let mut k = [0u8; 17];
-    k[0] = FINGERPRINT;
-    k[1..9].copy_from_slice(&fp.to_be_bytes());
-    k[9..].copy_from_slice(&id.as_u64().to_be_bytes());
-    k
-}
-
-/// Prefix of one fingerprint's index entries.
-pub fn fingerprint_prefix(fp: u64) -> [u8; 9] {
-    let mut k = [0u8; 9];
-    k[0] = FINGERPRINT;
-    k[1..].copy_from_slice(&fp.to_be_bytes());
-    k
-}
-
-/// The parts of a fingerprint index key.
-pub fn parse_fingerprint(key: &[u8]) -> Option<(u64, PostingId)> {
-    if key.len() != 17 || key[0] != FINGERPRINT {
-        return None;
+/// The posting id of a posting record's key.
+pub fn parse_posting(key: &[u8]) -> Option<PostingId> {
+    match key {
+        [POSTING, id @ ..] => Some(PostingId::from_u64(u64::from_be_bytes(id.try_into().ok()?))),
+        _ => None,
     }
-    let fp = u64::from_be_bytes(key[1..9].try_into().ok()?);
-    let id = u64::from_be_bytes(key[9..17].try_into().ok()?);
-    Some((fp, PostingId::from_u64(id)))
 }
 
 /// Key of an interned name.
@@ -167,6 +145,14 @@ mod tests {
             assert_eq!(parse_count(k), Some((7, 3, b'o', y)));
             assert!(k.starts_with(&series_prefix(7, 3, b'o')));
         }
+    }
+
+    #[test]
+    fn posting_keys_round_trip() {
+        let id = PostingId::from_u64(0x0123_4567_89ab_cdef);
+        assert_eq!(parse_posting(&posting(id)), Some(id));
+        assert_eq!(parse_posting(&posting(id)[..8]), None);
+        assert_eq!(parse_posting(&count(1, 2, b'o', 2024)), None);
     }
 
     #[test]

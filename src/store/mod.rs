@@ -7,8 +7,11 @@
 
 pub mod backup;
 pub mod counting;
+pub mod index;
 pub mod keys;
+pub mod record;
 pub mod sled_store;
+pub mod texts;
 
 use serde::Serialize;
 

@@ -1,13 +1,12 @@
 //! The sled implementation of [`Store`]: the only file that imports sled.
 //!
-//! Trees: the `main` tree holds postings, the fingerprint index, counters,
-//! interned names and markers (see [`keys`]); `texts` the postings'
-//! description texts by posting id (kept apart: sled copies leaf nodes on
-//! write, so 3 KB values in the busy tree slow every write); `runs` holds run reports; `http`
-//! conditional-GET validators by URL (JSON); `meta`
-//! the schema version and the fingerprint of the data counts were computed
-//! with. Writers are serialized by a mutex (one process owns the database);
-//! readers never block.
+//! Trees: the `main` tree holds posting records (see [`record`]), counters,
+//! interned names and markers (see [`keys`]); `runs` holds run reports; `http`
+//! conditional-GET validators by URL (JSON); `meta` the schema version and
+//! the fingerprint of the data counts were computed with. Description texts
+//! are not in sled but in the [text log](super::texts) next to it, and the
+//! duplicate index is [in memory](super::index). Writers are serialized by a
+//! mutex (one process owns the database); readers never block.
 //!
 //! ## Counts are written behind, and recovered by recounting
 //! Writing every counter change of every posting would cost ~100 random
@@ -21,19 +20,27 @@
 //! used. So a crash never leaves counts that disagree with the postings, and
 //! re-running an import repairs the postings it did not store.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
+
+use rustc_hash::FxHashMap;
 
 use super::counting::{self, CountRules, Counter};
-use super::{keys, CountRow, IngestOutcome, Metric, Store, StoreError};
+use super::index::PostingIndex;
+use super::texts::{TextLog, TextRef};
+use super::{keys, record, CountRow, IngestOutcome, Metric, Store, StoreError};
 use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
 use crate::fetch::conditional::Validators;
 use crate::normalize::{dedup, Posting};
 use crate::report::RunReport;
 
 /// Version of the on-disk layout this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// File name of the text log in the database directory.
+pub const TEXT_LOG: &str = "texts.log";
 
 /// Default page cache size.
 pub const DEFAULT_CACHE_MB: u64 = 64;
@@ -55,16 +62,16 @@ const YEAR_OFFSET: i32 = 1 << 14;
 /// Interned names, mirrored in memory.
 #[derive(Default)]
 struct Names {
-    skills: HashMap<String, u32>,
-    geos: HashMap<String, u32>,
-    by_id: HashMap<u32, String>,
+    skills: FxHashMap<String, u32>,
+    geos: FxHashMap<String, u32>,
+    by_id: FxHashMap<u32, String>,
     next: u32,
     /// Assigned but not yet persisted (written with the next counts).
     pending: Vec<(u8, String, u32)>,
 }
 
 impl Names {
-    fn map(&self, kind: u8) -> &HashMap<String, u32> {
+    fn map(&self, kind: u8) -> &FxHashMap<String, u32> {
         if kind == keys::NAME_SKILL {
             &self.skills
         } else {
@@ -102,7 +109,7 @@ impl Names {
 #[derive(Default)]
 struct CountCache {
     /// Packed (skill, geo, counter, year) → change per day of year (index 0 = 1 January).
-    records: HashMap<u64, Box<[i32; 366]>>,
+    records: FxHashMap<u64, Box<[i32; 366]>>,
     /// Whether the `Mdirty` marker is on disk for the changes held here.
     marked: bool,
 }
@@ -150,9 +157,11 @@ pub struct SledStore {
     main: sled::Tree,
     runs: sled::Tree,
     meta: sled::Tree,
-    /// Posting id (u64) → description text.
-    texts: sled::Tree,
+    /// Description texts.
+    texts: TextLog,
     http: sled::Tree,
+    /// Stored ids and duplicate groups; built on first use.
+    index: Mutex<Option<PostingIndex>>,
     names: Mutex<Names>,
     cache: Mutex<CountCache>,
     writer: Mutex<()>,
@@ -206,7 +215,6 @@ impl SledStore {
         let runs = db.open_tree("runs").map_err(engine)?;
         let meta = db.open_tree("meta").map_err(engine)?;
         let http = db.open_tree("http").map_err(engine)?;
-        let texts = db.open_tree("texts").map_err(engine)?;
         match meta.get(META_SCHEMA).map_err(engine)? {
             Some(v) => {
                 let found = v
@@ -227,6 +235,7 @@ impl SledStore {
                     .map_err(engine)?;
             }
         }
+        let texts = TextLog::open(&dir.join(TEXT_LOG))?;
         let mut names = Names::default();
         for entry in main.scan_prefix([keys::NAME]) {
             let (k, v) = entry.map_err(engine)?;
@@ -246,6 +255,7 @@ impl SledStore {
             meta,
             texts,
             http,
+            index: Mutex::new(None),
             names: Mutex::new(names),
             cache: Mutex::new(CountCache::default()),
             writer: Mutex::new(()),
@@ -285,42 +295,30 @@ impl SledStore {
         Ok(())
     }
 
-    /// Decodes a posting record (its text lives in the `texts` tree).
-    fn decode_posting(key: &[u8], bytes: &[u8]) -> Result<Posting, StoreError> {
-        serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+    /// Decodes a posting record (its text stays in the text log).
+    fn decode_posting(key: &[u8], bytes: &[u8]) -> Result<(Posting, TextRef), StoreError> {
+        let corrupt = |cause: String| StoreError::Corrupt {
             key: format!("posting {key:02x?}"),
-            cause: e.to_string(),
-        })
-    }
-
-    /// A posting record: the posting as JSON without its text. Texts (~3 KB)
-    /// are kept in their own tree, written only when they change: sled copies
-    /// leaf nodes on write, so big values in the busy tree made every write
-    /// slow.
-    fn encode_posting(p: &Posting) -> Result<Vec<u8>, StoreError> {
-        let meta = Posting {
-            text: String::new(),
-            ..p.clone()
+            cause,
         };
-        serde_json::to_vec(&meta).map_err(|e| StoreError::Engine(e.to_string()))
+        let id = keys::parse_posting(key).ok_or_else(|| corrupt("bad key".into()))?;
+        record::decode(id, bytes).map_err(corrupt)
     }
 
-    /// `p` with its text from the `texts` tree.
-    fn with_text(&self, mut p: Posting) -> Result<Posting, StoreError> {
-        if let Some(text) = self
-            .texts
-            .get(p.id.as_u64().to_be_bytes())
-            .map_err(engine)?
-        {
-            p.text = String::from_utf8(text.to_vec()).map_err(|e| StoreError::Corrupt {
-                key: format!("text of posting {}", p.id),
-                cause: e.to_string(),
-            })?;
-        }
+    /// `p` with its text from the text log.
+    fn with_text(&self, (mut p, text): (Posting, TextRef)) -> Result<Posting, StoreError> {
+        p.text = self.texts.read(text).map_err(|e| match e {
+            StoreError::Corrupt { key, cause } => StoreError::Corrupt {
+                key: format!("{key} (posting {})", p.id),
+                cause,
+            },
+            other => other,
+        })?;
         Ok(p)
     }
 
-    fn load(&self, id: PostingId) -> Result<Option<Posting>, StoreError> {
+    /// A stored posting (with an empty text) and where its text is.
+    fn load(&self, id: PostingId) -> Result<Option<(Posting, TextRef)>, StoreError> {
         let key = keys::posting(id);
         match self.main.get(key).map_err(engine)? {
             Some(bytes) => Ok(Some(Self::decode_posting(&key, &bytes)?)),
@@ -337,17 +335,30 @@ impl SledStore {
             .unwrap_or(0))
     }
 
-    fn group_ids(&self, fp: u64) -> Result<Vec<PostingId>, StoreError> {
-        let mut ids = Vec::new();
-        for entry in self.main.scan_prefix(keys::fingerprint_prefix(fp)) {
-            let (k, _) = entry.map_err(engine)?;
-            if let Some((_, id)) = keys::parse_fingerprint(&k) {
-                ids.push(id);
+    /// The posting index, built from the posting records on first use.
+    fn index(&self) -> Result<MutexGuard<'_, Option<PostingIndex>>, StoreError> {
+        let mut guard = self.index.lock().map_err(poisoned)?;
+        if guard.is_none() {
+            let started = std::time::Instant::now();
+            let mut index = PostingIndex::default();
+            for entry in self.main.scan_prefix([keys::POSTING]) {
+                let (k, v) = entry.map_err(engine)?;
+                let corrupt = || StoreError::Corrupt {
+                    key: format!("posting {:02x?}", k.as_ref()),
+                    cause: "bad key or record header".into(),
+                };
+                let id = keys::parse_posting(&k).ok_or_else(corrupt)?;
+                index.insert(id, record::fingerprint(&v).ok_or_else(corrupt)?);
             }
+            tracing::debug!(
+                postings = index.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "posting index built"
+            );
+            *guard = Some(index);
         }
-        Ok(ids)
+        Ok(guard)
     }
-
     /// Appends `sign` × the counter changes of a cluster to `events`,
     /// resolving each skill and geography once.
     fn cluster_events(
@@ -454,7 +465,15 @@ impl SledStore {
     }
 
     /// Recounts everything from the stored postings (counters must be empty).
+    ///
+    /// One pass over the posting records in key order counts every posting
+    /// that is alone under its fingerprint (nearly all of them) as its own
+    /// cluster; then each shared fingerprint's group is loaded and clustered.
     fn recount(&self, progress: &mut dyn FnMut(u64)) -> Result<(), StoreError> {
+        let index = self.index()?;
+        let index = index.as_ref().ok_or_else(|| {
+            StoreError::Engine("the posting index is missing during a recount".into())
+        })?;
         let mut done = 0u64;
         let add = |postings: &[Posting], grouped: bool| -> Result<bool, StoreError> {
             let mut events = Vec::new();
@@ -473,93 +492,96 @@ impl SledStore {
             }
             self.cache_events(events)
         };
-        // Postings that can merge: one group per fingerprint, in index order.
-        let mut group: Vec<Posting> = Vec::new();
-        let mut current = None;
-        for entry in self.main.scan_prefix([keys::FINGERPRINT]) {
-            let (k, _) = entry.map_err(engine)?;
-            let Some((fp, id)) = keys::parse_fingerprint(&k) else {
-                continue;
-            };
-            if current != Some(fp) {
-                let full = add(&group, true)?;
-                done += group.len() as u64;
-                group.clear();
-                current = Some(fp);
-                if full {
-                    self.flush_counts(true)?;
-                    progress(done);
-                }
-            }
-            group.extend(self.load(id)?);
-        }
-        add(&group, true)?;
-        done += group.len() as u64;
-        // Postings that never merge.
         let mut singles = Vec::with_capacity(1024);
+        let mut flush_singles = |singles: &mut Vec<Posting>, done: &mut u64| {
+            let full = add(singles, false)?;
+            *done += singles.len() as u64;
+            singles.clear();
+            if full {
+                self.flush_counts(true)?;
+                progress(*done);
+            }
+            Ok::<(), StoreError>(())
+        };
         for entry in self.main.scan_prefix([keys::POSTING]) {
             let (k, v) = entry.map_err(engine)?;
-            let p = Self::decode_posting(&k, &v)?;
-            if p.fingerprint == 0 {
-                singles.push(p);
+            if record::fingerprint(&v).is_some_and(|fp| index.is_shared(fp)) {
+                continue;
             }
+            singles.push(Self::decode_posting(&k, &v)?.0);
             if singles.len() >= 1024 {
-                let full = add(&singles, false)?;
-                done += singles.len() as u64;
-                singles.clear();
-                if full {
-                    self.flush_counts(true)?;
-                    progress(done);
-                }
+                flush_singles(&mut singles, &mut done)?;
             }
         }
-        add(&singles, false)?;
-        done += singles.len() as u64;
+        flush_singles(&mut singles, &mut done)?;
+        // Groups that can merge.
+        for fp in index.shared_fingerprints() {
+            let mut group = Vec::new();
+            for id in index.group(fp) {
+                group.extend(self.load(id)?.map(|(p, _)| p));
+            }
+            let full = add(&group, true)?;
+            done += group.len() as u64;
+            if full {
+                self.flush_counts(true)?;
+                progress(done);
+            }
+        }
         self.flush_counts(true)?;
         progress(done);
         Ok(())
     }
 
     /// Rewrites every posting (and its text) through `transform`, keeping the
-    /// fingerprint index in step. Returns the number of postings read.
+    /// posting index in step. Returns the number of postings read.
     fn transform_postings(
         &self,
         transform: &dyn Fn(Posting) -> Posting,
     ) -> Result<u64, StoreError> {
+        let mut index = self.index()?;
+        let index = index.as_mut().ok_or_else(|| {
+            StoreError::Engine("the posting index is missing during a rewrite".into())
+        })?;
         let mut rewritten = 0u64;
         let mut batch = sled::Batch::default();
-        let mut in_batch = 0;
+        let mut moves = Vec::new();
         for entry in self.main.scan_prefix([keys::POSTING]) {
             let (k, v) = entry.map_err(engine)?;
-            let old = self.with_text(Self::decode_posting(&k, &v)?)?;
+            let (old, old_text) = Self::decode_posting(&k, &v)?;
+            let old = self.with_text((old, old_text))?;
             let new = transform(old.clone());
-            if new.text != old.text {
-                self.texts
-                    .insert(new.id.as_u64().to_be_bytes(), new.text.as_bytes())
-                    .map_err(engine)?;
-            }
             if new != old {
-                if old.fingerprint != new.fingerprint {
-                    if old.fingerprint != 0 {
-                        batch.remove(&keys::fingerprint(old.fingerprint, old.id)[..]);
-                    }
-                    if new.fingerprint != 0 {
-                        batch.insert(&keys::fingerprint(new.fingerprint, new.id)[..], &[][..]);
-                    }
-                }
-                batch.insert(k, Self::encode_posting(&new)?);
-                in_batch += 1;
+                let text = if new.text == old.text {
+                    old_text
+                } else {
+                    self.texts.append(&new.text)?
+                };
+                batch.insert(k, record::encode(&new, text));
+                moves.push((new.id, old.fingerprint, new.fingerprint));
             }
             rewritten += 1;
-            if in_batch >= 1000 {
-                self.main
-                    .apply_batch(std::mem::take(&mut batch))
-                    .map_err(engine)?;
-                in_batch = 0;
+            if moves.len() >= 1000 {
+                self.apply_rewrites(std::mem::take(&mut batch), &mut moves, index)?;
             }
         }
-        self.main.apply_batch(batch).map_err(engine)?;
+        self.apply_rewrites(batch, &mut moves, index)?;
         Ok(rewritten)
+    }
+
+    /// Applies a batch of rewritten posting records (their texts written out
+    /// first) and moves them in the index.
+    fn apply_rewrites(
+        &self,
+        batch: sled::Batch,
+        moves: &mut Vec<(PostingId, u64, u64)>,
+        index: &mut PostingIndex,
+    ) -> Result<(), StoreError> {
+        self.texts.write_out()?;
+        self.main.apply_batch(batch).map_err(engine)?;
+        for (id, old, new) in moves.drain(..) {
+            index.refingerprint(id, old, new);
+        }
+        Ok(())
     }
 
     /// Daily values of one stored counter series.
@@ -638,23 +660,32 @@ fn merge_seen(old: &Posting, mut new: Posting) -> Posting {
 impl Store for SledStore {
     fn ingest(&self, postings: &[Posting]) -> Result<IngestOutcome, StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
+        let mut index = self.index()?;
+        let index = index.as_mut().ok_or_else(|| {
+            StoreError::Engine("the posting index is missing during an ingest".into())
+        })?;
         let mut outcome = IngestOutcome::default();
         // What is stored now for every touched id, and what will be.
-        let mut before: HashMap<PostingId, Option<Posting>> = HashMap::new();
-        let mut after: HashMap<PostingId, Posting> = HashMap::new();
+        let mut before: FxHashMap<PostingId, Option<(Posting, TextRef)>> = FxHashMap::default();
+        let mut after: FxHashMap<PostingId, Cow<'_, Posting>> = FxHashMap::default();
         for posting in postings {
             let previous = match after.get(&posting.id) {
-                Some(p) => Some(p.clone()),
+                Some(p) => Some(p.as_ref().clone()),
                 None => {
-                    let stored = self.load(posting.id)?;
-                    before.insert(posting.id, stored.clone());
-                    stored
+                    let stored = if index.contains(posting.id) {
+                        self.load(posting.id)?
+                    } else {
+                        None
+                    };
+                    let previous = stored.as_ref().map(|(p, _)| p.clone());
+                    before.insert(posting.id, stored);
+                    previous
                 }
             };
             let stored = match &previous {
                 None => {
                     outcome.new += 1;
-                    posting.clone()
+                    Cow::Borrowed(posting)
                 }
                 Some(old) => {
                     let merged = merge_seen(old, posting.clone());
@@ -667,11 +698,12 @@ impl Store for SledStore {
                     } else {
                         outcome.updated += 1;
                     }
-                    merged
+                    Cow::Owned(merged)
                 }
             };
             after.insert(stored.id, stored);
         }
+        let stored_before = |id: &PostingId| before.get(id).and_then(Option::as_ref);
 
         // Count changes: every touched duplicate group before and after,
         // aggregated locally, added to the cache once the postings are stored.
@@ -679,7 +711,7 @@ impl Store for SledStore {
         let mut events: Vec<Event> = Vec::new();
         let mut groups: BTreeSet<u64> = BTreeSet::new();
         for (id, new) in &after {
-            let old = before.get(id).and_then(Option::as_ref);
+            let old = stored_before(id).map(|(p, _)| p);
             for fp in old
                 .map(|p| p.fingerprint)
                 .into_iter()
@@ -697,22 +729,30 @@ impl Store for SledStore {
             }
         }
         for fp in groups {
-            let stored_ids = self.group_ids(fp)?;
-            let mut old_group: Vec<Posting> = Vec::with_capacity(stored_ids.len());
+            let stored_ids = index.group(fp);
+            let mut loaded: Vec<Posting> = Vec::new();
             for id in &stored_ids {
-                match before.get(id) {
-                    Some(Some(p)) => old_group.push(p.clone()),
-                    Some(None) => {}
-                    None => old_group.extend(self.load(*id)?),
+                if !before.contains_key(id) {
+                    loaded.extend(self.load(*id)?.map(|(p, _)| p));
                 }
             }
+            let old_group: Vec<&Posting> = stored_ids
+                .iter()
+                .filter_map(|id| stored_before(id).map(|(p, _)| p))
+                .chain(&loaded)
+                .collect();
             let mut new_group: Vec<&Posting> = old_group
                 .iter()
+                .copied()
                 .filter(|p| !after.contains_key(&p.id))
                 .collect();
-            new_group.extend(after.values().filter(|p| p.fingerprint == fp));
-            let old_refs: Vec<&Posting> = old_group.iter().collect();
-            for cluster in counting::clusters(&old_refs, &self.rules) {
+            new_group.extend(
+                after
+                    .values()
+                    .map(|p| p.as_ref())
+                    .filter(|p| p.fingerprint == fp),
+            );
+            for cluster in counting::clusters(&old_group, &self.rules) {
                 self.cluster_events(&cluster, -1, &mut names, &mut events)?;
             }
             for cluster in counting::clusters(&new_group, &self.rules) {
@@ -721,41 +761,16 @@ impl Store for SledStore {
         }
         drop(names);
 
+        // Texts first, handed to the OS before any record points to them.
         let mut batch = sled::Batch::default();
-        for (id, new) in &after {
-            let old_fp = before
-                .get(id)
-                .and_then(Option::as_ref)
-                .map(|p| p.fingerprint);
-            if old_fp != Some(new.fingerprint) {
-                if let Some(fp) = old_fp.filter(|fp| *fp != 0) {
-                    batch.remove(&keys::fingerprint(fp, *id)[..]);
-                }
-                if new.fingerprint != 0 {
-                    batch.insert(&keys::fingerprint(new.fingerprint, *id)[..], &[][..]);
-                }
-            }
+        for (id, posting) in &after {
+            let text = match stored_before(id) {
+                Some((old, text)) if old.content_hash == posting.content_hash => *text,
+                _ => self.texts.append(&posting.text)?,
+            };
+            batch.insert(&keys::posting(*id)[..], record::encode(posting, text));
         }
-        let mut texts = sled::Batch::default();
-        for posting in after.values() {
-            batch.insert(
-                &keys::posting(posting.id)[..],
-                Self::encode_posting(posting)?,
-            );
-            let old_hash = before
-                .get(&posting.id)
-                .and_then(Option::as_ref)
-                .map(|p| p.content_hash);
-            if old_hash != Some(posting.content_hash) {
-                texts.insert(
-                    &posting.id.as_u64().to_be_bytes()[..],
-                    posting.text.as_bytes(),
-                );
-            }
-        }
-        // Texts first: a crash in between leaves a text without its posting,
-        // which the next write of that posting replaces.
-        self.texts.apply_batch(texts).map_err(engine)?;
+        self.texts.write_out()?;
         if outcome.new > 0 {
             let total = self.read_i64(POSTING_COUNT_KEY)? + outcome.new as i64;
             batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
@@ -766,6 +781,12 @@ impl Store for SledStore {
             batch.insert(DIRTY_KEY, &[1u8][..]);
         }
         self.main.apply_batch(batch).map_err(engine)?;
+        for (id, posting) in &after {
+            match stored_before(id) {
+                Some((old, _)) => index.refingerprint(*id, old.fingerprint, posting.fingerprint),
+                None => index.insert(*id, posting.fingerprint),
+            }
+        }
         if mark {
             self.cache.lock().map_err(poisoned)?.marked = true;
         }
@@ -783,9 +804,14 @@ impl Store for SledStore {
         if fingerprint == 0 {
             return Ok(Vec::new());
         }
+        let ids = self
+            .index()?
+            .as_ref()
+            .map(|index| index.group(fingerprint))
+            .unwrap_or_default();
         let mut out = Vec::new();
-        for id in self.group_ids(fingerprint)? {
-            out.extend(self.load(id)?);
+        for id in ids {
+            out.extend(self.load(id)?.map(|(p, _)| p));
         }
         Ok(out)
     }
@@ -870,8 +896,8 @@ impl Store for SledStore {
             cache.records.clear();
             cache.marked = true;
         }
-        // 1. Every posting through `transform`; the fingerprint index follows.
-        //    Without a transform (a plain recount) postings and texts are not read here.
+        // 1. Every posting through `transform`; the index follows. Without a
+        //    transform (a plain recount) postings and texts are not read here.
         let rewritten = match transform {
             Some(transform) => self.transform_postings(transform)?,
             None => self.posting_count()?,
@@ -885,33 +911,44 @@ impl Store for SledStore {
         self.main.apply_batch(batch).map_err(engine)?;
         self.recount(progress)?;
         self.flush_counts(false)?;
+        self.texts.sync()?;
         self.db.flush().map_err(engine)?;
         Ok(rewritten)
     }
 
     fn put_postings(&self, postings: &[Posting]) -> Result<(), StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
+        let mut index = self.index()?;
+        let index = index.as_mut().ok_or_else(|| {
+            StoreError::Engine("the posting index is missing during a restore".into())
+        })?;
         let mut batch = sled::Batch::default();
-        let mut texts = sled::Batch::default();
+        let mut moves = Vec::with_capacity(postings.len());
         let mut added = 0i64;
         for p in postings {
-            if let Some(old) = self.load(p.id)? {
-                if old.fingerprint != 0 {
-                    batch.remove(&keys::fingerprint(old.fingerprint, old.id)[..]);
-                }
+            let old_fp = if index.contains(p.id) {
+                self.load(p.id)?.map(|(old, _)| old.fingerprint)
             } else {
+                None
+            };
+            if old_fp.is_none() {
                 added += 1;
             }
-            if p.fingerprint != 0 {
-                batch.insert(&keys::fingerprint(p.fingerprint, p.id)[..], &[][..]);
-            }
-            batch.insert(&keys::posting(p.id)[..], Self::encode_posting(p)?);
-            texts.insert(&p.id.as_u64().to_be_bytes()[..], p.text.as_bytes());
+            let text = self.texts.append(&p.text)?;
+            batch.insert(&keys::posting(p.id)[..], record::encode(p, text));
+            moves.push((p.id, old_fp, p.fingerprint));
         }
-        self.texts.apply_batch(texts).map_err(engine)?;
+        self.texts.write_out()?;
         let total = self.read_i64(POSTING_COUNT_KEY)? + added;
         batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
-        self.main.apply_batch(batch).map_err(engine)
+        self.main.apply_batch(batch).map_err(engine)?;
+        for (id, old, new) in moves {
+            match old {
+                Some(old) => index.refingerprint(id, old, new),
+                None => index.insert(id, new),
+            }
+        }
+        Ok(())
     }
 
     fn rules(&self) -> CountRules {
@@ -954,6 +991,7 @@ impl Store for SledStore {
             let _writer = self.writer.lock().map_err(poisoned)?;
             self.flush_counts(false)?;
         }
+        self.texts.sync()?;
         self.db.flush().map_err(engine)?;
         Ok(())
     }
