@@ -2,11 +2,16 @@
 //! → dedup → store) in one process, then time series queries.
 //!
 //! ```sh
-//! cargo bench --bench store_import -- [--postings 1000000] [--dir /tmp/skilltrack-bench] [--phases]
+//! cargo bench --bench store_import -- [--postings 1000000] [--dir /tmp/skilltrack-bench] [--input FILE] [--phases]
 //! ```
+//! The generated input (about 3.2 KB a line) is written to `--input`
+//! (default `target/store-bench-N.jsonl`) once and read back on later runs.
 //! `--phases` instead prints the single-threaded cost of each stage per posting.
 //! Prints postings/s, peak RSS, bytes on disk per posting, and p50/p99 of a
 //! one-skill, one-geography, three-year daily series query.
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -201,11 +206,16 @@ impl Read for Generated {
 }
 
 fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// A memory figure of `/proc/self/status` in MB (NaN where there is none).
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
@@ -328,21 +338,49 @@ fn main() {
     let dir = PathBuf::from(arg("--dir").unwrap_or_else(|| "target/bench-store".into()));
     let _ = std::fs::remove_dir_all(&dir);
 
+    // The input is generated once into a file and read back, as `skilltrack
+    // import` would: generating 3 KB of JSON per posting is not part of the
+    // figure.
+    let input = arg("--input")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(format!("target/store-bench-{n}.jsonl")));
+    let phases_only = args.iter().any(|a| a == "--phases");
+    if !input.exists() && !phases_only {
+        let t = Instant::now();
+        let tmp = input.with_extension("partial");
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).expect("input file"));
+        std::io::copy(&mut Generated::new(n), &mut out).expect("input written");
+        std::io::Write::flush(&mut out).expect("input written");
+        std::fs::rename(&tmp, &input).expect("input renamed");
+        eprintln!(
+            "generated {} in {:.1} s (not timed)",
+            input.display(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let rss_start = status_mb("VmRSS:");
     let normalizer = Normalizer::bundled().expect("bundled data");
-    if args.iter().any(|a| a == "--phases") {
+    let rss_data = status_mb("VmRSS:");
+    if phases_only {
         phases(&normalizer, &dir.with_extension("phases"), n.min(10_000));
         return;
     }
     let store = SledStore::open(&dir, 64).expect("store opens");
+    eprintln!(
+        "RSS at start {rss_start:.0} MB, with the taxonomy and geography {rss_data:.0} MB, with the store open {:.0} MB",
+        status_mb("VmRSS:")
+    );
     let source = SourceId::parse("bench").unwrap();
-    let reader = std::io::BufReader::with_capacity(1 << 20, Generated::new(n));
+    let file = std::fs::File::open(&input).expect("input file opens");
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let started = Instant::now();
     let mut last = Instant::now();
     let report = import_lines(&store, &normalizer, reader, &source, |lines| {
         if last.elapsed().as_secs() >= 10 {
             eprintln!(
-                "  {lines} lines, {:.0} postings/s",
-                lines as f64 / started.elapsed().as_secs_f64()
+                "  {lines} lines, {:.0} postings/s, RSS {:.0} MB",
+                lines as f64 / started.elapsed().as_secs_f64(),
+                status_mb("VmRSS:")
             );
             last = Instant::now();
         }

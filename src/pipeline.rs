@@ -603,9 +603,9 @@ pub fn import_lines<R: BufRead + Send>(
     // Reading and parsing → normalizing on every core → storing in file
     // order on this thread; bounded channels keep memory flat.
     std::thread::scope(|scope| -> Result<(), StoreError> {
-        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<ImportBatch>(workers * 2);
+        let (parsed_tx, parsed_rx) = mpsc::sync_channel::<ImportBatch>(workers);
         let parsed_rx = Arc::new(Mutex::new(parsed_rx));
-        let (ready_tx, ready_rx) = mpsc::sync_channel::<ImportBatch>(workers * 2);
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<ImportBatch>(workers);
         scope.spawn(move || read_batches(reader, parsed_tx));
         for _ in 0..workers {
             let (parsed_rx, ready_tx) = (parsed_rx.clone(), ready_tx.clone());

@@ -1,5 +1,5 @@
 //! The in-memory posting index: which posting ids are stored, and which
-//! share a duplicate fingerprint.
+//! share a duplicate fingerprint (with their posting days).
 //!
 //! Kept in memory rather than in sled: an index entry in sled is one more
 //! random insert per posting (~10 µs) and one prefix scan per look-up, while
@@ -10,17 +10,20 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::domain::PostingId;
+use crate::domain::{Day, PostingId};
 
 /// Stored ids and duplicate groups.
 #[derive(Debug, Default)]
 pub struct PostingIndex {
     ids: FxHashSet<u64>,
-    /// Fingerprint → its first id; most fingerprints have one posting.
-    first: FxHashMap<u64, u64>,
-    /// Fingerprint → its other ids, for groups of two or more.
-    more: FxHashMap<u64, Vec<u64>>,
+    /// Fingerprint → its first member; most fingerprints have one posting.
+    first: FxHashMap<u64, Member>,
+    /// Fingerprint → its other members, for groups of two or more.
+    more: FxHashMap<u64, Vec<Member>>,
 }
+
+/// A posting id and its posting day (days since 1970-01-01).
+type Member = (u64, i32);
 
 impl PostingIndex {
     /// Whether a posting with this id is stored.
@@ -38,40 +41,44 @@ impl PostingIndex {
         self.ids.is_empty()
     }
 
-    /// Records a stored posting and its fingerprint (0: never merged).
-    pub fn insert(&mut self, id: PostingId, fingerprint: u64) {
+    /// Records a stored posting, its fingerprint (0: never merged) and its
+    /// posting day.
+    pub fn insert(&mut self, id: PostingId, fingerprint: u64, posted: Day) {
         let id = id.as_u64();
         self.ids.insert(id);
         if fingerprint == 0 {
             return;
         }
-        match self.first.get(&fingerprint) {
+        let member = (id, posted.epoch_days());
+        match self.first.get_mut(&fingerprint) {
             None => {
-                self.first.insert(fingerprint, id);
+                self.first.insert(fingerprint, member);
             }
-            Some(&f) if f == id => {}
+            Some(f) if f.0 == id => *f = member,
             Some(_) => {
                 let more = self.more.entry(fingerprint).or_default();
-                if !more.contains(&id) {
-                    more.push(id);
+                match more.iter_mut().find(|m| m.0 == id) {
+                    Some(m) => *m = member,
+                    None => more.push(member),
                 }
             }
         }
     }
 
-    /// Moves a stored posting from one fingerprint to another.
-    pub fn refingerprint(&mut self, id: PostingId, old: u64, new: u64) {
+    /// Moves a stored posting from one fingerprint to another, or to another
+    /// posting day.
+    pub fn relink(&mut self, id: PostingId, old: u64, new: u64, posted: Day) {
         if old != new {
             self.unlink(id.as_u64(), old);
-            self.insert(id, new);
         }
+        self.insert(id, new, posted);
     }
 
     fn unlink(&mut self, id: u64, fingerprint: u64) {
         if fingerprint == 0 {
             return;
         }
-        if self.first.get(&fingerprint) == Some(&id) {
+        if self.first.get(&fingerprint).is_some_and(|f| f.0 == id) {
             match self.more.get_mut(&fingerprint).and_then(Vec::pop) {
                 Some(next) => {
                     self.first.insert(fingerprint, next);
@@ -81,11 +88,18 @@ impl PostingIndex {
                 }
             }
         } else if let Some(more) = self.more.get_mut(&fingerprint) {
-            more.retain(|m| *m != id);
+            more.retain(|m| m.0 != id);
         }
         if self.more.get(&fingerprint).is_some_and(Vec::is_empty) {
             self.more.remove(&fingerprint);
         }
+    }
+
+    fn members(&self, fingerprint: u64) -> impl Iterator<Item = &Member> {
+        self.first
+            .get(&fingerprint)
+            .into_iter()
+            .chain(self.more.get(&fingerprint).into_iter().flatten())
     }
 
     /// The ids stored under `fingerprint`, sorted.
@@ -93,12 +107,23 @@ impl PostingIndex {
         if fingerprint == 0 {
             return Vec::new();
         }
-        let mut ids: Vec<u64> = self.first.get(&fingerprint).copied().into_iter().collect();
-        if let Some(more) = self.more.get(&fingerprint) {
-            ids.extend(more);
-        }
+        let mut ids: Vec<u64> = self.members(fingerprint).map(|m| m.0).collect();
         ids.sort_unstable();
         ids.into_iter().map(PostingId::from_u64).collect()
+    }
+
+    /// Whether a posting stored under `fingerprint` was posted within
+    /// `window` days of `day` (either side, inclusive). When none was, a new
+    /// posting on `day` forms a cluster of its own and leaves the group's
+    /// other clusters as they were (see [`counting::clusters`]), so its
+    /// group need not be read.
+    ///
+    /// [`counting::clusters`]: super::counting::clusters
+    pub fn has_member_near(&self, fingerprint: u64, day: Day, window: i32) -> bool {
+        fingerprint != 0
+            && self
+                .members(fingerprint)
+                .any(|m| (i64::from(m.1) - i64::from(day.epoch_days())).abs() <= i64::from(window))
     }
 
     /// Whether `fingerprint` groups two postings or more.
@@ -122,15 +147,19 @@ mod tests {
         PostingId::from_u64(n)
     }
 
+    fn day(n: i32) -> Day {
+        Day::from_epoch_days(n)
+    }
+
     #[test]
     fn groups_follow_inserts_and_moves() {
         let mut index = PostingIndex::default();
-        index.insert(id(1), 7);
-        index.insert(id(2), 7);
-        index.insert(id(3), 7);
-        index.insert(id(2), 7); // again: no duplicate entry
-        index.insert(id(4), 0);
-        index.insert(id(5), 8);
+        index.insert(id(1), 7, day(100));
+        index.insert(id(2), 7, day(100));
+        index.insert(id(3), 7, day(100));
+        index.insert(id(2), 7, day(100)); // again: no duplicate entry
+        index.insert(id(4), 0, day(100));
+        index.insert(id(5), 8, day(100));
         assert_eq!(index.len(), 5);
         assert!(index.contains(id(4)) && !index.contains(id(6)));
         assert_eq!(index.group(7), vec![id(1), id(2), id(3)]);
@@ -139,16 +168,33 @@ mod tests {
         assert_eq!(index.shared_fingerprints(), vec![7]);
 
         // The first of a group moves away: another takes its place.
-        index.refingerprint(id(1), 7, 8);
+        index.relink(id(1), 7, 8, day(100));
         assert_eq!(index.group(7), vec![id(2), id(3)]);
         assert_eq!(index.group(8), vec![id(1), id(5)]);
-        index.refingerprint(id(3), 7, 0);
-        index.refingerprint(id(2), 7, 9);
+        index.relink(id(3), 7, 0, day(100));
+        index.relink(id(2), 7, 9, day(100));
         assert_eq!(index.group(7), vec![]);
         assert_eq!(index.group(9), vec![id(2)]);
         assert_eq!(index.shared_fingerprints(), vec![8]);
-        index.refingerprint(id(5), 8, 0);
+        index.relink(id(5), 8, 0, day(100));
         assert!(!index.is_shared(8));
         assert_eq!(index.len(), 5);
+    }
+
+    #[test]
+    fn near_members_count_both_sides_inclusive() {
+        let mut index = PostingIndex::default();
+        index.insert(id(1), 7, day(1_000));
+        index.insert(id(2), 7, day(1_200));
+        let near = |d| index.has_member_near(7, day(d), 60);
+        assert!(near(940) && near(1_060) && near(1_140) && near(1_260));
+        assert!(!near(939) && !near(1_061) && !near(1_139) && !near(1_261));
+        assert!(!index.has_member_near(8, day(1_000), 60));
+        assert!(!index.has_member_near(0, day(1_000), 60));
+        // A member whose day changes is found at its new day only.
+        index.relink(id(2), 7, 7, day(2_000));
+        assert!(!index.has_member_near(7, day(1_200), 60));
+        assert!(index.has_member_near(7, day(2_000), 0));
+        assert_eq!(index.group(7), vec![id(1), id(2)]);
     }
 }

@@ -139,6 +139,20 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
     out
 }
 
+/// Where the posting day is in a record.
+const POSTED_AT: usize = 1 + 8 + 8 + 4 + 8 + 8;
+
+/// The fingerprint and posting day of an encoded record, without decoding
+/// the rest.
+pub fn fingerprint_and_posted(bytes: &[u8]) -> Option<(u64, Day)> {
+    let fp = fingerprint(bytes)?;
+    let posted = bytes.get(POSTED_AT..POSTED_AT + 4)?;
+    Some((
+        fp,
+        Day::from_epoch_days(i32::from_le_bytes(posted.try_into().ok()?)),
+    ))
+}
+
 /// The fingerprint of an encoded record, without decoding the rest.
 pub fn fingerprint(bytes: &[u8]) -> Option<u64> {
     match bytes {
@@ -380,6 +394,14 @@ mod tests {
         };
         let bytes = encode(&p, text);
         assert_eq!(fingerprint(&bytes), Some(p.fingerprint));
+        assert_eq!(
+            fingerprint_and_posted(&bytes),
+            Some((p.fingerprint, p.posted))
+        );
+        assert_eq!(
+            fingerprint_and_posted(&bytes),
+            Some((p.fingerprint, p.posted))
+        );
         assert_eq!(decode(p.id, &bytes), Ok((p.clone(), text)));
 
         // And with every optional field absent.

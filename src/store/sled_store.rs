@@ -13,7 +13,7 @@
 //! read-modify-writes per posting. Instead a batch of postings is written
 //! atomically with a `Mdirty` marker, and its counter changes are aggregated
 //! in memory; [`Store::flush`] (after each collected page, at the end of an
-//! import, or when the cache grows past [`MAX_CACHED_EVENTS`]) applies them
+//! import, or when the cache grows past [`MAX_CACHED_RECORDS`]) applies them
 //! to the per-year counter records and removes the marker, in one batch. If
 //! the process dies in between, the marker is still there at the next open,
 //! and every count is recomputed from the stored postings before the store is
@@ -46,7 +46,10 @@ pub const TEXT_LOG: &str = "texts.log";
 pub const DEFAULT_CACHE_MB: u64 = 64;
 
 /// Year records (366 days each, ~1.5 KB) held in memory before they are written.
-pub const MAX_CACHED_RECORDS: usize = 40_000;
+pub const MAX_CACHED_RECORDS: usize = 20_000;
+
+/// Counter records per batch when the cache is written.
+const FLUSH_CHUNK: usize = 2_000;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_DATA_FINGERPRINT: &[u8] = b"data_fingerprint";
@@ -348,7 +351,8 @@ impl SledStore {
                     cause: "bad key or record header".into(),
                 };
                 let id = keys::parse_posting(&k).ok_or_else(corrupt)?;
-                index.insert(id, record::fingerprint(&v).ok_or_else(corrupt)?);
+                let (fp, posted) = record::fingerprint_and_posted(&v).ok_or_else(corrupt)?;
+                index.insert(id, fp, posted);
             }
             tracing::debug!(
                 postings = index.len(),
@@ -422,7 +426,14 @@ impl SledStore {
         }
         let mut records: Vec<(u64, Box<[i32; 366]>)> = cache.records.drain().collect();
         records.sort_unstable_by_key(|(k, _)| *k);
+        // Written in chunks, so a flush never holds every new value at once;
+        // the names go with the first chunk, and the dirty marker goes away
+        // with the last, so a crash in between still means a recount.
         let mut batch = sled::Batch::default();
+        for (kind, name, id) in &names.pending {
+            batch.insert(keys::name(*kind, name), &id.to_be_bytes()[..]);
+        }
+        let mut in_batch = 0;
         for (record, days) in records {
             let changes: Vec<(u16, i32)> = days
                 .iter()
@@ -430,6 +441,7 @@ impl SledStore {
                 .filter(|(_, v)| **v != 0)
                 .map(|(i, v)| (i as u16 + 1, *v))
                 .collect();
+            drop(days);
             if changes.is_empty() {
                 continue;
             }
@@ -448,9 +460,13 @@ impl SledStore {
             } else {
                 batch.insert(&key[..], keys::encode_year_values(&values));
             }
-        }
-        for (kind, name, id) in &names.pending {
-            batch.insert(keys::name(*kind, name), &id.to_be_bytes()[..]);
+            in_batch += 1;
+            if in_batch >= FLUSH_CHUNK {
+                self.main
+                    .apply_batch(std::mem::take(&mut batch))
+                    .map_err(engine)?;
+                in_batch = 0;
+            }
         }
         if !keep_dirty {
             batch.remove(DIRTY_KEY);
@@ -557,7 +573,7 @@ impl SledStore {
                     self.texts.append(&new.text)?
                 };
                 batch.insert(k, record::encode(&new, text));
-                moves.push((new.id, old.fingerprint, new.fingerprint));
+                moves.push((new.id, old.fingerprint, new.fingerprint, new.posted));
             }
             rewritten += 1;
             if moves.len() >= 1000 {
@@ -573,13 +589,13 @@ impl SledStore {
     fn apply_rewrites(
         &self,
         batch: sled::Batch,
-        moves: &mut Vec<(PostingId, u64, u64)>,
+        moves: &mut Vec<(PostingId, u64, u64, Day)>,
         index: &mut PostingIndex,
     ) -> Result<(), StoreError> {
         self.texts.write_out()?;
         self.main.apply_batch(batch).map_err(engine)?;
-        for (id, old, new) in moves.drain(..) {
-            index.refingerprint(id, old, new);
+        for (id, old, new, posted) in moves.drain(..) {
+            index.relink(id, old, new, posted);
         }
         Ok(())
     }
@@ -710,6 +726,8 @@ impl Store for SledStore {
         let mut names = self.names.lock().map_err(poisoned)?;
         let mut events: Vec<Event> = Vec::new();
         let mut groups: BTreeSet<u64> = BTreeSet::new();
+        // How many postings of the batch touch each fingerprint (before or after).
+        let mut touches: FxHashMap<u64, u32> = FxHashMap::default();
         for (id, new) in &after {
             let old = stored_before(id).map(|(p, _)| p);
             for fp in old
@@ -717,15 +735,29 @@ impl Store for SledStore {
                 .into_iter()
                 .chain([new.fingerprint])
             {
-                if fp != 0 {
-                    groups.insert(fp);
-                }
+                *touches.entry(fp).or_default() += 1;
             }
+        }
+        for (id, new) in &after {
+            let old = stored_before(id).map(|(p, _)| p);
             if let Some(old) = old.filter(|p| p.fingerprint == 0) {
                 self.cluster_events(&[old], -1, &mut names, &mut events)?;
             }
-            if new.fingerprint == 0 {
+            let fp = new.fingerprint;
+            // A new posting alone in the batch under its fingerprint, with
+            // no stored duplicate within the window: a cluster of its own,
+            // the group's other clusters unchanged.
+            let alone = fp == 0
+                || (old.is_none()
+                    && touches.get(&fp) == Some(&1)
+                    && !index.has_member_near(fp, new.posted, self.rules.dedup_window_days));
+            if alone {
                 self.cluster_events(&[new], 1, &mut names, &mut events)?;
+            } else {
+                groups.insert(fp);
+            }
+            if let Some(old) = old.filter(|p| p.fingerprint != 0) {
+                groups.insert(old.fingerprint);
             }
         }
         for fp in groups {
@@ -783,8 +815,10 @@ impl Store for SledStore {
         self.main.apply_batch(batch).map_err(engine)?;
         for (id, posting) in &after {
             match stored_before(id) {
-                Some((old, _)) => index.refingerprint(*id, old.fingerprint, posting.fingerprint),
-                None => index.insert(*id, posting.fingerprint),
+                Some((old, _)) => {
+                    index.relink(*id, old.fingerprint, posting.fingerprint, posting.posted)
+                }
+                None => index.insert(*id, posting.fingerprint, posting.posted),
             }
         }
         if mark {
@@ -936,16 +970,16 @@ impl Store for SledStore {
             }
             let text = self.texts.append(&p.text)?;
             batch.insert(&keys::posting(p.id)[..], record::encode(p, text));
-            moves.push((p.id, old_fp, p.fingerprint));
+            moves.push((p.id, old_fp, p.fingerprint, p.posted));
         }
         self.texts.write_out()?;
         let total = self.read_i64(POSTING_COUNT_KEY)? + added;
         batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
         self.main.apply_batch(batch).map_err(engine)?;
-        for (id, old, new) in moves {
+        for (id, old, new, posted) in moves {
             match old {
-                Some(old) => index.refingerprint(id, old, new),
-                None => index.insert(id, new),
+                Some(old) => index.relink(id, old, new, posted),
+                None => index.insert(id, new, posted),
             }
         }
         Ok(())

@@ -83,6 +83,11 @@ fn new_on(store: &dyn Store, skill: &str, geo: &str, day: &str) -> i64 {
 
 /// Postings over three sources, many of them the same job re-published.
 fn corpus() -> Vec<String> {
+    corpus_over(150, 7)
+}
+
+/// 240 postings of 40 jobs, posted over `spread` days (`step` apart in turn).
+fn corpus_over(spread: usize, step: usize) -> Vec<String> {
     let titles = [
         "Développeur Python (H/F)",
         "Ingénieur DevOps Kubernetes",
@@ -99,7 +104,7 @@ fn corpus() -> Vec<String> {
         let company = format!("Société {}", job % 13);
         let place = places[job % places.len()];
         let source = sources[i % sources.len()];
-        let day = first.add_days(((i * 7) % 150) as i32);
+        let day = first.add_days(((i * step) % spread) as i32);
         out.push(line(
             source,
             &format!("{source}-{i}"),
@@ -114,10 +119,24 @@ fn corpus() -> Vec<String> {
 
 #[test]
 fn counts_do_not_depend_on_arrival_order_or_batching() {
+    assert_order_independent(corpus(), 0x5EED_1234_ABCD_0001);
+}
+
+/// Spread over 500 days, most duplicates of a job are more than the window
+/// apart: their arrival takes the store's short path (a posting with no
+/// stored duplicate within the window is a cluster of its own) as often as
+/// the full regrouping.
+#[test]
+fn counts_do_not_depend_on_order_when_duplicates_are_far_apart() {
+    assert_order_independent(corpus_over(500, 37), 0x5EED_1234_ABCD_0002);
+}
+
+/// The same postings in five random orders and batchings give the same
+/// counts, equal to the pure rules applied to the whole set at once.
+fn assert_order_independent(base: Vec<String>, seed: u64) {
     let n = normalizer();
-    let base = corpus();
     let mut reference: Option<Counts> = None;
-    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let mut rng = Rng(seed);
     for round in 0..5 {
         let mut lines = base.clone();
         rng.shuffle(&mut lines);
