@@ -365,7 +365,10 @@ fn main() {
         phases(&normalizer, &dir.with_extension("phases"), n.min(10_000));
         return;
     }
-    let store = SledStore::open(&dir, 64).expect("store opens");
+    let cache_mb: u64 = arg("--cache-mb")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(skilltrack::store::sled_store::DEFAULT_CACHE_MB);
+    let store = SledStore::open(&dir, cache_mb).expect("store opens");
     eprintln!(
         "RSS at start {rss_start:.0} MB, with the taxonomy and geography {rss_data:.0} MB, with the store open {:.0} MB",
         status_mb("VmRSS:")

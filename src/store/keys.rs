@@ -4,7 +4,7 @@
 //!
 //! | tag | key                                              | value                     |
 //! |-----|--------------------------------------------------|---------------------------|
-//! | `P` | `P` posting-id(u64)                              | posting record, binary (see [`record`](super::record)) |
+//! | `P` | `P` sequence number(u64), in arrival order        | posting record, binary (see [`record`](super::record)) |
 //! | `C` | `C` skill(u32) geo(u32) counter(u8) year(u16, +32768) | the year's non-zero days |
 //! | `M` | `Mpostings`, `Mdirty`                            | posting count; "counts pending" marker |
 //! | `N` | `N` kind(`s` skill / `g` geo) name               | interned number, u32 BE   |
@@ -15,7 +15,7 @@
 //! `(day-of-year u16, count i32)` pairs, big-endian, sorted, zeros omitted —
 //! so a three-year daily series is three reads.
 
-use crate::domain::{Day, PostingId};
+use crate::domain::Day;
 
 /// Tag of posting records.
 pub const POSTING: u8 = b'P';
@@ -31,18 +31,19 @@ pub const NAME_GEO: u8 = b'g';
 /// Length of a counter key.
 pub const COUNT_KEY_LEN: usize = 12;
 
-/// Key of a posting record.
-pub fn posting(id: PostingId) -> [u8; 9] {
+/// Key of a posting record: its sequence number (see
+/// [`index`](super::index) for why not its id).
+pub fn posting(seq: u64) -> [u8; 9] {
     let mut k = [0u8; 9];
     k[0] = POSTING;
-    k[1..].copy_from_slice(&id.as_u64().to_be_bytes());
+    k[1..].copy_from_slice(&seq.to_be_bytes());
     k
 }
 
-/// The posting id of a posting record's key.
-pub fn parse_posting(key: &[u8]) -> Option<PostingId> {
+/// The sequence number of a posting record's key.
+pub fn parse_posting(key: &[u8]) -> Option<u64> {
     match key {
-        [POSTING, id @ ..] => Some(PostingId::from_u64(u64::from_be_bytes(id.try_into().ok()?))),
+        [POSTING, seq @ ..] => Some(u64::from_be_bytes(seq.try_into().ok()?)),
         _ => None,
     }
 }
@@ -149,9 +150,10 @@ mod tests {
 
     #[test]
     fn posting_keys_round_trip() {
-        let id = PostingId::from_u64(0x0123_4567_89ab_cdef);
-        assert_eq!(parse_posting(&posting(id)), Some(id));
-        assert_eq!(parse_posting(&posting(id)[..8]), None);
+        let seq = 0x0123_4567_89ab_cdef;
+        assert_eq!(parse_posting(&posting(seq)), Some(seq));
+        assert!(posting(1) < posting(256));
+        assert_eq!(parse_posting(&posting(seq)[..8]), None);
         assert_eq!(parse_posting(&count(1, 2, b'o', 2024)), None);
     }
 

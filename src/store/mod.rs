@@ -111,7 +111,7 @@ pub trait Store: Send + Sync {
     /// Every counter, in key order: (skill, geo, metric, day, value).
     fn all_counts(&self) -> Result<Vec<CountRow>, StoreError>;
 
-    /// Calls `f` with every stored posting, in id order.
+    /// Calls `f` with every stored posting, in the order they were first stored.
     fn for_each_posting(
         &self,
         f: &mut dyn FnMut(Posting) -> Result<(), StoreError>,

@@ -10,10 +10,10 @@
 //! | bytes | field |
 //! |---|---|
 //! | 1 | record version ([`VERSION`]) |
-//! | 8 | fingerprint (fixed place: the duplicate index is rebuilt from it) |
+//! | 8 + 8 | posting id, fingerprint (fixed places: the index is rebuilt from them, see [`header`]) |
 //! | 8 + 4 | text offset and length in the text log |
 //! | 8 + 8 | content hash, taxonomy fingerprint |
-//! | 4 × 3 | posted, first seen, last seen (days since 1970-01-01) |
+//! | 4 × 3 | posted (fixed place, for the index too), first seen, last seen (days since 1970-01-01) |
 //! | 1 | flags: remote, date from source, and which optional fields follow |
 //! | 4 | valid through, when flagged |
 //! | strings | source, external id, title, then url, company, default country when flagged |
@@ -46,7 +46,7 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
     // Destructured so that a new field of `Posting` fails to compile here
     // until the record stores it.
     let Posting {
-        id: _,
+        id,
         source,
         external_id,
         url,
@@ -70,6 +70,7 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
     } = p;
     let mut out = Vec::with_capacity(256);
     out.push(VERSION);
+    out.extend_from_slice(&id.as_u64().to_le_bytes());
     out.extend_from_slice(&fingerprint.to_le_bytes());
     out.extend_from_slice(&text.offset.to_le_bytes());
     out.extend_from_slice(&text.len.to_le_bytes());
@@ -140,30 +141,28 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
 }
 
 /// Where the posting day is in a record.
-const POSTED_AT: usize = 1 + 8 + 8 + 4 + 8 + 8;
+const POSTED_AT: usize = 1 + 8 + 8 + 8 + 4 + 8 + 8;
 
-/// The fingerprint and posting day of an encoded record, without decoding
-/// the rest.
-pub fn fingerprint_and_posted(bytes: &[u8]) -> Option<(u64, Day)> {
-    let fp = fingerprint(bytes)?;
-    let posted = bytes.get(POSTED_AT..POSTED_AT + 4)?;
-    Some((
-        fp,
-        Day::from_epoch_days(i32::from_le_bytes(posted.try_into().ok()?)),
-    ))
-}
-
-/// The fingerprint of an encoded record, without decoding the rest.
-pub fn fingerprint(bytes: &[u8]) -> Option<u64> {
-    match bytes {
-        [VERSION, fp @ ..] if fp.len() >= 8 => Some(u64::from_le_bytes(fp[..8].try_into().ok()?)),
-        _ => None,
+/// The id, fingerprint and posting day of an encoded record, without
+/// decoding the rest.
+pub fn header(bytes: &[u8]) -> Option<(PostingId, u64, Day)> {
+    if bytes.first() != Some(&VERSION) {
+        return None;
     }
+    let u64_at = |i: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(bytes.get(i..i + 8)?.try_into().ok()?))
+    };
+    let posted = bytes.get(POSTED_AT..POSTED_AT + 4)?.try_into().ok()?;
+    Some((
+        PostingId::from_u64(u64_at(1)?),
+        u64_at(9)?,
+        Day::from_epoch_days(i32::from_le_bytes(posted)),
+    ))
 }
 
 /// Decodes a record: the posting (with an empty text) and where its text is.
 /// The error says what is wrong with the bytes.
-pub fn decode(id: PostingId, bytes: &[u8]) -> Result<(Posting, TextRef), String> {
+pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), String> {
     let mut r = Reader { bytes, at: 0 };
     let version = r.u8()?;
     if version != VERSION {
@@ -171,6 +170,7 @@ pub fn decode(id: PostingId, bytes: &[u8]) -> Result<(Posting, TextRef), String>
             "record version {version}, this build reads version {VERSION}"
         ));
     }
+    let id = PostingId::from_u64(r.u64()?);
     let fingerprint = r.u64()?;
     let text = TextRef {
         offset: r.u64()?,
@@ -393,16 +393,8 @@ mod tests {
             len: 3_000,
         };
         let bytes = encode(&p, text);
-        assert_eq!(fingerprint(&bytes), Some(p.fingerprint));
-        assert_eq!(
-            fingerprint_and_posted(&bytes),
-            Some((p.fingerprint, p.posted))
-        );
-        assert_eq!(
-            fingerprint_and_posted(&bytes),
-            Some((p.fingerprint, p.posted))
-        );
-        assert_eq!(decode(p.id, &bytes), Ok((p.clone(), text)));
+        assert_eq!(header(&bytes), Some((p.id, p.fingerprint, p.posted)));
+        assert_eq!(decode(&bytes), Ok((p.clone(), text)));
 
         // And with every optional field absent.
         let bare = Posting {
@@ -420,7 +412,7 @@ mod tests {
             ..p
         };
         let bytes = encode(&bare, TextRef::EMPTY);
-        assert_eq!(decode(bare.id, &bytes), Ok((bare, TextRef::EMPTY)));
+        assert_eq!(decode(&bytes), Ok((bare, TextRef::EMPTY)));
         assert!(bytes.len() < 120, "{} bytes", bytes.len());
     }
 
@@ -431,7 +423,7 @@ mod tests {
             ..full()
         };
         let bytes = encode(&p, TextRef::EMPTY);
-        assert_eq!(decode(p.id, &bytes).unwrap().0.title.len(), 70_000);
+        assert_eq!(decode(&bytes).unwrap().0.title.len(), 70_000);
     }
 
     #[test]
@@ -439,19 +431,15 @@ mod tests {
         let p = full();
         let bytes = encode(&p, TextRef::EMPTY);
         for cut in [0, 1, 20, bytes.len() / 2, bytes.len() - 1] {
-            let err = decode(p.id, &bytes[..cut]).unwrap_err();
+            let err = decode(&bytes[..cut]).unwrap_err();
             assert!(err.contains("truncated"), "cut at {cut}: {err}");
         }
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(decode(p.id, &longer)
-            .unwrap_err()
-            .contains("unexpected bytes"));
+        assert!(decode(&longer).unwrap_err().contains("unexpected bytes"));
         let mut other = bytes;
         other[0] = 9;
-        assert!(decode(p.id, &other)
-            .unwrap_err()
-            .contains("record version 9"));
-        assert_eq!(fingerprint(&other), None);
+        assert!(decode(&other).unwrap_err().contains("record version 9"));
+        assert_eq!(header(&other), None);
     }
 }

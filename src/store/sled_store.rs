@@ -304,8 +304,7 @@ impl SledStore {
             key: format!("posting {key:02x?}"),
             cause,
         };
-        let id = keys::parse_posting(key).ok_or_else(|| corrupt("bad key".into()))?;
-        record::decode(id, bytes).map_err(corrupt)
+        record::decode(bytes).map_err(corrupt)
     }
 
     /// `p` with its text from the text log.
@@ -321,8 +320,15 @@ impl SledStore {
     }
 
     /// A stored posting (with an empty text) and where its text is.
-    fn load(&self, id: PostingId) -> Result<Option<(Posting, TextRef)>, StoreError> {
-        let key = keys::posting(id);
+    fn load(
+        &self,
+        index: &PostingIndex,
+        id: PostingId,
+    ) -> Result<Option<(Posting, TextRef)>, StoreError> {
+        let Some(seq) = index.seq(id) else {
+            return Ok(None);
+        };
+        let key = keys::posting(seq);
         match self.main.get(key).map_err(engine)? {
             Some(bytes) => Ok(Some(Self::decode_posting(&key, &bytes)?)),
             None => Ok(None),
@@ -350,9 +356,9 @@ impl SledStore {
                     key: format!("posting {:02x?}", k.as_ref()),
                     cause: "bad key or record header".into(),
                 };
-                let id = keys::parse_posting(&k).ok_or_else(corrupt)?;
-                let (fp, posted) = record::fingerprint_and_posted(&v).ok_or_else(corrupt)?;
-                index.insert(id, fp, posted);
+                let seq = keys::parse_posting(&k).ok_or_else(corrupt)?;
+                let (id, fp, posted) = record::header(&v).ok_or_else(corrupt)?;
+                index.insert(id, seq, fp, posted);
             }
             tracing::debug!(
                 postings = index.len(),
@@ -521,7 +527,7 @@ impl SledStore {
         };
         for entry in self.main.scan_prefix([keys::POSTING]) {
             let (k, v) = entry.map_err(engine)?;
-            if record::fingerprint(&v).is_some_and(|fp| index.is_shared(fp)) {
+            if record::header(&v).is_some_and(|(_, fp, _)| index.is_shared(fp)) {
                 continue;
             }
             singles.push(Self::decode_posting(&k, &v)?.0);
@@ -534,7 +540,7 @@ impl SledStore {
         for fp in index.shared_fingerprints() {
             let mut group = Vec::new();
             for id in index.group(fp) {
-                group.extend(self.load(id)?.map(|(p, _)| p));
+                group.extend(self.load(index, id)?.map(|(p, _)| p));
             }
             let full = add(&group, true)?;
             done += group.len() as u64;
@@ -688,11 +694,7 @@ impl Store for SledStore {
             let previous = match after.get(&posting.id) {
                 Some(p) => Some(p.as_ref().clone()),
                 None => {
-                    let stored = if index.contains(posting.id) {
-                        self.load(posting.id)?
-                    } else {
-                        None
-                    };
+                    let stored = self.load(index, posting.id)?;
                     let previous = stored.as_ref().map(|(p, _)| p.clone());
                     before.insert(posting.id, stored);
                     previous
@@ -765,7 +767,7 @@ impl Store for SledStore {
             let mut loaded: Vec<Posting> = Vec::new();
             for id in &stored_ids {
                 if !before.contains_key(id) {
-                    loaded.extend(self.load(*id)?.map(|(p, _)| p));
+                    loaded.extend(self.load(index, *id)?.map(|(p, _)| p));
                 }
             }
             let old_group: Vec<&Posting> = stored_ids
@@ -795,12 +797,18 @@ impl Store for SledStore {
 
         // Texts first, handed to the OS before any record points to them.
         let mut batch = sled::Batch::default();
+        let mut written = Vec::with_capacity(after.len());
         for (id, posting) in &after {
             let text = match stored_before(id) {
                 Some((old, text)) if old.content_hash == posting.content_hash => *text,
                 _ => self.texts.append(&posting.text)?,
             };
-            batch.insert(&keys::posting(*id)[..], record::encode(posting, text));
+            let seq = match index.seq(*id) {
+                Some(seq) => seq,
+                None => index.next_seq(),
+            };
+            batch.insert(&keys::posting(seq)[..], record::encode(posting, text));
+            written.push(seq);
         }
         self.texts.write_out()?;
         if outcome.new > 0 {
@@ -813,12 +821,12 @@ impl Store for SledStore {
             batch.insert(DIRTY_KEY, &[1u8][..]);
         }
         self.main.apply_batch(batch).map_err(engine)?;
-        for (id, posting) in &after {
+        for ((id, posting), seq) in after.iter().zip(written) {
             match stored_before(id) {
                 Some((old, _)) => {
                     index.relink(*id, old.fingerprint, posting.fingerprint, posting.posted)
                 }
-                None => index.insert(*id, posting.fingerprint, posting.posted),
+                None => index.insert(*id, seq, posting.fingerprint, posting.posted),
             }
         }
         if mark {
@@ -831,21 +839,26 @@ impl Store for SledStore {
     }
 
     fn posting(&self, id: PostingId) -> Result<Option<Posting>, StoreError> {
-        self.load(id)?.map(|p| self.with_text(p)).transpose()
+        let loaded = {
+            let index = self.index()?;
+            match index.as_ref() {
+                Some(index) => self.load(index, id)?,
+                None => None,
+            }
+        };
+        loaded.map(|p| self.with_text(p)).transpose()
     }
 
     fn group(&self, fingerprint: u64) -> Result<Vec<Posting>, StoreError> {
         if fingerprint == 0 {
             return Ok(Vec::new());
         }
-        let ids = self
-            .index()?
-            .as_ref()
-            .map(|index| index.group(fingerprint))
-            .unwrap_or_default();
+        let index = self.index()?;
         let mut out = Vec::new();
-        for id in ids {
-            out.extend(self.load(id)?.map(|(p, _)| p));
+        if let Some(index) = index.as_ref() {
+            for id in index.group(fingerprint) {
+                out.extend(self.load(index, id)?.map(|(p, _)| p));
+            }
         }
         Ok(out)
     }
@@ -958,28 +971,32 @@ impl Store for SledStore {
         })?;
         let mut batch = sled::Batch::default();
         let mut moves = Vec::with_capacity(postings.len());
+        let mut fresh: FxHashMap<PostingId, u64> = FxHashMap::default();
         let mut added = 0i64;
         for p in postings {
-            let old_fp = if index.contains(p.id) {
-                self.load(p.id)?.map(|(old, _)| old.fingerprint)
-            } else {
-                None
+            let old_fp = self.load(index, p.id)?.map(|(old, _)| old.fingerprint);
+            // A posting twice in one batch keeps the number given the first time.
+            let seq = match index.seq(p.id).or_else(|| fresh.get(&p.id).copied()) {
+                Some(seq) => seq,
+                None => {
+                    added += 1;
+                    let seq = index.next_seq();
+                    fresh.insert(p.id, seq);
+                    seq
+                }
             };
-            if old_fp.is_none() {
-                added += 1;
-            }
             let text = self.texts.append(&p.text)?;
-            batch.insert(&keys::posting(p.id)[..], record::encode(p, text));
-            moves.push((p.id, old_fp, p.fingerprint, p.posted));
+            batch.insert(&keys::posting(seq)[..], record::encode(p, text));
+            moves.push((p.id, seq, old_fp, p.fingerprint, p.posted));
         }
         self.texts.write_out()?;
         let total = self.read_i64(POSTING_COUNT_KEY)? + added;
         batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
         self.main.apply_batch(batch).map_err(engine)?;
-        for (id, old, new, posted) in moves {
+        for (id, seq, old, new, posted) in moves {
             match old {
                 Some(old) => index.relink(id, old, new, posted),
-                None => index.insert(id, new, posted),
+                None => index.insert(id, seq, new, posted),
             }
         }
         Ok(())
