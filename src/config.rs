@@ -7,7 +7,7 @@
 //! | `data_dir`       | `SKILLTRACK_DATA_DIR`        | `var/db`           |
 //! | `extractors_dir` | `SKILLTRACK_EXTRACTORS_DIR`  | `extractors`       |
 //! | `bind`           | `SKILLTRACK_BIND`            | `127.0.0.1:8080`   |
-//! | `cache_mb`       | `SKILLTRACK_CACHE_MB`        | `64`               |
+//! | `cache_mb`       | `SKILLTRACK_CACHE_MB`        | `32`               |
 //! | `user_agent`     | `SKILLTRACK_USER_AGENT`      | names the project  |
 //! | `request_timeout_secs` | `SKILLTRACK_REQUEST_TIMEOUT_SECS` | `30`   |
 //! | `max_body_mb`    | `SKILLTRACK_MAX_BODY_MB`     | `10`               |

@@ -43,7 +43,7 @@ pub const SCHEMA_VERSION: u32 = 2;
 pub const TEXT_LOG: &str = "texts.log";
 
 /// Default page cache size.
-pub const DEFAULT_CACHE_MB: u64 = 64;
+pub const DEFAULT_CACHE_MB: u64 = 32;
 
 /// Year records (366 days each, ~1.5 KB) held in memory before they are written.
 pub const MAX_CACHED_RECORDS: usize = 20_000;
