@@ -23,7 +23,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use rustc_hash::FxHashMap;
 
@@ -164,7 +164,7 @@ pub struct SledStore {
     texts: TextLog,
     http: sled::Tree,
     /// Stored ids and duplicate groups; built on first use.
-    index: Mutex<Option<PostingIndex>>,
+    index: RwLock<Option<PostingIndex>>,
     names: Mutex<Names>,
     cache: Mutex<CountCache>,
     writer: Mutex<()>,
@@ -258,7 +258,7 @@ impl SledStore {
             meta,
             texts,
             http,
-            index: Mutex::new(None),
+            index: RwLock::new(None),
             names: Mutex::new(names),
             cache: Mutex::new(CountCache::default()),
             writer: Mutex::new(()),
@@ -344,31 +344,50 @@ impl SledStore {
             .unwrap_or(0))
     }
 
-    /// The posting index, built from the posting records on first use.
-    fn index(&self) -> Result<MutexGuard<'_, Option<PostingIndex>>, StoreError> {
-        let mut guard = self.index.lock().map_err(poisoned)?;
+    /// The posting index for writing, built from the posting records on
+    /// first use.
+    fn index_mut(&self) -> Result<RwLockWriteGuard<'_, Option<PostingIndex>>, StoreError> {
+        let mut guard = self.index.write().map_err(poisoned)?;
         if guard.is_none() {
-            let started = std::time::Instant::now();
-            let mut index = PostingIndex::default();
-            for entry in self.main.scan_prefix([keys::POSTING]) {
-                let (k, v) = entry.map_err(engine)?;
-                let corrupt = || StoreError::Corrupt {
-                    key: format!("posting {:02x?}", k.as_ref()),
-                    cause: "bad key or record header".into(),
-                };
-                let seq = keys::parse_posting(&k).ok_or_else(corrupt)?;
-                let (id, fp, posted) = record::header(&v).ok_or_else(corrupt)?;
-                index.insert(id, seq, fp, posted);
-            }
-            tracing::debug!(
-                postings = index.len(),
-                ms = started.elapsed().as_millis() as u64,
-                "posting index built"
-            );
-            *guard = Some(index);
+            *guard = Some(self.build_index()?);
         }
         Ok(guard)
     }
+
+    /// The posting index for reading (readers share it; a writer holds it
+    /// while it ingests a batch).
+    fn index_ref(&self) -> Result<RwLockReadGuard<'_, Option<PostingIndex>>, StoreError> {
+        {
+            let guard = self.index.read().map_err(poisoned)?;
+            if guard.is_some() {
+                return Ok(guard);
+            }
+        }
+        drop(self.index_mut()?);
+        self.index.read().map_err(poisoned)
+    }
+
+    fn build_index(&self) -> Result<PostingIndex, StoreError> {
+        let started = std::time::Instant::now();
+        let mut index = PostingIndex::default();
+        for entry in self.main.scan_prefix([keys::POSTING]) {
+            let (k, v) = entry.map_err(engine)?;
+            let corrupt = || StoreError::Corrupt {
+                key: format!("posting {:02x?}", k.as_ref()),
+                cause: "bad key or record header".into(),
+            };
+            let seq = keys::parse_posting(&k).ok_or_else(corrupt)?;
+            let (id, fp, posted) = record::header(&v).ok_or_else(corrupt)?;
+            index.insert(id, seq, fp, posted);
+        }
+        tracing::debug!(
+            postings = index.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "posting index built"
+        );
+        Ok(index)
+    }
+
     /// Appends `sign` × the counter changes of a cluster to `events`,
     /// resolving each skill and geography once.
     fn cluster_events(
@@ -492,7 +511,7 @@ impl SledStore {
     /// that is alone under its fingerprint (nearly all of them) as its own
     /// cluster; then each shared fingerprint's group is loaded and clustered.
     fn recount(&self, progress: &mut dyn FnMut(u64)) -> Result<(), StoreError> {
-        let index = self.index()?;
+        let index = self.index_ref()?;
         let index = index.as_ref().ok_or_else(|| {
             StoreError::Engine("the posting index is missing during a recount".into())
         })?;
@@ -560,7 +579,7 @@ impl SledStore {
         &self,
         transform: &dyn Fn(Posting) -> Posting,
     ) -> Result<u64, StoreError> {
-        let mut index = self.index()?;
+        let mut index = self.index_mut()?;
         let index = index.as_mut().ok_or_else(|| {
             StoreError::Engine("the posting index is missing during a rewrite".into())
         })?;
@@ -682,7 +701,7 @@ fn merge_seen(old: &Posting, mut new: Posting) -> Posting {
 impl Store for SledStore {
     fn ingest(&self, postings: &[Posting]) -> Result<IngestOutcome, StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
-        let mut index = self.index()?;
+        let mut index = self.index_mut()?;
         let index = index.as_mut().ok_or_else(|| {
             StoreError::Engine("the posting index is missing during an ingest".into())
         })?;
@@ -840,7 +859,7 @@ impl Store for SledStore {
 
     fn posting(&self, id: PostingId) -> Result<Option<Posting>, StoreError> {
         let loaded = {
-            let index = self.index()?;
+            let index = self.index_ref()?;
             match index.as_ref() {
                 Some(index) => self.load(index, id)?,
                 None => None,
@@ -853,7 +872,7 @@ impl Store for SledStore {
         if fingerprint == 0 {
             return Ok(Vec::new());
         }
-        let index = self.index()?;
+        let index = self.index_ref()?;
         let mut out = Vec::new();
         if let Some(index) = index.as_ref() {
             for id in index.group(fingerprint) {
@@ -965,7 +984,7 @@ impl Store for SledStore {
 
     fn put_postings(&self, postings: &[Posting]) -> Result<(), StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
-        let mut index = self.index()?;
+        let mut index = self.index_mut()?;
         let index = index.as_mut().ok_or_else(|| {
             StoreError::Engine("the posting index is missing during a restore".into())
         })?;
