@@ -355,3 +355,61 @@ fn a_database_in_use_is_refused_with_its_directory_named() {
         Ok(_) => panic!("a second open of the same database succeeded"),
     }
 }
+
+#[test]
+fn postings_and_texts_survive_reopening_and_a_damaged_text_is_named() {
+    let n = normalizer();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let lines = corpus();
+    let source = SourceId::parse("welcome").unwrap();
+    let id = skilltrack::domain::PostingId::new(&source, "welcome-1");
+    let counts = {
+        let store = SledStore::open(&path, 8).unwrap();
+        import(&store, &n, &lines);
+        store.all_counts().unwrap()
+    };
+
+    // Reopened: the same postings, texts and counts; seeing them again
+    // rewrites each record in place.
+    let store = SledStore::open(&path, 8).unwrap();
+    let text = store.posting(id).unwrap().expect("stored").text;
+    assert!(text.contains("Télétravail partiel"), "{text}");
+    import(&store, &n, &lines);
+    assert_eq!(store.posting_count().unwrap(), 240);
+    assert_eq!(store.for_each_posting(&mut |_| Ok(())).unwrap(), 240);
+    assert!(store.all_counts().unwrap() == counts);
+
+    // A changed description is appended and the record points to it.
+    let changed = lines[1].replace("Linux, Docker", "Rust, PostgreSQL");
+    assert_ne!(changed, lines[1]);
+    import(&store, &n, std::slice::from_ref(&changed));
+    let posting = store.posting(id).unwrap().expect("stored");
+    assert!(
+        posting.text.contains("Rust, PostgreSQL"),
+        "{}",
+        posting.text
+    );
+    assert!(posting.skills.iter().any(|s| s.as_str() == "rust"));
+    assert_eq!(store.posting_count().unwrap(), 240);
+    drop(store);
+
+    // Damage that text on disk: reading it is an error naming the posting;
+    // the other postings and the counts are untouched.
+    let log = path.join("texts.log");
+    let changed_counts = SledStore::open(&path, 8).unwrap().all_counts().unwrap();
+    assert!(changed_counts != counts);
+    let mut bytes = std::fs::read(&log).unwrap();
+    let last = bytes.len() - 3;
+    bytes[last] ^= 0x20;
+    std::fs::write(&log, bytes).unwrap();
+    let store = SledStore::open(&path, 8).unwrap();
+    let err = store.posting(id).unwrap_err().to_string();
+    assert!(
+        err.contains(&id.to_string()) && err.contains("checksum"),
+        "{err}"
+    );
+    let other = skilltrack::domain::PostingId::new(&source, "welcome-4");
+    assert!(store.posting(other).unwrap().is_some());
+    assert!(store.all_counts().unwrap() == changed_counts);
+}
