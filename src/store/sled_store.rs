@@ -14,8 +14,9 @@
 //! atomically with a `Mdirty` marker, and its counter changes are aggregated
 //! in memory; [`Store::flush`] (after each collected page, at the end of an
 //! import, or when the cache grows past [`MAX_CACHED_RECORDS`]) applies them
-//! to the per-year counter records and removes the marker, in one batch. If
-//! the process dies in between, the marker is still there at the next open,
+//! to the per-year counter records in batches of [`FLUSH_CHUNK`], the last of
+//! which removes the marker. If the process dies before, the marker is still
+//! there at the next open,
 //! and every count is recomputed from the stored postings before the store is
 //! used. So a crash never leaves counts that disagree with the postings, and
 //! re-running an import repairs the postings it did not store.
@@ -49,7 +50,7 @@ pub const DEFAULT_CACHE_MB: u64 = 32;
 pub const MAX_CACHED_RECORDS: usize = 20_000;
 
 /// Counter records per batch when the cache is written.
-const FLUSH_CHUNK: usize = 2_000;
+pub const FLUSH_CHUNK: usize = 2_000;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_DATA_FINGERPRINT: &[u8] = b"data_fingerprint";
@@ -440,9 +441,9 @@ impl SledStore {
         Ok(cache.records.len() >= MAX_CACHED_RECORDS)
     }
 
-    /// Writes every cached counter change to the per-year records, with the
-    /// pending names, in one batch; removes the dirty marker unless a rebuild
-    /// is still under way (`keep_dirty`).
+    /// Writes every cached counter change to the per-year records (the
+    /// pending names with the first batch); the last batch removes the dirty
+    /// marker unless a rebuild is still under way (`keep_dirty`).
     fn flush_counts(&self, keep_dirty: bool) -> Result<(), StoreError> {
         let mut names = self.names.lock().map_err(poisoned)?;
         let mut cache = self.cache.lock().map_err(poisoned)?;
