@@ -820,7 +820,11 @@ impl Store for SledStore {
         let mut written = Vec::with_capacity(after.len());
         for (id, posting) in &after {
             let text = match stored_before(id) {
-                Some((old, text)) if old.content_hash == posting.content_hash => *text,
+                Some((old, text))
+                    if old.content_hash == posting.content_hash && self.texts.holds(*text)? =>
+                {
+                    *text
+                }
                 _ => self.texts.append(&posting.text)?,
             };
             let seq = match index.seq(*id) {

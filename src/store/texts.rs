@@ -172,6 +172,14 @@ impl TextLog {
         Ok(self.len()? <= MAGIC.len() as u64)
     }
 
+    /// Whether the log is long enough to hold the text at `r`. After a power
+    /// cut the file can be shorter than the records that sled had already
+    /// made durable say; a posting seen again then has its text written anew
+    /// rather than pointing into nothing.
+    pub fn holds(&self, r: TextRef) -> Result<bool, StoreError> {
+        Ok(r == TextRef::EMPTY || r.offset + HEADER + u64::from(r.len) <= self.len()?)
+    }
+
     /// Reads the text at `r` (written out before, see [`TextLog::write_out`]),
     /// checking its length and check.
     pub fn read(&self, r: TextRef) -> Result<String, StoreError> {
@@ -233,6 +241,13 @@ mod tests {
         assert_eq!(log.read(a).unwrap(), "Développeur Rust — télétravail");
         assert_eq!(log.read(b).unwrap(), "second");
         assert_eq!(log.read(TextRef::EMPTY).unwrap(), "");
+        assert!(log.holds(a).unwrap() && log.holds(b).unwrap());
+        assert!(!log
+            .holds(TextRef {
+                len: b.len + 1,
+                ..b
+            })
+            .unwrap());
         let end = log.len().unwrap();
         drop(log);
 

@@ -413,3 +413,35 @@ fn postings_and_texts_survive_reopening_and_a_damaged_text_is_named() {
     assert!(store.posting(other).unwrap().is_some());
     assert!(store.all_counts().unwrap() == changed_counts);
 }
+
+/// After a power cut the text log can be shorter than the records sled made
+/// durable say: those texts read as damage, and collecting the postings again
+/// writes them anew without touching the counts.
+#[test]
+fn texts_lost_from_the_end_of_the_log_are_written_again_when_seen_again() {
+    let n = normalizer();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let lines = corpus();
+    let id = skilltrack::domain::PostingId::new(&SourceId::parse("welcome").unwrap(), "welcome-1");
+    let counts = {
+        let store = SledStore::open(&path, 8).unwrap();
+        import(&store, &n, &lines);
+        store.all_counts().unwrap()
+    };
+    let log = path.join("texts.log");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&log)
+        .unwrap()
+        .set_len(8)
+        .unwrap();
+    let store = SledStore::open(&path, 8).unwrap();
+    let err = store.posting(id).unwrap_err().to_string();
+    assert!(err.contains(&id.to_string()), "{err}");
+    import(&store, &n, &lines);
+    let text = store.posting(id).unwrap().expect("stored").text;
+    assert!(text.contains("Télétravail partiel"), "{text}");
+    assert_eq!(store.posting_count().unwrap(), 240);
+    assert!(store.all_counts().unwrap() == counts);
+}
