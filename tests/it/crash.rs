@@ -110,6 +110,31 @@ fn sigkilled_imports_rerun_to_exact_counts() {
         crashed.all_counts().unwrap() == clean_counts,
         "counts after crashes differ (seed {seed:#x})"
     );
+    // Every posting reads back whole, text included: no record points past
+    // what a killed process wrote to the text log.
+    let mut texts = Vec::new();
+    let read = crashed
+        .for_each_posting(&mut |p| {
+            texts.push((p.id, p.text));
+            Ok(())
+        })
+        .unwrap_or_else(|e| {
+            panic!("a posting does not read back after crashes: {e} (seed {seed:#x})")
+        });
+    assert_eq!(read, POSTINGS as u64);
+    texts.sort();
+    let mut clean_texts = Vec::new();
+    clean
+        .for_each_posting(&mut |p| {
+            clean_texts.push((p.id, p.text));
+            Ok(())
+        })
+        .unwrap();
+    clean_texts.sort();
+    assert!(
+        texts == clean_texts,
+        "texts differ after crashes (seed {seed:#x})"
+    );
     crashed.rebuild(None, &mut |_| {}).unwrap();
     assert!(
         crashed.all_counts().unwrap() == clean_counts,
