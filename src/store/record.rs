@@ -11,7 +11,7 @@
 //! |---|---|
 //! | 1 | record version ([`VERSION`]) |
 //! | 8 + 8 | posting id, fingerprint (fixed places: the index is rebuilt from them, see [`header`]) |
-//! | 8 + 4 | text offset and length in the text log |
+//! | 8 + 4 + 2 | text offset, length and file generation in the text log |
 //! | 8 + 8 | content hash, taxonomy fingerprint |
 //! | 4 × 3 | posted (fixed place, for the index too), first seen, last seen (days since 1970-01-01) |
 //! | 1 | flags: remote, date from source, and which optional fields follow |
@@ -74,6 +74,7 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
     out.extend_from_slice(&fingerprint.to_le_bytes());
     out.extend_from_slice(&text.offset.to_le_bytes());
     out.extend_from_slice(&text.len.to_le_bytes());
+    out.extend_from_slice(&text.file.to_le_bytes());
     out.extend_from_slice(&content_hash.to_le_bytes());
     out.extend_from_slice(&taxonomy.to_le_bytes());
     for day in [posted, first_seen, last_seen] {
@@ -141,7 +142,7 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
 }
 
 /// Where the posting day is in a record.
-const POSTED_AT: usize = 1 + 8 + 8 + 8 + 4 + 8 + 8;
+const POSTED_AT: usize = 1 + 8 + 8 + 8 + 4 + 2 + 8 + 8;
 
 /// The id, fingerprint and posting day of an encoded record, without
 /// decoding the rest.
@@ -172,9 +173,12 @@ pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), String> {
     }
     let id = PostingId::from_u64(r.u64()?);
     let fingerprint = r.u64()?;
+    let offset = r.u64()?;
+    let len = r.u32()?;
     let text = TextRef {
-        offset: r.u64()?,
-        len: r.u32()?,
+        file: r.u16()?,
+        offset,
+        len,
     };
     let content_hash = r.u64()?;
     let taxonomy = r.u64()?;
@@ -290,6 +294,11 @@ impl<'a> Reader<'a> {
         Ok(self.take(1)?[0])
     }
 
+    fn u16(&mut self) -> Result<u16, String> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+
     fn u32(&mut self) -> Result<u32, String> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
@@ -389,6 +398,7 @@ mod tests {
     fn every_field_round_trips() {
         let p = full();
         let text = TextRef {
+            file: 3,
             offset: 1 << 40,
             len: 3_000,
         };

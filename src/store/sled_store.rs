@@ -40,9 +40,6 @@ use crate::report::RunReport;
 /// Version of the on-disk layout this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 2;
 
-/// File name of the text log in the database directory.
-pub const TEXT_LOG: &str = "texts.log";
-
 /// Default page cache size.
 pub const DEFAULT_CACHE_MB: u64 = 32;
 
@@ -239,7 +236,7 @@ impl SledStore {
                     .map_err(engine)?;
             }
         }
-        let texts = TextLog::open(&dir.join(TEXT_LOG))?;
+        let texts = TextLog::open(dir)?;
         let mut names = Names::default();
         for entry in main.scan_prefix([keys::NAME]) {
             let (k, v) = entry.map_err(engine)?;
@@ -574,40 +571,60 @@ impl SledStore {
         Ok(())
     }
 
-    /// Rewrites every posting (and its text) through `transform`, keeping the
-    /// posting index in step. Returns the number of postings read.
+    /// Rewrites every posting through `transform`, keeping the posting index
+    /// in step, and compacts the text log on the way: every text is copied
+    /// into a new generation (dead copies of changed texts are left behind)
+    /// and the older files are deleted by [`Store::rebuild`] once the records
+    /// pointing to the copies are flushed. Returns the number of postings
+    /// read and the new generation.
     fn transform_postings(
         &self,
         transform: &dyn Fn(Posting) -> Posting,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<(u64, u16), StoreError> {
         let mut index = self.index_mut()?;
         let index = index.as_mut().ok_or_else(|| {
             StoreError::Engine("the posting index is missing during a rewrite".into())
         })?;
+        let generation = self.texts.start_generation()?;
         let mut rewritten = 0u64;
+        let mut unreadable = 0u64;
         let mut batch = sled::Batch::default();
         let mut moves = Vec::new();
         for entry in self.main.scan_prefix([keys::POSTING]) {
             let (k, v) = entry.map_err(engine)?;
             let (old, old_text) = Self::decode_posting(&k, &v)?;
-            let old = self.with_text((old, old_text))?;
-            let new = transform(old.clone());
-            if new != old {
-                let text = if new.text == old.text {
-                    old_text
-                } else {
-                    self.texts.append(&new.text)?
-                };
-                batch.insert(k, record::encode(&new, text));
-                moves.push((new.id, old.fingerprint, new.fingerprint, new.posted));
-            }
+            let id = old.id;
+            let (new, text) = match self.with_text((old.clone(), old_text)) {
+                Ok(old) => {
+                    let new = transform(old);
+                    let text = self.texts.append(&new.text)?;
+                    (new, text)
+                }
+                // A text already lost cannot be normalized again: the
+                // posting keeps what it had, and its text is written anew
+                // when it is collected again.
+                Err(StoreError::Corrupt { key, cause }) => {
+                    unreadable += 1;
+                    tracing::warn!(posting = %id, %key, %cause, "text unreadable; posting kept as it was");
+                    (old.clone(), old_text)
+                }
+                Err(other) => return Err(other),
+            };
+            batch.insert(k, record::encode(&new, text));
+            moves.push((id, old.fingerprint, new.fingerprint, new.posted));
             rewritten += 1;
             if moves.len() >= 1000 {
                 self.apply_rewrites(std::mem::take(&mut batch), &mut moves, index)?;
             }
         }
         self.apply_rewrites(batch, &mut moves, index)?;
-        Ok(rewritten)
+        if unreadable > 0 {
+            tracing::warn!(
+                postings = unreadable,
+                "postings whose text could not be read were not normalized again"
+            );
+        }
+        Ok((rewritten, generation))
     }
 
     /// Applies a batch of rewritten posting records (their texts written out
@@ -969,9 +986,12 @@ impl Store for SledStore {
         }
         // 1. Every posting through `transform`; the index follows. Without a
         //    transform (a plain recount) postings and texts are not read here.
-        let rewritten = match transform {
-            Some(transform) => self.transform_postings(transform)?,
-            None => self.posting_count()?,
+        let (rewritten, generation) = match transform {
+            Some(transform) => {
+                let (n, generation) = self.transform_postings(transform)?;
+                (n, Some(generation))
+            }
+            None => (self.posting_count()?, None),
         };
         // 2. Every counter away, then counted again.
         let mut batch = sled::Batch::default();
@@ -984,6 +1004,10 @@ impl Store for SledStore {
         self.flush_counts(false)?;
         self.texts.sync()?;
         self.db.flush().map_err(engine)?;
+        if let Some(generation) = generation {
+            // Every record now points into `generation` (or at a text already lost).
+            self.texts.remove_older_than(generation)?;
+        }
         Ok(rewritten)
     }
 

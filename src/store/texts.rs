@@ -1,17 +1,21 @@
-//! The text log: postings' description texts, appended to one file next to
-//! the sled database, referenced from each posting record by [`TextRef`].
+//! The text log: postings' description texts, appended to files next to the
+//! sled database, referenced from each posting record by [`TextRef`].
 //!
 //! Texts are the bulk of a posting (~3 KB of its ~3.3 KB) but are written
 //! once and read only by `reindex`, exports and drill-down. In sled, a 3 KB
-//! value costs 25–45 µs per insert (leaf nodes are copied on write) and
-//! doubles the bytes on disk; appended to a file, it costs one `memcpy`.
+//! value costs 25–50 µs per insert (leaf nodes are copied on write) and
+//! takes 2.4 times its size on disk; appended to a file, it costs a `memcpy`.
 //!
 //! ## Format
-//! The file starts with [`MAGIC`]; then records, each
-//! `len (u32 LE) · check (u32 LE, low half of the text's xxh3) · text bytes`.
-//! A record is only ever appended. A text that changes is appended again and
-//! the posting record points to the new copy; the old one is dead space,
-//! dropped by `backup` + `restore`.
+//! Files `texts-G.log`, `G` a generation number. Each starts with [`MAGIC`];
+//! then records, each `len (u32 LE) · check (u32 LE, low half of the text's
+//! xxh3) · text bytes`. Records are only ever appended, to the newest
+//! generation. A text that changes is appended again and the posting record
+//! points to the new copy; the old one is dead space until the next
+//! compaction, which copies every live text into a new generation, points
+//! every record to it (see `SledStore::rebuild`), and only then deletes the
+//! older files. A compaction cut short leaves records pointing into either
+//! generation, both still readable; the next one finishes the job.
 //!
 //! ## Crash safety
 //! [`TextLog::append`] buffers; [`TextLog::write_out`] hands the buffer to the
@@ -21,22 +25,25 @@
 //! is flushed. A torn or unreferenced tail (a batch that never committed) is
 //! harmless: nothing points to it, and new records are appended after it.
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use super::StoreError;
 
-/// First bytes of a text log.
+/// First bytes of a text log file.
 pub const MAGIC: &[u8; 8] = b"SKTEXT01";
 
 /// Bytes before each text: its length and check.
 const HEADER: u64 = 8;
 
-/// Where a text is in the log.
+/// Where a text is: file generation, offset of its record, length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TextRef {
+    /// Generation of the file holding it.
+    pub file: u16,
     /// Offset of the record (its header) in the file.
     pub offset: u64,
     /// Length of the text in bytes.
@@ -45,20 +52,27 @@ pub struct TextRef {
 
 impl TextRef {
     /// The reference of "no text" (an empty description).
-    pub const EMPTY: TextRef = TextRef { offset: 0, len: 0 };
+    pub const EMPTY: TextRef = TextRef {
+        file: 0,
+        offset: 0,
+        len: 0,
+    };
 }
 
-/// The append-only text file.
+/// The text files of one database.
 pub struct TextLog {
-    path: PathBuf,
-    /// Appends go through this buffer; `end` is the offset of the next record.
+    dir: PathBuf,
+    /// Appends go to the newest generation through this buffer.
     writer: Mutex<Appender>,
-    /// Positional reads, independent of the writer.
-    reader: File,
+    /// Every generation, for positional reads, with its length when it is
+    /// no longer appended to.
+    files: RwLock<BTreeMap<u16, (File, u64)>>,
 }
 
 struct Appender {
+    generation: u16,
     out: BufWriter<File>,
+    /// Offset of the next record.
     end: u64,
 }
 
@@ -78,47 +92,77 @@ fn check(text: &[u8]) -> u32 {
     xxhash_rust::xxh3::xxh3_64(text) as u32
 }
 
+/// The file name of a generation.
+pub fn file_name(generation: u16) -> String {
+    format!("texts-{generation}.log")
+}
+
+fn generation_of(name: &str) -> Option<u16> {
+    name.strip_prefix("texts-")?
+        .strip_suffix(".log")?
+        .parse()
+        .ok()
+}
+
 impl TextLog {
-    /// Opens (or creates) the log at `path`.
-    pub fn open(path: &Path) -> Result<TextLog, StoreError> {
+    /// Opens (or creates) the text files in `dir`.
+    pub fn open(dir: &Path) -> Result<TextLog, StoreError> {
+        let mut generations = Vec::new();
+        let entries = std::fs::read_dir(dir).map_err(|e| io_error(dir, "list", e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error(dir, "list", e))?;
+            if let Some(g) = entry.file_name().to_str().and_then(generation_of) {
+                generations.push(g);
+            }
+        }
+        generations.sort_unstable();
+        let newest = generations.last().copied().unwrap_or(0);
+        let mut files = BTreeMap::new();
+        for g in generations.iter().copied().filter(|g| *g != newest) {
+            let path = dir.join(file_name(g));
+            let file = File::open(&path).map_err(|e| io_error(&path, "open", e))?;
+            let len = check_magic(&file, &path)?;
+            files.insert(g, (file, len));
+        }
+        let log = TextLog {
+            dir: dir.to_path_buf(),
+            writer: Mutex::new(Self::appender(dir, newest)?),
+            files: RwLock::new(files),
+        };
+        log.open_for_reading(newest)?;
+        Ok(log)
+    }
+
+    /// Opens generation `g` for appending, creating it when missing.
+    fn appender(dir: &Path, generation: u16) -> Result<Appender, StoreError> {
+        let path = dir.join(file_name(generation));
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
-            .open(path)
-            .map_err(|e| io_error(path, "open", e))?;
-        let mut end = file
-            .metadata()
-            .map_err(|e| io_error(path, "read the size of", e))?
-            .len();
+            .open(&path)
+            .map_err(|e| io_error(&path, "open", e))?;
+        let mut end = check_magic(&file, &path)?;
         if end == 0 {
             file.write_all(MAGIC)
-                .map_err(|e| io_error(path, "write", e))?;
+                .map_err(|e| io_error(&path, "write", e))?;
             end = MAGIC.len() as u64;
-        } else {
-            let mut magic = [0u8; 8];
-            read_at(&file, &mut magic, 0).map_err(|e| io_error(path, "read", e))?;
-            if &magic != MAGIC {
-                return Err(StoreError::Corrupt {
-                    key: path.display().to_string(),
-                    cause: "not a skilltrack text log (bad magic bytes)".into(),
-                });
-            }
         }
-        let reader = File::open(path).map_err(|e| io_error(path, "open", e))?;
-        Ok(TextLog {
-            path: path.to_path_buf(),
-            writer: Mutex::new(Appender {
-                out: BufWriter::with_capacity(1 << 20, file),
-                end,
-            }),
-            reader,
+        Ok(Appender {
+            generation,
+            out: BufWriter::with_capacity(1 << 20, file),
+            end,
         })
     }
 
-    /// The file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
+    fn open_for_reading(&self, generation: u16) -> Result<(), StoreError> {
+        let path = self.dir.join(file_name(generation));
+        let file = File::open(&path).map_err(|e| io_error(&path, "open", e))?;
+        self.files
+            .write()
+            .map_err(poisoned)?
+            .insert(generation, (file, u64::MAX));
+        Ok(())
     }
 
     /// Appends `text` (buffered) and returns where it will be.
@@ -138,33 +182,84 @@ impl TextLog {
         let mut header = [0u8; HEADER as usize];
         header[..4].copy_from_slice(&len.to_le_bytes());
         header[4..].copy_from_slice(&check(bytes).to_le_bytes());
+        let generation = w.generation;
         w.out
             .write_all(&header)
             .and_then(|()| w.out.write_all(bytes))
-            .map_err(|e| io_error(&self.path, "append to", e))?;
+            .map_err(|e| io_error(&self.dir.join(file_name(generation)), "append to", e))?;
         w.end += HEADER + u64::from(len);
-        Ok(TextRef { offset, len })
+        Ok(TextRef {
+            file: generation,
+            offset,
+            len,
+        })
     }
 
     /// Hands every appended text to the operating system (survives the
     /// process being killed, not a power cut).
     pub fn write_out(&self) -> Result<(), StoreError> {
         let mut w = self.writer.lock().map_err(poisoned)?;
-        w.out.flush().map_err(|e| io_error(&self.path, "write", e))
+        let generation = w.generation;
+        w.out
+            .flush()
+            .map_err(|e| io_error(&self.dir.join(file_name(generation)), "write", e))
     }
 
     /// Writes out and waits for the disk (`fsync`).
     pub fn sync(&self) -> Result<(), StoreError> {
         let mut w = self.writer.lock().map_err(poisoned)?;
+        let generation = w.generation;
         w.out
             .flush()
             .and_then(|()| w.out.get_ref().sync_data())
-            .map_err(|e| io_error(&self.path, "sync", e))
+            .map_err(|e| io_error(&self.dir.join(file_name(generation)), "sync", e))
     }
 
-    /// Size of the file in bytes, buffered appends included.
+    /// Starts a new generation: later appends go to a new file, older files
+    /// stay readable. Returns the new generation.
+    pub fn start_generation(&self) -> Result<u16, StoreError> {
+        let mut w = self.writer.lock().map_err(poisoned)?;
+        let old = w.generation;
+        let new = old.checked_add(1).ok_or_else(|| {
+            StoreError::Engine("the text log ran out of generation numbers".into())
+        })?;
+        w.out
+            .flush()
+            .and_then(|()| w.out.get_ref().sync_data())
+            .map_err(|e| io_error(&self.dir.join(file_name(old)), "sync", e))?;
+        let end = w.end;
+        *w = Self::appender(&self.dir, new)?;
+        drop(w);
+        if let Some(entry) = self.files.write().map_err(poisoned)?.get_mut(&old) {
+            entry.1 = end;
+        }
+        self.open_for_reading(new)?;
+        Ok(new)
+    }
+
+    /// Deletes every generation older than `generation` (once no record
+    /// points into them).
+    pub fn remove_older_than(&self, generation: u16) -> Result<(), StoreError> {
+        let mut files = self.files.write().map_err(poisoned)?;
+        let old: Vec<u16> = files.range(..generation).map(|(g, _)| *g).collect();
+        for g in old {
+            files.remove(&g);
+            let path = self.dir.join(file_name(g));
+            std::fs::remove_file(&path).map_err(|e| io_error(&path, "remove", e))?;
+        }
+        Ok(())
+    }
+
+    /// Total size of the files in bytes, buffered appends included.
     pub fn len(&self) -> Result<u64, StoreError> {
-        Ok(self.writer.lock().map_err(poisoned)?.end)
+        let w = self.writer.lock().map_err(poisoned)?;
+        let files = self.files.read().map_err(poisoned)?;
+        let older: u64 = files
+            .iter()
+            .filter(|(g, _)| **g != w.generation)
+            .map(|(_, (_, len))| *len)
+            .sum();
+        Ok(older + w.end)
     }
 
     /// Whether the log holds no text.
@@ -177,7 +272,19 @@ impl TextLog {
     /// made durable say; a posting seen again then has its text written anew
     /// rather than pointing into nothing.
     pub fn holds(&self, r: TextRef) -> Result<bool, StoreError> {
-        Ok(r == TextRef::EMPTY || r.offset + HEADER + u64::from(r.len) <= self.len()?)
+        if r == TextRef::EMPTY {
+            return Ok(true);
+        }
+        let end = {
+            let w = self.writer.lock().map_err(poisoned)?;
+            if w.generation == r.file {
+                Some(w.end)
+            } else {
+                let files = self.files.read().map_err(poisoned)?;
+                files.get(&r.file).map(|(_, len)| *len)
+            }
+        };
+        Ok(end.is_some_and(|end| r.offset + HEADER + u64::from(r.len) <= end))
     }
 
     /// Reads the text at `r` (written out before, see [`TextLog::write_out`]),
@@ -186,13 +293,20 @@ impl TextLog {
         if r == TextRef::EMPTY {
             return Ok(String::new());
         }
+        let path = self.dir.join(file_name(r.file));
         let corrupt = |cause: String| StoreError::Corrupt {
-            key: format!("text at offset {} of {}", r.offset, self.path.display()),
+            key: format!("text at offset {} of {}", r.offset, path.display()),
             cause,
         };
         let mut buf = vec![0u8; HEADER as usize + r.len as usize];
-        read_at(&self.reader, &mut buf, r.offset)
-            .map_err(|e| corrupt(format!("cannot read {} bytes: {e}", buf.len())))?;
+        {
+            let files = self.files.read().map_err(poisoned)?;
+            let (file, _) = files
+                .get(&r.file)
+                .ok_or_else(|| corrupt("the file is missing".into()))?;
+            read_at(file, &mut buf, r.offset)
+                .map_err(|e| corrupt(format!("cannot read {} bytes: {e}", buf.len())))?;
+        }
         let len = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]);
         let stored = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]);
         let text = buf.split_off(HEADER as usize);
@@ -203,6 +317,25 @@ impl TextLog {
         }
         String::from_utf8(text).map_err(|e| corrupt(e.to_string()))
     }
+}
+
+/// Checks the magic bytes of a non-empty file; returns its length.
+fn check_magic(file: &File, path: &Path) -> Result<u64, StoreError> {
+    let len = file
+        .metadata()
+        .map_err(|e| io_error(path, "read the size of", e))?
+        .len();
+    if len > 0 {
+        let mut magic = [0u8; 8];
+        let ok = read_at(file, &mut magic, 0).is_ok() && &magic == MAGIC;
+        if !ok {
+            return Err(StoreError::Corrupt {
+                key: path.display().to_string(),
+                cause: "not a skilltrack text log (bad magic bytes)".into(),
+            });
+        }
+    }
+    Ok(len)
 }
 
 #[cfg(unix)]
@@ -231,8 +364,7 @@ mod tests {
     #[test]
     fn texts_round_trip_across_reopen() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("texts.log");
-        let log = TextLog::open(&path).unwrap();
+        let log = TextLog::open(dir.path()).unwrap();
         assert!(log.is_empty().unwrap());
         let a = log.append("Développeur Rust — télétravail").unwrap();
         let b = log.append("second").unwrap();
@@ -251,7 +383,7 @@ mod tests {
         let end = log.len().unwrap();
         drop(log);
 
-        let log = TextLog::open(&path).unwrap();
+        let log = TextLog::open(dir.path()).unwrap();
         assert_eq!(log.len().unwrap(), end);
         assert_eq!(log.read(b).unwrap(), "second");
         let c = log.append("third").unwrap();
@@ -261,10 +393,34 @@ mod tests {
     }
 
     #[test]
+    fn generations_stay_readable_until_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = TextLog::open(dir.path()).unwrap();
+        let old = log.append("old copy").unwrap();
+        assert_eq!(old.file, 0);
+        assert_eq!(log.start_generation().unwrap(), 1);
+        let new = log.append("new copy").unwrap();
+        assert_eq!((new.file, new.offset), (1, MAGIC.len() as u64));
+        log.write_out().unwrap();
+        assert_eq!(log.read(old).unwrap(), "old copy");
+        assert!(log.holds(old).unwrap() && log.holds(new).unwrap());
+        drop(log);
+
+        // Reopened mid-way (a compaction cut short): both are read, appends
+        // go to the newest.
+        let log = TextLog::open(dir.path()).unwrap();
+        assert_eq!(log.read(old).unwrap(), "old copy");
+        assert_eq!(log.append("more").unwrap().file, 1);
+        log.remove_older_than(1).unwrap();
+        assert!(!dir.path().join(file_name(0)).exists());
+        assert!(log.read(old).is_err() && !log.holds(old).unwrap());
+        assert_eq!(log.read(new).unwrap(), "new copy");
+    }
+
+    #[test]
     fn damage_is_reported_not_returned() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("texts.log");
-        let log = TextLog::open(&path).unwrap();
+        let log = TextLog::open(dir.path()).unwrap();
         let a = log.append("hello world").unwrap();
         log.write_out().unwrap();
         // A reference with the wrong length, past the end, or a flipped byte.
@@ -278,21 +434,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("cannot read"), "{err}");
+        let err = log.read(TextRef { file: 7, ..a }).unwrap_err().to_string();
+        assert!(err.contains("missing"), "{err}");
         drop(log);
+        let path = dir.path().join(file_name(0));
         let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         std::fs::write(&path, bytes).unwrap();
-        let log = TextLog::open(&path).unwrap();
+        let log = TextLog::open(dir.path()).unwrap();
         assert!(log.read(a).is_err());
     }
 
     #[test]
     fn a_foreign_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("texts.log");
-        std::fs::write(&path, b"something else entirely").unwrap();
-        let err = TextLog::open(&path).err().unwrap().to_string();
+        std::fs::write(dir.path().join(file_name(0)), b"something else entirely").unwrap();
+        let err = TextLog::open(dir.path()).err().unwrap().to_string();
         assert!(err.contains("not a skilltrack text log"), "{err}");
     }
 }

@@ -396,7 +396,7 @@ fn postings_and_texts_survive_reopening_and_a_damaged_text_is_named() {
 
     // Damage that text on disk: reading it is an error naming the posting;
     // the other postings and the counts are untouched.
-    let log = path.join("texts.log");
+    let log = path.join("texts-0.log");
     let changed_counts = SledStore::open(&path, 8).unwrap().all_counts().unwrap();
     assert!(changed_counts != counts);
     let mut bytes = std::fs::read(&log).unwrap();
@@ -429,7 +429,7 @@ fn texts_lost_from_the_end_of_the_log_are_written_again_when_seen_again() {
         import(&store, &n, &lines);
         store.all_counts().unwrap()
     };
-    let log = path.join("texts.log");
+    let log = path.join("texts-0.log");
     std::fs::OpenOptions::new()
         .write(true)
         .open(&log)
@@ -444,4 +444,55 @@ fn texts_lost_from_the_end_of_the_log_are_written_again_when_seen_again() {
     assert!(text.contains("Télétravail partiel"), "{text}");
     assert_eq!(store.posting_count().unwrap(), 240);
     assert!(store.all_counts().unwrap() == counts);
+}
+
+/// `reindex` compacts the text log: the dead copy a changed text left
+/// behind is dropped, every text still reads back, counts are unchanged.
+#[test]
+fn reindex_drops_the_dead_copies_of_changed_texts() {
+    let n = normalizer();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let lines = corpus();
+    let store = SledStore::open(&path, 8).unwrap();
+    import(&store, &n, &lines);
+    let size = |g: u16| std::fs::metadata(path.join(format!("texts-{g}.log"))).map(|m| m.len());
+    let first = size(0).unwrap();
+    let changed: Vec<String> = lines[..10]
+        .iter()
+        .map(|l| l.replace("Linux, Docker", "Rust, PostgreSQL, Kubernetes"))
+        .collect();
+    import(&store, &n, &changed);
+    let grown = size(0).unwrap();
+    assert!(grown > first, "changed texts are appended");
+    let counts = store.all_counts().unwrap();
+    let mut texts = Vec::new();
+    store
+        .for_each_posting(&mut |p| {
+            texts.push((p.id, p.text));
+            Ok(())
+        })
+        .unwrap();
+
+    reindex(&store, &n, &mut |_| {}).unwrap();
+    assert!(size(0).is_err(), "the old generation is deleted");
+    let compacted = size(1).unwrap();
+    let live: u64 = texts.iter().map(|(_, t)| 8 + t.len() as u64).sum::<u64>() + 8;
+    assert_eq!(compacted, live, "only live texts remain");
+    assert!(compacted < grown);
+    assert!(store.all_counts().unwrap() == counts);
+    let mut after = Vec::new();
+    store
+        .for_each_posting(&mut |p| {
+            after.push((p.id, p.text));
+            Ok(())
+        })
+        .unwrap();
+    assert!(after == texts);
+    drop(store);
+    // And after reopening, appends go on in the new generation.
+    let store = SledStore::open(&path, 8).unwrap();
+    import(&store, &n, &lines[..10]);
+    assert!(size(1).unwrap() > compacted);
+    assert!(store.all_counts().unwrap() != counts);
 }
