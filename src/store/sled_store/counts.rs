@@ -1,0 +1,291 @@
+//! Counter bookkeeping of the sled store: interned names, the write-behind
+//! cache of dense year records, and writing it out.
+
+use rustc_hash::FxHashMap;
+
+use super::{engine, poisoned, SledStore, DIRTY_KEY, FLUSH_CHUNK, MAX_CACHED_RECORDS};
+use crate::domain::Day;
+use crate::normalize::Posting;
+use crate::store::counting::{self, Counter};
+use crate::store::{keys, StoreError};
+
+/// Bits of an interned id in a packed record key.
+const ID_BITS: u32 = 24;
+const ID_MASK: u64 = (1 << ID_BITS) - 1;
+/// Offset making years non-negative in a packed record key.
+const YEAR_OFFSET: i32 = 1 << 14;
+
+/// Interned names, mirrored in memory.
+#[derive(Default)]
+pub(super) struct Names {
+    pub(super) skills: FxHashMap<String, u32>,
+    pub(super) geos: FxHashMap<String, u32>,
+    pub(super) by_id: FxHashMap<u32, String>,
+    pub(super) next: u32,
+    /// Assigned but not yet persisted (written with the next counts).
+    pub(super) pending: Vec<(u8, String, u32)>,
+}
+
+impl Names {
+    pub(super) fn map(&self, kind: u8) -> &FxHashMap<String, u32> {
+        if kind == keys::NAME_SKILL {
+            &self.skills
+        } else {
+            &self.geos
+        }
+    }
+
+    pub(super) fn get(&self, kind: u8, name: &str) -> Option<u32> {
+        self.map(kind).get(name).copied()
+    }
+
+    pub(super) fn insert(&mut self, kind: u8, name: &str, id: u32) {
+        let map = if kind == keys::NAME_SKILL {
+            &mut self.skills
+        } else {
+            &mut self.geos
+        };
+        map.insert(name.to_owned(), id);
+        self.by_id.insert(id, name.to_owned());
+        self.next = self.next.max(id + 1);
+    }
+
+    pub(super) fn get_or_assign(&mut self, kind: u8, name: &str) -> u32 {
+        if let Some(id) = self.get(kind, name) {
+            return id;
+        }
+        let id = self.next;
+        self.insert(kind, name, id);
+        self.pending.push((kind, name.to_owned(), id));
+        id
+    }
+}
+
+/// Counter changes not yet written, one dense year per record.
+#[derive(Default)]
+pub(super) struct CountCache {
+    /// Packed (skill, geo, counter, year) → change per day of year (index 0 = 1 January).
+    pub(super) records: FxHashMap<u64, Box<[i32; 366]>>,
+    /// Whether the `Mdirty` marker is on disk for the changes held here.
+    pub(super) marked: bool,
+}
+
+impl CountCache {
+    pub(super) fn add(&mut self, record: u64, ordinal: u16, change: i32) {
+        let days = self
+            .records
+            .entry(record)
+            .or_insert_with(|| Box::new([0; 366]));
+        days[usize::from(ordinal.clamp(1, 366)) - 1] += change;
+    }
+}
+
+/// One counter change: packed record, day of year, change.
+pub(super) type Event = (u64, u16, i32);
+
+pub(super) fn pack_record(
+    skill: u32,
+    geo: u32,
+    counter: Counter,
+    year: i32,
+) -> Result<u64, StoreError> {
+    let y = year + YEAR_OFFSET;
+    if u64::from(skill) > ID_MASK || u64::from(geo) > ID_MASK || !(0..(1 << 15)).contains(&y) {
+        return Err(StoreError::Engine(format!(
+            "counter out of range: skill #{skill}, geo #{geo}, year {year}"
+        )));
+    }
+    let c = u64::from(counter == Counter::Closed);
+    Ok((u64::from(skill) << 40) | (u64::from(geo) << 16) | (c << 15) | y as u64)
+}
+
+pub(super) fn unpack_record(k: u64) -> (u32, u32, Counter, i32) {
+    let skill = ((k >> 40) & ID_MASK) as u32;
+    let geo = ((k >> 16) & ID_MASK) as u32;
+    let counter = if (k >> 15) & 1 == 1 {
+        Counter::Closed
+    } else {
+        Counter::Opened
+    };
+    let year = (k & 0x7fff) as i32 - YEAR_OFFSET;
+    (skill, geo, counter, year)
+}
+
+impl SledStore {
+    /// Appends `sign` × the counter changes of a cluster to `events`,
+    /// resolving each skill and geography once.
+    pub(super) fn cluster_events(
+        &self,
+        cluster: &[&Posting],
+        sign: i64,
+        names: &mut Names,
+        events: &mut Vec<Event>,
+    ) -> Result<(), StoreError> {
+        let Some(c) = counting::contribution(cluster, &self.rules) else {
+            return Ok(());
+        };
+        let skills: Vec<u32> = c
+            .skills
+            .iter()
+            .map(|s| names.get_or_assign(keys::NAME_SKILL, s.as_str()))
+            .collect();
+        let geos: Vec<u32> = c
+            .geos
+            .iter()
+            .map(|g| names.get_or_assign(keys::NAME_GEO, g.as_str()))
+            .collect();
+        let (open_year, open_day) = keys::year_and_ordinal(c.opened);
+        let (close_year, close_day) = keys::year_and_ordinal(c.closed);
+        let change = sign as i32;
+        for &g in &geos {
+            for &s in &skills {
+                events.push((
+                    pack_record(s, g, Counter::Opened, open_year)?,
+                    open_day,
+                    change,
+                ));
+                events.push((
+                    pack_record(s, g, Counter::Closed, close_year)?,
+                    close_day,
+                    change,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds events to the cache (after the postings they come from are
+    /// stored); true when the cache should be written.
+    pub(super) fn cache_events(&self, events: Vec<Event>) -> Result<bool, StoreError> {
+        let mut cache = self.cache.lock().map_err(poisoned)?;
+        for (record, ordinal, change) in events {
+            cache.add(record, ordinal, change);
+        }
+        Ok(cache.records.len() >= MAX_CACHED_RECORDS)
+    }
+
+    /// Writes every cached counter change to the per-year records (the
+    /// pending names with the first batch); the last batch removes the dirty
+    /// marker unless a rebuild is still under way (`keep_dirty`).
+    pub(super) fn flush_counts(&self, keep_dirty: bool) -> Result<(), StoreError> {
+        let mut names = self.names.lock().map_err(poisoned)?;
+        let mut cache = self.cache.lock().map_err(poisoned)?;
+        if cache.records.is_empty() && names.pending.is_empty() && !cache.marked {
+            return Ok(());
+        }
+        let mut records: Vec<(u64, Box<[i32; 366]>)> = cache.records.drain().collect();
+        records.sort_unstable_by_key(|(k, _)| *k);
+        // Written in chunks, so a flush never holds every new value at once;
+        // the names go with the first chunk, and the dirty marker goes away
+        // with the last, so a crash in between still means a recount.
+        let mut batch = sled::Batch::default();
+        for (kind, name, id) in &names.pending {
+            batch.insert(keys::name(*kind, name), &id.to_be_bytes()[..]);
+        }
+        let mut in_batch = 0;
+        for (record, days) in records {
+            let changes: Vec<(u16, i32)> = days
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v != 0)
+                .map(|(i, v)| (i as u16 + 1, *v))
+                .collect();
+            drop(days);
+            if changes.is_empty() {
+                continue;
+            }
+            let (skill, geo, counter, year) = unpack_record(record);
+            let key = keys::count(skill, geo, counter.tag(), year);
+            let values = match self.main.get(key).map_err(engine)? {
+                Some(v) => keys::decode_year_values(&v).ok_or_else(|| StoreError::Corrupt {
+                    key: format!("{key:02x?}"),
+                    cause: "bad counter record".into(),
+                })?,
+                None => Vec::new(),
+            };
+            let values = merge_values(&values, &changes);
+            if values.is_empty() {
+                batch.remove(&key[..]);
+            } else {
+                batch.insert(&key[..], keys::encode_year_values(&values));
+            }
+            in_batch += 1;
+            if in_batch >= FLUSH_CHUNK {
+                self.main
+                    .apply_batch(std::mem::take(&mut batch))
+                    .map_err(engine)?;
+                in_batch = 0;
+            }
+        }
+        if !keep_dirty {
+            batch.remove(DIRTY_KEY);
+        }
+        self.main.apply_batch(batch).map_err(engine)?;
+        names.pending.clear();
+        cache.records.shrink_to(1024);
+        if !keep_dirty {
+            cache.marked = false;
+        }
+        Ok(())
+    }
+
+    /// Daily values of one stored counter series.
+    pub(super) fn counter_days(
+        &self,
+        skill: u32,
+        geo: u32,
+        counter: Counter,
+        from: Day,
+        to: Day,
+    ) -> Result<Vec<(Day, i64)>, StoreError> {
+        let (from_year, _) = keys::year_and_ordinal(from);
+        let (to_year, _) = keys::year_and_ordinal(to);
+        let start = keys::count(skill, geo, counter.tag(), from_year);
+        let end = keys::count(skill, geo, counter.tag(), to_year);
+        let mut out = Vec::new();
+        for entry in self.main.range(start..=end) {
+            let (k, v) = entry.map_err(engine)?;
+            let bad = || StoreError::Corrupt {
+                key: format!("{:02x?}", k.as_ref()),
+                cause: "bad counter record".into(),
+            };
+            let (_, _, _, year) = keys::parse_count(&k).ok_or_else(bad)?;
+            for (ordinal, value) in keys::decode_year_values(&v).ok_or_else(bad)? {
+                let day = keys::day_of(year, ordinal).ok_or_else(bad)?;
+                if day >= from && day <= to {
+                    out.push((day, i64::from(value)));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Adds sorted `changes` (duplicates allowed) into sorted `values`, dropping zeros.
+pub(super) fn merge_values(values: &[(u16, i32)], changes: &[(u16, i32)]) -> Vec<(u16, i32)> {
+    let mut out: Vec<(u16, i32)> = Vec::with_capacity(values.len() + changes.len());
+    let (mut i, mut j) = (0, 0);
+    while i < values.len() || j < changes.len() {
+        let next = match (values.get(i), changes.get(j)) {
+            (Some(a), Some(b)) if a.0 <= b.0 => {
+                i += 1;
+                *a
+            }
+            (Some(_), Some(b)) | (None, Some(b)) => {
+                j += 1;
+                *b
+            }
+            (Some(a), None) => {
+                i += 1;
+                *a
+            }
+            (None, None) => break,
+        };
+        match out.last_mut() {
+            Some(last) if last.0 == next.0 => last.1 += next.1,
+            _ => out.push(next),
+        }
+    }
+    out.retain(|(_, v)| *v != 0);
+    out
+}

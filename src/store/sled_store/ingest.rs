@@ -1,0 +1,231 @@
+//! Ingestion into the sled store: upserts, duplicate groups before and
+//! after, and the counter changes between them.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
+
+use super::counts::Event;
+use super::{engine, poisoned, SledStore, DIRTY_KEY, POSTING_COUNT_KEY};
+use crate::domain::PostingId;
+use crate::normalize::{dedup, Posting};
+use crate::store::texts::TextRef;
+use crate::store::{counting, keys, record, IngestOutcome, StoreError};
+
+impl SledStore {
+    /// [`Store::ingest`].
+    pub(super) fn ingest_batch(&self, postings: &[Posting]) -> Result<IngestOutcome, StoreError> {
+        let _writer = self.writer.lock().map_err(poisoned)?;
+        let mut index = self.index_mut()?;
+        let index = index.as_mut().ok_or_else(|| {
+            StoreError::Engine("the posting index is missing during an ingest".into())
+        })?;
+        let mut outcome = IngestOutcome::default();
+        // What is stored now for every touched id, and what will be.
+        let mut before: FxHashMap<PostingId, Option<(Posting, TextRef)>> = FxHashMap::default();
+        let mut after: FxHashMap<PostingId, Cow<'_, Posting>> = FxHashMap::default();
+        for posting in postings {
+            let previous = match after.get(&posting.id) {
+                Some(p) => Some(p.as_ref().clone()),
+                None => {
+                    let stored = self.load(index, posting.id)?;
+                    let previous = stored.as_ref().map(|(p, _)| p.clone());
+                    before.insert(posting.id, stored);
+                    previous
+                }
+            };
+            let stored = match &previous {
+                None => {
+                    outcome.new += 1;
+                    Cow::Borrowed(posting)
+                }
+                Some(old) => {
+                    let merged = merge_seen(old, posting.clone());
+                    let same = old.content_hash == merged.content_hash
+                        && old.skills == merged.skills
+                        && old.implied_skills == merged.implied_skills
+                        && old.places == merged.places;
+                    if same {
+                        outcome.unchanged += 1;
+                    } else {
+                        outcome.updated += 1;
+                    }
+                    Cow::Owned(merged)
+                }
+            };
+            after.insert(stored.id, stored);
+        }
+        let stored_before = |id: &PostingId| before.get(id).and_then(Option::as_ref);
+
+        // Count changes: every touched duplicate group before and after,
+        // aggregated locally, added to the cache once the postings are stored.
+        let mut names = self.names.lock().map_err(poisoned)?;
+        let mut events: Vec<Event> = Vec::new();
+        let mut groups: BTreeSet<u64> = BTreeSet::new();
+        // How many postings of the batch touch each fingerprint (before or after).
+        let mut touches: FxHashMap<u64, u32> = FxHashMap::default();
+        for (id, new) in &after {
+            let old = stored_before(id).map(|(p, _)| p);
+            for fp in old
+                .map(|p| p.fingerprint)
+                .into_iter()
+                .chain([new.fingerprint])
+            {
+                *touches.entry(fp).or_default() += 1;
+            }
+        }
+        for (id, new) in &after {
+            let old = stored_before(id).map(|(p, _)| p);
+            if let Some(old) = old.filter(|p| p.fingerprint == 0) {
+                self.cluster_events(&[old], -1, &mut names, &mut events)?;
+            }
+            let fp = new.fingerprint;
+            // A new posting alone in the batch under its fingerprint, with
+            // no stored duplicate within the window: a cluster of its own,
+            // the group's other clusters unchanged.
+            let alone = fp == 0
+                || (old.is_none()
+                    && touches.get(&fp) == Some(&1)
+                    && !index.has_member_near(fp, new.posted, self.rules.dedup_window_days));
+            if alone {
+                self.cluster_events(&[new], 1, &mut names, &mut events)?;
+            } else {
+                groups.insert(fp);
+            }
+            if let Some(old) = old.filter(|p| p.fingerprint != 0) {
+                groups.insert(old.fingerprint);
+            }
+        }
+        for fp in groups {
+            let stored_ids = index.group(fp);
+            let mut loaded: Vec<Posting> = Vec::new();
+            for id in &stored_ids {
+                if !before.contains_key(id) {
+                    loaded.extend(self.load(index, *id)?.map(|(p, _)| p));
+                }
+            }
+            let old_group: Vec<&Posting> = stored_ids
+                .iter()
+                .filter_map(|id| stored_before(id).map(|(p, _)| p))
+                .chain(&loaded)
+                .collect();
+            let mut new_group: Vec<&Posting> = old_group
+                .iter()
+                .copied()
+                .filter(|p| !after.contains_key(&p.id))
+                .collect();
+            new_group.extend(
+                after
+                    .values()
+                    .map(|p| p.as_ref())
+                    .filter(|p| p.fingerprint == fp),
+            );
+            for cluster in counting::clusters(&old_group, &self.rules) {
+                self.cluster_events(&cluster, -1, &mut names, &mut events)?;
+            }
+            for cluster in counting::clusters(&new_group, &self.rules) {
+                self.cluster_events(&cluster, 1, &mut names, &mut events)?;
+            }
+        }
+        drop(names);
+
+        // Texts first, handed to the OS before any record points to them.
+        let mut batch = sled::Batch::default();
+        let mut written = Vec::with_capacity(after.len());
+        for (id, posting) in &after {
+            let text = match stored_before(id) {
+                Some((old, text))
+                    if old.content_hash == posting.content_hash && self.texts.holds(*text)? =>
+                {
+                    *text
+                }
+                _ => self.texts.append(&posting.text)?,
+            };
+            let seq = match index.seq(*id) {
+                Some(seq) => seq,
+                None => index.next_seq(),
+            };
+            batch.insert(&keys::posting(seq)[..], record::encode(posting, text));
+            written.push(seq);
+        }
+        self.texts.write_out()?;
+        if outcome.new > 0 {
+            let total = self.read_i64(POSTING_COUNT_KEY)? + outcome.new as i64;
+            batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
+        }
+        let marked = self.cache.lock().map_err(poisoned)?.marked;
+        let mark = !events.is_empty() && !marked;
+        if mark {
+            batch.insert(DIRTY_KEY, &[1u8][..]);
+        }
+        self.main.apply_batch(batch).map_err(engine)?;
+        for ((id, posting), seq) in after.iter().zip(written) {
+            match stored_before(id) {
+                Some((old, _)) => {
+                    index.relink(*id, old.fingerprint, posting.fingerprint, posting.posted)
+                }
+                None => index.insert(*id, seq, posting.fingerprint, posting.posted),
+            }
+        }
+        if mark {
+            self.cache.lock().map_err(poisoned)?.marked = true;
+        }
+        if self.cache_events(events)? {
+            self.flush_counts(false)?;
+        }
+        Ok(outcome)
+    }
+
+    /// [`Store::put_postings`].
+    pub(super) fn put_batch(&self, postings: &[Posting]) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().map_err(poisoned)?;
+        let mut index = self.index_mut()?;
+        let index = index.as_mut().ok_or_else(|| {
+            StoreError::Engine("the posting index is missing during a restore".into())
+        })?;
+        let mut batch = sled::Batch::default();
+        let mut moves = Vec::with_capacity(postings.len());
+        let mut fresh: FxHashMap<PostingId, u64> = FxHashMap::default();
+        let mut added = 0i64;
+        for p in postings {
+            let old_fp = self.load(index, p.id)?.map(|(old, _)| old.fingerprint);
+            // A posting twice in one batch keeps the number given the first time.
+            let seq = match index.seq(p.id).or_else(|| fresh.get(&p.id).copied()) {
+                Some(seq) => seq,
+                None => {
+                    added += 1;
+                    let seq = index.next_seq();
+                    fresh.insert(p.id, seq);
+                    seq
+                }
+            };
+            let text = self.texts.append(&p.text)?;
+            batch.insert(&keys::posting(seq)[..], record::encode(p, text));
+            moves.push((p.id, seq, old_fp, p.fingerprint, p.posted));
+        }
+        self.texts.write_out()?;
+        let total = self.read_i64(POSTING_COUNT_KEY)? + added;
+        batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
+        self.main.apply_batch(batch).map_err(engine)?;
+        for (id, seq, old, new, posted) in moves {
+            match old {
+                Some(old) => index.relink(id, old, new, posted),
+                None => index.insert(id, seq, new, posted),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The posting to store when `new` is seen again and `old` was stored:
+/// first-seen day and a first-seen posting day are kept.
+fn merge_seen(old: &Posting, mut new: Posting) -> Posting {
+    new.first_seen = old.first_seen.min(new.first_seen);
+    new.last_seen = old.last_seen.max(new.last_seen);
+    if !new.date_from_source {
+        new.posted = old.posted;
+    }
+    new.content_hash = dedup::content_hash(&new);
+    new
+}

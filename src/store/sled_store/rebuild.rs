@@ -1,0 +1,192 @@
+//! Recounting and rewriting every posting of the sled store: crash
+//! recovery, `restore` and `reindex`.
+
+use super::{engine, poisoned, SledStore, DIRTY_KEY};
+use crate::domain::{Day, PostingId};
+use crate::normalize::Posting;
+use crate::store::index::PostingIndex;
+use crate::store::{counting, keys, record, Store, StoreError};
+
+impl SledStore {
+    /// [`Store::rebuild`].
+    pub(super) fn rebuild_all(
+        &self,
+        transform: Option<&dyn Fn(Posting) -> Posting>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64, StoreError> {
+        let _writer = self.writer.lock().map_err(poisoned)?;
+        // Until the recount is written, the counts are not to be trusted.
+        self.main.insert(DIRTY_KEY, &[1u8][..]).map_err(engine)?;
+        self.main.flush().map_err(engine)?;
+        {
+            let mut cache = self.cache.lock().map_err(poisoned)?;
+            cache.records.clear();
+            cache.marked = true;
+        }
+        // 1. Every posting through `transform`; the index follows. Without a
+        //    transform (a plain recount) postings and texts are not read here.
+        let (rewritten, generation) = match transform {
+            Some(transform) => {
+                let (n, generation) = self.transform_postings(transform)?;
+                (n, Some(generation))
+            }
+            None => (self.posting_count()?, None),
+        };
+        // 2. Every counter away, then counted again.
+        let mut batch = sled::Batch::default();
+        for entry in self.main.scan_prefix([keys::COUNT]) {
+            let (k, _) = entry.map_err(engine)?;
+            batch.remove(k);
+        }
+        self.main.apply_batch(batch).map_err(engine)?;
+        self.recount(progress)?;
+        self.flush_counts(false)?;
+        self.texts.sync()?;
+        self.db.flush().map_err(engine)?;
+        if let Some(generation) = generation {
+            // Every record now points into `generation` (or at a text already lost).
+            self.texts.remove_older_than(generation)?;
+        }
+        Ok(rewritten)
+    }
+
+    /// Recounts everything from the stored postings (counters must be empty).
+    ///
+    /// One pass over the posting records in key order counts every posting
+    /// that is alone under its fingerprint (nearly all of them) as its own
+    /// cluster; then each shared fingerprint's group is loaded and clustered.
+    pub(super) fn recount(&self, progress: &mut dyn FnMut(u64)) -> Result<(), StoreError> {
+        let index = self.index_ref()?;
+        let index = index.as_ref().ok_or_else(|| {
+            StoreError::Engine("the posting index is missing during a recount".into())
+        })?;
+        let mut done = 0u64;
+        let add = |postings: &[Posting], grouped: bool| -> Result<bool, StoreError> {
+            let mut events = Vec::new();
+            {
+                let mut names = self.names.lock().map_err(poisoned)?;
+                let refs: Vec<&Posting> = postings.iter().collect();
+                if grouped {
+                    for cluster in counting::clusters(&refs, &self.rules) {
+                        self.cluster_events(&cluster, 1, &mut names, &mut events)?;
+                    }
+                } else {
+                    for p in &refs {
+                        self.cluster_events(&[p], 1, &mut names, &mut events)?;
+                    }
+                }
+            }
+            self.cache_events(events)
+        };
+        let mut singles = Vec::with_capacity(1024);
+        let mut flush_singles = |singles: &mut Vec<Posting>, done: &mut u64| {
+            let full = add(singles, false)?;
+            *done += singles.len() as u64;
+            singles.clear();
+            if full {
+                self.flush_counts(true)?;
+                progress(*done);
+            }
+            Ok::<(), StoreError>(())
+        };
+        for entry in self.main.scan_prefix([keys::POSTING]) {
+            let (k, v) = entry.map_err(engine)?;
+            if record::header(&v).is_some_and(|(_, fp, _)| index.is_shared(fp)) {
+                continue;
+            }
+            singles.push(Self::decode_posting(&k, &v)?.0);
+            if singles.len() >= 1024 {
+                flush_singles(&mut singles, &mut done)?;
+            }
+        }
+        flush_singles(&mut singles, &mut done)?;
+        // Groups that can merge.
+        for fp in index.shared_fingerprints() {
+            let mut group = Vec::new();
+            for id in index.group(fp) {
+                group.extend(self.load(index, id)?.map(|(p, _)| p));
+            }
+            let full = add(&group, true)?;
+            done += group.len() as u64;
+            if full {
+                self.flush_counts(true)?;
+                progress(done);
+            }
+        }
+        self.flush_counts(true)?;
+        progress(done);
+        Ok(())
+    }
+
+    /// Rewrites every posting through `transform`, keeping the posting index
+    /// in step, and compacts the text log on the way: every text is copied
+    /// into a new generation (dead copies of changed texts are left behind)
+    /// and the older files are deleted by [`Store::rebuild`] once the records
+    /// pointing to the copies are flushed. Returns the number of postings
+    /// read and the new generation.
+    pub(super) fn transform_postings(
+        &self,
+        transform: &dyn Fn(Posting) -> Posting,
+    ) -> Result<(u64, u16), StoreError> {
+        let mut index = self.index_mut()?;
+        let index = index.as_mut().ok_or_else(|| {
+            StoreError::Engine("the posting index is missing during a rewrite".into())
+        })?;
+        let generation = self.texts.start_generation()?;
+        let mut rewritten = 0u64;
+        let mut unreadable = 0u64;
+        let mut batch = sled::Batch::default();
+        let mut moves = Vec::new();
+        for entry in self.main.scan_prefix([keys::POSTING]) {
+            let (k, v) = entry.map_err(engine)?;
+            let (old, old_text) = Self::decode_posting(&k, &v)?;
+            let id = old.id;
+            let (new, text) = match self.with_text((old.clone(), old_text)) {
+                Ok(old) => {
+                    let new = transform(old);
+                    let text = self.texts.append(&new.text)?;
+                    (new, text)
+                }
+                // A text already lost cannot be normalized again: the
+                // posting keeps what it had, and its text is written anew
+                // when it is collected again.
+                Err(StoreError::Corrupt { key, cause }) => {
+                    unreadable += 1;
+                    tracing::warn!(posting = %id, %key, %cause, "text unreadable; posting kept as it was");
+                    (old.clone(), old_text)
+                }
+                Err(other) => return Err(other),
+            };
+            batch.insert(k, record::encode(&new, text));
+            moves.push((id, old.fingerprint, new.fingerprint, new.posted));
+            rewritten += 1;
+            if moves.len() >= 1000 {
+                self.apply_rewrites(std::mem::take(&mut batch), &mut moves, index)?;
+            }
+        }
+        self.apply_rewrites(batch, &mut moves, index)?;
+        if unreadable > 0 {
+            tracing::warn!(
+                postings = unreadable,
+                "postings whose text could not be read were not normalized again"
+            );
+        }
+        Ok((rewritten, generation))
+    }
+
+    /// Applies a batch of rewritten posting records (their texts written out
+    /// first) and moves them in the index.
+    pub(super) fn apply_rewrites(
+        &self,
+        batch: sled::Batch,
+        moves: &mut Vec<(PostingId, u64, u64, Day)>,
+        index: &mut PostingIndex,
+    ) -> Result<(), StoreError> {
+        self.texts.write_out()?;
+        self.main.apply_batch(batch).map_err(engine)?;
+        for (id, old, new, posted) in moves.drain(..) {
+            index.relink(id, old, new, posted);
+        }
+        Ok(())
+    }
+}
