@@ -19,7 +19,7 @@ use crate::report::RunReport;
 use crate::store::{IngestOutcome, Store, StoreError};
 
 /// Postings written per batch by `import`.
-pub const IMPORT_BATCH: usize = 1000;
+pub const IMPORT_BATCH: usize = 500;
 
 /// What a run needs: built once, shared by every run.
 #[derive(Clone)]
