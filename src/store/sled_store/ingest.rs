@@ -10,34 +10,67 @@ use super::counts::Event;
 use super::{engine, poisoned, SledStore, DIRTY_KEY, POSTING_COUNT_KEY};
 use crate::domain::PostingId;
 use crate::normalize::{dedup, Posting};
+use crate::store::index::PostingIndex;
 use crate::store::texts::TextRef;
 use crate::store::{counting, keys, record, IngestOutcome, StoreError};
 
+/// The stored and the new version of every posting a batch touches.
+struct Upserts<'a> {
+    /// What is stored now, by id (`None`: a new posting).
+    before: FxHashMap<PostingId, Option<(Posting, TextRef)>>,
+    /// What will be stored.
+    after: FxHashMap<PostingId, Cow<'a, Posting>>,
+    outcome: IngestOutcome,
+}
+
+impl Upserts<'_> {
+    fn stored_before(&self, id: &PostingId) -> Option<&(Posting, TextRef)> {
+        self.before.get(id).and_then(Option::as_ref)
+    }
+}
+
 impl SledStore {
-    /// [`Store::ingest`].
+    /// [`Store::ingest`]: the batch's upserts, their count changes, the
+    /// postings written in one sled batch, then the changes cached.
     pub(super) fn ingest_batch(&self, postings: &[Posting]) -> Result<IngestOutcome, StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
         let mut index = self.index_mut()?;
         let index = index.as_mut().ok_or_else(|| {
             StoreError::Engine("the posting index is missing during an ingest".into())
         })?;
-        let mut outcome = IngestOutcome::default();
-        // What is stored now for every touched id, and what will be.
-        let mut before: FxHashMap<PostingId, Option<(Posting, TextRef)>> = FxHashMap::default();
-        let mut after: FxHashMap<PostingId, Cow<'_, Posting>> = FxHashMap::default();
+        let upserts = self.upserts(index, postings)?;
+        let events = self.count_changes(index, &upserts)?;
+        self.write_postings(index, &upserts, !events.is_empty())?;
+        if self.cache_events(events)? {
+            self.flush_counts(false)?;
+        }
+        Ok(upserts.outcome)
+    }
+
+    /// Loads what is stored of each posting and merges in what was seen.
+    fn upserts<'a>(
+        &self,
+        index: &PostingIndex,
+        postings: &'a [Posting],
+    ) -> Result<Upserts<'a>, StoreError> {
+        let mut u = Upserts {
+            before: FxHashMap::default(),
+            after: FxHashMap::default(),
+            outcome: IngestOutcome::default(),
+        };
         for posting in postings {
-            let previous = match after.get(&posting.id) {
+            let previous = match u.after.get(&posting.id) {
                 Some(p) => Some(p.as_ref().clone()),
                 None => {
                     let stored = self.load(index, posting.id)?;
                     let previous = stored.as_ref().map(|(p, _)| p.clone());
-                    before.insert(posting.id, stored);
+                    u.before.insert(posting.id, stored);
                     previous
                 }
             };
             let stored = match &previous {
                 None => {
-                    outcome.new += 1;
+                    u.outcome.new += 1;
                     Cow::Borrowed(posting)
                 }
                 Some(old) => {
@@ -47,26 +80,33 @@ impl SledStore {
                         && old.implied_skills == merged.implied_skills
                         && old.places == merged.places;
                     if same {
-                        outcome.unchanged += 1;
+                        u.outcome.unchanged += 1;
                     } else {
-                        outcome.updated += 1;
+                        u.outcome.updated += 1;
                     }
                     Cow::Owned(merged)
                 }
             };
-            after.insert(stored.id, stored);
+            u.after.insert(stored.id, stored);
         }
-        let stored_before = |id: &PostingId| before.get(id).and_then(Option::as_ref);
+        Ok(u)
+    }
 
-        // Count changes: every touched duplicate group before and after,
-        // aggregated locally, added to the cache once the postings are stored.
+    /// The counter changes of the upserts: every touched duplicate group's
+    /// clusters before (removed) and after (added), except for new postings
+    /// that are clusters of their own, which only add.
+    fn count_changes(
+        &self,
+        index: &PostingIndex,
+        u: &Upserts<'_>,
+    ) -> Result<Vec<Event>, StoreError> {
         let mut names = self.names.lock().map_err(poisoned)?;
         let mut events: Vec<Event> = Vec::new();
         let mut groups: BTreeSet<u64> = BTreeSet::new();
         // How many postings of the batch touch each fingerprint (before or after).
         let mut touches: FxHashMap<u64, u32> = FxHashMap::default();
-        for (id, new) in &after {
-            let old = stored_before(id).map(|(p, _)| p);
+        for (id, new) in &u.after {
+            let old = u.stored_before(id).map(|(p, _)| p);
             for fp in old
                 .map(|p| p.fingerprint)
                 .into_iter()
@@ -75,8 +115,8 @@ impl SledStore {
                 *touches.entry(fp).or_default() += 1;
             }
         }
-        for (id, new) in &after {
-            let old = stored_before(id).map(|(p, _)| p);
+        for (id, new) in &u.after {
+            let old = u.stored_before(id).map(|(p, _)| p);
             if let Some(old) = old.filter(|p| p.fingerprint == 0) {
                 self.cluster_events(&[old], -1, &mut names, &mut events)?;
             }
@@ -101,22 +141,22 @@ impl SledStore {
             let stored_ids = index.group(fp);
             let mut loaded: Vec<Posting> = Vec::new();
             for id in &stored_ids {
-                if !before.contains_key(id) {
+                if !u.before.contains_key(id) {
                     loaded.extend(self.load(index, *id)?.map(|(p, _)| p));
                 }
             }
             let old_group: Vec<&Posting> = stored_ids
                 .iter()
-                .filter_map(|id| stored_before(id).map(|(p, _)| p))
+                .filter_map(|id| u.stored_before(id).map(|(p, _)| p))
                 .chain(&loaded)
                 .collect();
             let mut new_group: Vec<&Posting> = old_group
                 .iter()
                 .copied()
-                .filter(|p| !after.contains_key(&p.id))
+                .filter(|p| !u.after.contains_key(&p.id))
                 .collect();
             new_group.extend(
-                after
+                u.after
                     .values()
                     .map(|p| p.as_ref())
                     .filter(|p| p.fingerprint == fp),
@@ -128,13 +168,23 @@ impl SledStore {
                 self.cluster_events(&cluster, 1, &mut names, &mut events)?;
             }
         }
-        drop(names);
+        Ok(events)
+    }
 
+    /// Writes the upserted postings in one sled batch (with the posting
+    /// count, and the dirty marker when `counts_change`), their texts first,
+    /// then updates the index.
+    fn write_postings(
+        &self,
+        index: &mut PostingIndex,
+        u: &Upserts<'_>,
+        counts_change: bool,
+    ) -> Result<(), StoreError> {
         // Texts first, handed to the OS before any record points to them.
         let mut batch = sled::Batch::default();
-        let mut written = Vec::with_capacity(after.len());
-        for (id, posting) in &after {
-            let text = match stored_before(id) {
+        let mut written = Vec::with_capacity(u.after.len());
+        for (id, posting) in &u.after {
+            let text = match u.stored_before(id) {
                 Some((old, text))
                     if old.content_hash == posting.content_hash && self.texts.holds(*text)? =>
                 {
@@ -150,18 +200,18 @@ impl SledStore {
             written.push(seq);
         }
         self.texts.write_out()?;
-        if outcome.new > 0 {
-            let total = self.read_i64(POSTING_COUNT_KEY)? + outcome.new as i64;
+        if u.outcome.new > 0 {
+            let total = self.read_i64(POSTING_COUNT_KEY)? + u.outcome.new as i64;
             batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
         }
         let marked = self.cache.lock().map_err(poisoned)?.marked;
-        let mark = !events.is_empty() && !marked;
+        let mark = counts_change && !marked;
         if mark {
             batch.insert(DIRTY_KEY, &[1u8][..]);
         }
         self.main.apply_batch(batch).map_err(engine)?;
-        for ((id, posting), seq) in after.iter().zip(written) {
-            match stored_before(id) {
+        for ((id, posting), seq) in u.after.iter().zip(written) {
+            match u.stored_before(id) {
                 Some((old, _)) => {
                     index.relink(*id, old.fingerprint, posting.fingerprint, posting.posted)
                 }
@@ -171,10 +221,7 @@ impl SledStore {
         if mark {
             self.cache.lock().map_err(poisoned)?.marked = true;
         }
-        if self.cache_events(events)? {
-            self.flush_counts(false)?;
-        }
-        Ok(outcome)
+        Ok(())
     }
 
     /// [`Store::put_postings`].
