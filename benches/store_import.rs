@@ -2,13 +2,13 @@
 //! → dedup → store) in one process, then time series queries.
 //!
 //! ```sh
-//! cargo bench --bench store_import -- [--postings 1000000] [--dir /tmp/skilltrack-bench] [--input FILE] [--cache-mb 32] [--reindex] [--phases] [--recount-only]
+//! cargo bench --bench store_import -- [--postings 1000000] [--dir /tmp/skilltrack-bench] [--input FILE] [--cache-mb 32] [--reindex] [--phases] [--recount-only] [--reindex-only]
 //! ```
 //! The generated input (about 3.2 KB a line) is written to `--input`
 //! (default `target/store-bench-N.jsonl`) once and read back on later runs.
 //! `--phases` instead prints the single-threaded cost of each stage per posting;
 //! `--recount-only` recounts the database a previous run left in `--dir`, in a
-//! fresh process (crash recovery).
+//! fresh process (crash recovery); `--reindex-only` reindexes it.
 //! Prints postings/s, peak RSS, bytes on disk per posting, and p50/p99 of a
 //! one-skill, one-geography, three-year daily series query.
 
@@ -338,6 +338,20 @@ fn recount_only(dir: &std::path::Path) {
     );
 }
 
+/// `reindex` in a fresh process on the database a previous run left in `dir`.
+fn reindex_only(dir: &std::path::Path) {
+    let normalizer = Normalizer::bundled().expect("bundled data");
+    let store = SledStore::open(dir, skilltrack::store::sled_store::DEFAULT_CACHE_MB)
+        .expect("the database of a previous run opens");
+    let t = Instant::now();
+    let n = skilltrack::pipeline::reindex(&store, &normalizer, &mut |_| {}).expect("reindex");
+    println!(
+        "fresh process: reindex of {n} postings {:.1} s, peak RSS {:.0} MB",
+        t.elapsed().as_secs_f64(),
+        peak_rss_mb()
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| {
@@ -352,6 +366,10 @@ fn main() {
     let dir = PathBuf::from(arg("--dir").unwrap_or_else(|| "target/bench-store".into()));
     if args.iter().any(|a| a == "--recount-only") {
         recount_only(&dir);
+        return;
+    }
+    if args.iter().any(|a| a == "--reindex-only") {
+        reindex_only(&dir);
         return;
     }
     let _ = std::fs::remove_dir_all(&dir);
