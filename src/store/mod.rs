@@ -1,7 +1,9 @@
 //! Store: postings, daily counts and run reports, behind the [`Store`] trait.
 //!
 //! Only [`sled_store`] imports sled. The counting rules are pure functions in
-//! [`counting`]; a store only applies their output. Ingestion is idempotent:
+//! [`counting`]; a store only applies their output. Posting records are
+//! encoded by [`record`], their texts kept in the append-only [`texts`] log,
+//! and the id and duplicate indexes held in memory by [`index`]. Ingestion is idempotent:
 //! re-seeing a posting moves `last_seen`, never counts it twice, and a posting
 //! whose content changed has its old contributions removed and the new added.
 
