@@ -179,6 +179,26 @@ pub fn clusters<'a>(group: &[&'a Posting], rules: &CountRules) -> Vec<Vec<&'a Po
     out
 }
 
+/// Whether a posting made on `day`, joining a group whose other members were
+/// made on `member_days`, is a cluster of its own that leaves the group's
+/// other clusters as they were (so the group need not be read to count it):
+/// true when no member lies within `dedup_window_days` of it on either side.
+///
+/// Why: in [`clusters`], a cluster's members lie within the window after its
+/// first posting, so every cluster ending before `day` started more than the
+/// window before it and cannot take the posting in; and the first member
+/// after it is more than the window after it and after every earlier
+/// cluster's first day, so it opens a cluster with or without the posting.
+pub fn stands_alone(
+    day: Day,
+    member_days: impl IntoIterator<Item = Day>,
+    rules: &CountRules,
+) -> bool {
+    member_days
+        .into_iter()
+        .all(|d| day.days_since(d).abs() > rules.dedup_window_days)
+}
+
 /// What one cluster adds to the counts: each of `skills` in each of `geos`
 /// opens on `opened` and closes on `closed` (the day after its close day).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -386,5 +406,61 @@ mod tests {
             .filter(|(k, _)| k.skill.as_str() == "*" && k.geo.as_str() == "WORLD")
             .count();
         assert_eq!(world_all, 2, "one opening, one closing");
+    }
+
+    #[test]
+    fn a_posting_standing_alone_leaves_the_other_clusters_as_they_were() {
+        // Random groups of one fingerprint: whenever `stands_alone` says so,
+        // the clusters with the posting are those without it plus itself.
+        let rules = CountRules::default();
+        let first: Day = "2024-01-01".parse().unwrap();
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let (mut alone, mut not_alone) = (0, 0);
+        for round in 0..400 {
+            let size = 2 + next(6) as usize;
+            let group: Vec<Posting> = (0..size)
+                .map(|i| {
+                    let day = first.add_days(next(300) as i32);
+                    posting("s", &format!("{round}-{i}"), &day.to_string(), 7, &["rust"])
+                })
+                .collect();
+            let (x, others) = group.split_last().unwrap();
+            let days = others.iter().map(|p| p.posted);
+            let with: Vec<&Posting> = group.iter().collect();
+            let without: Vec<&Posting> = others.iter().collect();
+            let mut expected: Vec<Vec<&Posting>> = clusters(&without, &rules);
+            expected.push(vec![x]);
+            let ids = |cs: Vec<Vec<&Posting>>| {
+                let mut v: Vec<Vec<PostingId>> = cs
+                    .iter()
+                    .map(|c| c.iter().map(|p| p.id).collect())
+                    .collect();
+                v.sort();
+                v
+            };
+            let same = ids(clusters(&with, &rules)) == ids(expected);
+            if stands_alone(x.posted, days, &rules) {
+                alone += 1;
+                assert!(same, "round {round}: stands alone but changes the clusters");
+            } else {
+                not_alone += 1;
+            }
+        }
+        // Both answers occur, so the property was exercised.
+        assert!(
+            alone > 50 && not_alone > 50,
+            "{alone} alone, {not_alone} not"
+        );
+        // The edges: exactly the window away is within it.
+        let day = |d: i32| first.add_days(d);
+        assert!(!stands_alone(day(100), [day(40)], &rules));
+        assert!(!stands_alone(day(100), [day(160)], &rules));
+        assert!(stands_alone(day(100), [day(39), day(161)], &rules));
     }
 }

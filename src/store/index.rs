@@ -135,18 +135,10 @@ impl PostingIndex {
         ids.into_iter().map(PostingId::from_u64).collect()
     }
 
-    /// Whether a posting stored under `fingerprint` was posted within
-    /// `window` days of `day` (either side, inclusive). When none was, a new
-    /// posting on `day` forms a cluster of its own and leaves the group's
-    /// other clusters as they were (see [`counting::clusters`]), so its
-    /// group need not be read.
-    ///
-    /// [`counting::clusters`]: super::counting::clusters
-    pub fn has_member_near(&self, fingerprint: u64, day: Day, window: i32) -> bool {
-        fingerprint != 0
-            && self
-                .members(fingerprint)
-                .any(|m| (i64::from(m.1) - i64::from(day.epoch_days())).abs() <= i64::from(window))
+    /// The posting days of the postings stored under `fingerprint` (see
+    /// [`counting::stands_alone`](super::counting::stands_alone)).
+    pub fn member_days(&self, fingerprint: u64) -> impl Iterator<Item = Day> + '_ {
+        self.members(fingerprint).map(|m| Day::from_epoch_days(m.1))
     }
 
     /// Whether `fingerprint` groups two postings or more.
@@ -208,19 +200,20 @@ mod tests {
     }
 
     #[test]
-    fn near_members_count_both_sides_inclusive() {
+    fn member_days_follow_moves() {
         let mut index = PostingIndex::default();
         index.insert(id(1), 1, 7, day(1_000));
         index.insert(id(2), 2, 7, day(1_200));
-        let near = |d| index.has_member_near(7, day(d), 60);
-        assert!(near(940) && near(1_060) && near(1_140) && near(1_260));
-        assert!(!near(939) && !near(1_061) && !near(1_139) && !near(1_261));
-        assert!(!index.has_member_near(8, day(1_000), 60));
-        assert!(!index.has_member_near(0, day(1_000), 60));
+        let days = |index: &PostingIndex, fp| {
+            let mut d: Vec<Day> = index.member_days(fp).collect();
+            d.sort();
+            d
+        };
+        assert_eq!(days(&index, 7), vec![day(1_000), day(1_200)]);
+        assert_eq!(days(&index, 8), vec![]);
         // A member whose day changes is found at its new day only.
         index.relink(id(2), 7, 7, day(2_000));
-        assert!(!index.has_member_near(7, day(1_200), 60));
-        assert!(index.has_member_near(7, day(2_000), 0));
+        assert_eq!(days(&index, 7), vec![day(1_000), day(2_000)]);
         assert_eq!(index.group(7), vec![id(1), id(2)]);
     }
 }

@@ -121,13 +121,12 @@ impl SledStore {
                 self.cluster_events(&[old], -1, &mut names, &mut events)?;
             }
             let fp = new.fingerprint;
-            // A new posting alone in the batch under its fingerprint, with
-            // no stored duplicate within the window: a cluster of its own,
-            // the group's other clusters unchanged.
+            // A new posting alone in the batch under its fingerprint that
+            // stands alone among the stored ones: its group need not be read.
             let alone = fp == 0
                 || (old.is_none()
                     && touches.get(&fp) == Some(&1)
-                    && !index.has_member_near(fp, new.posted, self.rules.dedup_window_days));
+                    && counting::stands_alone(new.posted, index.member_days(fp), &self.rules));
             if alone {
                 self.cluster_events(&[new], 1, &mut names, &mut events)?;
             } else {
