@@ -59,16 +59,20 @@ impl SledStore {
             outcome: IngestOutcome::default(),
         };
         for posting in postings {
-            let previous = match u.after.get(&posting.id) {
-                Some(p) => Some(p.as_ref().clone()),
-                None => {
-                    let stored = self.load(index, posting.id)?;
-                    let previous = stored.as_ref().map(|(p, _)| p.clone());
-                    u.before.insert(posting.id, stored);
-                    previous
-                }
+            if !u.after.contains_key(&posting.id) {
+                let stored = self.load(index, posting.id)?;
+                u.before.insert(posting.id, stored);
+            }
+            // The version to merge with: this batch's, else the stored one.
+            let previous: Option<&Posting> = match u.after.get(&posting.id) {
+                Some(p) => Some(p.as_ref()),
+                None => u
+                    .before
+                    .get(&posting.id)
+                    .and_then(Option::as_ref)
+                    .map(|(p, _)| p),
             };
-            let stored = match &previous {
+            let stored = match previous {
                 None => {
                     u.outcome.new += 1;
                     Cow::Borrowed(posting)

@@ -139,10 +139,11 @@ impl SledStore {
         let mut moves = Vec::new();
         for entry in self.main.scan_prefix([keys::POSTING]) {
             let (k, v) = entry.map_err(engine)?;
-            let (old, old_text) = Self::decode_posting(&k, &v)?;
-            let id = old.id;
-            let (new, text) = match self.with_text((old.clone(), old_text)) {
-                Ok(old) => {
+            let (mut old, old_text) = Self::decode_posting(&k, &v)?;
+            let (id, old_fp) = (old.id, old.fingerprint);
+            let (new, text) = match self.texts.read(old_text) {
+                Ok(full_text) => {
+                    old.text = full_text;
                     let new = transform(old);
                     let text = self.texts.append(&new.text)?;
                     (new, text)
@@ -153,12 +154,12 @@ impl SledStore {
                 Err(StoreError::Corrupt { key, cause }) => {
                     unreadable += 1;
                     tracing::warn!(posting = %id, %key, %cause, "text unreadable; posting kept as it was");
-                    (old.clone(), old_text)
+                    (old, old_text)
                 }
                 Err(other) => return Err(other),
             };
             batch.insert(k, record::encode(&new, text));
-            moves.push((id, old.fingerprint, new.fingerprint, new.posted));
+            moves.push((id, old_fp, new.fingerprint, new.posted));
             rewritten += 1;
             if moves.len() >= 1000 {
                 self.apply_rewrites(std::mem::take(&mut batch), &mut moves, index)?;
