@@ -8,16 +8,13 @@
 //! One kind per run, so that the peak RSS printed is that kind's. Batches of
 //! 1,000 inserts, a 32 MB page cache, as the store uses.
 
+mod common;
+
 use std::time::Instant;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let arg = |name: &str| common::arg(&args, name);
     let inserts: u64 = arg("--inserts")
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
@@ -45,14 +42,7 @@ fn main() {
     }
     db.flush().expect("flush");
     let secs = started.elapsed().as_secs_f64();
-    let hwm = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0);
+    let hwm = common::peak_rss_mb();
     println!(
         "{} keys, {inserts} inserts of {bytes} bytes: {:.1} µs per insert, peak RSS {hwm:.0} MB, {} MB on disk",
         if random { "random" } else { "increasing" },

@@ -12,10 +12,13 @@
 //! Prints postings/s, peak RSS, bytes on disk per posting, and p50/p99 of a
 //! one-skill, one-geography, three-year daily series query.
 
+mod common;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use common::{peak_rss_mb, status_mb};
 use skilltrack::domain::{Day, GeoCode, SkillId, SourceId};
 use skilltrack::normalize::Normalizer;
 use skilltrack::pipeline::import_lines;
@@ -205,22 +208,6 @@ impl Read for Generated {
     }
 }
 
-fn peak_rss_mb() -> f64 {
-    status_mb("VmHWM:")
-}
-
-/// A memory figure of `/proc/self/status` in MB (NaN where there is none).
-fn status_mb(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 fn dir_bytes(dir: &std::path::Path) -> u64 {
     let mut total = 0;
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -354,12 +341,7 @@ fn reindex_only(dir: &std::path::Path) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let arg = |name: &str| common::arg(&args, name);
     let n: usize = arg("--postings")
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);

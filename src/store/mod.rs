@@ -78,6 +78,11 @@ pub struct IngestOutcome {
     pub unchanged: u64,
 }
 
+/// The error for a lock a panicked writer left poisoned.
+pub(crate) fn poisoned<T>(_: T) -> StoreError {
+    StoreError::Engine("a lock was poisoned by a panicked writer".into())
+}
+
 impl std::ops::AddAssign for IngestOutcome {
     fn add_assign(&mut self, o: IngestOutcome) {
         self.new += o.new;

@@ -33,7 +33,7 @@ use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use super::counting::{CountRules, Counter};
 use super::index::PostingIndex;
 use super::texts::{TextLog, TextRef};
-use super::{keys, record, CountRow, IngestOutcome, Metric, Store, StoreError};
+use super::{keys, poisoned, record, CountRow, IngestOutcome, Metric, Store, StoreError};
 use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
 use crate::fetch::conditional::Validators;
 use crate::normalize::Posting;
@@ -77,10 +77,6 @@ pub struct SledStore {
 
 fn engine(e: sled::Error) -> StoreError {
     StoreError::Engine(e.to_string())
-}
-
-fn poisoned<T>(_: T) -> StoreError {
-    StoreError::Engine("a lock was poisoned by a panicked writer".into())
 }
 
 impl SledStore {

@@ -31,7 +31,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
 
-use super::StoreError;
+use super::{poisoned, StoreError};
 
 /// First bytes of a text log file.
 pub const MAGIC: &[u8; 8] = b"SKTEXT01";
@@ -81,10 +81,6 @@ fn io_error(path: &Path, what: &str, e: std::io::Error) -> StoreError {
         "cannot {what} the text log {}: {e}",
         path.display()
     ))
-}
-
-fn poisoned<T>(_: T) -> StoreError {
-    StoreError::Engine("the text log's lock was poisoned by a panicked writer".into())
 }
 
 /// The 32-bit check stored with a text.

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use skilltrack::store::{SledStore, Store};
 
+use crate::helpers::texts_by_id;
 use crate::store::Rng;
 
 const POSTINGS: usize = 6000;
@@ -112,25 +113,11 @@ fn sigkilled_imports_rerun_to_exact_counts() {
     );
     // Every posting reads back whole, text included: no record points past
     // what a killed process wrote to the text log.
-    let mut texts = Vec::new();
-    let read = crashed
-        .for_each_posting(&mut |p| {
-            texts.push((p.id, p.text));
-            Ok(())
-        })
-        .unwrap_or_else(|e| {
-            panic!("a posting does not read back after crashes: {e} (seed {seed:#x})")
-        });
-    assert_eq!(read, POSTINGS as u64);
-    texts.sort();
-    let mut clean_texts = Vec::new();
-    clean
-        .for_each_posting(&mut |p| {
-            clean_texts.push((p.id, p.text));
-            Ok(())
-        })
-        .unwrap();
-    clean_texts.sort();
+    let texts = texts_by_id(&crashed).unwrap_or_else(|e| {
+        panic!("a posting does not read back after crashes: {e} (seed {seed:#x})")
+    });
+    assert_eq!(texts.len(), POSTINGS);
+    let clean_texts = texts_by_id(&clean).unwrap();
     assert!(
         texts == clean_texts,
         "texts differ after crashes (seed {seed:#x})"

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use skilltrack::api::{self, AppState};
+use skilltrack::domain::PostingId;
 use skilltrack::fetch::{FetchConfig, Fetcher};
 use skilltrack::normalize::Normalizer;
 use skilltrack::pipeline::Context;
 use skilltrack::shutdown::Shutdown;
-use skilltrack::store::SledStore;
+use skilltrack::store::{SledStore, Store, StoreError};
 use warp::http::{Response, StatusCode};
 use warp::hyper::body::Bytes;
 use warp::Filter;
@@ -227,3 +228,14 @@ pub const ARBEITNOW: &[(&str, &str)] = &[
     ("/api/job-board-api", "arbeitnow/page1.json"),
     ("/api/job-board-api?page=2", "arbeitnow/page2.json"),
 ];
+
+/// Every stored posting's id and text, sorted by id.
+pub fn texts_by_id(store: &dyn Store) -> Result<Vec<(PostingId, String)>, StoreError> {
+    let mut texts = Vec::new();
+    store.for_each_posting(&mut |p| {
+        texts.push((p.id, p.text));
+        Ok(())
+    })?;
+    texts.sort();
+    Ok(texts)
+}

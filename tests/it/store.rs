@@ -11,7 +11,7 @@ use skilltrack::normalize::Normalizer;
 use skilltrack::pipeline::{import_lines, reindex};
 use skilltrack::store::{backup, counting, Metric, SledStore, Store, StoreError};
 
-use crate::helpers::{normalizer, temp_store};
+use crate::helpers::{normalizer, temp_store, texts_by_id};
 
 type Counts = Vec<skilltrack::store::CountRow>;
 
@@ -466,13 +466,7 @@ fn reindex_drops_the_dead_copies_of_changed_texts() {
     let grown = size(0).unwrap();
     assert!(grown > first, "changed texts are appended");
     let counts = store.all_counts().unwrap();
-    let mut texts = Vec::new();
-    store
-        .for_each_posting(&mut |p| {
-            texts.push((p.id, p.text));
-            Ok(())
-        })
-        .unwrap();
+    let texts = texts_by_id(&store).unwrap();
 
     reindex(&store, &n, &mut |_| {}).unwrap();
     assert!(size(0).is_err(), "the old generation is deleted");
@@ -481,14 +475,7 @@ fn reindex_drops_the_dead_copies_of_changed_texts() {
     assert_eq!(compacted, live, "only live texts remain");
     assert!(compacted < grown);
     assert!(store.all_counts().unwrap() == counts);
-    let mut after = Vec::new();
-    store
-        .for_each_posting(&mut |p| {
-            after.push((p.id, p.text));
-            Ok(())
-        })
-        .unwrap();
-    assert!(after == texts);
+    assert!(texts_by_id(&store).unwrap() == texts);
     drop(store);
     // And after reopening, appends go on in the new generation.
     let store = SledStore::open(&path, 8).unwrap();
