@@ -304,6 +304,22 @@ fn phases(normalizer: &Normalizer, dir: &std::path::Path, n: usize) {
         per(encode),
         per(raw)
     );
+    let record_bytes: usize = encoded.iter().map(Vec::len).sum();
+    let json_bytes: usize = postings
+        .iter()
+        .map(|p| {
+            let without_text = skilltrack::normalize::Posting {
+                text: String::new(),
+                ..p.clone()
+            };
+            serde_json::to_vec(&without_text).map_or(0, |v| v.len())
+        })
+        .sum();
+    println!(
+        "  a posting without its text: {} bytes as a record, {} bytes as JSON (averages)",
+        record_bytes / n,
+        json_bytes / n
+    );
     drop(db);
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -316,10 +332,22 @@ fn recount_only(dir: &std::path::Path) {
         .expect("the database of a previous run opens");
     let n = store.posting_count().expect("count");
     let t_open = t.elapsed().as_secs_f64();
+    // The first look-up by id builds the posting index: its memory is the
+    // difference.
+    let rss_open = status_mb("VmRSS:");
+    let t = Instant::now();
+    let id = skilltrack::domain::PostingId::new(&SourceId::parse(SOURCES[0]).unwrap(), "bench-0");
+    store.posting(id).expect("posting");
+    println!(
+        "fresh process: index built in {:.2} s, {:.0} MB by its tables' capacities; RSS {rss_open:.0} MB before, {:.0} MB after (sled's cache fills too)",
+        t.elapsed().as_secs_f64(),
+        store.index_heap_bytes().expect("index").unwrap_or(0) as f64 / 1048576.0,
+        status_mb("VmRSS:")
+    );
     let t = Instant::now();
     store.rebuild(None, &mut |_| {}).expect("recount");
     println!(
-        "fresh process: open {t_open:.2} s, recount of {n} postings (index rebuilt on the way) {:.1} s, peak RSS {:.0} MB",
+        "fresh process: open {t_open:.2} s, recount of {n} postings {:.1} s, peak RSS {:.0} MB",
         t.elapsed().as_secs_f64(),
         peak_rss_mb()
     );

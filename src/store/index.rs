@@ -4,11 +4,11 @@
 //!
 //! Kept in memory rather than in sled: an index entry in sled is one more
 //! random insert per posting (~10 µs) and one prefix scan per look-up, while
-//! in memory it is ~50 bytes per posting and a hash probe. Records are keyed
+//! in memory it is ~70 bytes per posting and a hash probe. Records are keyed
 //! by sequence number rather than by id so that sled appends to its last
 //! leaf instead of writing all over the tree: at a million postings a random
-//! key costs 24 µs and gigabytes of memory per insert where an increasing
-//! key costs 10 µs and stays within the cache. It is rebuilt from
+//! key costs 27 µs per insert and gigabytes of memory where an increasing
+//! key costs 12 µs and stays within the cache (`benches/sled_keys.rs`). It is rebuilt from
 //! the posting records (whose fingerprint sits at a fixed place, see
 //! [`record`](super::record)) the first time a writer or a duplicate look-up
 //! needs it, and kept in step by the single writer after each applied batch.
@@ -54,6 +54,21 @@ impl PostingIndex {
     /// Number of stored postings.
     pub fn len(&self) -> usize {
         self.ids.len()
+    }
+
+    /// Approximate heap bytes held, from the tables' capacities (a hash
+    /// table slot is its entry plus one control byte).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let table = |capacity: usize, entry: usize| capacity * (entry + 1);
+        table(self.ids.capacity(), size_of::<(u64, u64)>())
+            + table(self.first.capacity(), size_of::<(u64, Member)>())
+            + table(self.more.capacity(), size_of::<(u64, Vec<Member>)>())
+            + self
+                .more
+                .values()
+                .map(|v| v.capacity() * size_of::<Member>())
+                .sum::<usize>()
     }
 
     /// Whether no posting is stored.

@@ -181,6 +181,16 @@ impl SledStore {
         &self.dir
     }
 
+    /// Approximate memory held by the in-memory posting index, once built.
+    pub fn index_heap_bytes(&self) -> Result<Option<usize>, StoreError> {
+        Ok(self
+            .index
+            .read()
+            .map_err(poisoned)?
+            .as_ref()
+            .map(PostingIndex::heap_bytes))
+    }
+
     /// The data fingerprint the counts were computed with, if recorded.
     pub fn data_fingerprint(&self) -> Result<Option<u64>, StoreError> {
         Ok(self
@@ -282,6 +292,7 @@ impl SledStore {
         }
         tracing::debug!(
             postings = index.len(),
+            mb = index.heap_bytes() >> 20,
             ms = started.elapsed().as_millis() as u64,
             "posting index built"
         );

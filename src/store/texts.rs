@@ -3,7 +3,7 @@
 //!
 //! Texts are the bulk of a posting (~3 KB of its ~3.3 KB) but are written
 //! once and read only by `reindex`, exports and drill-down. In sled, a 3 KB
-//! value costs 25–50 µs per insert (leaf nodes are copied on write) and
+//! value costs 20–49 µs per insert (leaf nodes are copied on write) and
 //! takes 2.4 times its size on disk; appended to a file, it costs a `memcpy`.
 //!
 //! ## Format
