@@ -122,15 +122,8 @@ pub struct ExportPostingsArgs {
     /// jsonl (the import format: re-imports to identical counts) or csv.
     #[arg(long, default_value = "jsonl")]
     pub format: String,
-    /// Output file (default: stdout).
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-    /// CSV field delimiter: , or ;
-    #[arg(long, default_value = ",")]
-    pub delimiter: char,
-    /// CSV: start with a UTF-8 byte-order mark.
-    #[arg(long)]
-    pub bom: bool,
+    #[command(flatten)]
+    pub out: CsvOutputArgs,
 }
 
 /// `export trends` options.
@@ -151,13 +144,20 @@ pub struct ExportTrendsArgs {
     /// day, week, month, quarter or year.
     #[arg(long, default_value = "week")]
     pub interval: String,
+    #[command(flatten)]
+    pub out: CsvOutputArgs,
+}
+
+/// Where an export goes and, for CSV, how it is written.
+#[derive(Debug, Args)]
+pub struct CsvOutputArgs {
     /// Output file (default: stdout).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// Field delimiter: , or ; (French Excel).
+    /// CSV field delimiter: , or ; (French Excel).
     #[arg(long, default_value = ",")]
     pub delimiter: char,
-    /// Start with a UTF-8 byte-order mark (for Excel).
+    /// CSV: start with a UTF-8 byte-order mark (for Excel).
     #[arg(long)]
     pub bom: bool,
 }

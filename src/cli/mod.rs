@@ -91,13 +91,17 @@ fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
     })
 }
 
-fn csv_delimiter(c: char) -> anyhow::Result<u8> {
-    match c {
-        ',' => Ok(b','),
-        ';' => Ok(b';'),
-        '\t' => Ok(b'\t'),
+fn csv_options(out: &CsvOutputArgs) -> anyhow::Result<CsvOptions> {
+    let delimiter = match out.delimiter {
+        ',' => b',',
+        ';' => b';',
+        '\t' => b'\t',
         other => bail!("--delimiter {other:?}: use , or ;"),
-    }
+    };
+    Ok(CsvOptions {
+        delimiter,
+        bom: out.bom,
+    })
 }
 
 fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
@@ -143,16 +147,10 @@ fn restore(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
 
 fn export_postings(config: &Config, args: &ExportPostingsArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(config)?;
-    let out = output(args.output.as_deref())?;
+    let out = output(args.out.output.as_deref())?;
     let mut writer = match args.format.as_str() {
         "jsonl" => export::PostingsWriter::jsonl(out),
-        "csv" => export::PostingsWriter::csv(
-            out,
-            CsvOptions {
-                delimiter: csv_delimiter(args.delimiter)?,
-                bom: args.bom,
-            },
-        )?,
+        "csv" => export::PostingsWriter::csv(out, csv_options(&args.out)?)?,
         other => bail!("--format {other:?}: use jsonl or csv"),
     };
     let mut failure = None;
@@ -395,14 +393,15 @@ fn export_trends(config: &Config, args: &ExportTrendsArgs) -> anyhow::Result<Exi
     }
     let query =
         api::query::trend_query(&params, &normalizer).map_err(|e| anyhow::anyhow!(e.message))?;
-    let delimiter = csv_delimiter(args.delimiter)?;
+    let options = csv_options(&args.out)?;
     let store = open_store(config)?;
     let series = trends::trends(store.as_ref(), &query)?;
-    let options = CsvOptions {
-        delimiter,
-        bom: args.bom,
-    };
-    export::write_trends_csv(output(args.output.as_deref())?, &query, &series, options)?;
+    export::write_trends_csv(
+        output(args.out.output.as_deref())?,
+        &query,
+        &series,
+        options,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
