@@ -482,8 +482,8 @@ fn normalize_all(
     seen: Day,
     errors: &mut Vec<String>,
 ) -> Vec<Posting> {
-    let items = raws.iter().map(|raw| (raw, source, seen, None));
-    normalize_each(normalizer, country, items, errors)
+    let items = raws.iter().map(|raw| (raw, source, country, seen, None));
+    normalize_each(normalizer, items, errors)
 }
 
 /// Normalizes imported records (each may name its source and seen days);
@@ -497,20 +497,28 @@ fn normalize_records(
 ) -> Vec<Posting> {
     let items = records.iter().map(|r| {
         let source = r.source.as_ref().unwrap_or(default_source);
-        (&r.raw, source, r.first_seen.unwrap_or(today), r.last_seen)
+        let first_seen = r.first_seen.unwrap_or(today);
+        (&r.raw, source, r.country.as_ref(), first_seen, r.last_seen)
     });
-    normalize_each(normalizer, None, items, errors)
+    normalize_each(normalizer, items, errors)
 }
 
-/// Normalizes (raw posting, source, first seen, last seen) items.
+/// Normalizes (raw posting, source, default country, first seen, last seen) items.
 fn normalize_each<'a>(
     normalizer: &Normalizer,
-    country: Option<&GeoCode>,
-    items: impl Iterator<Item = (&'a RawPosting, &'a SourceId, Day, Option<Day>)>,
+    items: impl Iterator<
+        Item = (
+            &'a RawPosting,
+            &'a SourceId,
+            Option<&'a GeoCode>,
+            Day,
+            Option<Day>,
+        ),
+    >,
     errors: &mut Vec<String>,
 ) -> Vec<Posting> {
     let mut postings = Vec::with_capacity(items.size_hint().0);
-    for (raw, source, first_seen, last_seen) in items {
+    for (raw, source, country, first_seen, last_seen) in items {
         match normalizer.normalize(raw, source, country, first_seen) {
             Ok(mut p) => {
                 if let Some(last) = last_seen {

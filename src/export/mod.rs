@@ -85,7 +85,7 @@ pub fn write_trends_csv<W: Write>(
 }
 
 /// Columns of the postings CSV, in order.
-pub const POSTINGS_COLUMNS: [&str; 16] = [
+pub const POSTINGS_COLUMNS: [&str; 17] = [
     "id",
     "source",
     "external_id",
@@ -102,25 +102,44 @@ pub const POSTINGS_COLUMNS: [&str; 16] = [
     "countries",
     "skills",
     "implied_skills",
+    "tags",
 ];
 
-/// One posting as an import line (`skilltrack import` reads it back to the
-/// same counts: it carries `source`, `first_seen` and `last_seen`).
+/// One posting as an import line: everything normalization reads, as the
+/// source gave it, so that `skilltrack import` gives back the same posting and
+/// the same counts. `description` is the stored text, marked
+/// `"description_format": "text"` so it is taken verbatim (not read as HTML);
+/// `remote` is the source's own flag (absent when the source gave none; the
+/// posting's `remote` is derived from it and the locations again); `country`
+/// is the source's default country; `source`, `first_seen` and `last_seen`
+/// say where and when it was seen.
 pub fn posting_import_line(p: &crate::normalize::Posting) -> serde_json::Value {
-    serde_json::json!({
+    let mut line = serde_json::json!({
         "id": p.external_id,
         "source": p.source,
         "title": p.title,
         "company": p.company,
         "description": p.text,
+        "description_format": "text",
         "location": p.locations,
         "posted_at": p.date_from_source.then(|| p.posted.to_string()),
         "valid_through": p.valid_through.map(|d| d.to_string()),
         "url": p.url,
-        "remote": p.remote,
         "first_seen": p.first_seen.to_string(),
         "last_seen": p.last_seen.to_string(),
-    })
+    });
+    if let Some(map) = line.as_object_mut() {
+        if let Some(remote) = p.source_remote {
+            map.insert("remote".into(), remote.into());
+        }
+        if !p.tags.is_empty() {
+            map.insert("tags".into(), p.tags.clone().into());
+        }
+        if let Some(country) = &p.default_country {
+            map.insert("country".into(), country.as_str().into());
+        }
+    }
+    line
 }
 
 /// Writes postings one at a time, as JSON Lines (import format) or CSV.
@@ -204,6 +223,7 @@ fn posting_row(p: &crate::normalize::Posting) -> Vec<String> {
         join(p.places.iter().map(|x| x.country.as_str())),
         join(p.skills.iter().map(|s| s.as_str())),
         join(p.implied_skills.iter().map(|s| s.as_str())),
+        safe_cell(&p.tags.join("|")).into_owned(),
     ]
 }
 

@@ -7,17 +7,19 @@
 //!  "url": "…", "remote": true}
 //! ```
 //! `id` and `title` are required, the rest optional; unknown keys are ignored.
-//! `id` may be a string or a number. `description` may be HTML. Also read:
-//! `valid_through` (date), `tags` (strings), and — written by
-//! `skilltrack export postings` so that an export re-imports to identical
-//! counts — `source` (source id), `first_seen` and `last_seen` (dates).
+//! `id` may be a string or a number. `description` may be HTML (read as
+//! plain text, verbatim, when `"description_format": "text"`). Also read:
+//! `valid_through` (date), `tags` (strings), `country` (the source's default
+//! country, ISO 3166 alpha-2, used when the location says nothing), and —
+//! written by `skilltrack export postings` so that an export re-imports to
+//! identical counts — `source` (source id), `first_seen` and `last_seen` (dates).
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::value::{html_to_text, parse_date, text_from_value};
 use super::RawPosting;
-use crate::domain::{Day, SourceId};
+use crate::domain::{Day, GeoCode, SourceId};
 
 /// One imported line: the posting, and what the line says about where and
 /// when it was seen.
@@ -31,6 +33,8 @@ pub struct ImportRecord {
     pub first_seen: Option<Day>,
     /// Last day seen, when the line says.
     pub last_seen: Option<Day>,
+    /// The source's default country, when the line says.
+    pub country: Option<GeoCode>,
 }
 
 /// Why one line was rejected.
@@ -49,6 +53,10 @@ struct ImportLine {
     title: Option<Value>,
     #[serde(default)]
     description: Option<String>,
+    #[serde(default)]
+    description_format: Option<String>,
+    #[serde(default)]
+    country: Option<String>,
     #[serde(default)]
     company: Option<String>,
     #[serde(default)]
@@ -140,6 +148,28 @@ pub fn parse_record(text: &str, line: usize) -> Result<Option<ImportRecord>, Lin
             Some(SourceId::parse(s).map_err(|e| err(format!("posting {id:?}: \"source\": {e}")))?)
         }
     };
+    let country = match raw.country.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(c) => Some(
+            GeoCode::parse(c)
+                .ok()
+                .filter(|g| g.as_str().len() == 2)
+                .ok_or_else(|| {
+                    err(format!(
+                        "posting {id:?}: \"country\" {c:?} is not an ISO 3166 alpha-2 country code such as \"FR\""
+                    ))
+                })?,
+        ),
+    };
+    let verbatim = match raw.description_format.as_deref() {
+        None | Some("html") => false,
+        Some("text") => true,
+        Some(other) => {
+            return Err(err(format!(
+                "posting {id:?}: \"description_format\" {other:?}: use \"html\" (the default) or \"text\""
+            )))
+        }
+    };
     let first_seen = date("first_seen", &raw.first_seen)?;
     let last_seen = date("last_seen", &raw.last_seen)?;
     let posting = RawPosting {
@@ -150,11 +180,11 @@ pub fn parse_record(text: &str, line: usize) -> Result<Option<ImportRecord>, Lin
         url: raw.url,
         company: raw.company,
         locations,
-        description: raw
-            .description
-            .as_deref()
-            .map(html_to_text)
-            .unwrap_or_default(),
+        description: match raw.description {
+            Some(text) if verbatim => text,
+            Some(html) => html_to_text(&html),
+            None => String::new(),
+        },
         remote: raw.remote,
         tags: raw.tags.unwrap_or_default(),
     };
@@ -163,6 +193,7 @@ pub fn parse_record(text: &str, line: usize) -> Result<Option<ImportRecord>, Lin
         source,
         first_seen,
         last_seen,
+        country,
     }))
 }
 
@@ -186,6 +217,21 @@ mod tests {
     }
 
     #[test]
+    fn a_text_description_is_taken_verbatim_and_html_is_read() {
+        let text = "Salaire < 50 k€ & C++ <templates>,  &amp; \"tags\"";
+        let line = serde_json::json!({
+            "id": "1", "title": "t", "description": text, "description_format": "text",
+            "country": "DE", "tags": ["Go", "Kubernetes"]
+        });
+        let r = parse_record(&line.to_string(), 1).unwrap().unwrap();
+        assert_eq!(r.raw.description, text);
+        assert_eq!(r.country.as_ref().map(GeoCode::as_str), Some("DE"));
+        assert_eq!(r.raw.tags, vec!["Go", "Kubernetes"]);
+        let html = r#"{"id": "1", "title": "t", "description": "<p>R&amp;D</p>"}"#;
+        assert_eq!(parse_line(html, 1).unwrap().unwrap().description, "R&D");
+    }
+
+    #[test]
     fn bad_lines_name_their_number_and_problem() {
         let cases = [
             ("{not json", "line 3: not a JSON posting object"),
@@ -198,6 +244,14 @@ mod tests {
             (
                 r#"{"id": "a", "title": "t", "location": 5}"#,
                 "\"location\" is 5",
+            ),
+            (
+                r#"{"id": "a", "title": "t", "country": "France"}"#,
+                "\"country\" \"France\" is not an ISO 3166 alpha-2",
+            ),
+            (
+                r#"{"id": "a", "title": "t", "description_format": "markdown"}"#,
+                "\"description_format\" \"markdown\"",
             ),
         ];
         for (line, expected) in cases {

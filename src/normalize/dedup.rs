@@ -1,7 +1,7 @@
 //! Keys that recognise the same posting twice.
 //!
 //! - The **content hash** covers everything that affects counts (title, text,
-//!   places, dates, remote flag): when a re-seen posting's hash changes, its
+//!   places, tags, dates, remote flag): when a re-seen posting's hash changes, its
 //!   old contributions are removed and the new ones added.
 //! - The **fingerprint** recognises the same job published on two sources:
 //!   the folded company name, the title without gender/noise markers such as
@@ -89,6 +89,10 @@ pub fn content_hash(p: &Posting) -> u64 {
     field(p.text.as_bytes());
     for location in &p.locations {
         field(location.as_bytes());
+    }
+    field(&(p.tags.len() as u64).to_le_bytes());
+    for tag in &p.tags {
+        field(tag.as_bytes());
     }
     field(&[u8::from(p.remote)]);
     field(&p.posted.epoch_days().to_le_bytes());

@@ -89,8 +89,17 @@ pub struct Posting {
     /// Places resolved from `locations`.
     #[serde(default)]
     pub places: Vec<Place>,
-    /// Whether the job can be done remotely.
+    /// Whether the job can be done remotely: the source's flag, or a
+    /// location that says so.
     pub remote: bool,
+    /// The source's own remote flag, when it gave one (what `remote` was
+    /// derived from, with the locations; kept so `reindex` can derive it again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_remote: Option<bool>,
+    /// Free tags the source gave (skills, categories): read by the skill
+    /// matcher with the text, so kept for `reindex` and exports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// Default country of the source, used when no place is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_country: Option<GeoCode>,
@@ -261,6 +270,8 @@ impl Normalizer {
             locations: raw.locations.clone(),
             places: extraction.places,
             remote: extraction.remote,
+            source_remote: raw.remote,
+            tags: raw.tags.clone(),
             default_country: default_country.cloned(),
             posted,
             date_from_source: raw.posted_at.is_some(),
@@ -278,18 +289,30 @@ impl Normalizer {
         Ok(posting)
     }
 
-    /// Recomputes skills and places of a stored posting with the current data
-    /// (used by `reindex` after a taxonomy or geography change).
-    pub fn renormalize(&self, posting: &Posting) -> Posting {
-        let raw = RawPosting {
+    /// The raw posting a stored posting was normalized from, as far as
+    /// normalization reads it: title, text, tags, locations and the source's
+    /// own remote flag (the default country is kept on the posting itself).
+    pub fn raw_of(posting: &Posting) -> RawPosting {
+        RawPosting {
             external_id: posting.external_id.clone(),
+            url: posting.url.clone(),
             title: posting.title.clone(),
-            description: posting.text.clone(),
+            company: posting.company.clone(),
             locations: posting.locations.clone(),
-            remote: Some(posting.remote),
-            ..RawPosting::default()
-        };
-        let extraction = self.extract(&raw);
+            description: posting.text.clone(),
+            posted_at: posting.date_from_source.then_some(posting.posted),
+            valid_through: posting.valid_through,
+            remote: posting.source_remote,
+            tags: posting.tags.clone(),
+        }
+    }
+
+    /// Recomputes skills and places of a stored posting with the current data
+    /// (used by `reindex` after a taxonomy or geography change). With
+    /// unchanged data, the result equals `posting`: it reads exactly what
+    /// [`Normalizer::normalize`] read (see [`Normalizer::raw_of`]).
+    pub fn renormalize(&self, posting: &Posting) -> Posting {
+        let extraction = self.extract(&Self::raw_of(posting));
         let mut updated = posting.clone();
         updated.skills = extraction.skills;
         updated.implied_skills = extraction.implied_skills;
@@ -298,6 +321,7 @@ impl Normalizer {
         updated.taxonomy = self.taxonomy.fingerprint();
         updated.fingerprint =
             fingerprint_of(updated.company.as_deref(), &updated.title, &updated.places);
+        updated.content_hash = dedup::content_hash(&updated);
         updated
     }
 

@@ -321,6 +321,8 @@ mod tests {
                 guess: false,
             }],
             remote: false,
+            source_remote: None,
+            tags: Vec::new(),
             default_country: None,
             posted: day,
             date_from_source: true,

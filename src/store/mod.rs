@@ -42,7 +42,7 @@ pub enum StoreError {
         cause: String,
     },
     /// The database was written by an incompatible version.
-    #[error("the database in {dir} has schema version {found}, this build reads version {expected}: restore it from a backup made with a matching version, or remove it and collect again")]
+    #[error("the database in {dir} has schema version {found}, this build reads version {expected}: make a backup with the version that wrote it (`skilltrack backup FILE`) and `skilltrack restore FILE` it with this one into a new --data-dir, or remove it and collect again")]
     Schema {
         /// The directory.
         dir: String,

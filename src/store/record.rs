@@ -14,10 +14,10 @@
 //! | 8 + 4 + 2 | text offset, length and file generation in the text log |
 //! | 8 + 8 | content hash, taxonomy fingerprint |
 //! | 4 × 3 | posted (fixed place, for the index too), first seen, last seen (days since 1970-01-01) |
-//! | 1 | flags: remote, date from source, and which optional fields follow |
+//! | 1 | flags: remote, date from source, the source's remote flag (given, value), and which optional fields follow |
 //! | 4 | valid through, when flagged |
 //! | strings | source, external id, title, then url, company, default country when flagged |
-//! | lists | locations, places (country, flags, région, département), skills, implied skills |
+//! | lists | locations, places (country, flags, région, département), skills, implied skills, tags |
 //!
 //! Strings are `len` + UTF-8 bytes; lists are `len` + items. Decoding checks
 //! every length and validates ids, so a damaged record is an error naming its
@@ -27,8 +27,9 @@ use super::texts::TextRef;
 use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
 use crate::normalize::{Place, Posting};
 
-/// Version of the record layout (first byte of every record).
-pub const VERSION: u8 = 1;
+/// Version of the record layout (first byte of every record). Version 2
+/// added the source's remote flag and the tags.
+pub const VERSION: u8 = 2;
 
 const REMOTE: u8 = 1;
 const DATE_FROM_SOURCE: u8 = 1 << 1;
@@ -36,6 +37,8 @@ const HAS_VALID_THROUGH: u8 = 1 << 2;
 const HAS_URL: u8 = 1 << 3;
 const HAS_COMPANY: u8 = 1 << 4;
 const HAS_DEFAULT_COUNTRY: u8 = 1 << 5;
+const HAS_SOURCE_REMOTE: u8 = 1 << 6;
+const SOURCE_REMOTE: u8 = 1 << 7;
 
 const PLACE_REGION: u8 = 1;
 const PLACE_DEPARTMENT: u8 = 1 << 1;
@@ -55,6 +58,8 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
         locations,
         places,
         remote,
+        source_remote,
+        tags,
         default_country,
         posted,
         date_from_source,
@@ -88,6 +93,8 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
         (url.is_some(), HAS_URL),
         (company.is_some(), HAS_COMPANY),
         (default_country.is_some(), HAS_DEFAULT_COUNTRY),
+        (source_remote.is_some(), HAS_SOURCE_REMOTE),
+        (*source_remote == Some(true), SOURCE_REMOTE),
     ] {
         if set {
             flags |= flag;
@@ -137,6 +144,10 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
         for s in list {
             put_str(&mut out, s.as_str());
         }
+    }
+    put_len(&mut out, tags.len());
+    for t in tags {
+        put_str(&mut out, t);
     }
     out
 }
@@ -223,6 +234,11 @@ pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), String> {
     }
     let skills = r.skills()?;
     let implied_skills = r.skills()?;
+    let n = r.len()?;
+    let mut tags = Vec::with_capacity(n.min(64));
+    for _ in 0..n {
+        tags.push(r.str()?.to_owned());
+    }
     if r.at != bytes.len() {
         return Err(format!(
             "{} unexpected bytes at the end",
@@ -239,6 +255,8 @@ pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), String> {
         locations,
         places,
         remote: has(REMOTE),
+        source_remote: has(HAS_SOURCE_REMOTE).then(|| has(SOURCE_REMOTE)),
+        tags,
         default_country,
         posted,
         date_from_source: has(DATE_FROM_SOURCE),
@@ -376,6 +394,8 @@ mod tests {
                 },
             ],
             remote: true,
+            source_remote: Some(false),
+            tags: vec!["Kubernetes".into(), "Go".into(), "DevOps & SRE".into()],
             default_country: Some(geo("FR")),
             posted: day("2024-02-29"),
             date_from_source: true,
@@ -413,6 +433,8 @@ mod tests {
             locations: vec![],
             places: vec![],
             remote: false,
+            source_remote: None,
+            tags: vec![],
             default_country: None,
             date_from_source: false,
             valid_through: None,

@@ -41,7 +41,7 @@ use crate::report::RunReport;
 use counts::{CountCache, Names};
 
 /// Version of the on-disk layout this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Default page cache size.
 pub const DEFAULT_CACHE_MB: u64 = 32;

@@ -8,6 +8,8 @@
 //! - `cli`: the `skilltrack` binary as users run it (extract, import with bad
 //!   lines, run + export, sources check).
 //! - `api`: routes, validation and JSON errors.
+//! - `roundtrip`: `reindex` and `export postings` → `import` change nothing,
+//!   on a corpus with tags, default countries, remote flags and duplicates.
 //! - `fault_server`: a raw-TCP HTTP server on 127.0.0.1:0 that misbehaves on
 //!   demand (resets, slow drip, hangs, 304s) and logs every request.
 //! - `fetch`: polite fetching against it: robots.txt, Crawl-delay, rate
@@ -28,6 +30,7 @@ mod fault_server;
 mod fetch;
 mod helpers;
 mod import;
+mod roundtrip;
 mod serve;
 mod sources;
 mod sources_cli;
