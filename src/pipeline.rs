@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use tracing::Instrument;
 
-use crate::domain::{Day, GeoCode, SourceId};
+use crate::domain::{Day, GeoCode, PostingId, SourceId};
 use crate::extract::{import, ItemError, NextPage, Page, RawPosting, SourceDef};
 use crate::fetch::conditional::Validators;
 use crate::fetch::{FetchError, FetchRequest, FetchRun, FetchStats, Fetcher};
@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub base_url: Option<String>,
     /// Replaces the source's OAuth2 token URL (else it follows `base_url`).
     pub auth_url: Option<String>,
+    /// The day the run's postings are seen (default: today, UTC).
+    pub seen_on: Option<Day>,
 }
 
 fn now_rfc3339() -> String {
@@ -159,6 +161,7 @@ async fn walk(
         Sink::Collect { .. } => None,
     };
     let base = options.base_url.as_deref();
+    let seen = options.seen_on.unwrap_or_else(Day::today);
     let token_url = source.token_url(base, options.auth_url.as_deref());
     let max_follow = source.extractor.max_follow();
     'starts: for start in source.start_urls(base) {
@@ -206,8 +209,12 @@ async fn walk(
                 Fetch::Stop => break 'starts,
             };
             if page.status == 304 {
-                // Unchanged since the last run: nothing to extract or count again.
+                // Unchanged since the last run: nothing to extract or count
+                // again, but the postings it lists are still there.
                 report.not_modified += 1;
+                if let (Some(store), Some(known)) = (&store, &known) {
+                    mark_seen(store, &known.postings, seen, report).await;
+                }
                 match known.and_then(|k| k.next) {
                     Some(next) => {
                         request = NextPage::get(next);
@@ -225,9 +232,19 @@ async fn walk(
                 }
             };
             let mut queue: VecDeque<String> = items.follow.into();
-            if deliver(source, &page.url, items.items, report, sink)
-                .await
-                .is_break()
+            // The postings this page leads to, remembered with its validators.
+            let mut listed: Vec<PostingId> = Vec::new();
+            if deliver(
+                source,
+                &page.url,
+                items.items,
+                seen,
+                &mut listed,
+                report,
+                sink,
+            )
+            .await
+            .is_break()
             {
                 return;
             }
@@ -252,9 +269,17 @@ async fn walk(
                 match source.extractor.extract_detail(&page) {
                     Ok(found) => {
                         queue.extend(found.follow);
-                        if deliver(source, &page.url, found.items, report, sink)
-                            .await
-                            .is_break()
+                        if deliver(
+                            source,
+                            &page.url,
+                            found.items,
+                            seen,
+                            &mut listed,
+                            report,
+                            sink,
+                        )
+                        .await
+                        .is_break()
                         {
                             return;
                         }
@@ -277,6 +302,7 @@ async fn walk(
                     .as_ref()
                     .filter(|n| n.headers.is_empty())
                     .map(|n| n.url.clone());
+                validators.postings = listed;
                 if let Err(e) = store.set_page_validators(&request.url, &validators) {
                     tracing::warn!(url = %request.url, error = %e, "Cannot remember page validators.");
                 }
@@ -373,11 +399,33 @@ async fn fetch_page(
     }
 }
 
-/// Hands a page's postings to the sink; rejected items go to the report.
+/// Marks the postings a page answered 304 listed as seen on `seen`; they
+/// count as unchanged postings of the run.
+async fn mark_seen(store: &Arc<dyn Store>, ids: &[PostingId], seen: Day, report: &mut RunReport) {
+    if ids.is_empty() {
+        return;
+    }
+    let (store, ids) = (store.clone(), ids.to_vec());
+    let marked = tokio::task::spawn_blocking(move || store.mark_seen(&ids, seen))
+        .await
+        .map_err(|e| StoreError::Engine(format!("mark-seen task failed: {e}")));
+    match marked.and_then(|r| r) {
+        Ok(n) => report.unchanged += n,
+        Err(e) => {
+            tracing::error!(error = %e, "Cannot mark the postings of an unchanged page as seen.");
+            report.error(format!("store: {e}"));
+        }
+    }
+}
+
+/// Hands a page's postings to the sink, seen on `seen`; the ids of those
+/// stored are added to `stored`, rejected items go to the report.
 async fn deliver(
     source: &SourceDef,
     url: &str,
     items: Vec<Result<RawPosting, ItemError>>,
+    seen: Day,
+    stored: &mut Vec<PostingId>,
     report: &mut RunReport,
     sink: &mut Sink<'_>,
 ) -> ControlFlow<()> {
@@ -397,8 +445,11 @@ async fn deliver(
             if raws.is_empty() {
                 return ControlFlow::Continue(());
             }
-            match store_raw(ctx, &source.id, source.country.as_ref(), raws, report).await {
-                Ok(()) => ControlFlow::Continue(()),
+            match store_raw(ctx, &source.id, source.country.as_ref(), raws, seen, report).await {
+                Ok(ids) => {
+                    stored.extend(ids);
+                    ControlFlow::Continue(())
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "Store failed.");
                     report.error(format!("store: {e}"));
@@ -418,15 +469,16 @@ async fn deliver(
     }
 }
 
-/// Normalizes raw postings and stores them as one batch with their counts,
-/// off the async threads.
+/// Normalizes raw postings seen on `seen` and stores them as one batch with
+/// their counts, off the async threads. Returns the ids stored.
 async fn store_raw(
     ctx: &Context,
     source: &SourceId,
     country: Option<&GeoCode>,
     raws: Vec<RawPosting>,
+    seen: Day,
     report: &mut RunReport,
-) -> Result<(), StoreError> {
+) -> Result<Vec<PostingId>, StoreError> {
     let (ctx2, source2, country2) = (ctx.clone(), source.clone(), country.cloned());
     let joined = tokio::task::spawn_blocking(move || {
         let mut errors = Vec::new();
@@ -435,23 +487,24 @@ async fn store_raw(
             &source2,
             country2.as_ref(),
             &raws,
-            Day::today(),
+            seen,
             &mut errors,
         );
         // The page's counts are written (and visible) before the next page.
         let outcome = ctx2.store.ingest(&postings)?;
         ctx2.store.flush()?;
-        Ok::<_, StoreError>((outcome, errors))
+        let ids: Vec<PostingId> = postings.iter().map(|p| p.id).collect();
+        Ok::<_, StoreError>((outcome, errors, ids))
     })
     .await
     .map_err(|e| StoreError::Engine(format!("ingest task failed: {e}")))?;
-    let (outcome, errors) = joined?;
+    let (outcome, errors, ids) = joined?;
     report.rejected += errors.len() as u64;
     for e in errors {
         report.error(e);
     }
     add_outcome(report, outcome);
-    Ok(())
+    Ok(ids)
 }
 
 fn add_fetch_stats(report: &mut RunReport, stats: &FetchStats) {

@@ -206,6 +206,7 @@ fn run_options(
         auth_url: auth_url
             .map(str::to_owned)
             .or_else(|| o.and_then(|o| o.auth_url.clone())),
+        seen_on: None,
     }
 }
 

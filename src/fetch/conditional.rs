@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::PostingId;
+
 /// What is remembered about a page between runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Validators {
@@ -17,6 +19,11 @@ pub struct Validators {
     /// (a 304 has no body to find it in).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+    /// The postings the page listed (with those of the detail pages it led
+    /// to), re-seen when the page is answered 304: a page unchanged for a
+    /// week must not close the postings it still lists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub postings: Vec<PostingId>,
 }
 
 impl Validators {
@@ -32,6 +39,7 @@ impl Validators {
             etag: find("etag"),
             last_modified: find("last-modified"),
             next: None,
+            postings: Vec::new(),
         };
         v.is_usable().then_some(v)
     }

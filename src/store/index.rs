@@ -46,6 +46,11 @@ impl PostingIndex {
         seq
     }
 
+    /// The sequence number [`PostingIndex::next_seq`] would give next.
+    pub fn peek_next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
     /// Number of stored postings.
     pub fn len(&self) -> usize {
         self.ids.len()

@@ -134,6 +134,12 @@ pub trait Store: Send + Sync {
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64, StoreError>;
 
+    /// Records that the stored postings `ids` were seen again on `day`
+    /// without being fetched again (their list page answered 304): their
+    /// last day seen moves to `day` when later, and their `active` counts
+    /// with it. Ids not stored are ignored. Returns how many are stored.
+    fn mark_seen(&self, ids: &[PostingId], day: Day) -> Result<u64, StoreError>;
+
     /// Writes postings as they are, without counting (restore; then `rebuild`).
     fn put_postings(&self, postings: &[Posting]) -> Result<(), StoreError>;
 

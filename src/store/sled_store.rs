@@ -8,7 +8,11 @@
 //! the fingerprint of the data counts were computed with. Description texts
 //! are not in sled but in the [text log](super::texts) next to it, and the
 //! duplicate index is [in memory](super::index). Writers are serialized by a
-//! mutex (one process owns the database); readers never block.
+//! mutex (one process owns the database). Readers never wait for the
+//! writer's I/O: the locks they share with it (interned names, the posting
+//! index, the text files) are held by the writer only for in-memory updates,
+//! never across sled or file I/O — except the one-time build of the posting
+//! index after a start, which its first readers wait for.
 //!
 //! ## Counts are written behind, and recovered by recounting
 //! Writing every counter change of every posting would cost ~100 random
@@ -69,7 +73,7 @@ pub struct SledStore {
     http: sled::Tree,
     /// Stored ids and duplicate groups; built on first use.
     index: RwLock<Option<PostingIndex>>,
-    names: Mutex<Names>,
+    names: RwLock<Names>,
     cache: Mutex<CountCache>,
     writer: Mutex<()>,
     rules: CountRules,
@@ -159,7 +163,7 @@ impl SledStore {
             texts,
             http,
             index: RwLock::new(None),
-            names: Mutex::new(names),
+            names: RwLock::new(names),
             cache: Mutex::new(CountCache::default()),
             writer: Mutex::new(()),
             rules,
@@ -339,7 +343,7 @@ impl Store for SledStore {
         to: Day,
     ) -> Result<Vec<(Day, i64)>, StoreError> {
         let (skill, geo) = {
-            let names = self.names.lock().map_err(poisoned)?;
+            let names = self.names.read().map_err(poisoned)?;
             match (
                 names.get(keys::NAME_SKILL, skill.as_str()),
                 names.get(keys::NAME_GEO, geo.as_str()),
@@ -362,7 +366,7 @@ impl Store for SledStore {
     }
 
     fn all_counts(&self) -> Result<Vec<CountRow>, StoreError> {
-        let names = self.names.lock().map_err(poisoned)?;
+        let names = self.names.read().map_err(poisoned)?;
         let mut out = Vec::new();
         for entry in self.main.scan_prefix([keys::COUNT]) {
             let (k, v) = entry.map_err(engine)?;
@@ -406,6 +410,10 @@ impl Store for SledStore {
 
     fn put_postings(&self, postings: &[Posting]) -> Result<(), StoreError> {
         self.put_batch(postings)
+    }
+
+    fn mark_seen(&self, ids: &[PostingId], day: Day) -> Result<u64, StoreError> {
+        self.mark_seen_batch(ids, day)
     }
 
     fn rules(&self) -> CountRules {

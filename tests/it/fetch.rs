@@ -513,8 +513,11 @@ fn options(server: &FaultServer) -> RunOptions {
     }
 }
 
+/// A later run answered 304 counts nothing twice, but the postings the
+/// unchanged pages list were seen again: their last day seen moves, so
+/// `active` does not close them a week after the page stopped changing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn second_run_gets_304_and_counts_nothing_twice() {
+async fn second_run_gets_304_counts_nothing_twice_and_keeps_postings_open() {
     let etag = |tag: &str, body: String| Reply::Etag {
         etag: tag.into(),
         body: body.into_bytes(),
@@ -532,7 +535,12 @@ async fn second_run_gets_304_and_counts_nothing_twice() {
     let (_db, store) = temp_store();
     let ctx = context(store.clone(), fast());
 
-    let first = run_source(&ctx, &source, &options(&server)).await;
+    let day = |s: &str| s.parse::<skilltrack::domain::Day>().unwrap();
+    let on = |seen: &str| RunOptions {
+        seen_on: Some(day(seen)),
+        ..options(&server)
+    };
+    let first = run_source(&ctx, &source, &on("2026-11-10")).await;
     assert_eq!(
         (first.pages, first.items, first.new),
         (2, 3, 3),
@@ -541,13 +549,41 @@ async fn second_run_gets_304_and_counts_nothing_twice() {
     assert_eq!(first.statuses.get(&200), Some(&2));
     assert_eq!(first.not_modified, 0);
 
-    let second = run_source(&ctx, &source, &options(&server)).await;
+    let active_on = |d: &str| {
+        store
+            .daily(
+                &skilltrack::domain::SkillId::all_postings(),
+                &skilltrack::domain::GeoCode::world(),
+                skilltrack::store::Metric::Active,
+                day("2026-01-01"),
+                day(d),
+            )
+            .unwrap()
+            .iter()
+            .map(|(_, v)| v)
+            .sum::<i64>()
+    };
+    // Seen on the 10th: open until the 17th.
+    assert_eq!((active_on("2026-11-17"), active_on("2026-11-18")), (3, 0));
+
+    let second = run_source(&ctx, &source, &on("2026-11-20")).await;
     assert_eq!(second.not_modified, 2, "{second:?}");
     assert_eq!(second.statuses.get(&304), Some(&2), "{second:?}");
+    // Nothing extracted or new; the three listed postings re-seen, unchanged.
     assert_eq!(
         (second.items, second.new, second.unchanged, second.updated),
-        (0, 0, 0, 0)
+        (0, 0, 3, 0)
     );
+    let mut last_seen = Vec::new();
+    store
+        .for_each_posting(&mut |p| {
+            last_seen.push(p.last_seen.to_string());
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(last_seen, vec!["2026-11-20"; 3]);
+    // Re-seen on the 20th: open until the 27th, counted once.
+    assert_eq!((active_on("2026-11-27"), active_on("2026-11-28")), (3, 0));
     assert!(second.errors.is_empty(), "{:?}", second.errors);
     assert_eq!(store.posting_count().unwrap(), 3);
     // Run 2 asked conditionally for both pages (page 2 through the remembered next link).

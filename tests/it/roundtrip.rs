@@ -146,10 +146,7 @@ fn rich_corpus(rng: &mut Rng) -> Vec<String> {
                 map.insert("posted_at".into(), day.to_string().into());
             }
             if rng.below(5) == 0 {
-                map.insert(
-                    "valid_through".into(),
-                    day.add_days(30).to_string().into(),
-                );
+                map.insert("valid_through".into(), day.add_days(30).to_string().into());
             }
             lines.push(line.to_string());
         }
@@ -262,8 +259,11 @@ async fn rich_store() -> (tempfile::TempDir, Arc<SledStore>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reindex_with_an_unchanged_taxonomy_changes_nothing() {
     let (_dir, store) = rich_store().await;
-    let (before_postings, before_counts, before_csv) =
-        (postings(store.as_ref()), store.all_counts().unwrap(), trends_csv(store.as_ref()));
+    let (before_postings, before_counts, before_csv) = (
+        postings(store.as_ref()),
+        store.all_counts().unwrap(),
+        trends_csv(store.as_ref()),
+    );
     // The corpus does what it should: skills named only by tags, and a
     // posting located only by its source's default country.
     let tag_only = before_postings
@@ -275,7 +275,9 @@ async fn reindex_with_an_unchanged_taxonomy_changes_nothing() {
         .iter()
         .find(|p| p.source.as_str() == "arbeitnow" && p.locations == ["Remote"])
         .expect("Arbeitnow's remote posting");
-    assert!(arbeitnow_remote.geos().contains(&GeoCode::parse("DE").unwrap()));
+    assert!(arbeitnow_remote
+        .geos()
+        .contains(&GeoCode::parse("DE").unwrap()));
 
     reindex(store.as_ref(), &normalizer(), &mut |_| {}).unwrap();
     store.flush().unwrap();

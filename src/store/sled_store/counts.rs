@@ -118,22 +118,25 @@ impl SledStore {
         &self,
         cluster: &[&Posting],
         sign: i64,
-        names: &mut Names,
         events: &mut Vec<Event>,
     ) -> Result<(), StoreError> {
         let Some(c) = counting::contribution(cluster, &self.rules) else {
             return Ok(());
         };
-        let skills: Vec<u32> = c
-            .skills
-            .iter()
-            .map(|s| names.get_or_assign(keys::NAME_SKILL, s.as_str()))
-            .collect();
-        let geos: Vec<u32> = c
-            .geos
-            .iter()
-            .map(|g| names.get_or_assign(keys::NAME_GEO, g.as_str()))
-            .collect();
+        let (skills, geos): (Vec<u32>, Vec<u32>) = {
+            // Memory only under the lock: readers resolving names wait for nothing slow.
+            let mut names = self.names.write().map_err(poisoned)?;
+            (
+                c.skills
+                    .iter()
+                    .map(|s| names.get_or_assign(keys::NAME_SKILL, s.as_str()))
+                    .collect(),
+                c.geos
+                    .iter()
+                    .map(|g| names.get_or_assign(keys::NAME_GEO, g.as_str()))
+                    .collect(),
+            )
+        };
         let (open_year, open_day) = keys::year_and_ordinal(c.opened);
         let (close_year, close_day) = keys::year_and_ordinal(c.closed);
         let change = sign as i32;
@@ -167,19 +170,27 @@ impl SledStore {
     /// Writes every cached counter change to the per-year records (the
     /// pending names with the first batch); the last batch removes the dirty
     /// marker unless a rebuild is still under way (`keep_dirty`).
+    ///
+    /// Called by the writer only (under the writer lock), so nothing else
+    /// adds names or changes while it runs; no lock a reader needs is held
+    /// across the I/O.
     pub(super) fn flush_counts(&self, keep_dirty: bool) -> Result<(), StoreError> {
-        let mut names = self.names.lock().map_err(poisoned)?;
-        let mut cache = self.cache.lock().map_err(poisoned)?;
-        if cache.records.is_empty() && names.pending.is_empty() && !cache.marked {
-            return Ok(());
-        }
-        let mut records: Vec<(u64, Box<[i32; 366]>)> = cache.records.drain().collect();
+        let pending: Vec<(u8, String, u32)> = self.names.read().map_err(poisoned)?.pending.clone();
+        let mut records: Vec<(u64, Box<[i32; 366]>)> = {
+            let mut cache = self.cache.lock().map_err(poisoned)?;
+            if cache.records.is_empty() && pending.is_empty() && !cache.marked {
+                return Ok(());
+            }
+            let records = cache.records.drain().collect();
+            cache.records.shrink_to(1024);
+            records
+        };
         records.sort_unstable_by_key(|(k, _)| *k);
         // Written in chunks, so a flush never holds every new value at once;
         // the names go with the first chunk, and the dirty marker goes away
         // with the last, so a crash in between still means a recount.
         let mut batch = sled::Batch::default();
-        for (kind, name, id) in &names.pending {
+        for (kind, name, id) in &pending {
             batch.insert(keys::name(*kind, name), &id.to_be_bytes()[..]);
         }
         let mut in_batch = 0;
@@ -221,10 +232,13 @@ impl SledStore {
             batch.remove(DIRTY_KEY);
         }
         self.main.apply_batch(batch).map_err(engine)?;
-        names.pending.clear();
-        cache.records.shrink_to(1024);
+        {
+            let mut names = self.names.write().map_err(poisoned)?;
+            let written = pending.len().min(names.pending.len());
+            names.pending.drain(..written);
+        }
         if !keep_dirty {
-            cache.marked = false;
+            self.cache.lock().map_err(poisoned)?.marked = false;
         }
         Ok(())
     }

@@ -1,5 +1,10 @@
 //! Ingestion into the sled store: upserts, duplicate groups before and
 //! after, and the counter changes between them.
+//!
+//! Readers are not held up by a batch: the writer reads the posting index
+//! under a shared lock while it loads, counts and writes, and takes the
+//! exclusive lock only to apply the index changes of a written batch (no
+//! I/O under it).
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -8,7 +13,7 @@ use rustc_hash::FxHashMap;
 
 use super::counts::Event;
 use super::{engine, poisoned, SledStore, DIRTY_KEY, POSTING_COUNT_KEY};
-use crate::domain::PostingId;
+use crate::domain::{Day, PostingId};
 use crate::normalize::{dedup, Posting};
 use crate::store::index::PostingIndex;
 use crate::store::texts::TextRef;
@@ -21,6 +26,9 @@ struct Upserts<'a> {
     /// What will be stored.
     after: FxHashMap<PostingId, Cow<'a, Posting>>,
     outcome: IngestOutcome,
+    /// The new versions carry no text: keep each stored text where it is
+    /// (postings re-seen on a page answered 304).
+    keep_texts: bool,
 }
 
 impl Upserts<'_> {
@@ -29,22 +37,109 @@ impl Upserts<'_> {
     }
 }
 
+/// A change of the posting index, applied once its batch is written.
+enum IndexMove {
+    /// A new posting: id, sequence number, fingerprint, posting day.
+    Insert(PostingId, u64, u64, Day),
+    /// A stored posting: id, old fingerprint, new fingerprint, posting day.
+    Relink(PostingId, u64, u64, Day),
+}
+
+/// What a written batch leaves to do: index changes and counter changes.
+struct Written {
+    moves: Vec<IndexMove>,
+    events: Vec<Event>,
+}
+
 impl SledStore {
-    /// [`Store::ingest`]: the batch's upserts, their count changes, the
-    /// postings written in one sled batch, then the changes cached.
+    /// [`Store::ingest`](crate::store::Store::ingest): the batch's upserts,
+    /// their count changes, the postings written in one sled batch, then the
+    /// index updated and the changes cached.
     pub(super) fn ingest_batch(&self, postings: &[Posting]) -> Result<IngestOutcome, StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
-        let mut index = self.index_mut()?;
-        let index = index.as_mut().ok_or_else(|| {
-            StoreError::Engine("the posting index is missing during an ingest".into())
-        })?;
-        let upserts = self.upserts(index, postings)?;
-        let events = self.count_changes(index, &upserts)?;
-        self.write_postings(index, &upserts, !events.is_empty())?;
-        if self.cache_events(events)? {
+        let (outcome, written) = {
+            let guard = self.index_ref()?;
+            let index = guard.as_ref().ok_or_else(|| {
+                StoreError::Engine("the posting index is missing during an ingest".into())
+            })?;
+            let upserts = self.upserts(index, postings)?;
+            let outcome = upserts.outcome;
+            (outcome, self.write_upserts(index, &upserts)?)
+        };
+        self.finish_batch(written)?;
+        Ok(outcome)
+    }
+
+    /// [`Store::mark_seen`](crate::store::Store::mark_seen): moves the last
+    /// day seen of stored postings to `day` (when later), and their `active`
+    /// counts with it. Returns how many of `ids` are stored.
+    pub(super) fn mark_seen_batch(&self, ids: &[PostingId], day: Day) -> Result<u64, StoreError> {
+        let _writer = self.writer.lock().map_err(poisoned)?;
+        let (found, written) = {
+            let guard = self.index_ref()?;
+            let index = guard.as_ref().ok_or_else(|| {
+                StoreError::Engine(
+                    "the posting index is missing while marking postings seen".into(),
+                )
+            })?;
+            let mut u = Upserts {
+                before: FxHashMap::default(),
+                after: FxHashMap::default(),
+                outcome: IngestOutcome::default(),
+                keep_texts: true,
+            };
+            let mut found = 0;
+            for id in ids {
+                if u.before.contains_key(id) {
+                    continue;
+                }
+                let Some((stored, text)) = self.load(index, *id)? else {
+                    continue;
+                };
+                found += 1;
+                if stored.last_seen < day {
+                    let mut seen = stored.clone();
+                    seen.last_seen = day;
+                    u.outcome.unchanged += 1;
+                    u.after.insert(*id, Cow::Owned(seen));
+                }
+                u.before.insert(*id, Some((stored, text)));
+            }
+            if u.after.is_empty() {
+                return Ok(found);
+            }
+            (found, self.write_upserts(index, &u)?)
+        };
+        self.finish_batch(written)?;
+        Ok(found)
+    }
+
+    /// Computes the count changes of `u` and writes its postings.
+    fn write_upserts(&self, index: &PostingIndex, u: &Upserts<'_>) -> Result<Written, StoreError> {
+        let events = self.count_changes(index, u)?;
+        let moves = self.write_postings(index, u, !events.is_empty())?;
+        Ok(Written { moves, events })
+    }
+
+    /// Applies a written batch's index changes (briefly, under the exclusive
+    /// lock) and caches its counter changes.
+    fn finish_batch(&self, written: Written) -> Result<(), StoreError> {
+        {
+            let mut guard = self.index.write().map_err(poisoned)?;
+            let index = guard.as_mut().ok_or_else(|| {
+                StoreError::Engine("the posting index is missing after a write".into())
+            })?;
+            for m in written.moves {
+                match m {
+                    IndexMove::Insert(id, seq, fp, posted) => index.insert(id, seq, fp, posted),
+                    IndexMove::Relink(id, old, new, posted) => index.relink(id, old, new, posted),
+                }
+            }
+        }
+        if self.cache_events(written.events)? {
             self.flush_counts(false)?;
         }
-        Ok(upserts.outcome)
+        Ok(())
     }
 
     /// Loads what is stored of each posting and merges in what was seen.
@@ -57,6 +152,7 @@ impl SledStore {
             before: FxHashMap::default(),
             after: FxHashMap::default(),
             outcome: IngestOutcome::default(),
+            keep_texts: false,
         };
         for posting in postings {
             if !u.after.contains_key(&posting.id) {
@@ -104,7 +200,6 @@ impl SledStore {
         index: &PostingIndex,
         u: &Upserts<'_>,
     ) -> Result<Vec<Event>, StoreError> {
-        let mut names = self.names.lock().map_err(poisoned)?;
         let mut events: Vec<Event> = Vec::new();
         let mut groups: BTreeSet<u64> = BTreeSet::new();
         // How many postings of the batch touch each fingerprint (before or after).
@@ -122,7 +217,7 @@ impl SledStore {
         for (id, new) in &u.after {
             let old = u.stored_before(id).map(|(p, _)| p);
             if let Some(old) = old.filter(|p| p.fingerprint == 0) {
-                self.cluster_events(&[old], -1, &mut names, &mut events)?;
+                self.cluster_events(&[old], -1, &mut events)?;
             }
             let fp = new.fingerprint;
             // A new posting alone in the batch under its fingerprint that
@@ -132,7 +227,7 @@ impl SledStore {
                     && touches.get(&fp) == Some(&1)
                     && counting::stands_alone(new.posted, index.member_days(fp), &self.rules));
             if alone {
-                self.cluster_events(&[new], 1, &mut names, &mut events)?;
+                self.cluster_events(&[new], 1, &mut events)?;
             } else {
                 groups.insert(fp);
             }
@@ -165,29 +260,31 @@ impl SledStore {
                     .filter(|p| p.fingerprint == fp),
             );
             for cluster in counting::clusters(&old_group, &self.rules) {
-                self.cluster_events(&cluster, -1, &mut names, &mut events)?;
+                self.cluster_events(&cluster, -1, &mut events)?;
             }
             for cluster in counting::clusters(&new_group, &self.rules) {
-                self.cluster_events(&cluster, 1, &mut names, &mut events)?;
+                self.cluster_events(&cluster, 1, &mut events)?;
             }
         }
         Ok(events)
     }
 
     /// Writes the upserted postings in one sled batch (with the posting
-    /// count, and the dirty marker when `counts_change`), their texts first,
-    /// then updates the index.
+    /// count, and the dirty marker when `counts_change`), their texts first.
+    /// Returns the index changes to apply.
     fn write_postings(
         &self,
-        index: &mut PostingIndex,
+        index: &PostingIndex,
         u: &Upserts<'_>,
         counts_change: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<IndexMove>, StoreError> {
         // Texts first, handed to the OS before any record points to them.
         let mut batch = sled::Batch::default();
-        let mut written = Vec::with_capacity(u.after.len());
+        let mut moves = Vec::with_capacity(u.after.len());
+        let mut next_seq = index.peek_next_seq();
         for (id, posting) in &u.after {
             let text = match u.stored_before(id) {
+                Some((_, text)) if u.keep_texts => *text,
                 Some((old, text))
                     if old.content_hash == posting.content_hash && self.texts.holds(*text)? =>
                 {
@@ -197,10 +294,18 @@ impl SledStore {
             };
             let seq = match index.seq(*id) {
                 Some(seq) => seq,
-                None => index.next_seq(),
+                None => {
+                    next_seq += 1;
+                    next_seq - 1
+                }
             };
             batch.insert(&keys::posting(seq)[..], record::encode(posting, text));
-            written.push(seq);
+            moves.push(match u.stored_before(id) {
+                Some((old, _)) => {
+                    IndexMove::Relink(*id, old.fingerprint, posting.fingerprint, posting.posted)
+                }
+                None => IndexMove::Insert(*id, seq, posting.fingerprint, posting.posted),
+            });
         }
         self.texts.write_out()?;
         if u.outcome.new > 0 {
@@ -213,18 +318,10 @@ impl SledStore {
             batch.insert(DIRTY_KEY, &[1u8][..]);
         }
         self.main.apply_batch(batch).map_err(engine)?;
-        for ((id, posting), seq) in u.after.iter().zip(written) {
-            match u.stored_before(id) {
-                Some((old, _)) => {
-                    index.relink(*id, old.fingerprint, posting.fingerprint, posting.posted)
-                }
-                None => index.insert(*id, seq, posting.fingerprint, posting.posted),
-            }
-        }
         if mark {
             self.cache.lock().map_err(poisoned)?.marked = true;
         }
-        Ok(())
+        Ok(moves)
     }
 
     /// [`Store::put_postings`].

@@ -63,17 +63,14 @@ impl SledStore {
         let mut done = 0u64;
         let add = |postings: &[Posting], grouped: bool| -> Result<bool, StoreError> {
             let mut events = Vec::new();
-            {
-                let mut names = self.names.lock().map_err(poisoned)?;
-                let refs: Vec<&Posting> = postings.iter().collect();
-                if grouped {
-                    for cluster in counting::clusters(&refs, &self.rules) {
-                        self.cluster_events(&cluster, 1, &mut names, &mut events)?;
-                    }
-                } else {
-                    for p in &refs {
-                        self.cluster_events(&[p], 1, &mut names, &mut events)?;
-                    }
+            let refs: Vec<&Posting> = postings.iter().collect();
+            if grouped {
+                for cluster in counting::clusters(&refs, &self.rules) {
+                    self.cluster_events(&cluster, 1, &mut events)?;
+                }
+            } else {
+                for p in &refs {
+                    self.cluster_events(&[p], 1, &mut events)?;
                 }
             }
             self.cache_events(events)
