@@ -3,6 +3,7 @@
 //! path for imported files.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
 use std::io::BufRead;
 use std::ops::ControlFlow;
 use std::sync::{mpsc, Arc, Mutex};
@@ -16,6 +17,7 @@ use crate::fetch::conditional::Validators;
 use crate::fetch::{FetchError, FetchRequest, FetchRun, FetchStats, Fetcher};
 use crate::normalize::{NormalizeError, Normalizer, Posting};
 use crate::report::RunReport;
+use crate::shutdown::Shutdown;
 use crate::store::{IngestOutcome, Store, StoreError};
 
 /// Postings written per batch by `import`.
@@ -41,6 +43,10 @@ pub struct RunOptions {
     pub auth_url: Option<String>,
     /// The day the run's postings are seen (default: today, UTC).
     pub seen_on: Option<Day>,
+    /// Stops the run when fired: a fetch in flight is abandoned, postings
+    /// already fetched are stored, no further page is requested, and the
+    /// report says `interrupted`.
+    pub shutdown: Option<Shutdown>,
 }
 
 fn now_rfc3339() -> String {
@@ -62,7 +68,8 @@ enum Sink<'a> {
 
 /// Collects one source now: every start URL, page after page up to
 /// `max_pages`, detail pages up to `[follow] max`, each page's postings
-/// normalized and stored together.
+/// normalized and stored together. Stops between pages when
+/// `options.shutdown` fires.
 pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions) -> RunReport {
     let started = Instant::now();
     let mut report = RunReport {
@@ -164,6 +171,7 @@ async fn walk(
     let seen = options.seen_on.unwrap_or_else(Day::today);
     let token_url = source.token_url(base, options.auth_url.as_deref());
     let max_follow = source.extractor.max_follow();
+    let stop = options.shutdown.as_ref();
     'starts: for start in source.start_urls(base) {
         let mut request = NextPage {
             url: start,
@@ -194,19 +202,26 @@ async fn walk(
                     .map(Validators::request_headers)
                     .unwrap_or_default(),
             };
-            let page = match fetch_page(
-                fetcher,
-                source,
-                &conditional,
-                token_url.as_deref(),
-                report,
-                net,
+            let fetched = unless_stopped(
+                stop,
+                fetch_page(
+                    fetcher,
+                    source,
+                    &conditional,
+                    token_url.as_deref(),
+                    report,
+                    net,
+                ),
             )
-            .await
-            {
-                Fetch::Page(page) => page,
-                Fetch::Failed => break,
-                Fetch::Stop => break 'starts,
+            .await;
+            let page = match fetched {
+                Some(Fetch::Page(page)) => page,
+                Some(Fetch::Failed) => break,
+                Some(Fetch::Stop) => break 'starts,
+                None => {
+                    report.interrupted = true;
+                    break 'starts;
+                }
             };
             if page.status == 304 {
                 // Unchanged since the last run: nothing to extract or count
@@ -258,14 +273,21 @@ async fn walk(
                 }
                 followed += 1;
                 let detail = NextPage::get(source.rebase(&link, base));
-                let page =
-                    match fetch_page(fetcher, source, &detail, token_url.as_deref(), report, net)
-                        .await
-                    {
-                        Fetch::Page(page) => page,
-                        Fetch::Failed => continue,
-                        Fetch::Stop => break 'starts,
-                    };
+                let fetched = unless_stopped(
+                    stop,
+                    fetch_page(fetcher, source, &detail, token_url.as_deref(), report, net),
+                )
+                .await;
+                let page = match fetched {
+                    Some(Fetch::Page(page)) => page,
+                    Some(Fetch::Failed) => continue,
+                    Some(Fetch::Stop) => break 'starts,
+                    None => {
+                        // Remember the list page only once all it leads to is stored.
+                        report.interrupted = true;
+                        break 'starts;
+                    }
+                };
                 match source.extractor.extract_detail(&page) {
                     Ok(found) => {
                         queue.extend(found.follow);
@@ -315,6 +337,18 @@ async fn walk(
                 tracing::info!(max_pages = source.max_pages, "Stopped at max_pages.");
             }
         }
+    }
+}
+
+/// Runs `work` unless `stop` fires first (or has fired): `None` when stopped.
+async fn unless_stopped<T>(stop: Option<&Shutdown>, work: impl Future<Output = T>) -> Option<T> {
+    match stop {
+        Some(stop) => tokio::select! {
+            biased;
+            _ = stop.wait() => None,
+            done = work => Some(done),
+        },
+        None => Some(work.await),
     }
 }
 

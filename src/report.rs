@@ -53,6 +53,9 @@ pub struct RunReport {
     pub errors: Vec<String>,
     /// Errors beyond those kept in `errors`.
     pub more_errors: u64,
+    /// The run was stopped by a shutdown before it finished: what it had
+    /// fetched was stored, the pages after it were not fetched.
+    pub interrupted: bool,
 }
 
 impl RunReport {
@@ -84,6 +87,9 @@ impl RunReport {
             self.error_count(),
             self.duration_ms as f64 / 1000.0
         );
+        if self.interrupted {
+            line.push_str(", interrupted by shutdown");
+        }
         if self.requests > 0 || self.robots_blocked > 0 {
             let statuses: Vec<String> = self
                 .statuses

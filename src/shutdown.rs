@@ -1,7 +1,7 @@
-//! Shutdown signals: SIGINT (Ctrl-C) or SIGTERM, shared with every task
-//! that must stop through a watch channel.
+//! Shutdown: SIGINT (Ctrl-C) or SIGTERM, and a trigger shared with every
+//! task that must stop (the HTTP server, the scheduler, each collection run).
 
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 /// Resolves on SIGINT or SIGTERM.
 pub async fn signal() {
@@ -26,36 +26,40 @@ pub async fn signal() {
     }
 }
 
-/// A shutdown trigger and the receivers that wait for it.
-#[derive(Clone)]
+/// A shutdown trigger and the futures that wait for it. Clones share it.
+#[derive(Debug, Clone, Default)]
 pub struct Shutdown {
-    tx: watch::Sender<bool>,
-}
-
-impl Default for Shutdown {
-    fn default() -> Shutdown {
-        Shutdown::new()
-    }
+    token: CancellationToken,
 }
 
 impl Shutdown {
     /// A trigger not yet fired.
     pub fn new() -> Shutdown {
-        Shutdown {
-            tx: watch::channel(false).0,
-        }
+        Shutdown::default()
     }
 
-    /// Fires it.
+    /// Fires it (again: no effect).
     pub fn trigger(&self) {
-        self.tx.send_replace(true);
+        self.token.cancel();
+    }
+
+    /// Whether it has fired.
+    pub fn is_triggered(&self) -> bool {
+        self.token.is_cancelled()
     }
 
     /// A future that resolves once fired.
     pub fn wait(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut rx = self.tx.subscribe();
-        async move {
-            let _ = rx.wait_for(|fired| *fired).await;
-        }
+        self.token.clone().cancelled_owned()
+    }
+
+    /// Fires it on SIGINT or SIGTERM (a task on the current runtime).
+    pub fn on_signal(&self) {
+        let trigger = self.clone();
+        tokio::spawn(async move {
+            signal().await;
+            tracing::info!("Shutting down.");
+            trigger.trigger();
+        });
     }
 }

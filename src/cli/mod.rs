@@ -24,7 +24,7 @@ use crate::fetch::Fetcher;
 use crate::normalize::Normalizer;
 use crate::pipeline::{self, Context, RunOptions};
 use crate::schedule::Scheduler;
-use crate::shutdown::{self, Shutdown};
+use crate::shutdown::Shutdown;
 use crate::store::{SledStore, Store};
 use crate::trends;
 
@@ -207,6 +207,7 @@ fn run_options(
             .map(str::to_owned)
             .or_else(|| o.and_then(|o| o.auth_url.clone())),
         seen_on: None,
+        shutdown: None,
     }
 }
 
@@ -240,6 +241,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {bind} (is the port taken? use --bind)"))?;
     let shutdown = Shutdown::new();
+    shutdown.on_signal();
     let scheduler = if args.no_schedule {
         None
     } else {
@@ -247,23 +249,22 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|s| (s.clone(), run_options(&config, s, None, None)))
             .collect();
-        let scheduler = Scheduler::start(ctx.clone(), jobs).await?;
+        let scheduler = Scheduler::start(ctx.clone(), jobs, shutdown.clone()).await?;
         tracing::info!(jobs = scheduler.jobs, "Scheduler started.");
         Some(scheduler)
     };
-    tracing::info!(addr = %listener.local_addr()?, data_dir = %config.data_dir.display(), "Serving.");
-    let trigger = shutdown.clone();
-    tokio::spawn(async move {
-        shutdown::signal().await;
-        tracing::info!("Shutting down.");
-        trigger.trigger();
-    });
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "Serving.");
+    // On stdout, for people and for scripts that bound port 0.
+    println!("skilltrack: serving on http://{addr}");
     let state = AppState {
         store: store.clone(),
         normalizer,
     };
     let server = tokio::spawn(api::serve(listener, state, shutdown.wait()));
     shutdown.wait().await;
+    // Runs stop between pages and are waited for, so that the flush below
+    // comes after their last write and no count is left to a recount.
     if let Some(s) = scheduler {
         s.shutdown().await;
     }
@@ -275,6 +276,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::warn!("HTTP connections still open after 10 s; closing anyway.");
     }
     store.flush()?;
+    tracing::info!("Stopped; the database is flushed.");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -303,14 +305,22 @@ async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> 
     let sources = pick_sources(load_sources(&config)?, &args.sources)?;
     let store = open_store(&config)?;
     let ctx = context(&config, store.clone(), normalizer()?)?;
+    let shutdown = Shutdown::new();
+    shutdown.on_signal();
     let mut failed = false;
     for source in &sources {
-        let options = run_options(
-            &config,
-            source,
-            args.base_url.as_deref(),
-            args.auth_url.as_deref(),
-        );
+        if shutdown.is_triggered() {
+            break;
+        }
+        let options = RunOptions {
+            shutdown: Some(shutdown.clone()),
+            ..run_options(
+                &config,
+                source,
+                args.base_url.as_deref(),
+                args.auth_url.as_deref(),
+            )
+        };
         eprintln!("Collecting {} ({})…", source.id, source.name);
         let report = pipeline::run_source(&ctx, source, &options).await;
         println!("{}", report.summary());
@@ -321,6 +331,12 @@ async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> 
         failed |= report.pages > 0 && report.statuses.keys().all(|s| *s >= 400);
     }
     store.flush()?;
+    if shutdown.is_triggered() {
+        eprintln!(
+            "Interrupted: the pages fetched so far are stored; run again to collect the rest."
+        );
+        failed = true;
+    }
     Ok(if failed {
         ExitCode::from(EXIT_PARTIAL)
     } else {

@@ -77,6 +77,9 @@ pub struct SledStore {
     cache: Mutex<CountCache>,
     writer: Mutex<()>,
     rules: CountRules,
+    /// Whether opening found counts the last process had not written, and
+    /// recounted them.
+    recovered: bool,
 }
 
 fn engine(e: sled::Error) -> StoreError {
@@ -154,7 +157,7 @@ impl SledStore {
             let name = std::str::from_utf8(&k[2..]).map_err(|_| corrupt())?;
             names.insert(k[1], name, id);
         }
-        let store = SledStore {
+        let mut store = SledStore {
             dir: dir.to_path_buf(),
             db,
             main,
@@ -167,6 +170,7 @@ impl SledStore {
             cache: Mutex::new(CountCache::default()),
             writer: Mutex::new(()),
             rules,
+            recovered: false,
         };
         if store.main.contains_key(DIRTY_KEY).map_err(engine)? {
             let n = store.posting_count()?;
@@ -176,8 +180,15 @@ impl SledStore {
                 "The last process stopped before writing its counts; recounting from the stored postings."
             );
             store.rebuild(None, &mut |_| {})?;
+            store.recovered = true;
         }
         Ok(store)
+    }
+
+    /// Whether opening had to recount: the last process stopped (crashed,
+    /// or was killed) with counts not yet written.
+    pub fn recovered_on_open(&self) -> bool {
+        self.recovered
     }
 
     /// The database directory.

@@ -1,70 +1,238 @@
-//! `skilltrack serve` as operators run it: it answers, and SIGTERM stops it
-//! cleanly (exit 0, database flushed and reusable).
+//! `skilltrack serve` as operators run it: it answers on the port it was
+//! given (0: any free port, printed), SIGTERM stops it cleanly (exit 0,
+//! database flushed and reusable), and a collection run caught by SIGTERM
+//! stops between pages, is recorded, and leaves counts that need no recount.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
-use crate::helpers::extractors_dir;
+use skilltrack::domain::SourceId;
+use skilltrack::extract::load_sources;
+use skilltrack::pipeline::{run_source, RunOptions};
+use skilltrack::store::{SledStore, Store};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+use crate::fault_server::{FaultServer, Reply};
+use crate::helpers::{context, extractors_dir, temp_store};
+
+/// Generous bound that only detects a hang (never a speed claim).
+const HANG: Duration = Duration::from_secs(60);
+
+/// A running `skilltrack serve` and the address it printed.
+struct Served {
+    child: Child,
+    addr: String,
+}
+
+/// Starts `skilltrack serve --bind 127.0.0.1:0` and waits for the address it
+/// prints on stdout.
+fn serve(db: &Path, extractors: &Path, extra: &[&str]) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skilltrack"))
+        .args([
+            "--data-dir",
+            db.to_str().unwrap(),
+            "--extractors",
+            extractors.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("skilltrack: serving on http://") {
+                let _ = tx.send(addr.to_owned());
+            }
+        }
+    });
+    match rx.recv_timeout(HANG) {
+        Ok(addr) => Served { child, addr },
+        Err(_) => {
+            let _ = child.kill();
+            panic!("serve did not print its address");
+        }
+    }
+}
+
+/// Sends SIGTERM and waits for the exit status.
+async fn terminate(mut child: Child) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let waited = tokio::time::timeout(HANG, async {
+        loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                return s;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    match waited {
+        Ok(status) => status,
+        Err(_) => {
+            let _ = child.kill();
+            panic!("serve did not stop after SIGTERM");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_answers_then_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skilltrack"))
-        .args([
-            "--data-dir",
-            db.to_str().unwrap(),
-            "--extractors",
-            extractors_dir().to_str().unwrap(),
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
+    // The bundled sources, never scheduled: no test reaches a real site.
+    let served = serve(&db, &extractors_dir(), &["--no-schedule"]);
+    let body = reqwest::get(format!("http://{}/healthz", served.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
         .unwrap();
-    let url = format!("http://127.0.0.1:{port}/healthz");
-    let started = Instant::now();
-    let body = loop {
-        match reqwest::get(&url).await {
-            Ok(r) if r.status().is_success() => break r.text().await.unwrap(),
-            _ if started.elapsed() > Duration::from_secs(30) => {
-                let _ = child.kill();
-                panic!("serve did not answer within 30 s");
-            }
-            _ => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    };
     assert_eq!(body, r#"{"status":"ok"}"#);
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let exit = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "serve did not stop within 20 s of SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let exit = terminate(served.child).await;
     assert!(exit.success(), "serve exited with {exit:?}");
-    // The lock is released and the database opens again.
-    skilltrack::store::SledStore::open(&db, 8).expect("database reopens after shutdown");
+    // The lock is released and the database opens again, with nothing to recount.
+    let store = SledStore::open(&db, 8).expect("database reopens after shutdown");
+    assert!(!store.recovered_on_open());
+}
+
+/// A JSON list page of `ids`, with a link to `next`.
+fn page(ids: &[u32], next: Option<&str>) -> String {
+    let items: Vec<String> = ids
+        .iter()
+        .map(|i| {
+            format!(
+                r#"{{"id": "{i}", "title": "Ingénieur DevOps Kubernetes {i}", "company": "Société {i}", "location": "Lyon 3e", "created": "2026-11-0{i}", "tags": ["Terraform"]}}"#
+            )
+        })
+        .collect();
+    let next = next.map_or("null".to_owned(), |n| format!("\"{n}\""));
+    format!(r#"{{"data": [{}], "next": {next}}}"#, items.join(","))
+}
+
+/// A source collected every second from `base`.
+fn every_second_source(dir: &Path, base: &str) {
+    let text = format!(
+        r#"
+name = "Every second"
+kind = "json"
+schedule = "* * * * * *"
+base_url = "{base}"
+start = ["/jobs"]
+rate = "50/s"
+country = "FR"
+max_pages = 5
+
+[paginate]
+kind = "next"
+path = "next"
+
+[items]
+path = "data"
+
+[fields]
+id = "id"
+title = "title"
+company = "company"
+location = "location"
+posted_at = "created"
+tags = "tags[*]"
+"#
+    );
+    std::fs::write(dir.join("every.toml"), text).unwrap();
+}
+
+/// SIGTERM while a scheduled run waits for its second page: the run stops
+/// there (the page in flight abandoned), is recorded as interrupted, the
+/// database is flushed after its last write (no recount at the next start,
+/// counts equal a recount of what was stored), and running the source again
+/// gives the counts of one uninterrupted run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_run_stops_between_pages_and_needs_no_recount() {
+    let hanging = FaultServer::start(vec![
+        (
+            "/jobs",
+            vec![Reply::ok(
+                "application/json",
+                page(&[1, 2], Some("/jobs?page=2")),
+            )],
+        ),
+        ("/jobs?page=2", vec![Reply::Hang]),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, extractors) = (dir.path().join("db"), dir.path().join("extractors"));
+    std::fs::create_dir(&extractors).unwrap();
+    every_second_source(&extractors, &hanging.base);
+
+    let served = serve(&db, &extractors, &[]);
+    // Page 1 is stored before page 2 is asked for.
+    tokio::time::timeout(HANG, async {
+        while !hanging.log().iter().any(|l| l.path == "/jobs?page=2") {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the scheduled run reached page 2");
+    let exit = terminate(served.child).await;
+    assert!(exit.success(), "serve exited with {exit:?}");
+
+    let store = std::sync::Arc::new(SledStore::open(&db, 8).unwrap());
+    assert!(
+        !store.recovered_on_open(),
+        "counts were left unwritten at shutdown"
+    );
+    assert_eq!(store.posting_count().unwrap(), 2);
+    let source = SourceId::parse("every").unwrap();
+    let runs = store.runs(&source, 5).unwrap();
+    let interrupted: Vec<_> = runs.iter().filter(|r| r.interrupted).collect();
+    assert_eq!(interrupted.len(), 1, "{runs:?}");
+    assert_eq!(interrupted[0].new, 2, "{:?}", interrupted[0]);
+    assert!(interrupted[0].summary().contains("interrupted by shutdown"));
+    let counts = store.all_counts().unwrap();
+    store.rebuild(None, &mut |_| {}).unwrap();
+    assert!(
+        store.all_counts().unwrap() == counts,
+        "stored counts differ from a recount"
+    );
+
+    // Collected again, now that page 2 answers: the counts of one
+    // uninterrupted run.
+    let healthy = FaultServer::start(vec![
+        (
+            "/jobs",
+            vec![Reply::ok(
+                "application/json",
+                page(&[1, 2], Some("/jobs?page=2")),
+            )],
+        ),
+        (
+            "/jobs?page=2",
+            vec![Reply::ok("application/json", page(&[3], None))],
+        ),
+    ])
+    .await;
+    let defs = load_sources(&extractors).unwrap();
+    let options = RunOptions {
+        base_url: Some(healthy.base.clone()),
+        ..RunOptions::default()
+    };
+    let again = run_source(&context(store.clone()), &defs[0], &options).await;
+    assert_eq!((again.new, again.unchanged), (1, 2), "{again:?}");
+    let (_clean_dir, clean) = temp_store();
+    let once = run_source(&context(clean.clone()), &defs[0], &options).await;
+    assert_eq!(once.new, 3, "{once:?}");
+    assert!(store.all_counts().unwrap() == clean.all_counts().unwrap());
 }
