@@ -19,7 +19,7 @@ use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::domain::SourceId;
 use crate::export::{self, CsvOptions};
-use crate::extract::{self, SourceDef};
+use crate::extract::{self, SourceDef, SourceSet};
 use crate::fetch::Fetcher;
 use crate::normalize::Normalizer;
 use crate::pipeline::{self, Context, RunOptions};
@@ -174,10 +174,11 @@ fn normalizer() -> anyhow::Result<Arc<Normalizer>> {
     ))
 }
 
-fn load_sources(config: &Config) -> anyhow::Result<Vec<SourceDef>> {
-    let mut sources =
-        extract::load_sources(&config.extractors_dir).map_err(|e| InvalidConfig(e.to_string()))?;
-    for s in &mut sources {
+/// The source definitions, valid (with the configuration's overrides) and
+/// broken: one bad file never hides the others.
+fn load_sources(config: &Config) -> SourceSet {
+    let mut set = extract::load_source_set(&config.extractors_dir);
+    for s in &mut set.sources {
         if let Some(o) = config.sources.get(s.id.as_str()) {
             if let Some(enabled) = o.enabled {
                 s.enabled = enabled;
@@ -189,7 +190,22 @@ fn load_sources(config: &Config) -> anyhow::Result<Vec<SourceDef>> {
             s.enabled = false;
         }
     }
-    Ok(sources)
+    set
+}
+
+/// Logs what is wrong with a source set (`serve` goes on with the valid sources).
+fn log_broken_sources(set: &SourceSet) {
+    if let Some(why) = &set.unreadable {
+        tracing::warn!(problem = %why, "No source definitions: nothing will be collected.");
+    }
+    for b in &set.broken {
+        tracing::error!(
+            source = %b.id,
+            file = %b.file.display(),
+            problems = %b.problems.join("; "),
+            "Source definition is broken: it is not collected until fixed (see `skilltrack sources check`)."
+        );
+    }
 }
 
 fn run_options(
@@ -224,7 +240,9 @@ fn context(
 }
 
 async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let sources = load_sources(&config)?;
+    let set = load_sources(&config);
+    log_broken_sources(&set);
+    let sources = set.sources;
     let store = open_store(&config)?;
     let normalizer = normalizer()?;
     let fingerprint = normalizer.data_fingerprint();
@@ -280,12 +298,25 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn pick_sources(all: Vec<SourceDef>, wanted: &[String]) -> anyhow::Result<Vec<SourceDef>> {
+/// The named sources of `set`; a broken or unknown one is an invalid
+/// configuration naming what is wrong.
+fn pick_sources(set: &SourceSet, wanted: &[String]) -> anyhow::Result<Vec<SourceDef>> {
     let mut picked = Vec::new();
     for name in wanted {
-        match all.iter().find(|s| s.id.as_str() == name) {
+        if let Some(b) = set.broken.iter().find(|b| &b.id == name) {
+            return Err(InvalidConfig(format!(
+                "source {name:?} is broken:\n  {}",
+                b.problems.join("\n  ")
+            ))
+            .into());
+        }
+        match set.sources.iter().find(|s| s.id.as_str() == name) {
             Some(s) => picked.push(s.clone()),
             None => {
+                if let Some(why) = &set.unreadable {
+                    return Err(InvalidConfig(why.clone()).into());
+                }
+                let all = &set.sources;
                 let hint = api::query::suggest(name, all.iter().map(|s| s.id.as_str()))
                     .map(|s| format!(" Did you mean {s:?}?"))
                     .unwrap_or_default();
@@ -302,7 +333,7 @@ fn pick_sources(all: Vec<SourceDef>, wanted: &[String]) -> anyhow::Result<Vec<So
 }
 
 async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> {
-    let sources = pick_sources(load_sources(&config)?, &args.sources)?;
+    let sources = pick_sources(&load_sources(&config), &args.sources)?;
     let store = open_store(&config)?;
     let ctx = context(&config, store.clone(), normalizer()?)?;
     let shutdown = Shutdown::new();
@@ -441,7 +472,10 @@ fn sources_check(config: &Config, files: &[PathBuf]) -> anyhow::Result<ExitCode>
 }
 
 fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
-    let sources = load_sources(config)?;
+    let set = load_sources(config);
+    if let Some(why) = &set.unreadable {
+        return Err(InvalidConfig(why.clone()).into());
+    }
     // The last run comes from the store; a store held by `serve` is not an error here.
     let store = if config.data_dir.exists() {
         SledStore::open_with(&config.data_dir, config.cache_mb, config.count_rules())
@@ -454,12 +488,14 @@ fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
         "{:<18} {:<6} {:<16} {:<26} {:<56} enabled",
         "id", "kind", "schedule", "last run", "name"
     );
-    for s in sources {
-        let last = store
-            .as_ref()
-            .and_then(|st| st.runs(&s.id, 1).ok())
+    let last_run = |id: &str| {
+        SourceId::parse(id)
+            .ok()
+            .and_then(|id| store.as_ref().and_then(|st| st.runs(&id, 1).ok()))
             .and_then(|runs| runs.into_iter().next())
-            .map_or_else(|| "-".to_owned(), |r| r.started_at);
+            .map_or_else(|| "-".to_owned(), |r| r.started_at)
+    };
+    for s in &set.sources {
         let enabled = match s.missing_credentials() {
             m if m.is_empty() => s.enabled.to_string(),
             m => format!("false (needs {})", m.join(", ")),
@@ -469,16 +505,35 @@ fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
             s.id,
             s.extractor.kind(),
             s.schedule.as_deref().unwrap_or("-"),
-            last,
+            last_run(s.id.as_str()),
             s.name,
             enabled
         );
+    }
+    for b in &set.broken {
+        println!(
+            "{:<18} {:<6} {:<16} {:<26} {:<56} false (broken)",
+            b.id,
+            "-",
+            "-",
+            last_run(&b.id),
+            format!("{} problem(s), below", b.problems.len()),
+        );
+    }
+    if !set.broken.is_empty() {
+        println!(
+            "\n{} broken source definition(s), not collected until fixed:",
+            set.broken.len()
+        );
+        for p in set.broken.iter().flat_map(|b| &b.problems) {
+            println!("  {p}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 async fn sources_try(config: Config, args: TryArgs) -> anyhow::Result<ExitCode> {
-    let source = pick_sources(load_sources(&config)?, std::slice::from_ref(&args.source))?
+    let source = pick_sources(&load_sources(&config), std::slice::from_ref(&args.source))?
         .into_iter()
         .next()
         .context("no source picked")?;

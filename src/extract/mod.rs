@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::domain::Day;
 
-pub use source::{load_sources, SourceDef, SourceErrors};
+pub use source::{load_source_set, load_sources, BrokenSource, SourceDef, SourceErrors, SourceSet};
 
 /// A posting as a source gives it, before normalization.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -166,8 +166,60 @@ impl fmt::Display for SourceErrors {
     }
 }
 
-/// Loads and validates every `*.toml` in `dir` (sorted by name).
+/// A source file that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenSource {
+    /// The file's stem: the id the source would have.
+    pub id: String,
+    /// The file.
+    pub file: PathBuf,
+    /// Every problem found, one line each (`file: key: why`).
+    pub problems: Vec<String>,
+}
+
+/// Every source definition of a directory, valid or not: a daemon serves and
+/// collects the valid ones and reports the others, so one broken or stray
+/// file does not stop the rest.
+#[derive(Debug, Default)]
+pub struct SourceSet {
+    /// Valid definitions, sorted by file name.
+    pub sources: Vec<SourceDef>,
+    /// Files that failed validation, sorted by file name.
+    pub broken: Vec<BrokenSource>,
+    /// Why the directory could not be read at all (then there is nothing else).
+    pub unreadable: Option<String>,
+}
+
+impl SourceSet {
+    /// Every problem, in file order, as [`load_sources`] reports them.
+    pub fn problems(&self) -> Vec<String> {
+        self.unreadable
+            .iter()
+            .cloned()
+            .chain(self.broken.iter().flat_map(|b| b.problems.iter().cloned()))
+            .collect()
+    }
+
+    /// The set when nothing is wrong, else every problem.
+    pub fn into_result(self) -> Result<Vec<SourceDef>, SourceErrors> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(self.sources)
+        } else {
+            Err(SourceErrors { problems })
+        }
+    }
+}
+
+/// Loads and validates every `*.toml` in `dir` (sorted by name): the
+/// sources, or every problem of every file.
 pub fn load_sources(dir: &Path) -> Result<Vec<SourceDef>, SourceErrors> {
+    load_source_set(dir).into_result()
+}
+
+/// Loads every `*.toml` in `dir` (sorted by name), keeping the valid
+/// definitions and the broken files apart.
+pub fn load_source_set(dir: &Path) -> SourceSet {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(Result::ok)
@@ -175,36 +227,47 @@ pub fn load_sources(dir: &Path) -> Result<Vec<SourceDef>, SourceErrors> {
             .filter(|p| p.extension().is_some_and(|e| e == "toml"))
             .collect(),
         Err(e) => {
-            return Err(SourceErrors {
-                problems: vec![format!(
+            return SourceSet {
+                unreadable: Some(format!(
                     "{}: cannot read the extractors directory: {e} (set `extractors_dir` in the config or --extractors)",
                     dir.display()
-                )],
-            })
+                )),
+                ..SourceSet::default()
+            }
         }
     };
     files.sort();
-    load_files(&files)
+    load_file_set(&files)
 }
 
 /// Loads and validates the given files together.
 pub fn load_files(files: &[PathBuf]) -> Result<Vec<SourceDef>, SourceErrors> {
-    let mut problems = Vec::new();
-    let mut sources = Vec::new();
+    load_file_set(files).into_result()
+}
+
+/// Loads the given files, keeping the valid definitions and the broken files apart.
+fn load_file_set(files: &[PathBuf]) -> SourceSet {
+    let mut set = SourceSet::default();
     for file in files {
-        match std::fs::read_to_string(file) {
+        let problems = match std::fs::read_to_string(file) {
             Ok(text) => match parse_source(file, &text) {
-                Ok(def) => sources.push(def),
-                Err(mut ps) => problems.append(&mut ps),
+                Ok(def) => {
+                    set.sources.push(def);
+                    continue;
+                }
+                Err(problems) => problems,
             },
-            Err(e) => problems.push(format!("{}: cannot read: {e}", file.display())),
-        }
+            Err(e) => vec![format!("{}: cannot read: {e}", file.display())],
+        };
+        set.broken.push(BrokenSource {
+            id: file
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
+            file: file.clone(),
+            problems,
+        });
     }
-    if problems.is_empty() {
-        Ok(sources)
-    } else {
-        Err(SourceErrors { problems })
-    }
+    set
 }
 
 /// Top-level keys of a source file.

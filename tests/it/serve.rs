@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use skilltrack::domain::SourceId;
-use skilltrack::extract::load_sources;
+use skilltrack::extract::load_source_set;
 use skilltrack::pipeline::{run_source, RunOptions};
 use skilltrack::store::{SledStore, Store};
 
@@ -26,8 +26,9 @@ struct Served {
 }
 
 /// Starts `skilltrack serve --bind 127.0.0.1:0` and waits for the address it
-/// prints on stdout.
+/// prints on stdout. Its log goes to `db` + `.log`.
 fn serve(db: &Path, extractors: &Path, extra: &[&str]) -> Served {
+    let log = std::fs::File::create(db.with_extension("log")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_skilltrack"))
         .args([
             "--data-dir",
@@ -41,7 +42,7 @@ fn serve(db: &Path, extractors: &Path, extra: &[&str]) -> Served {
         .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(log)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -176,6 +177,12 @@ async fn sigterm_during_a_run_stops_between_pages_and_needs_no_recount() {
     let (db, extractors) = (dir.path().join("db"), dir.path().join("extractors"));
     std::fs::create_dir(&extractors).unwrap();
     every_second_source(&extractors, &hanging.base);
+    // A broken file next to it does not stop the valid source being collected.
+    std::fs::write(
+        extractors.join("broken.toml"),
+        "kind = \"json\"\nnmae = \"typo\"\n",
+    )
+    .unwrap();
 
     let served = serve(&db, &extractors, &[]);
     // Page 1 is stored before page 2 is asked for.
@@ -224,7 +231,8 @@ async fn sigterm_during_a_run_stops_between_pages_and_needs_no_recount() {
         ),
     ])
     .await;
-    let defs = load_sources(&extractors).unwrap();
+    let defs = load_source_set(&extractors).sources;
+    assert_eq!(defs[0].id.as_str(), "every");
     let options = RunOptions {
         base_url: Some(healthy.base.clone()),
         ..RunOptions::default()
@@ -235,4 +243,49 @@ async fn sigterm_during_a_run_stops_between_pages_and_needs_no_recount() {
     let once = run_source(&context(clean.clone()), &defs[0], &options).await;
     assert_eq!(once.new, 3, "{once:?}");
     assert!(store.all_counts().unwrap() == clean.all_counts().unwrap());
+}
+
+/// A broken or stray source file, or no extractors directory at all, does
+/// not keep the API from starting: the problems are logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_starts_with_broken_or_missing_source_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let extractors = dir.path().join("extractors");
+    std::fs::create_dir(&extractors).unwrap();
+    std::fs::copy(
+        extractors_dir().join("arbeitnow.toml"),
+        extractors.join("arbeitnow.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        extractors.join("broken.toml"),
+        "kind = \"json\"\nnmae = \"typo\"\n",
+    )
+    .unwrap();
+    std::fs::write(extractors.join("notes.toml"), "these are my notes [\n").unwrap();
+    for (db, extractors) in [
+        (dir.path().join("db1"), extractors.clone()),
+        (dir.path().join("db2"), dir.path().join("no-such-dir")),
+    ] {
+        let served = serve(&db, &extractors, &["--no-schedule"]);
+        let status = reqwest::get(format!("http://{}/healthz", served.addr))
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+        assert!(terminate(served.child).await.success());
+        let log = std::fs::read_to_string(db.with_extension("log")).unwrap();
+        if extractors.ends_with("no-such-dir") {
+            assert!(
+                log.contains("cannot read the extractors directory"),
+                "{log}"
+            );
+        } else {
+            assert!(log.contains("broken.toml") && log.contains("nmae"), "{log}");
+            assert!(
+                log.contains("notes.toml") && log.contains("not valid TOML"),
+                "{log}"
+            );
+        }
+    }
 }

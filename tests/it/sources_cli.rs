@@ -160,6 +160,67 @@ fn sources_list_shows_kind_schedule_and_missing_credentials() {
     assert_eq!(stdout.lines().count(), 16, "{stdout}");
 }
 
+/// One broken and one stray file among valid ones: `sources list` shows
+/// the valid sources and the broken ones with every problem; `run` refuses
+/// a broken source by name, with its problems (exit 3).
+#[test]
+fn broken_source_files_are_listed_with_their_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let extractors = dir.path().join("extractors");
+    std::fs::create_dir(&extractors).unwrap();
+    for id in ["arbeitnow", "remotive"] {
+        std::fs::copy(
+            extractors_dir().join(format!("{id}.toml")),
+            extractors.join(format!("{id}.toml")),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        extractors.join("broken.toml"),
+        "kind = \"json\"\nnmae = \"typo\"\n",
+    )
+    .unwrap();
+    std::fs::write(extractors.join("notes.toml"), "these are my notes [\n").unwrap();
+    let (db, ext) = (
+        dir.path().join("db").display().to_string(),
+        extractors.display().to_string(),
+    );
+    let out = skilltrack(
+        &["--data-dir", &db, "--extractors", &ext, "sources", "list"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("arbeitnow ") && l.ends_with(" true")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("broken ") && l.ends_with("false (broken)")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 broken source definition(s)"), "{stdout}");
+    assert!(
+        stdout.contains("nmae") && stdout.contains("not valid TOML"),
+        "{stdout}"
+    );
+
+    let out = skilltrack(
+        &["--data-dir", &db, "--extractors", &ext, "run", "broken"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("source \"broken\" is broken") && stderr.contains("nmae"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sources_try_prints_postings_and_stores_nothing() {
     let server = FixtureServer::start(&[("/api", "remoteok/api.json")]).await;
