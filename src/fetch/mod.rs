@@ -11,7 +11,8 @@
 //! - Redirects ([`redirect`]) followed here, hop by hop: each hop is checked
 //!   against its own host's robots.txt and waits for that host's turn, like
 //!   a first request; the caller's headers (credentials) never go to another
-//!   origin, and a form never leaves its origin.
+//!   origin (an authenticated GET follows without them; [`redirect`] says
+//!   why), and a form never leaves its origin.
 //! - Retries ([`retry`]): 408, 429 and 5xx, and transport failures that can
 //!   succeed on a second try (timeouts, connection failed or broken — not
 //!   undecodable bodies nor unbuildable requests), with exponential backoff

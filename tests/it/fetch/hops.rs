@@ -221,6 +221,33 @@ async fn robots_txt_is_checked_on_every_hop() {
 }
 
 #[tokio::test]
+async fn a_redirected_robots_txt_is_followed() {
+    let server = FaultServer::start(vec![
+        (
+            "/robots.txt",
+            vec![Reply::status(301).header("Location", "/real-robots.txt")],
+        ),
+        (
+            "/real-robots.txt",
+            vec![Reply::ok(
+                "text/plain",
+                "User-agent: *\nDisallow: /private\n",
+            )],
+        ),
+        ("/jobs", vec![json("[]")]),
+    ])
+    .await;
+    let f = fetcher(fast());
+    let mut r = run();
+    assert!(get(&f, &server.url("/private/jobs"), &mut r).await.is_err());
+    assert!(get(&f, &server.url("/jobs"), &mut r).await.is_ok());
+    assert_eq!(
+        server.paths(),
+        vec!["/robots.txt", "/real-robots.txt", "/jobs"]
+    );
+}
+
+#[tokio::test]
 async fn a_hanging_host_is_skipped_for_the_rest_of_the_run() {
     let starts = ["/p1", "/p2", "/p3", "/p4", "/p5", "/p6"];
     let server = FaultServer::start(starts.iter().map(|p| (*p, vec![Reply::Hang])).collect()).await;
