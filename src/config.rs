@@ -21,6 +21,7 @@
 //! | `[fetch] obey_robots`          | —                             | `true`  |
 //! | `[fetch] robots_cache_hours`   | —                             | `24`    |
 //! | `[fetch] run_deadline_secs`    | `SKILLTRACK_RUN_DEADLINE_SECS` | `1800` (0: none) |
+//! | `[fetch] host_timeout_limit`   | `SKILLTRACK_HOST_TIMEOUT_LIMIT` | `3` (0: never skip) |
 //! | `[fetch.host_rates] HOST`      | —                             | none    |
 //! | `[counting] dedup_window_days` | —                | `60`               |
 //! | `[counting] unseen_close_days` | —                | `7`                |
@@ -139,6 +140,9 @@ pub struct FetchSettings {
     pub robots_cache_hours: u64,
     /// Total fetching time of one source run, seconds (0: no deadline).
     pub run_deadline_secs: u64,
+    /// Timeouts on one host after which a run skips the host's remaining
+    /// requests (0: never skip).
+    pub host_timeout_limit: u32,
     /// Rate per host name (or `name:port`), e.g. `"api.example.com" = "2/s"`;
     /// the slowest of this and the source's `rate` applies.
     pub host_rates: BTreeMap<String, String>,
@@ -158,6 +162,7 @@ impl Default for FetchSettings {
             obey_robots: f.obey_robots,
             robots_cache_hours: f.robots_ttl.as_secs() / 3600,
             run_deadline_secs: f.run_deadline.map_or(0, |d| d.as_secs()),
+            host_timeout_limit: f.host_timeout_limit,
             host_rates: BTreeMap::new(),
         }
     }
@@ -274,6 +279,10 @@ impl Config {
         if let Some(v) = get("SKILLTRACK_RUN_DEADLINE_SECS") {
             self.fetch.run_deadline_secs = num("SKILLTRACK_RUN_DEADLINE_SECS", v)?;
         }
+        if let Some(v) = get("SKILLTRACK_HOST_TIMEOUT_LIMIT") {
+            self.fetch.host_timeout_limit =
+                num("SKILLTRACK_HOST_TIMEOUT_LIMIT", v)?.min(u64::from(u32::MAX)) as u32;
+        }
         if let Some(v) = get("SKILLTRACK_DEFAULT_RATE") {
             v.parse::<Rate>().map_err(|why| ConfigError::Env {
                 var: "SKILLTRACK_DEFAULT_RATE",
@@ -338,6 +347,7 @@ impl Config {
             robots_ttl: Duration::from_secs(f.robots_cache_hours.max(1) * 3600),
             run_deadline: (f.run_deadline_secs > 0)
                 .then(|| Duration::from_secs(f.run_deadline_secs)),
+            host_timeout_limit: f.host_timeout_limit,
             ..defaults
         }
     }
@@ -372,7 +382,11 @@ mod tests {
         .unwrap();
         c.apply_env(|k| (k == "SKILLTRACK_HOST_CONCURRENCY").then(|| "2".to_owned()))
             .unwrap();
+        assert_eq!(c.fetch_config().host_timeout_limit, 3);
+        c.apply_env(|k| (k == "SKILLTRACK_HOST_TIMEOUT_LIMIT").then(|| "0".to_owned()))
+            .unwrap();
         let f = c.fetch_config();
+        assert_eq!(f.host_timeout_limit, 0);
         assert_eq!(f.default_host_interval, Duration::from_secs(6));
         assert_eq!(
             f.host_intervals["api.example.com"],

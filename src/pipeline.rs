@@ -549,6 +549,7 @@ fn add_fetch_stats(report: &mut RunReport, stats: &FetchStats) {
     }
     report.retries += stats.retries;
     report.robots_blocked += stats.robots_blocked;
+    report.host_skipped += stats.host_skipped;
     report.polite_wait_ms += stats.polite_wait.as_millis() as u64;
     report.retry_wait_ms += stats.retry_wait.as_millis() as u64;
 }

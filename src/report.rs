@@ -33,6 +33,9 @@ pub struct RunReport {
     pub retries: u64,
     /// Pages not requested because robots.txt disallows them or is unavailable.
     pub robots_blocked: u64,
+    /// Pages not requested because their host had timed out
+    /// `host_timeout_limit` times in this run.
+    pub host_skipped: u64,
     /// Pages answered 304 Not Modified: not extracted again.
     pub not_modified: u64,
     /// Milliseconds spent waiting for a host's turn (rate limit, Crawl-delay, concurrency).
@@ -90,14 +93,18 @@ impl RunReport {
         if self.interrupted {
             line.push_str(", interrupted by shutdown");
         }
-        if self.requests > 0 || self.robots_blocked > 0 {
+        if self.requests > 0 || self.robots_blocked > 0 || self.host_skipped > 0 {
             let statuses: Vec<String> = self
                 .statuses
                 .iter()
                 .map(|(status, n)| format!("{status}×{n}"))
                 .collect();
+            let skipped = match self.host_skipped {
+                0 => String::new(),
+                n => format!(", {n} skipped (host kept timing out)"),
+            };
             line.push_str(&format!(
-                "\n  fetch: {} request(s), {} byte(s), status [{}], {} retr{}, {} not modified, {} blocked by robots.txt, waited {:.1}s (politeness) + {:.1}s (retries)",
+                "\n  fetch: {} request(s), {} byte(s), status [{}], {} retr{}, {} not modified, {} blocked by robots.txt{skipped}, waited {:.1}s (politeness) + {:.1}s (retries)",
                 self.requests,
                 self.bytes,
                 statuses.join(" "),
@@ -137,6 +144,16 @@ mod tests {
         let s = r.summary();
         assert!(
             s.contains("4 request(s), 0 byte(s), status [200×2 304×1 503×1], 1 retry, 1 not modified, 1 blocked by robots.txt, waited 1.5s (politeness)"),
+            "{s}"
+        );
+        let hanging = RunReport {
+            pages: 5,
+            host_skipped: 4,
+            ..RunReport::default()
+        };
+        let s = hanging.summary();
+        assert!(
+            s.contains("0 blocked by robots.txt, 4 skipped (host kept timing out), waited"),
             "{s}"
         );
     }

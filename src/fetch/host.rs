@@ -18,14 +18,33 @@ use tokio::time::Instant;
 
 use super::robots::CachedRobots;
 
-/// The host key of a URL: its origin (scheme, host, port).
-pub fn host_key(url: &Url) -> String {
-    url.origin().ascii_serialization()
+/// A host: a URL's origin (scheme, host name, port), e.g.
+/// `http://127.0.0.1:8080`. Rate limits, concurrency caps, robots.txt,
+/// per-run timeout counts and the "same origin" test of redirects are keyed by it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HostKey(String);
+
+impl HostKey {
+    /// The host of `url`.
+    pub fn of(url: &Url) -> HostKey {
+        HostKey(url.origin().ascii_serialization())
+    }
+
+    /// The origin as text (`scheme://host:port`, default ports omitted).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for HostKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// Every host seen by one [`super::Fetcher`].
 pub(crate) struct Hosts {
-    map: Mutex<HashMap<String, Arc<Host>>>,
+    map: Mutex<HashMap<HostKey, Arc<Host>>>,
     concurrency: usize,
 }
 
@@ -39,9 +58,9 @@ impl Hosts {
     }
 
     /// The state of `key`'s host, created on first use.
-    pub(crate) fn get(&self, key: &str) -> Arc<Host> {
+    pub(crate) fn get(&self, key: &HostKey) -> Arc<Host> {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(key.to_owned())
+        map.entry(key.clone())
             .or_insert_with(|| Arc::new(Host::new(self.concurrency)))
             .clone()
     }
@@ -109,9 +128,11 @@ mod tests {
         let a = Url::parse("http://127.0.0.1:8080/x").unwrap();
         let b = Url::parse("http://127.0.0.1:8081/x").unwrap();
         let c = Url::parse("https://example.com/a?b").unwrap();
-        assert_eq!(host_key(&a), "http://127.0.0.1:8080");
-        assert_ne!(host_key(&a), host_key(&b));
-        assert_eq!(host_key(&c), "https://example.com");
+        let d = Url::parse("https://example.com:443/other").unwrap();
+        assert_eq!(HostKey::of(&a).as_str(), "http://127.0.0.1:8080");
+        assert_ne!(HostKey::of(&a), HostKey::of(&b));
+        assert_eq!(HostKey::of(&c).to_string(), "https://example.com");
+        assert_eq!(HostKey::of(&c), HostKey::of(&d));
     }
 
     #[tokio::test]

@@ -8,9 +8,19 @@
 //! - robots.txt ([`robots`]) fetched once per host, cached, obeyed by every
 //!   GET: a disallowed URL is counted and never requested (form POSTs, i.e.
 //!   OAuth2 token requests, are not crawls and are not checked).
-//! - Retries ([`retry`]): 408, 429 and 5xx, connection errors and timeouts,
-//!   with exponential backoff and jitter; `Retry-After` honoured (capped) on
-//!   429 and 503; other 4xx never retried; bounded attempts.
+//! - Redirects ([`redirect`]) followed here, hop by hop: each hop is checked
+//!   against its own host's robots.txt and waits for that host's turn, like
+//!   a first request; the caller's headers (credentials) never go to another
+//!   origin (an authenticated GET follows without them; [`redirect`] says
+//!   why), and a form never leaves its origin.
+//! - Retries ([`retry`]): 408, 429 and 5xx, and transport failures that can
+//!   succeed on a second try (timeouts, connection failed or broken — not
+//!   undecodable bodies nor unbuildable requests), with exponential backoff
+//!   and jitter; `Retry-After` honoured (capped) on 429 and 503; other 4xx
+//!   never retried; bounded attempts.
+//! - Hanging hosts: after `host_timeout_limit` timeouts on one host within a
+//!   run ([`FetchRun`]), that run's later requests to the host fail at once
+//!   ([`FetchError::HostSkipped`], counted in [`FetchStats::host_skipped`]).
 //! - Limits: connect and request timeouts, a per-run deadline ([`FetchRun`]),
 //!   a streamed body cap, at most `max_redirects` redirects to http(s) only.
 //! - Bodies decompressed (gzip, brotli, deflate) and decoded ([`decode`]).
@@ -18,22 +28,29 @@
 //!
 //! Every delay is a [`FetchConfig`] field, so tests run in milliseconds.
 
+mod attempt;
 pub mod auth;
 pub mod conditional;
 pub mod decode;
+mod error;
 pub mod host;
+mod redirect;
 mod retry;
 pub mod robots;
 pub mod stats;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
-use reqwest::{StatusCode, Url};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, USER_AGENT};
+use reqwest::Url;
 
-use host::{host_key, Hosts};
+use attempt::{Answer, Attempt, Hop};
+pub use error::FetchError;
+use host::{HostKey, Hosts};
+use redirect::Refused;
+use retry::Failure;
 use robots::{CachedRobots, Rules};
 pub use stats::{FetchRun, FetchStats};
 
@@ -80,6 +97,9 @@ pub struct FetchConfig {
     pub robots_error_ttl: Duration,
     /// Total time one source run may spend fetching (default 30 min; `None`: unbounded).
     pub run_deadline: Option<Duration>,
+    /// Timed-out attempts on one host after which a run skips that host's
+    /// remaining requests (default 3; 0: never skip).
+    pub host_timeout_limit: u32,
 }
 
 impl Default for FetchConfig {
@@ -100,96 +120,44 @@ impl Default for FetchConfig {
             robots_ttl: Duration::from_secs(24 * 3600),
             robots_error_ttl: Duration::from_secs(600),
             run_deadline: Some(Duration::from_secs(1800)),
-        }
-    }
-}
-
-/// Why a page could not be fetched.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    /// The URL does not parse or is not http(s).
-    #[error("invalid URL {url:?}: {why}")]
-    BadUrl {
-        /// The URL.
-        url: String,
-        /// Why.
-        why: String,
-    },
-    /// The HTTP client could not be built.
-    #[error("cannot build the HTTP client: {0}")]
-    Client(String),
-    /// Transport failure (connection, timeout, broken body) after every attempt.
-    #[error("GET {url} failed after {attempts} attempt(s): {cause}")]
-    Transport {
-        /// The URL.
-        url: String,
-        /// Attempts made.
-        attempts: u32,
-        /// Last error.
-        cause: String,
-    },
-    /// A non-success HTTP status (after retries when retryable).
-    #[error("GET {url} answered HTTP {status}")]
-    Status {
-        /// The URL.
-        url: String,
-        /// The status.
-        status: u16,
-    },
-    /// The body exceeded the cap.
-    #[error("GET {url}: body larger than {limit} bytes, abandoned")]
-    TooLarge {
-        /// The URL.
-        url: String,
-        /// The cap.
-        limit: usize,
-    },
-    /// Too many redirects, a redirect loop, or a redirect to a non-http(s) URL.
-    #[error("GET {url}: bad redirect: {cause}")]
-    Redirect {
-        /// The URL.
-        url: String,
-        /// What was wrong.
-        cause: String,
-    },
-    /// robots.txt disallows the URL (or is unavailable): it was not requested.
-    #[error("GET {url}: not requested, {why}")]
-    RobotsDisallowed {
-        /// The URL.
-        url: String,
-        /// Which rule (disallowed, or robots.txt unavailable).
-        why: String,
-    },
-    /// The run's deadline passed before the request was done.
-    #[error("GET {url}: run deadline reached")]
-    Deadline {
-        /// The URL.
-        url: String,
-    },
-}
-
-impl FetchError {
-    /// The HTTP status behind the error, if any.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            FetchError::Status { status, .. } => Some(*status),
-            _ => None,
+            host_timeout_limit: 3,
         }
     }
 }
 
 /// One request: GET by default; headers (auth, `Range`, conditional GET…)
 /// and a form body (OAuth2 token requests) when a source needs them.
-#[derive(Debug, Clone, Default)]
+/// `Debug` shows header and form names, never their values.
+#[derive(Clone, Default)]
 pub struct FetchRequest {
     /// Absolute http(s) URL.
     pub url: String,
-    /// Extra request headers (name, value). Values may be secrets: never logged.
+    /// Extra request headers (name, value). Values may be secrets: never
+    /// logged, and never sent to another origin than the URL's (a
+    /// cross-origin redirect drops them all).
     pub headers: Vec<(String, String)>,
-    /// When set, the request is a POST of this `application/x-www-form-urlencoded` form.
+    /// When set, the request is a POST of this `application/x-www-form-urlencoded`
+    /// form; it is never sent to another origin (such a redirect is an error).
     pub form: Option<Vec<(String, String)>>,
     /// Minimum spacing between requests to this host (the source's rate).
     pub interval: Option<Duration>,
+}
+
+impl std::fmt::Debug for FetchRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |pairs: &[(String, String)]| {
+            pairs
+                .iter()
+                .map(|(name, _)| format!("{name}: <redacted>"))
+                .collect::<Vec<_>>()
+        };
+        f.debug_struct("FetchRequest")
+            .field("url", &self.url)
+            .field("headers", &names(&self.headers))
+            .field("form", &self.form.as_deref().map(names))
+            .field("interval", &self.interval)
+            .finish()
+    }
 }
 
 impl FetchRequest {
@@ -248,25 +216,13 @@ impl Fetcher {
         let ua = HeaderValue::from_str(&config.user_agent)
             .map_err(|e| FetchError::Client(format!("user agent {:?}: {e}", config.user_agent)))?;
         headers.insert(USER_AGENT, ua);
-        let max_redirects = config.max_redirects;
-        let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if !matches!(attempt.url().scheme(), "http" | "https") {
-                let why = format!("redirect to a {} URL refused", attempt.url().scheme());
-                attempt.error(why)
-            } else if attempt.previous().contains(attempt.url()) {
-                let why = format!("redirect loop back to {}", attempt.url());
-                attempt.error(why)
-            } else if attempt.previous().len() > max_redirects {
-                attempt.error(format!("more than {max_redirects} redirects"))
-            } else {
-                attempt.follow()
-            }
-        });
+        // Redirects are followed by `fetch_polite`, hop by hop (robots.txt,
+        // politeness and credentials per hop): the client follows none.
         let client = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
-            .redirect(policy)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| FetchError::Client(e.to_string()))?;
         Ok(Fetcher {
@@ -287,7 +243,8 @@ impl Fetcher {
     }
 
     /// Sends one request politely as part of `run`: robots.txt, host rate
-    /// and concurrency, retries; counted in `run.stats`, bounded by `run.deadline`.
+    /// and concurrency, retries, redirects (each hop checked like a first
+    /// request); counted in `run.stats`, bounded by `run.deadline`.
     pub async fn fetch_in(
         &self,
         request: &FetchRequest,
@@ -304,8 +261,9 @@ impl Fetcher {
                 why: format!("scheme {:?} is not http or https", parsed.scheme()),
             });
         }
+        let headers = caller_headers(request)?;
         let deadline = run.deadline;
-        let work = self.fetch_polite(&parsed, request, run);
+        let work = self.fetch_polite(&parsed, request, &headers, run);
         match deadline {
             Some(at) => tokio::time::timeout_at(at, work).await.unwrap_or_else(|_| {
                 Err(FetchError::Deadline {
@@ -316,23 +274,105 @@ impl Fetcher {
         }
     }
 
+    /// Follows the redirect chain from `url`, one polite exchange per hop.
     async fn fetch_polite(
         &self,
         url: &Url,
         request: &FetchRequest,
+        headers: &HeaderMap,
         run: &mut FetchRun,
     ) -> Result<Fetched, FetchError> {
-        let host = self.hosts.get(&host_key(url));
-        let mut interval = self.interval_for(url, request.interval);
+        let mut hop = Hop {
+            url: url.clone(),
+            form: request.form.as_deref(),
+            headers: Some(headers),
+        };
+        let mut visited = vec![url.clone()];
+        let mut retries = 0;
+        loop {
+            let (status, location) = match self
+                .exchange(&hop, url, request.interval, run, &mut retries)
+                .await?
+            {
+                Answer::Page(mut page) => {
+                    page.retries = retries;
+                    return Ok(page);
+                }
+                Answer::Redirect { status, location } => (status, location),
+            };
+            let next = redirect::next_hop(
+                &hop.url,
+                status,
+                &location,
+                hop.form.is_some(),
+                &visited,
+                self.config.max_redirects,
+            )
+            .map_err(|refused| match refused {
+                Refused::Bad(cause) => FetchError::Redirect {
+                    url: url.to_string(),
+                    cause,
+                },
+                Refused::FormAcrossOrigins { from, to } => FetchError::FormAcrossOrigins {
+                    url: url.to_string(),
+                    from,
+                    to,
+                },
+            })?;
+            if next.cross_origin {
+                if let Some(dropped) = hop.headers.take().filter(|h| !h.is_empty()) {
+                    let names: Vec<&str> = dropped.keys().map(HeaderName::as_str).collect();
+                    tracing::info!(from = %HostKey::of(&hop.url), to = %HostKey::of(&next.url), dropped = ?names, "Redirect to another origin: the request's own headers are not sent there.");
+                }
+            }
+            if !next.keeps_body {
+                hop.form = None;
+            }
+            tracing::debug!(from = %hop.url, to = %next.url, status = status.as_u16(), "Following a redirect.");
+            visited.push(next.url.clone());
+            hop.url = next.url;
+        }
+    }
+
+    /// One hop, politely: the host's timeout budget for this run, its
+    /// robots.txt (GETs), its turn, then attempts until an answer, a failure
+    /// that cannot succeed on retry, or `max_attempts`. `first` is the URL
+    /// the chain started from; retries are added to `retries`.
+    async fn exchange(
+        &self,
+        hop: &Hop<'_>,
+        first: &Url,
+        source_interval: Option<Duration>,
+        run: &mut FetchRun,
+        retries: &mut u32,
+    ) -> Result<Answer, FetchError> {
+        let url = &hop.url;
+        let key = HostKey::of(url);
+        let limit = self.config.host_timeout_limit;
+        let timeouts = run.timeouts(&key);
+        if limit > 0 && timeouts >= limit {
+            run.stats.host_skipped += 1;
+            tracing::info!(url = %url, host = %key, timeouts, "Skipped: the host kept timing out in this run.");
+            return Err(FetchError::HostSkipped {
+                url: url.to_string(),
+                host: key,
+                timeouts,
+            });
+        }
+        let host = self.hosts.get(&key);
+        let mut interval = self.interval_for(url, source_interval);
         // robots.txt governs crawling: form POSTs (OAuth2 token requests) are not crawls.
-        if self.config.obey_robots && request.form.is_none() {
+        if self.config.obey_robots && hop.form.is_none() {
             let rules = self.robots(&host, url, interval, run).await;
             if !rules.allows(url) {
                 run.stats.robots_blocked += 1;
-                let why = match rules.unavailable() {
+                let mut why = match rules.unavailable() {
                     Some(cause) => format!("host disallowed for now: {cause}"),
                     None => "disallowed by robots.txt".to_owned(),
                 };
+                if url != first {
+                    why.push_str(&format!(" (reached by a redirect from {first})"));
+                }
                 tracing::info!(url = %url, why = %why, "Blocked by robots.txt.");
                 return Err(FetchError::RobotsDisallowed {
                     url: url.to_string(),
@@ -347,18 +387,17 @@ impl Fetcher {
             let (permit, waited) = host.turn(interval).await;
             run.stats.polite_wait += waited;
             run.stats.requests += 1;
-            let result = self.attempt(url, request).await;
+            let mut result = self.attempt(hop).await;
             drop(permit);
             let status = match &result {
-                Ok(f) => Some(f.status),
-                Err(Attempt::Status(s, _)) => Some(s.as_u16()),
-                Err(Attempt::TooLarge(s, _)) | Err(Attempt::Transport(Some(s), _)) => Some(*s),
-                Err(_) => None,
+                Ok(Answer::Page(page)) => Some(page.status),
+                Ok(Answer::Redirect { status, .. }) => Some(status.as_u16()),
+                Err(failed) => failed.status(),
             };
             if let Some(s) = status {
                 run.stats.status(s);
             }
-            let retry_in = match &result {
+            let mut retry_in = match &result {
                 Ok(_) => None,
                 Err(Attempt::Status(status, retry_after)) if retry::retryable(*status) => {
                     Some(match retry_after {
@@ -368,17 +407,36 @@ impl Fetcher {
                         _ => retry::backoff(self.config.backoff, attempt),
                     })
                 }
-                Err(Attempt::Transport(..)) => Some(retry::backoff(self.config.backoff, attempt)),
+                Err(Attempt::Failed { failure, .. }) if failure.retryable() => {
+                    Some(retry::backoff(self.config.backoff, attempt))
+                }
                 Err(_) => None,
             };
+            if let Err(Attempt::Failed {
+                failure: Failure::Timeout,
+                cause,
+                ..
+            }) = &mut result
+            {
+                let timeouts = run.add_timeout(&key);
+                if limit > 0 && timeouts >= limit {
+                    tracing::warn!(host = %key, timeouts, "The host keeps timing out: its remaining requests in this run are skipped.");
+                    cause.push_str(&format!(
+                        " ({key} timed out {timeouts} time(s) in this run: its remaining requests are skipped)"
+                    ));
+                    retry_in = None;
+                }
+            }
             match (result, retry_in) {
-                (Ok(mut fetched), _) => {
-                    run.stats.bytes += fetched.bytes as u64;
-                    fetched.retries = attempt - 1;
-                    return Ok(fetched);
+                (Ok(answer), _) => {
+                    if let Answer::Page(page) = &answer {
+                        run.stats.bytes += page.bytes as u64;
+                    }
+                    return Ok(answer);
                 }
                 (Err(e), Some(wait)) if attempt < self.config.max_attempts.max(1) => {
                     tracing::warn!(url = %url, attempt, wait_ms = wait.as_millis() as u64, error = %e.describe(), "Retrying.");
+                    *retries += 1;
                     run.stats.retries += 1;
                     run.stats.retry_wait += wait;
                     tokio::time::sleep(wait).await;
@@ -435,137 +493,26 @@ impl Fetcher {
         });
         rules
     }
+}
 
-    async fn attempt(&self, url: &Url, request: &FetchRequest) -> Result<Fetched, Attempt> {
-        let mut builder = match &request.form {
-            Some(form) => {
-                let body: String = form
-                    .iter()
-                    .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
-                    .collect::<Vec<_>>()
-                    .join("&");
-                self.client
-                    .post(url.clone())
-                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(body)
-            }
-            None => self.client.get(url.clone()),
+/// The caller's headers, checked once (an invalid one is an error naming
+/// it, never its value) and marked sensitive (HTTP/2 never indexes them).
+fn caller_headers(request: &FetchRequest) -> Result<HeaderMap, FetchError> {
+    let mut map = HeaderMap::with_capacity(request.headers.len());
+    for (name, value) in &request.headers {
+        let bad = |why: String| FetchError::BadHeader {
+            url: request.url.clone(),
+            name: name.clone(),
+            why,
         };
-        for (name, value) in &request.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        let mut response = builder.send().await.map_err(Attempt::from_send)?;
-        let status = response.status();
-        if !status.is_success() && status != StatusCode::NOT_MODIFIED {
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-            return Err(Attempt::Status(status, retry_after));
-        }
-        let final_url = response.url().clone();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let limit = self.config.max_body_bytes;
-        let code = status.as_u16();
-        if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(Attempt::TooLarge(code, limit));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| Attempt::Transport(Some(code), error_chain(&e)))?
-        {
-            if body.len() + chunk.len() > limit {
-                return Err(Attempt::TooLarge(code, limit));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let tld = final_url
-            .host_str()
-            .and_then(|h| h.rsplit('.').next())
-            .filter(|t| t.len() >= 2 && t.bytes().all(|b| b.is_ascii_alphabetic()));
-        Ok(Fetched {
-            url: final_url.to_string(),
-            status: code,
-            bytes: body.len(),
-            body: decode::decode_with_tld(&body, content_type.as_deref(), tld.map(str::as_bytes)),
-            retries: 0,
-            headers,
-        })
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| bad("not a valid header name".into()))?;
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|_| bad("the value has characters a header cannot carry".into()))?;
+        value.set_sensitive(true);
+        map.append(name, value);
     }
-}
-
-/// What went wrong with one attempt.
-enum Attempt {
-    /// Connection, timeout or body error (with the status if headers came).
-    Transport(Option<u16>, String),
-    /// A redirect was refused: not retried.
-    Redirect(String),
-    /// A status other than 2xx/304, with its `Retry-After`.
-    Status(StatusCode, Option<Duration>),
-    /// The body passed the cap (status, cap).
-    TooLarge(u16, usize),
-}
-
-impl Attempt {
-    fn from_send(e: reqwest::Error) -> Attempt {
-        if e.is_redirect() {
-            Attempt::Redirect(error_chain(&e))
-        } else {
-            Attempt::Transport(None, error_chain(&e))
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Attempt::Transport(_, e) | Attempt::Redirect(e) => e.clone(),
-            Attempt::Status(s, _) => format!("HTTP {}", s.as_u16()),
-            Attempt::TooLarge(..) => "body too large".into(),
-        }
-    }
-
-    fn into_error(self, url: &str, attempts: u32) -> FetchError {
-        let url = url.to_owned();
-        match self {
-            Attempt::Transport(_, cause) => FetchError::Transport {
-                url,
-                attempts,
-                cause,
-            },
-            Attempt::Redirect(cause) => FetchError::Redirect { url, cause },
-            Attempt::Status(status, _) => FetchError::Status {
-                url,
-                status: status.as_u16(),
-            },
-            Attempt::TooLarge(_, limit) => FetchError::TooLarge { url, limit },
-        }
-    }
-}
-
-/// `application/x-www-form-urlencoded` encoding of one key or value.
-fn form_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    Ok(map)
 }
 
 /// An error with its causes, one line.

@@ -1,9 +1,97 @@
-//! When to retry and how long to wait: `Retry-After` (seconds or HTTP date)
-//! on 429 and 503, exponential backoff with jitter otherwise.
+//! When to retry and how long to wait. Only what can succeed on a second
+//! try is retried: transport failures are classified once ([`Failure`]);
+//! statuses 408, 429 and 5xx. `Retry-After` (seconds or HTTP date) is
+//! honoured on 429 and 503, exponential backoff with jitter otherwise.
 
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
+
+/// What kind of transport failure an attempt met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// Connect or request timeout, or a body that stalled: retried, and
+    /// counted against the host ([`super::FetchConfig::host_timeout_limit`]).
+    Timeout,
+    /// The connection could not be made (refused, DNS, TLS): retried.
+    Connect,
+    /// The connection broke during the exchange (reset, closed early, a
+    /// malformed HTTP message): retried.
+    Broken,
+    /// The body arrived but cannot be decoded (bad gzip, brotli, deflate):
+    /// the same bytes would come again, not retried.
+    Decode,
+    /// The request could not be built (bad header, bad URL): not retried.
+    Builder,
+    /// Anything else reqwest reports: not retried.
+    Other,
+}
+
+impl Failure {
+    /// Classifies a reqwest error. reqwest wraps every body error, broken
+    /// connections included, as a "decode" error, so the cause chain decides:
+    /// an error from hyper (the HTTP connection) or a reset / aborted / broken
+    /// socket means the transfer broke, whatever the outer kind says.
+    pub(crate) fn of(e: &reqwest::Error) -> Failure {
+        if e.is_timeout() {
+            Failure::Timeout
+        } else if e.is_connect() {
+            Failure::Connect
+        } else if connection_broke(e) {
+            Failure::Broken
+        } else if e.is_builder() {
+            Failure::Builder
+        } else if e.is_decode() {
+            Failure::Decode
+        } else {
+            Failure::Other
+        }
+    }
+
+    /// Whether another attempt can succeed.
+    pub(crate) fn retryable(self) -> bool {
+        matches!(self, Failure::Timeout | Failure::Connect | Failure::Broken)
+    }
+
+    /// A short name for messages.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Failure::Timeout => "timeout",
+            Failure::Connect => "connection failed",
+            Failure::Broken => "connection broken",
+            Failure::Decode => "undecodable body (not retried)",
+            Failure::Builder => "request could not be built (not retried)",
+            Failure::Other => "request failed (not retried)",
+        }
+    }
+}
+
+/// Whether an error in `e`'s cause chain comes from the HTTP connection.
+fn connection_broke(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = e.source();
+    while let Some(cause) = next {
+        if cause.is::<hyper::Error>() {
+            return true;
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | NotConnected
+            ) {
+                return true;
+            }
+            // An io::Error's `source` skips the error it wraps: look at it too.
+            if let Some(inner) = io.get_ref() {
+                if inner.is::<hyper::Error>() || connection_broke(inner) {
+                    return true;
+                }
+            }
+        }
+        next = cause.source();
+    }
+    false
+}
 
 /// Whether a status is worth another attempt: 408, 429 and every 5xx.
 /// Other 4xx are the client's fault and are never retried.
@@ -65,6 +153,23 @@ mod tests {
             assert!(d >= floor && d <= floor.mul_f64(1.5), "{attempt}: {d:?}");
         }
         assert!(backoff(base, 200) < Duration::from_secs(100_000));
+    }
+
+    #[test]
+    fn builder_errors_are_not_retried() {
+        let e = reqwest::Client::new()
+            .get("http://127.0.0.1:9/")
+            .header("bad name", "v")
+            .build()
+            .unwrap_err();
+        assert_eq!(Failure::of(&e), Failure::Builder);
+        assert!(!Failure::of(&e).retryable());
+        for f in [Failure::Timeout, Failure::Connect, Failure::Broken] {
+            assert!(f.retryable(), "{f:?}");
+        }
+        for f in [Failure::Decode, Failure::Other] {
+            assert!(!f.retryable(), "{f:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! 4xx (404, 403, 410…): no rules, everything allowed. 429, 5xx or an
 //! unreachable host: everything disallowed until the (shorter) error
 //! cache expires, so the run that saw it requests nothing from that host.
-//! Only the first [`MAX_ROBOTS_BYTES`] are read.
+//! Only the first [`MAX_ROBOTS_BYTES`] are read; up to
+//! [`MAX_ROBOTS_REDIRECTS`] redirects to it are followed. Every URL a
+//! request visits, redirect targets included, is checked against its own
+//! host's rules.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +19,8 @@ use tokio::time::Instant;
 
 /// Bytes of a robots.txt read (RFC 9309 asks crawlers to parse at least 500 KiB).
 pub const MAX_ROBOTS_BYTES: usize = 512 * 1024;
+/// Redirects followed to reach a robots.txt (RFC 9309 asks for at least five).
+pub const MAX_ROBOTS_REDIRECTS: usize = 5;
 
 /// What a host's robots.txt says about us.
 #[derive(Debug)]
@@ -107,16 +112,36 @@ pub(crate) fn robots_url(url: &Url) -> Option<Url> {
 
 /// Fetches and interprets `url`'s robots.txt with `client` (one attempt:
 /// a failure means "disallowed for now", tried again when the cache expires).
+/// Up to [`MAX_ROBOTS_REDIRECTS`] redirects are followed, to any http(s)
+/// origin (RFC 9309 § 2.3.1.2; the request carries no credentials).
 pub(crate) async fn fetch(client: &reqwest::Client, url: &Url, agent: &str) -> Rules {
-    let Some(robots) = robots_url(url) else {
+    let Some(mut robots) = robots_url(url) else {
         return Rules::DisallowAll(format!("no robots.txt URL for {url}"));
     };
-    let mut response = match client.get(robots.clone()).send().await {
-        Ok(r) => r,
-        Err(e) => {
-            let cause = super::error_chain(&e);
-            tracing::warn!(url = %robots, error = %cause, "robots.txt unreachable: host disallowed for now.");
-            return Rules::DisallowAll(format!("robots.txt unreachable: {cause}"));
+    let mut redirects = 0;
+    let mut response = loop {
+        let response = match client.get(robots.clone()).send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let cause = super::error_chain(&e);
+                tracing::warn!(url = %robots, error = %cause, "robots.txt unreachable: host disallowed for now.");
+                return Rules::DisallowAll(format!("robots.txt unreachable: {cause}"));
+            }
+        };
+        let target = super::redirect::is_redirect(response.status())
+            .then(|| response.headers().get(reqwest::header::LOCATION))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|location| robots.join(location.trim()).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
+        match target {
+            Some(next) if redirects < MAX_ROBOTS_REDIRECTS => {
+                redirects += 1;
+                robots = next;
+            }
+            // RFC 9309: past the redirect limit, as if there were no robots.txt.
+            Some(_) => return Rules::AllowAll,
+            None => break response,
         }
     };
     let status = response.status().as_u16();

@@ -1,10 +1,13 @@
-//! The fetch side of one source run: its deadline and what the client did
-//! (requests, statuses, retries, robots blocks, time spent waiting).
+//! The fetch side of one source run: its deadline, the timeouts of each
+//! host so far, and what the client did (requests, statuses, retries,
+//! robots blocks, requests skipped on hosts that kept timing out, time spent waiting).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use super::host::HostKey;
 
 /// Counters of one run's requests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,6 +22,9 @@ pub struct FetchStats {
     pub retries: u64,
     /// URLs not requested because robots.txt disallows them (or is unavailable).
     pub robots_blocked: u64,
+    /// Requests not sent because their host had already timed out
+    /// `host_timeout_limit` times in this run.
+    pub host_skipped: u64,
     /// Time spent waiting for a host's turn (rate limit, Crawl-delay, concurrency cap).
     pub polite_wait: Duration,
     /// Time spent waiting before retries (backoff, `Retry-After`).
@@ -39,6 +45,8 @@ pub struct FetchRun {
     pub deadline: Option<Instant>,
     /// What was done so far.
     pub stats: FetchStats,
+    /// Timed-out attempts per host in this run.
+    host_timeouts: HashMap<HostKey, u32>,
 }
 
 impl FetchRun {
@@ -47,7 +55,20 @@ impl FetchRun {
         FetchRun {
             deadline: budget.and_then(|b| Instant::now().checked_add(b)),
             stats: FetchStats::default(),
+            host_timeouts: HashMap::new(),
         }
+    }
+
+    /// How many attempts to `host` timed out in this run.
+    pub fn timeouts(&self, host: &HostKey) -> u32 {
+        self.host_timeouts.get(host).copied().unwrap_or(0)
+    }
+
+    /// Records a timed-out attempt to `host`; returns its count so far.
+    pub(crate) fn add_timeout(&mut self, host: &HostKey) -> u32 {
+        let n = self.host_timeouts.entry(host.clone()).or_insert(0);
+        *n += 1;
+        *n
     }
 
     /// Whether the deadline has passed.

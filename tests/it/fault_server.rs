@@ -88,12 +88,16 @@ impl Reply {
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Logged {
+    /// `GET`, `POST`…
+    pub method: String,
     /// `path?query`.
     pub path: String,
     /// When it arrived.
     pub at: Instant,
     /// Request headers, names lowercased.
     pub headers: Vec<(String, String)>,
+    /// The request body (as announced by `Content-Length`).
+    pub body: Vec<u8>,
 }
 
 impl Logged {
@@ -113,6 +117,7 @@ pub struct FaultServer {
     /// `http://127.0.0.1:PORT`
     pub base: String,
     log: Arc<Mutex<Vec<Logged>>>,
+    routes: Routes,
     task: JoinHandle<()>,
 }
 
@@ -126,14 +131,26 @@ impl FaultServer {
             routes.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
         ));
         let log2 = log.clone();
+        let routes2 = routes.clone();
         let task = tokio::spawn(async move {
             let mut connections = JoinSet::new();
             while let Ok((stream, _)) = listener.accept().await {
-                connections.spawn(serve(stream, log2.clone(), routes.clone()));
+                connections.spawn(serve(stream, log2.clone(), routes2.clone()));
                 while connections.try_join_next().is_some() {}
             }
         });
-        FaultServer { base, log, task }
+        FaultServer {
+            base,
+            log,
+            routes,
+            task,
+        }
+    }
+
+    /// Adds (or replaces) a route, e.g. one pointing to a server started later.
+    pub fn with_route(self, path: &str, replies: Vec<Reply>) -> FaultServer {
+        self.routes.lock().unwrap().insert(path.to_owned(), replies);
+        self
     }
 
     /// `base` + `path`.
@@ -154,6 +171,15 @@ impl FaultServer {
     /// How many times `path` was requested.
     pub fn hits(&self, path: &str) -> usize {
         self.log().iter().filter(|l| l.path == path).count()
+    }
+
+    /// Every request header value seen so far, of every request, joined
+    /// (to assert that a secret never arrived, whatever the header).
+    pub fn all_header_text(&self) -> String {
+        self.log()
+            .iter()
+            .flat_map(|l| l.headers.iter().map(|(k, v)| format!("{k}: {v}\n")))
+            .collect()
     }
 }
 
@@ -199,27 +225,30 @@ async fn read_request(stream: &mut TcpStream) -> Option<Logged> {
     };
     let head = String::from_utf8_lossy(&buf[..end]).into_owned();
     let mut lines = head.split("\r\n");
-    let path = lines.next()?.split(' ').nth(1)?.to_owned();
-    let request = Logged {
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_owned();
+    let path = first.next()?.to_owned();
+    let mut request = Logged {
+        method,
         path,
         at: Instant::now(),
         headers: lines
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
             .collect(),
+        body: buf[end + 4..].to_vec(),
     };
-    // Read (and drop) a request body, so that closing does not reset the connection.
+    // Read the request body, so that closing does not reset the connection.
     let length: usize = request
         .header("content-length")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let mut have = buf.len() - (end + 4);
-    while have < length {
+    while request.body.len() < length {
         let n = stream.read(&mut piece).await.ok()?;
         if n == 0 {
             break;
         }
-        have += n;
+        request.body.extend_from_slice(&piece[..n]);
     }
     Some(request)
 }

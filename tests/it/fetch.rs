@@ -22,6 +22,8 @@ use tokio::time::Instant;
 use crate::fault_server::{FaultServer, Reply};
 use crate::helpers::{normalizer, temp_store};
 
+mod hops;
+
 const MS: fn(u64) -> Duration = Duration::from_millis;
 
 /// Test settings: millisecond delays, `Retry-After` capped at 300 ms.
@@ -290,9 +292,11 @@ async fn timeouts_and_slow_drip_bodies_are_abandoned() {
         ),
     ])
     .await;
+    // Four timeouts on one host: host skipping is off here (see `hops::a_hanging_host_is_skipped_for_the_rest_of_the_run`).
     let f = fetcher(FetchConfig {
         request_timeout: MS(300),
         max_attempts: 2,
+        host_timeout_limit: 0,
         ..fast()
     });
     let started = Instant::now();

@@ -11,10 +11,13 @@
 //! - `roundtrip`: `reindex` and `export postings` → `import` change nothing,
 //!   on a corpus with tags, default countries, remote flags and duplicates.
 //! - `fault_server`: a raw-TCP HTTP server on 127.0.0.1:0 that misbehaves on
-//!   demand (resets, slow drip, hangs, 304s) and logs every request.
+//!   demand (resets, slow drip, hangs, 304s) and logs every request (method,
+//!   headers, body).
 //! - `fetch`: polite fetching against it: robots.txt, Crawl-delay, rate
 //!   limits, retries, timeouts, body cap, redirects, charsets, gzip, 304 on
-//!   the second run, a failing host next to a healthy one.
+//!   the second run, a failing host next to a healthy one; `fetch::hops`:
+//!   credentials and forms never cross origins, robots.txt on every redirect
+//!   hop, a hanging host skipped for the rest of the run, what is not retried.
 //! - `sources`: every bundled source against its saved fixtures through the
 //!   real pipeline (`--base-url` → fixture server).
 //! - `sources_cli`: `sources check` exact messages, `list`, `try`, and France
