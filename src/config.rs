@@ -22,6 +22,7 @@
 //! | `[fetch] robots_cache_hours`   | —                             | `24`    |
 //! | `[fetch] run_deadline_secs`    | `SKILLTRACK_RUN_DEADLINE_SECS` | `1800` (0: none) |
 //! | `[fetch] host_timeout_limit`   | `SKILLTRACK_HOST_TIMEOUT_LIMIT` | `3` (0: never skip) |
+//! | `[fetch] loopback_rate`        | `SKILLTRACK_LOOPBACK_RATE`    | none (loopback hosts like any other) |
 //! | `[fetch.host_rates] HOST`      | —                             | none    |
 //! | `[counting] dedup_window_days` | —                | `60`               |
 //! | `[counting] unseen_close_days` | —                | `7`                |
@@ -146,6 +147,10 @@ pub struct FetchSettings {
     /// Rate per host name (or `name:port`), e.g. `"api.example.com" = "2/s"`;
     /// the slowest of this and the source's `rate` applies.
     pub host_rates: BTreeMap<String, String>,
+    /// Rate for loopback hosts (127.0.0.0/8, `::1`, `localhost`: a local
+    /// mirror, a test server), replacing every other rule for them (source
+    /// rates, host rates, `Crawl-delay`); other hosts are not affected.
+    pub loopback_rate: Option<String>,
 }
 
 impl Default for FetchSettings {
@@ -164,6 +169,7 @@ impl Default for FetchSettings {
             run_deadline_secs: f.run_deadline.map_or(0, |d| d.as_secs()),
             host_timeout_limit: f.host_timeout_limit,
             host_rates: BTreeMap::new(),
+            loopback_rate: None,
         }
     }
 }
@@ -283,6 +289,14 @@ impl Config {
             self.fetch.host_timeout_limit =
                 num("SKILLTRACK_HOST_TIMEOUT_LIMIT", v)?.min(u64::from(u32::MAX)) as u32;
         }
+        if let Some(v) = get("SKILLTRACK_LOOPBACK_RATE") {
+            v.parse::<Rate>().map_err(|why| ConfigError::Env {
+                var: "SKILLTRACK_LOOPBACK_RATE",
+                value: v.clone(),
+                why,
+            })?;
+            self.fetch.loopback_rate = Some(v);
+        }
         if let Some(v) = get("SKILLTRACK_DEFAULT_RATE") {
             v.parse::<Rate>().map_err(|why| ConfigError::Env {
                 var: "SKILLTRACK_DEFAULT_RATE",
@@ -307,6 +321,10 @@ impl Config {
         for (host, rate) in &self.fetch.host_rates {
             rate.parse::<Rate>()
                 .map_err(|why| bad(format!("host_rates.{host}"), rate, why))?;
+        }
+        if let Some(rate) = &self.fetch.loopback_rate {
+            rate.parse::<Rate>()
+                .map_err(|why| bad("loopback_rate".into(), rate, why))?;
         }
         Ok(())
     }
@@ -348,6 +366,7 @@ impl Config {
             run_deadline: (f.run_deadline_secs > 0)
                 .then(|| Duration::from_secs(f.run_deadline_secs)),
             host_timeout_limit: f.host_timeout_limit,
+            loopback_interval: f.loopback_rate.as_deref().and_then(interval),
             ..defaults
         }
     }

@@ -100,6 +100,11 @@ pub struct FetchConfig {
     /// Timed-out attempts on one host after which a run skips that host's
     /// remaining requests (default 3; 0: never skip).
     pub host_timeout_limit: u32,
+    /// Spacing for loopback hosts (127.0.0.0/8, `::1`, `localhost`), used
+    /// instead of every other rule for them (source rate, host intervals,
+    /// `Crawl-delay`): local mirrors and test servers. `None` (the default):
+    /// loopback hosts are treated like any other.
+    pub loopback_interval: Option<Duration>,
 }
 
 impl Default for FetchConfig {
@@ -121,6 +126,7 @@ impl Default for FetchConfig {
             robots_error_ttl: Duration::from_secs(600),
             run_deadline: Some(Duration::from_secs(1800)),
             host_timeout_limit: 3,
+            loopback_interval: None,
         }
     }
 }
@@ -379,7 +385,9 @@ impl Fetcher {
                     why,
                 });
             }
-            interval = interval.max(rules.crawl_delay().unwrap_or_default());
+            if self.loopback_interval(url).is_none() {
+                interval = interval.max(rules.crawl_delay().unwrap_or_default());
+            }
         }
         let mut attempt = 0;
         loop {
@@ -446,9 +454,24 @@ impl Fetcher {
         }
     }
 
-    /// The spacing for `url`'s host: the slowest of the source's and the
-    /// configured one, else the default.
+    /// The configured spacing for `url` when it is on a loopback host.
+    fn loopback_interval(&self, url: &Url) -> Option<Duration> {
+        let name = url.host_str().unwrap_or("");
+        let loopback = name.eq_ignore_ascii_case("localhost")
+            || name
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        self.config.loopback_interval.filter(|_| loopback)
+    }
+
+    /// The spacing for `url`'s host: the loopback override, else the slowest
+    /// of the source's and the configured one, else the default.
     fn interval_for(&self, url: &Url, source: Option<Duration>) -> Duration {
+        if let Some(interval) = self.loopback_interval(url) {
+            return interval;
+        }
         let name = url.host_str().unwrap_or("");
         let with_port = format!("{name}:{}", url.port_or_known_default().unwrap_or(0));
         let configured = self
@@ -525,4 +548,45 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_loopback_rate_replaces_every_other_rule_on_loopback_only() {
+        let ms = Duration::from_millis;
+        let fetcher = |loopback| {
+            Fetcher::new(FetchConfig {
+                default_host_interval: ms(1000),
+                host_intervals: [("127.0.0.1".to_owned(), ms(3000))].into(),
+                loopback_interval: loopback,
+                ..FetchConfig::default()
+            })
+            .unwrap()
+        };
+        let url = |u: &str| Url::parse(u).unwrap();
+        let with = fetcher(Some(ms(0)));
+        for local in [
+            "http://127.0.0.1:8080/jobs",
+            "http://127.3.2.1/jobs",
+            "http://[::1]:9000/jobs",
+            "http://LOCALHOST/jobs",
+        ] {
+            assert_eq!(
+                with.interval_for(&url(local), Some(ms(2000))),
+                ms(0),
+                "{local}"
+            );
+        }
+        // Other hosts keep their rules.
+        let remote = url("https://jobs.example.org/jobs");
+        assert_eq!(with.interval_for(&remote, Some(ms(2000))), ms(2000));
+        assert_eq!(with.interval_for(&remote, None), ms(1000));
+        // Without the setting, loopback hosts are like any other.
+        let without = fetcher(None);
+        let local = url("http://127.0.0.1/jobs");
+        assert_eq!(without.interval_for(&local, Some(ms(2000))), ms(3000));
+    }
 }

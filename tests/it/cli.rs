@@ -10,6 +10,8 @@ fn skilltrack(args: &[&str], stdin: Option<&str>) -> Output {
         .args(args)
         .env("RUST_LOG", "warn")
         .env_remove("SKILLTRACK_CONFIG")
+        // Fixture servers are on loopback: no politeness wait.
+        .env("SKILLTRACK_LOOPBACK_RATE", "1000/s")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -64,6 +64,9 @@ pub fn context(store: Arc<SledStore>) -> Context {
         fetcher: Fetcher::new(FetchConfig {
             default_host_interval: std::time::Duration::from_millis(10),
             backoff: std::time::Duration::from_millis(20),
+            // Fixture servers are on loopback: no politeness wait (the fetch
+            // tests, with their own configuration, check the waits).
+            loopback_interval: Some(std::time::Duration::ZERO),
             ..FetchConfig::default()
         })
         .expect("client builds"),

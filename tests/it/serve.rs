@@ -41,6 +41,7 @@ fn serve(db: &Path, extractors: &Path, extra: &[&str]) -> Served {
         ])
         .args(extra)
         .env("RUST_LOG", "warn")
+        .env("SKILLTRACK_LOOPBACK_RATE", "1000/s")
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()

@@ -11,6 +11,8 @@ fn skilltrack(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.args(args)
         .env("RUST_LOG", "warn")
         .env_remove("SKILLTRACK_CONFIG")
+        // Fixture servers are on loopback: no politeness wait.
+        .env("SKILLTRACK_LOOPBACK_RATE", "1000/s")
         .env_remove("FT_CLIENT_ID")
         .env_remove("FT_CLIENT_SECRET");
     for (k, v) in env {
