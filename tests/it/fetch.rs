@@ -299,8 +299,8 @@ async fn timeouts_and_slow_drip_bodies_are_abandoned() {
         host_timeout_limit: 0,
         ..fast()
     });
-    let started = Instant::now();
     let mut r = run();
+    // The drip would take 5 s; "timed out" after 2 attempts says it was abandoned.
     for path in ["/hang", "/drip"] {
         let err = get(&f, &server.url(path), &mut r).await.unwrap_err();
         assert!(
@@ -310,11 +310,6 @@ async fn timeouts_and_slow_drip_bodies_are_abandoned() {
         assert!(err.to_string().contains("timed out"), "{err}");
         assert_eq!(server.hits(path), 2);
     }
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 #[tokio::test]
@@ -682,23 +677,22 @@ async fn a_failing_host_does_not_stop_or_slow_another() {
         },
     );
     let (opt_a, opt_b) = (options(&failing), options(&healthy));
-    let timed = |source: &SourceDef, opts: &RunOptions| {
-        let (ctx, source, opts) = (ctx.clone(), source.clone(), opts.clone());
-        async move {
-            let t = Instant::now();
-            let report = run_source(&ctx, &source, &opts).await;
-            (report, t.elapsed())
-        }
-    };
-    let ((bad, bad_took), (good, good_took)) =
-        tokio::join!(timed(&defs[0], &opt_a), timed(&defs[1], &opt_b));
+    let bad = tokio::spawn({
+        let (ctx, source) = (ctx.clone(), defs[0].clone());
+        async move { run_source(&ctx, &source, &opt_a).await }
+    });
+    let good = run_source(&ctx, &defs[1], &opt_b).await;
+    // The failing run needs 3 timeouts and 2 backoffs (over 2.1 s): the
+    // healthy host's run is over while the failing one still waits.
+    assert!(
+        !bad.is_finished(),
+        "the healthy run waited for the failing host"
+    );
     assert_eq!(good.new, 3, "{good:?}");
     assert!(good.errors.is_empty(), "{:?}", good.errors);
+    let bad = bad.await.unwrap();
     assert!(bad.new == 0 && bad.error_count() == 1, "{bad:?}");
     assert_eq!(failing.hits("/jobs"), 3);
-    // The failing run takes ≥ 3 timeouts + backoff (> 2.1 s); the healthy one is not held up.
-    assert!(bad_took >= MS(2100), "{bad_took:?}");
-    assert!(good_took < MS(1500), "healthy host took {good_took:?}");
 }
 
 #[tokio::test]
@@ -714,9 +708,9 @@ async fn the_run_deadline_stops_a_run() {
             ..fast()
         },
     );
-    let t = Instant::now();
+    // Without the deadline the run would end after 3 timeouts of 2 s, with
+    // another error.
     let report = run_source(&ctx, &source, &options(&server)).await;
-    assert!(t.elapsed() < MS(1500), "{:?}", t.elapsed());
     assert!(
         report.errors[0].contains("run deadline reached"),
         "{:?}",
