@@ -261,7 +261,8 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
         store: store.clone(),
         normalizer,
     };
-    let server = tokio::spawn(api::serve(listener, state, shutdown.wait()));
+    let limits = config.server_limits();
+    let server = tokio::spawn(api::serve_with(listener, state, limits, shutdown.wait()));
     shutdown.wait().await;
     if let Some(s) = scheduler {
         s.shutdown().await;
