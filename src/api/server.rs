@@ -274,3 +274,46 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Only detects a hang.
+    const HANG: Duration = Duration::from_secs(30);
+
+    #[tokio::test]
+    async fn a_stalled_read_or_write_times_out() {
+        let (near, _far) = tokio::io::duplex(64);
+        let mut reader = IdleTimeout::new(near, Duration::from_millis(100));
+        let mut buf = [0u8; 8];
+        let err = tokio::time::timeout(HANG, reader.read(&mut buf))
+            .await
+            .expect("the idle timeout fires")
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+
+        // The peer reads nothing: the pipe fills up, then the write times out.
+        let (near, _far) = tokio::io::duplex(64);
+        let mut writer = IdleTimeout::new(near, Duration::from_millis(100));
+        let err = tokio::time::timeout(HANG, writer.write_all(&[7u8; 4096]))
+            .await
+            .expect("the idle timeout fires")
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    }
+
+    #[tokio::test]
+    async fn bytes_that_move_pass_through() {
+        let (near, mut far) = tokio::io::duplex(64);
+        let mut s = IdleTimeout::new(near, Duration::from_secs(60));
+        s.write_all(b"ping").await.unwrap();
+        let mut buf = [0u8; 4];
+        far.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ping");
+        far.write_all(b"pong").await.unwrap();
+        s.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"pong");
+    }
+}

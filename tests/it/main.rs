@@ -7,7 +7,10 @@
 //! - `import`: 1,000 generated postings imported, exact counts, idempotence.
 //! - `cli`: the `skilltrack` binary as users run it (extract, import with bad
 //!   lines, run + export, sources check).
-//! - `api`: routes, validation and JSON errors.
+//! - `api`: routes, validation and JSON errors, query limits, HEAD, 414,
+//!   dates at the calendar's end.
+//! - `server_limits`: the server under abuse: store reads that block,
+//!   slowloris, the connection cap, a shutdown with a request stuck.
 //! - `fault_server`: a raw-TCP HTTP server on 127.0.0.1:0 that misbehaves on
 //!   demand (resets, slow drip, hangs, 304s) and logs every request.
 //! - `fetch`: polite fetching against it: robots.txt, Crawl-delay, rate
@@ -29,6 +32,7 @@ mod fetch;
 mod helpers;
 mod import;
 mod serve;
+mod server_limits;
 mod sources;
 mod sources_cli;
 mod store;
