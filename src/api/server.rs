@@ -187,19 +187,17 @@ impl<S> IdleTimeout<S> {
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
         loop {
             let deadline = self.last_activity + self.idle;
-            if self.timer.deadline() != deadline {
-                // Bytes moved since the timer was set: push it back.
-                self.timer.as_mut().reset(deadline);
-            }
-            if self.timer.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            if self.last_activity + self.idle <= Instant::now() {
+            if deadline <= Instant::now() {
                 return Poll::Ready(io::Error::new(
                     io::ErrorKind::TimedOut,
                     format!("no byte moved for {} s", self.idle.as_secs_f64()),
                 ));
             }
+            if self.timer.deadline() != deadline || self.timer.is_elapsed() {
+                // Bytes moved since the timer was set: push it back.
+                self.timer.as_mut().reset(deadline);
+            }
+            std::task::ready!(self.timer.as_mut().poll(cx));
         }
     }
 }

@@ -179,7 +179,7 @@ pub enum QueryError {
         to: Day,
     },
     /// Range too long.
-    #[error("the range {from}..{to} spans more than {MAX_RANGE_DAYS} days")]
+    #[error("the range {from}..{to} spans more than the limit of {MAX_RANGE_DAYS} days per query: narrow the range, or split it over several queries")]
     TooLong {
         /// Start.
         from: Day,
@@ -234,7 +234,8 @@ impl QueryError {
     pub fn is_limit(&self) -> bool {
         matches!(
             self,
-            QueryError::TooManySkills { .. }
+            QueryError::TooLong { .. }
+                | QueryError::TooManySkills { .. }
                 | QueryError::TooManySeries { .. }
                 | QueryError::TooManyPoints { .. }
         )

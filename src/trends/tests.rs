@@ -136,6 +136,11 @@ fn limits_name_the_limit_and_what_to_do() {
         query(19, "1996-01-01", "2026-01-01", Interval::Week).validate(),
         Ok(())
     );
+    let e = query(1, "1990-01-01", "2026-01-01", Interval::Year)
+        .validate()
+        .unwrap_err();
+    assert!(e.is_limit() && e.param() == "from/to", "{e:?}");
+    assert!(e.to_string().contains("limit of 11000 days"), "{e}");
     assert_eq!(
         query(1, "2024-01-01", "2023-01-01", Interval::Week)
             .validate()
