@@ -24,6 +24,9 @@
 //! | `[fetch] host_timeout_limit`   | `SKILLTRACK_HOST_TIMEOUT_LIMIT` | `3` (0: never skip) |
 //! | `[fetch] loopback_rate`        | `SKILLTRACK_LOOPBACK_RATE`    | none (loopback hosts like any other) |
 //! | `[fetch.host_rates] HOST`      | —                             | none    |
+//! | `[server] header_timeout_secs` | `SKILLTRACK_HEADER_TIMEOUT_SECS` | `10` |
+//! | `[server] idle_timeout_secs`   | `SKILLTRACK_IDLE_TIMEOUT_SECS`   | `60` |
+//! | `[server] max_connections`     | `SKILLTRACK_MAX_CONNECTIONS`     | `256` |
 //! | `[counting] dedup_window_days` | —                | `60`               |
 //! | `[counting] unseen_close_days` | —                | `7`                |
 //! | `[counting] max_open_days`     | —                | `90`               |
@@ -36,6 +39,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::api::server::{self, ServerLimits};
 use crate::extract::source::Rate;
 use crate::fetch::{FetchConfig, DEFAULT_USER_AGENT};
 use crate::store::sled_store::DEFAULT_CACHE_MB;
@@ -111,6 +115,8 @@ pub struct Config {
     pub max_body_mb: u64,
     /// Fetching politeness and limits.
     pub fetch: FetchSettings,
+    /// Limits of the HTTP API server.
+    pub server: ServerSettings,
     /// Counting rules.
     pub counting: CountingConfig,
     /// Per-source overrides, by source id.
@@ -174,6 +180,29 @@ impl Default for FetchSettings {
     }
 }
 
+/// The `[server]` section: limits of the HTTP API server.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Time allowed for a request's headers (and for an idle keep-alive
+    /// connection to send its next request), seconds.
+    pub header_timeout_secs: u64,
+    /// A connection on which no byte moves for this long is closed, seconds.
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; more wait until one closes.
+    pub max_connections: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> ServerSettings {
+        ServerSettings {
+            header_timeout_secs: server::DEFAULT_HEADER_TIMEOUT_SECS,
+            idle_timeout_secs: server::DEFAULT_IDLE_TIMEOUT_SECS,
+            max_connections: server::DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
 /// The `[counting]` section: parameters of the counting rules.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -211,6 +240,7 @@ impl Default for Config {
             request_timeout_secs: 30,
             max_body_mb: 10,
             fetch: FetchSettings::default(),
+            server: ServerSettings::default(),
             counting: CountingConfig::default(),
             sources: BTreeMap::new(),
         }
@@ -297,6 +327,15 @@ impl Config {
             })?;
             self.fetch.loopback_rate = Some(v);
         }
+        if let Some(v) = get("SKILLTRACK_HEADER_TIMEOUT_SECS") {
+            self.server.header_timeout_secs = num("SKILLTRACK_HEADER_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = get("SKILLTRACK_IDLE_TIMEOUT_SECS") {
+            self.server.idle_timeout_secs = num("SKILLTRACK_IDLE_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = get("SKILLTRACK_MAX_CONNECTIONS") {
+            self.server.max_connections = num("SKILLTRACK_MAX_CONNECTIONS", v)? as usize;
+        }
         if let Some(v) = get("SKILLTRACK_DEFAULT_RATE") {
             v.parse::<Rate>().map_err(|why| ConfigError::Env {
                 var: "SKILLTRACK_DEFAULT_RATE",
@@ -335,6 +374,18 @@ impl Config {
             dedup_window_days: self.counting.dedup_window_days.max(0),
             unseen_close_days: self.counting.unseen_close_days.max(0),
             max_open_days: self.counting.max_open_days.max(1),
+        }
+    }
+
+    /// The HTTP server's limits (zeros read as the smallest useful value:
+    /// 1 s, one connection).
+    pub fn server_limits(&self) -> ServerLimits {
+        let s = &self.server;
+        ServerLimits {
+            header_timeout: Duration::from_secs(s.header_timeout_secs.max(1)),
+            idle_timeout: Duration::from_secs(s.idle_timeout_secs.max(1)),
+            max_connections: s.max_connections.max(1),
+            ..ServerLimits::default()
         }
     }
 
@@ -391,6 +442,27 @@ mod tests {
             "{err}"
         );
         assert!(toml::from_str::<Config>("data_dri = \"x\"").is_err());
+    }
+
+    #[test]
+    fn server_section_and_env_overrides() {
+        let mut c: Config =
+            toml::from_str("[server]\nheader_timeout_secs = 5\nmax_connections = 0").unwrap();
+        c.apply_env(|k| (k == "SKILLTRACK_IDLE_TIMEOUT_SECS").then(|| "30".to_owned()))
+            .unwrap();
+        let l = c.server_limits();
+        assert_eq!(l.header_timeout, Duration::from_secs(5));
+        assert_eq!(l.idle_timeout, Duration::from_secs(30));
+        assert_eq!(l.max_connections, 1);
+        assert_eq!(Config::default().server_limits(), ServerLimits::default());
+        assert!(toml::from_str::<Config>("[server]\nheader_timeout = 5").is_err());
+        let err = c
+            .apply_env(|k| (k == "SKILLTRACK_MAX_CONNECTIONS").then(|| "many".to_owned()))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("SKILLTRACK_MAX_CONNECTIONS"),
+            "{err}"
+        );
     }
 
     #[test]

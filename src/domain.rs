@@ -3,6 +3,10 @@
 //! Each type has one parsing constructor; code downstream of it never re-checks.
 //! `Day` is the unit of every time series: a UTC calendar day counted from
 //! 1970-01-01, so that it orders, subtracts and encodes (big-endian) cheaply.
+//! It keeps to the years 1 to 9999 (the dates `YYYY-MM-DD` can write): parsing
+//! rejects what lies outside, and arithmetic that could leave the range is
+//! checked ([`Day::checked_add_days`]) — never silently held at the edge, which
+//! would turn a `while day <= to` loop infinite at the end of the calendar.
 
 use std::fmt;
 use std::str::FromStr;
@@ -37,6 +41,14 @@ pub enum DomainError {
         /// The rejected text.
         value: String,
     },
+    /// A calendar date outside the years 1 to 9999.
+    #[error(
+        "date {value} is outside the calendar this program counts in (0001-01-01 to 9999-12-31)"
+    )]
+    DayOutOfRange {
+        /// The rejected date.
+        value: String,
+    },
     /// A posting id that is not 16 hexadecimal digits.
     #[error("invalid posting id {value:?}: expected 16 hexadecimal digits")]
     PostingId {
@@ -53,7 +65,14 @@ pub struct Day(i32);
 const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
 
 impl Day {
-    /// The day `n` days after 1970-01-01.
+    /// The first day of the calendar: 0001-01-01.
+    pub const MIN: Day = Day(-719_162);
+    /// The last day of the calendar: 9999-12-31.
+    pub const MAX: Day = Day(2_932_896);
+
+    /// The day `n` days after 1970-01-01. The caller keeps `n` within
+    /// [`Day::MIN`]..=[`Day::MAX`] (it decodes a day this program encoded);
+    /// parse or use [`Day::from_date`] otherwise.
     pub const fn from_epoch_days(n: i32) -> Day {
         Day(n)
     }
@@ -63,26 +82,64 @@ impl Day {
         self.0
     }
 
-    /// The day of a calendar date.
-    pub fn from_date(date: Date) -> Day {
+    /// The day of a calendar date, if within the years 1 to 9999.
+    pub fn from_date(date: Date) -> Result<Day, DomainError> {
+        let day = Day::of_date(date);
+        if (Day::MIN..=Day::MAX).contains(&day) {
+            Ok(day)
+        } else {
+            Err(DomainError::DayOutOfRange {
+                value: date.to_string(),
+            })
+        }
+    }
+
+    /// The day of a date known to be in range (derived from an in-range day
+    /// within the same year).
+    fn of_date(date: Date) -> Day {
         Day(date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY)
     }
 
     /// The calendar date of this day.
     pub fn to_date(self) -> Date {
-        // Every i32 epoch day we create comes from a valid Date or from
-        // arithmetic bounded by the date range checks in `add_days`.
+        // Every day between MIN and MAX is a valid `Date`; a day decoded from
+        // damaged bytes outside them shows as the earliest date.
         Date::from_julian_day(self.0 + UNIX_EPOCH_JULIAN_DAY).unwrap_or(Date::MIN)
     }
 
     /// Today in UTC.
     pub fn today() -> Day {
-        Day::from_date(OffsetDateTime::now_utc().date())
+        Day::of_date(OffsetDateTime::now_utc().date()).clamp(Day::MIN, Day::MAX)
     }
 
-    /// This day moved by `n` days (saturating at the calendar's range).
+    /// This day moved by `n` days, or `None` when that leaves the calendar
+    /// (before 0001-01-01 or after 9999-12-31).
+    pub fn checked_add_days(self, n: i32) -> Option<Day> {
+        self.0
+            .checked_add(n)
+            .map(Day)
+            .filter(|d| (Day::MIN..=Day::MAX).contains(d))
+    }
+
+    /// This day moved by `n` days, held at [`Day::MIN`] or [`Day::MAX`] when
+    /// that leaves the calendar. For limits (a posting's close day), never to
+    /// step a loop: at the calendar's end it returns the same day.
+    pub fn saturating_add_days(self, n: i32) -> Day {
+        Day(self.0.saturating_add(n)).clamp(Day::MIN, Day::MAX)
+    }
+
+    /// This day moved by `n` days, for offsets known to stay in the calendar
+    /// (tests, benches, generated data near today).
+    ///
+    /// # Panics
+    /// When the result leaves the calendar; use [`Day::checked_add_days`]
+    /// for anything derived from input.
+    #[track_caller]
     pub fn add_days(self, n: i32) -> Day {
-        Day(self.0.saturating_add(n))
+        match self.checked_add_days(n) {
+            Some(day) => day,
+            None => panic!("{self} + {n} days leaves the calendar (0001-01-01 to 9999-12-31)"),
+        }
     }
 
     /// Days from `earlier` to `self` (negative when `earlier` is later).
@@ -99,7 +156,7 @@ impl Day {
     /// The first day of this day's month.
     pub fn month_start(self) -> Day {
         let d = self.to_date();
-        Day::from_date(Date::from_calendar_date(d.year(), d.month(), 1).unwrap_or(d))
+        Day::of_date(Date::from_calendar_date(d.year(), d.month(), 1).unwrap_or(d))
     }
 
     /// The first day of this day's quarter.
@@ -107,13 +164,13 @@ impl Day {
         let d = self.to_date();
         let first_month = ((u8::from(d.month()) - 1) / 3) * 3 + 1;
         let month = Month::try_from(first_month).unwrap_or(Month::January);
-        Day::from_date(Date::from_calendar_date(d.year(), month, 1).unwrap_or(d))
+        Day::of_date(Date::from_calendar_date(d.year(), month, 1).unwrap_or(d))
     }
 
     /// The first day of this day's year.
     pub fn year_start(self) -> Day {
         let d = self.to_date();
-        Day::from_date(Date::from_calendar_date(d.year(), Month::January, 1).unwrap_or(d))
+        Day::of_date(Date::from_calendar_date(d.year(), Month::January, 1).unwrap_or(d))
     }
 
     /// Parses a posting date as sources write it: `YYYY-MM-DD`, or an RFC 3339
@@ -125,7 +182,9 @@ impl Day {
         }
         let rfc3339 = time::format_description::well_known::Rfc3339;
         if let Ok(ts) = OffsetDateTime::parse(text, &rfc3339) {
-            return Ok(Day::from_date(ts.to_offset(time::UtcOffset::UTC).date()));
+            if let Some(utc) = ts.checked_to_offset(time::UtcOffset::UTC) {
+                return Day::from_date(utc.date());
+            }
         }
         Err(DomainError::Day {
             value: text.to_owned(),
@@ -158,7 +217,7 @@ impl FromStr for Day {
             .ok_or_else(bad)?;
         let day = u8::try_from(d).map_err(|_| bad())?;
         let date = Date::from_calendar_date(y, month, day).map_err(|_| bad())?;
-        Ok(Day::from_date(date))
+        Day::from_date(date)
     }
 }
 
@@ -443,6 +502,60 @@ mod tests {
             "2024-03-01"
         );
         assert!(Day::parse_lenient("yesterday").is_err());
+    }
+
+    #[test]
+    fn the_calendar_is_years_1_to_9999() {
+        assert_eq!(Day::MIN.to_string(), "0001-01-01");
+        assert_eq!(Day::MAX.to_string(), "9999-12-31");
+        assert_eq!("0001-01-01".parse::<Day>(), Ok(Day::MIN));
+        assert_eq!("9999-12-31".parse::<Day>(), Ok(Day::MAX));
+        let err = "0000-12-31".parse::<Day>().unwrap_err();
+        assert!(err.to_string().contains("0000-12-31"), "{err}");
+        // A timestamp whose UTC day is past the calendar is rejected, not a panic.
+        for bad in ["9999-12-31T23:30:00-02:00", "0000-06-01T00:00:00Z"] {
+            let err = Day::parse_lenient(bad).unwrap_err();
+            assert!(
+                err.to_string().contains("0000") || err.to_string().contains("9999"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            Day::parse_lenient("0001-01-01T01:00:00+01:00"),
+            Ok(Day::MIN)
+        );
+        let ten_thousand = Date::from_calendar_date(-1, Month::January, 1).unwrap();
+        assert!(Day::from_date(ten_thousand).is_err());
+    }
+
+    #[test]
+    fn arithmetic_at_the_calendars_edges_is_checked() {
+        assert_eq!(Day::MAX.checked_add_days(1), None);
+        assert_eq!(Day::MIN.checked_add_days(-1), None);
+        assert_eq!(Day::MAX.checked_add_days(0), Some(Day::MAX));
+        assert_eq!(
+            Day::MAX
+                .checked_add_days(-1)
+                .map(|d| d.to_string())
+                .as_deref(),
+            Some("9999-12-30")
+        );
+        assert_eq!(Day::MIN.checked_add_days(i32::MAX), None);
+        assert_eq!(Day::MAX.checked_add_days(i32::MIN), None);
+        assert_eq!(Day::MAX.saturating_add_days(7), Day::MAX);
+        assert_eq!(Day::MIN.saturating_add_days(i32::MIN), Day::MIN);
+        assert_eq!(Day::MAX.saturating_add_days(-1), Day::MAX.add_days(-1));
+        let last_bucket_starts = Day::MAX.month_start();
+        assert_eq!(last_bucket_starts.to_string(), "9999-12-01");
+        assert_eq!(Day::MAX.quarter_start().to_string(), "9999-10-01");
+        assert_eq!(Day::MAX.year_start().to_string(), "9999-01-01");
+        assert_eq!(Day::MIN.week_start(), Day::MIN, "0001-01-01 is a Monday");
+    }
+
+    #[test]
+    #[should_panic(expected = "leaves the calendar")]
+    fn add_days_past_the_end_panics_instead_of_holding() {
+        let _ = Day::MAX.add_days(1);
     }
 
     #[test]

@@ -2,13 +2,20 @@
 //! errors are `{"error": {"code": "...", "message": "..."}}` with the right
 //! status. Every parameter is validated in the handler once a route matched
 //! (warp merges rejections across branches, so routes only match paths).
+//!
+//! Every route answers GET and HEAD (HEAD: the same status and headers, no
+//! body). Handlers that read the store run on tokio's blocking pool, never
+//! on the async workers, so a slow read cannot stall `/healthz` or other
+//! requests; trends are produced series by series into a streamed body
+//! ([`trends`]). [`server`] accepts the connections, with the header-read
+//! and idle timeouts and the connection cap of [`ServerLimits`].
 
 pub mod query;
+pub mod server;
+mod trends;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::future::Future;
-use std::sync::Arc;
 
 use serde::Serialize;
 use warp::http::{header, Response, StatusCode};
@@ -16,21 +23,23 @@ use warp::hyper::body::Bytes;
 use warp::{Filter, Rejection, Reply};
 
 use crate::domain::PostingId;
-use crate::export::{self, CsvOptions};
 use crate::normalize::Normalizer;
 use crate::store::counting;
 use crate::store::Store;
-use crate::trends;
 
 pub use query::ApiError;
+pub use server::{serve, serve_with, ServerLimits};
+
+/// Longest request URI (path and query) answered; longer ones get a 414.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
     /// Postings and counts.
-    pub store: Arc<dyn Store>,
+    pub store: std::sync::Arc<dyn Store>,
     /// Taxonomy and geography (for validation and labels).
-    pub normalizer: Arc<Normalizer>,
+    pub normalizer: std::sync::Arc<Normalizer>,
 }
 
 type Params = HashMap<String, String>;
@@ -39,55 +48,88 @@ type Params = HashMap<String, String>;
 pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
     let with_state = warp::any().map(move || state.clone());
     let healthz = warp::path!("healthz")
-        .and(warp::get())
+        .and(get_or_head())
         .map(|| json(StatusCode::OK, &serde_json::json!({"status": "ok"})));
     let trends_json = warp::path!("api" / "v1" / "trends")
-        .and(warp::get())
+        .and(get_or_head())
         .and(warp::query::<Params>())
         .and(with_state.clone())
-        .map(|p: Params, s: AppState| respond(trends_handler(&s, &p, false)));
+        .then(|p: Params, s: AppState| trends::handler(s, p, false));
     let trends_csv = warp::path!("api" / "v1" / "trends.csv")
-        .and(warp::get())
+        .and(get_or_head())
         .and(warp::query::<Params>())
         .and(with_state.clone())
-        .map(|p: Params, s: AppState| respond(trends_handler(&s, &p, true)));
+        .then(|p: Params, s: AppState| trends::handler(s, p, true));
     let posting = warp::path!("api" / "v1" / "postings" / String)
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_state.clone())
-        .map(|id: String, s: AppState| respond(posting_handler(&s, &id)));
+        .then(|id: String, s: AppState| blocking(move || posting_handler(&s, &id)));
     let geos = warp::path!("api" / "v1" / "geos")
-        .and(warp::get())
+        .and(get_or_head())
         .and(warp::query::<Params>())
         .and(with_state.clone())
         .map(|p: Params, s: AppState| respond(geos_handler(&s, &p)));
     let skills = warp::path!("api" / "v1" / "skills")
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_state)
         .map(|s: AppState| respond(skills_handler(&s)));
-    healthz
-        .or(trends_json)
-        .or(trends_csv)
-        .or(posting)
-        .or(geos)
-        .or(skills)
+    uri_within_limit()
+        .and(
+            healthz
+                .or(trends_json)
+                .or(trends_csv)
+                .or(posting)
+                .or(geos)
+                .or(skills),
+        )
         .recover(recover)
 }
 
-/// Serves `routes` on `listener` until `shutdown` completes.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) {
-    warp::serve(routes(state))
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+/// GET, or HEAD (answered like GET; the HTTP layer leaves the body out).
+fn get_or_head() -> impl Filter<Extract = (), Error = Rejection> + Copy {
+    warp::get().or(warp::head()).unify()
+}
+
+/// A request URI longer than [`MAX_URI_BYTES`].
+#[derive(Debug)]
+struct UriTooLong {
+    bytes: usize,
+}
+
+impl warp::reject::Reject for UriTooLong {}
+
+/// Rejects a URI over [`MAX_URI_BYTES`] before any route parses it.
+fn uri_within_limit() -> impl Filter<Extract = (), Error = Rejection> + Copy {
+    warp::path::full()
+        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
+        .and_then(|path: warp::path::FullPath, query: String| async move {
+            let bytes = path.as_str().len() + query.len();
+            if bytes > MAX_URI_BYTES {
+                Err(warp::reject::custom(UriTooLong { bytes }))
+            } else {
+                Ok(())
+            }
+        })
+        .untuple_one()
 }
 
 fn respond(result: Result<Response<Bytes>, ApiError>) -> Response<Bytes> {
     result.unwrap_or_else(|e| e.response())
+}
+
+/// Runs a handler that reads the store on tokio's blocking pool, so the
+/// async workers stay free for other requests.
+async fn blocking<F>(handler: F) -> Response<Bytes>
+where
+    F: FnOnce() -> Result<Response<Bytes>, ApiError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(handler).await {
+        Ok(result) => respond(result),
+        Err(error) => {
+            tracing::error!(%error, "A request handler failed.");
+            ApiError::internal("the request failed: see the server log".into()).response()
+        }
+    }
 }
 
 /// A JSON response.
@@ -100,74 +142,6 @@ pub(crate) fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Bytes
         header::HeaderValue::from_static("application/json"),
     );
     r
-}
-
-#[derive(Serialize)]
-struct TrendsBody<'a> {
-    geo: &'a str,
-    metric: &'static str,
-    interval: &'static str,
-    from: String,
-    to: String,
-    series: Vec<trends::Series>,
-}
-
-fn trends_handler(s: &AppState, p: &Params, csv: bool) -> Result<Response<Bytes>, ApiError> {
-    query::known_params(
-        p,
-        &[
-            "skills",
-            "geo",
-            "from",
-            "to",
-            "interval",
-            "metric",
-            "delimiter",
-            "bom",
-        ],
-    )?;
-    let q = query::trend_query(p, &s.normalizer)?;
-    let series = trends::trends(s.store.as_ref(), &q).map_err(ApiError::store)?;
-    if csv {
-        let options = CsvOptions {
-            delimiter: match p.get("delimiter").map(String::as_str) {
-                None | Some(",") => b',',
-                Some(";") => b';',
-                Some("tab") | Some("\t") => b'\t',
-                Some(other) => {
-                    return Err(ApiError::bad(
-                        "delimiter",
-                        format!("{other:?} is not a delimiter: use , ; or tab"),
-                    ))
-                }
-            },
-            bom: query::flag(p, "bom")?,
-        };
-        let mut out = Vec::new();
-        export::write_trends_csv(&mut out, &q, &series, options)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        let mut r = Response::new(Bytes::from(out));
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        r.headers_mut().insert(
-            header::CONTENT_DISPOSITION,
-            header::HeaderValue::from_static("attachment; filename=\"skilltrack-trends.csv\""),
-        );
-        return Ok(r);
-    }
-    Ok(json(
-        StatusCode::OK,
-        &TrendsBody {
-            geo: q.geo.as_str(),
-            metric: q.metric.as_str(),
-            interval: q.interval.as_str(),
-            from: q.from.to_string(),
-            to: q.to.to_string(),
-            series,
-        },
-    ))
 }
 
 #[derive(Serialize)]
@@ -297,7 +271,13 @@ fn skills_handler(s: &AppState) -> Result<Response<Bytes>, ApiError> {
 }
 
 async fn recover(rejection: Rejection) -> Result<Response<Bytes>, Infallible> {
-    let error = if rejection.is_not_found() {
+    let error = if let Some(UriTooLong { bytes }) = rejection.find::<UriTooLong>() {
+        ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request URI is {bytes} bytes, over the limit of {MAX_URI_BYTES}: ask for fewer skills per query"),
+        )
+    } else if rejection.is_not_found() {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -307,7 +287,7 @@ async fn recover(rejection: Rejection) -> Result<Response<Bytes>, Infallible> {
         ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
-            "this route only answers GET".into(),
+            "this route only answers GET and HEAD".into(),
         )
     } else {
         ApiError::new(

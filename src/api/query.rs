@@ -10,7 +10,7 @@ use warp::hyper::body::Bytes;
 use crate::domain::{Day, GeoCode, SkillId};
 use crate::normalize::Normalizer;
 use crate::store::{Metric, StoreError};
-use crate::trends::{Interval, TrendQuery};
+use crate::trends::{Interval, QueryError, TrendQuery};
 
 /// Default length of a trends range when `from` is not given.
 pub const DEFAULT_RANGE_DAYS: i32 = 365;
@@ -54,6 +54,25 @@ impl ApiError {
             "invalid_parameter",
             format!("{param}: {why}"),
         )
+    }
+
+    /// A query over a size limit (400): the message names the parameter,
+    /// the limit and what to do.
+    pub fn limit(param: &str, why: String) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "limit_exceeded",
+            format!("{param}: {why}"),
+        )
+    }
+
+    /// An invalid or too large trends query (400).
+    pub fn query(e: &QueryError) -> ApiError {
+        if e.is_limit() {
+            ApiError::limit(e.param(), e.to_string())
+        } else {
+            ApiError::bad(e.param(), e.to_string())
+        }
     }
 
     /// A server-side failure (500).
@@ -131,15 +150,25 @@ fn day(p: &HashMap<String, String>, name: &str) -> Result<Option<Day>, ApiError>
 }
 
 /// Parses and validates a trends query against the taxonomy and geography.
+/// Repeated skills are merged (first place kept); the size limits of
+/// [`TrendQuery::validate`] apply.
 pub fn trend_query(p: &HashMap<String, String>, n: &Normalizer) -> Result<TrendQuery, ApiError> {
     let taxonomy = n.taxonomy();
-    let raw_skills = p
+    let mut seen = std::collections::HashSet::new();
+    let raw_skills: Vec<&str> = p
         .get("skills")
         .map(String::as_str)
         .unwrap_or("")
         .split(',')
         .map(str::trim)
-        .filter(|s| !s.is_empty());
+        .filter(|s| !s.is_empty() && seen.insert(*s))
+        .collect();
+    // Refused before each name is looked up.
+    if raw_skills.len() > crate::trends::MAX_SKILLS {
+        return Err(ApiError::query(&QueryError::TooManySkills {
+            asked: raw_skills.len(),
+        }));
+    }
     let mut skills = Vec::new();
     for s in raw_skills {
         let known = s == SkillId::ALL_POSTINGS || taxonomy.get(s).is_some();
@@ -173,7 +202,8 @@ pub fn trend_query(p: &HashMap<String, String>, n: &Normalizer) -> Result<TrendQ
             )
         })?;
     let to = day(p, "to")?.unwrap_or_else(Day::today);
-    let from = day(p, "from")?.unwrap_or_else(|| to.add_days(-DEFAULT_RANGE_DAYS));
+    let from = day(p, "from")?
+        .unwrap_or_else(|| to.checked_add_days(-DEFAULT_RANGE_DAYS).unwrap_or(Day::MIN));
     let interval = p
         .get("interval")
         .map(|v| {
@@ -195,7 +225,6 @@ pub fn trend_query(p: &HashMap<String, String>, n: &Normalizer) -> Result<TrendQ
         interval,
         metric,
     };
-    q.validate()
-        .map_err(|e| ApiError::bad("from/to", e.to_string()))?;
+    q.validate().map_err(|e| ApiError::query(&e))?;
     Ok(q)
 }

@@ -279,7 +279,8 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
         store: store.clone(),
         normalizer,
     };
-    let server = tokio::spawn(api::serve(listener, state, shutdown.wait()));
+    let limits = config.server_limits();
+    let server = tokio::spawn(api::serve_with(listener, state, limits, shutdown.wait()));
     shutdown.wait().await;
     // Runs stop between pages and are waited for, so that the flush below
     // comes after their last write and no count is left to a recount.

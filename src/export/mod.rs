@@ -59,6 +59,17 @@ pub fn write_trends_csv<W: Write>(
     series: &[Series],
     options: CsvOptions,
 ) -> Result<(), ExportError> {
+    write_trends_csv_head(&mut out, options)?;
+    for s in series {
+        write_trends_csv_rows(&mut out, query, s, options)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes what starts a trends CSV: the byte-order mark if asked, then the
+/// header row.
+pub fn write_trends_csv_head<W: Write>(mut out: W, options: CsvOptions) -> Result<(), ExportError> {
     if options.bom {
         out.write_all("\u{feff}".as_bytes())?;
     }
@@ -66,19 +77,32 @@ pub fn write_trends_csv<W: Write>(
         .delimiter(options.delimiter)
         .from_writer(out);
     w.write_record(TRENDS_COLUMNS)?;
-    for s in series {
-        for p in &s.points {
-            w.write_record([
-                p.date.to_string().as_str(),
-                &safe_cell(s.skill.as_str()),
-                &safe_cell(query.geo.as_str()),
-                query.metric.as_str(),
-                query.interval.as_str(),
-                &p.count.to_string(),
-                &p.total.to_string(),
-                &p.share.map(|v| format!("{v:.6}")).unwrap_or_default(),
-            ])?;
-        }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes the rows of one series (after [`write_trends_csv_head`]), so a
+/// long result can be written series by series.
+pub fn write_trends_csv_rows<W: Write>(
+    out: W,
+    query: &TrendQuery,
+    series: &Series,
+    options: CsvOptions,
+) -> Result<(), ExportError> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(options.delimiter)
+        .from_writer(out);
+    for p in &series.points {
+        w.write_record([
+            p.date.to_string().as_str(),
+            &safe_cell(series.skill.as_str()),
+            &safe_cell(query.geo.as_str()),
+            query.metric.as_str(),
+            query.interval.as_str(),
+            &p.count.to_string(),
+            &p.total.to_string(),
+            &p.share.map(|v| format!("{v:.6}")).unwrap_or_default(),
+        ])?;
     }
     w.flush()?;
     Ok(())

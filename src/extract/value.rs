@@ -26,16 +26,16 @@ pub fn parse_date(text: &str) -> Option<Day> {
         return Some(day);
     }
     if let Ok(ts) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(utc_day(ts));
+        return utc_day(ts);
     }
     if let Ok(ts) = OffsetDateTime::parse(text, &Rfc2822) {
-        return Some(utc_day(ts));
+        return utc_day(ts);
     }
     if let Ok(ts) = OffsetDateTime::parse(text, &Iso8601::DEFAULT) {
-        return Some(utc_day(ts));
+        return utc_day(ts);
     }
     if let Ok(ts) = PrimitiveDateTime::parse(text, &Iso8601::DEFAULT) {
-        return Some(Day::from_date(ts.date()));
+        return Day::from_date(ts.date()).ok();
     }
     // "2024-03-01 10:00:00" and friends: the date part is enough.
     if text.len() > 10 && text.is_char_boundary(10) {
@@ -70,11 +70,14 @@ fn day_from_unix(n: i64) -> Option<Day> {
     };
     OffsetDateTime::from_unix_timestamp(seconds)
         .ok()
-        .map(utc_day)
+        .and_then(utc_day)
 }
 
-fn utc_day(ts: OffsetDateTime) -> Day {
-    Day::from_date(ts.to_offset(UtcOffset::UTC).date())
+/// The UTC day of a timestamp, if within the calendar (`to_offset` would
+/// panic past year 9999).
+fn utc_day(ts: OffsetDateTime) -> Option<Day> {
+    let utc = ts.checked_to_offset(UtcOffset::UTC)?;
+    Day::from_date(utc.date()).ok()
 }
 
 /// `dd/mm/yyyy`, `dd-mm-yyyy` or `dd.mm.yyyy`, optionally followed by a time.
@@ -87,7 +90,7 @@ fn parse_day_month_year(text: &str) -> Option<Day> {
     }
     let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
     let date = Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()?;
-    Some(Day::from_date(date))
+    Day::from_date(date).ok()
 }
 
 /// Text of a JSON value: strings as they are, numbers and booleans printed,
@@ -278,6 +281,22 @@ mod tests {
         for bad in ["", "yesterday", "31/02/2024", "2024-13-01", "12345"] {
             assert_eq!(day(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn dates_past_the_calendar_are_no_date_not_a_panic() {
+        for text in [
+            "9999-12-31T23:30:00-02:00",
+            "Fri, 31 Dec 9999 23:30:00 -0200",
+            "01/01/0000",
+            "0000-01-01T00:00:00",
+        ] {
+            assert_eq!(parse_date(text), None, "{text}");
+        }
+        assert_eq!(
+            parse_date("9999-12-31T23:30:00+02:00").map(|d| d.to_string()),
+            Some("9999-12-31".to_owned())
+        );
     }
 
     #[test]

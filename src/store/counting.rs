@@ -142,12 +142,12 @@ pub struct CountKey {
 /// Count changes, pre-aggregated.
 pub type CountDelta = BTreeMap<CountKey, i64>;
 
-/// A posting's last open day under `rules`.
+/// A posting's last open day under `rules` (at most the calendar's last day).
 pub fn close_day(p: &Posting, rules: &CountRules) -> Day {
     let mut close = p
         .last_seen
-        .add_days(rules.unseen_close_days)
-        .min(p.posted.add_days(rules.max_open_days));
+        .saturating_add_days(rules.unseen_close_days)
+        .min(p.posted.saturating_add_days(rules.max_open_days));
     if let Some(v) = p.valid_through {
         close = close.min(v);
     }
@@ -230,7 +230,8 @@ pub fn contribution<'a>(cluster: &[&'a Posting], rules: &CountRules) -> Option<C
         skills,
         geos: rep.geos(),
         opened: rep.posted,
-        closed: close.add_days(1),
+        // A cluster open through 9999-12-31 closes on that day, one day early.
+        closed: close.saturating_add_days(1),
     })
 }
 

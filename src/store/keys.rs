@@ -128,7 +128,7 @@ pub fn year_and_ordinal(day: Day) -> (i32, u16) {
 pub fn day_of(year: i32, ordinal: u16) -> Option<Day> {
     time::Date::from_ordinal_date(year, ordinal)
         .ok()
-        .map(Day::from_date)
+        .and_then(|d| Day::from_date(d).ok())
 }
 
 #[cfg(test)]

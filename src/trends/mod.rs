@@ -9,6 +9,13 @@ use crate::store::{Metric, Store, StoreError};
 
 /// Longest range a query may span (about 30 years of days).
 pub const MAX_RANGE_DAYS: i32 = 11_000;
+/// Most skills a query may name, after merging repeats.
+pub const MAX_SKILLS: usize = 100;
+/// Most series (skills × geographies) a query may return.
+pub const MAX_SERIES: usize = 100;
+/// Most points (series × buckets) a query may return: 18 daily series over
+/// 30 years, or 100 skills weekly over 30 years (about 12 MB of JSON).
+pub const MAX_POINTS: usize = 200_000;
 
 /// Width of the buckets of a series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -38,17 +45,49 @@ impl Interval {
         }
     }
 
-    /// The first day of the bucket after the one holding `day`.
-    pub fn next(self, day: Day) -> Day {
-        let d = self.bucket(day).to_date();
-        let next = match self {
-            Interval::Day => return day.add_days(1),
-            Interval::Week => return self.bucket(day).add_days(7),
-            Interval::Month => add_months(d, 1),
-            Interval::Quarter => add_months(d, 3),
-            Interval::Year => add_months(d, 12),
+    /// The first day of the bucket after the one holding `day`, or `None`
+    /// when that bucket would start after 9999-12-31: the series ends there.
+    pub fn next(self, day: Day) -> Option<Day> {
+        let start = self.bucket(day);
+        match self {
+            Interval::Day => start.checked_add_days(1),
+            Interval::Week => start.checked_add_days(7),
+            Interval::Month => add_months(start, 1),
+            Interval::Quarter => add_months(start, 3),
+            Interval::Year => add_months(start, 12),
+        }
+    }
+
+    /// The first day of every bucket from the one holding `from` to the one
+    /// holding `to`, in order (empty when `from` is after `to`).
+    pub fn buckets(self, from: Day, to: Day) -> Buckets {
+        Buckets {
+            interval: self,
+            next: Some(self.bucket(from)),
+            to,
+        }
+    }
+
+    /// How many buckets [`Interval::buckets`] gives, without iterating.
+    pub fn bucket_count(self, from: Day, to: Day) -> usize {
+        if from > to {
+            return 0;
+        }
+        let index = |d: Day| -> i64 {
+            let date = d.to_date();
+            let (year, month0) = (
+                i64::from(date.year()),
+                i64::from(u8::from(date.month())) - 1,
+            );
+            match self {
+                Interval::Day => i64::from(d.epoch_days()),
+                Interval::Week => i64::from(d.week_start().epoch_days()).div_euclid(7),
+                Interval::Month => year * 12 + month0,
+                Interval::Quarter => year * 4 + month0 / 3,
+                Interval::Year => year,
+            }
         };
-        Day::from_date(next)
+        usize::try_from(index(to) - index(from) + 1).unwrap_or(0)
     }
 
     /// The name used in queries and CSV.
@@ -60,6 +99,25 @@ impl Interval {
             Interval::Quarter => "quarter",
             Interval::Year => "year",
         }
+    }
+}
+
+/// The first days of the buckets of a range (see [`Interval::buckets`]).
+/// Each step moves strictly forward or ends, so it always ends.
+#[derive(Debug, Clone)]
+pub struct Buckets {
+    interval: Interval,
+    next: Option<Day>,
+    to: Day,
+}
+
+impl Iterator for Buckets {
+    type Item = Day;
+
+    fn next(&mut self) -> Option<Day> {
+        let day = self.next.filter(|d| *d <= self.to)?;
+        self.next = self.interval.next(day);
+        Some(day)
     }
 }
 
@@ -81,12 +139,15 @@ impl std::str::FromStr for Interval {
     }
 }
 
-/// The first day of the month `n` months after the month of `d`.
-fn add_months(d: time::Date, n: i32) -> time::Date {
+/// The first day of the month `n` months after `start`'s month, or `None`
+/// past the calendar's end.
+fn add_months(start: Day, n: i32) -> Option<Day> {
+    let d = start.to_date();
     let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + n;
     let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
-    let month = time::Month::try_from(month0 as u8 + 1).unwrap_or(time::Month::January);
-    time::Date::from_calendar_date(year, month, 1).unwrap_or(d)
+    let month = time::Month::try_from(u8::try_from(month0 + 1).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(year, month, 1).ok()?;
+    Day::from_date(date).ok()
 }
 
 /// A trends query, validated.
@@ -118,7 +179,7 @@ pub enum QueryError {
         to: Day,
     },
     /// Range too long.
-    #[error("the range {from}..{to} spans more than {MAX_RANGE_DAYS} days")]
+    #[error("the range {from}..{to} spans more than the limit of {MAX_RANGE_DAYS} days per query: narrow the range, or split it over several queries")]
     TooLong {
         /// Start.
         from: Day,
@@ -128,10 +189,78 @@ pub enum QueryError {
     /// No skill asked.
     #[error("no skill given: name at least one (e.g. skills=python,rust)")]
     NoSkill,
+    /// More skills than [`MAX_SKILLS`].
+    #[error("{asked} different skills asked, more than the limit of {MAX_SKILLS} per query: ask for fewer skills, or split them over several queries")]
+    TooManySkills {
+        /// Skills asked, repeats merged.
+        asked: usize,
+    },
+    /// More series than [`MAX_SERIES`].
+    #[error("{skills} skills × {geos} geographies = {} series, more than the limit of {MAX_SERIES} per query: ask for fewer skills or geographies", skills * geos)]
+    TooManySeries {
+        /// Skills asked.
+        skills: usize,
+        /// Geographies asked.
+        geos: usize,
+    },
+    /// More points than [`MAX_POINTS`].
+    #[error("{series} series × {buckets} {} buckets from {from} to {to} = {} points, more than the limit of {MAX_POINTS} per query: narrow the range (from/to), use a wider interval (week, month, quarter, year), or ask for fewer skills", interval.as_str(), series * buckets)]
+    TooManyPoints {
+        /// Series asked (skills × geographies).
+        series: usize,
+        /// Buckets in the range.
+        buckets: usize,
+        /// Their width.
+        interval: Interval,
+        /// Start.
+        from: Day,
+        /// End.
+        to: Day,
+    },
+}
+
+impl QueryError {
+    /// The query parameters the error is about, as the API names them.
+    pub fn param(&self) -> &'static str {
+        match self {
+            QueryError::Reversed { .. } | QueryError::TooLong { .. } => "from/to",
+            QueryError::NoSkill | QueryError::TooManySkills { .. } => "skills",
+            QueryError::TooManySeries { .. } => "skills/geo",
+            QueryError::TooManyPoints { .. } => "from/to/interval",
+        }
+    }
+
+    /// Whether a size limit was exceeded (rather than a malformed query).
+    pub fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            QueryError::TooLong { .. }
+                | QueryError::TooManySkills { .. }
+                | QueryError::TooManySeries { .. }
+                | QueryError::TooManyPoints { .. }
+        )
+    }
 }
 
 impl TrendQuery {
-    /// Checks the ranges of a query.
+    /// Geographies asked: one today (a list will multiply the series).
+    pub fn geo_count(&self) -> usize {
+        1
+    }
+
+    /// Series the query returns: skills × geographies.
+    pub fn series_count(&self) -> usize {
+        self.skills.len().saturating_mul(self.geo_count())
+    }
+
+    /// Buckets in the query's range.
+    pub fn bucket_count(&self) -> usize {
+        self.interval.bucket_count(self.from, self.to)
+    }
+
+    /// Checks the range and the size of a query: at most [`MAX_SKILLS`]
+    /// skills, [`MAX_SERIES`] series and [`MAX_POINTS`] points. Repeated
+    /// skills count as many times as they are named (merge them first).
     pub fn validate(&self) -> Result<(), QueryError> {
         if self.skills.is_empty() {
             return Err(QueryError::NoSkill);
@@ -144,6 +273,28 @@ impl TrendQuery {
         }
         if self.to.days_since(self.from) > MAX_RANGE_DAYS {
             return Err(QueryError::TooLong {
+                from: self.from,
+                to: self.to,
+            });
+        }
+        if self.skills.len() > MAX_SKILLS {
+            return Err(QueryError::TooManySkills {
+                asked: self.skills.len(),
+            });
+        }
+        let series = self.series_count();
+        if series > MAX_SERIES {
+            return Err(QueryError::TooManySeries {
+                skills: self.skills.len(),
+                geos: self.geo_count(),
+            });
+        }
+        let buckets = self.bucket_count();
+        if series.saturating_mul(buckets) > MAX_POINTS {
+            return Err(QueryError::TooManyPoints {
+                series,
+                buckets,
+                interval: self.interval,
                 from: self.from,
                 to: self.to,
             });
@@ -176,33 +327,46 @@ pub struct Series {
     pub points: Vec<Point>,
 }
 
-/// Runs a trends query (call [`TrendQuery::validate`] first).
-pub fn trends(store: &dyn Store, q: &TrendQuery) -> Result<Vec<Series>, StoreError> {
-    let totals = bucketed(store, &SkillId::all_postings(), q)?;
-    q.skills
-        .iter()
-        .map(|skill| {
-            let counts = bucketed(store, skill, q)?;
-            let points = counts
-                .iter()
-                .zip(&totals)
-                .map(|(&(date, count), &(_, total))| Point {
-                    date,
-                    count,
-                    total,
-                    share: (total > 0).then(|| count as f64 / total as f64),
-                })
-                .collect();
-            Ok(Series {
-                skill: skill.clone(),
-                points,
-            })
-        })
-        .collect()
+/// The denominator of a query's shares: every bucket of the range with the
+/// value of all postings (`*`) in the query's geography.
+pub fn totals(store: &dyn Store, q: &TrendQuery) -> Result<Vec<(Day, i64)>, StoreError> {
+    bucketed(store, &SkillId::all_postings(), q)
 }
 
-/// Days before any posting: where running sums of cumulative metrics start.
-const EARLIEST: Day = Day::from_epoch_days(-100_000);
+/// One skill's series, with `totals` from [`totals`] for the same query.
+pub fn series(
+    store: &dyn Store,
+    q: &TrendQuery,
+    skill: &SkillId,
+    totals: &[(Day, i64)],
+) -> Result<Series, StoreError> {
+    let counts = bucketed(store, skill, q)?;
+    let points = counts
+        .iter()
+        .zip(totals)
+        .map(|(&(date, count), &(_, total))| Point {
+            date,
+            count,
+            total,
+            share: (total > 0).then(|| count as f64 / total as f64),
+        })
+        .collect();
+    Ok(Series {
+        skill: skill.clone(),
+        points,
+    })
+}
+
+/// Runs a trends query (call [`TrendQuery::validate`] first): every series
+/// at once. The API produces them one at a time with [`totals`] and
+/// [`series`] instead.
+pub fn trends(store: &dyn Store, q: &TrendQuery) -> Result<Vec<Series>, StoreError> {
+    let totals = totals(store, q)?;
+    q.skills
+        .iter()
+        .map(|skill| series(store, q, skill, &totals))
+        .collect()
+}
 
 /// Every bucket from `q.from` to `q.to` with its value: for `new`, the sum of
 /// its days; for `active` (a stock), the value on its last day within range.
@@ -211,18 +375,25 @@ fn bucketed(
     skill: &SkillId,
     q: &TrendQuery,
 ) -> Result<Vec<(Day, i64)>, StoreError> {
-    let mut buckets: Vec<(Day, i64)> = Vec::new();
-    let mut day = q.interval.bucket(q.from);
-    while day <= q.to {
-        buckets.push((day, 0));
-        day = q.interval.next(day);
-    }
+    let mut buckets: Vec<(Day, i64)> = q
+        .interval
+        .buckets(q.from, q.to)
+        .map(|day| (day, 0))
+        .collect();
     if q.metric.is_cumulative() {
-        let changes = store.daily(skill, &q.geo, q.metric, EARLIEST, q.to)?;
+        // The running sum starts with the first change ever stored.
+        let changes = store.daily(skill, &q.geo, q.metric, Day::MIN, q.to)?;
         let mut running = 0;
         let mut c = changes.iter().peekable();
         for bucket in buckets.iter_mut() {
-            let last_day = q.interval.next(bucket.0).add_days(-1).min(q.to);
+            // The bucket's last day: the day before the next bucket, or the
+            // calendar's last day when no bucket follows.
+            let last_day = q
+                .interval
+                .next(bucket.0)
+                .and_then(|next| next.checked_add_days(-1))
+                .unwrap_or(Day::MAX)
+                .min(q.to);
             while let Some((d, v)) = c.peek() {
                 if *d > last_day {
                     break;
@@ -247,3 +418,6 @@ fn bucketed(
     }
     Ok(buckets)
 }
+
+#[cfg(test)]
+mod tests;

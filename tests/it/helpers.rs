@@ -242,3 +242,74 @@ pub fn texts_by_id(store: &dyn Store) -> Result<Vec<(PostingId, String)>, StoreE
     texts.sort();
     Ok(texts)
 }
+
+/// The real API on a runtime of its own (two workers, on its own thread), so
+/// that a request that blocks or loops there cannot stall the test's own
+/// timeouts, which detect it.
+pub struct IsolatedApp {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    shutdown: Shutdown,
+    stopped: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+impl IsolatedApp {
+    /// Starts the API over `state` with `limits`.
+    pub fn spawn(state: AppState, limits: api::ServerLimits) -> IsolatedApp {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = Shutdown::new();
+        let wait = shutdown.wait();
+        let (done, stopped) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                api::serve_with(listener, state, limits, wait).await;
+            });
+            let _ = done.send(());
+            // Blocking tasks a test left stuck must not hold this thread.
+            rt.shutdown_background();
+        });
+        IsolatedApp {
+            addr,
+            shutdown,
+            stopped: Some(stopped),
+        }
+    }
+
+    /// The state over `store` with the bundled taxonomy and geography.
+    pub fn state(store: Arc<dyn Store>) -> AppState {
+        AppState {
+            store,
+            normalizer: normalizer(),
+        }
+    }
+
+    /// `http://ADDR` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops the server and waits until `serve` returned (a generous
+    /// timeout detects a shutdown that hangs).
+    pub async fn stop(mut self) {
+        self.shutdown.trigger();
+        let stopped = self.stopped.take().expect("stopped once");
+        tokio::time::timeout(std::time::Duration::from_secs(30), stopped)
+            .await
+            .expect("the server stops within 30 s of the shutdown signal")
+            .expect("server thread");
+    }
+}
+
+impl Drop for IsolatedApp {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+    }
+}

@@ -7,7 +7,10 @@
 //! - `import`: 1,000 generated postings imported, exact counts, idempotence.
 //! - `cli`: the `skilltrack` binary as users run it (extract, import with bad
 //!   lines, run + export, sources check).
-//! - `api`: routes, validation and JSON errors.
+//! - `api`: routes, validation and JSON errors, query limits, HEAD, 414,
+//!   dates at the calendar's end.
+//! - `server_limits`: the server under abuse: store reads that block,
+//!   slowloris, the connection cap, a shutdown with a request stuck.
 //! - `roundtrip`: `reindex` and `export postings` → `import` change nothing,
 //!   on a corpus with tags, default countries, remote flags and duplicates.
 //! - `fault_server`: a raw-TCP HTTP server on 127.0.0.1:0 that misbehaves on
@@ -35,6 +38,7 @@ mod helpers;
 mod import;
 mod roundtrip;
 mod serve;
+mod server_limits;
 mod sources;
 mod sources_cli;
 mod store;

@@ -1,0 +1,150 @@
+//! Buckets at the calendar's edges and the size limits of a query.
+
+use super::*;
+
+fn day(s: &str) -> Day {
+    s.parse().unwrap()
+}
+
+const ALL: [Interval; 5] = [
+    Interval::Day,
+    Interval::Week,
+    Interval::Month,
+    Interval::Quarter,
+    Interval::Year,
+];
+
+#[test]
+fn the_bucket_after_the_last_one_is_none() {
+    for interval in ALL {
+        assert_eq!(interval.next(Day::MAX), None, "{interval:?}");
+        assert!(interval.next(Day::MIN).is_some_and(|d| d > Day::MIN));
+    }
+    assert_eq!(
+        Interval::Month.next(day("9999-11-15")),
+        Some(day("9999-12-01"))
+    );
+    assert_eq!(
+        Interval::Quarter.next(day("9999-09-30")),
+        Some(day("9999-10-01"))
+    );
+    assert_eq!(
+        Interval::Year.next(day("9998-12-31")),
+        Some(day("9999-01-01"))
+    );
+    // 9999-12-27 is a Monday: its week runs past the calendar's end.
+    assert_eq!(Interval::Week.next(day("9999-12-27")), None);
+    assert_eq!(
+        Interval::Week.next(day("9999-12-20")),
+        Some(day("9999-12-27"))
+    );
+}
+
+#[test]
+fn buckets_up_to_the_calendars_end_end() {
+    for interval in ALL {
+        let from = day("9990-02-15");
+        let buckets: Vec<Day> = interval.buckets(from, Day::MAX).collect();
+        assert_eq!(
+            buckets.first(),
+            Some(&interval.bucket(from)),
+            "{interval:?}"
+        );
+        assert_eq!(
+            buckets.last(),
+            Some(&interval.bucket(Day::MAX)),
+            "{interval:?}"
+        );
+        assert!(buckets.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(buckets.len(), interval.bucket_count(from, Day::MAX));
+    }
+    assert_eq!(Interval::Year.buckets(Day::MAX, Day::MAX).count(), 1);
+    assert_eq!(Interval::Day.buckets(Day::MAX, Day::MIN).count(), 0);
+    assert_eq!(Interval::Day.bucket_count(Day::MAX, Day::MIN), 0);
+}
+
+#[test]
+fn bucket_count_matches_the_buckets() {
+    let mut seed = 0x2545_f491_u64;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    for _ in 0..500 {
+        let from = Day::from_epoch_days(next(40_000) as i32 - 20_000);
+        let to = from.add_days(next(800) as i32);
+        for interval in ALL {
+            assert_eq!(
+                interval.bucket_count(from, to),
+                interval.buckets(from, to).count(),
+                "{interval:?} {from}..{to}"
+            );
+        }
+    }
+}
+
+fn query(skills: usize, from: &str, to: &str, interval: Interval) -> TrendQuery {
+    TrendQuery {
+        skills: (0..skills)
+            .map(|i| SkillId::parse(&format!("s{i}")).unwrap())
+            .collect(),
+        geo: GeoCode::world(),
+        from: day(from),
+        to: day(to),
+        interval,
+        metric: Metric::New,
+    }
+}
+
+#[test]
+fn limits_name_the_limit_and_what_to_do() {
+    assert_eq!(
+        query(MAX_SKILLS, "2024-01-01", "2024-12-31", Interval::Month).validate(),
+        Ok(())
+    );
+    let e = query(MAX_SKILLS + 1, "2024-01-01", "2024-12-31", Interval::Month)
+        .validate()
+        .unwrap_err();
+    assert_eq!(
+        e,
+        QueryError::TooManySkills {
+            asked: MAX_SKILLS + 1
+        }
+    );
+    assert!(e.is_limit() && e.param() == "skills");
+    assert!(e.to_string().contains(&MAX_SKILLS.to_string()), "{e}");
+    assert!(e.to_string().contains("fewer skills"), "{e}");
+
+    // 19 daily series over 30 years: 209,019 points.
+    let e = query(19, "1996-01-01", "2026-01-01", Interval::Day)
+        .validate()
+        .unwrap_err();
+    assert!(e.is_limit() && e.param() == "from/to/interval", "{e:?}");
+    let text = e.to_string();
+    for needle in [
+        "200000",
+        "19 series",
+        "10959 day buckets",
+        "narrow the range",
+        "wider interval",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    assert_eq!(
+        query(19, "1996-01-01", "2026-01-01", Interval::Week).validate(),
+        Ok(())
+    );
+    let e = query(1, "1990-01-01", "2026-01-01", Interval::Year)
+        .validate()
+        .unwrap_err();
+    assert!(e.is_limit() && e.param() == "from/to", "{e:?}");
+    assert!(e.to_string().contains("limit of 11000 days"), "{e}");
+    assert_eq!(
+        query(1, "2024-01-01", "2023-01-01", Interval::Week)
+            .validate()
+            .map_err(|e| (e.param(), e.is_limit())),
+        Err(("from/to", false))
+    );
+}
