@@ -22,10 +22,15 @@
 //! | `[fetch] robots_cache_hours`   | —                             | `24`    |
 //! | `[fetch] run_deadline_secs`    | `SKILLTRACK_RUN_DEADLINE_SECS` | `1800` (0: none) |
 //! | `[fetch.host_rates] HOST`      | —                             | none    |
+//! | `[import] max_line_mb`         | `SKILLTRACK_MAX_LINE_MB` | `4`         |
 //! | `[counting] dedup_window_days` | —                | `60`               |
 //! | `[counting] unseen_close_days` | —                | `7`                |
 //! | `[counting] max_open_days`     | —                | `90`               |
 //! | `[sources.ID] base_url`, `enabled` | —          | from the source file |
+//!
+//! A `SKILLTRACK_*` variable set to an empty value is an error (unset it to
+//! get the default), and so is a number out of its range (see
+//! [`Config::validate`]): both exit with status 3, never a panic later.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -36,6 +41,7 @@ use serde::Deserialize;
 
 use crate::extract::source::Rate;
 use crate::fetch::{FetchConfig, DEFAULT_USER_AGENT};
+use crate::lines::DEFAULT_MAX_LINE_MB;
 use crate::store::sled_store::DEFAULT_CACHE_MB;
 use crate::store::CountRules;
 
@@ -45,6 +51,26 @@ pub const DEFAULT_DATA_DIR: &str = "var/db";
 pub const DEFAULT_EXTRACTORS_DIR: &str = "extractors";
 /// Default address of the HTTP API.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Largest `cache_mb` accepted (1 TiB).
+pub const MAX_CACHE_MB: u64 = 1 << 20;
+
+/// Every environment variable [`Config::apply_env`] reads.
+pub const ENV_VARS: [&str; 13] = [
+    "SKILLTRACK_DATA_DIR",
+    "SKILLTRACK_EXTRACTORS_DIR",
+    "SKILLTRACK_BIND",
+    "SKILLTRACK_CACHE_MB",
+    "SKILLTRACK_USER_AGENT",
+    "SKILLTRACK_REQUEST_TIMEOUT_SECS",
+    "SKILLTRACK_MAX_BODY_MB",
+    "SKILLTRACK_CONNECT_TIMEOUT_SECS",
+    "SKILLTRACK_MAX_ATTEMPTS",
+    "SKILLTRACK_HOST_CONCURRENCY",
+    "SKILLTRACK_RUN_DEADLINE_SECS",
+    "SKILLTRACK_DEFAULT_RATE",
+    "SKILLTRACK_MAX_LINE_MB",
+];
 
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +99,18 @@ pub enum ConfigError {
         /// Its value.
         value: String,
         /// Why it is rejected.
+        why: String,
+    },
+    /// A key is out of its accepted range (from the file or the environment).
+    #[error("configuration `{key}`{} = {value}: {why}", env.map(|v| format!(" (or {v})")).unwrap_or_default())]
+    Range {
+        /// The key, as written in the file (`[fetch] max_attempts`).
+        key: &'static str,
+        /// The environment variable that also sets it, if any.
+        env: Option<&'static str>,
+        /// Its value.
+        value: String,
+        /// The accepted range.
         why: String,
     },
 }
@@ -111,6 +149,8 @@ pub struct Config {
     pub fetch: FetchSettings,
     /// Counting rules.
     pub counting: CountingConfig,
+    /// How `import`, `extract` and `restore` read their input.
+    pub import: ImportSettings,
     /// Per-source overrides, by source id.
     pub sources: BTreeMap<String, SourceOverride>,
 }
@@ -163,6 +203,30 @@ impl Default for FetchSettings {
     }
 }
 
+/// The `[import]` section: how JSON Lines input is read.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImportSettings {
+    /// Longest line accepted, megabytes; a longer line is skipped and
+    /// reported by number (a backup line that long stops a restore).
+    pub max_line_mb: u64,
+}
+
+impl Default for ImportSettings {
+    fn default() -> ImportSettings {
+        ImportSettings {
+            max_line_mb: DEFAULT_MAX_LINE_MB,
+        }
+    }
+}
+
+impl ImportSettings {
+    /// The longest line, in bytes.
+    pub fn max_line_bytes(&self) -> usize {
+        usize::try_from(self.max_line_mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
+    }
+}
+
 /// The `[counting]` section: parameters of the counting rules.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -201,6 +265,7 @@ impl Default for Config {
             max_body_mb: 10,
             fetch: FetchSettings::default(),
             counting: CountingConfig::default(),
+            import: ImportSettings::default(),
             sources: BTreeMap::new(),
         }
     }
@@ -227,7 +292,9 @@ impl Config {
         Ok(config)
     }
 
-    /// Applies `SKILLTRACK_*` overrides read through `get`.
+    /// Applies `SKILLTRACK_*` overrides read through `get`, then checks the
+    /// result ([`Config::validate`]). A variable set to an empty (or blank)
+    /// value is an error naming it: unset it to get the default.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         fn num(var: &'static str, v: String) -> Result<u64, ConfigError> {
             v.trim().parse().map_err(|_| ConfigError::Env {
@@ -235,6 +302,15 @@ impl Config {
                 value: v,
                 why: "expected a whole number".into(),
             })
+        }
+        for var in ENV_VARS {
+            if let Some(value) = get(var).filter(|v| v.trim().is_empty()) {
+                return Err(ConfigError::Env {
+                    var,
+                    value,
+                    why: "empty: give a value, or unset it to use the default".into(),
+                });
+            }
         }
         if let Some(v) = get("SKILLTRACK_DATA_DIR") {
             self.data_dir = v.into();
@@ -265,11 +341,12 @@ impl Config {
             self.fetch.connect_timeout_secs = num("SKILLTRACK_CONNECT_TIMEOUT_SECS", v)?;
         }
         if let Some(v) = get("SKILLTRACK_MAX_ATTEMPTS") {
-            self.fetch.max_attempts = num("SKILLTRACK_MAX_ATTEMPTS", v)?.clamp(1, 100) as u32;
+            self.fetch.max_attempts =
+                u32::try_from(num("SKILLTRACK_MAX_ATTEMPTS", v)?).unwrap_or(u32::MAX);
         }
         if let Some(v) = get("SKILLTRACK_HOST_CONCURRENCY") {
             self.fetch.host_concurrency =
-                num("SKILLTRACK_HOST_CONCURRENCY", v)?.clamp(1, 64) as usize;
+                usize::try_from(num("SKILLTRACK_HOST_CONCURRENCY", v)?).unwrap_or(usize::MAX);
         }
         if let Some(v) = get("SKILLTRACK_RUN_DEADLINE_SECS") {
             self.fetch.run_deadline_secs = num("SKILLTRACK_RUN_DEADLINE_SECS", v)?;
@@ -282,7 +359,119 @@ impl Config {
             })?;
             self.fetch.default_rate = v;
         }
-        self.validate_rates()
+        if let Some(v) = get("SKILLTRACK_MAX_LINE_MB") {
+            self.import.max_line_mb = num("SKILLTRACK_MAX_LINE_MB", v)?;
+        }
+        self.validate_rates()?;
+        self.validate()
+    }
+
+    /// Checks the keys a bad value of which would panic or silently do
+    /// something else than asked: `cache_mb` (sled panics below 1 MB),
+    /// `request_timeout_secs`, `max_body_mb`, `[fetch] connect_timeout_secs`,
+    /// `max_attempts`, `host_concurrency`, `robots_cache_hours`,
+    /// `[import] max_line_mb` (0 would be read as 1, or reject every line),
+    /// `[counting] max_open_days`, and `data_dir` / `extractors_dir` (empty:
+    /// the current directory).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let range = |(key, env, value, min, max): (_, _, i128, i128, i128)| {
+            if (min..=max).contains(&value) {
+                return Ok(());
+            }
+            Err(ConfigError::Range {
+                key,
+                env,
+                value: value.to_string(),
+                why: format!("must be between {min} and {max}"),
+            })
+        };
+        for (key, env, path) in [
+            ("data_dir", "SKILLTRACK_DATA_DIR", &self.data_dir),
+            (
+                "extractors_dir",
+                "SKILLTRACK_EXTRACTORS_DIR",
+                &self.extractors_dir,
+            ),
+        ] {
+            if path.as_os_str().to_string_lossy().trim().is_empty() {
+                return Err(ConfigError::Range {
+                    key,
+                    env: Some(env),
+                    value: format!("{:?}", path.display().to_string()),
+                    why: "must not be empty (it would mean the current directory)".into(),
+                });
+            }
+        }
+        let f = &self.fetch;
+        let env = Some;
+        for check in [
+            (
+                "cache_mb",
+                env("SKILLTRACK_CACHE_MB"),
+                i128::from(self.cache_mb),
+                1,
+                i128::from(MAX_CACHE_MB),
+            ),
+            (
+                "request_timeout_secs",
+                env("SKILLTRACK_REQUEST_TIMEOUT_SECS"),
+                self.request_timeout_secs.into(),
+                1,
+                86_400,
+            ),
+            (
+                "max_body_mb",
+                env("SKILLTRACK_MAX_BODY_MB"),
+                self.max_body_mb.into(),
+                1,
+                4_096,
+            ),
+            (
+                "[fetch] connect_timeout_secs",
+                env("SKILLTRACK_CONNECT_TIMEOUT_SECS"),
+                f.connect_timeout_secs.into(),
+                1,
+                3_600,
+            ),
+            (
+                "[fetch] max_attempts",
+                env("SKILLTRACK_MAX_ATTEMPTS"),
+                f.max_attempts.into(),
+                1,
+                100,
+            ),
+            (
+                "[fetch] host_concurrency",
+                env("SKILLTRACK_HOST_CONCURRENCY"),
+                f.host_concurrency as i128,
+                1,
+                64,
+            ),
+            (
+                "[fetch] robots_cache_hours",
+                None,
+                f.robots_cache_hours.into(),
+                1,
+                8_760,
+            ),
+            (
+                "[import] max_line_mb",
+                env("SKILLTRACK_MAX_LINE_MB"),
+                self.import.max_line_mb.into(),
+                1,
+                1_024,
+            ),
+            (
+                "[counting] max_open_days",
+                None,
+                self.counting.max_open_days.into(),
+                1,
+                36_500,
+            ),
+        ] {
+            range(check)?;
+        }
+        Ok(())
     }
 
     /// Checks every rate of the `[fetch]` section.
