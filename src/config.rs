@@ -582,4 +582,87 @@ mod tests {
         assert_eq!(d.default_host_interval, Duration::from_secs(1));
         assert_eq!(d.run_deadline, Some(Duration::from_secs(1800)));
     }
+
+    /// Issue #11: `cache_mb = 0` panicked inside sled; other keys silently
+    /// became something else at 0.
+    #[test]
+    fn out_of_range_numbers_are_errors_naming_the_key_and_range() {
+        let err = Config::default()
+            .apply_env(|k| (k == "SKILLTRACK_CACHE_MB").then(|| "0".to_owned()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "configuration `cache_mb` (or SKILLTRACK_CACHE_MB) = 0: must be between 1 and 1048576"
+        );
+        for (file, key) in [
+            ("cache_mb = 0", "`cache_mb`"),
+            ("request_timeout_secs = 0", "`request_timeout_secs`"),
+            ("max_body_mb = 0", "`max_body_mb`"),
+            (
+                "[fetch]\nconnect_timeout_secs = 0",
+                "`[fetch] connect_timeout_secs`",
+            ),
+            ("[fetch]\nmax_attempts = 0", "`[fetch] max_attempts`"),
+            (
+                "[fetch]\nhost_concurrency = 0",
+                "`[fetch] host_concurrency`",
+            ),
+            (
+                "[fetch]\nrobots_cache_hours = 0",
+                "`[fetch] robots_cache_hours`",
+            ),
+            ("[import]\nmax_line_mb = 0", "`[import] max_line_mb`"),
+            (
+                "[counting]\nmax_open_days = 0",
+                "`[counting] max_open_days`",
+            ),
+            ("data_dir = \"\"", "`data_dir`"),
+        ] {
+            let mut c: Config = toml::from_str(file).unwrap();
+            let err = c.apply_env(|_| None).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("configuration {key}")),
+                "{file}: {err}"
+            );
+        }
+        let mut c: Config = toml::from_str("[import]\nmax_line_mb = 2").unwrap();
+        c.apply_env(|_| None).unwrap();
+        assert_eq!(c.import.max_line_bytes(), 2 << 20);
+    }
+
+    /// Issue #11: `SKILLTRACK_DATA_DIR=` wrote sled files into the current
+    /// directory.
+    #[test]
+    fn every_empty_environment_variable_is_an_error_naming_it() {
+        for var in ENV_VARS {
+            for value in ["", "  "] {
+                let err = Config::default()
+                    .apply_env(|k| (k == var).then(|| value.to_owned()))
+                    .unwrap_err()
+                    .to_string();
+                assert!(
+                    err.starts_with(&format!("environment variable {var}={value:?}: empty")),
+                    "{err}"
+                );
+            }
+        }
+    }
+
+    /// `ENV_VARS` (checked for empty values) lists every variable
+    /// `apply_env` reads.
+    #[test]
+    fn every_variable_read_is_checked_for_emptiness() {
+        let source = include_str!("config.rs");
+        let read: Vec<&str> = source
+            .split("get(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|name| name.starts_with("SKILLTRACK_"))
+            .collect();
+        assert!(read.len() >= 13, "{read:?}");
+        for name in read {
+            assert!(ENV_VARS.contains(&name), "{name} is not in ENV_VARS");
+        }
+    }
 }
