@@ -208,7 +208,7 @@ impl Default for FetchSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct ImportSettings {
     /// Longest line accepted, megabytes; a longer line is skipped and
-    /// reported by number (a backup line that long stops a restore).
+    /// reported by number (`restore` allows at least twice `max_body_mb`).
     pub max_line_mb: u64,
 }
 

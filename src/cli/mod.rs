@@ -180,6 +180,13 @@ fn list_unreadable<'a>(
 fn restore(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
     let input = open_input(file)?;
     let fingerprint = normalizer()?.data_fingerprint();
+    // A backup line is a stored posting, whose text came from a page of at
+    // most `max_body_mb`: such a line is always read back.
+    let from_pages = usize::try_from(config.max_body_mb.saturating_mul(2 << 20));
+    let max_line = config
+        .import
+        .max_line_bytes()
+        .max(from_pages.unwrap_or(usize::MAX));
     let bar = progress_bar("restoring");
     let n = backup::restore_dir(
         &config.data_dir,
@@ -187,7 +194,7 @@ fn restore(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
         config.count_rules(),
         fingerprint,
         input,
-        config.import.max_line_bytes(),
+        max_line,
         &mut |done| {
             bar.set_message(format!("{done} postings"));
             bar.tick();

@@ -195,18 +195,26 @@ pub fn check_outside(data_dir: &Path, file: &Path) -> Result<(), BackupError> {
 }
 
 /// `path` made absolute with symbolic links resolved, for the part of it
-/// that exists (the rest appended as written).
+/// that exists (the rest appended as written; a dangling link followed).
 fn resolve(path: &Path) -> Option<PathBuf> {
-    let absolute = std::path::absolute(path).ok()?;
-    let mut existing = absolute.as_path();
+    let mut existing = std::path::absolute(path).ok()?;
     let mut rest = Vec::new();
-    loop {
+    // Bounded: a loop of links does not resolve.
+    for _ in 0..64 {
         if let Ok(real) = existing.canonicalize() {
             return Some(rest.iter().rev().fold(real, |p, c| p.join(c)));
         }
-        rest.push(existing.file_name()?.to_owned());
-        existing = existing.parent()?;
+        let parent = existing.parent()?.to_path_buf();
+        match std::fs::read_link(&existing) {
+            // A link to something that does not exist yet (it would be created there).
+            Ok(target) => existing = parent.join(target),
+            Err(_) => {
+                rest.push(existing.file_name()?.to_owned());
+                existing = parent;
+            }
+        }
     }
+    None
 }
 
 /// Restores a backup into an empty store and recounts. `progress` gets the

@@ -583,6 +583,14 @@ fn a_backup_inside_the_data_directory_is_refused() {
             text(&out.stderr)
         );
     }
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("dangling.jsonl");
+        std::os::unix::fs::symlink(db.join("new.jsonl"), &link).unwrap();
+        let out = on(&db, &["backup", link.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(!db.join("new.jsonl").exists());
+    }
     assert_eq!(std::fs::metadata(&log).unwrap().len(), size);
     assert!(!dotted.exists());
     let outside = on(
