@@ -27,10 +27,15 @@
 //! | `[server] header_timeout_secs` | `SKILLTRACK_HEADER_TIMEOUT_SECS` | `10` |
 //! | `[server] idle_timeout_secs`   | `SKILLTRACK_IDLE_TIMEOUT_SECS`   | `60` |
 //! | `[server] max_connections`     | `SKILLTRACK_MAX_CONNECTIONS`     | `256` |
+//! | `[import] max_line_mb`         | `SKILLTRACK_MAX_LINE_MB` | `4`         |
 //! | `[counting] dedup_window_days` | —                | `60`               |
 //! | `[counting] unseen_close_days` | —                | `7`                |
 //! | `[counting] max_open_days`     | —                | `90`               |
 //! | `[sources.ID] base_url`, `enabled` | —          | from the source file |
+//!
+//! A `SKILLTRACK_*` variable set to an empty value is an error (unset it to
+//! get the default), and so is a number out of its range (see
+//! [`Config::validate`]): both exit with status 3, never a panic later.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -42,6 +47,7 @@ use serde::Deserialize;
 use crate::api::server::{self, ServerLimits};
 use crate::extract::source::Rate;
 use crate::fetch::{FetchConfig, DEFAULT_USER_AGENT};
+use crate::lines::DEFAULT_MAX_LINE_MB;
 use crate::store::sled_store::DEFAULT_CACHE_MB;
 use crate::store::CountRules;
 
@@ -51,6 +57,31 @@ pub const DEFAULT_DATA_DIR: &str = "var/db";
 pub const DEFAULT_EXTRACTORS_DIR: &str = "extractors";
 /// Default address of the HTTP API.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Largest `cache_mb` accepted (1 TiB).
+pub const MAX_CACHE_MB: u64 = 1 << 20;
+
+/// Every environment variable [`Config::apply_env`] reads.
+pub const ENV_VARS: [&str; 18] = [
+    "SKILLTRACK_DATA_DIR",
+    "SKILLTRACK_EXTRACTORS_DIR",
+    "SKILLTRACK_BIND",
+    "SKILLTRACK_CACHE_MB",
+    "SKILLTRACK_USER_AGENT",
+    "SKILLTRACK_REQUEST_TIMEOUT_SECS",
+    "SKILLTRACK_MAX_BODY_MB",
+    "SKILLTRACK_CONNECT_TIMEOUT_SECS",
+    "SKILLTRACK_MAX_ATTEMPTS",
+    "SKILLTRACK_HOST_CONCURRENCY",
+    "SKILLTRACK_RUN_DEADLINE_SECS",
+    "SKILLTRACK_DEFAULT_RATE",
+    "SKILLTRACK_MAX_LINE_MB",
+    "SKILLTRACK_HOST_TIMEOUT_LIMIT",
+    "SKILLTRACK_LOOPBACK_RATE",
+    "SKILLTRACK_HEADER_TIMEOUT_SECS",
+    "SKILLTRACK_IDLE_TIMEOUT_SECS",
+    "SKILLTRACK_MAX_CONNECTIONS",
+];
 
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +110,18 @@ pub enum ConfigError {
         /// Its value.
         value: String,
         /// Why it is rejected.
+        why: String,
+    },
+    /// A key is out of its accepted range (from the file or the environment).
+    #[error("configuration `{key}`{} = {value}: {why}", env.map(|v| format!(" (or {v})")).unwrap_or_default())]
+    Range {
+        /// The key, as written in the file (`[fetch] max_attempts`).
+        key: &'static str,
+        /// The environment variable that also sets it, if any.
+        env: Option<&'static str>,
+        /// Its value.
+        value: String,
+        /// The accepted range.
         why: String,
     },
 }
@@ -119,6 +162,8 @@ pub struct Config {
     pub server: ServerSettings,
     /// Counting rules.
     pub counting: CountingConfig,
+    /// How `import`, `extract` and `restore` read their input.
+    pub import: ImportSettings,
     /// Per-source overrides, by source id.
     pub sources: BTreeMap<String, SourceOverride>,
 }
@@ -203,6 +248,30 @@ impl Default for ServerSettings {
     }
 }
 
+/// The `[import]` section: how JSON Lines input is read.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImportSettings {
+    /// Longest line accepted, megabytes; a longer line is skipped and
+    /// reported by number (`restore` allows at least twice `max_body_mb`).
+    pub max_line_mb: u64,
+}
+
+impl Default for ImportSettings {
+    fn default() -> ImportSettings {
+        ImportSettings {
+            max_line_mb: DEFAULT_MAX_LINE_MB,
+        }
+    }
+}
+
+impl ImportSettings {
+    /// The longest line, in bytes.
+    pub fn max_line_bytes(&self) -> usize {
+        usize::try_from(self.max_line_mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
+    }
+}
+
 /// The `[counting]` section: parameters of the counting rules.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -242,6 +311,7 @@ impl Default for Config {
             fetch: FetchSettings::default(),
             server: ServerSettings::default(),
             counting: CountingConfig::default(),
+            import: ImportSettings::default(),
             sources: BTreeMap::new(),
         }
     }
@@ -268,7 +338,9 @@ impl Config {
         Ok(config)
     }
 
-    /// Applies `SKILLTRACK_*` overrides read through `get`.
+    /// Applies `SKILLTRACK_*` overrides read through `get`, then checks the
+    /// result ([`Config::validate`]). A variable set to an empty (or blank)
+    /// value is an error naming it: unset it to get the default.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         fn num(var: &'static str, v: String) -> Result<u64, ConfigError> {
             v.trim().parse().map_err(|_| ConfigError::Env {
@@ -276,6 +348,15 @@ impl Config {
                 value: v,
                 why: "expected a whole number".into(),
             })
+        }
+        for var in ENV_VARS {
+            if let Some(value) = get(var).filter(|v| v.trim().is_empty()) {
+                return Err(ConfigError::Env {
+                    var,
+                    value,
+                    why: "empty: give a value, or unset it to use the default".into(),
+                });
+            }
         }
         if let Some(v) = get("SKILLTRACK_DATA_DIR") {
             self.data_dir = v.into();
@@ -306,11 +387,12 @@ impl Config {
             self.fetch.connect_timeout_secs = num("SKILLTRACK_CONNECT_TIMEOUT_SECS", v)?;
         }
         if let Some(v) = get("SKILLTRACK_MAX_ATTEMPTS") {
-            self.fetch.max_attempts = num("SKILLTRACK_MAX_ATTEMPTS", v)?.clamp(1, 100) as u32;
+            self.fetch.max_attempts =
+                u32::try_from(num("SKILLTRACK_MAX_ATTEMPTS", v)?).unwrap_or(u32::MAX);
         }
         if let Some(v) = get("SKILLTRACK_HOST_CONCURRENCY") {
             self.fetch.host_concurrency =
-                num("SKILLTRACK_HOST_CONCURRENCY", v)?.clamp(1, 64) as usize;
+                usize::try_from(num("SKILLTRACK_HOST_CONCURRENCY", v)?).unwrap_or(usize::MAX);
         }
         if let Some(v) = get("SKILLTRACK_RUN_DEADLINE_SECS") {
             self.fetch.run_deadline_secs = num("SKILLTRACK_RUN_DEADLINE_SECS", v)?;
@@ -344,7 +426,140 @@ impl Config {
             })?;
             self.fetch.default_rate = v;
         }
-        self.validate_rates()
+        if let Some(v) = get("SKILLTRACK_MAX_LINE_MB") {
+            self.import.max_line_mb = num("SKILLTRACK_MAX_LINE_MB", v)?;
+        }
+        self.validate_rates()?;
+        self.validate()
+    }
+
+    /// Checks the keys a bad value of which would panic or silently do
+    /// something else than asked: `cache_mb` (sled panics below 1 MB),
+    /// `request_timeout_secs`, `max_body_mb`, `[fetch] connect_timeout_secs`,
+    /// `max_attempts`, `host_concurrency`, `robots_cache_hours`,
+    /// `[import] max_line_mb` (0 would be read as 1, or reject every line),
+    /// `[counting] max_open_days`, and `data_dir` / `extractors_dir` (empty:
+    /// the current directory).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let range = |(key, env, value, min, max): (_, _, i128, i128, i128)| {
+            if (min..=max).contains(&value) {
+                return Ok(());
+            }
+            Err(ConfigError::Range {
+                key,
+                env,
+                value: value.to_string(),
+                why: format!("must be between {min} and {max}"),
+            })
+        };
+        for (key, env, path) in [
+            ("data_dir", "SKILLTRACK_DATA_DIR", &self.data_dir),
+            (
+                "extractors_dir",
+                "SKILLTRACK_EXTRACTORS_DIR",
+                &self.extractors_dir,
+            ),
+        ] {
+            if path.as_os_str().to_string_lossy().trim().is_empty() {
+                return Err(ConfigError::Range {
+                    key,
+                    env: Some(env),
+                    value: format!("{:?}", path.display().to_string()),
+                    why: "must not be empty (it would mean the current directory)".into(),
+                });
+            }
+        }
+        let f = &self.fetch;
+        let env = Some;
+        for check in [
+            (
+                "cache_mb",
+                env("SKILLTRACK_CACHE_MB"),
+                i128::from(self.cache_mb),
+                1,
+                i128::from(MAX_CACHE_MB),
+            ),
+            (
+                "request_timeout_secs",
+                env("SKILLTRACK_REQUEST_TIMEOUT_SECS"),
+                self.request_timeout_secs.into(),
+                1,
+                86_400,
+            ),
+            (
+                "max_body_mb",
+                env("SKILLTRACK_MAX_BODY_MB"),
+                self.max_body_mb.into(),
+                1,
+                4_096,
+            ),
+            (
+                "[fetch] connect_timeout_secs",
+                env("SKILLTRACK_CONNECT_TIMEOUT_SECS"),
+                f.connect_timeout_secs.into(),
+                1,
+                3_600,
+            ),
+            (
+                "[fetch] max_attempts",
+                env("SKILLTRACK_MAX_ATTEMPTS"),
+                f.max_attempts.into(),
+                1,
+                100,
+            ),
+            (
+                "[fetch] host_concurrency",
+                env("SKILLTRACK_HOST_CONCURRENCY"),
+                f.host_concurrency as i128,
+                1,
+                64,
+            ),
+            (
+                "[fetch] robots_cache_hours",
+                None,
+                f.robots_cache_hours.into(),
+                1,
+                8_760,
+            ),
+            (
+                "[import] max_line_mb",
+                env("SKILLTRACK_MAX_LINE_MB"),
+                self.import.max_line_mb.into(),
+                1,
+                1_024,
+            ),
+            (
+                "[counting] max_open_days",
+                None,
+                self.counting.max_open_days.into(),
+                1,
+                36_500,
+            ),
+            (
+                "[server] header_timeout_secs",
+                env("SKILLTRACK_HEADER_TIMEOUT_SECS"),
+                self.server.header_timeout_secs.into(),
+                1,
+                3_600,
+            ),
+            (
+                "[server] idle_timeout_secs",
+                env("SKILLTRACK_IDLE_TIMEOUT_SECS"),
+                self.server.idle_timeout_secs.into(),
+                1,
+                86_400,
+            ),
+            (
+                "[server] max_connections",
+                env("SKILLTRACK_MAX_CONNECTIONS"),
+                self.server.max_connections as i128,
+                1,
+                65_536,
+            ),
+        ] {
+            range(check)?;
+        }
+        Ok(())
     }
 
     /// Checks every rate of the `[fetch]` section.
@@ -447,13 +662,17 @@ mod tests {
     #[test]
     fn server_section_and_env_overrides() {
         let mut c: Config =
-            toml::from_str("[server]\nheader_timeout_secs = 5\nmax_connections = 0").unwrap();
+            toml::from_str("[server]\nheader_timeout_secs = 5\nmax_connections = 2").unwrap();
         c.apply_env(|k| (k == "SKILLTRACK_IDLE_TIMEOUT_SECS").then(|| "30".to_owned()))
             .unwrap();
         let l = c.server_limits();
         assert_eq!(l.header_timeout, Duration::from_secs(5));
         assert_eq!(l.idle_timeout, Duration::from_secs(30));
-        assert_eq!(l.max_connections, 1);
+        assert_eq!(l.max_connections, 2);
+        // No connection at all would be no server: a configuration error naming the key.
+        let mut zero: Config = toml::from_str("[server]\nmax_connections = 0").unwrap();
+        let err = zero.apply_env(|_| None).unwrap_err();
+        assert!(err.to_string().contains("max_connections"), "{err}");
         assert_eq!(Config::default().server_limits(), ServerLimits::default());
         assert!(toml::from_str::<Config>("[server]\nheader_timeout = 5").is_err());
         let err = c
@@ -497,5 +716,88 @@ mod tests {
         let d = Config::default().fetch_config();
         assert_eq!(d.default_host_interval, Duration::from_secs(1));
         assert_eq!(d.run_deadline, Some(Duration::from_secs(1800)));
+    }
+
+    /// Issue #11: `cache_mb = 0` panicked inside sled; other keys silently
+    /// became something else at 0.
+    #[test]
+    fn out_of_range_numbers_are_errors_naming_the_key_and_range() {
+        let err = Config::default()
+            .apply_env(|k| (k == "SKILLTRACK_CACHE_MB").then(|| "0".to_owned()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "configuration `cache_mb` (or SKILLTRACK_CACHE_MB) = 0: must be between 1 and 1048576"
+        );
+        for (file, key) in [
+            ("cache_mb = 0", "`cache_mb`"),
+            ("request_timeout_secs = 0", "`request_timeout_secs`"),
+            ("max_body_mb = 0", "`max_body_mb`"),
+            (
+                "[fetch]\nconnect_timeout_secs = 0",
+                "`[fetch] connect_timeout_secs`",
+            ),
+            ("[fetch]\nmax_attempts = 0", "`[fetch] max_attempts`"),
+            (
+                "[fetch]\nhost_concurrency = 0",
+                "`[fetch] host_concurrency`",
+            ),
+            (
+                "[fetch]\nrobots_cache_hours = 0",
+                "`[fetch] robots_cache_hours`",
+            ),
+            ("[import]\nmax_line_mb = 0", "`[import] max_line_mb`"),
+            (
+                "[counting]\nmax_open_days = 0",
+                "`[counting] max_open_days`",
+            ),
+            ("data_dir = \"\"", "`data_dir`"),
+        ] {
+            let mut c: Config = toml::from_str(file).unwrap();
+            let err = c.apply_env(|_| None).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("configuration {key}")),
+                "{file}: {err}"
+            );
+        }
+        let mut c: Config = toml::from_str("[import]\nmax_line_mb = 2").unwrap();
+        c.apply_env(|_| None).unwrap();
+        assert_eq!(c.import.max_line_bytes(), 2 << 20);
+    }
+
+    /// Issue #11: `SKILLTRACK_DATA_DIR=` wrote sled files into the current
+    /// directory.
+    #[test]
+    fn every_empty_environment_variable_is_an_error_naming_it() {
+        for var in ENV_VARS {
+            for value in ["", "  "] {
+                let err = Config::default()
+                    .apply_env(|k| (k == var).then(|| value.to_owned()))
+                    .unwrap_err()
+                    .to_string();
+                assert!(
+                    err.starts_with(&format!("environment variable {var}={value:?}: empty")),
+                    "{err}"
+                );
+            }
+        }
+    }
+
+    /// `ENV_VARS` (checked for empty values) lists every variable
+    /// `apply_env` reads.
+    #[test]
+    fn every_variable_read_is_checked_for_emptiness() {
+        let source = include_str!("config.rs");
+        let read: Vec<&str> = source
+            .split("get(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|name| name.starts_with("SKILLTRACK_"))
+            .collect();
+        assert!(read.len() >= 13, "{read:?}");
+        for name in read {
+            assert!(ENV_VARS.contains(&name), "{name} is not in ENV_VARS");
+        }
     }
 }

@@ -17,7 +17,8 @@
 //! - [`trends`]: series, totals and shares over the counts.
 //! - [`api`]: the warp HTTP API; [`export`]: CSV.
 //! - [`pipeline`]: the only place stages are composed; [`schedule`]: cron jobs.
-//! - [`cli`], [`config`], [`telemetry`], [`shutdown`], [`report`]: the edges.
+//! - [`cli`], [`config`], [`telemetry`], [`shutdown`], [`report`]: the edges;
+//!   [`lines`]: bounded reading of JSON Lines input.
 //!
 //! A stage never calls back up the pipeline; `extract` and `normalize` do no I/O.
 
@@ -28,6 +29,7 @@ pub mod domain;
 pub mod export;
 pub mod extract;
 pub mod fetch;
+pub mod lines;
 pub mod normalize;
 pub mod pipeline;
 pub mod report;

@@ -17,21 +17,40 @@ use anyhow::{bail, Context as _};
 
 use crate::api::{self, AppState};
 use crate::config::Config;
-use crate::domain::SourceId;
+use crate::domain::{PostingId, SourceId};
 use crate::export::{self, CsvOptions};
 use crate::extract::{self, SourceDef, SourceSet};
 use crate::fetch::Fetcher;
 use crate::normalize::Normalizer;
-use crate::pipeline::{self, Context, RunOptions};
+use crate::pipeline::{self, Context, ImportError, ImportOptions, RunOptions};
 use crate::schedule::Scheduler;
 use crate::shutdown::Shutdown;
-use crate::store::{SledStore, Store};
+use crate::store::{backup, SledStore, Store, UnreadableText};
 use crate::trends;
 
 /// An error that means the configuration is invalid (exit 3).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct InvalidConfig(pub String);
+
+/// Whether `e` comes from writing to a reader that went away (`skilltrack
+/// geos | head -1`): the command then ends quietly with status 0, as ripgrep
+/// does. The cause chain is walked, with the I/O errors that serde_json and
+/// csv wrap without exposing them as a source.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|cause| {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            io.kind() == BrokenPipe
+        } else if let Some(json) = cause.downcast_ref::<serde_json::Error>() {
+            json.io_error_kind() == Some(BrokenPipe)
+        } else if let Some(csv) = cause.downcast_ref::<csv::Error>() {
+            matches!(csv.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe)
+        } else {
+            false
+        }
+    })
+}
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -47,7 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => runtime()?.block_on(serve(config, args)),
         Command::Run(args) => runtime()?.block_on(run_sources(config, args)),
         Command::Import(args) => import_file(&config, &args),
-        Command::Extract(args) => extract_file(&args),
+        Command::Extract(args) => extract_file(&config, &args),
         Command::Export(ExportCommand::Trends(args)) => export_trends(&config, &args),
         Command::Export(ExportCommand::Postings(args)) => export_postings(&config, &args),
         Command::Geos(args) => geos(&args),
@@ -120,42 +139,107 @@ fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
 }
 
 fn backup(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
+    // Before anything is created: `backup DATA_DIR/texts-0.log` would
+    // truncate the text log it is about to read.
+    backup::check_outside(&config.data_dir, file)?;
     let store = open_store(config)?;
     let out = output(Some(file))?;
-    let n = crate::store::backup::write(
+    let written = backup::write(
         store.as_ref(),
         crate::store::sled_store::SCHEMA_VERSION,
         out,
     )?;
-    eprintln!("backed up {n} postings to {}", file.display());
-    Ok(ExitCode::SUCCESS)
+    eprintln!(
+        "backed up {} postings to {}",
+        written.postings,
+        file.display()
+    );
+    if written.texts_lost.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    list_unreadable(
+        written.texts_lost.iter().map(|(id, cause)| (id, cause)),
+        "written without their text, marked \"text_lost\" (a restore counts them as this database does)",
+    );
+    Ok(ExitCode::from(EXIT_PARTIAL))
+}
+
+/// Lists on stderr the postings whose text cannot be read, then their count
+/// and what became of them.
+fn list_unreadable<'a>(
+    postings: impl ExactSizeIterator<Item = (&'a PostingId, &'a crate::store::StoreError)>,
+    outcome: &str,
+) {
+    let n = postings.len();
+    for (id, cause) in postings {
+        eprintln!("posting {id}: text unreadable: {cause}");
+    }
+    eprintln!("{n} postings with an unreadable text: {outcome}");
 }
 
 fn restore(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
     let input = open_input(file)?;
-    let store = open_store(config)?;
+    let fingerprint = normalizer()?.data_fingerprint();
+    // A backup line is a stored posting, whose text came from a page of at
+    // most `max_body_mb`: such a line is always read back.
+    let from_pages = usize::try_from(config.max_body_mb.saturating_mul(2 << 20));
+    let max_line = config
+        .import
+        .max_line_bytes()
+        .max(from_pages.unwrap_or(usize::MAX));
     let bar = progress_bar("restoring");
-    let n = crate::store::backup::restore(store.as_ref(), input, &mut |done| {
-        bar.set_message(format!("{done} postings"));
-        bar.tick();
-    })?;
+    let n = backup::restore_dir(
+        &config.data_dir,
+        config.cache_mb,
+        config.count_rules(),
+        fingerprint,
+        input,
+        max_line,
+        &mut |done| {
+            bar.set_message(format!("{done} postings"));
+            bar.tick();
+        },
+    );
     bar.finish_and_clear();
-    store.set_data_fingerprint(normalizer()?.data_fingerprint())?;
-    println!("restored {n} postings into {}", config.data_dir.display());
+    let n = n.with_context(|| format!("restoring {}", file.display()))?;
+    writeln!(
+        std::io::stdout(),
+        "restored {n} postings into {}",
+        config.data_dir.display()
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn export_postings(config: &Config, args: &ExportPostingsArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(config)?;
     let out = output(args.out.output.as_deref())?;
-    let mut writer = match args.format.as_str() {
-        "jsonl" => export::PostingsWriter::jsonl(out),
-        "csv" => export::PostingsWriter::csv(out, csv_options(&args.out)?)?,
+    let (mut writer, csv) = match args.format.as_str() {
+        "jsonl" => (export::PostingsWriter::jsonl(out), false),
+        "csv" => (
+            export::PostingsWriter::csv(out, csv_options(&args.out)?)?,
+            true,
+        ),
         other => bail!("--format {other:?}: use jsonl or csv"),
     };
     let mut failure = None;
-    store.for_each_posting(&mut |p| {
-        writer.write(&p).map_err(|e| {
+    let mut left_out = Vec::new();
+    let mut without_text = 0u64;
+    store.for_each_posting_lossy(&mut |read| {
+        // CSV has no text column: a posting whose text is lost is complete
+        // there. JSON Lines is re-imported, and a posting without its
+        // description would come back with other skills: it is left out.
+        let posting = match read {
+            Ok(p) => p,
+            Err(UnreadableText { posting, .. }) if csv => {
+                without_text += 1;
+                posting
+            }
+            Err(UnreadableText { posting, cause }) => {
+                left_out.push((posting.id, cause));
+                return Ok(());
+            }
+        };
+        writer.write(&posting).map_err(|e| {
             let msg = e.to_string();
             failure = Some(e);
             crate::store::StoreError::Engine(msg)
@@ -165,7 +249,20 @@ fn export_postings(config: &Config, args: &ExportPostingsArgs) -> anyhow::Result
         return Err(e.into());
     }
     writer.finish()?;
-    Ok(ExitCode::SUCCESS)
+    if without_text > 0 {
+        tracing::warn!(
+            postings = without_text,
+            "Postings whose text cannot be read were exported (the CSV has no text column); `skilltrack backup` lists them."
+        );
+    }
+    if left_out.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    list_unreadable(
+        left_out.iter().map(|(id, cause)| (id, cause)),
+        "left out (re-imported without their description they would count other skills)",
+    );
+    Ok(ExitCode::from(EXIT_PARTIAL))
 }
 
 fn normalizer() -> anyhow::Result<Arc<Normalizer>> {
@@ -394,18 +491,44 @@ fn import_file(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let normalizer = normalizer()?;
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-    let report = pipeline::import_lines(store.as_ref(), &normalizer, input, &source, |n| {
-        progress.set_message(format!("{n} lines read"));
-        progress.tick();
-    })?;
+    let options = ImportOptions {
+        max_line_bytes: config.import.max_line_bytes(),
+    };
+    let imported =
+        pipeline::import_with(store.as_ref(), &normalizer, input, &source, &options, |n| {
+            progress.set_message(format!("{n} lines read"));
+            progress.tick();
+        });
     progress.finish_and_clear();
-    for e in &report.errors {
-        eprintln!("{}: {e}", args.file.display());
+    let file = args.file.display();
+    let (report, stopped) = match imported {
+        Ok(report) => (report, None),
+        Err(ImportError::Read { error, report }) => (*report, Some(error)),
+        Err(e) => return Err(e.into()),
+    };
+    // The read error is in the report (for the stored run) and said below.
+    let read_error = stopped.as_ref().map(|e| format!("{e}: {}", e.source));
+    for e in report
+        .errors
+        .iter()
+        .filter(|e| Some(*e) != read_error.as_ref())
+    {
+        eprintln!("{file}: {e}");
     }
     if report.more_errors > 0 {
         eprintln!("… and {} more errors", report.more_errors);
     }
-    println!("{}", report.summary());
+    writeln!(std::io::stdout(), "{}", report.summary())?;
+    if let Some(error) = stopped {
+        if report.new + report.updated + report.unchanged > 0 {
+            eprintln!(
+                "{file}: the postings before line {} are stored; importing the file again once it \
+                 can be read does not count them twice",
+                error.line
+            );
+        }
+        return Err(anyhow::Error::new(error).context(format!("{file}: import stopped")));
+    }
     Ok(if report.rejected > 0 {
         ExitCode::from(EXIT_PARTIAL)
     } else {
@@ -413,14 +536,15 @@ fn import_file(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn extract_file(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
+fn extract_file(config: &Config, args: &ExtractArgs) -> anyhow::Result<ExitCode> {
     let normalizer = normalizer()?;
     let input = open_input(&args.file)?;
     let out = std::io::BufWriter::new(std::io::stdout().lock());
-    let bad = pipeline::extract_lines(&normalizer, input, out, |e| {
+    let max_line_bytes = config.import.max_line_bytes();
+    let bad = pipeline::extract_lines(&normalizer, input, max_line_bytes, out, |e| {
         eprintln!("{}: {e}", args.file.display());
     })
-    .with_context(|| format!("reading {}", args.file.display()))?;
+    .with_context(|| format!("extract from {}", args.file.display()))?;
     Ok(if bad > 0 {
         ExitCode::from(EXIT_PARTIAL)
     } else {
@@ -485,10 +609,12 @@ fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "{:<18} {:<6} {:<16} {:<26} {:<56} enabled",
         "id", "kind", "schedule", "last run", "name"
-    );
+    )?;
     let last_run = |id: &str| {
         SourceId::parse(id)
             .ok()
@@ -501,7 +627,8 @@ fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
             m if m.is_empty() => s.enabled.to_string(),
             m => format!("false (needs {})", m.join(", ")),
         };
-        println!(
+        writeln!(
+            out,
             "{:<18} {:<6} {:<16} {:<26} {:<56} {}",
             s.id,
             s.extractor.kind(),
@@ -509,25 +636,27 @@ fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
             last_run(s.id.as_str()),
             s.name,
             enabled
-        );
+        )?;
     }
     for b in &set.broken {
-        println!(
+        writeln!(
+            out,
             "{:<18} {:<6} {:<16} {:<26} {:<56} false (broken)",
             b.id,
             "-",
             "-",
             last_run(&b.id),
             format!("{} problem(s), below", b.problems.len()),
-        );
+        )?;
     }
     if !set.broken.is_empty() {
-        println!(
+        writeln!(
+            out,
             "\n{} broken source definition(s), not collected until fixed:",
             set.broken.len()
-        );
+        )?;
         for p in set.broken.iter().flat_map(|b| &b.problems) {
-            println!("  {p}");
+            writeln!(out, "  {p}")?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -78,6 +78,16 @@ pub struct IngestOutcome {
     pub unchanged: u64,
 }
 
+/// A stored posting whose description text cannot be read (the text log is
+/// damaged there): the posting without its text, and why.
+#[derive(Debug)]
+pub struct UnreadableText {
+    /// The posting, its `text` empty.
+    pub posting: Posting,
+    /// Why the text cannot be read.
+    pub cause: StoreError,
+}
+
 /// The error for a lock a panicked writer left poisoned.
 pub(crate) fn poisoned<T>(_: T) -> StoreError {
     StoreError::Engine("a lock was poisoned by a panicked writer".into())
@@ -123,6 +133,22 @@ pub trait Store: Send + Sync {
         &self,
         f: &mut dyn FnMut(Posting) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError>;
+
+    /// Like [`Store::for_each_posting`], but a posting whose text cannot be
+    /// read comes as an [`UnreadableText`] instead of stopping the walk
+    /// (`backup`, `export postings`). Returns the number of postings.
+    fn for_each_posting_lossy(
+        &self,
+        f: &mut dyn FnMut(Result<Posting, UnreadableText>) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        self.for_each_posting(&mut |p| f(Ok(p)))
+    }
+
+    /// Records that the texts of these postings are lost (restored from a
+    /// backup that could not read them): reading them is an error, as it was
+    /// in the store the backup came from, and collecting them again writes
+    /// their texts anew.
+    fn mark_texts_lost(&self, ids: &[PostingId]) -> Result<(), StoreError>;
 
     /// Rewrites every posting through `transform` when given (`reindex`),
     /// then recomputes every count from the stored postings (`None`: only the

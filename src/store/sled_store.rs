@@ -37,7 +37,9 @@ use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use super::counting::{CountRules, Counter};
 use super::index::PostingIndex;
 use super::texts::{TextLog, TextRef};
-use super::{keys, poisoned, record, CountRow, IngestOutcome, Metric, Store, StoreError};
+use super::{
+    keys, poisoned, record, CountRow, IngestOutcome, Metric, Store, StoreError, UnreadableText,
+};
 use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
 use crate::fetch::conditional::Validators;
 use crate::normalize::Posting;
@@ -234,14 +236,19 @@ impl SledStore {
 
     /// `p` with its text from the text log.
     fn with_text(&self, (mut p, text): (Posting, TextRef)) -> Result<Posting, StoreError> {
-        p.text = self.texts.read(text).map_err(|e| match e {
+        p.text = self.text_of(&p, text)?;
+        Ok(p)
+    }
+
+    /// The text of `p` at `text`; damage is an error naming the posting.
+    fn text_of(&self, p: &Posting, text: TextRef) -> Result<String, StoreError> {
+        self.texts.read(text).map_err(|e| match e {
             StoreError::Corrupt { key, cause } => StoreError::Corrupt {
                 key: format!("{key} (posting {})", p.id),
                 cause,
             },
             other => other,
-        })?;
-        Ok(p)
+        })
     }
 
     /// A stored posting (with an empty text) and where its text is.
@@ -409,6 +416,46 @@ impl Store for SledStore {
             n += 1;
         }
         Ok(n)
+    }
+
+    fn for_each_posting_lossy(
+        &self,
+        f: &mut dyn FnMut(Result<Posting, UnreadableText>) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let mut n = 0;
+        for entry in self.main.scan_prefix([keys::POSTING]) {
+            let (k, v) = entry.map_err(engine)?;
+            let (mut posting, text) = Self::decode_posting(&k, &v)?;
+            let read = match self.text_of(&posting, text) {
+                Ok(text) => {
+                    posting.text = text;
+                    Ok(posting)
+                }
+                Err(cause @ StoreError::Corrupt { .. }) => Err(UnreadableText { posting, cause }),
+                Err(other) => return Err(other),
+            };
+            f(read)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn mark_texts_lost(&self, ids: &[PostingId]) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().map_err(poisoned)?;
+        let index = self.index_ref()?;
+        let Some(index) = index.as_ref() else {
+            return Ok(());
+        };
+        let mut batch = sled::Batch::default();
+        for id in ids {
+            let Some(seq) = index.seq(*id) else { continue };
+            let key = keys::posting(seq);
+            if let Some(bytes) = self.main.get(key).map_err(engine)? {
+                let (posting, _) = Self::decode_posting(&key, &bytes)?;
+                batch.insert(&key[..], record::encode(&posting, TextRef::LOST));
+            }
+        }
+        self.main.apply_batch(batch).map_err(engine)
     }
 
     fn rebuild(

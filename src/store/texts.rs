@@ -24,6 +24,14 @@
 //! process wrote. [`TextLog::sync`] also asks the disk (`fsync`), before sled
 //! is flushed. A torn or unreferenced tail (a batch that never committed) is
 //! harmless: nothing points to it, and new records are appended after it.
+//!
+//! ## Damage
+//! A damaged text reads as an error naming where it was ([`StoreError::Corrupt`];
+//! the store adds the posting). A file whose header is destroyed does not stop
+//! the log from opening: it is left as it is, every text in it reads as an
+//! error, a warning says what to do, and when it was the newest generation new
+//! texts go to a new one. [`TextRef::LOST`] marks a text known to be lost (a
+//! posting restored from a backup that could not read it).
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -57,6 +65,14 @@ impl TextRef {
         offset: 0,
         len: 0,
     };
+
+    /// The reference of a text known to be lost: it reads as an error, and
+    /// the text is written anew when the posting is collected again.
+    pub const LOST: TextRef = TextRef {
+        file: u16::MAX,
+        offset: u64::MAX,
+        len: 0,
+    };
 }
 
 /// The text files of one database.
@@ -64,9 +80,17 @@ pub struct TextLog {
     dir: PathBuf,
     /// Appends go to the newest generation through this buffer.
     writer: Mutex<Appender>,
-    /// Every generation, for positional reads, with its length when it is
-    /// no longer appended to.
-    files: RwLock<BTreeMap<u16, (File, u64)>>,
+    /// Every generation, for positional reads.
+    files: RwLock<BTreeMap<u16, Generation>>,
+}
+
+/// One file of the log.
+enum Generation {
+    /// Readable, with its length once it is no longer appended to
+    /// (`u64::MAX` while it is).
+    Open(File, u64),
+    /// Its header is not a text log's: why.
+    Damaged(String),
 }
 
 struct Appender {
@@ -101,7 +125,9 @@ fn generation_of(name: &str) -> Option<u16> {
 }
 
 impl TextLog {
-    /// Opens (or creates) the text files in `dir`.
+    /// Opens (or creates) the text files in `dir`. A file whose header is
+    /// damaged is kept out (its texts read as errors) with a warning; appends
+    /// go to a new generation when it is the newest.
     pub fn open(dir: &Path) -> Result<TextLog, StoreError> {
         let mut generations = Vec::new();
         let entries = std::fs::read_dir(dir).map_err(|e| io_error(dir, "list", e))?;
@@ -112,14 +138,34 @@ impl TextLog {
             }
         }
         generations.sort_unstable();
-        let newest = generations.last().copied().unwrap_or(0);
         let mut files = BTreeMap::new();
-        for g in generations.iter().copied().filter(|g| *g != newest) {
+        for g in generations.iter().copied() {
             let path = dir.join(file_name(g));
             let file = File::open(&path).map_err(|e| io_error(&path, "open", e))?;
-            let len = check_magic(&file, &path)?;
-            files.insert(g, (file, len));
+            match check_magic(&file, &path) {
+                Ok(len) => files.insert(g, Generation::Open(file, len)),
+                Err(StoreError::Corrupt { cause, .. }) => {
+                    tracing::warn!(
+                        file = %path.display(),
+                        %cause,
+                        "A text log file is damaged: the descriptions stored in it cannot be read. \
+                         Counts, trends and posting records are not affected, and new texts are written \
+                         to another file. `skilltrack backup FILE` saves everything else and lists the \
+                         postings concerned; collecting or importing them again writes their texts anew, \
+                         and `skilltrack reindex` then deletes the damaged file."
+                    );
+                    files.insert(g, Generation::Damaged(cause))
+                }
+                Err(other) => return Err(other),
+            };
         }
+        let mut newest = generations.last().copied().unwrap_or(0);
+        if matches!(files.get(&newest), Some(Generation::Damaged(_))) {
+            newest = newest.checked_add(1).ok_or_else(|| {
+                StoreError::Engine("the text log ran out of generation numbers".into())
+            })?;
+        }
+        files.remove(&newest);
         let log = TextLog {
             dir: dir.to_path_buf(),
             writer: Mutex::new(Self::appender(dir, newest)?),
@@ -157,7 +203,7 @@ impl TextLog {
         self.files
             .write()
             .map_err(poisoned)?
-            .insert(generation, (file, u64::MAX));
+            .insert(generation, Generation::Open(file, u64::MAX));
         Ok(())
     }
 
@@ -226,8 +272,9 @@ impl TextLog {
         let end = w.end;
         *w = Self::appender(&self.dir, new)?;
         drop(w);
-        if let Some(entry) = self.files.write().map_err(poisoned)?.get_mut(&old) {
-            entry.1 = end;
+        if let Some(Generation::Open(_, len)) = self.files.write().map_err(poisoned)?.get_mut(&old)
+        {
+            *len = end;
         }
         self.open_for_reading(new)?;
         Ok(new)
@@ -254,16 +301,26 @@ impl TextLog {
         if r == TextRef::EMPTY {
             return Ok(true);
         }
+        if r == TextRef::LOST {
+            return Ok(false);
+        }
         let end = {
             let w = self.writer.lock().map_err(poisoned)?;
             if w.generation == r.file {
                 Some(w.end)
             } else {
                 let files = self.files.read().map_err(poisoned)?;
-                files.get(&r.file).map(|(_, len)| *len)
+                match files.get(&r.file) {
+                    Some(Generation::Open(_, len)) => Some(*len),
+                    Some(Generation::Damaged(_)) | None => None,
+                }
             }
         };
-        Ok(end.is_some_and(|end| r.offset + HEADER + u64::from(r.len) <= end))
+        Ok(end.is_some_and(|end| {
+            r.offset
+                .checked_add(HEADER + u64::from(r.len))
+                .is_some_and(|last| last <= end)
+        }))
     }
 
     /// Reads the text at `r` (written out before, see [`TextLog::write_out`]),
@@ -271,6 +328,12 @@ impl TextLog {
     pub fn read(&self, r: TextRef) -> Result<String, StoreError> {
         if r == TextRef::EMPTY {
             return Ok(String::new());
+        }
+        if r == TextRef::LOST {
+            return Err(StoreError::Corrupt {
+                key: "text".into(),
+                cause: "lost: it could not be read when the backup this posting was restored from was made".into(),
+            });
         }
         let path = self.dir.join(file_name(r.file));
         let corrupt = |cause: String| StoreError::Corrupt {
@@ -280,11 +343,14 @@ impl TextLog {
         let mut buf = vec![0u8; HEADER as usize + r.len as usize];
         {
             let files = self.files.read().map_err(poisoned)?;
-            let (file, _) = files
-                .get(&r.file)
-                .ok_or_else(|| corrupt("the file is missing".into()))?;
-            read_at(file, &mut buf, r.offset)
-                .map_err(|e| corrupt(format!("cannot read {} bytes: {e}", buf.len())))?;
+            match files.get(&r.file) {
+                Some(Generation::Open(file, _)) => read_at(file, &mut buf, r.offset)
+                    .map_err(|e| corrupt(format!("cannot read {} bytes: {e}", buf.len())))?,
+                Some(Generation::Damaged(why)) => {
+                    return Err(corrupt(format!("the file is damaged ({why})")))
+                }
+                None => return Err(corrupt("the file is missing".into())),
+            }
         }
         let len = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]);
         let stored = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]);
@@ -425,10 +491,66 @@ mod tests {
     }
 
     #[test]
-    fn a_foreign_file_is_refused() {
+    fn a_damaged_header_leaves_the_file_aside_and_appends_to_a_new_generation() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(file_name(0)), b"something else entirely").unwrap();
-        let err = TextLog::open(dir.path()).err().unwrap().to_string();
-        assert!(err.contains("not a skilltrack text log"), "{err}");
+        let log = TextLog::open(dir.path()).unwrap();
+        let a = log.append("written before the damage").unwrap();
+        log.sync().unwrap();
+        drop(log);
+        let path = dir.path().join(file_name(0));
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[..8].copy_from_slice(b"\0\0\0\0\0\0\0\0");
+        std::fs::write(&path, &bytes).unwrap();
+
+        let log = TextLog::open(dir.path()).unwrap();
+        let err = log.read(a).unwrap_err().to_string();
+        assert!(
+            err.contains("damaged") && err.contains("not a skilltrack text log"),
+            "{err}"
+        );
+        assert!(
+            !log.holds(a).unwrap(),
+            "a posting seen again gets its text anew"
+        );
+        let b = log.append("written after").unwrap();
+        assert_eq!(b.file, 1);
+        log.write_out().unwrap();
+        assert_eq!(log.read(b).unwrap(), "written after");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "the damaged file is left as it is"
+        );
+        drop(log);
+        // Reopened: the same, appends go on in generation 1.
+        let log = TextLog::open(dir.path()).unwrap();
+        assert_eq!(log.read(b).unwrap(), "written after");
+        assert!(log.read(a).is_err());
+        assert_eq!(log.append("more").unwrap().file, 1);
+        // A compaction removes it with the other old generations.
+        log.remove_older_than(1).unwrap();
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_foreign_or_torn_file_does_not_stop_the_log() {
+        for content in [&b"something else entirely"[..], b"SKT"] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join(file_name(0)), content).unwrap();
+            let log = TextLog::open(dir.path()).unwrap();
+            let r = log.append("new").unwrap();
+            assert_eq!(r.file, 1);
+            log.write_out().unwrap();
+            assert_eq!(log.read(r).unwrap(), "new");
+        }
+    }
+
+    #[test]
+    fn a_lost_text_reads_as_an_error_and_is_not_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = TextLog::open(dir.path()).unwrap();
+        let err = log.read(TextRef::LOST).unwrap_err().to_string();
+        assert!(err.contains("lost"), "{err}");
+        assert!(!log.holds(TextRef::LOST).unwrap());
     }
 }

@@ -1,10 +1,11 @@
-//! `import`: a generated file of 1,000 postings, exact counts, idempotence.
+//! `import`: a generated file of 1,000 postings, exact counts, idempotence;
+//! input that cannot be read, or with lines too long.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
+use std::io::{BufReader, Cursor, Read};
 
 use skilltrack::domain::{Day, GeoCode, SkillId, SourceId};
-use skilltrack::pipeline::import_lines;
+use skilltrack::pipeline::{import_lines, import_with, ImportError, ImportOptions};
 use skilltrack::store::{Metric, Store};
 
 use crate::helpers::{normalizer, temp_store};
@@ -165,4 +166,119 @@ fn bad_lines_are_reported_with_their_number_and_good_lines_still_go_in() {
     );
     let day: Day = "2025-01-02".parse().unwrap();
     assert_eq!(stored(store.as_ref(), "*", "UNKNOWN", day), 2);
+}
+
+/// Gives its bytes, then fails on every read (a failing device) — up to
+/// `give_up` failures, then says the input ended, so that a reader that
+/// retries forever shows up as a wrong result rather than a hang.
+struct FailingInput {
+    good: Cursor<Vec<u8>>,
+    failures: u32,
+    give_up: u32,
+}
+
+impl Read for FailingInput {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.good.read(buf)? {
+            0 if self.failures < self.give_up => {
+                self.failures += 1;
+                Err(std::io::Error::other("input/output error"))
+            }
+            n => Ok(n),
+        }
+    }
+}
+
+/// Issue #11: an input whose reads keep failing made `import` loop forever,
+/// growing memory. It stops at the first failure, naming the line; what was
+/// read before is stored, and importing the repaired input counts it once.
+#[test]
+fn a_read_error_stops_the_import_and_what_was_read_is_counted_once() {
+    let (text, expected) = generated(1200);
+    let (_dir, store) = temp_store();
+    let n = normalizer();
+    let source = SourceId::parse("generated").unwrap();
+    let mut input = FailingInput {
+        good: Cursor::new(text.as_bytes()[..text.len() / 2].to_vec()),
+        failures: 0,
+        give_up: 10_000,
+    };
+    let stored_lines = text[..text.len() / 2].matches('\n').count() as u64;
+    let result = import_lines(
+        store.as_ref(),
+        &n,
+        BufReader::new(&mut input),
+        &source,
+        |_| {},
+    );
+    let Err(ImportError::Read { error, report }) = result else {
+        panic!("expected a read error, got {result:?}");
+    };
+    assert_eq!(
+        input.failures, 1,
+        "the input is not read again after a failure"
+    );
+    assert_eq!(error.line, stored_lines + 1);
+    assert_eq!(error.source.to_string(), "input/output error");
+    assert_eq!(report.new, stored_lines, "{report:?}");
+    assert_eq!(store.posting_count().unwrap(), stored_lines);
+
+    // The repaired file: everything counted once.
+    let again = import_lines(
+        store.as_ref(),
+        &n,
+        Cursor::new(text.as_bytes()),
+        &source,
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        (again.new, again.unchanged),
+        (1200 - stored_lines, stored_lines)
+    );
+    for ((skill, geo, day), want) in &expected {
+        assert_eq!(
+            stored(store.as_ref(), skill, geo, *day),
+            *want,
+            "{skill} {geo} {day}"
+        );
+    }
+}
+
+/// Issue #11: one 50 MB line took 1.5 GB. A line over the limit is skipped
+/// without being kept, reported by number; the lines around it go in.
+#[test]
+fn a_line_over_the_limit_is_reported_by_number_and_the_others_stored() {
+    let (_dir, store) = temp_store();
+    let long = format!(
+        r#"{{"id": "long", "title": "Dev", "description": "{}"}}"#,
+        "x".repeat(5000)
+    );
+    let mut input = format!(
+        "{{\"id\": \"a\", \"title\": \"Dev Python\"}}\n{long}\n\
+         {{\"id\": \"b\", \"title\": \"Dev Rust\"}}\n\
+         {{\"id\": \"c\", \"title\": \"Dev Z\"}}\n"
+    )
+    .into_bytes();
+    // A byte that is not UTF-8 (in line 4) is a bad line, not a stop.
+    let z = input.iter().rposition(|b| *b == b'Z').unwrap();
+    input[z] = 0xff;
+    let r = import_with(
+        store.as_ref(),
+        &normalizer(),
+        Cursor::new(input),
+        &SourceId::parse("manual").unwrap(),
+        &ImportOptions {
+            max_line_bytes: 1000,
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!((r.new, r.rejected), (2, 2), "{r:?}");
+    assert_eq!(r.errors[0], "line 2: longer than 1000 bytes, skipped");
+    assert!(
+        r.errors[1].starts_with("line 4: not UTF-8 text"),
+        "{:?}",
+        r.errors
+    );
 }

@@ -4,9 +4,11 @@
 //!   the real API on a random port, temporary stores.
 //! - `collect`: a source run end to end against the fixture server: counts in
 //!   the store, `/api/v1/trends`, CSV export.
-//! - `import`: 1,000 generated postings imported, exact counts, idempotence.
+//! - `import`: 1,000 generated postings imported, exact counts, idempotence;
+//!   a failing input, over-long lines.
 //! - `cli`: the `skilltrack` binary as users run it (extract, import with bad
-//!   lines, run + export, sources check).
+//!   lines, run + export, sources check) and fed bad input: a directory,
+//!   damaged text logs, bad backups, bad configuration, a closed pipe.
 //! - `api`: routes, validation and JSON errors, query limits, HEAD, 414,
 //!   dates at the calendar's end.
 //! - `server_limits`: the server under abuse: store reads that block,

@@ -99,6 +99,9 @@ impl Store for GatedStore {
     fn mark_seen(&self, ids: &[PostingId], day: Day) -> Result<u64, StoreError> {
         self.inner.mark_seen(ids, day)
     }
+    fn mark_texts_lost(&self, ids: &[PostingId]) -> Result<(), StoreError> {
+        self.inner.mark_texts_lost(ids)
+    }
     fn rules(&self) -> CountRules {
         self.inner.rules()
     }

@@ -15,6 +15,8 @@ use crate::helpers::{normalizer, temp_store, texts_by_id};
 
 type Counts = Vec<skilltrack::store::CountRow>;
 
+const MAX_LINE: usize = skilltrack::lines::DEFAULT_MAX_LINE_BYTES;
+
 /// A tiny deterministic PRNG (xorshift64*), so failures can be replayed.
 pub struct Rng(pub u64);
 
@@ -305,13 +307,14 @@ fn backup_restore_and_jsonl_export_round_trip_to_identical_counts() {
 
     let mut file = Vec::new();
     let written = backup::write(store.as_ref(), 1, &mut file).unwrap();
-    assert_eq!(written, 240);
+    assert_eq!((written.postings, written.texts_lost.len()), (240, 0));
     let (_dir2, restored) = temp_store();
-    backup::restore(restored.as_ref(), Cursor::new(&file), &mut |_| {}).unwrap();
+    backup::restore(restored.as_ref(), Cursor::new(&file), MAX_LINE, &mut |_| {}).unwrap();
     assert_eq!(restored.posting_count().unwrap(), 240);
     assert!(restored.all_counts().unwrap() == counts);
     // Restoring into a database that holds postings is refused.
-    let err = backup::restore(restored.as_ref(), Cursor::new(&file), &mut |_| {}).unwrap_err();
+    let err =
+        backup::restore(restored.as_ref(), Cursor::new(&file), MAX_LINE, &mut |_| {}).unwrap_err();
     assert!(
         err.to_string().contains("already holds 240 postings"),
         "{err}"
@@ -320,7 +323,13 @@ fn backup_restore_and_jsonl_export_round_trip_to_identical_counts() {
     let text = String::from_utf8(file.clone()).unwrap();
     let truncated: String = text.lines().take(100).map(|l| format!("{l}\n")).collect();
     let (_dir3, partial) = temp_store();
-    let err = backup::restore(partial.as_ref(), Cursor::new(truncated), &mut |_| {}).unwrap_err();
+    let err = backup::restore(
+        partial.as_ref(),
+        Cursor::new(truncated),
+        MAX_LINE,
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("truncated"), "{err}");
 
     let mut jsonl = Vec::new();
@@ -482,4 +491,93 @@ fn reindex_drops_the_dead_copies_of_changed_texts() {
     import(&store, &n, &lines[..10]);
     assert!(size(1).unwrap() > compacted);
     assert!(store.all_counts().unwrap() != counts);
+}
+
+/// A posting whose text is damaged is backed up without it and marked: the
+/// restore counts it as the damaged store did, its text stays known lost,
+/// and a `reindex` of the restored store keeps its skills instead of
+/// finding none in an empty text.
+#[test]
+fn a_lost_text_survives_backup_restore_and_reindex_with_the_same_counts() {
+    let n = normalizer();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let counts = {
+        let store = SledStore::open(&path, 8).unwrap();
+        import(&store, &n, &corpus());
+        store.all_counts().unwrap()
+    };
+    let log = path.join("texts-0.log");
+    let mut bytes = std::fs::read(&log).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&log, bytes).unwrap();
+    let store = SledStore::open(&path, 8).unwrap();
+
+    let mut file = Vec::new();
+    let written = backup::write(&store, 1, &mut file).unwrap();
+    assert_eq!(written.postings, 240);
+    assert_eq!(written.texts_lost.len(), 1);
+    let (lost, cause) = &written.texts_lost[0];
+    assert!(cause.to_string().contains("checksum"), "{cause}");
+    assert!(store.posting(*lost).is_err());
+
+    let (_dir2, restored) = temp_store();
+    backup::restore(restored.as_ref(), Cursor::new(&file), MAX_LINE, &mut |_| {}).unwrap();
+    assert!(restored.all_counts().unwrap() == counts);
+    let err = restored.posting(*lost).unwrap_err().to_string();
+    assert!(
+        err.contains("lost") && err.contains(&lost.to_string()),
+        "{err}"
+    );
+    reindex(restored.as_ref(), &n, &mut |_| {}).unwrap();
+    assert!(restored.all_counts().unwrap() == counts);
+    assert!(restored.posting(*lost).is_err());
+    // Collected again, it gets its text back.
+    import(restored.as_ref(), &n, &corpus());
+    assert!(restored.posting(*lost).unwrap().is_some());
+    assert!(restored.all_counts().unwrap() == counts);
+}
+
+/// `restore_dir` builds next to the target and moves into place only when
+/// complete: a failure leaves no directory behind.
+#[test]
+fn restore_dir_is_all_or_nothing() {
+    let n = normalizer();
+    let (_dir, store) = temp_store();
+    import(store.as_ref(), &n, &corpus());
+    let mut file = Vec::new();
+    backup::write(store.as_ref(), 1, &mut file).unwrap();
+    let target = tempfile::tempdir().unwrap();
+    let db = target.path().join("restored");
+    let half = &file[..file.len() / 2];
+    let err = backup::restore_dir(
+        &db,
+        8,
+        store.rules(),
+        7,
+        Cursor::new(half),
+        MAX_LINE,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().starts_with("nothing was restored into"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(target.path()).unwrap().count(), 0);
+    let restored = backup::restore_dir(
+        &db,
+        8,
+        store.rules(),
+        7,
+        Cursor::new(&file),
+        MAX_LINE,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(restored, 240);
+    let reopened = SledStore::open(&db, 8).unwrap();
+    assert_eq!(reopened.data_fingerprint().unwrap(), Some(7));
+    assert!(reopened.all_counts().unwrap() == store.all_counts().unwrap());
 }
