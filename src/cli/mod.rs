@@ -134,7 +134,7 @@ fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     store.set_data_fingerprint(normalizer.data_fingerprint())?;
     store.flush()?;
-    println!("reindexed {n} postings");
+    writeln!(std::io::stdout(), "reindexed {n} postings")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -371,7 +371,8 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "Serving.");
     // On stdout, for people and for scripts that bound port 0.
-    println!("skilltrack: serving on http://{addr}");
+    // A closed stdout must not stop the daemon.
+    let _ = writeln!(std::io::stdout(), "skilltrack: serving on http://{addr}");
     let state = AppState {
         store: store.clone(),
         normalizer,
@@ -437,6 +438,7 @@ async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> 
     let shutdown = Shutdown::new();
     shutdown.on_signal();
     let mut failed = false;
+    let mut print_error = None;
     for source in &sources {
         if shutdown.is_triggered() {
             break;
@@ -452,14 +454,17 @@ async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> 
         };
         eprintln!("Collecting {} ({})…", source.id, source.name);
         let report = pipeline::run_source(&ctx, source, &options).await;
-        println!("{}", report.summary());
-        for e in &report.errors {
-            println!("  error: {e}");
+        // A reader gone away (`run … | head`) does not stop the collection.
+        if let Err(e) = print_report(&report) {
+            print_error.get_or_insert(e);
         }
         failed |= report.error_count() > 0 && report.new + report.unchanged + report.updated == 0;
         failed |= report.pages > 0 && report.statuses.keys().all(|s| *s >= 400);
     }
     store.flush()?;
+    if let Some(e) = print_error {
+        return Err(e.into());
+    }
     if shutdown.is_triggered() {
         eprintln!(
             "Interrupted: the pages fetched so far are stored; run again to collect the rest."
@@ -471,6 +476,16 @@ async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> 
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A run's summary and errors on stdout.
+fn print_report(report: &crate::report::RunReport) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", report.summary())?;
+    for e in &report.errors {
+        writeln!(out, "  error: {e}")?;
+    }
+    Ok(())
 }
 
 fn open_input(path: &Path) -> anyhow::Result<Box<dyn BufRead + Send>> {
@@ -586,7 +601,11 @@ fn sources_check(config: &Config, files: &[PathBuf]) -> anyhow::Result<ExitCode>
     };
     match result {
         Ok(sources) => {
-            println!("{} source definition(s) OK", sources.len());
+            writeln!(
+                std::io::stdout(),
+                "{} source definition(s) OK",
+                sources.len()
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
