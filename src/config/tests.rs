@@ -1,0 +1,161 @@
+//! Tests of the parent module.
+use super::*;
+
+#[test]
+fn env_overrides_file_and_bad_values_are_named() {
+    let mut c: Config = toml::from_str("data_dir = \"/tmp/x\"\ncache_mb = 8").unwrap();
+    c.apply_env(|k| (k == "SKILLTRACK_CACHE_MB").then(|| "16".to_owned()))
+        .unwrap();
+    assert_eq!(c.cache_mb, 16);
+    assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+    let err = c
+        .apply_env(|k| (k == "SKILLTRACK_BIND").then(|| "nowhere".to_owned()))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("SKILLTRACK_BIND=\"nowhere\""),
+        "{err}"
+    );
+    assert!(toml::from_str::<Config>("data_dri = \"x\"").is_err());
+}
+
+#[test]
+fn server_section_and_env_overrides() {
+    let mut c: Config =
+        toml::from_str("[server]\nheader_timeout_secs = 5\nmax_connections = 2").unwrap();
+    c.apply_env(|k| (k == "SKILLTRACK_IDLE_TIMEOUT_SECS").then(|| "30".to_owned()))
+        .unwrap();
+    let l = c.server_limits();
+    assert_eq!(l.header_timeout, Duration::from_secs(5));
+    assert_eq!(l.idle_timeout, Duration::from_secs(30));
+    assert_eq!(l.max_connections, 2);
+    // No connection at all would be no server: a configuration error naming the key.
+    let mut zero: Config = toml::from_str("[server]\nmax_connections = 0").unwrap();
+    let err = zero.apply_env(|_| None).unwrap_err();
+    assert!(err.to_string().contains("max_connections"), "{err}");
+    assert_eq!(Config::default().server_limits(), ServerLimits::default());
+    assert!(toml::from_str::<Config>("[server]\nheader_timeout = 5").is_err());
+    let err = c
+        .apply_env(|k| (k == "SKILLTRACK_MAX_CONNECTIONS").then(|| "many".to_owned()))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("SKILLTRACK_MAX_CONNECTIONS"),
+        "{err}"
+    );
+}
+
+#[test]
+fn fetch_section_env_overrides_and_bad_rates() {
+    let mut c: Config = toml::from_str(
+        "[fetch]\ndefault_rate = \"10/min\"\nrun_deadline_secs = 0\n[fetch.host_rates]\n\"api.example.com\" = \"2/s\"",
+    )
+    .unwrap();
+    c.apply_env(|k| (k == "SKILLTRACK_HOST_CONCURRENCY").then(|| "2".to_owned()))
+        .unwrap();
+    assert_eq!(c.fetch_config().host_timeout_limit, 3);
+    c.apply_env(|k| (k == "SKILLTRACK_HOST_TIMEOUT_LIMIT").then(|| "0".to_owned()))
+        .unwrap();
+    let f = c.fetch_config();
+    assert_eq!(f.host_timeout_limit, 0);
+    assert_eq!(f.default_host_interval, Duration::from_secs(6));
+    assert_eq!(
+        f.host_intervals["api.example.com"],
+        Duration::from_millis(500)
+    );
+    assert_eq!(f.host_concurrency, 2);
+    assert_eq!(f.run_deadline, None);
+    assert!(f.obey_robots);
+    let err = c
+        .apply_env(|k| (k == "SKILLTRACK_DEFAULT_RATE").then(|| "fast".to_owned()))
+        .unwrap_err();
+    assert!(err.to_string().contains("SKILLTRACK_DEFAULT_RATE"), "{err}");
+    let mut bad: Config =
+        toml::from_str("[fetch.host_rates]\n\"x.org\" = \"1/fortnight\"").unwrap();
+    let err = bad.apply_env(|_| None).unwrap_err();
+    assert!(err.to_string().contains("host_rates.x.org"), "{err}");
+    let d = Config::default().fetch_config();
+    assert_eq!(d.default_host_interval, Duration::from_secs(1));
+    assert_eq!(d.run_deadline, Some(Duration::from_secs(1800)));
+}
+
+/// Issue #11: `cache_mb = 0` panicked inside sled; other keys silently
+/// became something else at 0.
+#[test]
+fn out_of_range_numbers_are_errors_naming_the_key_and_range() {
+    let err = Config::default()
+        .apply_env(|k| (k == "SKILLTRACK_CACHE_MB").then(|| "0".to_owned()))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "configuration `cache_mb` (or SKILLTRACK_CACHE_MB) = 0: must be between 1 and 1048576"
+    );
+    for (file, key) in [
+        ("cache_mb = 0", "`cache_mb`"),
+        ("request_timeout_secs = 0", "`request_timeout_secs`"),
+        ("max_body_mb = 0", "`max_body_mb`"),
+        (
+            "[fetch]\nconnect_timeout_secs = 0",
+            "`[fetch] connect_timeout_secs`",
+        ),
+        ("[fetch]\nmax_attempts = 0", "`[fetch] max_attempts`"),
+        (
+            "[fetch]\nhost_concurrency = 0",
+            "`[fetch] host_concurrency`",
+        ),
+        (
+            "[fetch]\nrobots_cache_hours = 0",
+            "`[fetch] robots_cache_hours`",
+        ),
+        ("[import]\nmax_line_mb = 0", "`[import] max_line_mb`"),
+        (
+            "[counting]\nmax_open_days = 0",
+            "`[counting] max_open_days`",
+        ),
+        ("data_dir = \"\"", "`data_dir`"),
+    ] {
+        let mut c: Config = toml::from_str(file).unwrap();
+        let err = c.apply_env(|_| None).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("configuration {key}")),
+            "{file}: {err}"
+        );
+    }
+    let mut c: Config = toml::from_str("[import]\nmax_line_mb = 2").unwrap();
+    c.apply_env(|_| None).unwrap();
+    assert_eq!(c.import.max_line_bytes(), 2 << 20);
+}
+
+/// Issue #11: `SKILLTRACK_DATA_DIR=` wrote sled files into the current
+/// directory.
+#[test]
+fn every_empty_environment_variable_is_an_error_naming_it() {
+    for var in ENV_VARS {
+        for value in ["", "  "] {
+            let err = Config::default()
+                .apply_env(|k| (k == var).then(|| value.to_owned()))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("environment variable {var}={value:?}: empty")),
+                "{err}"
+            );
+        }
+    }
+}
+
+/// `ENV_VARS` (checked for empty values) lists every variable
+/// `apply_env` reads.
+#[test]
+fn every_variable_read_is_checked_for_emptiness() {
+    let source = include_str!("../config.rs");
+    let read: Vec<&str> = source
+        .split("get(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|name| name.starts_with("SKILLTRACK_"))
+        .collect();
+    assert!(read.len() >= 13, "{read:?}");
+    for name in read {
+        assert!(ENV_VARS.contains(&name), "{name} is not in ENV_VARS");
+    }
+}

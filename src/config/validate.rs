@@ -1,0 +1,157 @@
+//! Range checks of a loaded configuration: every value that would panic
+//! or misbehave is an error naming its key and variable.
+
+use super::{Config, ConfigError, MAX_CACHE_MB};
+use crate::extract::source::Rate;
+
+impl Config {
+    /// Checks the keys a bad value of which would panic or silently do
+    /// something else than asked: `cache_mb` (sled panics below 1 MB),
+    /// `request_timeout_secs`, `max_body_mb`, `[fetch] connect_timeout_secs`,
+    /// `max_attempts`, `host_concurrency`, `robots_cache_hours`,
+    /// `[import] max_line_mb` (0 would be read as 1, or reject every line),
+    /// `[counting] max_open_days`, and `data_dir` / `extractors_dir` (empty:
+    /// the current directory).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let range = |(key, env, value, min, max): (_, _, i128, i128, i128)| {
+            if (min..=max).contains(&value) {
+                return Ok(());
+            }
+            Err(ConfigError::Range {
+                key,
+                env,
+                value: value.to_string(),
+                why: format!("must be between {min} and {max}"),
+            })
+        };
+        for (key, env, path) in [
+            ("data_dir", "SKILLTRACK_DATA_DIR", &self.data_dir),
+            (
+                "extractors_dir",
+                "SKILLTRACK_EXTRACTORS_DIR",
+                &self.extractors_dir,
+            ),
+        ] {
+            if path.as_os_str().to_string_lossy().trim().is_empty() {
+                return Err(ConfigError::Range {
+                    key,
+                    env: Some(env),
+                    value: format!("{:?}", path.display().to_string()),
+                    why: "must not be empty (it would mean the current directory)".into(),
+                });
+            }
+        }
+        let f = &self.fetch;
+        let env = Some;
+        for check in [
+            (
+                "cache_mb",
+                env("SKILLTRACK_CACHE_MB"),
+                i128::from(self.cache_mb),
+                1,
+                i128::from(MAX_CACHE_MB),
+            ),
+            (
+                "request_timeout_secs",
+                env("SKILLTRACK_REQUEST_TIMEOUT_SECS"),
+                self.request_timeout_secs.into(),
+                1,
+                86_400,
+            ),
+            (
+                "max_body_mb",
+                env("SKILLTRACK_MAX_BODY_MB"),
+                self.max_body_mb.into(),
+                1,
+                4_096,
+            ),
+            (
+                "[fetch] connect_timeout_secs",
+                env("SKILLTRACK_CONNECT_TIMEOUT_SECS"),
+                f.connect_timeout_secs.into(),
+                1,
+                3_600,
+            ),
+            (
+                "[fetch] max_attempts",
+                env("SKILLTRACK_MAX_ATTEMPTS"),
+                f.max_attempts.into(),
+                1,
+                100,
+            ),
+            (
+                "[fetch] host_concurrency",
+                env("SKILLTRACK_HOST_CONCURRENCY"),
+                f.host_concurrency as i128,
+                1,
+                64,
+            ),
+            (
+                "[fetch] robots_cache_hours",
+                None,
+                f.robots_cache_hours.into(),
+                1,
+                8_760,
+            ),
+            (
+                "[import] max_line_mb",
+                env("SKILLTRACK_MAX_LINE_MB"),
+                self.import.max_line_mb.into(),
+                1,
+                1_024,
+            ),
+            (
+                "[counting] max_open_days",
+                None,
+                self.counting.max_open_days.into(),
+                1,
+                36_500,
+            ),
+            (
+                "[server] header_timeout_secs",
+                env("SKILLTRACK_HEADER_TIMEOUT_SECS"),
+                self.server.header_timeout_secs.into(),
+                1,
+                3_600,
+            ),
+            (
+                "[server] idle_timeout_secs",
+                env("SKILLTRACK_IDLE_TIMEOUT_SECS"),
+                self.server.idle_timeout_secs.into(),
+                1,
+                86_400,
+            ),
+            (
+                "[server] max_connections",
+                env("SKILLTRACK_MAX_CONNECTIONS"),
+                self.server.max_connections as i128,
+                1,
+                65_536,
+            ),
+        ] {
+            range(check)?;
+        }
+        Ok(())
+    }
+
+    /// Checks every rate of the `[fetch]` section.
+    pub(super) fn validate_rates(&self) -> Result<(), ConfigError> {
+        let bad = |key: String, value: &str, why: String| ConfigError::Parse {
+            path: "[fetch]".into(),
+            cause: format!("`{key}` = {value:?}: {why}"),
+        };
+        self.fetch
+            .default_rate
+            .parse::<Rate>()
+            .map_err(|why| bad("default_rate".into(), &self.fetch.default_rate, why))?;
+        for (host, rate) in &self.fetch.host_rates {
+            rate.parse::<Rate>()
+                .map_err(|why| bad(format!("host_rates.{host}"), rate, why))?;
+        }
+        if let Some(rate) = &self.fetch.loopback_rate {
+            rate.parse::<Rate>()
+                .map_err(|why| bad("loopback_rate".into(), rate, why))?;
+        }
+        Ok(())
+    }
+}
