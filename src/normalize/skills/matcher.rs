@@ -231,6 +231,8 @@ impl SkillMatcher {
             rejected,
             taken,
             spans,
+            excluded,
+            context,
             direct,
             implied,
             mark,
@@ -250,12 +252,13 @@ impl SkillMatcher {
             contexts,
         } = hits;
         let upper = &folded.upper;
+        // Every look-up below is logarithmic, so a text with a very large
+        // number of occurrences costs n log n, not n² (a 2 MB description
+        // full of skill names once took 20 s).
+        excluded.build(excludes, occs.len());
         // Exclusion and case rules.
         occs.retain(|o| {
-            if excludes
-                .iter()
-                .any(|&(s, e, k)| k == o.skill && s <= o.start && o.end <= e)
-            {
+            if excluded.reaches(o.skill, o.start, o.end) {
                 return false;
             }
             if !o.ambiguous {
@@ -270,21 +273,30 @@ impl SkillMatcher {
         // Longest valid wins, then context for ambiguous occurrences.
         occs.sort_unstable_by_key(|o| (std::cmp::Reverse(o.end - o.start), o.start, o.skill));
         let any_ambiguous = occs.iter().any(|o| o.ambiguous);
+        if any_ambiguous {
+            context.build(contexts, occs.iter().filter(|o| o.ambiguous).count());
+        }
         rejected.clear();
         rejected.resize(occs.len(), false);
-        // Taken spans, disjoint and sorted by start (so also by end).
+        // Taken spans, disjoint: each byte they cover holds the skill of its
+        // occurrence (`AMBIGUOUS` for an ambiguous one), and an occurrence
+        // over a held byte is skipped.
+        // Every byte is FREE between calls: only grow the map.
+        if spans.len() < t.len() {
+            spans.resize(t.len(), FREE);
+        }
+        taken.clear();
         loop {
+            for &i in taken.iter() {
+                spans[occs[i].start..occs[i].end].fill(FREE);
+            }
             taken.clear();
-            spans.clear();
             for (i, o) in occs.iter().enumerate() {
-                if rejected[i] {
+                let covered = &mut spans[o.start..o.end];
+                if rejected[i] || covered.iter().any(|&b| b != FREE) {
                     continue;
                 }
-                let at = spans.partition_point(|&(s, _)| s < o.end);
-                if at > 0 && spans[at - 1].1 > o.start {
-                    continue;
-                }
-                spans.insert(at, (o.start, o.end));
+                covered.fill(if o.ambiguous { AMBIGUOUS } else { o.skill });
                 taken.push(i);
             }
             if !any_ambiguous {
@@ -296,16 +308,22 @@ impl SkillMatcher {
                 if !o.ambiguous {
                     continue;
                 }
-                let by_context = contexts
-                    .iter()
-                    .any(|&(s, e, k)| k == o.skill && gap(s, e, o.start, o.end) <= CONTEXT_WINDOW);
+                // A span is within `w` of `o` when it starts at most `w`
+                // after o's end and ends at most `w` before o's start.
+                let by_context = context.reaches(
+                    o.skill,
+                    o.end + CONTEXT_WINDOW,
+                    o.start.saturating_sub(CONTEXT_WINDOW),
+                );
+                // An unambiguous taken occurrence of another skill within
+                // the window covers a byte from `o.start - w - 1` (it ends
+                // `w` before) to `o.end + w` (it starts `w` after).
                 let by_neighbour = || {
-                    taken.iter().any(|&j| {
-                        let n = occs[j];
-                        !n.ambiguous
-                            && n.skill != o.skill
-                            && gap(n.start, n.end, o.start, o.end) <= NEIGHBOUR_WINDOW
-                    })
+                    let from = o.start.saturating_sub(NEIGHBOUR_WINDOW + 1);
+                    let to = (o.end + NEIGHBOUR_WINDOW + 1).min(spans.len());
+                    spans[from..to]
+                        .iter()
+                        .any(|&k| k != FREE && k != AMBIGUOUS && k != o.skill)
                 };
                 if !by_context && !by_neighbour() {
                     rejected[i] = true;
@@ -315,6 +333,9 @@ impl SkillMatcher {
             if !changed {
                 break;
             }
+        }
+        for &i in taken.iter() {
+            spans[occs[i].start..occs[i].end].fill(FREE);
         }
         // Direct skills, then the closure of `implies` minus the direct ones.
         if mark.len() != self.ids.len() || *stamp == u32::MAX {
@@ -438,7 +459,11 @@ struct Scratch {
     hits: Hits,
     rejected: Vec<bool>,
     taken: Vec<usize>,
-    spans: Vec<(usize, usize)>,
+    /// Per byte of the folded text: the skill of the taken occurrence
+    /// covering it, [`AMBIGUOUS`] or [`FREE`]; all [`FREE`] between calls.
+    spans: Vec<u32>,
+    excluded: SpanIndex,
+    context: SpanIndex,
     direct: Vec<u32>,
     implied: Vec<u32>,
     /// Per skill: `stamp` of the last call that saw it (direct or implied).
@@ -511,12 +536,61 @@ fn is_ascii_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// Gap in bytes between spans `[a, b)` and `[c, d)` (0 when they overlap).
-fn gap(a: usize, b: usize, c: usize, d: usize) -> usize {
-    if b <= c {
-        c - b
-    } else {
-        a.saturating_sub(d)
+/// A byte of the folded text no taken occurrence covers.
+const FREE: u32 = u32::MAX;
+/// A byte an ambiguous taken occurrence covers.
+const AMBIGUOUS: u32 = u32::MAX - 1;
+
+/// Spans of each skill (exclusion or context phrases), answering "has skill
+/// `k` a span starting at or before `x` and ending at or after `y`?": by a
+/// scan when there are few spans or few questions (the usual case: sorting
+/// costs more than it saves), else by a binary search.
+#[derive(Default)]
+struct SpanIndex {
+    /// (skill, start, end); once sorted, the end is the latest end among
+    /// this skill's spans starting at or before `start`.
+    entries: Vec<(u32, usize, usize)>,
+    sorted: bool,
+}
+
+impl SpanIndex {
+    /// Indexes `spans` for about `questions` calls of [`SpanIndex::reaches`].
+    fn build(&mut self, spans: &[(usize, usize, u32)], questions: usize) {
+        self.entries.clear();
+        self.entries
+            .extend(spans.iter().map(|&(start, end, skill)| (skill, start, end)));
+        // Sorting n spans costs about n log n; scanning them for each
+        // question costs n each: sort when questions outnumber ~8 log n.
+        self.sorted = self.entries.len() > 32 && questions > 128;
+        if !self.sorted {
+            return;
+        }
+        self.entries.sort_unstable();
+        let mut previous: Option<(u32, usize)> = None;
+        for entry in &mut self.entries {
+            if let Some((skill, latest)) = previous.filter(|(k, _)| *k == entry.0) {
+                entry.2 = entry.2.max(latest);
+                previous = Some((skill, entry.2));
+            } else {
+                previous = Some((entry.0, entry.2));
+            }
+        }
+    }
+
+    fn reaches(&self, skill: u32, x: usize, y: usize) -> bool {
+        if !self.sorted {
+            return self
+                .entries
+                .iter()
+                .any(|&(k, start, end)| k == skill && start <= x && end >= y);
+        }
+        let end = self
+            .entries
+            .partition_point(|&(k, start, _)| (k, start) <= (skill, x));
+        end > 0 && {
+            let (k, _, latest) = self.entries[end - 1];
+            k == skill && latest >= y
+        }
     }
 }
 

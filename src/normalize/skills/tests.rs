@@ -419,4 +419,19 @@ fn same_results_as_reference_matcher() {
         }
         assert_eq!(m.find(&text), r.find(&text), "{text:?}");
     }
+    // Long texts, where many occurrences compete for spans and context
+    // (the matcher indexes them instead of scanning; same answers).
+    for _ in 0..40 {
+        let mut text = String::new();
+        for _ in 0..500 + next(2500) {
+            text.push_str(&words[next(words.len())]);
+            text.push_str(seps[next(seps.len())]);
+        }
+        assert_eq!(
+            m.find(&text),
+            r.find(&text),
+            "a text of {} bytes",
+            text.len()
+        );
+    }
 }
