@@ -209,13 +209,19 @@ pub struct HtmlExtractor {
     pub follow: Option<Follow>,
 }
 
-/// A body that is clearly not HTML (JSON, empty) is a page error.
+/// A body that is clearly not HTML (JSON, empty), or nested too deeply to
+/// build into a tree in reasonable time, is a page error.
 pub(crate) fn check_html(page: &Page) -> Result<(), ExtractError> {
     let start = page.body.trim_start_matches('\u{feff}').trim_start();
     if start.is_empty() || start.starts_with('{') || start.starts_with('[') {
         return Err(ExtractError::NotHtml {
             url: page.url.clone(),
             start: head(start, 60),
+        });
+    }
+    if super::nesting::too_deep(&page.body) {
+        return Err(ExtractError::TooDeep {
+            url: page.url.clone(),
         });
     }
     Ok(())
@@ -340,6 +346,27 @@ pub(crate) fn compile(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_too_deep_for_a_tree_is_a_page_error() {
+        let deep = format!(
+            "<html><body>{}</body></html>",
+            "<div><span>Ingénieur DevOps</span>".repeat(20_000)
+        );
+        let page = Page::new("https://jobs.example.org/list", deep);
+        match extractor().extract(&page, 0) {
+            Err(e @ ExtractError::TooDeep { .. }) => {
+                assert!(
+                    e.to_string().contains("https://jobs.example.org/list"),
+                    "{e}"
+                )
+            }
+            other => panic!("expected TooDeep, got {other:?}"),
+        }
+        // A long page of ordinary depth is read.
+        let long = LIST.replace("<ul>", &"<div>x</div>".repeat(20_000));
+        assert!(extractor().extract(&Page::new("u", long), 0).is_ok());
+    }
 
     const LIST: &str = r#"<html><body><ul>
       <li class="job"><a class="t" href="/jobs/42-devops">Ingénieur DevOps (H/F)</a>

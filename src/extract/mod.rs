@@ -14,6 +14,7 @@ pub mod html;
 pub mod import;
 pub mod json;
 pub mod jsonld;
+pub mod nesting;
 pub mod paginate;
 pub mod path;
 pub mod rss;
@@ -150,6 +151,13 @@ pub enum ExtractError {
         cause: String,
         /// The first characters of the body.
         start: String,
+    },
+    /// An HTML page nesting tags so deeply that building it would take
+    /// minutes (see [`nesting`]).
+    #[error("page {url} nests its tags too deeply to be read safely (tens of thousands of unclosed elements); not parsed")]
+    TooDeep {
+        /// The page's URL.
+        url: String,
     },
     /// A job page without any schema.org `JobPosting`.
     #[error("page {url} has no schema.org JobPosting")]

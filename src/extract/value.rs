@@ -151,6 +151,10 @@ pub fn html_to_text(html: &str) -> String {
     if !html.contains('<') {
         return fold_whitespace(&html_escape::decode_html_entities(html));
     }
+    if super::nesting::too_deep(html) {
+        // Building the tree would take minutes: the text without the tags.
+        return fold_whitespace(&html_escape::decode_html_entities(&strip_tags(html)));
+    }
     let fragment = scraper::Html::parse_fragment(html);
     let mut out = String::with_capacity(html.len() / 2);
     for node in fragment.root_element().descendants() {
@@ -161,6 +165,26 @@ pub fn html_to_text(html: &str) -> String {
         }
     }
     fold_whitespace(&out)
+}
+
+/// `html` with every `<…>` tag replaced by a line break (a fallback for
+/// documents too deeply nested to build into a tree).
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!') {
+            out.push('\n');
+            rest = after.find('>').map_or("", |end| &after[end + 1..]);
+        } else {
+            out.push('<');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn is_block(name: &str) -> bool {
@@ -309,6 +333,23 @@ mod tests {
             html_to_text("plain  text &#39;quoted&#39;"),
             "plain text 'quoted'"
         );
+    }
+
+    #[test]
+    fn a_description_too_deep_for_a_tree_is_read_without_one() {
+        let deep = format!(
+            "{}{}",
+            "<div><p>Kubernetes &amp; Linux</p>".repeat(20_000),
+            "</div>".repeat(20_000)
+        );
+        let t = html_to_text(&deep);
+        assert!(
+            t.starts_with("Kubernetes & Linux\nKubernetes & Linux"),
+            "{}",
+            &t[..60]
+        );
+        assert_eq!(t.lines().count(), 20_000);
+        assert_eq!(strip_tags("a < b <i>c</i>"), "a < b \nc\n");
     }
 
     #[test]
