@@ -42,6 +42,25 @@ pub fn extractors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("extractors")
 }
 
+/// A new extractors directory in `dir` with copies of the bundled sources
+/// `ids`, a broken definition (`broken.toml`: a misspelt key, required keys
+/// missing) and a stray file that is not TOML (`notes.toml`).
+pub fn extractors_with_broken_files(dir: &Path, ids: &[&str]) -> PathBuf {
+    let extractors = dir.join("extractors");
+    std::fs::create_dir(&extractors).unwrap();
+    for id in ids {
+        let file = format!("{id}.toml");
+        std::fs::copy(extractors_dir().join(&file), extractors.join(&file)).unwrap();
+    }
+    std::fs::write(
+        extractors.join("broken.toml"),
+        "kind = \"json\"\nnmae = \"typo\"\n",
+    )
+    .unwrap();
+    std::fs::write(extractors.join("notes.toml"), "these are my notes [\n").unwrap();
+    extractors
+}
+
 /// The normalizer, built once per test binary (the taxonomy automaton is not free).
 pub fn normalizer() -> Arc<Normalizer> {
     static N: OnceLock<Arc<Normalizer>> = OnceLock::new();

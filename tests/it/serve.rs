@@ -14,7 +14,7 @@ use skilltrack::pipeline::{run_source, RunOptions};
 use skilltrack::store::{SledStore, Store};
 
 use crate::fault_server::{FaultServer, Reply};
-use crate::helpers::{context, extractors_dir, temp_store};
+use crate::helpers::{context, extractors_dir, extractors_with_broken_files, temp_store};
 
 /// Generous bound that only detects a hang (never a speed claim).
 const HANG: Duration = Duration::from_secs(60);
@@ -251,19 +251,7 @@ async fn sigterm_during_a_run_stops_between_pages_and_needs_no_recount() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_starts_with_broken_or_missing_source_files() {
     let dir = tempfile::tempdir().unwrap();
-    let extractors = dir.path().join("extractors");
-    std::fs::create_dir(&extractors).unwrap();
-    std::fs::copy(
-        extractors_dir().join("arbeitnow.toml"),
-        extractors.join("arbeitnow.toml"),
-    )
-    .unwrap();
-    std::fs::write(
-        extractors.join("broken.toml"),
-        "kind = \"json\"\nnmae = \"typo\"\n",
-    )
-    .unwrap();
-    std::fs::write(extractors.join("notes.toml"), "these are my notes [\n").unwrap();
+    let extractors = extractors_with_broken_files(dir.path(), &["arbeitnow"]);
     for (db, extractors) in [
         (dir.path().join("db1"), extractors.clone()),
         (dir.path().join("db2"), dir.path().join("no-such-dir")),

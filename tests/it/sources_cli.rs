@@ -4,7 +4,9 @@
 
 use std::process::{Command, Output};
 
-use crate::helpers::{extractors_dir, json_lines, text, FixtureServer};
+use crate::helpers::{
+    extractors_dir, extractors_with_broken_files, json_lines, text, FixtureServer,
+};
 
 fn skilltrack(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_skilltrack"));
@@ -168,21 +170,7 @@ fn sources_list_shows_kind_schedule_and_missing_credentials() {
 #[test]
 fn broken_source_files_are_listed_with_their_problems() {
     let dir = tempfile::tempdir().unwrap();
-    let extractors = dir.path().join("extractors");
-    std::fs::create_dir(&extractors).unwrap();
-    for id in ["arbeitnow", "remotive"] {
-        std::fs::copy(
-            extractors_dir().join(format!("{id}.toml")),
-            extractors.join(format!("{id}.toml")),
-        )
-        .unwrap();
-    }
-    std::fs::write(
-        extractors.join("broken.toml"),
-        "kind = \"json\"\nnmae = \"typo\"\n",
-    )
-    .unwrap();
-    std::fs::write(extractors.join("notes.toml"), "these are my notes [\n").unwrap();
+    let extractors = extractors_with_broken_files(dir.path(), &["arbeitnow", "remotive"]);
     let (db, ext) = (
         dir.path().join("db").display().to_string(),
         extractors.display().to_string(),
