@@ -366,7 +366,7 @@ impl Fetcher {
             });
         }
         let host = self.hosts.get(&key);
-        let mut interval = self.interval_for(url, source_interval);
+        let mut interval = self.interval_for(url, source_interval, None);
         // robots.txt governs crawling: form POSTs (OAuth2 token requests) are not crawls.
         if self.config.obey_robots && hop.form.is_none() {
             let rules = self.robots(&host, url, interval, run).await;
@@ -385,9 +385,7 @@ impl Fetcher {
                     why,
                 });
             }
-            if self.loopback_interval(url).is_none() {
-                interval = interval.max(rules.crawl_delay().unwrap_or_default());
-            }
+            interval = self.interval_for(url, source_interval, rules.crawl_delay());
         }
         let mut attempt = 0;
         loop {
@@ -454,23 +452,27 @@ impl Fetcher {
         }
     }
 
-    /// The configured spacing for `url` when it is on a loopback host.
-    fn loopback_interval(&self, url: &Url) -> Option<Duration> {
+    /// The spacing for `url`'s host: on a loopback host with
+    /// `loopback_interval` set, that; else the slowest of the source's, the
+    /// configured one and robots.txt's `crawl_delay`, with the default when
+    /// neither the source nor the configuration sets one.
+    fn interval_for(
+        &self,
+        url: &Url,
+        source: Option<Duration>,
+        crawl_delay: Option<Duration>,
+    ) -> Duration {
         let name = url.host_str().unwrap_or("");
-        let loopback = name.eq_ignore_ascii_case("localhost")
-            || name
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        self.config.loopback_interval.filter(|_| loopback)
-    }
-
-    /// The spacing for `url`'s host: the loopback override, else the slowest
-    /// of the source's and the configured one, else the default.
-    fn interval_for(&self, url: &Url, source: Option<Duration>) -> Duration {
-        if let Some(interval) = self.loopback_interval(url) {
-            return interval;
+        if let Some(interval) = self.config.loopback_interval {
+            let loopback = name.eq_ignore_ascii_case("localhost")
+                || name
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                return interval;
+            }
         }
         let name = url.host_str().unwrap_or("");
         let with_port = format!("{name}:{}", url.port_or_known_default().unwrap_or(0));
@@ -480,10 +482,11 @@ impl Fetcher {
             .get(&with_port)
             .or_else(|| self.config.host_intervals.get(name))
             .copied();
-        match (source, configured) {
+        let rule = match (source, configured) {
             (None, None) => self.config.default_host_interval,
             (a, b) => a.unwrap_or_default().max(b.unwrap_or_default()),
-        }
+        };
+        rule.max(crawl_delay.unwrap_or_default())
     }
 
     /// The host's robots.txt rules, fetched (in the host's turn) when not cached.

@@ -22,17 +22,21 @@ fn the_loopback_rate_replaces_every_other_rule_on_loopback_only() {
         "http://LOCALHOST/jobs",
     ] {
         assert_eq!(
-            with.interval_for(&url(local), Some(ms(2000))),
+            with.interval_for(&url(local), Some(ms(2000)), Some(ms(5000))),
             ms(0),
             "{local}"
         );
     }
     // Other hosts keep their rules.
     let remote = url("https://jobs.example.org/jobs");
-    assert_eq!(with.interval_for(&remote, Some(ms(2000))), ms(2000));
-    assert_eq!(with.interval_for(&remote, None), ms(1000));
+    assert_eq!(with.interval_for(&remote, Some(ms(2000)), None), ms(2000));
+    assert_eq!(
+        with.interval_for(&remote, Some(ms(2000)), Some(ms(5000))),
+        ms(5000)
+    );
+    assert_eq!(with.interval_for(&remote, None, None), ms(1000));
     // Without the setting, loopback hosts are like any other.
     let without = fetcher(None);
     let local = url("http://127.0.0.1/jobs");
-    assert_eq!(without.interval_for(&local, Some(ms(2000))), ms(3000));
+    assert_eq!(without.interval_for(&local, Some(ms(2000)), None), ms(3000));
 }
