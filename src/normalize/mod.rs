@@ -223,8 +223,8 @@ impl Normalizer {
 
     /// Skills and places of a raw posting, without building a stored posting.
     pub fn extract(&self, raw: &RawPosting) -> Extraction {
-        let (skills, implied_skills) = self.skills_of(raw);
-        let (places, remote) = self.places_of(raw);
+        let (skills, implied_skills) = self.skills_of(&raw.title, &raw.description, &raw.tags);
+        let (places, remote) = self.places_of(&raw.locations, raw.remote);
         Extraction {
             id: raw.external_id.clone(),
             skills,
@@ -289,48 +289,37 @@ impl Normalizer {
         Ok(posting)
     }
 
-    /// The raw posting a stored posting was normalized from, as far as
-    /// normalization reads it: title, text, tags, locations and the source's
-    /// own remote flag (the default country is kept on the posting itself).
-    pub fn raw_of(posting: &Posting) -> RawPosting {
-        RawPosting {
-            external_id: posting.external_id.clone(),
-            url: posting.url.clone(),
-            title: posting.title.clone(),
-            company: posting.company.clone(),
-            locations: posting.locations.clone(),
-            description: posting.text.clone(),
-            posted_at: posting.date_from_source.then_some(posting.posted),
-            valid_through: posting.valid_through,
-            remote: posting.source_remote,
-            tags: posting.tags.clone(),
-        }
-    }
-
     /// Recomputes skills and places of a stored posting with the current data
-    /// (used by `reindex` after a taxonomy or geography change). With
-    /// unchanged data, the result equals `posting`: it reads exactly what
-    /// [`Normalizer::normalize`] read (see [`Normalizer::raw_of`]).
-    pub fn renormalize(&self, posting: &Posting) -> Posting {
-        let extraction = self.extract(&Self::raw_of(posting));
-        let mut updated = posting.clone();
-        updated.skills = extraction.skills;
-        updated.implied_skills = extraction.implied_skills;
-        updated.places = extraction.places;
-        updated.remote = extraction.remote;
-        updated.taxonomy = self.taxonomy.fingerprint();
-        updated.fingerprint =
-            fingerprint_of(updated.company.as_deref(), &updated.title, &updated.places);
-        updated.content_hash = dedup::content_hash(&updated);
-        updated
+    /// (used by `reindex` after a taxonomy or geography change). It reads
+    /// what [`Normalizer::normalize`] read — title, text, tags, locations and
+    /// the source's own remote flag — so with unchanged data the result
+    /// equals `posting`.
+    pub fn renormalize(&self, mut posting: Posting) -> Posting {
+        let (skills, implied_skills) = self.skills_of(&posting.title, &posting.text, &posting.tags);
+        let (places, remote) = self.places_of(&posting.locations, posting.source_remote);
+        posting.skills = skills;
+        posting.implied_skills = implied_skills;
+        posting.places = places;
+        posting.remote = remote;
+        posting.taxonomy = self.taxonomy.fingerprint();
+        posting.fingerprint =
+            fingerprint_of(posting.company.as_deref(), &posting.title, &posting.places);
+        posting.content_hash = dedup::content_hash(&posting);
+        posting
     }
 
-    fn skills_of(&self, raw: &RawPosting) -> (Vec<SkillId>, Vec<SkillId>) {
-        let mut text = String::with_capacity(raw.title.len() + raw.description.len() + 16);
-        text.push_str(&raw.title);
+    /// Skills named by the title, the description and the tags: direct, implied.
+    fn skills_of(
+        &self,
+        title: &str,
+        description: &str,
+        tags: &[String],
+    ) -> (Vec<SkillId>, Vec<SkillId>) {
+        let mut text = String::with_capacity(title.len() + description.len() + 16);
+        text.push_str(title);
         text.push('\n');
-        text.push_str(&raw.description);
-        for tag in &raw.tags {
+        text.push_str(description);
+        for tag in tags {
             text.push('\n');
             text.push_str(tag);
         }
@@ -338,10 +327,12 @@ impl Normalizer {
         (to_skill_ids(found.skills), to_skill_ids(found.implied))
     }
 
-    fn places_of(&self, raw: &RawPosting) -> (Vec<Place>, bool) {
+    /// Places of the location strings, and whether the job is remote (the
+    /// source's flag, or a location that says so).
+    fn places_of(&self, locations: &[String], source_remote: Option<bool>) -> (Vec<Place>, bool) {
         let mut places: Vec<Place> = Vec::new();
-        let mut remote = raw.remote.unwrap_or(false);
-        for location in &raw.locations {
+        let mut remote = source_remote.unwrap_or(false);
+        for location in locations {
             let resolution = self.gazetteer.resolve(location);
             remote |= resolution.remote;
             for p in resolution.places {

@@ -128,5 +128,5 @@ pub fn reindex(
     normalizer: &Normalizer,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, StoreError> {
-    store.rebuild(Some(&|p| normalizer.renormalize(&p)), progress)
+    store.rebuild(Some(&|p| normalizer.renormalize(p)), progress)
 }
