@@ -1,6 +1,6 @@
 //! Round trips that must change nothing: `reindex` with an unchanged
-//! taxonomy, and `export postings` → `import` into a new database, give the
-//! same postings and byte-identical trends for every metric — on a corpus as
+//! taxonomy, `export postings` → `import` and `backup` → `restore` into a new
+//! database give the same postings and byte-identical trends for every metric — on a corpus as
 //! rich as production: skills that only the source's tags name, sources with
 //! a default country, remote flags given, withheld and contradicted by the
 //! location, texts that look like HTML, the same job on several sources, and
@@ -14,7 +14,7 @@ use skilltrack::export::{write_trends_csv, CsvOptions, PostingsWriter};
 use skilltrack::extract::load_sources;
 use skilltrack::normalize::Posting;
 use skilltrack::pipeline::{import_lines, reindex, run_source, RunOptions};
-use skilltrack::store::{Metric, SledStore, Store};
+use skilltrack::store::{backup, Metric, SledStore, Store};
 use skilltrack::trends::{self, Interval, TrendQuery};
 
 use crate::helpers::{context, extractors_dir, normalizer, temp_store, FixtureServer, ARBEITNOW};
@@ -315,4 +315,24 @@ async fn export_postings_then_import_gives_the_same_postings_and_trends() {
     // Importing the export again into the copy changes nothing either.
     import(copy.as_ref(), &lines);
     assert!(copy.all_counts().unwrap() == store.all_counts().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_then_restore_gives_the_same_postings_and_trends() {
+    let (_dir, store) = rich_store().await;
+    let mut file = Vec::new();
+    let written = backup::write(store.as_ref(), 3, &mut file).unwrap();
+    assert!(written.texts_lost.is_empty());
+    let (_dir2, copy) = temp_store();
+    let restored = backup::restore(copy.as_ref(), Cursor::new(file), 4 << 20, &mut |_| {}).unwrap();
+    assert_eq!(restored, written.postings);
+    assert_same_postings(&postings(copy.as_ref()), &postings(store.as_ref()));
+    assert!(copy.all_counts().unwrap() == store.all_counts().unwrap());
+    assert_eq!(
+        String::from_utf8(trends_csv(copy.as_ref())).unwrap(),
+        String::from_utf8(trends_csv(store.as_ref())).unwrap()
+    );
+    // And a reindex of the restored copy changes nothing either.
+    reindex(copy.as_ref(), &normalizer(), &mut |_| {}).unwrap();
+    assert_same_postings(&postings(copy.as_ref()), &postings(store.as_ref()));
 }
