@@ -20,7 +20,7 @@ use skilltrack::store::{SledStore, Store};
 use tokio::time::Instant;
 
 use crate::fault_server::{FaultServer, Reply};
-use crate::helpers::{normalizer, temp_store};
+use crate::helpers::{json_page as page, normalizer, temp_store, JSON_SOURCE};
 
 mod hops;
 
@@ -449,34 +449,12 @@ async fn conditional_get_answers_304() {
 
 // ---- whole source runs -------------------------------------------------
 
-const SOURCE: &str = r#"
-name = "Test source"
-kind = "json"
-base_url = "https://jobs.example.org"
-start = ["/jobs"]
-rate = "50/s"
-max_pages = 5
-
-[paginate]
-kind = "next"
-path = "next"
-
-[items]
-path = "data"
-
-[fields]
-id = "id"
-title = "title"
-location = "location"
-posted_at = "created"
-"#;
-
-/// Loads `ids` (each a copy of [`SOURCE`], `start` replaced when given).
+/// Loads `ids` (each a copy of [`JSON_SOURCE`], `start` replaced when given).
 fn sources(dir: &Path, defs: &[(&str, Option<&str>)]) -> Vec<SourceDef> {
     for (id, start) in defs {
         let text = match start {
-            Some(s) => SOURCE.replace("start = [\"/jobs\"]", &format!("start = {s}")),
-            None => SOURCE.to_owned(),
+            Some(s) => JSON_SOURCE.replace("start = [\"/jobs\"]", &format!("start = {s}")),
+            None => JSON_SOURCE.to_owned(),
         };
         std::fs::write(dir.join(format!("{id}.toml")), text).unwrap();
     }
@@ -489,20 +467,6 @@ fn context(store: Arc<SledStore>, config: FetchConfig) -> Context {
         normalizer: normalizer(),
         fetcher: fetcher(config),
     }
-}
-
-fn page(ids: &[u32], next: Option<&str>) -> String {
-    let items: Vec<String> = ids
-        .iter()
-        .map(|i| {
-            format!(
-                r#"{{"id": "{i}", "title": "Développeur Rust {i}", "location": "Paris", "created": "2026-11-0{}"}}"#,
-                i % 9 + 1
-            )
-        })
-        .collect();
-    let next = next.map_or("null".to_owned(), |n| format!("\"{n}\""));
-    format!(r#"{{"data": [{}], "next": {next}}}"#, items.join(","))
 }
 
 fn options(server: &FaultServer) -> RunOptions {

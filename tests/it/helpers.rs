@@ -245,6 +245,49 @@ impl TestApp {
     }
 }
 
+/// A `json` source for tests: pages of [`json_page`] from `base_url`
+/// (replace it with a test server's), starting at `/jobs`.
+pub const JSON_SOURCE: &str = r#"
+name = "Test source"
+kind = "json"
+base_url = "https://jobs.example.org"
+start = ["/jobs"]
+rate = "50/s"
+max_pages = 5
+
+[paginate]
+kind = "next"
+path = "next"
+
+[items]
+path = "data"
+
+[fields]
+id = "id"
+title = "title"
+company = "company"
+location = "location"
+posted_at = "created"
+tags = "tags[*]"
+"#;
+
+/// A page of [`JSON_SOURCE`]: one posting per id (a Rust developer in Paris
+/// at company `i`, tagged Terraform, posted in early November 2026), and the
+/// link to `next`.
+pub fn json_page(ids: &[u32], next: Option<&str>) -> String {
+    let items: Vec<String> = ids
+        .iter()
+        .map(|i| {
+            format!(
+                r#"{{"id": "{i}", "title": "Développeur Rust {i}", "company": "Société {i}", "location": "Paris", "created": "2026-11-0{}", "tags": ["Terraform"]}}"#,
+                i % 9 + 1
+            )
+        })
+        .collect();
+    let next = next.map_or("null".to_owned(), |n| format!("\"{n}\""));
+    format!(r#"{{"data": [{}], "next": {next}}}"#, items.join(","))
+}
+
 /// The fixture routes of the Arbeitnow sample (two pages).
 pub const ARBEITNOW: &[(&str, &str)] = &[
     ("/api/job-board-api", "arbeitnow/page1.json"),

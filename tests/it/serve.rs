@@ -14,7 +14,10 @@ use skilltrack::pipeline::{run_source, RunOptions};
 use skilltrack::store::{SledStore, Store};
 
 use crate::fault_server::{FaultServer, Reply};
-use crate::helpers::{context, extractors_dir, extractors_with_broken_files, temp_store};
+use crate::helpers::{
+    context, extractors_dir, extractors_with_broken_files, json_page as page, temp_store,
+    JSON_SOURCE,
+};
 
 /// Generous bound that only detects a hang (never a speed claim).
 const HANG: Duration = Duration::from_secs(60);
@@ -110,48 +113,11 @@ async fn serve_answers_then_stops_on_sigterm() {
     assert!(!store.recovered_on_open());
 }
 
-/// A JSON list page of `ids`, with a link to `next`.
-fn page(ids: &[u32], next: Option<&str>) -> String {
-    let items: Vec<String> = ids
-        .iter()
-        .map(|i| {
-            format!(
-                r#"{{"id": "{i}", "title": "Ingénieur DevOps Kubernetes {i}", "company": "Société {i}", "location": "Lyon 3e", "created": "2026-11-0{i}", "tags": ["Terraform"]}}"#
-            )
-        })
-        .collect();
-    let next = next.map_or("null".to_owned(), |n| format!("\"{n}\""));
-    format!(r#"{{"data": [{}], "next": {next}}}"#, items.join(","))
-}
-
-/// A source collected every second from `base`.
+/// A source collected every second from `base`, with a default country.
 fn every_second_source(dir: &Path, base: &str) {
     let text = format!(
-        r#"
-name = "Every second"
-kind = "json"
-schedule = "* * * * * *"
-base_url = "{base}"
-start = ["/jobs"]
-rate = "50/s"
-country = "FR"
-max_pages = 5
-
-[paginate]
-kind = "next"
-path = "next"
-
-[items]
-path = "data"
-
-[fields]
-id = "id"
-title = "title"
-company = "company"
-location = "location"
-posted_at = "created"
-tags = "tags[*]"
-"#
+        "schedule = \"* * * * * *\"\ncountry = \"FR\"\n{}",
+        JSON_SOURCE.replace("https://jobs.example.org", base)
     );
     std::fs::write(dir.join("every.toml"), text).unwrap();
 }
