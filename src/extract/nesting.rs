@@ -40,12 +40,7 @@ pub fn tree_cost(html: &str) -> u64 {
         i += at + 1;
         match b.get(i) {
             Some(b'/') => {
-                let name_end = b[i + 1..]
-                    .iter()
-                    .position(|c| !c.is_ascii_alphanumeric())
-                    .map_or(b.len(), |n| i + 1 + n);
-                let name = html[i + 1..name_end].to_ascii_lowercase();
-                if !(VOID.contains(&name.as_str()) || SELF_ENDING.contains(&name.as_str())) {
+                if nests(tag_name(b, i + 1)) {
                     depth = depth.saturating_sub(1);
                 }
                 i = skip_past(b, i, b">");
@@ -53,24 +48,19 @@ pub fn tree_cost(html: &str) -> u64 {
             Some(b'!') if b[i..].starts_with(b"!--") => i = skip_past(b, i + 3, b"-->"),
             Some(b'!' | b'?') => i = skip_past(b, i, b">"),
             Some(c) if c.is_ascii_alphabetic() => {
-                let name_end = b[i..]
-                    .iter()
-                    .position(|c| !c.is_ascii_alphanumeric())
-                    .map_or(b.len(), |n| i + n);
-                let name = html[i..name_end].to_ascii_lowercase();
-                let end = skip_past(b, name_end, b">");
+                let name = tag_name(b, i);
+                let end = skip_past(b, i + name.len(), b">");
                 let self_closing = end >= 2 && b.get(end - 2) == Some(&b'/');
                 cost = cost.saturating_add(depth);
-                if !(self_closing
-                    || VOID.contains(&name.as_str())
-                    || SELF_ENDING.contains(&name.as_str()))
-                {
+                if !self_closing && nests(name) {
                     depth += 1;
                 }
                 i = end;
-                if name == "script" || name == "style" {
-                    let close = format!("</{name}");
-                    i = find_ignore_case(b, i, close.as_bytes()).unwrap_or(b.len());
+                // Their text is not markup.
+                for raw in [&b"script"[..], b"style"] {
+                    if name.eq_ignore_ascii_case(raw) {
+                        i = find_end_tag(b, i, raw).unwrap_or(b.len());
+                    }
                 }
             }
             _ => {}
@@ -88,6 +78,24 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&c| c == needle)
 }
 
+/// The tag name starting at `at` (ASCII letters and digits).
+fn tag_name(b: &[u8], at: usize) -> &[u8] {
+    let rest = b.get(at..).unwrap_or_default();
+    let len = rest
+        .iter()
+        .position(|c| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    &rest[..len]
+}
+
+/// Whether an element of this name holds what follows until its end tag.
+fn nests(name: &[u8]) -> bool {
+    !VOID
+        .iter()
+        .chain(SELF_ENDING)
+        .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+}
+
 /// The position just after the next `end` from `from` (or the end of `b`).
 fn skip_past(b: &[u8], from: usize, end: &[u8]) -> usize {
     b.get(from..)
@@ -95,12 +103,20 @@ fn skip_past(b: &[u8], from: usize, end: &[u8]) -> usize {
         .map_or(b.len(), |n| from + n + end.len())
 }
 
-/// The position of the next `needle` (ASCII, any case) from `from`.
-fn find_ignore_case(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    b.get(from..)?
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
-        .map(|n| from + n)
+/// The position of the next `</name` (any case) from `from`.
+fn find_end_tag(b: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut i = from;
+    while let Some(at) = memchr(b'<', b.get(i..)?) {
+        let start = i + at;
+        if b.get(start + 1) == Some(&b'/')
+            && b.get(start + 2..start + 2 + name.len())
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        {
+            return Some(start);
+        }
+        i = start + 1;
+    }
+    None
 }
 
 #[cfg(test)]
