@@ -16,6 +16,7 @@ mod trends;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use serde::Serialize;
 use warp::http::{header, Response, StatusCode};
@@ -37,9 +38,9 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     /// Postings and counts.
-    pub store: std::sync::Arc<dyn Store>,
+    pub store: Arc<dyn Store>,
     /// Taxonomy and geography (for validation and labels).
-    pub normalizer: std::sync::Arc<Normalizer>,
+    pub normalizer: Arc<Normalizer>,
 }
 
 type Params = HashMap<String, String>;

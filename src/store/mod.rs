@@ -128,20 +128,25 @@ pub trait Store: Send + Sync {
     /// Every counter, in key order: (skill, geo, metric, day, value).
     fn all_counts(&self) -> Result<Vec<CountRow>, StoreError>;
 
-    /// Calls `f` with every stored posting, in the order they were first stored.
-    fn for_each_posting(
-        &self,
-        f: &mut dyn FnMut(Posting) -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError>;
-
-    /// Like [`Store::for_each_posting`], but a posting whose text cannot be
-    /// read comes as an [`UnreadableText`] instead of stopping the walk
-    /// (`backup`, `export postings`). Returns the number of postings.
+    /// Calls `f` with every stored posting, in the order they were first
+    /// stored; a posting whose text cannot be read comes as an
+    /// [`UnreadableText`] instead of stopping the walk (`backup`, `export
+    /// postings`). Returns the number of postings.
     fn for_each_posting_lossy(
         &self,
         f: &mut dyn FnMut(Result<Posting, UnreadableText>) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError>;
+
+    /// Calls `f` with every stored posting, in the order they were first
+    /// stored; a text that cannot be read stops the walk with its error.
+    fn for_each_posting(
+        &self,
+        f: &mut dyn FnMut(Posting) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
-        self.for_each_posting(&mut |p| f(Ok(p)))
+        self.for_each_posting_lossy(&mut |read| match read {
+            Ok(p) => f(p),
+            Err(UnreadableText { cause, .. }) => Err(cause),
+        })
     }
 
     /// Records that the texts of these postings are lost (restored from a

@@ -405,19 +405,6 @@ impl Store for SledStore {
         Ok(out)
     }
 
-    fn for_each_posting(
-        &self,
-        f: &mut dyn FnMut(Posting) -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError> {
-        let mut n = 0;
-        for entry in self.main.scan_prefix([keys::POSTING]) {
-            let (k, v) = entry.map_err(engine)?;
-            f(self.with_text(Self::decode_posting(&k, &v)?)?)?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
     fn for_each_posting_lossy(
         &self,
         f: &mut dyn FnMut(Result<Posting, UnreadableText>) -> Result<(), StoreError>,

@@ -14,7 +14,7 @@ use skilltrack::normalize::Posting;
 use skilltrack::pipeline::import_lines;
 use skilltrack::report::RunReport;
 use skilltrack::store::{
-    CountRow, CountRules, IngestOutcome, Metric, SledStore, Store, StoreError,
+    CountRow, CountRules, IngestOutcome, Metric, SledStore, Store, StoreError, UnreadableText,
 };
 use skilltrack::trends::{trends, Interval, TrendQuery};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -80,11 +80,11 @@ impl Store for GatedStore {
     fn all_counts(&self) -> Result<Vec<CountRow>, StoreError> {
         self.inner.all_counts()
     }
-    fn for_each_posting(
+    fn for_each_posting_lossy(
         &self,
-        f: &mut dyn FnMut(Posting) -> Result<(), StoreError>,
+        f: &mut dyn FnMut(Result<Posting, UnreadableText>) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
-        self.inner.for_each_posting(f)
+        self.inner.for_each_posting_lossy(f)
     }
     fn rebuild(
         &self,
