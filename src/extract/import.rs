@@ -7,7 +7,8 @@
 //!  "url": "…", "remote": true}
 //! ```
 //! `id` and `title` are required, the rest optional; unknown keys are ignored.
-//! `id` may be a string or a number. `description` may be HTML (read as
+//! `id` may be a string or a number; `remote` a boolean or what boards write
+//! instead (`"yes"`, `"full"`, `"hybrid"` — only a fully remote word is true). `description` may be HTML (read as
 //! plain text, verbatim, when `"description_format": "text"`). Also read:
 //! `valid_through` (date), `tags` (strings), `country` (the source's default
 //! country, ISO 3166 alpha-2, used when the location says nothing), and —
@@ -17,7 +18,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::value::{html_to_text, parse_date, text_from_value};
+use super::value::{bool_from_value, html_to_text, parse_date, text_from_value};
 use super::RawPosting;
 use crate::domain::{Day, GeoCode, SourceId};
 
@@ -68,7 +69,7 @@ struct ImportLine {
     #[serde(default)]
     url: Option<String>,
     #[serde(default)]
-    remote: Option<bool>,
+    remote: Option<Value>,
     #[serde(default)]
     tags: Option<Vec<String>>,
     #[serde(default)]
@@ -185,7 +186,11 @@ pub fn parse_record(text: &str, line: usize) -> Result<Option<ImportRecord>, Lin
             Some(html) => html_to_text(&html),
             None => String::new(),
         },
-        remote: raw.remote,
+        remote: raw
+            .remote
+            .as_ref()
+            .filter(|v| !v.is_null())
+            .map(bool_from_value),
         tags: raw.tags.unwrap_or_default(),
     };
     Ok(Some(ImportRecord {
@@ -214,6 +219,21 @@ mod tests {
         assert_eq!(p.posted_at.unwrap().to_string(), "2024-03-01");
         assert_eq!(p.remote, Some(true));
         assert_eq!(parse_line("   ", 2).unwrap(), None);
+    }
+
+    #[test]
+    fn remote_may_be_written_in_words() {
+        for (remote, want) in [
+            (r#""yes""#, Some(true)),
+            (r#""Full remote""#, Some(true)),
+            (r#""hybrid""#, Some(false)),
+            ("false", Some(false)),
+            ("null", None),
+        ] {
+            let line = format!(r#"{{"id": 1, "title": "t", "remote": {remote}}}"#);
+            let p = parse_line(&line, 1).unwrap().unwrap();
+            assert_eq!(p.remote, want, "{remote}");
+        }
     }
 
     #[test]

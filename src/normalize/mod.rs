@@ -5,6 +5,7 @@
 //! computes the keys that recognise duplicates ([`dedup`]). Everything here is
 //! pure: built once from bundled data, then no I/O.
 
+pub mod asks;
 pub mod dedup;
 pub mod geo;
 pub mod skills;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
 use crate::extract::RawPosting;
+use asks::AskText;
 use geo::Gazetteer;
 use skills::{SkillMatcher, Taxonomy};
 
@@ -184,6 +186,7 @@ pub struct Extraction {
 pub struct Normalizer {
     taxonomy: Taxonomy,
     matcher: SkillMatcher,
+    asks: AskText,
     gazetteer: Gazetteer,
 }
 
@@ -196,9 +199,11 @@ impl Normalizer {
     /// Builds the normalizer from a taxonomy and a gazetteer.
     pub fn new(taxonomy: Taxonomy, gazetteer: Gazetteer) -> Normalizer {
         let matcher = SkillMatcher::new(&taxonomy);
+        let asks = AskText::new(&taxonomy);
         Normalizer {
             taxonomy,
             matcher,
+            asks,
             gazetteer,
         }
     }
@@ -223,7 +228,12 @@ impl Normalizer {
 
     /// Skills and places of a raw posting, without building a stored posting.
     pub fn extract(&self, raw: &RawPosting) -> Extraction {
-        let (skills, implied_skills) = self.skills_of(&raw.title, &raw.description, &raw.tags);
+        let (skills, implied_skills) = self.skills_of(
+            &raw.title,
+            &raw.description,
+            &raw.tags,
+            raw.company.as_deref(),
+        );
         let (places, remote) = self.places_of(&raw.locations, raw.remote);
         Extraction {
             id: raw.external_id.clone(),
@@ -295,7 +305,12 @@ impl Normalizer {
     /// the source's own remote flag — so with unchanged data the result
     /// equals `posting`.
     pub fn renormalize(&self, mut posting: Posting) -> Posting {
-        let (skills, implied_skills) = self.skills_of(&posting.title, &posting.text, &posting.tags);
+        let (skills, implied_skills) = self.skills_of(
+            &posting.title,
+            &posting.text,
+            &posting.tags,
+            posting.company.as_deref(),
+        );
         let (places, remote) = self.places_of(&posting.locations, posting.source_remote);
         posting.skills = skills;
         posting.implied_skills = implied_skills;
@@ -308,21 +323,19 @@ impl Normalizer {
         posting
     }
 
-    /// Skills named by the title, the description and the tags: direct, implied.
+    /// Skills named by the title, the description and the tags where they
+    /// can name an ask (not in links, not as the employer's name, see
+    /// [`asks`]): direct, implied.
     fn skills_of(
         &self,
         title: &str,
         description: &str,
         tags: &[String],
+        company: Option<&str>,
     ) -> (Vec<SkillId>, Vec<SkillId>) {
-        let mut text = String::with_capacity(title.len() + description.len() + 16);
-        text.push_str(title);
-        text.push('\n');
-        text.push_str(description);
-        for tag in tags {
-            text.push('\n');
-            text.push_str(tag);
-        }
+        let mut text = String::new();
+        self.asks
+            .write(title, description, tags, company, &mut text);
         let found = self.matcher.find(&text);
         (to_skill_ids(found.skills), to_skill_ids(found.implied))
     }

@@ -28,12 +28,16 @@
 //! - `sources_cli`: `sources check` exact messages, `list`, `try`, and France
 //!   Travail (OAuth2, range paging) through the binary.
 //!
+//! - `extraction_eval`: skills found by `skilltrack extract` on 200+ full-length
+//!   postings labelled by reading: precision and recall targets.
+//!
 //! No test touches the internet.
 
 mod api;
 mod cli;
 mod collect;
 mod crash;
+mod extraction_eval;
 mod fault_server;
 mod fetch;
 mod helpers;

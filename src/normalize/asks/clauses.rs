@@ -1,0 +1,535 @@
+//! Sentences and clauses in which a skill named is not asked for.
+//!
+//! Within the job's own sections, postings still name skills the hire will
+//! not use: what another team works with ("our analytics team next door
+//! works in R and Tableau; you won't need either"), what the job replaces
+//! ("the last MySQL clusters are being migrated to Postgres", "nous avons
+//! quitté Jenkins pour GitHub Actions"), what it rules out ("No Java here",
+//! "Ruby (off Rails)", "vous ne ferez pas de WordPress"), the employer's
+//! customers, investors and partners, and the employer describing itself
+//! ("Grafana Labs is an open source company", "nos expertises data, cloud
+//! et IA"). [`Clauses`] finds these by their cue words, in English and
+//! French, and blanks:
+//!
+//! * a whole **sentence** (up to `.`, `!`, `?`, `:` or a line break) that
+//!   puts the work on someone else ("next door", "not yours", "you won't",
+//!   "hors périmètre"), names customers, investors or partners, or describes
+//!   the employer;
+//! * in a **clause** (a sentence cut further at `;`, dashes, parentheses,
+//!   "but", "mais"): from a negation ("no", "not", "don't", "pas de",
+//!   "ne … pas", "instead of") to the clause's end; the whole clause when
+//!   something is "not required"; what a retirement or migration cue
+//!   ("retire", "decommission", "moving off", "quitté", "migrated … to")
+//!   leaves behind, up to the target it moves to ("to", "vers", "pour",
+//!   "in favour of"), which is kept;
+//! * "with the DevOps and QA teams" / "avec les équipes DevOps et QA": the
+//!   teams the hire works with are not the hire's skills.
+//!
+//! The cues are linguistic, not lists of skills; they are checked on the
+//! lowercased text, so both "No Java" and "NO JAVA" are read.
+
+use std::ops::Range;
+
+use regex::Regex;
+
+/// Cues that put a whole sentence outside the job (see the module docs).
+const SENTENCE_CUES: &str = r"(?x)
+    \b(?:
+      # The work belongs to someone else.
+      next\ door | sister\ teams? | (?:an)?other\ teams? | separate\ teams? | different\ teams?
+    | neighbou?ring\ teams? | their\ world | not\ yours | not\ you\b | not\ (?:part\ of\ )?this\ (?:role|job|position)
+    | outside\ (?:this|the)\ (?:role|job|scope) | out\ of\ scope | not\ in\ scope
+    | you\ won't | you\ will\ not | you'll\ never | you\ will\ never | you\ don't\ need | you\ do\ not\ need
+    | you\ won't\ need | (?:aren't|are\ not|isn't|is\ not)\ expected | won't\ be\ asked | not\ be\ asked
+    | not\ (?:write|maintain|touch)\ (?:it|them|its|their) | nobody\ expects\ you
+    | [ée]quipes?\ voisines? | autres?\ [ée]quipes? | n'est\ pas\ rattach | ne\ sont\ pas\ rattach
+    | vous\ n'aurez\ pas | tu\ n'auras\ pas | vous\ ne\ serez\ pas | tu\ ne\ seras\ pas
+    | hors\ (?:du\ )?p[ée]rim[èe]tre | ne\ fai?t\ pas\ partie | ne\ font\ pas\ partie
+    | (?:n'est|ne\ sont)\ pas\ attendu | pas\ attendue?s? | (?:vous|te|t')\ sera\ pas\ demand
+    | ce\ n'est\ pas\ (?:ton|votre)\ | n'en\ croiser | pas\ besoin
+      # Customers, investors, partners.
+    | customers?\ (?:include|includes|including|such\ as|like) | clients?\ (?:include|includes|including|such\ as|like)
+    | trusted\ by | used\ by | backed\ by | funded\ by | angels?\ from | investors? | venture
+    | nos\ clients | parmi\ nos\ clients | nos\ r[ée]f[ée]rences | ils\ nous\ font\ confiance
+    | investisseurs? | lev[ée]e\ de\ fonds | partenaires? | partners?\ (?:of|program|network|status)
+    | (?:aws|google|microsoft|azure|gcp|red\ hat|sap|oracle)\ (?:advanced\ |premier\ |gold\ )?partner
+    | integrations?\ with | integrates\ with
+      # The employer describing itself.
+    | nos\ expertises | notre\ expertise | nos\ m[ée]tiers | nos\ domaines\ d'expertise | nos\ offres
+    | our\ expertise | our\ customers | we\ are\ (?:a|an)\ | we're\ (?:a|an)\ | nous\ sommes\ (?:un|une)\ 
+    | founded\ in | fond[ée]e?\ en | cr[ée][ée]e?\ en | certified\ company | certifi[ée]e?\ iso
+    )";
+
+/// Negations: blank from the cue to the end of its clause.
+const NEGATION_CUES: &str = r"(?x)
+    \b(?:
+      no | not | never | nor | neither | nothing | none
+    | don't | do\ not | doesn't | does\ not | didn't | did\ not | won't | will\ not | wouldn't
+    | isn't | aren't | wasn't | weren't | can't | cannot
+    | instead\ of | rather\ than | no\ longer
+    | pas\ (?:de|d'|du|des) | aucune? | ni | au\ lieu\ de | plut[ôo]t\ que
+    | (?:ne\ |n')[^.;:\n]{0,50}?\b(?:pas|plus|jamais|rien|aucune?)
+    )\b";
+
+/// Words after a negation cue that make it no negation ("not only",
+/// "no matter", "don't hesitate").
+const NOT_NEGATIONS: &[&str] = &[
+    "only",
+    "just",
+    "limited",
+    "necessarily",
+    "least",
+    "to mention",
+    "matter",
+    "later",
+    "more than",
+    "less than",
+    "doubt",
+    "worry",
+    "hesitate",
+    "-",
+    "problem",
+];
+
+/// "X is not required": the whole clause.
+const NOT_REQUIRED: &str = r"(?x)
+    \b(?:
+      not\ (?:required|needed|necessary|mandatory|a\ requirement|expected)
+    | (?:n'est|ne\ sont)\ pas\ (?:requise?s?|demand[ée]e?s?|obligatoires?|n[ée]cessaires?|exig[ée]e?s?)
+    | non\ (?:requise?s?|obligatoires?|exig[ée]e?s?) | pas\ (?:requise?s?|obligatoires?|n[ée]cessaires?)
+    )\b";
+
+/// Retirement: what follows the cue (or the sentence's subject, in the
+/// passive) is on its way out, up to a target marker.
+const RETIREMENT_CUES: &str = r"(?x)
+    \b(?:
+      retir(?:e|es|ed|ing) | decommission\w* | sunset\w* | deprecat\w* | phas(?:e|es|ed|ing)\ out
+    | switch(?:es|ed|ing)?\ off | turn(?:s|ed|ing)?\ off | shut(?:s|ting)?\ down
+    | mov(?:e|es|ed|ing)\ (?:away\ )?(?:off|from) | migrat\w*\ (?:away\ )?(?:off|from) | off\ of
+    | (?:leav(?:e|es|ing)|left)\ (?:\w+\ ){0,3}behind | get(?:ting)?\ rid\ of | got\ rid\ of
+    | replac(?:e|es|ed|ing) | rewrit(?:e|es|ing|ten) | rewrote | remov(?:e|es|ed|ing) | delet(?:e|es|ed|ing)
+    | drop(?:s|ped|ping)? | ditch(?:es|ed|ing)? | sunsetting | legacy\ (?:\w+\ )?(?:being|to\ be)
+    | quitt\w* | abandonn\w* | d[ée]commission\w* | remplac\w* | supprim\w* | r[ée][ée]cri\w*
+    | d[ée]branch\w* | d[ée]mantel\w* | sortie\ (?:de|d'|du|des) | exit | fin\ de\ vie
+    | arr[êe]t(?:er|[ée]e?s?)?\ (?:de|d'|du|des|le|la|les)
+    | migr\w*\ (?:de|d'|depuis|du|des) | migration\ (?:de|d'|depuis|du|des)
+    )\b";
+
+/// Migration without a "from": only what comes before its target moves out
+/// ("the last MySQL clusters are being migrated to Postgres").
+const MIGRATION_CUES: &str = r"(?x)
+    \b(?:migrat\w* | mov(?:e|es|ed|ing) | switch(?:es|ed|ing)? | transition\w* | port(?:ed|ing)
+    | migr\w* | passage | bascul\w*)\b";
+
+/// Where a retirement or migration lands: what follows is kept.
+const TARGET_MARKERS: &str = r"(?x)
+    \b(?:to|towards|into|onto|in\ favou?r\ of|with|by|for|in|vers|pour|par|au\ profit\ de|en\ faveur\ de|en|sur)\b";
+
+/// The teams the hire works with ("with the DevOps and QA teams", "avec les
+/// équipes DevOps et QA").
+const WITH_TEAMS: &str = r"(?x)
+    \b(?:with|alongside|avec|aux\ c[ôo]t[ée]s\ des?|en\ lien\ avec)\ 
+    (?:
+      (?:the\ |our\ |other\ |les\ |nos\ |des\ |vos\ |tes\ )?
+      (?:[\w/&+.-]+(?:,\ |\ and\ |\ et\ |\ |/)){0,6}?(?:teams?|squads?|engineers|developers|analysts|scientists)\b
+    | (?:les\ |nos\ |des\ |l')?[ée]quipes?\ 
+    )";
+
+/// Words that end the names after "avec les équipes …".
+const TEAM_NAMES_END: &[&str] = &[
+    "sur", "pour", "afin", "dans", "à", "a", "au", "aux", "de", "du", "des", "qui", "que", "en",
+    "chez", "autour", "lors", "selon", "par", "avec", "to", "for", "on", "in",
+];
+
+/// Passive auxiliaries before a retirement cue: the subject before them is
+/// what retires ("the Nagios box is switched off").
+const PASSIVE: &[&str] = &[
+    "is", "are", "was", "were", "be", "been", "being", "get", "gets", "getting",
+];
+
+/// The clause-level reader of a description (see the module docs).
+#[derive(Debug)]
+pub(crate) struct Clauses {
+    sentence: Regex,
+    negation: Regex,
+    not_required: Regex,
+    retirement: Regex,
+    migration: Regex,
+    target: Regex,
+    with_teams: Regex,
+}
+
+impl Clauses {
+    /// Compiles the cue patterns.
+    pub(crate) fn new() -> Clauses {
+        let compile = |pattern: &str| {
+            regex::RegexBuilder::new(pattern)
+                .case_insensitive(true)
+                .build()
+                .expect("the clause cue patterns are valid")
+        };
+        Clauses {
+            sentence: compile(SENTENCE_CUES),
+            negation: compile(NEGATION_CUES),
+            not_required: compile(NOT_REQUIRED),
+            retirement: compile(RETIREMENT_CUES),
+            migration: compile(MIGRATION_CUES),
+            target: compile(TARGET_MARKERS),
+            with_teams: compile(WITH_TEAMS),
+        }
+    }
+
+    /// Appends `text` to `out` with every span that names no ask replaced
+    /// by a space. `employer` is the employer's name: a sentence of which it
+    /// is the subject describes the company.
+    pub(crate) fn push_asked(&self, text: &str, employer: Option<&str>, out: &mut String) {
+        // Cues are matched on a lowercased copy; the offsets only line up
+        // when lowercasing keeps every byte length (nearly always).
+        let lower = text.to_lowercase();
+        if lower.len() != text.len() {
+            out.push_str(text);
+            return;
+        }
+        let employer = employer.map(str::to_lowercase);
+        let mut blank: Vec<Range<usize>> = Vec::new();
+        // A cue before a colon rules out what the colon introduces too
+        // ("Nos expertises : data, cloud et IA").
+        let mut introduced = false;
+        for sentence in split(&lower, 0..lower.len(), is_sentence_end) {
+            let s = &lower[sentence.clone()];
+            let ends_with_colon = lower.as_bytes().get(sentence.end) == Some(&b':');
+            if introduced
+                || self.sentence.is_match(s)
+                || employer.as_deref().is_some_and(|e| describes(s, e))
+            {
+                introduced = ends_with_colon && !introduced;
+                blank.push(sentence);
+                continue;
+            }
+            introduced = false;
+            for clause in split(&lower, sentence, is_clause_end) {
+                self.blank_in_clause(&lower, clause, &mut blank);
+            }
+        }
+        blank.sort_by_key(|r| r.start);
+        let mut copied = 0;
+        for r in blank {
+            if r.end <= copied {
+                continue;
+            }
+            let start = r.start.max(copied);
+            out.push_str(&text[copied..start]);
+            out.push(' ');
+            copied = r.end;
+        }
+        out.push_str(&text[copied..]);
+    }
+
+    /// The spans of one clause (`lower[clause]`) that name no ask.
+    fn blank_in_clause(&self, lower: &str, clause: Range<usize>, blank: &mut Vec<Range<usize>>) {
+        let c = &lower[clause.clone()];
+        let at = |r: Range<usize>| clause.start + r.start..clause.start + r.end;
+        if self.not_required.is_match(c) {
+            blank.push(clause);
+            return;
+        }
+        let first_word = c.trim_start().split(' ').next().unwrap_or_default();
+        if first_word == "off" {
+            // "Ruby (off Rails)".
+            blank.push(clause);
+            return;
+        }
+        if let Some(m) = self.negation.find_iter(c).find(|m| {
+            !NOT_NEGATIONS
+                .iter()
+                .any(|w| c[m.end()..].trim_start().starts_with(w))
+        }) {
+            blank.push(at(m.start()..c.len()));
+        }
+        if let Some(m) = self.retirement.find(c) {
+            let start = if passive_before(&c[..m.start()]) {
+                0
+            } else {
+                m.start()
+            };
+            let end = self
+                .target
+                .find_at(c, m.end())
+                .map_or(c.len(), |t| t.start());
+            blank.push(at(start..end));
+        } else if let Some(m) = self.migration.find(c) {
+            if let Some(t) = self.target.find_at(c, m.end()) {
+                blank.push(at(0..t.start()));
+            }
+        }
+        for m in self.with_teams.find_iter(c) {
+            let end = if m.as_str().ends_with(' ') {
+                // "avec les équipes DevOps et QA sur …": the names follow.
+                m.end() + team_names_len(&c[m.end()..])
+            } else {
+                m.end()
+            };
+            blank.push(at(m.start()..end));
+        }
+    }
+}
+
+/// The length of the team names at the start of `text` ("DevOps et QA"
+/// in "DevOps et QA sur la plateforme"): up to five words, stopping at a
+/// preposition or punctuation other than a comma.
+fn team_names_len(text: &str) -> usize {
+    let mut len = 0;
+    for (n, word) in text.split_inclusive(' ').enumerate() {
+        let bare = word.trim_end_matches([' ', ',']);
+        if n >= 5 || bare.is_empty() || TEAM_NAMES_END.contains(&bare) {
+            break;
+        }
+        len += word.len();
+        if bare.ends_with(['.', ';', ':', ')']) {
+            break;
+        }
+    }
+    len
+}
+
+/// Whether `sentence` has the employer as its subject ("Acme is a…",
+/// "Acme développe…").
+fn describes(sentence: &str, employer: &str) -> bool {
+    let s = sentence.trim_start();
+    let s = s.strip_prefix("at ").unwrap_or(s);
+    let Some(rest) = s.strip_prefix(employer) else {
+        return false;
+    };
+    let Some(rest) = rest.strip_prefix([' ', ',']) else {
+        return false;
+    };
+    let verb = rest
+        .trim_start_matches([',', ' '])
+        .split(' ')
+        .next()
+        .unwrap_or_default();
+    matches!(
+        verb,
+        "is" | "was"
+            | "builds"
+            | "develops"
+            | "provides"
+            | "helps"
+            | "offers"
+            | "makes"
+            | "powers"
+            | "creates"
+            | "designs"
+            | "publishes"
+            | "est"
+            | "develope"
+            | "développe"
+            | "propose"
+            | "accompagne"
+            | "édite"
+            | "conçoit"
+            | "fournit"
+            | "aide"
+    )
+}
+
+/// Whether the words before a retirement cue end with a passive auxiliary.
+fn passive_before(before: &str) -> bool {
+    before
+        .split_whitespace()
+        .next_back()
+        .is_some_and(|w| PASSIVE.contains(&w))
+}
+
+/// Whether a sentence ends at byte `i` of `text` (at `.`, `!`, `?` or `:`
+/// followed by a space or the end, or at a line break).
+fn is_sentence_end(text: &[u8], i: usize) -> bool {
+    match text[i] {
+        b'\n' => true,
+        b'.' | b'!' | b'?' | b':' => text.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()),
+        _ => false,
+    }
+}
+
+/// Whether a clause ends at byte `i`: a sentence end, `;`, a parenthesis, a
+/// spaced dash, or before " but ", " mais ", " however ", " whereas ",
+/// " alors que ", " tandis que ", ", then ".
+fn is_clause_end(text: &[u8], i: usize) -> bool {
+    if is_sentence_end(text, i) || matches!(text[i], b';' | b'(' | b')') {
+        return true;
+    }
+    let rest = &text[i..];
+    rest.starts_with(" - ".as_bytes())
+        || rest.starts_with(" — ".as_bytes())
+        || rest.starts_with(" – ".as_bytes())
+        || [
+            " but ",
+            " mais ",
+            " however",
+            " whereas ",
+            " alors que ",
+            " tandis que ",
+            ", then ",
+        ]
+        .iter()
+        .any(|w| rest.starts_with(w.as_bytes()))
+}
+
+/// The non-empty pieces of `text[range]` between the bytes where `end`
+/// says a piece ends (the ending byte belongs to no piece).
+fn split(
+    text: &str,
+    range: Range<usize>,
+    end: fn(&[u8], usize) -> bool,
+) -> impl Iterator<Item = Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut start = range.start;
+    let mut i = range.start;
+    std::iter::from_fn(move || {
+        while i < range.end {
+            let here = i;
+            i += 1;
+            if end(bytes, here) {
+                let piece = start..here;
+                start = here + 1;
+                if !text[piece.clone()].trim().is_empty() {
+                    return Some(piece);
+                }
+            }
+        }
+        if start < range.end {
+            let piece = start..range.end;
+            start = range.end;
+            if !text[piece.clone()].trim().is_empty() {
+                return Some(piece);
+            }
+        }
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asked(text: &str, employer: Option<&str>) -> String {
+        let mut out = String::new();
+        Clauses::new().push_asked(text, employer, &mut out);
+        // Compare words only: blanks leave spaces and stray punctuation.
+        out.split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn other_teams_and_their_tools_are_not_the_hires() {
+        assert_eq!(
+            asked("Our analytics team next door works in R and Tableau; you won't need either. You'll write Go.", None),
+            "You'll write Go."
+        );
+        assert_eq!(
+            asked(
+                "Vous travaillerez en lien avec les équipes DevOps et QA sur la plateforme Java.",
+                None
+            ),
+            "Vous travaillerez sur la plateforme Java."
+        );
+        assert_eq!(
+            asked("You'll partner closely with our SRE, security and data platform teams to ship Kotlin services.", None),
+            "You'll partner closely to ship Kotlin services."
+        );
+    }
+
+    #[test]
+    fn negations_rule_out_what_follows() {
+        assert_eq!(
+            asked("No Java, no Spring here. Python daily.", None),
+            "Python daily."
+        );
+        assert_eq!(
+            asked("Ruby (off Rails), PostgreSQL", None),
+            "Ruby PostgreSQL"
+        );
+        assert_eq!(
+            asked(
+                "Vous ne ferez pas de WordPress. Symfony au quotidien.",
+                None
+            ),
+            "Vous Symfony au quotidien."
+        );
+        assert_eq!(
+            asked("Pas de React chez nous : du Svelte.", None),
+            "du Svelte."
+        );
+        assert_eq!(
+            asked("Kubernetes is not required, but Docker is a plus.", None),
+            "but Docker is a plus."
+        );
+        // Not a negation.
+        let list = "Languages including but not limited to Python, Go and Rust.";
+        assert_eq!(asked(list, None), list);
+        assert_eq!(
+            asked("Don't hesitate: Rust is our stack.", None),
+            "Don't hesitate: Rust is our stack."
+        );
+    }
+
+    #[test]
+    fn what_the_job_retires_is_not_asked_but_its_target_is() {
+        assert_eq!(
+            asked(
+                "The last MySQL 5.7 clusters are being migrated to Postgres this year.",
+                None
+            ),
+            "to Postgres this year."
+        );
+        assert_eq!(
+            asked("Moving our monitoring from Nagios to Zabbix.", None),
+            "to Zabbix."
+        );
+        assert_eq!(
+            asked("Nous avons quitté Jenkins pour GitHub Actions.", None),
+            "Nous avons pour GitHub Actions."
+        );
+        assert_eq!(asked("Help us retire our Perl scripts.", None), "Help us");
+        assert_eq!(
+            asked("The Nagios box is switched off in Q1.", None),
+            "in Q1."
+        );
+        assert_eq!(
+            asked("Migration d'Oracle vers PostgreSQL.", None),
+            "vers PostgreSQL."
+        );
+        // A migration with no "from" and no target keeps its words.
+        assert_eq!(
+            asked("Migrate data pipelines on Airflow.", None),
+            "Migrate data pipelines on Airflow."
+        );
+    }
+
+    #[test]
+    fn customers_investors_and_the_company_itself() {
+        assert_eq!(
+            asked(
+                "Our customers include DigitalOcean and New Relic. You will run Kafka.",
+                None
+            ),
+            "You will run Kafka."
+        );
+        assert_eq!(
+            asked(
+                "Nos expertises : data, cloud et IA.\nVous développerez en Python.",
+                None
+            ),
+            "Vous développerez en Python."
+        );
+        assert_eq!(
+            asked(
+                "Grafana Labs is a remote-first, open source company. You'll use Go.",
+                Some("Grafana Labs")
+            ),
+            "You'll use Go."
+        );
+    }
+}
