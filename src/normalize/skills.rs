@@ -30,7 +30,7 @@
 //!
 //!    Consequences: `.net` needs a non-alphanumeric char before its dot, so it
 //!    does not match inside `asp.net` or `vb.net` (those are aliases of their
-//!    own skills, which imply `dotnet`); `java` does not match in `javascript`;
+//!    own skills: `aspnet` implies `dotnet`, `vbnet` requires it); `java` does not match in `javascript`;
 //!    a sentence-final dot (`Python.`), a hyphen (`spark-submit`), a slash
 //!    (`C/C++`) or an apostrophe are boundaries. Context words need the same
 //!    boundaries, except that one written with a trailing `*` in the file is a
