@@ -247,7 +247,10 @@ struct SkillBody<'a> {
     id: &'a str,
     label: &'a str,
     category: &'a str,
+    /// Families: counted as implied skills.
     implies: &'a [String],
+    /// Prerequisites: shown for browsing, never counted.
+    requires: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     issuer: Option<&'a str>,
 }
@@ -262,6 +265,7 @@ fn skills_handler(s: &AppState) -> Result<Response<Bytes>, ApiError> {
             label: &k.label,
             category: k.category.as_str(),
             implies: &k.implies,
+            requires: &k.requires,
             issuer: k.issuer.as_deref(),
         })
         .collect();

@@ -25,7 +25,8 @@ pub(super) fn skills(args: &SkillsArgs) -> anyhow::Result<ExitCode> {
                 &mut out,
                 &serde_json::json!({
                     "id": skill.id, "label": skill.label, "category": skill.category.as_str(),
-                    "aliases": skill.aliases, "implies": skill.implies, "issuer": skill.issuer,
+                    "aliases": skill.aliases, "implies": skill.implies, "requires": skill.requires,
+                    "issuer": skill.issuer,
                 }),
             )?;
             writeln!(out)?;

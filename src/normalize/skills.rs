@@ -30,7 +30,7 @@
 //!
 //!    Consequences: `.net` needs a non-alphanumeric char before its dot, so it
 //!    does not match inside `asp.net` or `vb.net` (those are aliases of their
-//!    own skills, which imply `dotnet`); `java` does not match in `javascript`;
+//!    own skills: `aspnet` implies `dotnet`, `vbnet` requires it); `java` does not match in `javascript`;
 //!    a sentence-final dot (`Python.`), a hyphen (`spark-submit`), a slash
 //!    (`C/C++`) or an apostrophe are boundaries. Context words need the same
 //!    boundaries, except that one written with a trailing `*` in the file is a
@@ -61,7 +61,9 @@
 //!    without them (so they do not hide anything either), until stable.
 //! 8. **Result.** Each skill counts once per posting. `skills` holds the
 //!    directly matched ids; `implied` the transitive closure of `implies` over
-//!    them minus the direct ones. Both are sorted.
+//!    them minus the direct ones. Both are sorted. `requires` (prerequisites)
+//!    plays no part in matching: a posting naming Django counts `django`, not
+//!    `python`.
 
 #[path = "skills/matcher.rs"]
 mod matcher;
@@ -184,8 +186,14 @@ pub struct Skill {
     pub category: Category,
     /// Forms always counted when found on word boundaries.
     pub aliases: Vec<String>,
-    /// Ids of skills implied by this one.
+    /// Ids of the skill's *families*: skills a posting asks for by naming
+    /// this one (RHEL → Linux, OpenShift → Kubernetes). Counted, transitively,
+    /// as implied skills.
     pub implies: Vec<String>,
+    /// Ids of the skill's *prerequisites*: skills it is built on, written in
+    /// or used through (Django → Python, React → JavaScript). Shown in the
+    /// listings, never counted.
+    pub requires: Vec<String>,
     /// Issuing body (certifications only).
     pub issuer: Option<String>,
     /// Level (certifications only): foundational, associate, professional,

@@ -103,6 +103,24 @@ async fn health_and_errors_are_json_with_the_right_status() {
     let (s, body) = app.get("/api/v1/skills").await;
     assert_eq!(s, 200);
     assert!(body.contains("\"id\":\"python\""), "{body}");
+    // Issue 12: families and prerequisites are both listed.
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let skill = |id: &str| {
+        v["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} listed"))
+    };
+    assert_eq!(skill("django")["requires"], serde_json::json!(["python"]));
+    assert_eq!(skill("django")["implies"], serde_json::json!([]));
+    assert_eq!(
+        skill("openshift")["implies"],
+        serde_json::json!(["kubernetes"])
+    );
+    assert_eq!(skill("openshift")["requires"], serde_json::json!([]));
     app.stop().await;
 }
 

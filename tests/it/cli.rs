@@ -72,6 +72,34 @@ fn extract_prints_one_line_per_posting_and_names_bad_lines() {
     assert_eq!(second["remote"], true);
 }
 
+/// Issue 12: prerequisites are listed (`requires`) but never extracted; a
+/// family is extracted as implied.
+#[test]
+fn skills_json_lists_prerequisites_that_extract_never_counts() {
+    let out = skilltrack(&["skills", "--json", "--category", "framework"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines = json_lines(&out.stdout);
+    let django = lines
+        .iter()
+        .find(|l| l["id"] == "django")
+        .expect("django listed");
+    assert_eq!(django["requires"], serde_json::json!(["python"]));
+    assert_eq!(django["implies"], serde_json::json!([]));
+    assert!(lines.iter().all(|l| l["requires"].is_array()));
+    let input = r#"{"id": "1", "title": "Développeur Django", "description": "Déploiement sur OpenShift, code sur GitLab."}"#;
+    let out = skilltrack(&["extract", "-"], Some(input));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let line = &json_lines(&out.stdout)[0];
+    assert_eq!(
+        line["skills"],
+        serde_json::json!(["django", "gitlab", "openshift"])
+    );
+    assert_eq!(
+        line["implied_skills"],
+        serde_json::json!(["git", "kubernetes"])
+    );
+}
+
 #[test]
 fn import_reports_bad_lines_and_stores_good_ones() {
     let dir = tempfile::tempdir().unwrap();

@@ -14,6 +14,7 @@ const SKILL_KEYS: &[&str] = &[
     "category",
     "aliases",
     "implies",
+    "requires",
     "issuer",
     "level",
     "ambiguous",
@@ -42,6 +43,8 @@ struct RawSkill {
     aliases: Vec<String>,
     #[serde(default)]
     implies: Vec<String>,
+    #[serde(default)]
+    requires: Vec<String>,
     issuer: Option<String>,
     level: Option<String>,
     #[serde(default)]
@@ -317,6 +320,7 @@ fn validate(raws: Vec<RawSkill>, problems: &mut Vec<String>) -> Vec<Skill> {
             category,
             aliases: raw.aliases,
             implies: raw.implies,
+            requires: raw.requires,
             issuer: raw.issuer,
             level: raw.level,
             ambiguous: raw.ambiguous,
@@ -326,30 +330,93 @@ fn validate(raws: Vec<RawSkill>, problems: &mut Vec<String>) -> Vec<Skill> {
             note: raw.note,
         });
     }
-    check_implies(&skills, &seen_ids, problems);
+    check_relation(&skills, &seen_ids, Relation::Implies, problems);
+    check_relation(&skills, &seen_ids, Relation::Requires, problems);
+    check_overlap(&skills, problems);
     skills
 }
 
-/// Unknown targets and cycles in `implies`.
-fn check_implies(skills: &[Skill], ids: &HashMap<String, usize>, problems: &mut Vec<String>) {
+/// The two relations between skills.
+#[derive(Debug, Clone, Copy)]
+enum Relation {
+    /// Family: counted as implied.
+    Implies,
+    /// Prerequisite: shown, never counted.
+    Requires,
+}
+
+impl Relation {
+    /// The key naming the relation in the file.
+    fn key(self) -> &'static str {
+        match self {
+            Relation::Implies => "implies",
+            Relation::Requires => "requires",
+        }
+    }
+
+    fn targets(self, skill: &Skill) -> &[String] {
+        match self {
+            Relation::Implies => &skill.implies,
+            Relation::Requires => &skill.requires,
+        }
+    }
+}
+
+/// Unknown targets, self references and cycles in one relation.
+fn check_relation(
+    skills: &[Skill],
+    ids: &HashMap<String, usize>,
+    relation: Relation,
+    problems: &mut Vec<String>,
+) {
+    let key = relation.key();
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); skills.len()];
     for (i, s) in skills.iter().enumerate() {
-        for target in &s.implies {
+        for target in relation.targets(s) {
             match ids.get(target) {
+                Some(_) if target == &s.id => {
+                    problems.push(format!("skill \"{}\": {key} itself", s.id))
+                }
                 Some(&j) => edges[i].push(j),
                 None => problems.push(format!(
-                    "skill \"{}\": implies unknown skill \"{target}\"",
+                    "skill \"{}\": {key} unknown skill \"{target}\"",
                     s.id
                 )),
             }
         }
     }
-    // Iterative DFS with colours; each back edge is one reported cycle.
+    for cycle in cycles(&edges) {
+        let path: Vec<&str> = cycle.iter().map(|&n| skills[n].id.as_str()).collect();
+        problems.push(format!(
+            "skill \"{}\": {key} cycle {}",
+            path[0],
+            path.join(" -> ")
+        ));
+    }
+}
+
+/// A target both implied and required by the same skill: the file must say
+/// which relation it is.
+fn check_overlap(skills: &[Skill], problems: &mut Vec<String>) {
+    for s in skills {
+        for target in s.requires.iter().filter(|t| s.implies.contains(t)) {
+            problems.push(format!(
+                "skill \"{}\": \"{target}\" is in both implies and requires",
+                s.id
+            ));
+        }
+    }
+}
+
+/// The cycles of a directed graph, one per back edge found by a depth-first
+/// search, each as the path from the re-entered node back to itself.
+fn cycles(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
     const WHITE: u8 = 0;
     const GREY: u8 = 1;
     const BLACK: u8 = 2;
-    let mut colour = vec![WHITE; skills.len()];
-    for root in 0..skills.len() {
+    let mut found = Vec::new();
+    let mut colour = vec![WHITE; edges.len()];
+    for root in 0..edges.len() {
         if colour[root] != WHITE {
             continue;
         }
@@ -365,16 +432,9 @@ fn check_implies(skills: &[Skill], ids: &HashMap<String, usize>, problems: &mut 
                     }
                     GREY => {
                         let from = stack.iter().position(|&(n, _)| n == child).unwrap_or(0);
-                        let mut path: Vec<&str> = stack[from..]
-                            .iter()
-                            .map(|&(n, _)| skills[n].id.as_str())
-                            .collect();
-                        path.push(skills[child].id.as_str());
-                        problems.push(format!(
-                            "skill \"{}\": implies cycle {}",
-                            skills[child].id,
-                            path.join(" -> ")
-                        ));
+                        let mut path: Vec<usize> = stack[from..].iter().map(|&(n, _)| n).collect();
+                        path.push(child);
+                        found.push(path);
                     }
                     _ => {}
                 }
@@ -384,4 +444,5 @@ fn check_implies(skills: &[Skill], ids: &HashMap<String, usize>, problems: &mut 
             }
         }
     }
+    found
 }

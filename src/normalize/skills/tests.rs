@@ -44,7 +44,7 @@ fn bundled_counts_and_metadata() {
         t.skills().len() - certs
     );
     assert!(certs >= 60, "certifications: {certs}");
-    assert_eq!(t.version(), "2026.11.0");
+    assert_eq!(t.version(), "2026.12.0");
     assert!(t.get("open-source").is_some());
     let cert = t.get("scikit-learn-certification").expect("probabl cert");
     assert_eq!(cert.issuer.as_deref(), Some("Probabl"));
@@ -433,5 +433,426 @@ fn same_results_as_reference_matcher() {
             "a text of {} bytes",
             text.len()
         );
+    }
+}
+
+// ---- families (implies) and prerequisites (requires), issue 12 ----------
+
+/// The skills matched in `text`: (direct, implied).
+fn found<'m>(m: &'m SkillMatcher, text: &str) -> (Vec<&'m str>, Vec<&'m str>) {
+    let r = m.find(text);
+    (r.skills, r.implied)
+}
+
+const RELATIONS: &str = r#"
+version = "1.0"
+
+[[skill]]
+id = "python"
+label = "Python"
+category = "language"
+aliases = ["python"]
+
+[[skill]]
+id = "django"
+label = "Django"
+category = "framework"
+aliases = ["django"]
+requires = ["python"]
+
+[[skill]]
+id = "linux"
+label = "Linux"
+category = "os"
+aliases = ["linux"]
+
+[[skill]]
+id = "rhel"
+label = "RHEL"
+category = "os"
+aliases = ["rhel"]
+implies = ["linux"]
+requires = ["systemd"]
+
+[[skill]]
+id = "systemd"
+label = "systemd"
+category = "os"
+aliases = ["systemd"]
+requires = ["linux"]
+"#;
+
+#[test]
+fn requires_is_loaded_and_never_counted() {
+    let t = Taxonomy::from_toml_str(RELATIONS, "relations.toml").expect("valid");
+    assert_eq!(
+        t.get("django").map(|s| s.requires.clone()),
+        Some(vec!["python".to_string()])
+    );
+    assert!(t.get("django").is_some_and(|s| s.implies.is_empty()));
+    let m = SkillMatcher::new(&t);
+    assert_eq!(found(&m, "Django developer"), (vec!["django"], vec![]));
+    // A family is counted; the prerequisites of the family member are not,
+    // neither are those of the family.
+    assert_eq!(found(&m, "RHEL 9"), (vec!["rhel"], vec!["linux"]));
+    assert_eq!(
+        found(&m, "Django, Python"),
+        (vec!["django", "python"], vec![])
+    );
+}
+
+const BAD_RELATIONS: &str = r#"
+version = "1.0"
+
+[[skill]]
+id = "python"
+label = "Python"
+category = "language"
+aliases = ["python"]
+requires = ["python"]
+
+[[skill]]
+id = "django"
+label = "Django"
+category = "framework"
+aliases = ["django"]
+implies = ["python"]
+requires = ["python", "pyhton"]
+
+[[skill]]
+id = "rhel"
+label = "RHEL"
+category = "os"
+aliases = ["rhel"]
+implies = ["rhel"]
+
+[[skill]]
+id = "a"
+label = "A"
+category = "practice"
+aliases = ["a-skill"]
+requires = ["b"]
+
+[[skill]]
+id = "b"
+label = "B"
+category = "practice"
+aliases = ["b-skill"]
+requires = ["a"]
+"#;
+
+#[test]
+fn requires_is_validated_like_implies() {
+    let err = Taxonomy::from_toml_str(BAD_RELATIONS, "data/skills.toml").expect_err("must fail");
+    let TaxonomyError::Invalid { problems, .. } = &err else {
+        panic!("unexpected error kind: {err}");
+    };
+    let expected = [
+        "skill \"python\": requires itself",
+        "skill \"django\": requires unknown skill \"pyhton\"",
+        "skill \"django\": \"python\" is in both implies and requires",
+        "skill \"rhel\": implies itself",
+        "skill \"a\": requires cycle a -> b -> a",
+    ];
+    for e in expected {
+        assert!(
+            problems.iter().any(|p| p == e),
+            "missing {e:?} in {problems:#?}"
+        );
+    }
+    assert_eq!(problems.len(), expected.len(), "{problems:#?}");
+    assert!(err
+        .to_string()
+        .contains("data/skills.toml: skill \"django\": requires unknown skill \"pyhton\""));
+}
+
+#[test]
+fn a_requires_key_outside_a_list_is_a_type_error_naming_the_entry() {
+    let src = "version = \"1\"\n[[skill]]\nid = \"x\"\nlabel = \"X\"\ncategory = \"os\"\naliases = [\"x\"]\nrequires = \"linux\"\n";
+    let err = Taxonomy::from_toml_str(src, "x.toml").expect_err("type");
+    assert!(
+        err.to_string().starts_with("x.toml: skill \"x\": "),
+        "{err}"
+    );
+}
+
+/// Issue 12: frameworks, libraries and tools used with a platform are
+/// prerequisites, not families: naming them counts them alone.
+#[test]
+fn prerequisites_are_not_counted() {
+    let (t, m) = bundled();
+    for (text, direct, never) in [
+        ("Développeur Django (H/F)", "django", "python"),
+        ("Backend: FastAPI, SQLAlchemy", "fastapi", "python"),
+        ("Data wrangling with pandas and NumPy", "pandas", "python"),
+        ("Deep learning with PyTorch", "pytorch", "python"),
+        ("Front-end React 18 et Redux", "react", "javascript"),
+        ("Développeur Vue.js", "vue", "javascript"),
+        ("Angular 17, RxJS", "angular", "typescript"),
+        ("TypeScript everywhere", "typescript", "javascript"),
+        ("Next.js and Vercel", "nextjs", "react"),
+        ("Ruby on Rails engineer", "ruby-on-rails", "ruby"),
+        ("Laravel et Symfony", "laravel", "php"),
+        ("Spring Boot 3, Kafka", "spring-boot", "java"),
+        ("Flutter mobile developer", "flutter", "dart"),
+        ("API en NestJS", "nestjs", "nodejs"),
+        ("Node.js backend", "nodejs", "javascript"),
+        ("Helm charts and Argo CD", "helm", "kubernetes"),
+        ("Helm charts and Argo CD", "argocd", "kubernetes"),
+        ("Service mesh Istio", "istio", "kubernetes"),
+        (
+            "PostGIS pour les données géographiques",
+            "postgis",
+            "postgresql",
+        ),
+    ] {
+        let (skills, implied) = found(&m, text);
+        assert!(skills.contains(&direct), "{direct} in {text:?}: {skills:?}");
+        assert!(
+            !skills.contains(&never) && !implied.contains(&never),
+            "{never} counted in {text:?}: {skills:?} / {implied:?}"
+        );
+    }
+    // The prerequisite is still shown in the taxonomy.
+    for (id, prerequisite) in [
+        ("django", "python"),
+        ("react", "javascript"),
+        ("typescript", "javascript"),
+        ("nextjs", "react"),
+        ("ruby-on-rails", "ruby"),
+        ("angular", "typescript"),
+        ("express", "nodejs"),
+        ("helm", "kubernetes"),
+        ("argocd", "kubernetes"),
+        ("phoenix", "elixir"),
+        ("spring", "java"),
+    ] {
+        let skill = t.get(id).expect("known id");
+        assert!(
+            skill.requires.iter().any(|r| r == prerequisite),
+            "{id} requires {prerequisite}: {:?}",
+            skill.requires
+        );
+        assert!(!skill.implies.iter().any(|r| r == prerequisite), "{id}");
+    }
+}
+
+/// Issue 12: a posting naming a member of a family asks for the family.
+#[test]
+fn families_are_counted() {
+    let (_, m) = bundled();
+    for (text, direct, families) in [
+        ("Plateforme OpenShift 4", "openshift", &["kubernetes"][..]),
+        ("Clusters EKS", "eks", &["aws", "kubernetes"]),
+        ("K3s on the edge", "k3s", &["kubernetes"]),
+        ("Serveurs RHEL 9", "rhel", &["linux"]),
+        ("Ubuntu LTS servers", "ubuntu", &["linux"]),
+        ("Certification RHCSA exigée", "rhcsa", &["linux", "rhel"]),
+        ("CKA appreciated", "cka", &["kubernetes"]),
+        (
+            "Supervision : stack ELK",
+            "elastic-stack",
+            &["elasticsearch", "kibana", "logstash"],
+        ),
+        (
+            "Logs in the Elastic Stack",
+            "elastic-stack",
+            &["elasticsearch", "kibana", "logstash"],
+        ),
+        (
+            "Logs centralisés (EFK)",
+            "efk-stack",
+            &["elasticsearch", "fluentd", "kibana"],
+        ),
+        ("Code hébergé sur GitLab", "gitlab", &["git"]),
+        ("We use GitHub and pull requests", "github", &["git"]),
+        ("Bitbucket, Jira", "bitbucket", &["git"]),
+        (
+            "GitLab CI pipelines",
+            "gitlab-ci",
+            &["ci-cd", "git", "gitlab"],
+        ),
+        ("Jenkins pipelines", "jenkins", &["ci-cd"]),
+        (
+            "Terraform modules",
+            "terraform",
+            &["infrastructure-as-code"],
+        ),
+        ("scikit-learn models", "scikit-learn", &["machine-learning"]),
+        ("Spring Boot 3", "spring-boot", &["spring"]),
+        ("Windows Server 2022", "windows-server", &["windows"]),
+        ("Équipe Scrum", "scrum", &["agile"]),
+        ("MongoDB et Redis", "mongodb", &["nosql"]),
+        ("Entrepôt Snowflake, dbt", "snowflake", &["data-warehouse"]),
+    ] {
+        let (skills, implied) = found(&m, text);
+        assert!(skills.contains(&direct), "{direct} in {text:?}: {skills:?}");
+        for f in families {
+            assert!(
+                implied.contains(f),
+                "{f} implied by {text:?}: {skills:?} / {implied:?}"
+            );
+        }
+    }
+    // ELK alone: Elasticsearch counted (implied), Python not.
+    let (skills, implied) = found(&m, "ELK");
+    assert_eq!(skills, vec!["elastic-stack"]);
+    assert_eq!(implied, vec!["elasticsearch", "kibana", "logstash"]);
+    let (_, implied) = found(&m, "Maîtrise de GitLab");
+    assert_eq!(implied, vec!["git"]);
+}
+
+/// The rule of data/SKILLS.md: a framework or library never implies a
+/// language (it requires it), except an edition of a language's platform.
+#[test]
+fn no_framework_or_library_implies_a_language() {
+    let (t, _) = bundled();
+    let editions = ["jakarta-ee"];
+    for s in t.skills() {
+        if !matches!(s.category, Category::Framework | Category::DataAi)
+            || editions.contains(&s.id.as_str())
+        {
+            continue;
+        }
+        for target in &s.implies {
+            let category = t.get(target).map(|k| k.category);
+            assert_ne!(
+                category,
+                Some(Category::Language),
+                "{} implies the language {target}: a prerequisite belongs in requires",
+                s.id
+            );
+        }
+    }
+}
+
+// ---- recall gaps seen on real postings, issue 12 --------------------------
+
+#[test]
+fn ember_and_phoenix() {
+    let (_, m) = bundled();
+    yes(&m, "Front-end : Ember, Handlebars et JavaScript", "ember");
+    yes(
+        &m,
+        "Our app is built with Ember Octane and TypeScript",
+        "ember",
+    );
+    yes(&m, "Ember.js", "ember");
+    no(&m, "fanning the embers of Python", "ember");
+    no(&m, "ember, python", "ember");
+    no(&m, "Ember", "ember");
+    let (skills, implied) = found(&m, "Backend en Elixir/Phoenix, PostgreSQL");
+    assert!(
+        skills.contains(&"phoenix") && skills.contains(&"elixir"),
+        "{skills:?}"
+    );
+    assert!(implied.is_empty(), "{implied:?}");
+    yes(&m, "Phoenix LiveView", "phoenix");
+    yes(&m, "We write Elixir; our web layer is Phoenix.", "phoenix");
+    no(&m, "Office in Phoenix, AZ. Python and Go.", "phoenix");
+    no(&m, "Phoenix, Arizona — Python developer", "phoenix");
+    no(&m, "Apache Phoenix over HBase", "phoenix");
+    no(&m, "Apache Phoenix over HBase", "apache-httpd");
+    no(&m, "Phoenix", "phoenix");
+}
+
+#[test]
+fn infrastructure_as_code_spellings() {
+    let (_, m) = bundled();
+    for text in [
+        "Infra-as-Code with Terraform",
+        "Infrastructure-as-Code (Pulumi)",
+        "IaC : Ansible et Terraform",
+        "Approche infrastructure en tant que code",
+        "Infra as code, GitOps",
+    ] {
+        yes(&m, text, "infrastructure-as-code");
+    }
+}
+
+#[test]
+fn rest_only_in_upper_case_with_api_context() {
+    let (_, m) = bundled();
+    yes(&m, "Conception d'APIs HTTP/REST", "rest-api");
+    yes(&m, "Services HTTP/REST et gRPC", "rest-api");
+    yes(&m, "REST/GraphQL APIs", "rest-api");
+    yes(&m, "Web services REST et SOAP", "rest-api");
+    yes(&m, "RESTful services", "rest-api");
+    yes(&m, "API REST en Python", "rest-api");
+    no(&m, "You and the rest of the team, Python", "rest-api");
+    no(&m, "Get some rest, Python", "rest-api");
+    no(&m, "Rest assured, Python and Go", "rest-api");
+    no(&m, "THE REST OF THE STACK: PYTHON", "rest-api");
+    no(&m, "Encryption AT REST, Python", "rest-api");
+    no(&m, "REST", "rest-api");
+}
+
+#[test]
+fn spring_parenthesised_modules() {
+    let (_, m) = bundled();
+    let (skills, implied) = found(&m, "Java 17, Spring (Boot, Batch), Kafka");
+    assert!(skills.contains(&"spring"), "{skills:?}");
+    assert!(!skills.contains(&"spring-boot"), "{skills:?}");
+    assert!(implied.is_empty(), "{implied:?}");
+    let (skills, implied) = found(&m, "Spring (Boot, Batch)");
+    assert_eq!(skills, vec!["spring"]);
+    assert!(implied.is_empty(), "java is a prerequisite: {implied:?}");
+    let (skills, implied) = found(&m, "Développement Spring Boot");
+    assert_eq!(skills, vec!["spring-boot"]);
+    assert_eq!(implied, vec!["spring"]);
+}
+
+#[test]
+fn windows_server_in_french() {
+    let (_, m) = bundled();
+    for text in [
+        "Administration Windows serveur 2019 et Active Directory",
+        "Environnement Windows Serveur",
+        "Parc de serveurs sous Windows",
+        "serveurs Windows et Linux",
+    ] {
+        let (skills, implied) = found(&m, text);
+        assert!(skills.contains(&"windows-server"), "{text:?}: {skills:?}");
+        assert!(
+            implied.contains(&"windows") || skills.contains(&"windows"),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn role_names_that_name_the_practice() {
+    let (_, m) = bundled();
+    for (text, id) in [
+        (
+            "Nous recrutons des Data Engineers (H/F)",
+            "data-engineering",
+        ),
+        ("Senior Data Engineer – Paris", "data-engineering"),
+        ("Ingénieur data confirmé", "data-engineering"),
+        ("Ingénieur(e) Data / BI", "data-engineering"),
+        ("Data Scientist senior", "data-science"),
+        ("DevOps Engineer", "devops"),
+        ("Ingénieur DevOps (H/F)", "devops"),
+        ("SRE – on-call", "sre"),
+        ("Site Reliability Engineer", "sre"),
+        ("ML Engineer", "machine-learning"),
+        ("Machine Learning Engineer", "machine-learning"),
+        ("Administrateur systèmes Linux", "linux-administration"),
+        ("Linux system administrator", "linux-administration"),
+        ("Pentesteur confirmé", "pentest"),
+    ] {
+        yes(&m, text, id);
+    }
+    let (_, implied) = found(&m, "Administrateur Linux");
+    assert_eq!(implied, vec!["linux"]);
+    // Roles that name no practice of the taxonomy count nothing.
+    for text in [
+        "Administrateur systèmes et réseaux (H/F)",
+        "Chef de projet data",
+        "Ingénieur système",
+        "Data Analyst",
+    ] {
+        assert_eq!(found(&m, text), (vec![], vec![]), "{text:?}");
     }
 }
