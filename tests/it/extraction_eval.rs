@@ -4,7 +4,7 @@
 //! found (direct ∪ implied) are compared with the labels (skills ∪ family).
 //!
 //! Prints precision and recall overall, per language and per skill, every
-//! miss, and the matcher alone on the same text (no link, employer or section
+//! miss (`FN*`: found in the text, but where it is not an ask), and the matcher alone on the same text (no link, employer or section
 //! blanking) to show what the rest of the normalizer gains.
 //! `cargo test --test it extraction_eval -- --nocapture` shows the report.
 
@@ -150,25 +150,6 @@ fn full_length_postings_meet_the_precision_and_recall_targets() {
                 .chain(&labels.family)
                 .cloned()
                 .collect();
-            let found: BTreeSet<String> =
-                got.skills.into_iter().chain(got.implied_skills).collect();
-            total.add(&expected, &found);
-            by_lang
-                .entry(labels.lang.clone())
-                .or_default()
-                .add(&expected, &found);
-            for s in found.difference(&expected) {
-                by_skill.entry(s.clone()).or_default().fp += 1;
-                misses.push(format!("FP {:<12} {s}", labels.id));
-            }
-            for s in expected.difference(&found) {
-                by_skill.entry(s.clone()).or_default().fn_ += 1;
-                misses.push(format!("FN {:<12} {s}", labels.id));
-            }
-            for s in found.intersection(&expected) {
-                by_skill.entry(s.clone()).or_default().tp += 1;
-            }
-
             // The matcher alone on the same fields, for comparison.
             let raw = parse_line(line, n + 1)
                 .expect("line parsed above")
@@ -188,6 +169,27 @@ fn full_length_postings_meet_the_precision_and_recall_targets() {
                 .map(str::to_owned)
                 .collect();
             matcher_alone.add(&expected, &alone);
+            let found: BTreeSet<String> =
+                got.skills.into_iter().chain(got.implied_skills).collect();
+            total.add(&expected, &found);
+            by_lang
+                .entry(labels.lang.clone())
+                .or_default()
+                .add(&expected, &found);
+            for s in found.difference(&expected) {
+                by_skill.entry(s.clone()).or_default().fp += 1;
+                misses.push(format!("FP {:<12} {s}", labels.id));
+            }
+            for s in expected.difference(&found) {
+                by_skill.entry(s.clone()).or_default().fn_ += 1;
+                // FN*: the matcher alone finds it, the ask filter removed it.
+                let mark = if alone.contains(s) { "FN*" } else { "FN " };
+                misses.push(format!("{mark} {:<12} {s}", labels.id));
+            }
+            for s in found.intersection(&expected) {
+                by_skill.entry(s.clone()).or_default().tp += 1;
+            }
+
         }
     }
 

@@ -39,8 +39,8 @@ const SENTENCE_CUES: &str = r"(?x)
       next\ door | sister\ teams? | (?:an)?other\ teams? | separate\ teams? | different\ teams?
     | neighbou?ring\ teams? | their\ world | not\ yours | not\ you\b | not\ (?:part\ of\ )?this\ (?:role|job|position)
     | outside\ (?:this|the)\ (?:role|job|scope) | out\ of\ scope | not\ in\ scope
-    | you\ won't | you\ will\ not | you'll\ never | you\ will\ never | you\ don't\ need | you\ do\ not\ need
-    | you\ won't\ need | (?:aren't|are\ not|isn't|is\ not)\ expected | won't\ be\ asked | not\ be\ asked
+    | you(?:'ll|\ will)?\ (?:won't|will\ not|never|don't|do\ not)\ (?:\w+\ ){0,4}?(?:it|them|either|those|these|any\ of)\b
+    | (?:aren't|are\ not|isn't|is\ not)\ expected | won't\ be\ asked | not\ be\ asked
     | not\ (?:write|maintain|touch)\ (?:it|them|its|their) | nobody\ expects\ you
     | [ée]quipes?\ voisines? | autres?\ [ée]quipes? | n'est\ pas\ rattach | ne\ sont\ pas\ rattach
     | vous\ n'aurez\ pas | tu\ n'auras\ pas | vous\ ne\ serez\ pas | tu\ ne\ seras\ pas
@@ -49,11 +49,11 @@ const SENTENCE_CUES: &str = r"(?x)
     | ce\ n'est\ pas\ (?:ton|votre)\ | n'en\ croiser | pas\ besoin
       # Customers, investors, partners.
     | customers?\ (?:include|includes|including|such\ as|like) | clients?\ (?:include|includes|including|such\ as|like)
-    | trusted\ by | used\ by | backed\ by | funded\ by | angels?\ from | investors? | venture
+    | trusted\ by | (?:are|is|we're|proudly)\ backed\ by | funded\ by | angels?\ from | investors? | venture\ capital
     | nos\ clients | parmi\ nos\ clients | nos\ r[ée]f[ée]rences | ils\ nous\ font\ confiance
     | investisseurs? | lev[ée]e\ de\ fonds | partenaires? | partners?\ (?:of|program|network|status)
     | (?:aws|google|microsoft|azure|gcp|red\ hat|sap|oracle)\ (?:advanced\ |premier\ |gold\ )?partner
-    | integrations?\ with | integrates\ with
+    | (?:official|native)\ integrations?\ with
       # The employer describing itself.
     | nos\ expertises | notre\ expertise | nos\ m[ée]tiers | nos\ domaines\ d'expertise | nos\ offres
     | our\ expertise | our\ customers | we\ are\ (?:a|an)\ | we're\ (?:a|an)\ | nous\ sommes\ (?:un|une)\ 
@@ -91,10 +91,17 @@ const NOT_NEGATIONS: &[&str] = &[
     "problem",
 ];
 
+/// Words after a comma that end a negation's scope.
+const NEGATION_STOPS: &[&str] = &[
+    "just", "only", "but", "instead", "rather", "we", "you", "our", "nous", "vous", "on", "mais",
+    "juste", "seulement", "plutôt", "so", "and we", "and you", "et nous", "et vous", "we're",
+    "you'll", "we'll",
+];
+
 /// "X is not required": the whole clause.
 const NOT_REQUIRED: &str = r"(?x)
     \b(?:
-      not\ (?:required|needed|necessary|mandatory|a\ requirement|expected)
+      (?:is|are)\ not\ (?:required|needed|necessary|mandatory|expected)
     | (?:n'est|ne\ sont)\ pas\ (?:requise?s?|demand[ée]e?s?|obligatoires?|n[ée]cessaires?|exig[ée]e?s?)
     | non\ (?:requise?s?|obligatoires?|exig[ée]e?s?) | pas\ (?:requise?s?|obligatoires?|n[ée]cessaires?)
     )\b";
@@ -105,7 +112,7 @@ const RETIREMENT_CUES: &str = r"(?x)
     \b(?:
       retir(?:e|es|ed|ing) | decommission\w* | sunset\w* | deprecat\w* | phas(?:e|es|ed|ing)\ out
     | switch(?:es|ed|ing)?\ off | turn(?:s|ed|ing)?\ off | shut(?:s|ting)?\ down
-    | mov(?:e|es|ed|ing)\ (?:away\ )?(?:off|from) | migrat\w*\ (?:away\ )?(?:off|from) | off\ of
+    | (?:mov|migrat|switch|port)\w*\ (?:\w+\ ){0,3}?(?:away\ )?(?:off|from) | off\ of
     | (?:leav(?:e|es|ing)|left)\ (?:\w+\ ){0,3}behind | get(?:ting)?\ rid\ of | got\ rid\ of
     | replac(?:e|es|ed|ing) | rewrit(?:e|es|ing|ten) | rewrote | remov(?:e|es|ed|ing) | delet(?:e|es|ed|ing)
     | drop(?:s|ped|ping)? | ditch(?:es|ed|ing)? | sunsetting | legacy\ (?:\w+\ )?(?:being|to\ be)
@@ -130,9 +137,9 @@ const TARGET_MARKERS: &str = r"(?x)
 const WITH_TEAMS: &str = r"(?x)
     \b(?:with|alongside|avec|aux\ c[ôo]t[ée]s\ des?|en\ lien\ avec)\ 
     (?:
-      (?:the\ |our\ |other\ |les\ |nos\ |des\ |vos\ |tes\ )?
-      (?:[\w/&+.-]+(?:,\ |\ and\ |\ et\ |\ |/)){0,6}?(?:teams?|squads?|engineers|developers|analysts|scientists)\b
-    | (?:les\ |nos\ |des\ |l')?[ée]quipes?\ 
+      (?:the|our|other|its|their)\ 
+      (?:[\w/&+.-]+(?:,\ |\ and\ |\ |/)){0,5}?(?:teams?|squads?|engineers|developers|analysts|scientists)\b
+    | (?:les|nos|des|l'|d'autres)\ ?[ée]quipes?\ 
     )";
 
 /// Words that end the names after "avec les équipes …".
@@ -239,12 +246,12 @@ impl Clauses {
             blank.push(clause);
             return;
         }
-        if let Some(m) = self.negation.find_iter(c).find(|m| {
+        for m in self.negation.find_iter(c).filter(|m| {
             !NOT_NEGATIONS
                 .iter()
                 .any(|w| c[m.end()..].trim_start().starts_with(w))
         }) {
-            blank.push(at(m.start()..c.len()));
+            blank.push(at(m.start()..negation_end(c, m.end())));
         }
         if let Some(m) = self.retirement.find(c) {
             let start = if passive_before(&c[..m.start()]) {
@@ -258,8 +265,12 @@ impl Clauses {
                 .map_or(c.len(), |t| t.start());
             blank.push(at(start..end));
         } else if let Some(m) = self.migration.find(c) {
-            if let Some(t) = self.target.find_at(c, m.end()) {
-                blank.push(at(0..t.start()));
+            // Only the passive says what moves out: "the last MySQL clusters
+            // are being migrated to Postgres", not "interest in moving to Go".
+            if passive_before(&c[..m.start()]) {
+                if let Some(t) = self.target.find_at(c, m.end()) {
+                    blank.push(at(0..t.start()));
+                }
             }
         }
         for m in self.with_teams.find_iter(c) {
@@ -274,14 +285,34 @@ impl Clauses {
     }
 }
 
+/// Where a negation ending at `from` stops in `clause`: at its end, or at a
+/// comma that opens another thought ("No React here, just Hotwire").
+fn negation_end(clause: &str, from: usize) -> usize {
+    let mut at = from;
+    while let Some(comma) = clause[at..].find(", ") {
+        let next = &clause[at + comma + 2..];
+        if NEGATION_STOPS
+            .iter()
+            .any(|w| next.strip_prefix(w).is_some_and(|r| r.starts_with([' ', ','])))
+        {
+            return at + comma;
+        }
+        at += comma + 2;
+    }
+    clause.len()
+}
+
 /// The length of the team names at the start of `text` ("DevOps et QA"
-/// in "DevOps et QA sur la plateforme"): up to five words, stopping at a
-/// preposition or punctuation other than a comma.
+/// in "DevOps et QA sur la plateforme"): up to four words, stopping at a
+/// preposition, an infinitive or punctuation other than a comma.
 fn team_names_len(text: &str) -> usize {
     let mut len = 0;
     for (n, word) in text.split_inclusive(' ').enumerate() {
         let bare = word.trim_end_matches([' ', ',']);
-        if n >= 5 || bare.is_empty() || TEAM_NAMES_END.contains(&bare) {
+        let infinitive = bare.len() >= 5
+            && (bare.ends_with("er") || bare.ends_with("ir"))
+            && bare.starts_with(|c: char| c.is_lowercase());
+        if n >= 4 || bare.is_empty() || infinitive || TEAM_NAMES_END.contains(&bare) {
             break;
         }
         len += word.len();

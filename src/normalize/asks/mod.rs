@@ -9,11 +9,12 @@
 //!   `clic.php?v=42`, `jobs@rust-corp.io`. A dotted word that is a skill name
 //!   of the taxonomy (`Sentry.io`, `ASP.NET`) is a name, not a link, and so is
 //!   a word ending like a file or a library (`Node.js/Express`, `main.rs`).
-//! * **the employer's own name** in the description, when it is also a
-//!   product ("Datadog is hiring", "GitLab is the DevSecOps platform"), after
-//!   its legal form is dropped (`Datadog, Inc.` → `Datadog`). A longer skill
-//!   name that starts with it still counts: "Red Hat Enterprise Linux" in a
-//!   Red Hat posting is RHEL.
+//! * **the employer's own name** where it names the organisation, when it is
+//!   also a product ("Datadog is hiring", "join GitLab", "chez Docker"),
+//!   after its legal form is dropped (`Datadog, Inc.` → `Datadog`). Where it
+//!   names the product the job works with ("demos in Grafana", "experience
+//!   with Supabase") it counts, and so does a longer skill name that starts
+//!   with it ("Red Hat Enterprise Linux" in a Red Hat posting is RHEL).
 //! * **sections that are not about the job**: the company's presentation,
 //!   benefits, the hiring process, legal statements (see [`sections`]);
 //! * **sentences and clauses that rule a skill out**: other teams' tools,
@@ -249,9 +250,27 @@ struct Employer {
     longer: Vec<String>,
 }
 
+/// Words before an employer's name that make it the organisation ("at
+/// Datadog", "rejoindre Docker").
+const ORGANISATION_BEFORE: &[&str] = &[
+    "at", "join", "joining", "about", "chez", "rejoindre", "rejoins", "rejoignez", "propos de",
+    "work for", "working for", "works for", "travailler pour", "founded", "by",
+];
+
+/// Words after an employer's name that make it the organisation ("Datadog
+/// is", "Docker's mission", "GitLab team members").
+const ORGANISATION_AFTER: &[&str] = &[
+    "is", "was", "has", "have", "are", "'s", "’s", "est", "a", "team", "teams", "engineers",
+    "employees", "helps", "builds", "provides", "offers", "makes", "powers", "creates",
+    "develops", "designs", "recrute", "propose", "développe", "accompagne", "offre", "compte",
+    "conçoit", "édite", "fournit", "aide", "inc", "gmbh", "labs", "sas", "ltd", "llc", "group",
+    "groupe", "hq", "employs", "emploie", "values", "culture", "office", "offices", "headquarters",
+];
+
 impl Employer {
     /// Appends `text` to `out` with each whole-word occurrence of the name
-    /// replaced by a space, unless a longer skill name starts there.
+    /// that names the organisation replaced by a space (unless a longer
+    /// skill name starts there).
     fn push_blanked(&self, text: &str, out: &mut String) {
         let lower = text.to_lowercase();
         if lower.len() != text.len() {
@@ -263,7 +282,11 @@ impl Employer {
         let mut copied = 0;
         for (at, _) in lower.match_indices(self.lower.as_str()) {
             let end = at + self.lower.len();
-            if at < copied || !is_word_boundary(&lower, at, end) || self.starts_longer(text, at) {
+            if at < copied
+                || !is_word_boundary(&lower, at, end)
+                || !names_organisation(&lower, at, end)
+                || self.starts_longer(text, at)
+            {
                 continue;
             }
             out.push_str(&text[copied..at]);
@@ -289,6 +312,26 @@ impl Employer {
                 .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
         })
     }
+}
+
+/// Whether the name at `lower[at..end]` names the organisation: a word of
+/// [`ORGANISATION_BEFORE`] before it, or of [`ORGANISATION_AFTER`] after it,
+/// or it opens a sentence.
+fn names_organisation(lower: &str, at: usize, end: usize) -> bool {
+    let before = lower[..at].trim_end();
+    let after = lower[end..].trim_start_matches([' ', ',']);
+    let opens = before.is_empty() || before.ends_with(['.', '!', '?', '\n', ':']);
+    opens
+        || ORGANISATION_BEFORE.iter().any(|w| {
+            before
+                .strip_suffix(w)
+                .is_some_and(|b| !b.ends_with(|c: char| c.is_alphanumeric()))
+        })
+        || ORGANISATION_AFTER.iter().any(|w| {
+            after
+                .strip_prefix(w)
+                .is_some_and(|a| !a.starts_with(|c: char| c.is_alphanumeric()))
+        })
 }
 
 /// Whether `text[at..end]` is a whole word (or words).
@@ -400,11 +443,11 @@ mod tests {
                 "Datadog, Inc.",
                 "At Datadog, we monitor. You'll ship the Datadog agent."
             ),
-            "At  , we monitor. You'll ship the   agent."
+            "At  , we monitor. You'll ship the Datadog agent."
         );
         assert_eq!(
-            employer_blanked("GitLab Inc.", "You will improve GitLab; gitlab runs on Go."),
-            "You will improve  ;   runs on Go."
+            employer_blanked("GitLab Inc.", "Join GitLab; the GitLab team runs GitLab on Go."),
+            "Join  ; the   team runs GitLab on Go."
         );
         // Not a skill name: nothing to blank.
         assert_eq!(

@@ -31,6 +31,45 @@ enum Heading {
 const JOB_HEADINGS: &[&str] = &[
     "about the role",
     "about the job",
+    "your tasks",
+    "tasks",
+    "your team",
+    "your profile",
+    "your skills",
+    "what you bring",
+    "what you'll bring",
+    "who we're looking for",
+    "who we are looking for",
+    "what you'll need",
+    "what you need",
+    "key skills",
+    "desired skills",
+    "preferred qualifications",
+    "minimum qualifications",
+    "basic qualifications",
+    "bonus points",
+    "a plus",
+    "ce que tu feras",
+    "ce que vous ferez",
+    "tes responsabilites",
+    "vos responsabilites",
+    "ton quotidien",
+    "votre quotidien",
+    "au quotidien",
+    "vos competences",
+    "tes competences",
+    "le job",
+    "le role",
+    "la mission",
+    "atouts",
+    "les plus",
+    "un plus",
+    "savoir-faire",
+    "savoir-etre",
+    "prerequis",
+    "pre-requis",
+    "formation",
+    "diplome",
     "about the position",
     "about the team",
     "about you",
@@ -189,6 +228,10 @@ const OTHER_HEADINGS: &[&str] = &[
 /// trailing `:`, `?` or `!`.
 const MAX_HEADING: usize = 60;
 
+/// Longest line (in words) that may be an unlisted heading: after a skipped
+/// section, such a line ("Your mission", "Stack") starts reading again.
+const MAX_UNLISTED_HEADING_WORDS: usize = 4;
+
 /// Appends to `out` the lines of `description` that are not in a company,
 /// benefits, process or legal section; each skipped run of lines becomes
 /// one line break.
@@ -199,7 +242,9 @@ pub(crate) fn push_job_lines(description: &str, out: &mut String) {
         match heading(line) {
             Some(Heading::Job) => reading = true,
             Some(Heading::Other) => reading = false,
-            None if !reading && line.trim_end().ends_with(':') => reading = true,
+            None if !reading && (line.trim_end().ends_with(':') || looks_like_heading(line)) => {
+                reading = true;
+            }
             None => {}
         }
         if reading {
@@ -210,6 +255,19 @@ pub(crate) fn push_job_lines(description: &str, out: &mut String) {
             skipped = true;
         }
     }
+}
+
+/// Whether `line` looks like a heading the lists do not have: a few words,
+/// capitalised, with no sentence punctuation and no figures.
+fn looks_like_heading(line: &str) -> bool {
+    let line = line
+        .trim()
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .trim_end_matches([':', '?', '!', ' ']);
+    line.chars().next().is_some_and(char::is_uppercase)
+        && line.split_whitespace().count() <= MAX_UNLISTED_HEADING_WORDS
+        && !line.contains(['.', ',', ';', '€', '$', '%'])
+        && !line.chars().any(|c| c.is_ascii_digit())
 }
 
 /// The kind of heading `line` starts with, if any.
@@ -294,6 +352,9 @@ mod tests {
         // "About the role" is the job, not the company.
         let role = "About the role\nRust services.\n";
         assert_eq!(job_lines(role), role);
+        // An unlisted heading after a skipped section starts reading again.
+        let tasks = "About us\nAcme sells solar parks.\nDeine Aufgaben\nPython and pandas.\n";
+        assert_eq!(job_lines(tasks), "\nDeine Aufgaben\nPython and pandas.\n");
     }
 
     #[test]

@@ -682,8 +682,6 @@ fn families_are_counted() {
         ("Spring Boot 3", "spring-boot", &["spring"]),
         ("Windows Server 2022", "windows-server", &["windows"]),
         ("Équipe Scrum", "scrum", &["agile"]),
-        ("MongoDB et Redis", "mongodb", &["nosql"]),
-        ("Entrepôt Snowflake, dbt", "snowflake", &["data-warehouse"]),
     ] {
         let (skills, implied) = found(&m, text);
         assert!(skills.contains(&direct), "{direct} in {text:?}: {skills:?}");
@@ -693,6 +691,17 @@ fn families_are_counted() {
                 "{f} implied by {text:?}: {skills:?} / {implied:?}"
             );
         }
+    }
+    // Categories of products are not families (SKILLS.md).
+    for (text, direct, category) in [
+        ("MongoDB et Redis", "mongodb", "nosql"),
+        ("Entrepôt Snowflake, dbt", "snowflake", "data-warehouse"),
+        ("Scripts Bash", "bash", "shell-scripting"),
+        ("AWS Lambda functions", "aws-lambda", "serverless"),
+    ] {
+        let (skills, implied) = found(&m, text);
+        assert!(skills.contains(&direct), "{direct} in {text:?}: {skills:?}");
+        assert!(!implied.contains(&category), "{category} in {text:?}: {implied:?}");
     }
     // ELK alone: Elasticsearch counted (implied), Python not.
     let (skills, implied) = found(&m, "ELK");
