@@ -189,7 +189,6 @@ fn full_length_postings_meet_the_precision_and_recall_targets() {
             for s in found.intersection(&expected) {
                 by_skill.entry(s.clone()).or_default().tp += 1;
             }
-
         }
     }
 

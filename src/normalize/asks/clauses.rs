@@ -36,13 +36,18 @@ use regex::Regex;
 const SENTENCE_CUES: &str = r"(?x)
     \b(?:
       # The work belongs to someone else.
-      next\ door | sister\ teams? | (?:an)?other\ teams? | separate\ teams? | different\ teams?
+      next\ door | sister\ (?:teams?|squads?) | (?:an)?other\ (?:teams?|squads?) | separate\ (?:teams?|squads?)
+    | different\ (?:teams?|squads?) | sans\ en\ (?:faire|[êe]tre)\ partie | without\ being\ part\ of
     | neighbou?ring\ teams? | their\ world | not\ yours | not\ you\b | not\ (?:part\ of\ )?this\ (?:role|job|position)
     | outside\ (?:this|the)\ (?:role|job|scope) | out\ of\ scope | not\ in\ scope
     | you(?:'ll|\ will)?\ (?:won't|will\ not|never|don't|do\ not)\ (?:\w+\ ){0,4}?(?:it|them|either|those|these|any\ of)\b
     | (?:aren't|are\ not|isn't|is\ not)\ expected | won't\ be\ asked | not\ be\ asked
-    | not\ (?:write|maintain|touch)\ (?:it|them|its|their) | nobody\ expects\ you
-    | [ée]quipes?\ voisines? | autres?\ [ée]quipes? | n'est\ pas\ rattach | ne\ sont\ pas\ rattach
+    | (?:n't|not)\ (?:write|maintain|touch|own|work\ on|need\ to\ write)\ (?:it|them|its|their|that|any)\b
+    | nobody\ expects\ you | (?:isn't|is\ not)\ the\ job | not\ the\ (?:job|role)\ for\ you
+    | (?:teams?|squads?|[ée]quipes?)\ (?:does|do|handles|handle|owns|own|takes\ care\ of|s'en\ charge|s'en\ occupe)\ (?:that|it|this|those)\b
+    | (?:handled|owned|maintained|done|run|built|managed|looked\ after|written|developed)\ by\ (?:the|our|a|an|another|its)\ (?:[\w-]+\ ){0,3}?(?:teams?|squads?|vendors?|partners?|contractors?)\b
+    | (?:r[ée]alis[ée]e?s?|g[ée]r[ée]e?s?|maintenue?s?|assur[ée]e?s?|pris(?:e|es)?\ en\ charge|d[ée]velopp[ée]e?s?|port[ée]e?s?)\ par\ (?:l'|les\ |une\ |un\ |notre\ |nos\ |le\ |la\ )?(?:[ée]quipes?|[ée]diteurs?|prestataires?|int[ée]grateurs?|fournisseurs?)
+    | [ée]quipes?\ (?:[\w&-]+\ ){0,3}?voisines? | autres?\ [ée]quipes? | n'est\ pas\ rattach | ne\ sont\ pas\ rattach
     | vous\ n'aurez\ pas | tu\ n'auras\ pas | vous\ ne\ serez\ pas | tu\ ne\ seras\ pas
     | hors\ (?:du\ )?p[ée]rim[èe]tre | ne\ fai?t\ pas\ partie | ne\ font\ pas\ partie
     | (?:n'est|ne\ sont)\ pas\ attendu | pas\ attendue?s? | (?:vous|te|t')\ sera\ pas\ demand
@@ -53,12 +58,38 @@ const SENTENCE_CUES: &str = r"(?x)
     | nos\ clients | parmi\ nos\ clients | nos\ r[ée]f[ée]rences | ils\ nous\ font\ confiance
     | investisseurs? | lev[ée]e\ de\ fonds | partenaires? | partners?\ (?:of|program|network|status)
     | (?:aws|google|microsoft|azure|gcp|red\ hat|sap|oracle)\ (?:advanced\ |premier\ |gold\ )?partner
-    | (?:official|native)\ integrations?\ with
-      # The employer describing itself.
+    | (?:official|native)\ integrations?\ with | github\ stars | stars\ on\ github | [ée]toiles\ sur\ github
+      # The employer describing itself or its product.
+    | (?:\bour|\bnotre|'s|’s)\ (?:[\w-]+\ ){0,6}?(?:platform|plateforme|product|produit|solution|engine|database|software|logiciel|tool|outil|service|app|application)s?\ (?:permet|permettent|lets|helps|runs|allows|enables|aide|offers|propose|gives|makes|powers)\b
     | nos\ expertises | notre\ expertise | nos\ m[ée]tiers | nos\ domaines\ d'expertise | nos\ offres
     | our\ expertise | our\ customers | we\ are\ (?:a|an)\ | we're\ (?:a|an)\ | nous\ sommes\ (?:un|une)\ 
     | founded\ in | fond[ée]e?\ en | cr[ée][ée]e?\ en | certified\ company | certifi[ée]e?\ iso
     )";
+
+/// A team other than the hire's doing something in a sentence
+/// ("our mobile team ships the apps in React Native")…
+const TEAM_SUBJECT: &str = r"(?x)
+    \b(?:
+      (?:our|the|their)\ (?:[\w-]+\ ){0,3}?(?:teams?|squads?|engineers|developers|analysts|scientists|designers)
+    | (?:l'|les\ |nos\ )[ée]quipes?\ [\w-]+
+    )\b";
+
+/// …that the same sentence then sets apart from the hire ("; you'll agree
+/// API contracts with them", "this role is backend only").
+const SET_APART: &str = r"(?x)
+    \b(?:
+      you(?:'ll|\ will|'re|\ are)?\b[^.!?\n]*?\b(?:them|their|they|that)\b
+    | this\ (?:role|job|position)\ is | ce\ poste\ (?:est|n'est|porte)
+    | (?:vous|tu)\b[^.!?\n]*?\b(?:leur|eux|avec\ elles?)\b
+    )";
+
+/// People the hire works alongside ("alongside data scientists", "avec des
+/// data engineers") or counts of them ("4 data scientists").
+const PEOPLE: &str = r"(?x)
+    \b(?:
+      (?:with|alongside|avec|aux\ c[ôo]t[ée]s\ des?)\ (?:des\ |les\ |our\ |the\ |nos\ )?(?:[\w-]+\ ){0,2}?
+    | \d+\ (?:[\w-]+\ ){0,2}?
+    )(?:scientists|engineers|analysts|developers|d[ée]veloppeu(?:r|se)s|ing[ée]nieur(?:e)?s|experts)\b";
 
 /// Negations: blank from the cue to the end of its clause.
 const NEGATION_CUES: &str = r"(?x)
@@ -93,9 +124,29 @@ const NOT_NEGATIONS: &[&str] = &[
 
 /// Words after a comma that end a negation's scope.
 const NEGATION_STOPS: &[&str] = &[
-    "just", "only", "but", "instead", "rather", "we", "you", "our", "nous", "vous", "on", "mais",
-    "juste", "seulement", "plutôt", "so", "and we", "and you", "et nous", "et vous", "we're",
-    "you'll", "we'll",
+    "just",
+    "only",
+    "but",
+    "instead",
+    "rather",
+    "we",
+    "you",
+    "our",
+    "nous",
+    "vous",
+    "on",
+    "mais",
+    "juste",
+    "seulement",
+    "plutôt",
+    "so",
+    "and we",
+    "and you",
+    "et nous",
+    "et vous",
+    "we're",
+    "you'll",
+    "we'll",
 ];
 
 /// "X is not required": the whole clause.
@@ -110,7 +161,7 @@ const NOT_REQUIRED: &str = r"(?x)
 /// passive) is on its way out, up to a target marker.
 const RETIREMENT_CUES: &str = r"(?x)
     \b(?:
-      retir(?:e|es|ed|ing) | decommission\w* | sunset\w* | deprecat\w* | phas(?:e|es|ed|ing)\ out
+      retir(?:e|es|ed|ing) | decommission\w* | (?:we|have|has|had)\ left | migration\ of | [ée]teint\w* | sunset\w* | deprecat\w* | phas(?:e|es|ed|ing)\ out
     | switch(?:es|ed|ing)?\ off | turn(?:s|ed|ing)?\ off | shut(?:s|ting)?\ down
     | (?:mov|migrat|switch|port)\w*\ (?:\w+\ ){0,3}?(?:away\ )?(?:off|from) | off\ of
     | (?:leav(?:e|es|ing)|left)\ (?:\w+\ ){0,3}behind | get(?:ting)?\ rid\ of | got\ rid\ of
@@ -135,10 +186,11 @@ const TARGET_MARKERS: &str = r"(?x)
 /// The teams the hire works with ("with the DevOps and QA teams", "avec les
 /// équipes DevOps et QA").
 const WITH_TEAMS: &str = r"(?x)
-    \b(?:with|alongside|avec|aux\ c[ôo]t[ée]s\ des?|en\ lien\ avec)\ 
+    \b(?:with|alongside|to|for|avec|aux\ c[ôo]t[ée]s\ des?|en\ lien\ avec|[àa]|aupr[èe]s\ des?)\ 
     (?:
       (?:the|our|other|its|their)\ 
       (?:[\w/&+.-]+(?:,\ |\ and\ |\ |/)){0,5}?(?:teams?|squads?|engineers|developers|analysts|scientists)\b
+    | (?:[\w/&+.-]+(?:,\ |\ and\ |\ or\ |\ |/)){1,5}?(?:teams|squads)\b
     | (?:les|nos|des|l'|d'autres)\ ?[ée]quipes?\ 
     )";
 
@@ -151,7 +203,8 @@ const TEAM_NAMES_END: &[&str] = &[
 /// Passive auxiliaries before a retirement cue: the subject before them is
 /// what retires ("the Nagios box is switched off").
 const PASSIVE: &[&str] = &[
-    "is", "are", "was", "were", "be", "been", "being", "get", "gets", "getting",
+    "is", "are", "was", "were", "be", "been", "being", "get", "gets", "getting", "est", "sont",
+    "sera", "seront", "été", "etre", "être",
 ];
 
 /// The clause-level reader of a description (see the module docs).
@@ -164,6 +217,9 @@ pub(crate) struct Clauses {
     migration: Regex,
     target: Regex,
     with_teams: Regex,
+    team_subject: Regex,
+    set_apart: Regex,
+    people: Regex,
 }
 
 impl Clauses {
@@ -183,6 +239,9 @@ impl Clauses {
             migration: compile(MIGRATION_CUES),
             target: compile(TARGET_MARKERS),
             with_teams: compile(WITH_TEAMS),
+            team_subject: compile(TEAM_SUBJECT),
+            set_apart: compile(SET_APART),
+            people: compile(PEOPLE),
         }
     }
 
@@ -202,20 +261,30 @@ impl Clauses {
         // A cue before a colon rules out what the colon introduces too
         // ("Nos expertises : data, cloud et IA").
         let mut introduced = false;
+        let mut previous: Option<Range<usize>> = None;
         for sentence in split(&lower, 0..lower.len(), is_sentence_end) {
             let s = &lower[sentence.clone()];
             let ends_with_colon = lower.as_bytes().get(sentence.end) == Some(&b':');
             if introduced
                 || self.sentence.is_match(s)
+                || self.set_apart_team(s)
                 || employer.as_deref().is_some_and(|e| describes(s, e))
             {
                 introduced = ends_with_colon && !introduced;
+                previous = Some(sentence.clone());
                 blank.push(sentence);
                 continue;
             }
             introduced = false;
             for clause in split(&lower, sentence, is_clause_end) {
-                self.blank_in_clause(&lower, clause, &mut blank);
+                if self.blank_in_clause(&lower, clause.clone(), &mut blank) {
+                    // "…on an Oracle database; it will be retired": what
+                    // the pronoun stands for is in the piece before.
+                    if let Some(before) = previous.clone() {
+                        blank.push(before);
+                    }
+                }
+                previous = Some(clause);
             }
         }
         blank.sort_by_key(|r| r.start);
@@ -232,19 +301,34 @@ impl Clauses {
         out.push_str(&text[copied..]);
     }
 
-    /// The spans of one clause (`lower[clause]`) that name no ask.
-    fn blank_in_clause(&self, lower: &str, clause: Range<usize>, blank: &mut Vec<Range<usize>>) {
+    /// Whether sentence `s` has another team doing something and then sets
+    /// the hire apart from it.
+    fn set_apart_team(&self, s: &str) -> bool {
+        self.team_subject
+            .find(s)
+            .is_some_and(|team| self.set_apart.is_match(&s[team.end()..]))
+    }
+
+    /// Adds the spans of one clause (`lower[clause]`) that name no ask to
+    /// `blank`. Returns whether the clause retires something it names by a
+    /// pronoun ("it will be retired", "help us retire them"): the piece
+    /// before names it.
+    fn blank_in_clause(
+        &self,
+        lower: &str,
+        clause: Range<usize>,
+        blank: &mut Vec<Range<usize>>,
+    ) -> bool {
         let c = &lower[clause.clone()];
         let at = |r: Range<usize>| clause.start + r.start..clause.start + r.end;
         if self.not_required.is_match(c) {
             blank.push(clause);
-            return;
+            return false;
         }
-        let first_word = c.trim_start().split(' ').next().unwrap_or_default();
-        if first_word == "off" {
-            // "Ruby (off Rails)".
-            blank.push(clause);
-            return;
+        // "Ruby (off Rails)": up to the closing parenthesis.
+        if let Some(off) = c.find("(off ") {
+            let end = c[off..].find(')').map_or(c.len(), |e| off + e);
+            blank.push(at(off..end));
         }
         for m in self.negation.find_iter(c).filter(|m| {
             !NOT_NEGATIONS
@@ -253,48 +337,72 @@ impl Clauses {
         }) {
             blank.push(at(m.start()..negation_end(c, m.end())));
         }
-        if let Some(m) = self.retirement.find(c) {
-            let start = if passive_before(&c[..m.start()]) {
-                0
+        let mut by_pronoun = false;
+        for m in self.retirement.find_iter(c) {
+            let before = &c[..m.start()];
+            let object_before = passive_before(before) || relative_before(before);
+            let start = if object_before {
+                noun_phrase_start(before)
             } else {
                 m.start()
             };
+            by_pronoun |= (object_before && is_pronoun_subject(&c[start..m.start()]))
+                || starts_with_pronoun_object(&c[m.end()..]);
             let end = self
                 .target
                 .find_at(c, m.end())
                 .map_or(c.len(), |t| t.start());
             blank.push(at(start..end));
-        } else if let Some(m) = self.migration.find(c) {
-            // Only the passive says what moves out: "the last MySQL clusters
-            // are being migrated to Postgres", not "interest in moving to Go".
-            if passive_before(&c[..m.start()]) {
-                if let Some(t) = self.target.find_at(c, m.end()) {
-                    blank.push(at(0..t.start()));
-                }
+        }
+        if let Some(m) = self.migration.find(c) {
+            // What moves out comes before the target: "the last MySQL
+            // clusters are being migrated to Postgres", "port the AngularJS
+            // modules to React"; "interest in moving to Go" moves nothing.
+            if let Some(t) = self.target.find_at(c, m.end()) {
+                let before = &c[..m.start()];
+                let start = if passive_before(before) {
+                    noun_phrase_start(before)
+                } else {
+                    m.start()
+                };
+                blank.push(at(start..t.start()));
             }
         }
         for m in self.with_teams.find_iter(c) {
-            let end = if m.as_str().ends_with(' ') {
+            let mut end = if m.as_str().ends_with(' ') {
                 // "avec les équipes DevOps et QA sur …": the names follow.
                 m.end() + team_names_len(&c[m.end()..])
             } else {
                 m.end()
             };
+            // "…, qui maintiennent notre data warehouse": their work too.
+            let rest = c[end..].trim_start_matches([' ', ',']);
+            if ["qui ", "who ", "which ", "that ", "dont "]
+                .iter()
+                .any(|w| rest.starts_with(w))
+            {
+                end = c.len();
+            }
             blank.push(at(m.start()..end));
         }
+        for m in self.people.find_iter(c) {
+            blank.push(at(m.range()));
+        }
+        by_pronoun
     }
 }
 
 /// Where a negation ending at `from` stops in `clause`: at its end, or at a
 /// comma that opens another thought ("No React here, just Hotwire").
 fn negation_end(clause: &str, from: usize) -> usize {
+    let clause = &clause[..clause[from..].find(')').map_or(clause.len(), |p| from + p)];
     let mut at = from;
     while let Some(comma) = clause[at..].find(", ") {
         let next = &clause[at + comma + 2..];
-        if NEGATION_STOPS
-            .iter()
-            .any(|w| next.strip_prefix(w).is_some_and(|r| r.starts_with([' ', ','])))
-        {
+        if NEGATION_STOPS.iter().any(|w| {
+            next.strip_prefix(w)
+                .is_some_and(|r| r.starts_with([' ', ',']))
+        }) {
             return at + comma;
         }
         at += comma + 2;
@@ -328,16 +436,23 @@ fn team_names_len(text: &str) -> usize {
 fn describes(sentence: &str, employer: &str) -> bool {
     let s = sentence.trim_start();
     let s = s.strip_prefix("at ").unwrap_or(s);
-    let Some(rest) = s.strip_prefix(employer) else {
+    // The whole name, or its first word when it is a word of its own
+    // ("Driftwood" for "Driftwood Data").
+    let first = employer.split(' ').next().filter(|w| w.len() >= 4);
+    let Some(rest) = s
+        .strip_prefix(employer)
+        .or_else(|| first.and_then(|f| s.strip_prefix(f)))
+    else {
         return false;
     };
     let Some(rest) = rest.strip_prefix([' ', ',']) else {
         return false;
     };
+    // Skip a legal form or descriptor ("Grafana Labs is").
     let verb = rest
-        .trim_start_matches([',', ' '])
-        .split(' ')
-        .next()
+        .split([' ', ','])
+        .filter(|w| !w.is_empty())
+        .find(|w| !super::LEGAL_FORMS.contains(w))
         .unwrap_or_default();
     matches!(
         verb,
@@ -364,12 +479,63 @@ fn describes(sentence: &str, employer: &str) -> bool {
     )
 }
 
-/// Whether the words before a retirement cue end with a passive auxiliary.
-fn passive_before(before: &str) -> bool {
+/// Whether a relative clause has the retired thing before it ("an app
+/// that we're sunsetting", "les scripts que nous abandonnons").
+fn relative_before(before: &str) -> bool {
     before
         .split_whitespace()
-        .next_back()
-        .is_some_and(|w| PASSIVE.contains(&w))
+        .rev()
+        .take(3)
+        .any(|w| matches!(w, "that" | "which" | "que" | "qu'on" | "qu'il" | "qu'elle"))
+}
+
+/// Where the noun phrase before a cue starts in `before`: after the last
+/// ", and", ", while", ", but", ", after which", ", et", ", mais" or ";",
+/// else at its start.
+fn noun_phrase_start(before: &str) -> usize {
+    [
+        ", and ",
+        ", while ",
+        ", but ",
+        ", after which ",
+        ", et ",
+        ", mais ",
+        " tandis que ",
+        "; ",
+    ]
+    .iter()
+    .filter_map(|w| before.rfind(w).map(|at| at + w.len()))
+    .max()
+    .unwrap_or(0)
+}
+
+/// Whether the noun phrase of a passive is only a pronoun ("it will be",
+/// "they are being", "elle sera").
+fn is_pronoun_subject(phrase: &str) -> bool {
+    phrase.split_whitespace().next().is_some_and(|w| {
+        matches!(
+            w,
+            "it" | "they" | "this" | "these" | "those" | "il" | "elle" | "ils" | "elles"
+        )
+    })
+}
+
+/// Whether the words after a retirement cue start with a pronoun object
+/// ("retire them", "moved off it").
+fn starts_with_pronoun_object(after: &str) -> bool {
+    after
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .find(|w| !w.is_empty())
+        .is_some_and(|w| matches!(w, "it" | "them" | "those" | "these"))
+}
+
+/// Whether the words before a retirement cue end with a passive auxiliary.
+fn passive_before(before: &str) -> bool {
+    before.trim_end().ends_with("en cours de")
+        || before
+            .split_whitespace()
+            .next_back()
+            .is_some_and(|w| PASSIVE.contains(&w))
 }
 
 /// Whether a sentence ends at byte `i` of `text` (at `.`, `!`, `?` or `:`
@@ -382,11 +548,10 @@ fn is_sentence_end(text: &[u8], i: usize) -> bool {
     }
 }
 
-/// Whether a clause ends at byte `i`: a sentence end, `;`, a parenthesis, a
-/// spaced dash, or before " but ", " mais ", " however ", " whereas ",
+/// Whether a clause ends at byte `i`: a sentence end, `;`, a spaced dash, or before " but ", " mais ", " however ", " whereas ",
 /// " alors que ", " tandis que ", ", then ".
 fn is_clause_end(text: &[u8], i: usize) -> bool {
-    if is_sentence_end(text, i) || matches!(text[i], b';' | b'(' | b')') {
+    if is_sentence_end(text, i) || text[i] == b';' {
         return true;
     }
     let rest = &text[i..];

@@ -253,18 +253,74 @@ struct Employer {
 /// Words before an employer's name that make it the organisation ("at
 /// Datadog", "rejoindre Docker").
 const ORGANISATION_BEFORE: &[&str] = &[
-    "at", "join", "joining", "about", "chez", "rejoindre", "rejoins", "rejoignez", "propos de",
-    "work for", "working for", "works for", "travailler pour", "founded", "by",
+    "at",
+    "join",
+    "joining",
+    "about",
+    "chez",
+    "rejoindre",
+    "rejoins",
+    "rejoignez",
+    "propos de",
+    "work for",
+    "working for",
+    "works for",
+    "travailler pour",
+    "founded",
+    "by",
 ];
 
 /// Words after an employer's name that make it the organisation ("Datadog
 /// is", "Docker's mission", "GitLab team members").
 const ORGANISATION_AFTER: &[&str] = &[
-    "is", "was", "has", "have", "are", "'s", "’s", "est", "a", "team", "teams", "engineers",
-    "employees", "helps", "builds", "provides", "offers", "makes", "powers", "creates",
-    "develops", "designs", "recrute", "propose", "développe", "accompagne", "offre", "compte",
-    "conçoit", "édite", "fournit", "aide", "inc", "gmbh", "labs", "sas", "ltd", "llc", "group",
-    "groupe", "hq", "employs", "emploie", "values", "culture", "office", "offices", "headquarters",
+    "is",
+    "was",
+    "has",
+    "have",
+    "are",
+    "'s",
+    "’s",
+    "est",
+    "a",
+    "team",
+    "teams",
+    "engineers",
+    "employees",
+    "helps",
+    "builds",
+    "provides",
+    "offers",
+    "makes",
+    "powers",
+    "creates",
+    "develops",
+    "designs",
+    "recrute",
+    "propose",
+    "développe",
+    "accompagne",
+    "offre",
+    "compte",
+    "conçoit",
+    "édite",
+    "fournit",
+    "aide",
+    "inc",
+    "gmbh",
+    "labs",
+    "sas",
+    "ltd",
+    "llc",
+    "group",
+    "groupe",
+    "hq",
+    "employs",
+    "emploie",
+    "values",
+    "culture",
+    "office",
+    "offices",
+    "headquarters",
 ];
 
 impl Employer {
@@ -446,7 +502,10 @@ mod tests {
             "At  , we monitor. You'll ship the Datadog agent."
         );
         assert_eq!(
-            employer_blanked("GitLab Inc.", "Join GitLab; the GitLab team runs GitLab on Go."),
+            employer_blanked(
+                "GitLab Inc.",
+                "Join GitLab; the GitLab team runs GitLab on Go."
+            ),
             "Join  ; the   team runs GitLab on Go."
         );
         // Not a skill name: nothing to blank.

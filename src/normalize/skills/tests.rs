@@ -701,7 +701,10 @@ fn families_are_counted() {
     ] {
         let (skills, implied) = found(&m, text);
         assert!(skills.contains(&direct), "{direct} in {text:?}: {skills:?}");
-        assert!(!implied.contains(&category), "{category} in {text:?}: {implied:?}");
+        assert!(
+            !implied.contains(&category),
+            "{category} in {text:?}: {implied:?}"
+        );
     }
     // ELK alone: Elasticsearch counted (implied), Python not.
     let (skills, implied) = found(&m, "ELK");
