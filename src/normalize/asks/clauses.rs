@@ -40,7 +40,7 @@ const SENTENCE_CUES: &str = r"(?x)
     | different\ (?:teams?|squads?) | sans\ en\ (?:faire|[êe]tre)\ partie | without\ being\ part\ of
     | neighbou?ring\ teams? | their\ world | not\ yours | not\ you\b | not\ (?:part\ of\ )?this\ (?:role|job|position)
     | outside\ (?:this|the)\ (?:role|job|scope) | out\ of\ scope | not\ in\ scope
-    | you(?:'ll|\ will)?\ (?:won't|will\ not|never|don't|do\ not)\ (?:\w+\ ){0,4}?(?:it|them|either|those|these|any\ of)\b
+    | you(?:'ll|\ will)?\ (?:won't|will\ not|never|don't|do\ not)\ (?:need|have\ to|touch|work|use|write|maintain|be)\b(?:\ \w+){0,4}?\ (?:it|them|either|those|these|any\ of|that)\b
     | (?:aren't|are\ not|isn't|is\ not)\ expected | won't\ be\ asked | not\ be\ asked
     | (?:n't|not)\ (?:write|maintain|touch|own|work\ on|need\ to\ write)\ (?:it|them|its|their|that|any)\b
     | nobody\ expects\ you | (?:isn't|is\ not)\ the\ job | not\ the\ (?:job|role)\ for\ you
@@ -55,14 +55,16 @@ const SENTENCE_CUES: &str = r"(?x)
       # Customers, investors, partners.
     | customers?\ (?:include|includes|including|such\ as|like) | clients?\ (?:include|includes|including|such\ as|like)
     | trusted\ by | (?:are|is|we're|proudly)\ backed\ by | funded\ by | angels?\ from | investors? | venture\ capital
-    | nos\ clients | parmi\ nos\ clients | nos\ r[ée]f[ée]rences | ils\ nous\ font\ confiance
-    | investisseurs? | lev[ée]e\ de\ fonds | partenaires? | partners?\ (?:of|program|network|status)
+    | nos\ clients\ (?:sont|incluent|comptent|comme|tels|figurent|:|\() | parmi\ nos\ clients | nos\ r[ée]f[ée]rences
+    | ils\ nous\ font\ confiance | investisseurs? | lev[ée]e\ de\ fonds
+    | (?:sommes|est|comme|en\ tant\ que)\ partenaires? | partenaires?\ (?:officiels?|certifi\w*|premier|gold|platinum)
+    | partners?\ (?:of|program|network|status)
     | (?:aws|google|microsoft|azure|gcp|red\ hat|sap|oracle)\ (?:advanced\ |premier\ |gold\ )?partner
     | (?:official|native)\ integrations?\ with | github\ stars | stars\ on\ github | [ée]toiles\ sur\ github
       # The employer describing itself or its product.
     | (?:\bour|\bnotre|'s|’s)\ (?:[\w-]+\ ){0,6}?(?:platform|plateforme|product|produit|solution|engine|database|software|logiciel|tool|outil|service|app|application)s?\ (?:permet|permettent|lets|helps|runs|allows|enables|aide|offers|propose|gives|makes|powers)\b
     | nos\ expertises | notre\ expertise | nos\ m[ée]tiers | nos\ domaines\ d'expertise | nos\ offres
-    | our\ expertise | our\ customers | we\ are\ (?:a|an)\ | we're\ (?:a|an)\ | nous\ sommes\ (?:un|une)\ 
+    | our\ expertise | our\ customers\ (?:include|are|range) | we\ are\ (?:a|an)\ | we're\ (?:a|an)\ | nous\ sommes\ (?:un|une)\ 
     | founded\ in | fond[ée]e?\ en | cr[ée][ée]e?\ en | certified\ company | certifi[ée]e?\ iso
     )";
 
@@ -348,10 +350,18 @@ impl Clauses {
             };
             by_pronoun |= (object_before && is_pronoun_subject(&c[start..m.start()]))
                 || starts_with_pronoun_object(&c[m.end()..]);
-            let end = self
+            // Up to the target, or the end of a parenthesis the cue is in
+            // ("(we replaced Jest last year) and Playwright").
+            let target = self
                 .target
                 .find_at(c, m.end())
                 .map_or(c.len(), |t| t.start());
+            let inside = c[..m.start()].rfind('(') > c[..m.start()].rfind(')');
+            let closing = c[m.end()..].find(')').map(|p| m.end() + p);
+            let end = match closing {
+                Some(p) if inside => target.min(p),
+                _ => target,
+            };
             blank.push(at(start..end));
         }
         if let Some(m) = self.migration.find(c) {
