@@ -387,3 +387,6 @@ fn to_place(p: geo::Place) -> Option<Place> {
         guess: p.guess,
     })
 }
+
+#[cfg(test)]
+mod tests;
