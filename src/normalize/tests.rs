@@ -3,8 +3,10 @@
 
 use super::*;
 
-fn normalizer() -> Normalizer {
-    Normalizer::bundled().expect("bundled data")
+/// The bundled normalizer, built once for all the tests here.
+fn normalizer() -> &'static Normalizer {
+    static NORMALIZER: std::sync::OnceLock<Normalizer> = std::sync::OnceLock::new();
+    NORMALIZER.get_or_init(|| Normalizer::bundled().expect("bundled data"))
 }
 
 /// Direct and implied skills of a posting.
