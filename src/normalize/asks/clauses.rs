@@ -26,46 +26,49 @@
 //!   teams the hire works with are not the hire's skills.
 //!
 //! The cues are linguistic, not lists of skills; they are checked on the
-//! lowercased text, so both "No Java" and "NO JAVA" are read.
+//! lowercase ASCII transliteration of the text ([`AsciiText`]), so "No
+//! Java", "NO JAVA", "équipe" and "equipe" are read alike.
 
 use std::ops::Range;
 
-use regex::Regex;
+use regex::bytes::{Regex, RegexBuilder};
+
+use super::ascii::AsciiText;
 
 /// Cues that put a whole sentence outside the job (see the module docs).
 const SENTENCE_CUES: &str = r"(?x)
     \b(?:
       # The work belongs to someone else.
       next\ door | sister\ (?:teams?|squads?) | (?:an)?other\ (?:teams?|squads?) | separate\ (?:teams?|squads?)
-    | different\ (?:teams?|squads?) | sans\ en\ (?:faire|[êe]tre)\ partie | without\ being\ part\ of
+    | different\ (?:teams?|squads?) | sans\ en\ (?:faire|etre)\ partie | without\ being\ part\ of
     | neighbou?ring\ teams? | their\ world | not\ yours | not\ you\b | not\ (?:part\ of\ )?this\ (?:role|job|position)
     | outside\ (?:this|the)\ (?:role|job|scope) | out\ of\ scope | not\ in\ scope
     | you(?:'ll|\ will)?\ (?:won't|will\ not|never|don't|do\ not)\ (?:need|have\ to|touch|work|use|write|maintain|be)\b(?:\ \w+){0,4}?\ (?:it|them|either|those|these|any\ of|that)\b
     | (?:aren't|are\ not|isn't|is\ not)\ expected | won't\ be\ asked | not\ be\ asked
     | (?:n't|not)\ (?:write|maintain|touch|own|work\ on|need\ to\ write)\ (?:it|them|its|their|that|any)\b
     | nobody\ expects\ you | (?:isn't|is\ not)\ the\ job | not\ the\ (?:job|role)\ for\ you
-    | (?:teams?|squads?|[ée]quipes?)\ (?:does|do|handles|handle|owns|own|takes\ care\ of|s'en\ charge|s'en\ occupe)\ (?:that|it|this|those)\b
+    | (?:teams?|squads?|equipes?)\ (?:does|do|handles|handle|owns|own|takes\ care\ of|s'en\ charge|s'en\ occupe)\ (?:that|it|this|those)\b
     | (?:handled|owned|maintained|done|run|built|managed|looked\ after|written|developed)\ by\ (?:the|our|a|an|another|its)\ (?:[\w-]+\ ){0,3}?(?:teams?|squads?|vendors?|partners?|contractors?)\b
-    | (?:r[ée]alis[ée]e?s?|g[ée]r[ée]e?s?|maintenue?s?|assur[ée]e?s?|pris(?:e|es)?\ en\ charge|d[ée]velopp[ée]e?s?|port[ée]e?s?)\ par\ (?:l'|les\ |une\ |un\ |notre\ |nos\ |le\ |la\ )?(?:[ée]quipes?|[ée]diteurs?|prestataires?|int[ée]grateurs?|fournisseurs?)
-    | [ée]quipes?\ (?:[\w&-]+\ ){0,3}?voisines? | autres?\ [ée]quipes? | n'est\ pas\ rattach | ne\ sont\ pas\ rattach
+    | (?:realisee?s?|geree?s?|maintenue?s?|assuree?s?|pris(?:e|es)?\ en\ charge|developpee?s?|portee?s?)\ par\ (?:l'|les\ |une\ |un\ |notre\ |nos\ |le\ |la\ )?(?:equipes?|editeurs?|prestataires?|integrateurs?|fournisseurs?)
+    | equipes?\ (?:[\w&-]+\ ){0,3}?voisines? | autres?\ equipes? | n'est\ pas\ rattach | ne\ sont\ pas\ rattach
     | vous\ n'aurez\ pas | tu\ n'auras\ pas | vous\ ne\ serez\ pas | tu\ ne\ seras\ pas
-    | hors\ (?:du\ )?p[ée]rim[èe]tre | ne\ fai?t\ pas\ partie | ne\ font\ pas\ partie
+    | hors\ (?:du\ )?perimetre | ne\ fai?t\ pas\ partie | ne\ font\ pas\ partie
     | (?:n'est|ne\ sont)\ pas\ attendu | pas\ attendue?s? | (?:vous|te|t')\ sera\ pas\ demand
     | ce\ n'est\ pas\ (?:ton|votre)\ | n'en\ croiser | pas\ besoin
       # Customers, investors, partners.
     | customers?\ (?:include|includes|including|such\ as|like) | clients?\ (?:include|includes|including|such\ as|like)
     | trusted\ by | (?:are|is|we're|proudly)\ backed\ by | funded\ by | angels?\ from | investors? | venture\ capital
-    | nos\ clients\ (?:sont|incluent|comptent|comme|tels|figurent|:|\() | parmi\ nos\ clients | nos\ r[ée]f[ée]rences
-    | ils\ nous\ font\ confiance | investisseurs? | lev[ée]e\ de\ fonds
+    | nos\ clients\ (?:sont|incluent|comptent|comme|tels|figurent|:|\() | parmi\ nos\ clients | nos\ references
+    | ils\ nous\ font\ confiance | investisseurs? | levee\ de\ fonds
     | (?:sommes|est|comme|en\ tant\ que)\ partenaires? | partenaires?\ (?:officiels?|certifi\w*|premier|gold|platinum)
     | partners?\ (?:of|program|network|status)
     | (?:aws|google|microsoft|azure|gcp|red\ hat|sap|oracle)\ (?:advanced\ |premier\ |gold\ )?partner
-    | (?:official|native)\ integrations?\ with | github\ stars | stars\ on\ github | [ée]toiles\ sur\ github
+    | (?:official|native)\ integrations?\ with | github\ stars | stars\ on\ github | etoiles\ sur\ github
       # The employer describing itself or its product.
-    | (?:\bour|\bnotre|'s|’s)\ (?:[\w-]+\ ){0,6}?(?:platform|plateforme|product|produit|solution|engine|database|software|logiciel|tool|outil|service|app|application)s?\ (?:permet|permettent|lets|helps|runs|allows|enables|aide|offers|propose|gives|makes|powers)\b
-    | nos\ expertises | notre\ expertise | nos\ m[ée]tiers | nos\ domaines\ d'expertise | nos\ offres
+    | (?:\bour|\bnotre|'s)\ (?:[\w-]+\ ){0,6}?(?:platform|plateforme|product|produit|solution|engine|database|software|logiciel|tool|outil|service|app|application)s?\ (?:permet|permettent|lets|helps|runs|allows|enables|aide|offers|propose|gives|makes|powers)\b
+    | nos\ expertises | notre\ expertise | nos\ metiers | nos\ domaines\ d'expertise | nos\ offres
     | our\ expertise | our\ customers\ (?:include|are|range) | we\ are\ (?:a|an)\ | we're\ (?:a|an)\ | nous\ sommes\ (?:un|une)\ 
-    | founded\ in | fond[ée]e?\ en | cr[ée][ée]e?\ en | certified\ company | certifi[ée]e?\ iso
+    | founded\ in | fondee?\ en | creee?\ en | certified\ company | certifiee?\ iso
     )";
 
 /// A team other than the hire's doing something in a sentence
@@ -73,7 +76,7 @@ const SENTENCE_CUES: &str = r"(?x)
 const TEAM_SUBJECT: &str = r"(?x)
     \b(?:
       (?:our|the|their)\ (?:[\w-]+\ ){0,3}?(?:teams?|squads?|engineers|developers|analysts|scientists|designers)
-    | (?:l'|les\ |nos\ )[ée]quipes?\ [\w-]+
+    | (?:l'|les\ |nos\ )equipes?\ [\w-]+
     )\b";
 
 /// …that the same sentence then sets apart from the hire ("; you'll agree
@@ -89,9 +92,9 @@ const SET_APART: &str = r"(?x)
 /// data engineers") or counts of them ("4 data scientists").
 const PEOPLE: &str = r"(?x)
     \b(?:
-      (?:with|alongside|avec|aux\ c[ôo]t[ée]s\ des?)\ (?:des\ |les\ |our\ |the\ |nos\ )?(?:[\w-]+\ ){0,2}?
+      (?:with|alongside|avec|aux\ cotes\ des?)\ (?:des\ |les\ |our\ |the\ |nos\ )?(?:[\w-]+\ ){0,2}?
     | \d+\ (?:[\w-]+\ ){0,2}?
-    )(?:scientists|engineers|analysts|developers|d[ée]veloppeu(?:r|se)s|ing[ée]nieur(?:e)?s|experts)\b";
+    )(?:scientists|engineers|analysts|developers|developpeu(?:r|se)s|ingenieur(?:e)?s|experts)\b";
 
 /// Negations: blank from the cue to the end of its clause.
 const NEGATION_CUES: &str = r"(?x)
@@ -100,7 +103,7 @@ const NEGATION_CUES: &str = r"(?x)
     | don't | do\ not | doesn't | does\ not | didn't | did\ not | won't | will\ not | wouldn't
     | isn't | aren't | wasn't | weren't | can't | cannot
     | instead\ of | rather\ than | no\ longer
-    | pas\ (?:de|d'|du|des) | aucune? | ni | au\ lieu\ de | plut[ôo]t\ que
+    | pas\ (?:de|d'|du|des) | aucune? | ni | au\ lieu\ de | plutot\ que
     | (?:ne\ |n')[^.;:\n]{0,50}?\b(?:pas|plus|jamais|rien|aucune?)
     )\b";
 
@@ -155,23 +158,23 @@ const NEGATION_STOPS: &[&str] = &[
 const NOT_REQUIRED: &str = r"(?x)
     \b(?:
       (?:is|are)\ not\ (?:required|needed|necessary|mandatory|expected)
-    | (?:n'est|ne\ sont)\ pas\ (?:requise?s?|demand[ée]e?s?|obligatoires?|n[ée]cessaires?|exig[ée]e?s?)
-    | non\ (?:requise?s?|obligatoires?|exig[ée]e?s?) | pas\ (?:requise?s?|obligatoires?|n[ée]cessaires?)
+    | (?:n'est|ne\ sont)\ pas\ (?:requise?s?|demandee?s?|obligatoires?|necessaires?|exigee?s?)
+    | non\ (?:requise?s?|obligatoires?|exigee?s?) | pas\ (?:requise?s?|obligatoires?|necessaires?)
     )\b";
 
 /// Retirement: what follows the cue (or the sentence's subject, in the
 /// passive) is on its way out, up to a target marker.
 const RETIREMENT_CUES: &str = r"(?x)
     \b(?:
-      retir(?:e|es|ed|ing) | decommission\w* | (?:we|have|has|had)\ left | migration\ of | [ée]teint\w* | sunset\w* | deprecat\w* | phas(?:e|es|ed|ing)\ out
+      retir(?:e|es|ed|ing) | decommission\w* | (?:we|have|has|had)\ left | migration\ of | eteint\w* | sunset\w* | deprecat\w* | phas(?:e|es|ed|ing)\ out
     | switch(?:es|ed|ing)?\ off | turn(?:s|ed|ing)?\ off | shut(?:s|ting)?\ down
     | (?:mov|migrat|switch|port)\w*\ (?:\w+\ ){0,3}?(?:away\ )?(?:off|from) | off\ of
     | (?:leav(?:e|es|ing)|left)\ (?:\w+\ ){0,3}behind | get(?:ting)?\ rid\ of | got\ rid\ of
     | replac(?:e|es|ed|ing) | rewrit(?:e|es|ing|ten) | rewrote | remov(?:e|es|ed|ing) | delet(?:e|es|ed|ing)
     | drop(?:s|ped|ping)? | ditch(?:es|ed|ing)? | sunsetting | legacy\ (?:\w+\ )?(?:being|to\ be)
-    | quitt\w* | abandonn\w* | d[ée]commission\w* | remplac\w* | supprim\w* | r[ée][ée]cri\w*
-    | d[ée]branch\w* | d[ée]mantel\w* | sortie\ (?:de|d'|du|des) | exit | fin\ de\ vie
-    | arr[êe]t(?:er|[ée]e?s?)?\ (?:de|d'|du|des|le|la|les)
+    | quitt\w* | abandonn\w* | decommission\w* | remplac\w* | supprim\w* | reecri\w*
+    | debranch\w* | demantel\w* | sortie\ (?:de|d'|du|des) | exit | fin\ de\ vie
+    | arret(?:er|ee?s?)?\ (?:de|d'|du|des|le|la|les)
     | migr\w*\ (?:de|d'|depuis|du|des) | migration\ (?:de|d'|depuis|du|des)
     )\b";
 
@@ -188,12 +191,12 @@ const TARGET_MARKERS: &str = r"(?x)
 /// The teams the hire works with ("with the DevOps and QA teams", "avec les
 /// équipes DevOps et QA").
 const WITH_TEAMS: &str = r"(?x)
-    \b(?:with|alongside|to|for|avec|aux\ c[ôo]t[ée]s\ des?|en\ lien\ avec|[àa]|aupr[èe]s\ des?)\ 
+    \b(?:with|alongside|to|for|avec|aux\ cotes\ des?|en\ lien\ avec|a|aupres\ des?)\ 
     (?:
       (?:the|our|other|its|their)\ 
       (?:[\w/&+.-]+(?:,\ |\ and\ |\ |/)){0,5}?(?:teams?|squads?|engineers|developers|analysts|scientists)\b
     | (?:[\w/&+.-]+(?:,\ |\ and\ |\ or\ |\ |/)){1,5}?(?:teams|squads)\b
-    | (?:les|nos|des|l'|d'autres)\ ?[ée]quipes?\ 
+    | (?:les|nos|des|l'|d'autres)\ ?equipes?\ 
     )";
 
 /// Words that end the names after "avec les équipes …".
@@ -227,9 +230,11 @@ pub(crate) struct Clauses {
 impl Clauses {
     /// Compiles the cue patterns.
     pub(crate) fn new() -> Clauses {
+        // The patterns run on the lowercase ASCII transliteration: no case
+        // folding, ASCII word boundaries (the fast automata).
         let compile = |pattern: &str| {
-            regex::RegexBuilder::new(pattern)
-                .case_insensitive(true)
+            RegexBuilder::new(pattern)
+                .unicode(false)
                 .build()
                 .expect("the clause cue patterns are valid")
         };
@@ -251,26 +256,24 @@ impl Clauses {
     /// by a space. `employer` is the employer's name: a sentence of which it
     /// is the subject describes the company.
     pub(crate) fn push_asked(&self, text: &str, employer: Option<&str>, out: &mut String) {
-        // Cues are matched on a lowercased copy; the offsets only line up
-        // when lowercasing keeps every byte length (nearly always).
-        let lower = text.to_lowercase();
-        if lower.len() != text.len() {
-            out.push_str(text);
-            return;
-        }
-        let employer = employer.map(str::to_lowercase);
+        let ascii = AsciiText::new(text);
+        let lower = ascii.as_str();
+        let employer = employer.map(|e| AsciiText::new(e).as_str().to_owned());
+        // Each pattern runs once over the whole text; a sentence or clause
+        // is only searched again when one of its matches touches it (most
+        // have none).
+        let mut hints = self.hints(lower.as_bytes());
         let mut blank: Vec<Range<usize>> = Vec::new();
         // A cue before a colon rules out what the colon introduces too
         // ("Nos expertises : data, cloud et IA").
         let mut introduced = false;
         let mut previous: Option<Range<usize>> = None;
-        for sentence in split(&lower, 0..lower.len(), is_sentence_end) {
+        for sentence in split(lower, 0..lower.len(), is_sentence_end) {
             let s = &lower[sentence.clone()];
             let ends_with_colon = lower.as_bytes().get(sentence.end) == Some(&b':');
-            if introduced
-                || self.sentence.is_match(s)
-                || self.set_apart_team(s)
-                || employer.as_deref().is_some_and(|e| describes(s, e))
+            let cue = hints.sentence.touches(&sentence) && self.sentence.is_match(s.as_bytes());
+            let team = hints.team_subject.touches(&sentence) && self.set_apart_team(s);
+            if introduced || cue || team || employer.as_deref().is_some_and(|e| describes(s, e))
             {
                 introduced = ends_with_colon && !introduced;
                 previous = Some(sentence.clone());
@@ -278,8 +281,8 @@ impl Clauses {
                 continue;
             }
             introduced = false;
-            for clause in split(&lower, sentence, is_clause_end) {
-                if self.blank_in_clause(&lower, clause.clone(), &mut blank) {
+            for clause in split(lower, sentence, is_clause_end) {
+                if self.blank_in_clause(lower, clause.clone(), &mut hints, &mut blank) {
                     // "…on an Oracle database; it will be retired": what
                     // the pronoun stands for is in the piece before.
                     if let Some(before) = previous.clone() {
@@ -289,6 +292,7 @@ impl Clauses {
                 previous = Some(clause);
             }
         }
+        let mut blank: Vec<Range<usize>> = blank.into_iter().map(|r| ascii.source(r)).collect();
         blank.sort_by_key(|r| r.start);
         let mut copied = 0;
         for r in blank {
@@ -303,12 +307,38 @@ impl Clauses {
         out.push_str(&text[copied..]);
     }
 
+    /// Where each pattern matches in the whole (transliterated) text.
+    fn hints(&self, text: &[u8]) -> Hints {
+        let hits = |re: &Regex| Hint {
+            hits: re.find_iter(text).map(|m| m.range()).collect(),
+            next: 0,
+        };
+        Hints {
+            sentence: hits(&self.sentence),
+            team_subject: hits(&self.team_subject),
+            not_required: hits(&self.not_required),
+            negation: hits(&self.negation),
+            retirement: hits(&self.retirement),
+            migration: hits(&self.migration),
+            with_teams: hits(&self.with_teams),
+            people: hits(&self.people),
+            off: Hint {
+                hits: std::str::from_utf8(text)
+                    .unwrap_or_default()
+                    .match_indices("(off ")
+                    .map(|(at, m)| at..at + m.len())
+                    .collect(),
+                next: 0,
+            },
+        }
+    }
+
     /// Whether sentence `s` has another team doing something and then sets
     /// the hire apart from it.
     fn set_apart_team(&self, s: &str) -> bool {
         self.team_subject
-            .find(s)
-            .is_some_and(|team| self.set_apart.is_match(&s[team.end()..]))
+            .find(s.as_bytes())
+            .is_some_and(|team| self.set_apart.is_match(&s.as_bytes()[team.end()..]))
     }
 
     /// Adds the spans of one clause (`lower[clause]`) that name no ask to
@@ -319,20 +349,25 @@ impl Clauses {
         &self,
         lower: &str,
         clause: Range<usize>,
+        hints: &mut Hints,
         blank: &mut Vec<Range<usize>>,
     ) -> bool {
         let c = &lower[clause.clone()];
         let at = |r: Range<usize>| clause.start + r.start..clause.start + r.end;
-        if self.not_required.is_match(c) {
+        let bytes = c.as_bytes();
+        if hints.not_required.touches(&clause) && self.not_required.is_match(c.as_bytes()) {
             blank.push(clause);
             return false;
         }
         // "Ruby (off Rails)": up to the closing parenthesis.
-        if let Some(off) = c.find("(off ") {
-            let end = c[off..].find(')').map_or(c.len(), |e| off + e);
-            blank.push(at(off..end));
+        if hints.off.touches(&clause) {
+            if let Some(off) = c.find("(off ") {
+                let end = c[off..].find(')').map_or(c.len(), |e| off + e);
+                blank.push(at(off..end));
+            }
         }
-        for m in self.negation.find_iter(c).filter(|m| {
+        let negations = matches_in(&mut hints.negation, &self.negation, &clause, bytes);
+        for m in negations.into_iter().flatten().filter(|m| {
             !NOT_NEGATIONS
                 .iter()
                 .any(|w| c[m.end()..].trim_start().starts_with(w))
@@ -340,7 +375,8 @@ impl Clauses {
             blank.push(at(m.start()..negation_end(c, m.end())));
         }
         let mut by_pronoun = false;
-        for m in self.retirement.find_iter(c) {
+        let retirements = matches_in(&mut hints.retirement, &self.retirement, &clause, bytes);
+        for m in retirements.into_iter().flatten() {
             let before = &c[..m.start()];
             let object_before = passive_before(before) || relative_before(before);
             let start = if object_before {
@@ -354,7 +390,7 @@ impl Clauses {
             // ("(we replaced Jest last year) and Playwright").
             let target = self
                 .target
-                .find_at(c, m.end())
+                .find_at(c.as_bytes(), m.end())
                 .map_or(c.len(), |t| t.start());
             let inside = c[..m.start()].rfind('(') > c[..m.start()].rfind(')');
             let closing = c[m.end()..].find(')').map(|p| m.end() + p);
@@ -364,11 +400,16 @@ impl Clauses {
             };
             blank.push(at(start..end));
         }
-        if let Some(m) = self.migration.find(c) {
+        let migration = hints
+            .migration
+            .touches(&clause)
+            .then(|| self.migration.find(c.as_bytes()))
+            .flatten();
+        if let Some(m) = migration {
             // What moves out comes before the target: "the last MySQL
             // clusters are being migrated to Postgres", "port the AngularJS
             // modules to React"; "interest in moving to Go" moves nothing.
-            if let Some(t) = self.target.find_at(c, m.end()) {
+            if let Some(t) = self.target.find_at(c.as_bytes(), m.end()) {
                 let before = &c[..m.start()];
                 let start = if passive_before(before) {
                     noun_phrase_start(before)
@@ -378,8 +419,9 @@ impl Clauses {
                 blank.push(at(start..t.start()));
             }
         }
-        for m in self.with_teams.find_iter(c) {
-            let mut end = if m.as_str().ends_with(' ') {
+        let teams = matches_in(&mut hints.with_teams, &self.with_teams, &clause, bytes);
+        for m in teams.into_iter().flatten() {
+            let mut end = if m.as_bytes().ends_with(b" ") {
                 // "avec les équipes DevOps et QA sur …": the names follow.
                 m.end() + team_names_len(&c[m.end()..])
             } else {
@@ -395,11 +437,57 @@ impl Clauses {
             }
             blank.push(at(m.start()..end));
         }
-        for m in self.people.find_iter(c) {
+        let people = matches_in(&mut hints.people, &self.people, &clause, bytes);
+        for m in people.into_iter().flatten() {
             blank.push(at(m.range()));
         }
         by_pronoun
     }
+}
+
+/// Where one pattern matched in the whole text, consulted piece by piece in
+/// text order.
+#[derive(Debug)]
+struct Hint {
+    /// Match ranges, in order, not overlapping.
+    hits: Vec<Range<usize>>,
+    /// The first match that may still touch a later piece.
+    next: usize,
+}
+
+impl Hint {
+    /// Whether a match touches `piece`; pieces must come in text order.
+    fn touches(&mut self, piece: &Range<usize>) -> bool {
+        while self.hits.get(self.next).is_some_and(|h| h.end <= piece.start) {
+            self.next += 1;
+        }
+        self.hits.get(self.next).is_some_and(|h| h.start < piece.end)
+    }
+}
+
+/// The matches of `re` in `clause` (whose bytes are `hay`), when its hint
+/// says there may be some.
+fn matches_in<'r, 'h>(
+    hint: &mut Hint,
+    re: &'r Regex,
+    clause: &Range<usize>,
+    hay: &'h [u8],
+) -> Option<regex::bytes::Matches<'r, 'h>> {
+    hint.touches(clause).then(|| re.find_iter(hay))
+}
+
+/// The [`Hint`] of each pattern of [`Clauses`].
+#[derive(Debug)]
+struct Hints {
+    sentence: Hint,
+    team_subject: Hint,
+    not_required: Hint,
+    negation: Hint,
+    retirement: Hint,
+    migration: Hint,
+    with_teams: Hint,
+    people: Hint,
+    off: Hint,
 }
 
 /// Where a negation ending at `from` stops in `clause`: at its end, or at a
@@ -478,12 +566,11 @@ fn describes(sentence: &str, employer: &str) -> bool {
             | "designs"
             | "publishes"
             | "est"
-            | "develope"
-            | "développe"
+            | "developpe"
             | "propose"
             | "accompagne"
-            | "édite"
-            | "conçoit"
+            | "edite"
+            | "concoit"
             | "fournit"
             | "aide"
     )
@@ -558,36 +645,36 @@ fn is_sentence_end(text: &[u8], i: usize) -> bool {
     }
 }
 
-/// Whether a clause ends at byte `i`: a sentence end, `;`, a spaced dash, or before " but ", " mais ", " however ", " whereas ",
-/// " alors que ", " tandis que ", ", then ".
+/// Whether a clause ends at byte `i`: a sentence end, `;`, a spaced dash,
+/// or before " but ", " mais ", " however", " whereas ", " alors que ",
+/// " tandis que ", ", then ".
 fn is_clause_end(text: &[u8], i: usize) -> bool {
-    if is_sentence_end(text, i) || text[i] == b';' {
-        return true;
+    const BEFORE: [&str; 7] = [
+        " but ",
+        " mais ",
+        " however",
+        " whereas ",
+        " alors que ",
+        " tandis que ",
+        ", then ",
+    ];
+    match text[i] {
+        b';' => true,
+        b' ' | b',' => {
+            let rest = &text[i..];
+            rest.starts_with(b" - ") || BEFORE.iter().any(|w| rest.starts_with(w.as_bytes()))
+        }
+        _ => is_sentence_end(text, i),
     }
-    let rest = &text[i..];
-    rest.starts_with(" - ".as_bytes())
-        || rest.starts_with(" — ".as_bytes())
-        || rest.starts_with(" – ".as_bytes())
-        || [
-            " but ",
-            " mais ",
-            " however",
-            " whereas ",
-            " alors que ",
-            " tandis que ",
-            ", then ",
-        ]
-        .iter()
-        .any(|w| rest.starts_with(w.as_bytes()))
 }
 
 /// The non-empty pieces of `text[range]` between the bytes where `end`
 /// says a piece ends (the ending byte belongs to no piece).
-fn split(
-    text: &str,
+fn split<'t>(
+    text: &'t str,
     range: Range<usize>,
-    end: fn(&[u8], usize) -> bool,
-) -> impl Iterator<Item = Range<usize>> + '_ {
+    end: impl Fn(&[u8], usize) -> bool + 't,
+) -> impl Iterator<Item = Range<usize>> + 't {
     let bytes = text.as_bytes();
     let mut start = range.start;
     let mut i = range.start;

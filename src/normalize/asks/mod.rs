@@ -24,6 +24,7 @@
 //! Blanked text is replaced by one space (a skipped section by one line
 //! break), so the words around it stay apart.
 
+mod ascii;
 mod clauses;
 mod sections;
 

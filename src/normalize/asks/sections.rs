@@ -15,7 +15,7 @@
 //! the next other line ending with `:` (a new labelled block such as "Stack
 //! technique :"). Text before the first heading is read.
 
-use crate::normalize::text::fold;
+use super::ascii::AsciiText;
 
 /// A heading's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,7 +278,8 @@ fn heading(line: &str) -> Option<Heading> {
     while !line.is_char_boundary(head_end) {
         head_end -= 1;
     }
-    let head = fold(&line[..head_end]).into_string();
+    let head = AsciiText::new(&line[..head_end]);
+    let head = head.as_str().trim();
     let whole_line = line.len() == head_end;
     let short = whole_line && head.len() <= MAX_HEADING;
     [
