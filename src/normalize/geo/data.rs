@@ -1,7 +1,7 @@
 //! Embedded data files and the lookup tables built from them.
 
 use super::fold::{fold_key, FastMap};
-use super::words::{FRANCE_WIDE, NOISE, REMOTE, WEAK};
+use super::words::{BOXES, FRANCE_WIDE, NOISE, REMOTE, REMOTE_FULL, STOP_NAMES, TIME_ZONES, WEAK};
 use super::GeoError;
 
 const REGIONS: &str = include_str!("../../../data/geo/regions.tsv");
@@ -47,8 +47,10 @@ pub(crate) enum Interp {
     Admin(u16),
     /// A hand-listed French place: département and maybe commune.
     Extra(u16, Option<u32>),
-    /// Remote work phrase.
+    /// Remote work phrase (hybrid when a partial marker goes with it).
     Remote,
+    /// Fully remote work phrase.
+    RemoteFull,
     /// Word known not to be a place ("hybrid", "EU", "head office").
     Noise,
     /// Same as the inner interpretation, valid only when alone in its segment.
@@ -99,8 +101,8 @@ pub(crate) struct Data {
     pub dept_by_num: FastMap<Box<str>, u16>,
     /// Code (FR-75, FR-IDF, DE) -> entry.
     pub by_code: FastMap<Box<str>, CodeRef>,
-    /// Folded name -> range into `interps`.
-    pub names: FastMap<Box<str>, (u32, u16)>,
+    /// Folded name -> its interpretations.
+    pub names: FastMap<Box<str>, NameRef>,
     pub interps: Vec<Interp>,
     /// First folded token -> max number of tokens of names starting with it.
     pub first: FastMap<Box<str>, u8>,
@@ -114,6 +116,24 @@ pub(crate) struct Data {
     pub alpha2: FastMap<Box<str>, u16>,
     pub fr: u16,
 }
+
+/// The interpretations of one folded name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameRef {
+    /// Start of the range in `Data::interps`.
+    start: u32,
+    /// Length of the range.
+    len: u16,
+    /// The name designates a single commune of France (current, or former
+    /// mapped to its current one), is not a stop-name and has at least
+    /// [`LONE_MIN_LEN`] letters: alone in its segment it is trusted whatever
+    /// the population.
+    pub lone: bool,
+}
+
+/// Shortest name (folded, spaces included) trusted by [`NameRef::lone`]:
+/// `Us`, `Eu`, `By`, `Oz` are words before they are villages.
+pub(crate) const LONE_MIN_LEN: usize = 4;
 
 /// What a code refers to.
 #[derive(Debug, Clone, Copy)]
@@ -376,7 +396,10 @@ pub(crate) fn build() -> Result<Data, GeoError> {
     for n in REMOTE {
         b.names.insert(fold_key(n), vec![Interp::Remote]);
     }
-    for n in NOISE {
+    for n in REMOTE_FULL {
+        b.names.insert(fold_key(n), vec![Interp::RemoteFull]);
+    }
+    for n in NOISE.iter().chain(TIME_ZONES).chain(BOXES) {
         b.names.insert(fold_key(n), vec![Interp::Noise]);
     }
     for n in WEAK {
@@ -393,12 +416,20 @@ pub(crate) fn build() -> Result<Data, GeoError> {
     let mut names = FastMap::default();
     let mut interps = Vec::new();
     let mut first: FastMap<Box<str>, u8> = FastMap::default();
+    let stop: FastMap<String, ()> = STOP_NAMES.iter().map(|n| (fold_key(n), ())).collect();
     for (k, v) in b.names {
         let ntok = k.split(' ').count().min(255) as u8;
         let f = k.split(' ').next().unwrap_or("");
         let e = first.entry(f.into()).or_insert(0);
         *e = (*e).max(ntok);
-        names.insert(k.into_boxed_str(), (interps.len() as u32, v.len() as u16));
+        let lone =
+            k.len() >= LONE_MIN_LEN && !stop.contains_key(&k) && single_commune(&communes, &v);
+        let r = NameRef {
+            start: interps.len() as u32,
+            len: v.len() as u16,
+            lone,
+        };
+        names.insert(k.into_boxed_str(), r);
         interps.extend(v);
     }
     Ok(Data {
@@ -417,6 +448,21 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         alpha2,
         fr,
     })
+}
+
+/// The commune readings of a name all designate one current commune.
+fn single_commune(communes: &[Commune], interps: &[Interp]) -> bool {
+    let mut one: Option<[u8; 5]> = None;
+    for i in interps {
+        if let Interp::Commune(c) = i {
+            let insee = communes[*c as usize].insee;
+            if one.is_some_and(|x| x != insee) {
+                return false;
+            }
+            one = Some(insee);
+        }
+    }
+    one.is_some()
 }
 
 /// Weak names keep their inner interpretation in a table of their own kind;
@@ -441,12 +487,14 @@ pub(crate) fn weak_decode(w: u16) -> Option<Interp> {
 }
 
 impl Data {
-    /// Interpretations of a folded name.
+    /// Interpretations of a folded name, and whether it is a lone commune
+    /// name ([`NameRef::lone`]).
     #[inline]
-    pub fn lookup(&self, key: &str) -> Option<&[Interp]> {
-        self.names
-            .get(key)
-            .map(|&(s, n)| &self.interps[s as usize..s as usize + n as usize])
+    pub fn lookup(&self, key: &str) -> Option<(&[Interp], bool)> {
+        self.names.get(key).map(|r| {
+            let s = r.start as usize;
+            (&self.interps[s..s + r.len as usize], r.lone)
+        })
     }
 
     /// Communes having this postal code.

@@ -43,6 +43,9 @@ pub(crate) struct Tok {
     pub hyphen: bool,
     /// A conjunction (`ou`, `or`, `et`, `and`) standing between spaces.
     pub conj: bool,
+    /// A number that is not a place: house number, box number, CEDEX
+    /// number, time-zone offset, US ZIP code (set by `address::mark`).
+    pub skip: bool,
 }
 
 /// A folded location string.
@@ -168,6 +171,7 @@ pub(crate) fn fold_into(input: &str, out: &mut Folded) {
                     upper: true,
                     hyphen: matches!(pending, Brk::Hyphen) && !saw_space,
                     conj: false,
+                    skip: false,
                 });
                 upper = !c.is_lowercase();
                 in_tok = true;
@@ -217,6 +221,7 @@ pub(crate) fn fold_into(input: &str, out: &mut Folded) {
                     upper: true,
                     hyphen: false,
                     conj: false,
+                    skip: false,
                 });
                 upper = !c.is_lowercase();
                 in_tok = true;

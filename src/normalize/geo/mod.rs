@@ -64,9 +64,12 @@
 //! The data is embedded (`data/geo/*.tsv`, see `data/geo/README.md`); no I/O
 //! happens at run time.
 
+mod address;
 mod codes;
 mod data;
 mod fold;
+mod group;
+mod remote;
 mod resolve;
 mod words;
 
@@ -77,7 +80,7 @@ use data::{CodeRef, Data};
 
 /// Communes matched by name alone (without a code, département or région
 /// confirming them) need at least this many inhabitants.
-pub const MIN_POPULATION: u32 = resolve::MIN_POP;
+pub const MIN_POPULATION: u32 = group::MIN_POP;
 
 /// Errors building the gazetteer from its embedded data.
 #[derive(Debug, thiserror::Error)]

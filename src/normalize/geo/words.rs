@@ -1,47 +1,103 @@
 //! Word lists: remote phrases, non-places, weak names, street words.
 
-/// Remote phrases (folded).
+/// Remote phrases (folded): the job may be done remotely. Unless a phrase of
+/// [`REMOTE_FULL`] is present, a partial marker ([`PARTIAL`]) in the same list
+/// item makes it hybrid (`Télétravail 2 jours par semaine`).
 pub(crate) const REMOTE: &[&str] = &[
     "remote",
-    "full remote",
-    "fully remote",
-    "100 remote",
-    "remote only",
-    "remote first",
+    "remotely",
     "remote friendly",
     "remote work",
     "remote ok",
-    "remote anywhere",
+    "remote allowed",
     "work from home",
-    "work from anywhere",
+    "working from home",
     "wfh",
     "home office",
     "home based",
     "homebased",
-    "anywhere",
     "telework",
     "teleworking",
     "telecommute",
     "virtual",
     "distributed",
     "teletravail",
+    "en teletravail",
+    "a distance",
+    "travail a distance",
+    "a domicile",
+    "distanciel",
+    "en distanciel",
+];
+
+/// Phrases saying the whole job can be done remotely: remote, whatever else
+/// the string says.
+pub(crate) const REMOTE_FULL: &[&str] = &[
+    "full remote",
+    "fully remote",
+    "100 remote",
+    "remote only",
+    "remote first",
+    "all remote",
+    "completely remote",
+    "entirely remote",
+    "remote anywhere",
+    "work from anywhere",
+    "anywhere",
+    "worldwide",
     "teletravail complet",
     "teletravail total",
     "teletravail 100",
     "100 teletravail",
     "full teletravail",
-    "en teletravail",
     "teletravail integral",
-    "a distance",
-    "travail a distance",
-    "a domicile",
-    "distanciel",
+    "teletravail a 100",
+    "a 100 en teletravail",
+    "totalement a distance",
+    "entierement a distance",
+    "100 a distance",
     "full distanciel",
     "100 distanciel",
-    "en distanciel",
-    "totalement a distance",
     "fully distributed",
 ];
+
+/// Words that make a remote phrase of the same list item partial (hybrid):
+/// `WFH some days`, `2 jours de télétravail`, `télétravail partiel`.
+pub(crate) const PARTIAL: &[&str] = &[
+    "hybrid",
+    "hybride",
+    "partiel",
+    "partielle",
+    "partial",
+    "partially",
+    "occasionnel",
+    "occasionnelle",
+    "ponctuel",
+    "days",
+    "day",
+    "jours",
+    "jour",
+    "semaine",
+    "week",
+    "weekly",
+    "hebdo",
+    "hebdomadaire",
+    "mois",
+    "month",
+];
+
+/// Time zones (folded): never places; a number after one is an offset (`UTC+1`).
+pub(crate) const TIME_ZONES: &[&str] = &[
+    "utc", "gmt", "cet", "cest", "mez", "eet", "eest", "wet", "bst", "ist", "est", "edt", "cst",
+    "cdt", "mst", "mdt", "pst", "pdt", "akst", "hst", "aest", "aedt", "jst", "sgt", "hkt",
+];
+
+/// Postal box words: the number after them is a box number (`BP 80352`,
+/// `CS 70001`, `TSA 10001`), never a postal code or a département.
+pub(crate) const BOXES: &[&str] = &["bp", "cs", "tsa", "boite postale", "case postale", "b p"];
+
+/// Words between a house number and its street word (`7 bis rue …`).
+pub(crate) const HOUSE_SUFFIX: &[&str] = &["bis", "ter", "quater", "b", "c"];
 
 /// Words and phrases that are not places; they shadow communes of the same name.
 pub(crate) const NOISE: &[&str] = &[
@@ -79,7 +135,6 @@ pub(crate) const NOISE: &[&str] = &[
     "eea",
     "eee",
     "ue",
-    "worldwide",
     "international",
     "global",
     "n a",
@@ -141,10 +196,6 @@ pub(crate) const NOISE: &[&str] = &[
     "nordics",
     "benelux",
     "dach",
-    "cet",
-    "utc",
-    "gmt",
-    "cest",
     "time zone",
     "timezone",
     "any",
@@ -271,6 +322,10 @@ pub(crate) const STREET: &[&str] = &[
     "villa",
     "technopole",
     "technopark",
-    "bp",
-    "cs",
 ];
+
+/// Names that designate a single commune but are not trusted alone, without
+/// a code, département or région next to them ([`super::data::NameRef::lone`]):
+/// common words, people's names, foreign places and names that usually mean
+/// a bigger place (`Aix` is Aix-en-Provence, not Aix in Corrèze).
+pub(crate) const STOP_NAMES: &[&str] = &["aix", "le bourg"];

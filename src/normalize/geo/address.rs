@@ -1,0 +1,171 @@
+//! Numbers that are not places, found before the string is read.
+//!
+//! A full postal address carries numbers that look like département codes:
+//! the house number (`7, place de la Mairie`), the box number (`BP 80352`,
+//! `CS 70001`, `TSA 10001`), the CEDEX office number (`Dijon cedex 9`).
+//! Strings from abroad carry time-zone offsets (`UTC+1`, `GMT-5`) and US ZIP
+//! codes (`Boston, MA 02108`). [`mark`] flags those number tokens
+//! ([`Tok::skip`]) so the reader never takes them for a place, and tells
+//! whether the string is an address (one address is one place).
+
+use super::data::Data;
+use super::fold::{Folded, Sep, TokKind};
+use super::words::{BOXES, HOUSE_SUFFIX, STREET, TIME_ZONES};
+
+/// Articles that may stand between a house number and a street or lieu-dit
+/// word (`3, Le Bourg`).
+const ARTICLES: &[&str] = &["le", "la", "les", "l"];
+
+/// Lieu-dit words that follow a house number like a street does.
+const LIEU_DIT: &[&str] = &["bourg", "lieu dit", "lieudit", "hameau", "village"];
+
+/// Flags the number tokens of `f` that are not places and returns whether
+/// the string is a postal address (house number, street word followed by
+/// a name, box number or CEDEX).
+pub(super) fn mark(d: &Data, f: &mut Folded) -> bool {
+    let n = f.toks.len();
+    let mut address = false;
+    let mut i = 0;
+    while i < n {
+        let t = f.toks[i];
+        if t.kind == TokKind::Word {
+            address |= starts_street(f, i) && i + 1 < n && f.toks[i + 1].sep == Sep::Word;
+            if f.text(i) == "cedex" {
+                address = true;
+            }
+            if is_state_code(d, f, i) {
+                skip_zip(f, i + 1);
+            }
+            i += 1;
+            continue;
+        }
+        if after_box(f, i) || after_cedex(f, i) {
+            f.toks[i].skip = true;
+            address = true;
+        } else if after_time_zone(f, i) {
+            f.toks[i].skip = true;
+        } else if let Some(end) = house_number(f, i) {
+            for k in i..end {
+                if f.toks[k].kind == TokKind::Num {
+                    f.toks[k].skip = true;
+                }
+            }
+            address = true;
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    address
+}
+
+/// `BP 80352`, `B.P. 12`, `CS 70001`, `TSA 10001`, `Boîte postale 5`.
+fn after_box(f: &Folded, i: usize) -> bool {
+    if i == 0 || f.toks[i].sep != Sep::Word {
+        return false;
+    }
+    let one = f.text(i - 1);
+    if BOXES.contains(&one) {
+        return true;
+    }
+    i >= 2 && f.toks[i - 1].sep == Sep::Word && BOXES.contains(&f.span(i - 2, i - 1))
+}
+
+/// `Dijon cedex 9`, `Paris Cedex 07`: the CEDEX office number (one or two digits).
+fn after_cedex(f: &Folded, i: usize) -> bool {
+    i > 0
+        && f.toks[i].sep == Sep::Word
+        && f.text(i - 1) == "cedex"
+        && f.text(i).len() <= 2
+        && f.text(i).bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `UTC+1`, `GMT-5`, `UTC+01:00`, `GMT+5:30`: offsets after a time zone.
+fn after_time_zone(f: &Folded, i: usize) -> bool {
+    if i == 0 {
+        return false;
+    }
+    if TIME_ZONES.contains(&f.text(i - 1)) {
+        return true;
+    }
+    // the minutes of an offset: a number right after a skipped offset
+    i >= 2 && f.toks[i - 1].skip && TIME_ZONES.contains(&f.text(i - 2))
+}
+
+/// A house number: one or more numbers (`7`, `12-14`, `7 bis`) followed by a
+/// street word in the same segment or at the start of the next one
+/// (`7, place de la Mairie`). Returns the index after the number tokens.
+fn house_number(f: &Folded, i: usize) -> Option<usize> {
+    let text = f.text(i);
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 4 || !matches!(&text[digits..], "" | "bis" | "ter" | "b") {
+        return None;
+    }
+    let n = f.toks.len();
+    let mut j = i + 1;
+    while j < n
+        && f.toks[j].sep == Sep::Word
+        && (f.toks[j].kind == TokKind::Num || HOUSE_SUFFIX.contains(&f.text(j)))
+    {
+        j += 1;
+    }
+    if j >= n || !matches!(f.toks[j].sep, Sep::Word | Sep::Qual) {
+        return None;
+    }
+    let mut k = j;
+    if ARTICLES.contains(&f.text(k)) && k + 1 < n && f.toks[k + 1].sep == Sep::Word {
+        k += 1;
+    }
+    (starts_street(f, k) || starts_lieu_dit(f, k)).then_some(j)
+}
+
+/// A street word (`rue`, `place`, `ZI`, `lieu-dit`…) at token `i`.
+fn starts_street(f: &Folded, i: usize) -> bool {
+    STREET.contains(&f.text(i))
+        || (i + 1 < f.toks.len()
+            && f.toks[i + 1].sep == Sep::Word
+            && STREET.contains(&f.span(i, i + 1)))
+}
+
+fn starts_lieu_dit(f: &Folded, i: usize) -> bool {
+    LIEU_DIT.contains(&f.text(i))
+        || (i + 1 < f.toks.len()
+            && f.toks[i + 1].sep == Sep::Word
+            && LIEU_DIT.contains(&f.span(i, i + 1)))
+}
+
+/// An upper-case US state or Canadian province code (`MA`, `ON`) at the
+/// start of its segment.
+fn is_state_code(d: &Data, f: &Folded, i: usize) -> bool {
+    let t = f.toks[i];
+    i > 0
+        && t.upper
+        && t.sep != Sep::Word
+        && f.text(i).len() == 2
+        && d.admin_codes.contains_key(f.text(i))
+}
+
+/// Marks the ZIP code after a state (`MA 02108`, `CA 94043-1351`) or the
+/// postal code after a province (`ON M5V 3L9`).
+fn skip_zip(f: &mut Folded, j: usize) {
+    let n = f.toks.len();
+    if j >= n || f.toks[j].sep != Sep::Word {
+        return;
+    }
+    let is_zip = |s: &str| s.len() == 5 && s.bytes().all(|b| b.is_ascii_digit());
+    let is_fsa = |s: &str| {
+        let b = s.as_bytes();
+        b.len() == 3
+            && b[0].is_ascii_alphabetic() != b[1].is_ascii_alphabetic()
+            && b[1].is_ascii_digit() != b[2].is_ascii_digit()
+    };
+    if is_zip(f.text(j)) {
+        f.toks[j].skip = true;
+        if j + 1 < n && f.toks[j + 1].sep == Sep::Word && f.text(j + 1).len() == 4 {
+            f.toks[j + 1].skip = true;
+        }
+    } else if is_fsa(f.text(j)) && j + 1 < n && is_fsa(f.text(j + 1)) {
+        f.toks[j].skip = true;
+        f.toks[j + 1].skip = true;
+    }
+}
