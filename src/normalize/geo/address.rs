@@ -12,9 +12,12 @@ use super::data::Data;
 use super::fold::{Folded, Sep, TokKind};
 use super::words::{BOXES, HOUSE_SUFFIX, STREET, TIME_ZONES};
 
-/// Articles that may stand between a house number and a street or lieu-dit
-/// word (`3, Le Bourg`).
-const ARTICLES: &[&str] = &["le", "la", "les", "l"];
+/// Articles and adjectives that may stand between a house number and a
+/// street or lieu-dit word (`3, Le Bourg`, `95, Grande Rue`).
+const BEFORE_STREET: &[&str] = &[
+    "le", "la", "les", "l", "grande", "grand", "petite", "petit", "vieille", "vieux", "ancienne",
+    "ancien", "haute", "basse", "nouvelle",
+];
 
 /// Lieu-dit words that follow a house number like a street does.
 const LIEU_DIT: &[&str] = &["bourg", "lieu dit", "lieudit", "hameau", "village"];
@@ -56,7 +59,24 @@ pub(super) fn mark(d: &Data, f: &mut Folded) -> bool {
         }
         i += 1;
     }
+    if address {
+        leading_number(f);
+    }
     address
+}
+
+/// In an address, a number alone before a comma at the very start is a house
+/// number (`12, Le Clos des Pins, …`), unlike the dashed `21 - MONTBARD`.
+fn leading_number(f: &mut Folded) {
+    let toks = &mut f.toks;
+    if toks.len() > 1
+        && toks[0].kind == TokKind::Num
+        && toks[1].sep == Sep::Qual
+        && !toks[1].dash
+        && toks[0].end - toks[0].start <= 4
+    {
+        toks[0].skip = true;
+    }
 }
 
 /// `BP 80352`, `B.P. 12`, `CS 70001`, `TSA 10001`, `Boîte postale 5`.
@@ -113,7 +133,7 @@ fn house_number(f: &Folded, i: usize) -> Option<usize> {
         return None;
     }
     let mut k = j;
-    if ARTICLES.contains(&f.text(k)) && k + 1 < n && f.toks[k + 1].sep == Sep::Word {
+    if BEFORE_STREET.contains(&f.text(k)) && k + 1 < n && f.toks[k + 1].sep == Sep::Word {
         k += 1;
     }
     (starts_street(f, k) || starts_lieu_dit(f, k)).then_some(j)

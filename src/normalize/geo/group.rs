@@ -134,6 +134,14 @@ impl State<'_> {
         }
     }
 
+    /// A French département or région named or coded (not a commune).
+    fn names_area(&self, c: &Cand) -> bool {
+        matches!(c.kind, Kind::Named | Kind::Code)
+            && c.country == self.d.fr
+            && c.commune.is_none()
+            && (c.dept.is_some() || c.region.is_some())
+    }
+
     fn compat(&self, a: &Cand, b: &Cand) -> bool {
         a.country == b.country
             && same_opt(a.region, b.region)
@@ -182,10 +190,12 @@ impl State<'_> {
         self.list_break = false;
         if !new_group {
             let mut merged: Vec<Cand> = Vec::new();
+            let mut area = false;
             if let Some(g) = self.groups.last() {
                 for a in &g.cands {
                     for b in cands {
                         if self.compat(a, b) {
+                            area |= self.names_area(a) || self.names_area(b);
                             let r = self.refine(a, b);
                             if !merged.contains(&r) {
                                 merged.push(r);
@@ -198,7 +208,9 @@ impl State<'_> {
                 if !merged.is_empty() {
                     g.cands = merged;
                     g.strong |= f.strong;
-                    g.confirmed |= f.confirming;
+                    // "Viviers, Bourgogne": the région reading of a name that is
+                    // also a commune confirms the commune it agrees with
+                    g.confirmed |= f.confirming || area;
                     g.last_city = f.city;
                     g.country = g.country.or(f.country);
                     g.soft &= f.soft;
@@ -308,7 +320,9 @@ impl State<'_> {
             Kind::Foreign => 1,
             Kind::Named | Kind::Code => 2,
         };
-        let guess = eligible
+        // (communes too small to be chosen count: `Montreuil` alone may be in 28 or 85)
+        let guess = g
+            .cands
             .iter()
             .any(|c| class(c.kind) == class(chosen.kind) && !self.compat(&chosen, c));
         let mut p = self.place_of(&chosen);

@@ -91,6 +91,20 @@ struct Reader<'a, 'd> {
     prev_unknown: bool,
 }
 
+/// Articles that may start a name (`La Côte`, `Le Mans`).
+const ARTICLES: &[&str] = &["la", "le", "les", "l", "de", "du", "des", "d"];
+
+/// Number of tokens of the longest known name starting at token `i`.
+fn longest_at(d: &Data, f: &Folded, i: usize, seg_end: usize) -> Option<usize> {
+    if i > seg_end {
+        return None;
+    }
+    let maxn = (*d.first.get(f.text(i))? as usize).min(seg_end - i + 1);
+    (1..=maxn)
+        .rev()
+        .find(|&len| d.lookup(f.span(i, i + len - 1)).is_some())
+}
+
 /// The flags of a code.
 fn code_flags(evidence: Evidence) -> Flags {
     Flags {
@@ -262,6 +276,14 @@ impl Reader<'_, '_> {
             let Some((interps, lone)) = d.lookup(f.span(i, i + len - 1)) else {
                 continue;
             };
+            // "la Côte-d'Or": the article is not part of "La Côte" when a name
+            // starting after it reaches further
+            if len >= 2
+                && ARTICLES.contains(&f.text(i))
+                && longest_at(d, f, i + 1, seg_end).is_some_and(|l| i + 1 + l > i + len)
+            {
+                return 1;
+            }
             let mut matched = len;
             let whole = i == seg_start && i + len - 1 == seg_end;
             self.cands.clear();
@@ -302,11 +324,11 @@ impl Reader<'_, '_> {
                     matched += used;
                 }
             }
-            if let Some((_, x)) = self.lead_num.take().filter(|&(at, _)| at == i) {
-                self.st
-                    .push(&[code_cand(d, x)], code_flags(Evidence::Explicit));
-            }
             if !self.cands.is_empty() {
+                if let Some((_, x)) = self.lead_num.take().filter(|&(at, _)| at == i) {
+                    self.st
+                        .push(&[code_cand(d, x)], code_flags(Evidence::Explicit));
+                }
                 self.st.push(&self.cands, flags);
                 self.last_mention_end = Some(i + matched);
             }

@@ -97,7 +97,7 @@ pub(crate) const TIME_ZONES: &[&str] = &[
 pub(crate) const BOXES: &[&str] = &["bp", "cs", "tsa", "boite postale", "case postale", "b p"];
 
 /// Words between a house number and its street word (`7 bis rue …`).
-pub(crate) const HOUSE_SUFFIX: &[&str] = &["bis", "ter", "quater", "b", "c"];
+pub(crate) const HOUSE_SUFFIX: &[&str] = &["bis", "ter", "quater", "a", "b", "c"];
 
 /// Words and phrases that are not places; they shadow communes of the same name.
 pub(crate) const NOISE: &[&str] = &[
