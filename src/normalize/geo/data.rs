@@ -175,11 +175,26 @@ fn bad(file: &'static str, line: usize, reason: impl Into<String>) -> GeoError {
     }
 }
 
+/// Articles before an area name.
+const ARTICLES: &[&str] = &["le", "la", "les", "l"];
+
 struct Builder {
     names: FastMap<String, Vec<Interp>>,
 }
 
 impl Builder {
+    /// `La Marne`, `Le Nord`, `L'Isère`: an area name after an article is the
+    /// area, before the small commune of that name (`La Marne` in 44).
+    fn add_with_articles(&mut self, name: &str, i: Interp) {
+        let key = fold_key(name);
+        if key.split(' ').next().is_some_and(|w| ARTICLES.contains(&w)) {
+            return;
+        }
+        for art in ARTICLES {
+            self.add(&format!("{art} {key}"), i);
+        }
+    }
+
     fn add(&mut self, name: &str, i: Interp) {
         let key = fold_key(name);
         if key.is_empty() {
@@ -212,6 +227,7 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         let (_, c) = r?;
         let idx = regions.len() as u16;
         b.add(c[2], Interp::Region(idx));
+        b.add_with_articles(c[2], Interp::Region(idx));
         for a in c
             .get(3)
             .copied()
@@ -242,6 +258,7 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         let iso = format!("FR-{}", c[0]);
         // an overseas département is its own région: keep one entry, with the département
         b.add(c[2], Interp::Dept(idx));
+        b.add_with_articles(c[2], Interp::Dept(idx));
         dept_by_num.insert(c[0].to_ascii_lowercase().into(), idx);
         by_code.insert(iso.as_str().into(), CodeRef::Dept(idx));
         depts.push(Dept {
