@@ -59,24 +59,31 @@ pub(super) fn mark(d: &Data, f: &mut Folded) -> bool {
         }
         i += 1;
     }
-    if address {
-        leading_number(f);
+    if leading_number(f) && (address || has_postal_code(f)) {
+        f.toks[0].skip = true;
+        address = true;
     }
     address
 }
 
-/// In an address, a number alone before a comma at the very start is a house
-/// number (`12, Le Clos des Pins, …`), unlike the dashed `21 - MONTBARD`.
-fn leading_number(f: &mut Folded) {
-    let toks = &mut f.toks;
-    if toks.len() > 1
+/// A number alone before a comma at the very start (`12, Le Clos des Pins,
+/// 32200 Sainte-Marie`): in an address, a house number, unlike the dashed
+/// `21 - MONTBARD`.
+fn leading_number(f: &Folded) -> bool {
+    let toks = &f.toks;
+    toks.len() > 1
         && toks[0].kind == TokKind::Num
         && toks[1].sep == Sep::Qual
         && !toks[1].dash
         && toks[0].end - toks[0].start <= 4
-    {
-        toks[0].skip = true;
-    }
+}
+
+/// The string has a five-digit number (a postal code).
+fn has_postal_code(f: &Folded) -> bool {
+    (0..f.toks.len()).any(|i| {
+        let t = f.text(i);
+        t.len() == 5 && t.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// `BP 80352`, `B.P. 12`, `CS 70001`, `TSA 10001`, `Boîte postale 5`.

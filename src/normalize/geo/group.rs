@@ -347,6 +347,29 @@ impl Group {
 }
 
 impl State<'_> {
+    /// A group whose only readings are small communes trusted by their lone
+    /// name (`Les Granges` before `21500 Montbard`) is dropped when a code
+    /// places another group of the same list item: the name was a lieu-dit.
+    pub(super) fn drop_lone_next_to_codes(&mut self) {
+        let lone_only = |g: &Group| {
+            !g.strong
+                && !g.confirmed
+                && g.cands.iter().all(|c| c.kind != Kind::Commune || c.lone)
+                && g.cands.iter().any(|c| c.lone && c.pop < MIN_POP)
+        };
+        if !self.groups.iter().any(lone_only) {
+            return;
+        }
+        let coded: Vec<u16> = self
+            .groups
+            .iter()
+            .filter(|g| g.strong)
+            .map(|g| g.item)
+            .collect();
+        self.groups
+            .retain(|g| !(lone_only(g) && coded.contains(&g.item)));
+    }
+
     /// One address is one place: in each list item of an address, only the
     /// French group with the best evidence (an explicit département number,
     /// then a postal code, then a name; the first on a tie) is kept.

@@ -75,6 +75,8 @@ mod words;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_forms;
 
 use data::{CodeRef, Data};
 

@@ -44,6 +44,7 @@ fn read(d: &Data, f: &mut Folded, s: &str) -> Resolution {
         prev_unknown: false,
     };
     r.read_all();
+    r.st.drop_lone_next_to_codes();
     if address {
         r.st.one_place_per_address();
     }
