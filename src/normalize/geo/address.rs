@@ -10,14 +10,11 @@
 
 use super::data::Data;
 use super::fold::{Folded, Sep, TokKind};
-use super::words::{BOXES, HOUSE_SUFFIX, STREET, TIME_ZONES};
+use super::words::{BOXES, HOUSE_SUFFIX, STREET, STREET_ADJECTIVES, TIME_ZONES};
 
-/// Articles and adjectives that may stand between a house number and a
-/// street or lieu-dit word (`3, Le Bourg`, `95, Grande Rue`).
-const BEFORE_STREET: &[&str] = &[
-    "le", "la", "les", "l", "grande", "grand", "petite", "petit", "vieille", "vieux", "ancienne",
-    "ancien", "haute", "basse", "nouvelle",
-];
+/// Articles that may stand between a house number and a street or lieu-dit
+/// word (`3, Le Bourg`).
+const ARTICLES: &[&str] = &["le", "la", "les", "l"];
 
 /// Lieu-dit words that follow a house number like a street does.
 const LIEU_DIT: &[&str] = &["bourg", "lieu dit", "lieudit", "hameau", "village"];
@@ -136,14 +133,22 @@ fn house_number(f: &Folded, i: usize) -> Option<usize> {
     {
         j += 1;
     }
-    if j >= n || !matches!(f.toks[j].sep, Sep::Word | Sep::Qual) {
+    // "47 - COURS" is a département and a commune, not a street
+    if j >= n || !matches!(f.toks[j].sep, Sep::Word | Sep::Qual) || f.toks[j].dash {
         return None;
     }
     let mut k = j;
-    if BEFORE_STREET.contains(&f.text(k)) && k + 1 < n && f.toks[k + 1].sep == Sep::Word {
+    if ARTICLES.contains(&f.text(k)) && k + 1 < n && f.toks[k + 1].sep == Sep::Word {
         k += 1;
     }
-    (starts_street(f, k) || starts_lieu_dit(f, k)).then_some(j)
+    // "Grande Rue" needs no name after it
+    let mut named = false;
+    if STREET_ADJECTIVES.contains(&f.text(k)) && k + 1 < n && f.toks[k + 1].sep == Sep::Word {
+        k += 1;
+        named = true;
+    }
+    named |= k + 1 < n && f.toks[k + 1].sep == Sep::Word;
+    (starts_lieu_dit(f, k) || (starts_street(f, k) && named)).then_some(j)
 }
 
 /// A street word (`rue`, `place`, `ZI`, `lieu-dit`…) at token `i`.

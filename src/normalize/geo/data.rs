@@ -201,8 +201,13 @@ impl Builder {
             return;
         }
         let v = self.names.entry(key).or_default();
-        if !v.contains(&i) {
-            v.push(i);
+        if v.contains(&i) {
+            return;
+        }
+        // a state before the country of the same name: "Athens, Georgia" is in the US
+        match (i, v.iter().position(|x| matches!(x, Interp::Country(_)))) {
+            (Interp::Admin(_), Some(at)) => v.insert(at, i),
+            _ => v.push(i),
         }
     }
 }
@@ -301,6 +306,10 @@ pub(crate) fn build() -> Result<Data, GeoError> {
             pending_parent.push((idx, parent, c[1].to_string()));
         } else {
             b.add(c[1], Interp::Commune(idx));
+            // "Bors (Canton de Charente-Sud)", "Château-Chinon (Ville)": also by the name before the brackets
+            if let Some((base, _)) = c[1].split_once(" (") {
+                b.add(base, Interp::Commune(idx));
+            }
             by_insee.entry(insee).or_insert(idx);
         }
         communes.push(Commune {

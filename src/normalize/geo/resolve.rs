@@ -9,7 +9,7 @@ use super::data::{weak_decode, Data, Interp};
 use super::fold::{fold_into, Folded, Sep, TokKind};
 use super::group::{Cand, Evidence, Flags, Kind, State};
 use super::remote::RemoteReading;
-use super::words::STREET;
+use super::words::{STREET, STREET_ADJECTIVES};
 use super::{Place, Resolution};
 
 thread_local! {
@@ -153,8 +153,19 @@ impl Reader<'_, '_> {
                 i += 1;
                 continue;
             }
+            // "Grande Rue": a street, not the commune Rue
+            if i > seg_start && STREET.contains(&text) && STREET_ADJECTIVES.contains(&f.text(i - 1))
+            {
+                self.in_street = true;
+                i += 1;
+                continue;
+            }
             // street words start a street name when more words follow ("Rue de Paris")
-            if i < seg_end && STREET.contains(&text) {
+            // ("Cours-les-Bains" is a commune, "cours Lafayette" a street)
+            if i < seg_end
+                && STREET.contains(&text)
+                && longest_at(self.st.d, f, i, seg_end).is_none_or(|l| l < 2)
+            {
                 self.in_street = true;
                 i += 1;
                 continue;

@@ -267,6 +267,13 @@ pub(crate) const FRANCE_WIDE: &[&str] = &[
     "frankreich",
 ];
 
+/// Adjectives before a street word (`Grande Rue`, `Vieille Route`): the
+/// street word then needs no name after it.
+pub(crate) const STREET_ADJECTIVES: &[&str] = &[
+    "grande", "grand", "petite", "petit", "vieille", "vieux", "ancienne", "ancien", "haute",
+    "basse", "nouvelle",
+];
+
 /// Street-type words: the rest of the segment is a street name until a number.
 pub(crate) const STREET: &[&str] = &[
     "rue",
