@@ -10,41 +10,35 @@
 
 use super::data::Data;
 use super::fold::{Folded, Sep, TokKind};
-use super::words::{BOXES, HOUSE_SUFFIX, STREET, STREET_ADJECTIVES, TIME_ZONES};
+use super::words::class;
 
-/// Articles that may stand between a house number and a street or lieu-dit
-/// word (`3, Le Bourg`).
-const ARTICLES: &[&str] = &["le", "la", "les", "l"];
-
-/// Lieu-dit words that follow a house number like a street does.
-const LIEU_DIT: &[&str] = &["bourg", "lieu dit", "lieudit", "hameau", "village"];
-
-/// Flags the number tokens of `f` that are not places and returns whether
-/// the string is a postal address (house number, street word followed by
-/// a name, box number or CEDEX).
+/// Sets the word classes of the tokens of `f`, flags the number tokens that
+/// are not places and returns whether the string is a postal address (house
+/// number, street word followed by a name, box number or CEDEX).
 pub(super) fn mark(d: &Data, f: &mut Folded) -> bool {
     let n = f.toks.len();
+    for i in 0..n {
+        f.toks[i].class = d.class(f.text(i));
+    }
     let mut address = false;
     let mut i = 0;
     while i < n {
         let t = f.toks[i];
         if t.kind == TokKind::Word {
-            address |= starts_street(f, i) && i + 1 < n && f.toks[i + 1].sep == Sep::Word;
-            if f.text(i) == "cedex" {
-                address = true;
-            }
+            address |= t.class & class::CEDEX != 0
+                || (i + 1 < n && f.toks[i + 1].sep == Sep::Word && starts(d, f, i, class::STREET));
             if is_state_code(d, f, i) {
                 skip_zip(f, i + 1);
             }
             i += 1;
             continue;
         }
-        if after_box(f, i) || after_cedex(f, i) {
+        if after_box(d, f, i) || after_cedex(f, i) {
             f.toks[i].skip = true;
             address = true;
         } else if after_time_zone(f, i) {
             f.toks[i].skip = true;
-        } else if let Some(end) = house_number(f, i) {
+        } else if let Some(end) = house_number(d, f, i) {
             for k in i..end {
                 if f.toks[k].kind == TokKind::Num {
                     f.toks[k].skip = true;
@@ -84,22 +78,21 @@ fn has_postal_code(f: &Folded) -> bool {
 }
 
 /// `BP 80352`, `B.P. 12`, `CS 70001`, `TSA 10001`, `Boîte postale 5`.
-fn after_box(f: &Folded, i: usize) -> bool {
+fn after_box(d: &Data, f: &Folded, i: usize) -> bool {
     if i == 0 || f.toks[i].sep != Sep::Word {
         return false;
     }
-    let one = f.text(i - 1);
-    if BOXES.contains(&one) {
-        return true;
-    }
-    i >= 2 && f.toks[i - 1].sep == Sep::Word && BOXES.contains(&f.span(i - 2, i - 1))
+    f.toks[i - 1].class & class::BOX != 0
+        || (i >= 2
+            && f.toks[i - 1].sep == Sep::Word
+            && d.class(f.span(i - 2, i - 1)) & class::BOX != 0)
 }
 
 /// `Dijon cedex 9`, `Paris Cedex 07`: the CEDEX office number (one or two digits).
 fn after_cedex(f: &Folded, i: usize) -> bool {
     i > 0
         && f.toks[i].sep == Sep::Word
-        && f.text(i - 1) == "cedex"
+        && f.toks[i - 1].class & class::CEDEX != 0
         && f.text(i).len() <= 2
         && f.text(i).bytes().all(|b| b.is_ascii_digit())
 }
@@ -109,17 +102,17 @@ fn after_time_zone(f: &Folded, i: usize) -> bool {
     if i == 0 {
         return false;
     }
-    if TIME_ZONES.contains(&f.text(i - 1)) {
+    if f.toks[i - 1].class & class::TIME_ZONE != 0 {
         return true;
     }
     // the minutes of an offset: a number right after a skipped offset
-    i >= 2 && f.toks[i - 1].skip && TIME_ZONES.contains(&f.text(i - 2))
+    i >= 2 && f.toks[i - 1].skip && f.toks[i - 2].class & class::TIME_ZONE != 0
 }
 
 /// A house number: one or more numbers (`7`, `12-14`, `7 bis`) followed by a
 /// street word in the same segment or at the start of the next one
 /// (`7, place de la Mairie`). Returns the index after the number tokens.
-fn house_number(f: &Folded, i: usize) -> Option<usize> {
+fn house_number(d: &Data, f: &Folded, i: usize) -> Option<usize> {
     let text = f.text(i);
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 0 || digits > 4 || !matches!(&text[digits..], "" | "bis" | "ter" | "b") {
@@ -129,7 +122,7 @@ fn house_number(f: &Folded, i: usize) -> Option<usize> {
     let mut j = i + 1;
     while j < n
         && f.toks[j].sep == Sep::Word
-        && (f.toks[j].kind == TokKind::Num || HOUSE_SUFFIX.contains(&f.text(j)))
+        && (f.toks[j].kind == TokKind::Num || f.toks[j].class & class::HOUSE_SUFFIX != 0)
     {
         j += 1;
     }
@@ -138,32 +131,27 @@ fn house_number(f: &Folded, i: usize) -> Option<usize> {
         return None;
     }
     let mut k = j;
-    if ARTICLES.contains(&f.text(k)) && k + 1 < n && f.toks[k + 1].sep == Sep::Word {
+    if f.toks[k].class & class::ARTICLE != 0 && k + 1 < n && f.toks[k + 1].sep == Sep::Word {
         k += 1;
     }
     // "Grande Rue" needs no name after it
     let mut named = false;
-    if STREET_ADJECTIVES.contains(&f.text(k)) && k + 1 < n && f.toks[k + 1].sep == Sep::Word {
+    if f.toks[k].class & class::STREET_ADJECTIVE != 0 && k + 1 < n && f.toks[k + 1].sep == Sep::Word
+    {
         k += 1;
         named = true;
     }
     named |= k + 1 < n && f.toks[k + 1].sep == Sep::Word;
-    (starts_lieu_dit(f, k) || (starts_street(f, k) && named)).then_some(j)
+    (starts(d, f, k, class::LIEU_DIT) || (starts(d, f, k, class::STREET) && named)).then_some(j)
 }
 
-/// A street word (`rue`, `place`, `ZI`, `lieu-dit`…) at token `i`.
-fn starts_street(f: &Folded, i: usize) -> bool {
-    STREET.contains(&f.text(i))
+/// A word (`rue`) or two-word phrase (`lieu-dit`, `rond-point`) of class
+/// `bit` starts at token `i`.
+fn starts(d: &Data, f: &Folded, i: usize, bit: u16) -> bool {
+    f.toks[i].class & bit != 0
         || (i + 1 < f.toks.len()
             && f.toks[i + 1].sep == Sep::Word
-            && STREET.contains(&f.span(i, i + 1)))
-}
-
-fn starts_lieu_dit(f: &Folded, i: usize) -> bool {
-    LIEU_DIT.contains(&f.text(i))
-        || (i + 1 < f.toks.len()
-            && f.toks[i + 1].sep == Sep::Word
-            && LIEU_DIT.contains(&f.span(i, i + 1)))
+            && d.class(f.span(i, i + 1)) & bit != 0)
 }
 
 /// An upper-case US state or Canadian province code (`MA`, `ON`) at the

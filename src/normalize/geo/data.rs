@@ -1,7 +1,9 @@
 //! Embedded data files and the lookup tables built from them.
 
 use super::fold::{fold_key, FastMap};
-use super::words::{BOXES, FRANCE_WIDE, NOISE, REMOTE, REMOTE_FULL, STOP_NAMES, TIME_ZONES, WEAK};
+use super::words::{
+    ARTICLES, BOXES, CLASSES, FRANCE_WIDE, NOISE, REMOTE, REMOTE_FULL, STOP_NAMES, TIME_ZONES, WEAK,
+};
 use super::GeoError;
 
 const REGIONS: &str = include_str!("../../../data/geo/regions.tsv");
@@ -112,6 +114,8 @@ pub(crate) struct Data {
     pub arrondissements: FastMap<(u32, u8), u32>,
     /// Two-letter codes abroad (TX, ON): code -> country index.
     pub admin_codes: FastMap<Box<str>, u16>,
+    /// Folded word or two-word phrase -> `words::class` bits.
+    pub classes: FastMap<Box<str>, u16>,
     /// Country alpha-2 (lower case) -> index.
     pub alpha2: FastMap<Box<str>, u16>,
     pub fr: u16,
@@ -174,9 +178,6 @@ fn bad(file: &'static str, line: usize, reason: impl Into<String>) -> GeoError {
         reason: reason.into(),
     }
 }
-
-/// Articles before an area name.
-const ARTICLES: &[&str] = &["le", "la", "les", "l"];
 
 struct Builder {
     names: FastMap<String, Vec<Interp>>,
@@ -458,7 +459,14 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         names.insert(k.into_boxed_str(), r);
         interps.extend(v);
     }
+    let mut classes: FastMap<Box<str>, u16> = FastMap::default();
+    for (words, bit) in CLASSES {
+        for w in *words {
+            *classes.entry(fold_key(w).into_boxed_str()).or_insert(0) |= bit;
+        }
+    }
     Ok(Data {
+        classes,
         regions,
         depts,
         communes,
@@ -521,6 +529,12 @@ impl Data {
             let s = r.start as usize;
             (&self.interps[s..s + r.len as usize], r.lone)
         })
+    }
+
+    /// The `words::class` bits of a folded word or two-word phrase.
+    #[inline]
+    pub fn class(&self, key: &str) -> u16 {
+        self.classes.get(key).copied().unwrap_or(0)
     }
 
     /// Communes having this postal code.

@@ -45,6 +45,8 @@ pub(crate) struct Tok {
     pub conj: bool,
     /// The separator before this token has a dash (`21 - Montbard`, `Paris – Lyon`).
     pub dash: bool,
+    /// Word classes of the token (`words::class` bits, set by `address::mark`).
+    pub class: u16,
     /// A number that is not a place: house number, box number, CEDEX
     /// number, time-zone offset, US ZIP code (set by `address::mark`).
     pub skip: bool,
@@ -174,6 +176,7 @@ pub(crate) fn fold_into(input: &str, out: &mut Folded) {
                     upper: true,
                     hyphen: matches!(pending, Brk::Hyphen) && !saw_space,
                     dash: dash_run,
+                    class: 0,
                     conj: false,
                     skip: false,
                 });
@@ -227,6 +230,7 @@ pub(crate) fn fold_into(input: &str, out: &mut Folded) {
                     upper: true,
                     hyphen: false,
                     dash: false,
+                    class: 0,
                     conj: false,
                     skip: false,
                 });

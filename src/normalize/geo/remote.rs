@@ -7,7 +7,8 @@
 //! `Paris or Remote` is remote (remote is one of the options);
 //! `Onsite, WFH some days` and `2 jours de télétravail` are not.
 
-use super::words::PARTIAL;
+use super::fold::Tok;
+use super::words::class;
 
 /// What the remote phrases of a string said so far.
 #[derive(Debug, Default)]
@@ -29,9 +30,9 @@ impl RemoteReading {
         self.item_remote = true;
     }
 
-    /// A word of the string: notes partial markers.
-    pub(super) fn word(&mut self, folded: &str) {
-        if PARTIAL.contains(&folded) || is_day_count(folded) {
+    /// A token of the string (and its folded text): notes partial markers.
+    pub(super) fn token(&mut self, t: &Tok, folded: &str) {
+        if t.class & class::PARTIAL != 0 || is_day_count(folded) {
             self.item_partial = true;
         }
     }

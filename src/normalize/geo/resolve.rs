@@ -9,7 +9,7 @@ use super::data::{weak_decode, Data, Interp};
 use super::fold::{fold_into, Folded, Sep, TokKind};
 use super::group::{Cand, Evidence, Flags, Kind, State};
 use super::remote::RemoteReading;
-use super::words::{STREET, STREET_ADJECTIVES};
+use super::words::class;
 use super::{Place, Resolution};
 
 thread_local! {
@@ -92,9 +92,6 @@ struct Reader<'a, 'd> {
     prev_unknown: bool,
 }
 
-/// Articles that may start a name (`La Côte`, `Le Mans`).
-const ARTICLES: &[&str] = &["la", "le", "les", "l", "de", "du", "des", "d"];
-
 /// Number of tokens of the longest known name starting at token `i`.
 fn longest_at(d: &Data, f: &Folded, i: usize, seg_end: usize) -> Option<usize> {
     if i > seg_end {
@@ -139,7 +136,7 @@ impl Reader<'_, '_> {
                 }
             }
             let text = f.text(i);
-            self.remote.word(text);
+            self.remote.token(&t, text);
             if t.skip {
                 i += 1;
                 continue;
@@ -154,7 +151,9 @@ impl Reader<'_, '_> {
                 continue;
             }
             // "Grande Rue": a street, not the commune Rue
-            if i > seg_start && STREET.contains(&text) && STREET_ADJECTIVES.contains(&f.text(i - 1))
+            if i > seg_start
+                && t.class & class::STREET != 0
+                && f.toks[i - 1].class & class::STREET_ADJECTIVE != 0
             {
                 self.in_street = true;
                 i += 1;
@@ -163,7 +162,7 @@ impl Reader<'_, '_> {
             // street words start a street name when more words follow ("Rue de Paris")
             // ("Cours-les-Bains" is a commune, "cours Lafayette" a street)
             if i < seg_end
-                && STREET.contains(&text)
+                && t.class & class::STREET != 0
                 && longest_at(self.st.d, f, i, seg_end).is_none_or(|l| l < 2)
             {
                 self.in_street = true;
@@ -291,7 +290,7 @@ impl Reader<'_, '_> {
             // "la Côte-d'Or": the article is not part of "La Côte" when a name
             // starting after it reaches further
             if len >= 2
-                && ARTICLES.contains(&f.text(i))
+                && f.toks[i].class & (class::ARTICLE | class::PARTICLE) != 0
                 && longest_at(d, f, i + 1, seg_end).is_some_and(|l| i + 1 + l > i + len)
             {
                 return 1;

@@ -274,6 +274,54 @@ pub(crate) const STREET_ADJECTIVES: &[&str] = &[
     "basse", "nouvelle",
 ];
 
+/// Lieu-dit words that follow a house number like a street does (`3, Le Bourg`).
+pub(crate) const LIEU_DIT: &[&str] = &["bourg", "lieu dit", "lieudit", "hameau", "village"];
+
+/// Articles (`Le Bourg`, `La Marne`).
+pub(crate) const ARTICLES: &[&str] = &["le", "la", "les", "l"];
+
+/// Particles that may start a name like an article (`de la Côte-d'Or`).
+pub(crate) const PARTICLES: &[&str] = &["de", "du", "des", "d"];
+
+/// Word classes: bits of [`super::fold::Tok::class`], looked up once per
+/// token (see [`CLASSES`]).
+pub(crate) mod class {
+    /// [`super::STREET`].
+    pub(crate) const STREET: u16 = 1;
+    /// [`super::BOXES`].
+    pub(crate) const BOX: u16 = 1 << 1;
+    /// [`super::TIME_ZONES`].
+    pub(crate) const TIME_ZONE: u16 = 1 << 2;
+    /// [`super::PARTIAL`].
+    pub(crate) const PARTIAL: u16 = 1 << 3;
+    /// [`super::STREET_ADJECTIVES`].
+    pub(crate) const STREET_ADJECTIVE: u16 = 1 << 4;
+    /// [`super::LIEU_DIT`].
+    pub(crate) const LIEU_DIT: u16 = 1 << 5;
+    /// [`super::HOUSE_SUFFIX`].
+    pub(crate) const HOUSE_SUFFIX: u16 = 1 << 6;
+    /// [`super::ARTICLES`].
+    pub(crate) const ARTICLE: u16 = 1 << 7;
+    /// [`super::PARTICLES`].
+    pub(crate) const PARTICLE: u16 = 1 << 8;
+    /// `cedex`.
+    pub(crate) const CEDEX: u16 = 1 << 9;
+}
+
+/// Each word list with its class bit.
+pub(crate) const CLASSES: &[(&[&str], u16)] = &[
+    (STREET, class::STREET),
+    (BOXES, class::BOX),
+    (TIME_ZONES, class::TIME_ZONE),
+    (PARTIAL, class::PARTIAL),
+    (STREET_ADJECTIVES, class::STREET_ADJECTIVE),
+    (LIEU_DIT, class::LIEU_DIT),
+    (HOUSE_SUFFIX, class::HOUSE_SUFFIX),
+    (ARTICLES, class::ARTICLE),
+    (PARTICLES, class::PARTICLE),
+    (&["cedex"], class::CEDEX),
+];
+
 /// Street-type words: the rest of the segment is a street name until a number.
 pub(crate) const STREET: &[&str] = &[
     "rue",
