@@ -304,3 +304,20 @@ fn stop_names_are_folded_single_commune_names() {
         );
     }
 }
+
+#[test]
+fn word_lists_are_folded() {
+    // a word that folds to something else never matches ("st" folds to "saint")
+    for (words, _) in super::words::CLASSES {
+        for w in *words {
+            assert_eq!(*w, super::fold::fold_key(w), "{w} is not folded");
+        }
+    }
+}
+
+#[test]
+fn saint_is_no_street() {
+    assert_eq!(res("St. John's, NL"), set(&["CA"]));
+    assert_eq!(res("Saint X, NL"), set(&["CA"]));
+    assert_eq!(res("Saint-Denis (93)"), set(&["FR-93"]));
+}

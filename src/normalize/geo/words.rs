@@ -360,7 +360,6 @@ pub(crate) const STREET: &[&str] = &[
     "street",
     "road",
     "rd",
-    "st",
     "voie",
     "passage",
     "faubourg",
