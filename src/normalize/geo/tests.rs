@@ -450,12 +450,3 @@ fn every_place_code_is_known() {
         }
     }
 }
-
-/// Prints the resolution of each line of `$GEO_PROBE` (a debugging aid; run with `--ignored --nocapture`).
-#[test]
-#[ignore]
-fn probe() {
-    for s in std::env::var("GEO_PROBE").unwrap_or_default().lines() {
-        println!("{s:?} → {:?}", gaz().resolve(s));
-    }
-}
