@@ -23,6 +23,9 @@
 //!   the second run, a failing host next to a healthy one; `fetch::hops`:
 //!   credentials and forms never cross origins, robots.txt on every redirect
 //!   hop, a hanging host skipped for the rest of the run, what is not retried.
+//! - `locations_eval`: the location evaluation set (~1,900 strings built
+//!   from the official commune list, US/Canadian and international strings,
+//!   remote phrasings): accuracy per form, misses, thresholds of issue 12.
 //! - `sources`: every bundled source against its saved fixtures through the
 //!   real pipeline (`--base-url` → fixture server).
 //! - `sources_cli`: `sources check` exact messages, `list`, `try`, and France
@@ -42,6 +45,7 @@ mod fault_server;
 mod fetch;
 mod helpers;
 mod import;
+mod locations_eval;
 mod roundtrip;
 mod serve;
 mod server_limits;

@@ -2,7 +2,7 @@
 
 use super::data::Data;
 use super::fold::Folded;
-use super::resolve::{Cand, Flags, Kind, State};
+use super::group::{Cand, Flags, Kind, State};
 
 /// A département given by a code.
 pub(super) fn code_cand(d: &Data, dept: u16) -> Cand {
@@ -13,10 +13,12 @@ pub(super) fn code_cand(d: &Data, dept: u16) -> Cand {
         commune: None,
         pop: 0,
         kind: Kind::Code,
+        lone: false,
     }
 }
 
-pub(super) fn postal_cands(d: &Data, text: &str, trust_unknown: bool, out: &mut Vec<Cand>) {
+/// The communes of a listed postal code (five digits).
+pub(super) fn postal_cands(d: &Data, text: &str, out: &mut Vec<Cand>) {
     let Ok(code) = text.parse::<u32>() else {
         return;
     };
@@ -28,21 +30,23 @@ pub(super) fn postal_cands(d: &Data, text: &str, trust_unknown: bool, out: &mut 
             ..code_cand(d, cm.dept)
         });
     }
-    if out.is_empty() && trust_unknown {
-        // CEDEX and unlisted codes followed by a name: the département from the prefix
-        let dept = match &text[..2] {
-            "20" => Some(if text.as_bytes()[2] < b'2' {
+}
+
+/// The département of an unlisted (CEDEX) postal code, from its first
+/// digits (`21003` → 21, `20090` → 2A, `97490` → 974).
+pub(super) fn prefix_cand(d: &Data, text: &str) -> Option<Cand> {
+    let dept = match text.get(..2)? {
+        "20" => {
+            if text.as_bytes()[2] < b'2' {
                 "2a"
             } else {
                 "2b"
-            }),
-            "97" | "98" => text.get(..3),
-            p => Some(p),
-        };
-        if let Some(x) = dept.and_then(|p| d.dept_by_num.get(p)) {
-            out.push(code_cand(d, *x));
+            }
         }
-    }
+        "97" | "98" => text.get(..3)?,
+        p => p,
+    };
+    d.dept_by_num.get(dept).map(|x| code_cand(d, *x))
 }
 
 /// "15e", "09", "1er", "7eme" after Paris/Lyon/Marseille; returns the arrondissement and tokens used.
@@ -83,8 +87,12 @@ pub(super) fn arrondissement(
     Some((arr, used))
 }
 
-/// An upper-case two-letter token alone after a comma: state, province or country code.
-pub(super) fn two_letter(st: &mut State, text: &str) {
+/// An upper-case two-letter token alone after a comma: state, province or
+/// country code. After a place, the code is read against that place's
+/// country first (`Birmingham, AL` is in the US, `Berlin, DE` in Germany);
+/// after an unknown city it is a state or province when one has that code
+/// (`Sacramento, CA`, `Boise, ID`); alone it is a country first.
+pub(super) fn two_letter(st: &mut State, text: &str, after_unknown: bool) {
     let d = st.d;
     let admin = d.admin_codes.get(text).copied();
     let country = d.alpha2.get(text).copied();
@@ -95,11 +103,14 @@ pub(super) fn two_letter(st: &mut State, text: &str) {
         commune: None,
         pop: 0,
         kind: Kind::Named,
+        lone: false,
     };
     let mut cands: Vec<Cand> = Vec::with_capacity(2);
     let after_place = !st.groups.is_empty() && !st.list_break;
     let order = if after_place {
         [admin, country]
+    } else if after_unknown && admin.is_some() {
+        [admin, None]
     } else {
         [country, admin]
     };

@@ -1,7 +1,9 @@
 //! Embedded data files and the lookup tables built from them.
 
 use super::fold::{fold_key, FastMap};
-use super::words::{FRANCE_WIDE, NOISE, REMOTE, WEAK};
+use super::words::{
+    ARTICLES, BOXES, CLASSES, FRANCE_WIDE, NOISE, REMOTE, REMOTE_FULL, STOP_NAMES, TIME_ZONES, WEAK,
+};
 use super::GeoError;
 
 const REGIONS: &str = include_str!("../../../data/geo/regions.tsv");
@@ -47,8 +49,10 @@ pub(crate) enum Interp {
     Admin(u16),
     /// A hand-listed French place: département and maybe commune.
     Extra(u16, Option<u32>),
-    /// Remote work phrase.
+    /// Remote work phrase (hybrid when a partial marker goes with it).
     Remote,
+    /// Fully remote work phrase.
+    RemoteFull,
     /// Word known not to be a place ("hybrid", "EU", "head office").
     Noise,
     /// Same as the inner interpretation, valid only when alone in its segment.
@@ -99,8 +103,8 @@ pub(crate) struct Data {
     pub dept_by_num: FastMap<Box<str>, u16>,
     /// Code (FR-75, FR-IDF, DE) -> entry.
     pub by_code: FastMap<Box<str>, CodeRef>,
-    /// Folded name -> range into `interps`.
-    pub names: FastMap<Box<str>, (u32, u16)>,
+    /// Folded name -> its interpretations.
+    pub names: FastMap<Box<str>, NameRef>,
     pub interps: Vec<Interp>,
     /// First folded token -> max number of tokens of names starting with it.
     pub first: FastMap<Box<str>, u8>,
@@ -110,10 +114,30 @@ pub(crate) struct Data {
     pub arrondissements: FastMap<(u32, u8), u32>,
     /// Two-letter codes abroad (TX, ON): code -> country index.
     pub admin_codes: FastMap<Box<str>, u16>,
+    /// Folded word or two-word phrase -> `words::class` bits.
+    pub classes: FastMap<Box<str>, u16>,
     /// Country alpha-2 (lower case) -> index.
     pub alpha2: FastMap<Box<str>, u16>,
     pub fr: u16,
 }
+
+/// The interpretations of one folded name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameRef {
+    /// Start of the range in `Data::interps`.
+    start: u32,
+    /// Length of the range.
+    len: u16,
+    /// The name designates a single commune of France (current, or former
+    /// mapped to its current one), is not a stop-name and has at least
+    /// [`LONE_MIN_LEN`] letters: alone in its segment it is trusted whatever
+    /// the population.
+    pub lone: bool,
+}
+
+/// Shortest name (folded, spaces included) trusted by [`NameRef::lone`]:
+/// `Us`, `Eu`, `By`, `Oz` are words before they are villages.
+pub(crate) const LONE_MIN_LEN: usize = 4;
 
 /// What a code refers to.
 #[derive(Debug, Clone, Copy)]
@@ -160,14 +184,31 @@ struct Builder {
 }
 
 impl Builder {
+    /// `La Marne`, `Le Nord`, `L'Isère`: an area name after an article is the
+    /// area, before the small commune of that name (`La Marne` in 44).
+    fn add_with_articles(&mut self, name: &str, i: Interp) {
+        let key = fold_key(name);
+        if key.split(' ').next().is_some_and(|w| ARTICLES.contains(&w)) {
+            return;
+        }
+        for art in ARTICLES {
+            self.add(&format!("{art} {key}"), i);
+        }
+    }
+
     fn add(&mut self, name: &str, i: Interp) {
         let key = fold_key(name);
         if key.is_empty() {
             return;
         }
         let v = self.names.entry(key).or_default();
-        if !v.contains(&i) {
-            v.push(i);
+        if v.contains(&i) {
+            return;
+        }
+        // a state before the country of the same name: "Athens, Georgia" is in the US
+        match (i, v.iter().position(|x| matches!(x, Interp::Country(_)))) {
+            (Interp::Admin(_), Some(at)) => v.insert(at, i),
+            _ => v.push(i),
         }
     }
 }
@@ -192,6 +233,7 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         let (_, c) = r?;
         let idx = regions.len() as u16;
         b.add(c[2], Interp::Region(idx));
+        b.add_with_articles(c[2], Interp::Region(idx));
         for a in c
             .get(3)
             .copied()
@@ -222,6 +264,7 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         let iso = format!("FR-{}", c[0]);
         // an overseas département is its own région: keep one entry, with the département
         b.add(c[2], Interp::Dept(idx));
+        b.add_with_articles(c[2], Interp::Dept(idx));
         dept_by_num.insert(c[0].to_ascii_lowercase().into(), idx);
         by_code.insert(iso.as_str().into(), CodeRef::Dept(idx));
         depts.push(Dept {
@@ -264,6 +307,10 @@ pub(crate) fn build() -> Result<Data, GeoError> {
             pending_parent.push((idx, parent, c[1].to_string()));
         } else {
             b.add(c[1], Interp::Commune(idx));
+            // "Bors (Canton de Charente-Sud)", "Château-Chinon (Ville)": also by the name before the brackets
+            if let Some((base, _)) = c[1].split_once(" (") {
+                b.add(base, Interp::Commune(idx));
+            }
             by_insee.entry(insee).or_insert(idx);
         }
         communes.push(Commune {
@@ -376,7 +423,10 @@ pub(crate) fn build() -> Result<Data, GeoError> {
     for n in REMOTE {
         b.names.insert(fold_key(n), vec![Interp::Remote]);
     }
-    for n in NOISE {
+    for n in REMOTE_FULL {
+        b.names.insert(fold_key(n), vec![Interp::RemoteFull]);
+    }
+    for n in NOISE.iter().chain(TIME_ZONES).chain(BOXES) {
         b.names.insert(fold_key(n), vec![Interp::Noise]);
     }
     for n in WEAK {
@@ -393,15 +443,30 @@ pub(crate) fn build() -> Result<Data, GeoError> {
     let mut names = FastMap::default();
     let mut interps = Vec::new();
     let mut first: FastMap<Box<str>, u8> = FastMap::default();
+    let stop: FastMap<String, ()> = STOP_NAMES.iter().map(|n| (fold_key(n), ())).collect();
     for (k, v) in b.names {
         let ntok = k.split(' ').count().min(255) as u8;
         let f = k.split(' ').next().unwrap_or("");
         let e = first.entry(f.into()).or_insert(0);
         *e = (*e).max(ntok);
-        names.insert(k.into_boxed_str(), (interps.len() as u32, v.len() as u16));
+        let lone =
+            k.len() >= LONE_MIN_LEN && !stop.contains_key(&k) && single_commune(&communes, &v);
+        let r = NameRef {
+            start: interps.len() as u32,
+            len: v.len() as u16,
+            lone,
+        };
+        names.insert(k.into_boxed_str(), r);
         interps.extend(v);
     }
+    let mut classes: FastMap<Box<str>, u16> = FastMap::default();
+    for (words, bit) in CLASSES {
+        for w in *words {
+            *classes.entry(fold_key(w).into_boxed_str()).or_insert(0) |= bit;
+        }
+    }
     Ok(Data {
+        classes,
         regions,
         depts,
         communes,
@@ -417,6 +482,21 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         alpha2,
         fr,
     })
+}
+
+/// The commune readings of a name all designate one current commune.
+fn single_commune(communes: &[Commune], interps: &[Interp]) -> bool {
+    let mut one: Option<[u8; 5]> = None;
+    for i in interps {
+        if let Interp::Commune(c) = i {
+            let insee = communes[*c as usize].insee;
+            if one.is_some_and(|x| x != insee) {
+                return false;
+            }
+            one = Some(insee);
+        }
+    }
+    one.is_some()
 }
 
 /// Weak names keep their inner interpretation in a table of their own kind;
@@ -441,12 +521,20 @@ pub(crate) fn weak_decode(w: u16) -> Option<Interp> {
 }
 
 impl Data {
-    /// Interpretations of a folded name.
+    /// Interpretations of a folded name, and whether it is a lone commune
+    /// name ([`NameRef::lone`]).
     #[inline]
-    pub fn lookup(&self, key: &str) -> Option<&[Interp]> {
-        self.names
-            .get(key)
-            .map(|&(s, n)| &self.interps[s as usize..s as usize + n as usize])
+    pub fn lookup(&self, key: &str) -> Option<(&[Interp], bool)> {
+        self.names.get(key).map(|r| {
+            let s = r.start as usize;
+            (&self.interps[s..s + r.len as usize], r.lone)
+        })
+    }
+
+    /// The `words::class` bits of a folded word or two-word phrase.
+    #[inline]
+    pub fn class(&self, key: &str) -> u16 {
+        self.classes.get(key).copied().unwrap_or(0)
     }
 
     /// Communes having this postal code.

@@ -43,6 +43,13 @@ pub(crate) struct Tok {
     pub hyphen: bool,
     /// A conjunction (`ou`, `or`, `et`, `and`) standing between spaces.
     pub conj: bool,
+    /// The separator before this token has a dash (`21 - Montbard`, `Paris – Lyon`).
+    pub dash: bool,
+    /// Word classes of the token (`words::class` bits, set by `address::mark`).
+    pub class: u16,
+    /// A number that is not a place: house number, box number, CEDEX
+    /// number, time-zone offset, US ZIP code (set by `address::mark`).
+    pub skip: bool,
 }
 
 /// A folded location string.
@@ -133,6 +140,7 @@ pub(crate) fn fold_into(input: &str, out: &mut Folded) {
     let mut pending = Brk::None; // strongest break since last token
     let mut saw_space = false; // whitespace seen in the current break run
     let mut hyphen_run = false; // a hyphen/apostrophe seen in the current break run
+    let mut dash_run = false; // a dash seen in the current break run
     let mut in_tok = false;
     let mut upper = true;
     for c in input.chars() {
@@ -167,15 +175,20 @@ pub(crate) fn fold_into(input: &str, out: &mut Folded) {
                     sep,
                     upper: true,
                     hyphen: matches!(pending, Brk::Hyphen) && !saw_space,
+                    dash: dash_run,
+                    class: 0,
                     conj: false,
+                    skip: false,
                 });
                 upper = !c.is_lowercase();
                 in_tok = true;
                 pending = Brk::None;
                 saw_space = false;
                 hyphen_run = false;
+                dash_run = false;
             } else {
                 out.buf.truncate(sep_at);
+                dash_run |= matches!(c, '-' | '–' | '—');
                 let b = brk_of(c);
                 accumulate(&mut pending, &mut saw_space, &mut hyphen_run, b, c);
             }
@@ -216,7 +229,10 @@ pub(crate) fn fold_into(input: &str, out: &mut Folded) {
                     sep: Sep::Word,
                     upper: true,
                     hyphen: false,
+                    dash: false,
+                    class: 0,
                     conj: false,
+                    skip: false,
                 });
                 upper = !c.is_lowercase();
                 in_tok = true;
@@ -229,6 +245,7 @@ pub(crate) fn fold_into(input: &str, out: &mut Folded) {
         pending = Brk::None;
         saw_space = false;
         hyphen_run = false;
+        dash_run = matches!(c, '-' | '–' | '—');
         accumulate(&mut pending, &mut saw_space, &mut hyphen_run, brk_of(c), c);
     }
     if in_tok {

@@ -15,20 +15,37 @@
 //!    expanded to `Saint`/`Sainte`, hyphens, apostrophes and dots turned into
 //!    spaces. Separators split it into segments: `,` `(` `)` `:` and a spaced
 //!    dash (`75 - Paris`) introduce a *qualifier*; `/` `;` `|` `&` `+`, and the
-//!    words `ou`/`or`/`et`/`and` between spaces introduce *another place*.
-//! 2. Inside each segment the longest run of words that is a known name is
-//!    taken (communes, former communes, départements, régions with their short
-//!    and pre-2016 names — `IDF`, `PACA`, `AURA`, `Rhône-Alpes` — countries in
-//!    English, French and local languages, ~200 major foreign cities, US states
-//!    and Canadian provinces, and a few districts such as La Défense). Five-digit
-//!    numbers are postal codes; a number 1–95, `2A`, `2B` or 971–976 is a
-//!    département number when it stands alone in its segment (`75 - Paris`,
-//!    `Marseille (13)`), ends a segment after a name (`Lyon 69`) or starts it
-//!    before a name (`69 Lyon`). `Paris 15e`, `Lyon 7ème`, `PARIS 09`,
-//!    `Marseille 8e arrondissement` give the arrondissement municipal. After
-//!    a street word (`rue`, `avenue`, `ZI`…) the words up to the next postal
-//!    code are skipped.
-//! 3. Mentions separated only by qualifier separators are merged when they
+//!    words `ou`/`or`/`et`/`and` between spaces introduce *another place*
+//!    (a new list item).
+//! 2. Numbers that are not places are set aside first (`address.rs`): house
+//!    numbers before a street or lieu-dit word (`7, place de la Mairie`,
+//!    `12-14 avenue…`, `7 bis rue…`, `95, Grande Rue`, `3, Le Bourg`, and a
+//!    number alone before a comma at the start of an address), box numbers
+//!    (`BP 80352`, `CS 70001`, `TSA 10001`), CEDEX office numbers
+//!    (`Dijon cedex 9`), time-zone offsets (`UTC+1`, `GMT-5`, `GMT+5:30`) and
+//!    the ZIP or postal code after a state or province (`MA 02108`,
+//!    `ON M5V 3L9`). A string with a house number, a street word followed by a
+//!    name, a box or `cedex` is an *address*.
+//! 3. Inside each segment the longest run of words that is a known name is
+//!    taken (communes, former communes, départements and régions, also after
+//!    an article — `La Marne` —, the régions' short and pre-2016 names —
+//!    `IDF`, `PACA`, `AURA`, `Rhône-Alpes` —, countries in English, French and
+//!    local languages, ~200 major foreign cities, US states and Canadian
+//!    provinces, and a few districts such as La Défense); an article does not
+//!    hide a longer name (`de la Côte-d'Or`). Five-digit numbers are postal
+//!    codes; an unlisted one (CEDEX, `75000`) gives the département of its
+//!    first digits when the commune named next to it agrees. A number 1–95,
+//!    `2A`, `2B` or 971–976 is a département number when it stands alone in
+//!    its segment (`75 - Paris`, `Marseille (13)`), ends a segment after a
+//!    name (`Lyon 69`) or starts it before a name (`69 Lyon`). `Paris 15e`,
+//!    `Lyon 7ème`, `PARIS 09`, `Marseille 8e arrondissement` give the
+//!    arrondissement municipal. After a street word (`rue`, `avenue`, `ZI`…)
+//!    the words up to the next postal code are skipped. An upper-case
+//!    two-letter code alone after a separator is a state, province or country
+//!    code (`codes::two_letter`): after a place it is read against that
+//!    place's country first (`Berlin, DE`, `Birmingham, AL` → US), after an
+//!    unknown city it is a state or province (`Sacramento, CA`, `Boise, ID`).
+//! 4. Mentions separated only by qualifier separators are merged when they
 //!    agree (`Paris, Île-de-France, France`, `Vitry-sur-Seine (Val-de-Marne
 //!    (94))`): an ambiguous name keeps only the readings compatible with the
 //!    rest. When they disagree, a new place starts (`Paris, Lyon ou Nantes`),
@@ -38,46 +55,68 @@
 //!      output never contradicts a code written in the string;
 //!    * a country, US state or Canadian province right after a city name
 //!      relocates that city (`Paris, TX` → US, `London, ON` → CA,
-//!      `Valence, Espagne` → ES).
-//! 4. Each place is then chosen among the readings left:
+//!      `Valence, Espagne` → ES); a state comes before a country of the same
+//!      name (`Athens, Georgia` → US).
+//!    * **one address is one place**: in each list item of an address only
+//!      the French place with the best evidence is kept — a département
+//!      number next to a name (`Montbard (Côte-d'Or (21))`, `21 - MONTBARD`),
+//!      then a postal code, then a name.
+//! 5. Each place is then chosen among the readings left:
 //!    * a commune recognised by its name alone (no code, département or région
 //!      confirming it) must have at least 2,000 inhabitants ([`MIN_POPULATION`]),
-//!      so tiny communes whose names are common words (`Y`, `Eu`, `Sées`…)
-//!      never match by accident; words such as `Remote`, `Hybrid`, `EU`,
-//!      `Head office`, `Multiple locations`, `Sud`, `Le` are known non-places
-//!      and shadow any commune of that name;
+//!      unless the name designates a single commune of France (current, or
+//!      former mapped to its current one), stands alone in its segment, has
+//!      at least four letters and is no stop-name (`words::STOP_NAMES`: words,
+//!      people's names, foreign towns: `Place`, `Alex`, `Trivy`);
+//!      `Rocamadour` and `Giverny` are placed, `Y`, `Eu`, `Port` are not, and
+//!      such a village is dropped when a code places another part of the same
+//!      string (`Les Granges, 21500 Montbard`). Words such as `Remote`,
+//!      `Hybrid`, `EU`, `Head office`, `Multiple locations`, `Sud`, `Le` and
+//!      time zones are known non-places and shadow any commune of that name;
 //!    * named départements, régions and countries come before communes
 //!      (`Vienne` is the département 86), a commune of at least 20,000
 //!      inhabitants comes before a foreign city of the same name (`Laval` is in
 //!      France, `Montréal` in Canada), then the most populous commune;
-//!    * [`Place::guess`] is set when readings that survived these rules
-//!      disagree (`Saint-Denis` alone: 93 or 974, the more populous wins;
-//!      `Valence`: 26 or 82);
+//!    * [`Place::guess`] is set when the name has other readings of the same
+//!      kind, however small (`Saint-Denis` alone: 93 or 974, the more populous
+//!      wins; `Montreuil`: 93, 28 or 85);
 //!    * nothing known gives no place; a string known to be in France but whose
 //!      commune is unknown gives `FR` alone (`Trifouilly, France`).
-//! 5. Remote phrases (`Remote`, `Full remote`, `100% remote`, `Télétravail`,
-//!    `Télétravail complet`, `à distance`, `WFH`…) set [`Resolution::remote`];
-//!    hybrid phrases (`Hybride`, `Télétravail partiel`) do not. Places that are
-//!    ancestors of another place of the same string are dropped (`France /
-//!    Paris` → Paris).
+//! 6. [`Resolution::remote`] is true when the job can be done fully remotely
+//!    (`remote.rs`): a full-remote phrase anywhere (`Full remote`, `100 %
+//!    télétravail`, `Télétravail complet`, `Anywhere`, `Worldwide`), or a
+//!    remote phrase (`Remote`, `remote-friendly`, `we hire remotely`,
+//!    `Télétravail`, `WFH`) in a list item without a partial marker
+//!    (`hybride`, `partiel`, `2 jours`, `some days`, `par semaine`): `Paris or
+//!    Remote` is remote, `onsite, WFH some days` and `2 jours de télétravail`
+//!    are not, and keep their place. A country next to a remote phrase is kept
+//!    (`Remote (US)` → US); a continent is no place (`Remote (EU only)`).
+//!    Places that are ancestors of another place of the same string are
+//!    dropped (`France / Paris` → Paris).
 //!
 //! The data is embedded (`data/geo/*.tsv`, see `data/geo/README.md`); no I/O
 //! happens at run time.
 
+mod address;
 mod codes;
 mod data;
 mod fold;
+mod group;
+mod remote;
 mod resolve;
 mod words;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_forms;
 
 use data::{CodeRef, Data};
 
 /// Communes matched by name alone (without a code, département or région
-/// confirming them) need at least this many inhabitants.
-pub const MIN_POPULATION: u32 = resolve::MIN_POP;
+/// confirming them) need at least this many inhabitants, unless their name
+/// designates a single commune of France and is no stop-name.
+pub const MIN_POPULATION: u32 = group::MIN_POP;
 
 /// Errors building the gazetteer from its embedded data.
 #[derive(Debug, thiserror::Error)]

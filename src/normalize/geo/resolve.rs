@@ -1,283 +1,16 @@
-//! Turning a folded string into mentions, grouping them, choosing places.
+//! Reading a folded string: its mentions (names and codes), in order,
+//! handed to the groups of [`super::group`].
 
 use std::cell::RefCell;
 
-use super::codes::{arrondissement, code_cand, dept_number, postal_cands, two_letter};
+use super::address;
+use super::codes::{arrondissement, code_cand, dept_number, postal_cands, prefix_cand, two_letter};
 use super::data::{weak_decode, Data, Interp};
 use super::fold::{fold_into, Folded, Sep, TokKind};
-use super::words::STREET;
+use super::group::{Cand, Evidence, Flags, Kind, State};
+use super::remote::RemoteReading;
+use super::words::class;
 use super::{Place, Resolution};
-
-/// Communes matched by name alone need at least this population.
-pub(crate) const MIN_POP: u32 = 2_000;
-/// A French commune this large beats a foreign city of the same name.
-pub(crate) const BIG_POP: u32 = 20_000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    /// A commune name.
-    Commune,
-    /// A foreign city name.
-    Foreign,
-    /// A named département, région, country, state, or hand-listed place.
-    Named,
-    /// A postal code or a département number.
-    Code,
-}
-
-/// One possible reading of a mention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Cand {
-    pub(super) country: u16,
-    pub(super) region: Option<u16>,
-    pub(super) dept: Option<u16>,
-    pub(super) commune: Option<u32>,
-    pub(super) pop: u32,
-    pub(super) kind: Kind,
-}
-
-impl Cand {
-    fn level(&self) -> u8 {
-        if self.commune.is_some() {
-            3
-        } else if self.dept.is_some() {
-            2
-        } else if self.region.is_some() {
-            1
-        } else {
-            0
-        }
-    }
-
-    fn prio(&self) -> u8 {
-        match self.kind {
-            Kind::Named | Kind::Code => 6,
-            Kind::Commune if self.pop >= BIG_POP => 5,
-            Kind::Foreign => 4,
-            Kind::Commune => 2,
-        }
-    }
-}
-
-/// Mention flags.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Flags {
-    pub(super) strong: bool,
-    pub(super) confirming: bool,
-    pub(super) city: bool,
-    pub(super) qualifier: bool,
-    pub(super) country: Option<u16>,
-}
-
-#[derive(Debug)]
-pub(super) struct Group {
-    cands: Vec<Cand>,
-    strong: bool,
-    confirmed: bool,
-    last_city: bool,
-    country: Option<u16>,
-}
-
-pub(super) struct State<'d> {
-    pub(super) d: &'d Data,
-    pub(super) groups: Vec<Group>,
-    pub(super) list_break: bool,
-    remote: bool,
-}
-
-fn same_opt<T: PartialEq>(a: Option<T>, b: Option<T>) -> bool {
-    match (a, b) {
-        (Some(x), Some(y)) => x == y,
-        _ => true,
-    }
-}
-
-impl State<'_> {
-    fn commune_rel(&self, a: Option<u32>, b: Option<u32>) -> bool {
-        match (a, b) {
-            (Some(x), Some(y)) => {
-                x == y
-                    || self.d.communes[x as usize].parent == Some(y)
-                    || self.d.communes[y as usize].parent == Some(x)
-            }
-            _ => true,
-        }
-    }
-
-    fn compat(&self, a: &Cand, b: &Cand) -> bool {
-        a.country == b.country
-            && same_opt(a.region, b.region)
-            && same_opt(a.dept, b.dept)
-            && self.commune_rel(a.commune, b.commune)
-    }
-
-    fn refine(&self, a: &Cand, b: &Cand) -> Cand {
-        let commune = match (a.commune, b.commune) {
-            (Some(x), Some(y)) => {
-                if self.d.communes[x as usize].parent.is_some() {
-                    Some(x)
-                } else {
-                    Some(y)
-                }
-            }
-            (x, y) => x.or(y),
-        };
-        let (spec, other) = if b.level() > a.level() {
-            (b, a)
-        } else {
-            (a, b)
-        };
-        let kind = if other.kind == Kind::Code || spec.kind == Kind::Code {
-            Kind::Code
-        } else {
-            spec.kind
-        };
-        Cand {
-            country: a.country,
-            region: a.region.or(b.region),
-            dept: a.dept.or(b.dept),
-            commune,
-            pop: spec.pop,
-            kind,
-        }
-    }
-
-    pub(super) fn push(&mut self, cands: &[Cand], f: Flags) {
-        if cands.is_empty() {
-            return;
-        }
-        let new_group = self.groups.is_empty() || self.list_break;
-        self.list_break = false;
-        if !new_group {
-            let mut merged: Vec<Cand> = Vec::new();
-            if let Some(g) = self.groups.last() {
-                for a in &g.cands {
-                    for b in cands {
-                        if self.compat(a, b) {
-                            let r = self.refine(a, b);
-                            if !merged.contains(&r) {
-                                merged.push(r);
-                            }
-                        }
-                    }
-                }
-            }
-            if let Some(g) = self.groups.last_mut() {
-                if !merged.is_empty() {
-                    g.cands = merged;
-                    g.strong |= f.strong;
-                    g.confirmed |= f.confirming;
-                    g.last_city = f.city;
-                    g.country = g.country.or(f.country);
-                    return;
-                }
-                // incompatible: the explicit code wins over a name next to it
-                if f.strong && !g.strong {
-                    *g = Group::new(cands, f);
-                    return;
-                }
-                if g.strong
-                    && !f.strong
-                    && !f.qualifier
-                    && cands.iter().all(|c| c.country == self.d.fr)
-                {
-                    return;
-                }
-                // "Paris, TX", "London, ON", "Valence, Espagne": the qualifier says where the city is
-                if f.qualifier && g.last_city && !g.confirmed && !g.strong {
-                    *g = Group::new(&cands[..1], f);
-                    return;
-                }
-            }
-        }
-        self.groups.push(Group::new(cands, f));
-    }
-
-    fn place_of(&self, c: &Cand) -> Place {
-        let d = self.d;
-        let region = c.dept.map(|x| d.depts[x as usize].region).or(c.region);
-        Place {
-            country: d.countries[c.country as usize].code.clone(),
-            region: region.map(|r| d.regions[r as usize].code.clone()),
-            department: c.dept.map(|x| d.depts[x as usize].iso.clone()),
-            commune: c
-                .commune
-                .map(|x| String::from_utf8_lossy(&d.communes[x as usize].insee).into_owned()),
-            guess: false,
-        }
-    }
-
-    fn finalize(&self, g: &Group) -> Option<Place> {
-        let trusted = g.confirmed || g.strong;
-        let eligible: Vec<&Cand> = g
-            .cands
-            .iter()
-            .filter(|c| trusted || c.kind != Kind::Commune || c.pop >= MIN_POP)
-            .collect();
-        if eligible.is_empty() {
-            return g.country.map(|k| {
-                self.place_of(&Cand {
-                    country: k,
-                    region: None,
-                    dept: None,
-                    commune: None,
-                    pop: 0,
-                    kind: Kind::Named,
-                })
-            });
-        }
-        let best_prio = eligible.iter().map(|c| c.prio()).max().unwrap_or(0);
-        let mut tops: Vec<&Cand> = eligible
-            .iter()
-            .copied()
-            .filter(|c| c.prio() == best_prio)
-            .collect();
-        tops.sort_by(|a, b| b.pop.cmp(&a.pop).then(b.level().cmp(&a.level())));
-        let best = *tops[0];
-        let same_dept = tops
-            .iter()
-            .all(|c| c.country == best.country && c.dept == best.dept && c.region == best.region);
-        let mut chosen = best;
-        if same_dept && !tops.iter().all(|c| c.commune == best.commune) {
-            chosen.commune = None;
-        }
-        if chosen.commune.is_none() {
-            // refine "Paris" (département) to the commune when only one commune fits
-            let mut finer = eligible
-                .iter()
-                .filter(|c| c.commune.is_some() && self.compat(&chosen, c));
-            if let Some(first) = finer.next() {
-                if finer.all(|c| c.commune == first.commune) {
-                    chosen = self.refine(&chosen, first);
-                }
-            }
-        }
-        // a guess: another reading of the same kind (commune, foreign city, named place) was possible
-        let class = |k: Kind| match k {
-            Kind::Commune => 0,
-            Kind::Foreign => 1,
-            Kind::Named | Kind::Code => 2,
-        };
-        let guess = eligible
-            .iter()
-            .any(|c| class(c.kind) == class(chosen.kind) && !self.compat(&chosen, c));
-        let mut p = self.place_of(&chosen);
-        p.guess = guess;
-        Some(p)
-    }
-}
-
-impl Group {
-    fn new(cands: &[Cand], f: Flags) -> Group {
-        Group {
-            cands: cands.to_vec(),
-            strong: f.strong,
-            confirmed: f.confirming,
-            last_city: f.city,
-            country: f.country,
-        }
-    }
-}
 
 thread_local! {
     static FOLDED: RefCell<Folded> = RefCell::new(Folded::default());
@@ -286,16 +19,334 @@ thread_local! {
 /// Resolves one string.
 pub(crate) fn resolve(d: &Data, s: &str) -> Resolution {
     FOLDED.with(|f| match f.try_borrow_mut() {
-        Ok(mut f) => {
-            fold_into(s, &mut f);
-            resolve_folded(d, &f)
-        }
-        Err(_) => {
-            let mut f = Folded::default();
-            fold_into(s, &mut f);
-            resolve_folded(d, &f)
-        }
+        Ok(mut f) => read(d, &mut f, s),
+        Err(_) => read(d, &mut Folded::default(), s),
     })
+}
+
+fn read(d: &Data, f: &mut Folded, s: &str) -> Resolution {
+    fold_into(s, f);
+    let address = address::mark(d, f);
+    let mut r = Reader {
+        f,
+        st: State {
+            d,
+            groups: Vec::new(),
+            list_break: false,
+            item: 0,
+        },
+        remote: RemoteReading::default(),
+        cands: Vec::new(),
+        in_street: false,
+        last_mention_end: None,
+        lead_num: None,
+        seg_unknown: false,
+        prev_unknown: false,
+    };
+    r.read_all();
+    r.st.drop_lone_next_to_codes();
+    if address {
+        r.st.one_place_per_address();
+    }
+    let mut places: Vec<Place> = Vec::new();
+    for g in &r.st.groups {
+        if let Some(p) = r.st.finalize(g) {
+            if !places.contains(&p) {
+                places.push(p);
+            }
+        }
+    }
+    drop_ancestors(&mut places);
+    Resolution {
+        places,
+        remote: r.remote.finish(),
+    }
+}
+
+/// Drops places that are ancestors of another place (`France` next to `Paris`).
+fn drop_ancestors(places: &mut Vec<Place>) {
+    let keep: Vec<bool> = places
+        .iter()
+        .map(|a| !places.iter().any(|b| is_ancestor(a, b)))
+        .collect();
+    let mut k = keep.iter();
+    places.retain(|_| *k.next().unwrap_or(&true));
+}
+
+/// Reads the tokens of one folded string, left to right.
+struct Reader<'a, 'd> {
+    f: &'a Folded,
+    st: State<'d>,
+    remote: RemoteReading,
+    /// Candidates of the current mention (reused).
+    cands: Vec<Cand>,
+    /// Inside a street name (`rue de Paris`): words are skipped up to the next postal code.
+    in_street: bool,
+    /// Token index after the last mention that gave candidates.
+    last_mention_end: Option<usize>,
+    /// `69 Lyon`: a département number before a name (index of the name, département).
+    lead_num: Option<(usize, u16)>,
+    /// The current segment has a word that is no known name.
+    seg_unknown: bool,
+    /// The previous segment had such a word (`Sacramento, CA`).
+    prev_unknown: bool,
+}
+
+/// Number of tokens of the longest known name starting at token `i`.
+fn longest_at(d: &Data, f: &Folded, i: usize, seg_end: usize) -> Option<usize> {
+    if i > seg_end {
+        return None;
+    }
+    let maxn = (*d.first.get(f.text(i))? as usize).min(seg_end - i + 1);
+    (1..=maxn)
+        .rev()
+        .find(|&len| d.lookup(f.span(i, i + len - 1)).is_some())
+}
+
+/// The flags of a code.
+fn code_flags(evidence: Evidence) -> Flags {
+    Flags {
+        strong: true,
+        confirming: true,
+        evidence,
+        ..Flags::default()
+    }
+}
+
+impl Reader<'_, '_> {
+    fn read_all(&mut self) {
+        let f = self.f;
+        let n = f.toks.len();
+        let (mut seg_start, mut seg_end) = (0, 0);
+        let mut i = 0;
+        while i < n {
+            let t = f.toks[i];
+            if t.sep != Sep::Word {
+                if t.sep == Sep::List {
+                    self.next_item();
+                }
+                self.in_street = false;
+                self.lead_num = None;
+                self.prev_unknown = self.seg_unknown;
+                self.seg_unknown = false;
+                seg_start = i;
+                seg_end = i;
+                while seg_end + 1 < n && f.toks[seg_end + 1].sep == Sep::Word {
+                    seg_end += 1;
+                }
+            }
+            let text = f.text(i);
+            self.remote.token(&t, text);
+            if t.skip {
+                i += 1;
+                continue;
+            }
+            if t.kind == TokKind::Num {
+                self.number(i, seg_start, seg_end);
+                i += 1;
+                continue;
+            }
+            if self.in_street {
+                i += 1;
+                continue;
+            }
+            // "Grande Rue": a street, not the commune Rue
+            if i > seg_start
+                && t.class & class::STREET != 0
+                && f.toks[i - 1].class & class::STREET_ADJECTIVE != 0
+            {
+                self.in_street = true;
+                i += 1;
+                continue;
+            }
+            // street words start a street name when more words follow ("Rue de Paris")
+            // ("Cours-les-Bains" is a commune, "cours Lafayette" a street)
+            if i < seg_end
+                && t.class & class::STREET != 0
+                && longest_at(self.st.d, f, i, seg_end).is_none_or(|l| l < 2)
+            {
+                self.in_street = true;
+                i += 1;
+                continue;
+            }
+            if self.state_or_country_code(i, seg_start, seg_end) {
+                i += 1;
+                continue;
+            }
+            let matched = self.name(i, seg_start, seg_end);
+            if matched > 0 {
+                i += matched;
+                continue;
+            }
+            if t.conj {
+                self.next_item();
+            } else {
+                self.seg_unknown = true;
+            }
+            i += 1;
+        }
+    }
+
+    /// Another place follows (`/`, `;`, `ou`, `or`…).
+    fn next_item(&mut self) {
+        self.st.list_break = true;
+        self.st.item = self.st.item.saturating_add(1);
+        self.remote.end_item();
+    }
+
+    /// An upper-case two-letter state, province or country code standing
+    /// alone after a separator (`Austin, TX`, `Berlin, DE`, `Remote (US)`).
+    /// A code that is also a name (`DE`, `LA`, `NC`) is read as a code only
+    /// after a place or an unknown city.
+    fn state_or_country_code(&mut self, i: usize, seg_start: usize, seg_end: usize) -> bool {
+        let f = self.f;
+        let t = f.toks[i];
+        let text = f.text(i);
+        let alone = seg_start == i && f.toks[i + 1..=seg_end].iter().all(|t| t.skip);
+        if i == 0 || !t.upper || text.len() != 2 || !alone {
+            return false;
+        }
+        let d = self.st.d;
+        if !d.admin_codes.contains_key(text) && !d.alpha2.contains_key(text) {
+            return false;
+        }
+        let after_place = !self.st.groups.is_empty() && !self.st.list_break;
+        if d.names.contains_key(text) && !after_place && !self.prev_unknown {
+            return false;
+        }
+        two_letter(&mut self.st, text, self.prev_unknown);
+        true
+    }
+
+    /// A number token: postal code, département number, or nothing.
+    fn number(&mut self, i: usize, seg_start: usize, seg_end: usize) {
+        let f = self.f;
+        let d = self.st.d;
+        let text = f.text(i);
+        if self.in_street && text.len() != 5 {
+            return;
+        }
+        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+        self.cands.clear();
+        let mut flags = code_flags(Evidence::Postal);
+        if digits == 5 && text.len() == 5 {
+            self.in_street = false;
+            postal_cands(d, text, &mut self.cands);
+            if self.cands.is_empty() {
+                // CEDEX or unlisted code: the département of its first digits,
+                // if the commune named next to it agrees
+                if let Some(c) = prefix_cand(d, text) {
+                    if i < seg_end {
+                        self.cands.push(c);
+                        flags.strong = false;
+                        flags.soft = true;
+                    } else if self.last_mention_end == Some(i) && self.st.last_agrees(&c) {
+                        self.cands.push(c);
+                    }
+                }
+            }
+        } else if let Some(x) = dept_number(d, text) {
+            let alone = seg_start == i && seg_end == i;
+            let after_mention = i == seg_end && self.last_mention_end == Some(i) && seg_start < i;
+            if alone || after_mention {
+                self.cands.push(code_cand(d, x));
+                flags.evidence = Evidence::Explicit;
+            } else if i == seg_start {
+                self.lead_num = Some((i + 1, x));
+            }
+        } else if text == "20" && seg_start == i && seg_end == i {
+            if let Some(r) = d.regions.iter().position(|r| r.code == "FR-20R") {
+                self.cands.push(Cand {
+                    country: d.fr,
+                    region: Some(r as u16),
+                    dept: None,
+                    commune: None,
+                    pop: 0,
+                    kind: Kind::Code,
+                    lone: false,
+                });
+                flags.evidence = Evidence::Explicit;
+            }
+        }
+        if !self.cands.is_empty() {
+            self.st.push(&self.cands, flags);
+            self.last_mention_end = Some(i + 1);
+        }
+    }
+
+    /// The longest known name starting at token `i`; returns the number of
+    /// tokens used (0 when none).
+    fn name(&mut self, i: usize, seg_start: usize, seg_end: usize) -> usize {
+        let f = self.f;
+        let d = self.st.d;
+        let Some(&maxn) = d.first.get(f.text(i)) else {
+            return 0;
+        };
+        let maxn = (maxn as usize).min(seg_end - i + 1);
+        for len in (1..=maxn).rev() {
+            let Some((interps, lone)) = d.lookup(f.span(i, i + len - 1)) else {
+                continue;
+            };
+            // "la Côte-d'Or": the article is not part of "La Côte" when a name
+            // starting after it reaches further
+            if len >= 2
+                && f.toks[i].class & (class::ARTICLE | class::PARTICLE) != 0
+                && longest_at(d, f, i + 1, seg_end).is_some_and(|l| i + 1 + l > i + len)
+            {
+                return 1;
+            }
+            let mut matched = len;
+            let whole = i == seg_start && i + len - 1 == seg_end;
+            self.cands.clear();
+            let mut flags = Flags::default();
+            let mut city = false;
+            for &ip in interps {
+                match ip {
+                    Interp::Remote => self.remote.phrase(false),
+                    Interp::RemoteFull => self.remote.phrase(true),
+                    Interp::Weak(_) if !whole => continue,
+                    _ => {}
+                }
+                if let Some((mut c, fl)) = interp_cand(d, ip) {
+                    c.lone = whole && lone && c.kind == Kind::Commune;
+                    city |= fl.city;
+                    flags = merge_flags(flags, fl);
+                    self.cands.push(c);
+                }
+            }
+            flags.city = city;
+            // a name that may be a commune does not confirm itself ("Vienne")
+            flags.confirming &= !city;
+            // arrondissements: "Paris 15e", "Lyon 7ème", "PARIS 09", "Marseille 8e arrondissement"
+            let j = i + len;
+            if j <= seg_end && f.toks[j].kind == TokKind::Num && !f.toks[j].skip {
+                if let Some((arr, used)) = arrondissement(d, f, &self.cands, j, seg_end) {
+                    let cm = &d.communes[arr as usize];
+                    self.cands.clear();
+                    self.cands.push(Cand {
+                        country: d.fr,
+                        region: Some(d.depts[cm.dept as usize].region),
+                        dept: Some(cm.dept),
+                        commune: Some(arr),
+                        pop: cm.pop,
+                        kind: Kind::Commune,
+                        lone: false,
+                    });
+                    matched += used;
+                }
+            }
+            if !self.cands.is_empty() {
+                if let Some((_, x)) = self.lead_num.take().filter(|&(at, _)| at == i) {
+                    self.st
+                        .push(&[code_cand(d, x)], code_flags(Evidence::Explicit));
+                }
+                self.st.push(&self.cands, flags);
+                self.last_mention_end = Some(i + matched);
+            }
+            return matched;
+        }
+        0
+    }
 }
 
 fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
@@ -307,6 +358,7 @@ fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
         commune,
         pop: 0,
         kind: Kind::Named,
+        lone: false,
     };
     let confirming = Flags {
         confirming: true,
@@ -323,6 +375,7 @@ fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
                     commune: Some(c),
                     pop: cm.pop,
                     kind: Kind::Commune,
+                    lone: false,
                 },
                 Flags {
                     city: true,
@@ -341,6 +394,7 @@ fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
                 commune: None,
                 pop: 0,
                 kind: Kind::Named,
+                lone: false,
             },
             Flags {
                 qualifier: true,
@@ -356,6 +410,7 @@ fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
                 commune: None,
                 pop: 0,
                 kind: Kind::Named,
+                lone: false,
             },
             Flags {
                 qualifier: true,
@@ -370,6 +425,7 @@ fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
                 commune: None,
                 pop: 0,
                 kind: Kind::Foreign,
+                lone: false,
             },
             Flags {
                 city: true,
@@ -377,7 +433,7 @@ fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
             },
         ),
         Interp::Weak(w) => return weak_decode(w).and_then(|i| interp_cand(d, i)),
-        Interp::Remote | Interp::Noise => return None,
+        Interp::Remote | Interp::RemoteFull | Interp::Noise => return None,
     })
 }
 
@@ -388,200 +444,8 @@ fn merge_flags(a: Flags, b: Flags) -> Flags {
         city: a.city || b.city,
         qualifier: a.qualifier || b.qualifier,
         country: a.country.or(b.country),
-    }
-}
-
-fn resolve_folded(d: &Data, f: &Folded) -> Resolution {
-    let toks = &f.toks;
-    let n = toks.len();
-    let mut st = State {
-        d,
-        groups: Vec::new(),
-        list_break: false,
-        remote: false,
-    };
-    let mut cands: Vec<Cand> = Vec::new();
-    let mut in_street = false;
-    let mut last_mention_end: Option<usize> = None; // token index after the last mention
-    let mut lead_num: Option<(usize, u16)> = None; // "69 Lyon": département number before a name
-    let mut i = 0;
-    while i < n {
-        let t = toks[i];
-        if t.sep == Sep::List {
-            st.list_break = true;
-        }
-        if t.sep != Sep::Word {
-            in_street = false;
-            lead_num = None;
-        }
-        let mut seg_end = i;
-        while seg_end + 1 < n && toks[seg_end + 1].sep == Sep::Word {
-            seg_end += 1;
-        }
-        let seg_start = if t.sep == Sep::Word {
-            (0..i)
-                .rev()
-                .find(|&k| toks[k].sep != Sep::Word)
-                .unwrap_or(0)
-        } else {
-            i
-        };
-        let text = f.text(i);
-        if t.kind == TokKind::Num {
-            if in_street && text.len() != 5 {
-                i += 1;
-                continue;
-            }
-            let digits = text.bytes().take_while(u8::is_ascii_digit).count();
-            cands.clear();
-            if digits == 5 && text.len() == 5 {
-                in_street = false;
-                postal_cands(d, text, i < seg_end, &mut cands);
-            } else if let Some(x) = dept_number(d, text) {
-                let alone = seg_start == i && seg_end == i;
-                let after_mention = i == seg_end && last_mention_end == Some(i) && seg_start < i;
-                if alone || after_mention {
-                    cands.push(code_cand(d, x));
-                } else if i == seg_start {
-                    lead_num = Some((i + 1, x));
-                }
-            } else if text == "20" && seg_start == i && seg_end == i {
-                if let Some(&r) = d
-                    .regions
-                    .iter()
-                    .position(|r| r.code == "FR-20R")
-                    .map(|r| r as u16)
-                    .as_ref()
-                {
-                    cands.push(Cand {
-                        country: d.fr,
-                        region: Some(r),
-                        dept: None,
-                        commune: None,
-                        pop: 0,
-                        kind: Kind::Code,
-                    });
-                }
-            }
-            if !cands.is_empty() {
-                st.push(
-                    &cands,
-                    Flags {
-                        strong: true,
-                        confirming: true,
-                        ..Flags::default()
-                    },
-                );
-                last_mention_end = Some(i + 1);
-            }
-            i += 1;
-            continue;
-        }
-        if in_street {
-            i += 1;
-            continue;
-        }
-        // street words start a street name when more words follow ("Rue de Paris")
-        if i < seg_end && STREET.contains(&text) {
-            in_street = true;
-            i += 1;
-            continue;
-        }
-        let mut matched = 0;
-        if let Some(&maxn) = d.first.get(text) {
-            let maxn = (maxn as usize).min(seg_end - i + 1);
-            for len in (1..=maxn).rev() {
-                if let Some(interps) = d.lookup(f.span(i, i + len - 1)) {
-                    matched = len;
-                    let whole = i == seg_start && i + len - 1 == seg_end;
-                    cands.clear();
-                    let mut flags = Flags::default();
-                    let mut city = false;
-                    for &ip in interps {
-                        if ip == Interp::Remote {
-                            st.remote = true;
-                        }
-                        if matches!(ip, Interp::Weak(_)) && !whole {
-                            continue;
-                        }
-                        if let Some((c, fl)) = interp_cand(d, ip) {
-                            city |= fl.city;
-                            flags = merge_flags(flags, fl);
-                            cands.push(c);
-                        }
-                    }
-                    flags.city = city;
-                    // a name that may be a commune does not confirm itself ("Vienne")
-                    flags.confirming &= !city;
-                    // arrondissements: "Paris 15e", "Lyon 7ème", "PARIS 09", "Marseille 8e arrondissement"
-                    let j = i + len;
-                    if j <= seg_end && toks[j].kind == TokKind::Num {
-                        if let Some((arr, used)) = arrondissement(d, f, &cands, j, seg_end) {
-                            let cm = &d.communes[arr as usize];
-                            cands.clear();
-                            cands.push(Cand {
-                                country: d.fr,
-                                region: Some(d.depts[cm.dept as usize].region),
-                                dept: Some(cm.dept),
-                                commune: Some(arr),
-                                pop: cm.pop,
-                                kind: Kind::Commune,
-                            });
-                            matched += used;
-                        }
-                    }
-                    if let Some((_, x)) = lead_num.take().filter(|&(at, _)| at == i) {
-                        let code = [code_cand(d, x)];
-                        st.push(
-                            &code,
-                            Flags {
-                                strong: true,
-                                confirming: true,
-                                ..Flags::default()
-                            },
-                        );
-                    }
-                    if !cands.is_empty() {
-                        st.push(&cands, flags);
-                    }
-                    last_mention_end = Some(i + matched);
-                    break;
-                }
-            }
-        }
-        if matched > 0 {
-            i += matched;
-            continue;
-        }
-        if t.conj {
-            st.list_break = true;
-        } else if text.len() == 2 && t.upper && seg_start == i && seg_end == i && i > 0 {
-            two_letter(&mut st, text);
-        }
-        i += 1;
-    }
-    let mut places: Vec<Place> = Vec::new();
-    for g in &st.groups {
-        if let Some(p) = st.finalize(g) {
-            if !places.contains(&p) {
-                places.push(p);
-            }
-        }
-    }
-    // drop places that are ancestors of another place ("France" next to "Paris")
-    let mut keep = vec![true; places.len()];
-    for (a, pa) in places.iter().enumerate() {
-        for pb in &places {
-            if is_ancestor(pa, pb) {
-                keep[a] = false;
-            }
-        }
-    }
-    let mut k = keep.iter();
-    places.retain(|_| *k.next().unwrap_or(&true));
-    Resolution {
-        places,
-        remote: st.remote,
+        soft: a.soft && b.soft,
+        evidence: a.evidence.max(b.evidence),
     }
 }
 

@@ -5,7 +5,7 @@ use super::*;
 
 const FIXTURE: &str = include_str!("../../../tests/fixtures/locations.tsv");
 
-fn gaz() -> &'static Gazetteer {
+pub(super) fn gaz() -> &'static Gazetteer {
     static G: OnceLock<Gazetteer> = OnceLock::new();
     G.get_or_init(|| Gazetteer::bundled().expect("embedded geo data must load"))
 }
@@ -28,11 +28,11 @@ fn codes(r: &Resolution) -> BTreeSet<String> {
     s
 }
 
-fn res(s: &str) -> BTreeSet<String> {
+pub(super) fn res(s: &str) -> BTreeSet<String> {
     codes(&gaz().resolve(s))
 }
 
-fn set(codes: &[&str]) -> BTreeSet<String> {
+pub(super) fn set(codes: &[&str]) -> BTreeSet<String> {
     codes.iter().map(|c| c.to_string()).collect()
 }
 

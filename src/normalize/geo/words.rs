@@ -1,47 +1,103 @@
 //! Word lists: remote phrases, non-places, weak names, street words.
 
-/// Remote phrases (folded).
+/// Remote phrases (folded): the job may be done remotely. Unless a phrase of
+/// [`REMOTE_FULL`] is present, a partial marker ([`PARTIAL`]) in the same list
+/// item makes it hybrid (`Télétravail 2 jours par semaine`).
 pub(crate) const REMOTE: &[&str] = &[
     "remote",
-    "full remote",
-    "fully remote",
-    "100 remote",
-    "remote only",
-    "remote first",
+    "remotely",
     "remote friendly",
     "remote work",
     "remote ok",
-    "remote anywhere",
+    "remote allowed",
     "work from home",
-    "work from anywhere",
+    "working from home",
     "wfh",
     "home office",
     "home based",
     "homebased",
-    "anywhere",
     "telework",
     "teleworking",
     "telecommute",
     "virtual",
     "distributed",
     "teletravail",
+    "en teletravail",
+    "a distance",
+    "travail a distance",
+    "a domicile",
+    "distanciel",
+    "en distanciel",
+];
+
+/// Phrases saying the whole job can be done remotely: remote, whatever else
+/// the string says.
+pub(crate) const REMOTE_FULL: &[&str] = &[
+    "full remote",
+    "fully remote",
+    "100 remote",
+    "remote only",
+    "remote first",
+    "all remote",
+    "completely remote",
+    "entirely remote",
+    "remote anywhere",
+    "work from anywhere",
+    "anywhere",
+    "worldwide",
     "teletravail complet",
     "teletravail total",
     "teletravail 100",
     "100 teletravail",
     "full teletravail",
-    "en teletravail",
     "teletravail integral",
-    "a distance",
-    "travail a distance",
-    "a domicile",
-    "distanciel",
+    "teletravail a 100",
+    "a 100 en teletravail",
+    "totalement a distance",
+    "entierement a distance",
+    "100 a distance",
     "full distanciel",
     "100 distanciel",
-    "en distanciel",
-    "totalement a distance",
     "fully distributed",
 ];
+
+/// Words that make a remote phrase of the same list item partial (hybrid):
+/// `WFH some days`, `2 jours de télétravail`, `télétravail partiel`.
+pub(crate) const PARTIAL: &[&str] = &[
+    "hybrid",
+    "hybride",
+    "partiel",
+    "partielle",
+    "partial",
+    "partially",
+    "occasionnel",
+    "occasionnelle",
+    "ponctuel",
+    "days",
+    "day",
+    "jours",
+    "jour",
+    "semaine",
+    "week",
+    "weekly",
+    "hebdo",
+    "hebdomadaire",
+    "mois",
+    "month",
+];
+
+/// Time zones (folded): never places; a number after one is an offset (`UTC+1`).
+pub(crate) const TIME_ZONES: &[&str] = &[
+    "utc", "gmt", "cet", "cest", "mez", "eet", "eest", "wet", "bst", "ist", "est", "edt", "cst",
+    "cdt", "mst", "mdt", "pst", "pdt", "akst", "hst", "aest", "aedt", "jst", "sgt", "hkt",
+];
+
+/// Postal box words: the number after them is a box number (`BP 80352`,
+/// `CS 70001`, `TSA 10001`), never a postal code or a département.
+pub(crate) const BOXES: &[&str] = &["bp", "cs", "tsa", "boite postale", "case postale", "b p"];
+
+/// Words between a house number and its street word (`7 bis rue …`).
+pub(crate) const HOUSE_SUFFIX: &[&str] = &["bis", "ter", "quater", "a", "b", "c"];
 
 /// Words and phrases that are not places; they shadow communes of the same name.
 pub(crate) const NOISE: &[&str] = &[
@@ -79,7 +135,6 @@ pub(crate) const NOISE: &[&str] = &[
     "eea",
     "eee",
     "ue",
-    "worldwide",
     "international",
     "global",
     "n a",
@@ -141,10 +196,6 @@ pub(crate) const NOISE: &[&str] = &[
     "nordics",
     "benelux",
     "dach",
-    "cet",
-    "utc",
-    "gmt",
-    "cest",
     "time zone",
     "timezone",
     "any",
@@ -216,6 +267,61 @@ pub(crate) const FRANCE_WIDE: &[&str] = &[
     "frankreich",
 ];
 
+/// Adjectives before a street word (`Grande Rue`, `Vieille Route`): the
+/// street word then needs no name after it.
+pub(crate) const STREET_ADJECTIVES: &[&str] = &[
+    "grande", "grand", "petite", "petit", "vieille", "vieux", "ancienne", "ancien", "haute",
+    "basse", "nouvelle",
+];
+
+/// Lieu-dit words that follow a house number like a street does (`3, Le Bourg`).
+pub(crate) const LIEU_DIT: &[&str] = &["bourg", "lieu dit", "lieudit", "hameau", "village"];
+
+/// Articles (`Le Bourg`, `La Marne`).
+pub(crate) const ARTICLES: &[&str] = &["le", "la", "les", "l"];
+
+/// Particles that may start a name like an article (`de la Côte-d'Or`).
+pub(crate) const PARTICLES: &[&str] = &["de", "du", "des", "d"];
+
+/// Word classes: bits of [`super::fold::Tok::class`], looked up once per
+/// token (see [`CLASSES`]).
+pub(crate) mod class {
+    /// [`super::STREET`].
+    pub(crate) const STREET: u16 = 1;
+    /// [`super::BOXES`].
+    pub(crate) const BOX: u16 = 1 << 1;
+    /// [`super::TIME_ZONES`].
+    pub(crate) const TIME_ZONE: u16 = 1 << 2;
+    /// [`super::PARTIAL`].
+    pub(crate) const PARTIAL: u16 = 1 << 3;
+    /// [`super::STREET_ADJECTIVES`].
+    pub(crate) const STREET_ADJECTIVE: u16 = 1 << 4;
+    /// [`super::LIEU_DIT`].
+    pub(crate) const LIEU_DIT: u16 = 1 << 5;
+    /// [`super::HOUSE_SUFFIX`].
+    pub(crate) const HOUSE_SUFFIX: u16 = 1 << 6;
+    /// [`super::ARTICLES`].
+    pub(crate) const ARTICLE: u16 = 1 << 7;
+    /// [`super::PARTICLES`].
+    pub(crate) const PARTICLE: u16 = 1 << 8;
+    /// `cedex`.
+    pub(crate) const CEDEX: u16 = 1 << 9;
+}
+
+/// Each word list with its class bit.
+pub(crate) const CLASSES: &[(&[&str], u16)] = &[
+    (STREET, class::STREET),
+    (BOXES, class::BOX),
+    (TIME_ZONES, class::TIME_ZONE),
+    (PARTIAL, class::PARTIAL),
+    (STREET_ADJECTIVES, class::STREET_ADJECTIVE),
+    (LIEU_DIT, class::LIEU_DIT),
+    (HOUSE_SUFFIX, class::HOUSE_SUFFIX),
+    (ARTICLES, class::ARTICLE),
+    (PARTICLES, class::PARTICLE),
+    (&["cedex"], class::CEDEX),
+];
+
 /// Street-type words: the rest of the segment is a street name until a number.
 pub(crate) const STREET: &[&str] = &[
     "rue",
@@ -254,7 +360,6 @@ pub(crate) const STREET: &[&str] = &[
     "street",
     "road",
     "rd",
-    "st",
     "voie",
     "passage",
     "faubourg",
@@ -271,6 +376,148 @@ pub(crate) const STREET: &[&str] = &[
     "villa",
     "technopole",
     "technopark",
-    "bp",
-    "cs",
+];
+
+/// Names that designate a single commune but are not trusted alone, without
+/// a code, département or région next to them ([`super::data::NameRef::lone`]).
+/// Communes of at least [`super::MIN_POPULATION`] inhabitants are trusted
+/// alone anyway; this list is about the small ones.
+pub(crate) const STOP_NAMES: &[&str] = &[
+    // names that usually mean a bigger place: Aix-en-Provence, Côte d'Azur,
+    // Nuits-Saint-Georges; Paris districts
+    "aix",
+    "azur",
+    "nuits",
+    "les halles",
+    "les ternes",
+    "la villette",
+    // words for parts of a place or an address
+    "le bourg",
+    "place",
+    "les places",
+    "port",
+    "pont",
+    "ponts",
+    "plan",
+    "le plan",
+    "plaine",
+    "la plaine",
+    "routes",
+    "centres",
+    "villes",
+    "le chemin",
+    "le parc",
+    "le cours",
+    "le quartier",
+    "le mont",
+    "le mas",
+    "grand",
+    "long",
+    "four",
+    // common English and French words
+    "many",
+    "real",
+    "simple",
+    "sure",
+    "still",
+    "very",
+    "this",
+    "target",
+    "trades",
+    "trans",
+    "busy",
+    "flat",
+    "iron",
+    "jury",
+    "force",
+    "charge",
+    "contest",
+    "hours",
+    "hunting",
+    "betting",
+    "cutting",
+    "singles",
+    "novel",
+    "organ",
+    "piano",
+    "prince",
+    "pure",
+    "rely",
+    "relevant",
+    "essay",
+    "baby",
+    "brain",
+    "cars",
+    "cast",
+    "corps",
+    "cult",
+    "cuts",
+    "lime",
+    "magnet",
+    "parent",
+    "pact",
+    "sand",
+    "servant",
+    "staple",
+    "caves",
+    "dangers",
+    "devise",
+    "aucun",
+    "frais",
+    "moyen",
+    "riche",
+    "puits",
+    "seuil",
+    "avril",
+    "toussaint",
+    // people's names
+    "alan",
+    "mary",
+    "marie",
+    "gilles",
+    "rene",
+    "barry",
+    "bach",
+    "saul",
+    "lance",
+    "valentine",
+    "julienne",
+    "francois",
+    "yves",
+    "alex",
+    "raymond",
+    "nicole",
+    "erin",
+    "laurie",
+    // a skill
+    "trivy",
+    // foreign towns better known than the French village
+    "ames",
+    "bangor",
+    "brandon",
+    "celle",
+    "hayes",
+    "langley",
+    "malling",
+    "morley",
+    "quincy",
+    "repentigny",
+    "isola",
+    "san lorenzo",
+    "minot",
+    "saint eustache",
+    "sainte julie",
+    "saint constant",
+    "eccles",
+    "goes",
+    "bettendorf",
+    "arzano",
+    "la vergne",
+    "aston",
+    "evans",
+    "bretten",
+    "wangen",
+    "lichtenberg",
+    "lisse",
+    "magenta",
 ];
