@@ -125,7 +125,10 @@ mod tests {
     fn accents_and_typography_become_ascii_and_map_back() {
         let text = "Nous avons quitté l’équipe — Œuvre à 100 € !";
         let ascii = AsciiText::new(text);
-        assert_eq!(ascii.as_str(), "nous avons quitte l'equipe - oeuvre a 100   !");
+        assert_eq!(
+            ascii.as_str(),
+            "nous avons quitte l'equipe - oeuvre a 100   !"
+        );
         let at = ascii.as_str().find("equipe").unwrap();
         assert_eq!(&text[ascii.source(at..at + 6)], "équipe");
         let at = ascii.as_str().find("oeuvre").unwrap();

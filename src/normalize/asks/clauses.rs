@@ -39,7 +39,7 @@ use super::ascii::AsciiText;
 const SENTENCE_CUES: &str = r"(?x)
     \b(?:
       # The work belongs to someone else.
-      next\ door | sister\ (?:teams?|squads?) | (?:an)?other\ (?:teams?|squads?) | separate\ (?:teams?|squads?)
+      next\ door | sister\ (?:teams?|squads?) | another\ (?:team|squad)\ (?:builds|owns|runs|writes|maintains|handles) | separate\ (?:teams?|squads?)
     | different\ (?:teams?|squads?) | sans\ en\ (?:faire|etre)\ partie | without\ being\ part\ of
     | neighbou?ring\ teams? | their\ world | not\ yours | not\ you\b | not\ (?:part\ of\ )?this\ (?:role|job|position)
     | outside\ (?:this|the)\ (?:role|job|scope) | out\ of\ scope | not\ in\ scope
@@ -50,7 +50,7 @@ const SENTENCE_CUES: &str = r"(?x)
     | (?:teams?|squads?|equipes?)\ (?:does|do|handles|handle|owns|own|takes\ care\ of|s'en\ charge|s'en\ occupe)\ (?:that|it|this|those)\b
     | (?:handled|owned|maintained|done|run|built|managed|looked\ after|written|developed)\ by\ (?:the|our|a|an|another|its)\ (?:[\w-]+\ ){0,3}?(?:teams?|squads?|vendors?|partners?|contractors?)\b
     | (?:realisee?s?|geree?s?|maintenue?s?|assuree?s?|pris(?:e|es)?\ en\ charge|developpee?s?|portee?s?)\ par\ (?:l'|les\ |une\ |un\ |notre\ |nos\ |le\ |la\ )?(?:equipes?|editeurs?|prestataires?|integrateurs?|fournisseurs?)
-    | equipes?\ (?:[\w&-]+\ ){0,3}?voisines? | autres?\ equipes? | n'est\ pas\ rattach | ne\ sont\ pas\ rattach
+    | equipes?\ (?:[\w&-]+\ ){0,3}?voisines? | une\ autre\ equipe | n'est\ pas\ rattach | ne\ sont\ pas\ rattach
     | vous\ n'aurez\ pas | tu\ n'auras\ pas | vous\ ne\ serez\ pas | tu\ ne\ seras\ pas
     | hors\ (?:du\ )?perimetre | ne\ fai?t\ pas\ partie | ne\ font\ pas\ partie
     | (?:n'est|ne\ sont)\ pas\ attendu | pas\ attendue?s? | (?:vous|te|t')\ sera\ pas\ demand
@@ -273,8 +273,7 @@ impl Clauses {
             let ends_with_colon = lower.as_bytes().get(sentence.end) == Some(&b':');
             let cue = hints.sentence.touches(&sentence) && self.sentence.is_match(s.as_bytes());
             let team = hints.team_subject.touches(&sentence) && self.set_apart_team(s);
-            if introduced || cue || team || employer.as_deref().is_some_and(|e| describes(s, e))
-            {
+            if introduced || cue || team || employer.as_deref().is_some_and(|e| describes(s, e)) {
                 introduced = ends_with_colon && !introduced;
                 previous = Some(sentence.clone());
                 blank.push(sentence);
@@ -421,6 +420,10 @@ impl Clauses {
         }
         let teams = matches_in(&mut hints.with_teams, &self.with_teams, &clause, bytes);
         for m in teams.into_iter().flatten() {
+            // "with our GraphQL and REST APIs alongside backend engineers":
+            // the team phrase starts at the last preposition inside.
+            let start =
+                last_preposition(&c[m.start()..m.end()]).map_or(m.start(), |p| m.start() + p);
             let mut end = if m.as_bytes().ends_with(b" ") {
                 // "avec les équipes DevOps et QA sur …": the names follow.
                 m.end() + team_names_len(&c[m.end()..])
@@ -435,7 +438,7 @@ impl Clauses {
             {
                 end = c.len();
             }
-            blank.push(at(m.start()..end));
+            blank.push(at(start..end));
         }
         let people = matches_in(&mut hints.people, &self.people, &clause, bytes);
         for m in people.into_iter().flatten() {
@@ -443,6 +446,31 @@ impl Clauses {
         }
         by_pronoun
     }
+}
+
+/// Where the last preposition after the first word of a team phrase
+/// starts ("with our APIs alongside backend engineers" → "alongside").
+fn last_preposition(phrase: &str) -> Option<usize> {
+    let first_space = phrase.find(' ')?;
+    [
+        " alongside ",
+        " with ",
+        " for ",
+        " to ",
+        " in ",
+        " on ",
+        " avec ",
+        " pour ",
+        " aux ",
+        " dans ",
+    ]
+    .iter()
+    .filter_map(|p| {
+        phrase[first_space..]
+            .rfind(p)
+            .map(|at| first_space + at + 1)
+    })
+    .max()
 }
 
 /// Where one pattern matched in the whole text, consulted piece by piece in
@@ -458,10 +486,16 @@ struct Hint {
 impl Hint {
     /// Whether a match touches `piece`; pieces must come in text order.
     fn touches(&mut self, piece: &Range<usize>) -> bool {
-        while self.hits.get(self.next).is_some_and(|h| h.end <= piece.start) {
+        while self
+            .hits
+            .get(self.next)
+            .is_some_and(|h| h.end <= piece.start)
+        {
             self.next += 1;
         }
-        self.hits.get(self.next).is_some_and(|h| h.start < piece.end)
+        self.hits
+            .get(self.next)
+            .is_some_and(|h| h.start < piece.end)
     }
 }
 
@@ -726,7 +760,7 @@ mod tests {
                 "Vous travaillerez en lien avec les équipes DevOps et QA sur la plateforme Java.",
                 None
             ),
-            "Vous travaillerez sur la plateforme Java."
+            "Vous travaillerez en lien sur la plateforme Java."
         );
         assert_eq!(
             asked("You'll partner closely with our SRE, security and data platform teams to ship Kotlin services.", None),

@@ -290,7 +290,7 @@ fn heading(line: &str) -> Option<Heading> {
     .find(|(_, phrases)| {
         phrases
             .iter()
-            .any(|phrase| starts_heading(&head, phrase, short))
+            .any(|phrase| starts_heading(head, phrase, short))
     })
     .map(|(kind, _)| kind)
 }
