@@ -366,20 +366,29 @@ impl Clauses {
             }
         }
         let negations = matches_in(&mut hints.negation, &self.negation, &clause, bytes);
+        let mut negated_until = 0;
         for m in negations.into_iter().flatten().filter(|m| {
             !NOT_NEGATIONS
                 .iter()
                 .any(|w| c[m.end()..].trim_start().starts_with(w))
         }) {
-            blank.push(at(m.start()..negation_end(c, m.end())));
+            if m.start() < negated_until {
+                continue; // already inside the previous negation's scope
+            }
+            negated_until = negation_end(c, m.end());
+            blank.push(at(m.start()..negated_until));
         }
         let mut by_pronoun = false;
         let retirements = matches_in(&mut hints.retirement, &self.retirement, &clause, bytes);
         for m in retirements.into_iter().flatten() {
-            let before = &c[..m.start()];
+            // Look at most REACH bytes either side: a cue's noun phrase and
+            // target are near it, and a long clause stays linear.
+            let from = m.start().saturating_sub(REACH);
+            let until = (m.end() + REACH).min(c.len());
+            let before = &c[from..m.start()];
             let object_before = passive_before(before) || relative_before(before);
             let start = if object_before {
-                noun_phrase_start(before)
+                from + noun_phrase_start(before)
             } else {
                 m.start()
             };
@@ -389,10 +398,10 @@ impl Clauses {
             // ("(we replaced Jest last year) and Playwright").
             let target = self
                 .target
-                .find_at(c.as_bytes(), m.end())
-                .map_or(c.len(), |t| t.start());
-            let inside = c[..m.start()].rfind('(') > c[..m.start()].rfind(')');
-            let closing = c[m.end()..].find(')').map(|p| m.end() + p);
+                .find_at(&bytes[..until], m.end())
+                .map_or(until, |t| t.start());
+            let inside = before.rfind('(') > before.rfind(')');
+            let closing = c[m.end()..until].find(')').map(|p| m.end() + p);
             let end = match closing {
                 Some(p) if inside => target.min(p),
                 _ => target,
@@ -524,9 +533,16 @@ struct Hints {
     off: Hint,
 }
 
-/// Where a negation ending at `from` stops in `clause`: at its end, or at a
-/// comma that opens another thought ("No React here, just Hotwire").
+/// How far, in bytes, a negation reaches, and a retirement cue looks for its
+/// noun phrase and its target: a sentence's length, so that a clause of
+/// megabytes with a cue every few words stays linear.
+const REACH: usize = 240;
+
+/// Where a negation ending at `from` stops in `clause`: at its end, at a
+/// closing parenthesis, at a comma that opens another thought ("No React
+/// here, just Hotwire"), or [`REACH`] bytes on.
 fn negation_end(clause: &str, from: usize) -> usize {
+    let clause = &clause[..(from + REACH).min(clause.len())];
     let clause = &clause[..clause[from..].find(')').map_or(clause.len(), |p| from + p)];
     let mut at = from;
     while let Some(comma) = clause[at..].find(", ") {
