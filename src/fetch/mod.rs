@@ -24,13 +24,13 @@
 //! - Limits: connect and request timeouts, a per-run deadline ([`FetchRun`]),
 //!   a streamed body cap, at most `max_redirects` redirects to http(s) only.
 //! - Bodies decompressed (gzip, brotli, deflate) and decoded ([`decode`]).
-//! - Conditional GET ([`conditional`]): a 304 is a success with an empty body.
+//! - Conditional GET (the request headers come from
+//!   [`crate::domain::Validators`]): a 304 is a success with an empty body.
 //!
 //! Every delay is a [`FetchConfig`] field, so tests run in milliseconds.
 
 mod attempt;
 pub mod auth;
-pub mod conditional;
 pub mod decode;
 mod error;
 pub mod host;

@@ -11,12 +11,10 @@ use std::time::Instant;
 use tracing::Instrument;
 
 use super::{add_outcome, normalize_all, now_rfc3339, Context, RunOptions};
-use crate::domain::{Day, GeoCode, PostingId, SourceId};
+use crate::domain::{Day, GeoCode, PostingId, RunReport, SourceId, Validators};
 use crate::extract::{ItemError, NextPage, Page, RawPosting, SourceDef};
-use crate::fetch::conditional::Validators;
 use crate::fetch::{FetchError, FetchRequest, FetchRun, FetchStats, Fetcher};
 use crate::normalize::{NormalizeError, Normalizer, Posting};
-use crate::report::RunReport;
 use crate::shutdown::Shutdown;
 use crate::store::{Store, StoreError};
 
