@@ -21,7 +21,8 @@
 //! - [`cli`], [`config`], [`telemetry`], [`shutdown`]: the edges;
 //!   [`lines`]: bounded reading of JSON Lines input.
 //!
-//! A stage never calls back up the pipeline; `extract` and `normalize` do no I/O.
+//! A stage never calls back up the pipeline (the import rule is a test:
+//! `tests/it/layers.rs`); `extract` and `normalize` do no I/O.
 
 pub mod api;
 pub mod cli;
