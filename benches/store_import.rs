@@ -328,7 +328,7 @@ fn phases(normalizer: &Normalizer, dir: &std::path::Path, n: usize) {
 /// in `dir`, rebuild the posting index, recount everything.
 fn recount_only(dir: &std::path::Path) {
     let t = Instant::now();
-    let store = SledStore::open(dir, skilltrack::store::sled_store::DEFAULT_CACHE_MB)
+    let store = SledStore::open(dir, skilltrack::config::DEFAULT_CACHE_MB)
         .expect("the database of a previous run opens");
     let n = store.posting_count().expect("count");
     let t_open = t.elapsed().as_secs_f64();
@@ -356,7 +356,7 @@ fn recount_only(dir: &std::path::Path) {
 /// `reindex` in a fresh process on the database a previous run left in `dir`.
 fn reindex_only(dir: &std::path::Path) {
     let normalizer = Normalizer::bundled().expect("bundled data");
-    let store = SledStore::open(dir, skilltrack::store::sled_store::DEFAULT_CACHE_MB)
+    let store = SledStore::open(dir, skilltrack::config::DEFAULT_CACHE_MB)
         .expect("the database of a previous run opens");
     let t = Instant::now();
     let n = skilltrack::pipeline::reindex(&store, &normalizer, &mut |_| {}).expect("reindex");
@@ -413,7 +413,7 @@ fn main() {
     }
     let cache_mb: u64 = arg("--cache-mb")
         .and_then(|v| v.parse().ok())
-        .unwrap_or(skilltrack::store::sled_store::DEFAULT_CACHE_MB);
+        .unwrap_or(skilltrack::config::DEFAULT_CACHE_MB);
     let store = SledStore::open(&dir, cache_mb).expect("store opens");
     eprintln!(
         "RSS at start {rss_start:.0} MB, with the taxonomy and geography {rss_data:.0} MB, with the store open {:.0} MB",

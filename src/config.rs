@@ -48,7 +48,6 @@ use crate::api::server::{self, ServerLimits};
 use crate::extract::source::Rate;
 use crate::fetch::{FetchConfig, DEFAULT_USER_AGENT};
 use crate::lines::DEFAULT_MAX_LINE_MB;
-use crate::store::sled_store::DEFAULT_CACHE_MB;
 use crate::store::CountRules;
 
 /// Default database directory (outside the versioned `data/`).
@@ -58,6 +57,9 @@ pub const DEFAULT_EXTRACTORS_DIR: &str = "extractors";
 /// Default address of the HTTP API.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
+/// Default size of the store's page cache in megabytes (`cache_mb`),
+/// handed to the store when it is opened.
+pub const DEFAULT_CACHE_MB: u64 = 32;
 /// Largest `cache_mb` accepted (1 TiB).
 pub const MAX_CACHE_MB: u64 = 1 << 20;
 

@@ -1,4 +1,8 @@
-//! Domain newtypes shared by every stage.
+//! Domain newtypes shared by every stage, and the plain data several stages
+//! hand each other: [`Posting`] (made by `normalize`, kept by `store`),
+//! [`RunReport`] (written by the pipeline, kept by the store) and
+//! [`Validators`] (conditional GET: asked by `fetch`, kept by the store),
+//! [`AuthSpec`] (read from a source file by `extract`, used by `fetch`).
 //!
 //! Each type has one parsing constructor; code downstream of it never re-checks.
 //! `Day` is the unit of every time series: a UTC calendar day counted from
@@ -13,6 +17,16 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Date, Month, OffsetDateTime};
+
+mod auth_spec;
+mod posting;
+mod run_report;
+mod validators;
+
+pub use auth_spec::AuthSpec;
+pub use posting::{content_hash, Place, Posting};
+pub use run_report::{RunReport, MAX_REPORTED_ERRORS};
+pub use validators::Validators;
 
 /// Why a domain value was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -9,7 +9,8 @@
 //! extractors/*.toml ─► fetch ─► extract ─► normalize ─► store ─► trends ─► api / export
 //! ```
 //!
-//! - [`domain`]: newtypes every stage shares (`Day`, `SourceId`, `SkillId`, `GeoCode`, `PostingId`).
+//! - [`domain`]: newtypes every stage shares (`Day`, `SourceId`, `SkillId`, `GeoCode`, `PostingId`)
+//!   and the plain data several stages hand each other (`Posting`, `RunReport`, `Validators`).
 //! - [`fetch`]: the polite HTTP client (rate limits, retries, decoding).
 //! - [`extract`]: source definitions and kinds; pages in, raw postings out. Pure.
 //! - [`normalize`]: skills, places, duplicate keys; raw postings in, postings out. Pure.
@@ -17,10 +18,11 @@
 //! - [`trends`]: series, totals and shares over the counts.
 //! - [`api`]: the warp HTTP API; [`export`]: CSV.
 //! - [`pipeline`]: the only place stages are composed; [`schedule`]: cron jobs.
-//! - [`cli`], [`config`], [`telemetry`], [`shutdown`], [`report`]: the edges;
+//! - [`cli`], [`config`], [`telemetry`], [`shutdown`]: the edges;
 //!   [`lines`]: bounded reading of JSON Lines input.
 //!
-//! A stage never calls back up the pipeline; `extract` and `normalize` do no I/O.
+//! A stage never calls back up the pipeline (the import rule is a test:
+//! `tests/it/layers.rs`); `extract` and `normalize` do no I/O.
 
 pub mod api;
 pub mod cli;
@@ -32,7 +34,6 @@ pub mod fetch;
 pub mod lines;
 pub mod normalize;
 pub mod pipeline;
-pub mod report;
 pub mod schedule;
 pub mod shutdown;
 pub mod store;

@@ -179,8 +179,8 @@ fn posting_handler(s: &AppState, id: &str) -> Result<Response<Bytes>, ApiError> 
         .group(posting.fingerprint)
         .map_err(ApiError::store)?;
     let rules = s.store.rules();
-    let refs: Vec<&crate::normalize::Posting> = group.iter().collect();
-    let cluster: Vec<&crate::normalize::Posting> = counting::clusters(&refs, &rules)
+    let refs: Vec<&crate::domain::Posting> = group.iter().collect();
+    let cluster: Vec<&crate::domain::Posting> = counting::clusters(&refs, &rules)
         .into_iter()
         .find(|c| c.iter().any(|p| p.id == posting.id))
         .unwrap_or_else(|| vec![&posting]);

@@ -226,7 +226,7 @@ pub(super) async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result
 }
 
 /// A run's summary and errors on stdout.
-pub(super) fn print_report(report: &crate::report::RunReport) -> std::io::Result<()> {
+pub(super) fn print_report(report: &crate::domain::RunReport) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", report.summary())?;
     for e in &report.errors {

@@ -137,7 +137,7 @@ pub const POSTINGS_COLUMNS: [&str; 17] = [
 /// posting's `remote` is derived from it and the locations again); `country`
 /// is the source's default country; `source`, `first_seen` and `last_seen`
 /// say where and when it was seen.
-pub fn posting_import_line(p: &crate::normalize::Posting) -> serde_json::Value {
+pub fn posting_import_line(p: &crate::domain::Posting) -> serde_json::Value {
     let mut line = serde_json::json!({
         "id": p.external_id,
         "source": p.source,
@@ -193,7 +193,7 @@ impl<W: Write> PostingsWriter<W> {
     }
 
     /// Writes one posting.
-    pub fn write(&mut self, p: &crate::normalize::Posting) -> Result<(), ExportError> {
+    pub fn write(&mut self, p: &crate::domain::Posting) -> Result<(), ExportError> {
         match self {
             PostingsWriter::Jsonl(out) => {
                 serde_json::to_writer(&mut *out, &posting_import_line(p))
@@ -215,7 +215,7 @@ impl<W: Write> PostingsWriter<W> {
     }
 }
 
-fn posting_row(p: &crate::normalize::Posting) -> Vec<String> {
+fn posting_row(p: &crate::domain::Posting) -> Vec<String> {
     fn join<'a>(codes: impl Iterator<Item = &'a str>) -> String {
         let mut codes: Vec<&str> = codes.collect();
         codes.sort_unstable();

@@ -13,7 +13,7 @@ use super::rss::{self, RssExtractor};
 use super::schema::{Problems, Tab};
 use super::source::check_http_url;
 use super::Extractor;
-use crate::fetch::auth::AuthSpec;
+use crate::domain::AuthSpec;
 
 pub(crate) fn compile_auth(t: &Tab<'_>, p: &mut Problems) -> Option<AuthSpec> {
     let before = p.list.len();

@@ -4,8 +4,8 @@
 //! them with [`super::Extractor::extract_detail`].
 
 use regex::Regex;
-use reqwest::Url;
 use serde_json::Value;
+use url::Url;
 
 use super::fields::compile_regex;
 use super::html::Sel;

@@ -151,7 +151,7 @@ impl HtmlFields {
         let text = |name: &str| self.get(name).and_then(|r| r.text(root));
         let err = |why: String| ItemError { index, why };
         let url = text("url").map(|u| {
-            reqwest::Url::parse(page_url)
+            url::Url::parse(page_url)
                 .and_then(|base| base.join(&u))
                 .map_or(u, |u| u.to_string())
         });

@@ -3,7 +3,7 @@
 //! query parameter, or item ranges (`range=0-149` or an HTTP `Range` header)
 //! moved along by the response's `Content-Range` (France Travail style).
 
-use reqwest::Url;
+use url::Url;
 
 use super::html::Sel;
 use super::path::JsonPath;

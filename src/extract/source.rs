@@ -7,14 +7,14 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
+
+use url::Url;
 
 use super::compile::{compile_auth, compile_kind};
 use super::schema::{Problems, Tab};
 use super::Extractor;
-use crate::domain::{GeoCode, SourceId};
-use crate::fetch::auth::{Auth, AuthSpec};
+use crate::domain::{AuthSpec, GeoCode, SourceId};
 
 /// Pages fetched per start URL when a source does not say.
 pub const DEFAULT_MAX_PAGES: u32 = 20;
@@ -44,8 +44,9 @@ pub struct SourceDef {
     pub max_pages: u32,
     /// How pages become postings.
     pub extractor: Extractor,
-    /// Authentication, shared by every run (its token cache lives across runs).
-    pub auth: Option<Arc<Auth>>,
+    /// How the source authenticates: variable names only (the secrets and
+    /// the token cache are kept by `fetch`).
+    pub auth: Option<AuthSpec>,
 }
 
 impl SourceDef {
@@ -79,13 +80,13 @@ impl SourceDef {
         base_override: Option<&str>,
         auth_override: Option<&str>,
     ) -> Option<String> {
-        let Some(AuthSpec::OAuth2 { token_url, .. }) = self.auth.as_deref().map(Auth::spec) else {
+        let Some(AuthSpec::OAuth2 { token_url, .. }) = self.auth.as_ref() else {
             return None;
         };
         if let Some(url) = auth_override {
             return Some(url.to_owned());
         }
-        match (base_override, reqwest::Url::parse(token_url)) {
+        match (base_override, Url::parse(token_url)) {
             (Some(base), Ok(url)) => {
                 let mut rest = url.path().to_owned();
                 if let Some(q) = url.query() {
@@ -102,7 +103,7 @@ impl SourceDef {
     pub fn missing_credentials(&self) -> Vec<String> {
         self.auth
             .as_ref()
-            .map(|a| a.missing_env())
+            .map(AuthSpec::missing_env)
             .unwrap_or_default()
     }
 }
@@ -393,7 +394,7 @@ pub fn parse_source(file: &Path, text: &str) -> Result<SourceDef, Vec<String>> {
                 country,
                 max_pages: max_pages.unwrap_or(DEFAULT_MAX_PAGES),
                 extractor,
-                auth: auth.map(|a| Arc::new(Auth::new(a))),
+                auth,
             })
         }
         _ => Err(p.list),
@@ -401,7 +402,7 @@ pub fn parse_source(file: &Path, text: &str) -> Result<SourceDef, Vec<String>> {
 }
 
 pub(crate) fn check_http_url(key: &str, url: &str, p: &mut Problems) {
-    match reqwest::Url::parse(url) {
+    match Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => {}
         Ok(u) => p.bad(
             key,

@@ -2,45 +2,23 @@
 //! cached until shortly before it expires, then fetched again), a bearer
 //! token, or a custom header. Secrets come only from environment variables,
 //! are read when needed, and never appear in logs, errors or `Debug` output.
+//! The token caches live here, one per source ([`Credentials`], held by the
+//! [`Fetcher`]), not in the source definition, which only names the
+//! variables ([`AuthSpec`]).
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
 use super::{FetchError, FetchRequest, Fetcher};
+use crate::domain::{AuthSpec, SourceId};
 
 /// A token is renewed this long before the expiry the server announced.
 pub const TOKEN_MARGIN: Duration = Duration::from_secs(60);
 /// Lifetime assumed when a token response gives no `expires_in`.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
-
-/// How a source authenticates (names of environment variables, never values).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthSpec {
-    /// OAuth2 client credentials grant.
-    OAuth2 {
-        /// Token endpoint (absolute URL, query included, e.g. France Travail's `?realm=`).
-        token_url: String,
-        /// Variable holding the client id.
-        client_id_env: String,
-        /// Variable holding the client secret.
-        client_secret_env: String,
-        /// Scope requested, if any.
-        scope: Option<String>,
-    },
-    /// `Authorization: Bearer <token>`.
-    Bearer {
-        /// Variable holding the token.
-        token_env: String,
-    },
-    /// A custom header (`X-Api-Key: <value>`).
-    Header {
-        /// Header name.
-        name: String,
-        /// Variable holding the value.
-        value_env: String,
-    },
-}
 
 /// Why a request could not be authenticated.
 #[derive(Debug, thiserror::Error)]
@@ -80,8 +58,9 @@ impl std::fmt::Debug for Token {
     }
 }
 
-/// A source's authentication with its token cache. Shared (`Arc`) by every
-/// run of the source so a token lives across runs until it expires.
+/// A source's authentication with its token cache. Shared (`Arc`, through
+/// [`Credentials`]) by every run of the source so a token lives across runs
+/// until it expires.
 pub struct Auth {
     spec: AuthSpec,
     cache: Mutex<Option<Token>>,
@@ -114,23 +93,6 @@ impl Auth {
     /// The specification.
     pub fn spec(&self) -> &AuthSpec {
         &self.spec
-    }
-
-    /// The environment variables it needs that are not set.
-    pub fn missing_env(&self) -> Vec<String> {
-        let vars: Vec<&str> = match &self.spec {
-            AuthSpec::OAuth2 {
-                client_id_env,
-                client_secret_env,
-                ..
-            } => vec![client_id_env, client_secret_env],
-            AuthSpec::Bearer { token_env } => vec![token_env],
-            AuthSpec::Header { value_env, .. } => vec![value_env],
-        };
-        vars.into_iter()
-            .filter(|v| env(v).is_err())
-            .map(str::to_owned)
-            .collect()
     }
 
     /// Forgets the cached token (after a 401).
@@ -191,6 +153,33 @@ impl Auth {
     }
 }
 
+/// The authentications of the sources, by source id: where each source's
+/// token cache lives across runs.
+#[derive(Debug, Default)]
+pub struct Credentials {
+    by_source: std::sync::Mutex<HashMap<SourceId, Arc<Auth>>>,
+}
+
+impl Credentials {
+    /// The authentication of `source` described by `spec`: the one already
+    /// kept (with its cached token) when the spec is unchanged, else a new
+    /// one with an empty cache, kept from now on.
+    pub fn auth(&self, source: &SourceId, spec: &AuthSpec) -> Arc<Auth> {
+        let mut by_source = self
+            .by_source
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match by_source.get(source) {
+            Some(auth) if auth.spec() == spec => auth.clone(),
+            _ => {
+                let auth = Arc::new(Auth::new(spec.clone()));
+                by_source.insert(source.clone(), auth.clone());
+                auth
+            }
+        }
+    }
+}
+
 fn bearer(token: &str) -> (String, String) {
     ("Authorization".to_owned(), format!("Bearer {token}"))
 }
@@ -226,6 +215,25 @@ mod tests {
         assert!(parse_token(r#"{"error": "invalid_client"}"#)
             .unwrap_err()
             .contains("no access_token"));
+    }
+
+    #[test]
+    fn a_source_keeps_its_authentication_until_its_spec_changes() {
+        let credentials = Credentials::default();
+        let (a, b) = (SourceId::parse("a").unwrap(), SourceId::parse("b").unwrap());
+        let bearer = AuthSpec::Bearer {
+            token_env: "SKILLTRACK_TEST_TOKEN".into(),
+        };
+        let first = credentials.auth(&a, &bearer);
+        assert!(Arc::ptr_eq(&first, &credentials.auth(&a, &bearer)));
+        assert!(!Arc::ptr_eq(&first, &credentials.auth(&b, &bearer)));
+        let header = AuthSpec::Header {
+            name: "X-Api-Key".into(),
+            value_env: "SKILLTRACK_TEST_KEY".into(),
+        };
+        let changed = credentials.auth(&a, &header);
+        assert_eq!(changed.spec(), &header);
+        assert!(Arc::ptr_eq(&changed, &credentials.auth(&a, &header)));
     }
 
     #[test]

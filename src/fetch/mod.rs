@@ -24,13 +24,13 @@
 //! - Limits: connect and request timeouts, a per-run deadline ([`FetchRun`]),
 //!   a streamed body cap, at most `max_redirects` redirects to http(s) only.
 //! - Bodies decompressed (gzip, brotli, deflate) and decoded ([`decode`]).
-//! - Conditional GET ([`conditional`]): a 304 is a success with an empty body.
+//! - Conditional GET (the request headers come from
+//!   [`crate::domain::Validators`]): a 304 is a success with an empty body.
 //!
 //! Every delay is a [`FetchConfig`] field, so tests run in milliseconds.
 
 mod attempt;
 pub mod auth;
-pub mod conditional;
 pub mod decode;
 mod error;
 pub mod host;
@@ -46,7 +46,9 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, USER_AGENT};
 use reqwest::Url;
 
+use crate::domain::{AuthSpec, SourceId};
 use attempt::{Answer, Attempt, Hop};
+use auth::{Auth, Credentials};
 pub use error::FetchError;
 use host::{HostKey, Hosts};
 use redirect::Refused;
@@ -201,12 +203,14 @@ impl Fetched {
 }
 
 /// The polite client. Cheap to clone (shared state behind `Arc`): clones
-/// share the connection pool, the per-host limits and the robots.txt cache.
+/// share the connection pool, the per-host limits, the robots.txt cache and
+/// the sources' token caches.
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
     config: Arc<FetchConfig>,
     hosts: Arc<Hosts>,
+    credentials: Arc<Credentials>,
 }
 
 impl Fetcher {
@@ -235,7 +239,14 @@ impl Fetcher {
             client,
             hosts: Arc::new(Hosts::new(config.host_concurrency)),
             config: Arc::new(config),
+            credentials: Arc::new(Credentials::default()),
         })
+    }
+
+    /// The authentication of `source` described by `spec`, with the token
+    /// cache every run of the source shares (see [`Credentials::auth`]).
+    pub fn auth(&self, source: &SourceId, spec: &AuthSpec) -> Arc<Auth> {
+        self.credentials.auth(source, spec)
     }
 
     /// The settings.

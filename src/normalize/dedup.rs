@@ -1,8 +1,10 @@
 //! Keys that recognise the same posting twice.
 //!
-//! - The **content hash** covers everything that affects counts (title, text,
-//!   places, tags, dates, remote flag): when a re-seen posting's hash changes, its
-//!   old contributions are removed and the new ones added.
+//! - The **content hash** ([`crate::domain::content_hash`], kept with the
+//!   posting because the store recomputes it) covers everything that affects
+//!   counts (title, text, places, tags, dates, remote flag): when a re-seen
+//!   posting's hash changes, its old contributions are removed and the new
+//!   ones added.
 //! - The **fingerprint** recognises the same job published on two sources:
 //!   the folded company name, the title without gender/noise markers such as
 //!   "(H/F)", "F/H", "(m/w/d)", "(M/F)", and the first département.
@@ -10,7 +12,6 @@
 use xxhash_rust::xxh3::Xxh3;
 
 use super::text;
-use super::Posting;
 
 /// Title markers that say nothing about the job ("(H/F)", "m/w/d", …),
 /// compared on folded text (lowercase, no accents).
@@ -75,33 +76,6 @@ fn fold_words(s: &str, noise: &[&str]) -> String {
         out.push_str(word);
     }
     out
-}
-
-/// Hash of everything in a posting that affects its counts.
-pub fn content_hash(p: &Posting) -> u64 {
-    let mut h = Xxh3::new();
-    let mut field = |bytes: &[u8]| {
-        h.update(&(bytes.len() as u64).to_le_bytes());
-        h.update(bytes);
-    };
-    field(p.title.as_bytes());
-    field(p.company.as_deref().unwrap_or("").as_bytes());
-    field(p.text.as_bytes());
-    for location in &p.locations {
-        field(location.as_bytes());
-    }
-    field(&(p.tags.len() as u64).to_le_bytes());
-    for tag in &p.tags {
-        field(tag.as_bytes());
-    }
-    field(&[u8::from(p.remote)]);
-    field(&p.posted.epoch_days().to_le_bytes());
-    field(
-        &p.valid_through
-            .map_or(i32::MIN, |d| d.epoch_days())
-            .to_le_bytes(),
-    );
-    h.digest()
 }
 
 #[cfg(test)]

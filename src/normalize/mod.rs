@@ -2,7 +2,8 @@
 //!
 //! Finds the skills and certifications the text asks for ([`skills`]), maps
 //! location strings to département → région → country or remote ([`geo`]), and
-//! computes the keys that recognise duplicates ([`dedup`]). Everything here is
+//! computes the keys that recognise duplicates ([`dedup`]). The [`Posting`] it
+//! makes is a [`crate::domain`] type. Everything here is
 //! pure: built once from bundled data, then no I/O.
 
 pub mod asks;
@@ -13,7 +14,10 @@ pub mod text;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
+use crate::domain::{content_hash, Day, GeoCode, PostingId, SkillId, SourceId};
+/// The posting types live in [`crate::domain`] (the store keeps them);
+/// re-exported here, where they are made.
+pub use crate::domain::{Place, Posting};
 use crate::extract::RawPosting;
 use asks::AskText;
 use geo::Gazetteer;
@@ -40,130 +44,6 @@ pub enum NormalizeError {
     /// A skill id in the taxonomy is not a valid id.
     #[error("taxonomy: {0}")]
     SkillId(#[from] crate::domain::DomainError),
-}
-
-/// One place of a posting, from the most precise level known upwards.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Place {
-    /// ISO 3166-1 alpha-2 country.
-    pub country: GeoCode,
-    /// French région (`FR-IDF`), when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<GeoCode>,
-    /// French département (`FR-75`), when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub department: Option<GeoCode>,
-    /// True when an ambiguous commune name was resolved to its most populous candidate.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub guess: bool,
-}
-
-impl Place {
-    /// The codes of this place from the most precise level up to the country.
-    pub fn codes(&self) -> impl Iterator<Item = &GeoCode> {
-        self.department
-            .iter()
-            .chain(self.region.iter())
-            .chain(std::iter::once(&self.country))
-    }
-}
-
-/// A normalized posting: what the store keeps and counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Posting {
-    /// Stable id derived from source and external id.
-    pub id: PostingId,
-    /// Where it was collected.
-    pub source: SourceId,
-    /// The source's own id of the posting.
-    pub external_id: String,
-    /// Link to the posting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// Job title.
-    pub title: String,
-    /// Employer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub company: Option<String>,
-    /// Location strings as the source wrote them.
-    #[serde(default)]
-    pub locations: Vec<String>,
-    /// Places resolved from `locations`.
-    #[serde(default)]
-    pub places: Vec<Place>,
-    /// Whether the job can be done remotely: the source's flag, or a
-    /// location that says so.
-    pub remote: bool,
-    /// The source's own remote flag, when it gave one (what `remote` was
-    /// derived from, with the locations; kept so `reindex` can derive it again).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_remote: Option<bool>,
-    /// Free tags the source gave (skills, categories): read by the skill
-    /// matcher with the text, so kept for `reindex` and exports.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-    /// Default country of the source, used when no place is known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_country: Option<GeoCode>,
-    /// Posting day: the source's date, else the first day it was seen.
-    pub posted: Day,
-    /// Whether `posted` came from the source (else it is the first-seen day).
-    #[serde(default)]
-    pub date_from_source: bool,
-    /// First day the tracker saw it.
-    pub first_seen: Day,
-    /// Last day the tracker saw it.
-    pub last_seen: Day,
-    /// Last day the posting is open, when the source says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub valid_through: Option<Day>,
-    /// Skills the text mentions directly (sorted).
-    pub skills: Vec<SkillId>,
-    /// Skills added by implication rules (sorted, disjoint from `skills`).
-    #[serde(default)]
-    pub implied_skills: Vec<SkillId>,
-    /// Cross-source duplicate key (see [`dedup`]); 0 when the posting has no
-    /// company and is never merged.
-    pub fingerprint: u64,
-    /// Hash of everything that affects counts; a change moves the counts.
-    pub content_hash: u64,
-    /// Fingerprint of the taxonomy the skills were found with.
-    pub taxonomy: u64,
-    /// The posting's description as text, kept so counts can be recomputed.
-    #[serde(default)]
-    pub text: String,
-}
-
-impl Posting {
-    /// Every geography this posting counts in: each place's département,
-    /// région and country, `REMOTE` when remote, the source's default country
-    /// (else `UNKNOWN`) when no place is known, and always `WORLD`. Sorted, unique.
-    pub fn geos(&self) -> Vec<GeoCode> {
-        let mut geos: Vec<GeoCode> = self
-            .places
-            .iter()
-            .flat_map(|p| p.codes().cloned())
-            .collect();
-        if geos.is_empty() {
-            geos.push(
-                self.default_country
-                    .clone()
-                    .unwrap_or_else(GeoCode::unknown),
-            );
-        }
-        if self.remote {
-            geos.push(GeoCode::remote());
-        }
-        geos.push(GeoCode::world());
-        geos.sort();
-        geos.dedup();
-        geos
-    }
-
-    /// Every skill this posting counts for: direct and implied.
-    pub fn all_skills(&self) -> impl Iterator<Item = &SkillId> {
-        self.skills.iter().chain(self.implied_skills.iter())
-    }
 }
 
 /// What the normalizer found in one posting, without storing anything:
@@ -295,7 +175,7 @@ impl Normalizer {
             taxonomy: self.taxonomy.fingerprint(),
             text: raw.description.clone(),
         };
-        posting.content_hash = dedup::content_hash(&posting);
+        posting.content_hash = content_hash(&posting);
         Ok(posting)
     }
 
@@ -319,7 +199,7 @@ impl Normalizer {
         posting.taxonomy = self.taxonomy.fingerprint();
         posting.fingerprint =
             fingerprint_of(posting.company.as_deref(), &posting.title, &posting.places);
-        posting.content_hash = dedup::content_hash(&posting);
+        posting.content_hash = content_hash(&posting);
         posting
     }
 

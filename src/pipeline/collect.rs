@@ -11,12 +11,11 @@ use std::time::Instant;
 use tracing::Instrument;
 
 use super::{add_outcome, normalize_all, now_rfc3339, Context, RunOptions};
-use crate::domain::{Day, GeoCode, PostingId, SourceId};
+use crate::domain::{Day, GeoCode, PostingId, RunReport, SourceId, Validators};
 use crate::extract::{ItemError, NextPage, Page, RawPosting, SourceDef};
-use crate::fetch::conditional::Validators;
+use crate::fetch::auth::Auth;
 use crate::fetch::{FetchError, FetchRequest, FetchRun, FetchStats, Fetcher};
 use crate::normalize::{NormalizeError, Normalizer, Posting};
-use crate::report::RunReport;
 use crate::shutdown::Shutdown;
 use crate::store::{Store, StoreError};
 
@@ -135,6 +134,11 @@ async fn walk(
     let base = options.base_url.as_deref();
     let seen = options.seen_on.unwrap_or_else(Day::today);
     let token_url = source.token_url(base, options.auth_url.as_deref());
+    // The token cache lives in the fetcher, across runs of the source.
+    let auth = source
+        .auth
+        .as_ref()
+        .map(|spec| fetcher.auth(&source.id, spec));
     let max_follow = source.extractor.max_follow();
     let stop = options.shutdown.as_ref();
     'starts: for start in source.start_urls(base) {
@@ -173,6 +177,7 @@ async fn walk(
                     fetcher,
                     source,
                     &conditional,
+                    auth.as_deref(),
                     token_url.as_deref(),
                     report,
                     net,
@@ -240,7 +245,15 @@ async fn walk(
                 let detail = NextPage::get(source.rebase(&link, base));
                 let fetched = unless_stopped(
                     stop,
-                    fetch_page(fetcher, source, &detail, token_url.as_deref(), report, net),
+                    fetch_page(
+                        fetcher,
+                        source,
+                        &detail,
+                        auth.as_deref(),
+                        token_url.as_deref(),
+                        report,
+                        net,
+                    ),
                 )
                 .await;
                 let page = match fetched {
@@ -327,13 +340,14 @@ enum Fetch {
     Stop,
 }
 
-/// Fetches one page with the source's authentication; failures are recorded
-/// in the report (HTTP figures are counted by `net`). A 401 with OAuth2
-/// renews the token once.
+/// Fetches one page with the source's authentication `auth`; failures are
+/// recorded in the report (HTTP figures are counted by `net`). A 401 with
+/// OAuth2 renews the token once.
 async fn fetch_page(
     fetcher: &Fetcher,
     source: &SourceDef,
     request: &NextPage,
+    auth: Option<&Auth>,
     token_url: Option<&str>,
     report: &mut RunReport,
     net: &mut FetchRun,
@@ -344,7 +358,7 @@ async fn fetch_page(
         attempt += 1;
         report.pages += 1;
         let mut headers = Vec::new();
-        if let Some(auth) = &source.auth {
+        if let Some(auth) = auth {
             match auth
                 .headers(fetcher, token_url.unwrap_or_default(), interval)
                 .await
@@ -380,7 +394,7 @@ async fn fetch_page(
             }
             Err(e) => {
                 if e.status() == Some(401) && attempt == 1 && token_url.is_some() {
-                    if let Some(auth) = &source.auth {
+                    if let Some(auth) = auth {
                         tracing::info!("HTTP 401: renewing the token.");
                         auth.invalidate().await;
                         continue;

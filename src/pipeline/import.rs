@@ -8,11 +8,10 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Instant;
 
 use super::{add_outcome, normalize_records, now_rfc3339};
-use crate::domain::{Day, SourceId};
+use crate::domain::{Day, RunReport, SourceId};
 use crate::extract::import;
 use crate::lines::{BadLine, LineReader, ReadError, DEFAULT_MAX_LINE_BYTES};
 use crate::normalize::{Normalizer, Posting};
-use crate::report::RunReport;
 use crate::store::{Store, StoreError};
 
 /// Postings written per batch by `import`.

@@ -8,11 +8,10 @@ mod import;
 
 use std::sync::Arc;
 
-use crate::domain::{Day, GeoCode, SourceId};
+use crate::domain::{Day, GeoCode, RunReport, SourceId};
 use crate::extract::{self, RawPosting};
 use crate::fetch::Fetcher;
 use crate::normalize::{Normalizer, Posting};
-use crate::report::RunReport;
 use crate::shutdown::Shutdown;
 use crate::store::{IngestOutcome, Store, StoreError};
 

@@ -26,9 +26,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{SledStore, Store, StoreError, UnreadableText};
-use crate::domain::PostingId;
+use crate::domain::{Posting, PostingId};
 use crate::lines::{LineReader, ReadError};
-use crate::normalize::Posting;
 use crate::store::CountRules;
 
 /// The `format` value of a backup header.

@@ -32,8 +32,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::{Day, GeoCode, SkillId};
-use crate::normalize::Posting;
+use crate::domain::{Day, GeoCode, Posting, SkillId};
 
 /// What is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -301,8 +300,8 @@ pub fn count_all(postings: &[Posting], rules: &CountRules) -> CountDelta {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Place;
     use crate::domain::{PostingId, SourceId};
-    use crate::normalize::Place;
 
     fn posting(source: &str, id: &str, posted: &str, fp: u64, skills: &[&str]) -> Posting {
         let source = SourceId::parse(source).unwrap();

@@ -17,10 +17,7 @@ pub mod texts;
 
 use serde::Serialize;
 
-use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
-use crate::fetch::conditional::Validators;
-use crate::normalize::Posting;
-use crate::report::RunReport;
+use crate::domain::{Day, GeoCode, Posting, PostingId, RunReport, SkillId, SourceId, Validators};
 pub use counting::{CountRules, Counter, Metric};
 pub use sled_store::SledStore;
 

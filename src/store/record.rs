@@ -24,8 +24,7 @@
 //! key, never a wrong posting.
 
 use super::texts::TextRef;
-use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
-use crate::normalize::{Place, Posting};
+use crate::domain::{Day, GeoCode, Place, Posting, PostingId, SkillId, SourceId};
 
 /// Version of the record layout (first byte of every record). Version 2
 /// added the source's remote flag and the tags.

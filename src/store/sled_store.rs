@@ -40,17 +40,11 @@ use super::texts::{TextLog, TextRef};
 use super::{
     keys, poisoned, record, CountRow, IngestOutcome, Metric, Store, StoreError, UnreadableText,
 };
-use crate::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
-use crate::fetch::conditional::Validators;
-use crate::normalize::Posting;
-use crate::report::RunReport;
+use crate::domain::{Day, GeoCode, Posting, PostingId, RunReport, SkillId, SourceId, Validators};
 use counts::{CountCache, Names};
 
 /// Version of the on-disk layout this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 3;
-
-/// Default page cache size.
-pub const DEFAULT_CACHE_MB: u64 = 32;
 
 /// Year records (366 days each, ~1.5 KB) held in memory before they are written.
 pub const MAX_CACHED_RECORDS: usize = 20_000;

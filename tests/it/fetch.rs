@@ -681,3 +681,65 @@ async fn the_run_deadline_stops_a_run() {
         report.errors
     );
 }
+
+/// The OAuth2 token cache lives in the fetcher, keyed by source, not in the
+/// source definition: runs sharing a context ask for one token, and a 401
+/// renews it once. (The credentials are variables cargo always sets.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_oauth2_token_serves_every_run_until_a_401() {
+    let json = |body: &str| Reply::ok("application/json", body.to_owned());
+    let server = FaultServer::start(vec![
+        (
+            "/token",
+            vec![
+                json(r#"{"access_token": "first", "expires_in": 3600}"#),
+                json(r#"{"access_token": "second", "expires_in": 3600}"#),
+            ],
+        ),
+        (
+            "/jobs",
+            vec![
+                json(&page(&[1], None)),
+                json(&page(&[1], None)),
+                Reply::status(401),
+                json(&page(&[1], None)),
+            ],
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let auth = "\n[auth]\nkind = \"oauth2_client_credentials\"\ntoken_url = \"https://jobs.example.org/token\"\nclient_id_env = \"CARGO_PKG_NAME\"\nclient_secret_env = \"CARGO_PKG_VERSION\"\n";
+    std::fs::write(
+        dir.path().join("alpha.toml"),
+        format!("{JSON_SOURCE}{auth}"),
+    )
+    .unwrap();
+    let source = load_sources(dir.path()).expect("source loads").remove(0);
+    let (_db, store) = temp_store();
+    let ctx = context(store, fast());
+
+    for run in 0..3 {
+        let report = run_source(&ctx, &source, &options(&server)).await;
+        assert!(report.errors.is_empty(), "run {run}: {:?}", report.errors);
+        assert_eq!(report.items, 1, "run {run}: {report:?}");
+    }
+    let log = server.log();
+    let token_requests: Vec<_> = log.iter().filter(|l| l.path == "/token").collect();
+    assert_eq!(token_requests.len(), 2, "{:?}", server.paths());
+    let form = String::from_utf8_lossy(&token_requests[0].body).into_owned();
+    assert!(form.contains("client_id=skilltrack"), "{form}");
+    let bearers: Vec<Option<&str>> = log
+        .iter()
+        .filter(|l| l.path == "/jobs")
+        .map(|l| l.header("authorization"))
+        .collect();
+    assert_eq!(
+        bearers,
+        vec![
+            Some("Bearer first"),
+            Some("Bearer first"),
+            Some("Bearer first"),
+            Some("Bearer second")
+        ]
+    );
+}

@@ -13,6 +13,8 @@
 //!   dates at the calendar's end.
 //! - `server_limits`: the server under abuse: store reads that block,
 //!   slowloris, the connection cap, a shutdown with a request stuck.
+//! - `layers`: the import rule of the tree, read from `src/`: no stage imports
+//!   a later one, the store knows no upstream stage.
 //! - `roundtrip`: `reindex` and `export postings` → `import` change nothing,
 //!   on a corpus with tags, default countries, remote flags and duplicates.
 //! - `fault_server`: a raw-TCP HTTP server on 127.0.0.1:0 that misbehaves on
@@ -45,6 +47,7 @@ mod fault_server;
 mod fetch;
 mod helpers;
 mod import;
+mod layers;
 mod locations_eval;
 mod roundtrip;
 mod serve;

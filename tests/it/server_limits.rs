@@ -8,11 +8,11 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use skilltrack::api::ServerLimits;
+use skilltrack::domain::RunReport;
+use skilltrack::domain::Validators;
 use skilltrack::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
-use skilltrack::fetch::conditional::Validators;
 use skilltrack::normalize::Posting;
 use skilltrack::pipeline::import_lines;
-use skilltrack::report::RunReport;
 use skilltrack::store::{
     CountRow, CountRules, IngestOutcome, Metric, SledStore, Store, StoreError, UnreadableText,
 };

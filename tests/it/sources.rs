@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use skilltrack::domain::RunReport;
 use skilltrack::extract::load_sources;
 use skilltrack::normalize::Posting;
 use skilltrack::pipeline::{run_source, RunOptions};
-use skilltrack::report::RunReport;
 use skilltrack::store::Store;
 
 use crate::helpers::{context, extractors_dir, temp_store, FixtureServer};

@@ -4,8 +4,7 @@
 use rustc_hash::FxHashMap;
 
 use super::{engine, poisoned, SledStore, DIRTY_KEY, FLUSH_CHUNK, MAX_CACHED_RECORDS};
-use crate::domain::Day;
-use crate::normalize::Posting;
+use crate::domain::{Day, Posting};
 use crate::store::counting::{self, Counter};
 use crate::store::{keys, StoreError};
 

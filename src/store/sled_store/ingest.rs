@@ -13,8 +13,7 @@ use rustc_hash::FxHashMap;
 
 use super::counts::Event;
 use super::{engine, poisoned, SledStore, DIRTY_KEY, POSTING_COUNT_KEY};
-use crate::domain::{Day, PostingId};
-use crate::normalize::{dedup, Posting};
+use crate::domain::{content_hash, Day, Posting, PostingId};
 use crate::store::index::PostingIndex;
 use crate::store::texts::TextRef;
 use crate::store::{counting, keys, record, IngestOutcome, StoreError};
@@ -373,6 +372,6 @@ fn merge_seen(old: &Posting, mut new: Posting) -> Posting {
     if !new.date_from_source {
         new.posted = old.posted;
     }
-    new.content_hash = dedup::content_hash(&new);
+    new.content_hash = content_hash(&new);
     new
 }

@@ -2,8 +2,7 @@
 //! recovery, `restore` and `reindex`.
 
 use super::{engine, poisoned, SledStore, DIRTY_KEY};
-use crate::domain::{Day, PostingId};
-use crate::normalize::Posting;
+use crate::domain::{Day, Posting, PostingId};
 use crate::store::index::PostingIndex;
 use crate::store::{counting, keys, record, Store, StoreError};
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::SourceId;
+use super::SourceId;
 
 /// How many errors a report keeps verbatim (the rest are only counted).
 pub const MAX_REPORTED_ERRORS: usize = 20;
