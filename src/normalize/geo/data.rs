@@ -181,6 +181,8 @@ fn bad(file: &'static str, line: usize, reason: impl Into<String>) -> GeoError {
 
 struct Builder {
     names: FastMap<String, Vec<Reading>>,
+    /// Code (`FR-75`, `FR-IDF`, `DE`) → what it refers to.
+    by_code: FastMap<Box<str>, CodeRef>,
 }
 
 impl Builder {
@@ -222,12 +224,40 @@ fn parse_u32(file: &'static str, line: usize, s: &str) -> Result<u32, GeoError> 
 pub(crate) fn build() -> Result<Data, GeoError> {
     let mut b = Builder {
         names: FastMap::default(),
+        by_code: FastMap::default(),
     };
-    let mut by_code: FastMap<Box<str>, CodeRef> = FastMap::default();
-    by_code.insert("WORLD".into(), CodeRef::World);
-    by_code.insert("REMOTE".into(), CodeRef::Remote);
+    b.by_code.insert("WORLD".into(), CodeRef::World);
+    b.by_code.insert("REMOTE".into(), CodeRef::Remote);
+    let regions = load_regions(&mut b)?;
+    let (depts, dept_by_num) = load_departements(&mut b, &regions)?;
+    let communes = load_communes(&mut b, &dept_by_num)?;
+    let countries = load_countries(&mut b)?;
+    let admin_codes = load_abroad(&mut b, &countries.alpha2)?;
+    load_extra_places(&mut b, &dept_by_num, &communes.by_insee)?;
+    add_rule_words(&mut b, countries.fr);
+    let by_code = std::mem::take(&mut b.by_code);
+    let names = flatten(b, &communes.communes);
+    Ok(Data {
+        classes: word_classes(),
+        regions,
+        depts,
+        communes: communes.communes,
+        countries: countries.countries,
+        dept_by_num,
+        by_code,
+        names: names.names,
+        readings: names.readings,
+        first: names.first,
+        postal: communes.postal,
+        arrondissements: communes.arrondissements,
+        admin_codes,
+        alpha2: countries.alpha2,
+        fr: countries.fr,
+    })
+}
 
-    // régions
+/// `regions.tsv`: code, INSEE code, name, aliases.
+fn load_regions(b: &mut Builder) -> Result<Vec<Region>, GeoError> {
     let mut regions = Vec::new();
     for r in rows("regions.tsv", REGIONS, 3) {
         let (_, c) = r?;
@@ -243,14 +273,25 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         {
             b.add(a, Reading::Region(idx));
         }
-        by_code.insert(c[0].into(), CodeRef::Region(idx));
+        b.by_code.insert(c[0].into(), CodeRef::Region(idx));
         regions.push(Region {
             code: c[0].to_string(),
             name: c[2].to_string(),
         });
     }
 
-    // départements
+    Ok(regions)
+}
+
+/// Index of an entry by its code (département number, alpha-2 code…),
+/// lowercase.
+type IndexByCode = FastMap<Box<str>, u16>;
+
+/// `departements.tsv`: number, région code, name; with the number → index map.
+fn load_departements(
+    b: &mut Builder,
+    regions: &[Region],
+) -> Result<(Vec<Dept>, IndexByCode), GeoError> {
     let mut depts = Vec::new();
     let mut dept_by_num: FastMap<Box<str>, u16> = FastMap::default();
     for r in rows("departements.tsv", DEPARTEMENTS, 3) {
@@ -266,7 +307,7 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         b.add(c[2], Reading::Dept(idx));
         b.add_with_articles(c[2], Reading::Dept(idx));
         dept_by_num.insert(c[0].to_ascii_lowercase().into(), idx);
-        by_code.insert(iso.as_str().into(), CodeRef::Dept(idx));
+        b.by_code.insert(iso.as_str().into(), CodeRef::Dept(idx));
         depts.push(Dept {
             iso,
             name: c[2].to_string(),
@@ -274,7 +315,22 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         });
     }
 
-    // communes
+    Ok((depts, dept_by_num))
+}
+
+/// The communes with their postal codes, INSEE codes and arrondissements.
+struct Communes {
+    communes: Vec<Commune>,
+    /// (postal code, commune), sorted.
+    postal: Vec<(u32, u32)>,
+    by_insee: FastMap<[u8; 5], u32>,
+    /// (city, arrondissement number) → arrondissement.
+    arrondissements: FastMap<(u32, u8), u32>,
+}
+
+/// `communes.tsv`: INSEE code, name, département, population, postal codes,
+/// parent (arrondissements).
+fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes, GeoError> {
     let mut communes: Vec<Commune> = Vec::with_capacity(40_000);
     let mut postal: Vec<(u32, u32)> = Vec::with_capacity(45_000);
     let mut by_insee: FastMap<[u8; 5], u32> = FastMap::default();
@@ -344,7 +400,23 @@ pub(crate) fn build() -> Result<Data, GeoError> {
     }
     postal.sort_unstable();
 
-    // countries
+    Ok(Communes {
+        communes,
+        postal,
+        by_insee,
+        arrondissements,
+    })
+}
+
+/// The countries, by alpha-2 code, and France.
+struct Countries {
+    countries: Vec<Country>,
+    alpha2: IndexByCode,
+    fr: u16,
+}
+
+/// `countries.tsv`: alpha-2 code, name, other names.
+fn load_countries(b: &mut Builder) -> Result<Countries, GeoError> {
     let mut countries = Vec::new();
     let mut alpha2: FastMap<Box<str>, u16> = FastMap::default();
     for r in rows("countries.tsv", COUNTRIES, 3) {
@@ -355,7 +427,7 @@ pub(crate) fn build() -> Result<Data, GeoError> {
             b.add(a, Reading::Country(idx));
         }
         alpha2.insert(c[0].to_ascii_lowercase().into(), idx);
-        by_code.insert(c[0].into(), CodeRef::Country(idx));
+        b.by_code.insert(c[0].into(), CodeRef::Country(idx));
         countries.push(Country {
             code: c[0].to_string(),
             name: c[1].to_string(),
@@ -364,6 +436,15 @@ pub(crate) fn build() -> Result<Data, GeoError> {
     let fr = *alpha2
         .get("fr")
         .ok_or_else(|| bad("countries.tsv", 0, "FR missing"))?;
+    Ok(Countries {
+        countries,
+        alpha2,
+        fr,
+    })
+}
+
+/// `cities_abroad.tsv` and `admin_abroad.tsv`; the state and province codes.
+fn load_abroad(b: &mut Builder, alpha2: &IndexByCode) -> Result<IndexByCode, GeoError> {
     let country = |file: &'static str, line: usize, a2: &str| {
         alpha2
             .get(a2.to_ascii_lowercase().as_str())
@@ -388,6 +469,15 @@ pub(crate) fn build() -> Result<Data, GeoError> {
             b.add(n, Reading::Admin(k));
         }
     }
+    Ok(admin_codes)
+}
+
+/// `places_extra.tsv`: French places that are not communes.
+fn load_extra_places(
+    b: &mut Builder,
+    dept_by_num: &IndexByCode,
+    by_insee: &FastMap<[u8; 5], u32>,
+) -> Result<(), GeoError> {
     for r in rows("places_extra.tsv", PLACES_EXTRA, 3) {
         let (line, c) = r?;
         let d = *dept_by_num
@@ -416,10 +506,15 @@ pub(crate) fn build() -> Result<Data, GeoError> {
             b.add(n, Reading::Extra(d, commune));
         }
     }
+    Ok(())
+}
+
+/// France-wide words, and the rule words: remote and noise shadow any other
+/// reading; weak names need to be alone.
+fn add_rule_words(b: &mut Builder, fr: u16) {
     for n in FRANCE_WIDE {
         b.add(n, Reading::Country(fr));
     }
-    // rule words: remote and noise shadow any other reading; weak names need to be alone
     for n in REMOTE {
         b.names.insert(fold_key(n), vec![Reading::Remote]);
     }
@@ -438,8 +533,20 @@ pub(crate) fn build() -> Result<Data, GeoError> {
             }
         }
     }
+}
 
-    // flatten
+/// The name map, flattened for look-ups.
+struct Names {
+    /// Folded name → its readings' slice.
+    names: FastMap<Box<str>, NameRef>,
+    /// Every reading, slice after slice.
+    readings: Vec<Reading>,
+    /// Per first word, the longest name (in words) that starts with it.
+    first: FastMap<Box<str>, u8>,
+}
+
+/// Flattens the builder's name map.
+fn flatten(b: Builder, communes: &[Commune]) -> Names {
     let mut names = FastMap::default();
     let mut readings = Vec::new();
     let mut first: FastMap<Box<str>, u8> = FastMap::default();
@@ -450,7 +557,7 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         let e = first.entry(f.into()).or_insert(0);
         *e = (*e).max(ntok);
         let lone =
-            k.len() >= LONE_MIN_LEN && !stop.contains_key(&k) && single_commune(&communes, &v);
+            k.len() >= LONE_MIN_LEN && !stop.contains_key(&k) && single_commune(communes, &v);
         let r = NameRef {
             start: readings.len() as u32,
             len: v.len() as u16,
@@ -459,29 +566,22 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         names.insert(k.into_boxed_str(), r);
         readings.extend(v);
     }
+    Names {
+        names,
+        readings,
+        first,
+    }
+}
+
+/// Word classes (street, box, time zone…), one bit each, by folded word.
+fn word_classes() -> FastMap<Box<str>, u16> {
     let mut classes: FastMap<Box<str>, u16> = FastMap::default();
     for (words, bit) in CLASSES {
         for w in *words {
             *classes.entry(fold_key(w).into_boxed_str()).or_insert(0) |= bit;
         }
     }
-    Ok(Data {
-        classes,
-        regions,
-        depts,
-        communes,
-        countries,
-        dept_by_num,
-        by_code,
-        names,
-        readings,
-        first,
-        postal,
-        arrondissements,
-        admin_codes,
-        alpha2,
-        fr,
-    })
+    classes
 }
 
 /// The commune readings of a name all designate one current commune.
