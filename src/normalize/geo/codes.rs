@@ -2,11 +2,11 @@
 
 use super::data::Data;
 use super::fold::Folded;
-use super::group::{Cand, Flags, Kind, State};
+use super::group::{Candidate, Flags, Kind, State};
 
 /// A département given by a code.
-pub(super) fn code_cand(d: &Data, dept: u16) -> Cand {
-    Cand {
+pub(super) fn code_candidate(d: &Data, dept: u16) -> Candidate {
+    Candidate {
         country: d.fr,
         region: Some(d.depts[dept as usize].region),
         dept: Some(dept),
@@ -18,23 +18,23 @@ pub(super) fn code_cand(d: &Data, dept: u16) -> Cand {
 }
 
 /// The communes of a listed postal code (five digits).
-pub(super) fn postal_cands(d: &Data, text: &str, out: &mut Vec<Cand>) {
+pub(super) fn postal_candidates(d: &Data, text: &str, out: &mut Vec<Candidate>) {
     let Ok(code) = text.parse::<u32>() else {
         return;
     };
     for &(_, c) in d.postal_communes(code) {
         let cm = &d.communes[c as usize];
-        out.push(Cand {
+        out.push(Candidate {
             commune: Some(c),
             pop: cm.pop,
-            ..code_cand(d, cm.dept)
+            ..code_candidate(d, cm.dept)
         });
     }
 }
 
 /// The département of an unlisted (CEDEX) postal code, from its first
 /// digits (`21003` → 21, `20090` → 2A, `97490` → 974).
-pub(super) fn prefix_cand(d: &Data, text: &str) -> Option<Cand> {
+pub(super) fn prefix_candidate(d: &Data, text: &str) -> Option<Candidate> {
     let dept = match text.get(..2)? {
         "20" => {
             if text.as_bytes()[2] < b'2' {
@@ -46,18 +46,18 @@ pub(super) fn prefix_cand(d: &Data, text: &str) -> Option<Cand> {
         "97" | "98" => text.get(..3)?,
         p => p,
     };
-    d.dept_by_num.get(dept).map(|x| code_cand(d, *x))
+    d.dept_by_num.get(dept).map(|x| code_candidate(d, *x))
 }
 
 /// "15e", "09", "1er", "7eme" after Paris/Lyon/Marseille; returns the arrondissement and tokens used.
 pub(super) fn arrondissement(
     d: &Data,
     f: &Folded,
-    cands: &[Cand],
+    candidates: &[Candidate],
     j: usize,
     seg_end: usize,
 ) -> Option<(u32, usize)> {
-    let city = cands.iter().find_map(|c| {
+    let city = candidates.iter().find_map(|c| {
         c.commune
             .filter(|&x| d.arrondissements.contains_key(&(x, 1)))
     })?;
@@ -96,7 +96,7 @@ pub(super) fn two_letter(st: &mut State, text: &str, after_unknown: bool) {
     let d = st.d;
     let admin = d.admin_codes.get(text).copied();
     let country = d.alpha2.get(text).copied();
-    let mk = |k: u16| Cand {
+    let mk = |k: u16| Candidate {
         country: k,
         region: None,
         dept: None,
@@ -105,7 +105,7 @@ pub(super) fn two_letter(st: &mut State, text: &str, after_unknown: bool) {
         kind: Kind::Named,
         lone: false,
     };
-    let mut cands: Vec<Cand> = Vec::with_capacity(2);
+    let mut candidates: Vec<Candidate> = Vec::with_capacity(2);
     let after_place = !st.groups.is_empty() && !st.list_break;
     let order = if after_place {
         [admin, country]
@@ -115,12 +115,12 @@ pub(super) fn two_letter(st: &mut State, text: &str, after_unknown: bool) {
         [country, admin]
     };
     for k in order.into_iter().flatten() {
-        if !cands.iter().any(|c| c.country == k) {
-            cands.push(mk(k));
+        if !candidates.iter().any(|c| c.country == k) {
+            candidates.push(mk(k));
         }
     }
     st.push(
-        &cands,
+        &candidates,
         Flags {
             qualifier: true,
             ..Flags::default()

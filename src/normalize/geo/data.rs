@@ -32,9 +32,9 @@ pub(crate) fn fingerprint() -> u64 {
     h.digest()
 }
 
-/// One interpretation of a folded name.
+/// One reading of a folded name (what it may name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Interp {
+pub(crate) enum Reading {
     /// A commune (index into `communes`).
     Commune(u32),
     /// A département named (index into `depts`).
@@ -55,7 +55,7 @@ pub(crate) enum Interp {
     RemoteFull,
     /// Word known not to be a place ("hybrid", "EU", "head office").
     Noise,
-    /// Same as the inner interpretation, valid only when alone in its segment.
+    /// Same as the inner reading, valid only when alone in its segment.
     Weak(u16),
 }
 
@@ -103,9 +103,9 @@ pub(crate) struct Data {
     pub dept_by_num: FastMap<Box<str>, u16>,
     /// Code (FR-75, FR-IDF, DE) -> entry.
     pub by_code: FastMap<Box<str>, CodeRef>,
-    /// Folded name -> its interpretations.
+    /// Folded name -> its readings.
     pub names: FastMap<Box<str>, NameRef>,
-    pub interps: Vec<Interp>,
+    pub readings: Vec<Reading>,
     /// First folded token -> max number of tokens of names starting with it.
     pub first: FastMap<Box<str>, u8>,
     /// Sorted (postal code, commune index).
@@ -121,10 +121,10 @@ pub(crate) struct Data {
     pub fr: u16,
 }
 
-/// The interpretations of one folded name.
+/// The readings of one folded name.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NameRef {
-    /// Start of the range in `Data::interps`.
+    /// Start of the range in `Data::readings`.
     start: u32,
     /// Length of the range.
     len: u16,
@@ -180,13 +180,15 @@ fn bad(file: &'static str, line: usize, reason: impl Into<String>) -> GeoError {
 }
 
 struct Builder {
-    names: FastMap<String, Vec<Interp>>,
+    names: FastMap<String, Vec<Reading>>,
+    /// Code (`FR-75`, `FR-IDF`, `DE`) → what it refers to.
+    by_code: FastMap<Box<str>, CodeRef>,
 }
 
 impl Builder {
     /// `La Marne`, `Le Nord`, `L'Isère`: an area name after an article is the
     /// area, before the small commune of that name (`La Marne` in 44).
-    fn add_with_articles(&mut self, name: &str, i: Interp) {
+    fn add_with_articles(&mut self, name: &str, i: Reading) {
         let key = fold_key(name);
         if key.split(' ').next().is_some_and(|w| ARTICLES.contains(&w)) {
             return;
@@ -196,7 +198,7 @@ impl Builder {
         }
     }
 
-    fn add(&mut self, name: &str, i: Interp) {
+    fn add(&mut self, name: &str, i: Reading) {
         let key = fold_key(name);
         if key.is_empty() {
             return;
@@ -206,8 +208,8 @@ impl Builder {
             return;
         }
         // a state before the country of the same name: "Athens, Georgia" is in the US
-        match (i, v.iter().position(|x| matches!(x, Interp::Country(_)))) {
-            (Interp::Admin(_), Some(at)) => v.insert(at, i),
+        match (i, v.iter().position(|x| matches!(x, Reading::Country(_)))) {
+            (Reading::Admin(_), Some(at)) => v.insert(at, i),
             _ => v.push(i),
         }
     }
@@ -222,18 +224,46 @@ fn parse_u32(file: &'static str, line: usize, s: &str) -> Result<u32, GeoError> 
 pub(crate) fn build() -> Result<Data, GeoError> {
     let mut b = Builder {
         names: FastMap::default(),
+        by_code: FastMap::default(),
     };
-    let mut by_code: FastMap<Box<str>, CodeRef> = FastMap::default();
-    by_code.insert("WORLD".into(), CodeRef::World);
-    by_code.insert("REMOTE".into(), CodeRef::Remote);
+    b.by_code.insert("WORLD".into(), CodeRef::World);
+    b.by_code.insert("REMOTE".into(), CodeRef::Remote);
+    let regions = load_regions(&mut b)?;
+    let (depts, dept_by_num) = load_departements(&mut b, &regions)?;
+    let communes = load_communes(&mut b, &dept_by_num)?;
+    let countries = load_countries(&mut b)?;
+    let admin_codes = load_abroad(&mut b, &countries.alpha2)?;
+    load_extra_places(&mut b, &dept_by_num, &communes.by_insee)?;
+    add_rule_words(&mut b, countries.fr);
+    let by_code = std::mem::take(&mut b.by_code);
+    let names = flatten(b, &communes.communes);
+    Ok(Data {
+        classes: word_classes(),
+        regions,
+        depts,
+        communes: communes.communes,
+        countries: countries.countries,
+        dept_by_num,
+        by_code,
+        names: names.names,
+        readings: names.readings,
+        first: names.first,
+        postal: communes.postal,
+        arrondissements: communes.arrondissements,
+        admin_codes,
+        alpha2: countries.alpha2,
+        fr: countries.fr,
+    })
+}
 
-    // régions
+/// `regions.tsv`: code, INSEE code, name, aliases.
+fn load_regions(b: &mut Builder) -> Result<Vec<Region>, GeoError> {
     let mut regions = Vec::new();
     for r in rows("regions.tsv", REGIONS, 3) {
         let (_, c) = r?;
         let idx = regions.len() as u16;
-        b.add(c[2], Interp::Region(idx));
-        b.add_with_articles(c[2], Interp::Region(idx));
+        b.add(c[2], Reading::Region(idx));
+        b.add_with_articles(c[2], Reading::Region(idx));
         for a in c
             .get(3)
             .copied()
@@ -241,16 +271,27 @@ pub(crate) fn build() -> Result<Data, GeoError> {
             .split('|')
             .filter(|a| !a.is_empty())
         {
-            b.add(a, Interp::Region(idx));
+            b.add(a, Reading::Region(idx));
         }
-        by_code.insert(c[0].into(), CodeRef::Region(idx));
+        b.by_code.insert(c[0].into(), CodeRef::Region(idx));
         regions.push(Region {
             code: c[0].to_string(),
             name: c[2].to_string(),
         });
     }
 
-    // départements
+    Ok(regions)
+}
+
+/// Index of an entry by its code (département number, alpha-2 code…),
+/// lowercase.
+type IndexByCode = FastMap<Box<str>, u16>;
+
+/// `departements.tsv`: number, région code, name; with the number → index map.
+fn load_departements(
+    b: &mut Builder,
+    regions: &[Region],
+) -> Result<(Vec<Dept>, IndexByCode), GeoError> {
     let mut depts = Vec::new();
     let mut dept_by_num: FastMap<Box<str>, u16> = FastMap::default();
     for r in rows("departements.tsv", DEPARTEMENTS, 3) {
@@ -263,10 +304,10 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         let idx = depts.len() as u16;
         let iso = format!("FR-{}", c[0]);
         // an overseas département is its own région: keep one entry, with the département
-        b.add(c[2], Interp::Dept(idx));
-        b.add_with_articles(c[2], Interp::Dept(idx));
+        b.add(c[2], Reading::Dept(idx));
+        b.add_with_articles(c[2], Reading::Dept(idx));
         dept_by_num.insert(c[0].to_ascii_lowercase().into(), idx);
-        by_code.insert(iso.as_str().into(), CodeRef::Dept(idx));
+        b.by_code.insert(iso.as_str().into(), CodeRef::Dept(idx));
         depts.push(Dept {
             iso,
             name: c[2].to_string(),
@@ -274,7 +315,22 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         });
     }
 
-    // communes
+    Ok((depts, dept_by_num))
+}
+
+/// The communes with their postal codes, INSEE codes and arrondissements.
+struct Communes {
+    communes: Vec<Commune>,
+    /// (postal code, commune), sorted.
+    postal: Vec<(u32, u32)>,
+    by_insee: FastMap<[u8; 5], u32>,
+    /// (city, arrondissement number) → arrondissement.
+    arrondissements: FastMap<(u32, u8), u32>,
+}
+
+/// `communes.tsv`: INSEE code, name, département, population, postal codes,
+/// parent (arrondissements).
+fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes, GeoError> {
     let mut communes: Vec<Commune> = Vec::with_capacity(40_000);
     let mut postal: Vec<(u32, u32)> = Vec::with_capacity(45_000);
     let mut by_insee: FastMap<[u8; 5], u32> = FastMap::default();
@@ -306,10 +362,10 @@ pub(crate) fn build() -> Result<Data, GeoError> {
                 .map_err(|_| bad("communes.tsv", line, "parent code must have 5 characters"))?;
             pending_parent.push((idx, parent, c[1].to_string()));
         } else {
-            b.add(c[1], Interp::Commune(idx));
+            b.add(c[1], Reading::Commune(idx));
             // "Bors (Canton de Charente-Sud)", "Château-Chinon (Ville)": also by the name before the brackets
             if let Some((base, _)) = c[1].split_once(" (") {
-                b.add(base, Interp::Commune(idx));
+                b.add(base, Reading::Commune(idx));
             }
             by_insee.entry(insee).or_insert(idx);
         }
@@ -344,18 +400,34 @@ pub(crate) fn build() -> Result<Data, GeoError> {
     }
     postal.sort_unstable();
 
-    // countries
+    Ok(Communes {
+        communes,
+        postal,
+        by_insee,
+        arrondissements,
+    })
+}
+
+/// The countries, by alpha-2 code, and France.
+struct Countries {
+    countries: Vec<Country>,
+    alpha2: IndexByCode,
+    fr: u16,
+}
+
+/// `countries.tsv`: alpha-2 code, name, other names.
+fn load_countries(b: &mut Builder) -> Result<Countries, GeoError> {
     let mut countries = Vec::new();
     let mut alpha2: FastMap<Box<str>, u16> = FastMap::default();
     for r in rows("countries.tsv", COUNTRIES, 3) {
         let (_, c) = r?;
         let idx = countries.len() as u16;
-        b.add(c[1], Interp::Country(idx));
+        b.add(c[1], Reading::Country(idx));
         for a in c[2].split('|').filter(|a| !a.is_empty()) {
-            b.add(a, Interp::Country(idx));
+            b.add(a, Reading::Country(idx));
         }
         alpha2.insert(c[0].to_ascii_lowercase().into(), idx);
-        by_code.insert(c[0].into(), CodeRef::Country(idx));
+        b.by_code.insert(c[0].into(), CodeRef::Country(idx));
         countries.push(Country {
             code: c[0].to_string(),
             name: c[1].to_string(),
@@ -364,6 +436,15 @@ pub(crate) fn build() -> Result<Data, GeoError> {
     let fr = *alpha2
         .get("fr")
         .ok_or_else(|| bad("countries.tsv", 0, "FR missing"))?;
+    Ok(Countries {
+        countries,
+        alpha2,
+        fr,
+    })
+}
+
+/// `cities_abroad.tsv` and `admin_abroad.tsv`; the state and province codes.
+fn load_abroad(b: &mut Builder, alpha2: &IndexByCode) -> Result<IndexByCode, GeoError> {
     let country = |file: &'static str, line: usize, a2: &str| {
         alpha2
             .get(a2.to_ascii_lowercase().as_str())
@@ -374,7 +455,7 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         let (line, c) = r?;
         let k = country("cities_abroad.tsv", line, c[0])?;
         for n in c[1].split('|').filter(|a| !a.is_empty()) {
-            b.add(n, Interp::Foreign(k));
+            b.add(n, Reading::Foreign(k));
         }
     }
     let mut admin_codes: FastMap<Box<str>, u16> = FastMap::default();
@@ -385,9 +466,18 @@ pub(crate) fn build() -> Result<Data, GeoError> {
             admin_codes.insert(c[0].to_ascii_lowercase().into(), k);
         }
         for n in c[2].split('|').filter(|a| !a.is_empty()) {
-            b.add(n, Interp::Admin(k));
+            b.add(n, Reading::Admin(k));
         }
     }
+    Ok(admin_codes)
+}
+
+/// `places_extra.tsv`: French places that are not communes.
+fn load_extra_places(
+    b: &mut Builder,
+    dept_by_num: &IndexByCode,
+    by_insee: &FastMap<[u8; 5], u32>,
+) -> Result<(), GeoError> {
     for r in rows("places_extra.tsv", PLACES_EXTRA, 3) {
         let (line, c) = r?;
         let d = *dept_by_num
@@ -413,35 +503,52 @@ pub(crate) fn build() -> Result<Data, GeoError> {
             )
         };
         for n in c[2].split('|').filter(|a| !a.is_empty()) {
-            b.add(n, Interp::Extra(d, commune));
+            b.add(n, Reading::Extra(d, commune));
         }
     }
+    Ok(())
+}
+
+/// France-wide words, and the rule words: remote and noise shadow any other
+/// reading; weak names need to be alone.
+fn add_rule_words(b: &mut Builder, fr: u16) {
     for n in FRANCE_WIDE {
-        b.add(n, Interp::Country(fr));
+        b.add(n, Reading::Country(fr));
     }
-    // rule words: remote and noise shadow any other reading; weak names need to be alone
     for n in REMOTE {
-        b.names.insert(fold_key(n), vec![Interp::Remote]);
+        b.names.insert(fold_key(n), vec![Reading::Remote]);
     }
     for n in REMOTE_FULL {
-        b.names.insert(fold_key(n), vec![Interp::RemoteFull]);
+        b.names.insert(fold_key(n), vec![Reading::RemoteFull]);
     }
     for n in NOISE.iter().chain(TIME_ZONES).chain(BOXES) {
-        b.names.insert(fold_key(n), vec![Interp::Noise]);
+        b.names.insert(fold_key(n), vec![Reading::Noise]);
     }
     for n in WEAK {
         if let Some(v) = b.names.get_mut(&fold_key(n)) {
             for i in v.iter_mut() {
-                if !matches!(i, Interp::Commune(_)) {
-                    *i = Interp::Weak(weak_encode(*i));
+                if !matches!(i, Reading::Commune(_)) {
+                    *i = Reading::Weak(weak_encode(*i));
                 }
             }
         }
     }
+}
 
-    // flatten
+/// The name map, flattened for look-ups.
+struct Names {
+    /// Folded name → its readings' slice.
+    names: FastMap<Box<str>, NameRef>,
+    /// Every reading, slice after slice.
+    readings: Vec<Reading>,
+    /// Per first word, the longest name (in words) that starts with it.
+    first: FastMap<Box<str>, u8>,
+}
+
+/// Flattens the builder's name map.
+fn flatten(b: Builder, communes: &[Commune]) -> Names {
     let mut names = FastMap::default();
-    let mut interps = Vec::new();
+    let mut readings = Vec::new();
     let mut first: FastMap<Box<str>, u8> = FastMap::default();
     let stop: FastMap<String, ()> = STOP_NAMES.iter().map(|n| (fold_key(n), ())).collect();
     for (k, v) in b.names {
@@ -450,45 +557,38 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         let e = first.entry(f.into()).or_insert(0);
         *e = (*e).max(ntok);
         let lone =
-            k.len() >= LONE_MIN_LEN && !stop.contains_key(&k) && single_commune(&communes, &v);
+            k.len() >= LONE_MIN_LEN && !stop.contains_key(&k) && single_commune(communes, &v);
         let r = NameRef {
-            start: interps.len() as u32,
+            start: readings.len() as u32,
             len: v.len() as u16,
             lone,
         };
         names.insert(k.into_boxed_str(), r);
-        interps.extend(v);
+        readings.extend(v);
     }
+    Names {
+        names,
+        readings,
+        first,
+    }
+}
+
+/// Word classes (street, box, time zone…), one bit each, by folded word.
+fn word_classes() -> FastMap<Box<str>, u16> {
     let mut classes: FastMap<Box<str>, u16> = FastMap::default();
     for (words, bit) in CLASSES {
         for w in *words {
             *classes.entry(fold_key(w).into_boxed_str()).or_insert(0) |= bit;
         }
     }
-    Ok(Data {
-        classes,
-        regions,
-        depts,
-        communes,
-        countries,
-        dept_by_num,
-        by_code,
-        names,
-        interps,
-        first,
-        postal,
-        arrondissements,
-        admin_codes,
-        alpha2,
-        fr,
-    })
+    classes
 }
 
 /// The commune readings of a name all designate one current commune.
-fn single_commune(communes: &[Commune], interps: &[Interp]) -> bool {
+fn single_commune(communes: &[Commune], readings: &[Reading]) -> bool {
     let mut one: Option<[u8; 5]> = None;
-    for i in interps {
-        if let Interp::Commune(c) = i {
+    for i in readings {
+        if let Reading::Commune(c) = i {
             let insee = communes[*c as usize].insee;
             if one.is_some_and(|x| x != insee) {
                 return false;
@@ -499,35 +599,35 @@ fn single_commune(communes: &[Commune], interps: &[Interp]) -> bool {
     one.is_some()
 }
 
-/// Weak names keep their inner interpretation in a table of their own kind;
+/// Weak names keep their inner reading in a table of their own kind;
 /// only régions and départements can be weak, encoded as region | dept<<1.
-fn weak_encode(i: Interp) -> u16 {
+fn weak_encode(i: Reading) -> u16 {
     match i {
-        Interp::Region(r) => r << 1,
-        Interp::Dept(d) => (d << 1) | 1,
+        Reading::Region(r) => r << 1,
+        Reading::Dept(d) => (d << 1) | 1,
         _ => u16::MAX,
     }
 }
 
 /// Decodes [`weak_encode`].
-pub(crate) fn weak_decode(w: u16) -> Option<Interp> {
+pub(crate) fn weak_decode(w: u16) -> Option<Reading> {
     if w == u16::MAX {
         None
     } else if w & 1 == 0 {
-        Some(Interp::Region(w >> 1))
+        Some(Reading::Region(w >> 1))
     } else {
-        Some(Interp::Dept(w >> 1))
+        Some(Reading::Dept(w >> 1))
     }
 }
 
 impl Data {
-    /// Interpretations of a folded name, and whether it is a lone commune
+    /// Readings of a folded name, and whether it is a lone commune
     /// name ([`NameRef::lone`]).
     #[inline]
-    pub fn lookup(&self, key: &str) -> Option<(&[Interp], bool)> {
+    pub fn lookup(&self, key: &str) -> Option<(&[Reading], bool)> {
         self.names.get(key).map(|r| {
             let s = r.start as usize;
-            (&self.interps[s..s + r.len as usize], r.lone)
+            (&self.readings[s..s + r.len as usize], r.lone)
         })
     }
 

@@ -23,7 +23,7 @@ pub(super) enum Kind {
 
 /// One possible reading of a mention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Cand {
+pub(super) struct Candidate {
     pub(super) country: u16,
     pub(super) region: Option<u16>,
     pub(super) dept: Option<u16>,
@@ -35,7 +35,7 @@ pub(super) struct Cand {
     pub(super) lone: bool,
 }
 
-impl Cand {
+impl Candidate {
     fn level(&self) -> u8 {
         if self.commune.is_some() {
             3
@@ -48,7 +48,7 @@ impl Cand {
         }
     }
 
-    fn prio(&self) -> u8 {
+    fn priority(&self) -> u8 {
         match self.kind {
             Kind::Named | Kind::Code => 6,
             Kind::Commune if self.pop >= BIG_POP => 5,
@@ -93,7 +93,7 @@ pub(super) struct Flags {
 
 #[derive(Debug)]
 pub(super) struct Group {
-    cands: Vec<Cand>,
+    candidates: Vec<Candidate>,
     strong: bool,
     confirmed: bool,
     last_city: bool,
@@ -135,21 +135,21 @@ impl State<'_> {
     }
 
     /// A French département or région named or coded (not a commune).
-    fn names_area(&self, c: &Cand) -> bool {
+    fn names_area(&self, c: &Candidate) -> bool {
         matches!(c.kind, Kind::Named | Kind::Code)
             && c.country == self.d.fr
             && c.commune.is_none()
             && (c.dept.is_some() || c.region.is_some())
     }
 
-    fn compat(&self, a: &Cand, b: &Cand) -> bool {
+    fn compat(&self, a: &Candidate, b: &Candidate) -> bool {
         a.country == b.country
             && same_opt(a.region, b.region)
             && same_opt(a.dept, b.dept)
             && self.commune_rel(a.commune, b.commune)
     }
 
-    fn refine(&self, a: &Cand, b: &Cand) -> Cand {
+    fn refine(&self, a: &Candidate, b: &Candidate) -> Candidate {
         let commune = match (a.commune, b.commune) {
             (Some(x), Some(y)) => {
                 if self.d.communes[x as usize].parent.is_some() {
@@ -170,7 +170,7 @@ impl State<'_> {
         } else {
             spec.kind
         };
-        Cand {
+        Candidate {
             country: a.country,
             region: a.region.or(b.region),
             dept: a.dept.or(b.dept),
@@ -181,19 +181,19 @@ impl State<'_> {
         }
     }
 
-    pub(super) fn push(&mut self, cands: &[Cand], f: Flags) {
-        if cands.is_empty() {
+    pub(super) fn push(&mut self, candidates: &[Candidate], f: Flags) {
+        if candidates.is_empty() {
             return;
         }
         let new_group = self.groups.is_empty() || self.list_break;
         let item = self.item;
         self.list_break = false;
         if !new_group {
-            let mut merged: Vec<Cand> = Vec::new();
+            let mut merged: Vec<Candidate> = Vec::new();
             let mut area = false;
             if let Some(g) = self.groups.last() {
-                for a in &g.cands {
-                    for b in cands {
+                for a in &g.candidates {
+                    for b in candidates {
                         if self.compat(a, b) {
                             area |= self.names_area(a) || self.names_area(b);
                             let r = self.refine(a, b);
@@ -206,7 +206,7 @@ impl State<'_> {
             }
             if let Some(g) = self.groups.last_mut() {
                 if !merged.is_empty() {
-                    g.cands = merged;
+                    g.candidates = merged;
                     g.strong |= f.strong;
                     // "Viviers, Bourgogne": the région reading of a name that is
                     // also a commune confirms the commune it agrees with
@@ -219,42 +219,42 @@ impl State<'_> {
                 }
                 // "13999 Dijon": an unlisted code gives way to the commune named after it
                 if g.soft && !f.qualifier && !f.soft {
-                    *g = Group::new(cands, f, item);
+                    *g = Group::new(candidates, f, item);
                     return;
                 }
                 // incompatible: the explicit code wins over a name next to it
                 if f.strong && !g.strong {
-                    *g = Group::new(cands, f, item);
+                    *g = Group::new(candidates, f, item);
                     return;
                 }
                 if g.strong
                     && !f.strong
                     && !f.qualifier
-                    && cands.iter().all(|c| c.country == self.d.fr)
+                    && candidates.iter().all(|c| c.country == self.d.fr)
                 {
                     return;
                 }
                 // "Paris, TX", "London, ON", "Valence, Espagne": the qualifier says where the city is
                 if f.qualifier && g.last_city && !g.confirmed && !g.strong {
-                    *g = Group::new(&cands[..1], f, item);
+                    *g = Group::new(&candidates[..1], f, item);
                     return;
                 }
             }
         }
-        self.groups.push(Group::new(cands, f, item));
+        self.groups.push(Group::new(candidates, f, item));
     }
 
     /// The last group (with no list break since) has a reading compatible
     /// with `c`.
-    pub(super) fn last_agrees(&self, c: &Cand) -> bool {
+    pub(super) fn last_agrees(&self, c: &Candidate) -> bool {
         !self.list_break
             && self
                 .groups
                 .last()
-                .is_some_and(|g| g.cands.iter().any(|a| self.compat(a, c)))
+                .is_some_and(|g| g.candidates.iter().any(|a| self.compat(a, c)))
     }
 
-    fn place_of(&self, c: &Cand) -> Place {
+    fn place_of(&self, c: &Candidate) -> Place {
         let d = self.d;
         let region = c.dept.map(|x| d.depts[x as usize].region).or(c.region);
         Place {
@@ -270,14 +270,14 @@ impl State<'_> {
 
     pub(super) fn finalize(&self, g: &Group) -> Option<Place> {
         let trusted = g.confirmed || g.strong;
-        let eligible: Vec<&Cand> = g
-            .cands
+        let eligible: Vec<&Candidate> = g
+            .candidates
             .iter()
             .filter(|c| trusted || c.kind != Kind::Commune || c.pop >= MIN_POP || c.lone)
             .collect();
         if eligible.is_empty() {
             return g.country.map(|k| {
-                self.place_of(&Cand {
+                self.place_of(&Candidate {
                     country: k,
                     region: None,
                     dept: None,
@@ -288,11 +288,11 @@ impl State<'_> {
                 })
             });
         }
-        let best_prio = eligible.iter().map(|c| c.prio()).max().unwrap_or(0);
-        let mut tops: Vec<&Cand> = eligible
+        let best_prio = eligible.iter().map(|c| c.priority()).max().unwrap_or(0);
+        let mut tops: Vec<&Candidate> = eligible
             .iter()
             .copied()
-            .filter(|c| c.prio() == best_prio)
+            .filter(|c| c.priority() == best_prio)
             .collect();
         tops.sort_by(|a, b| b.pop.cmp(&a.pop).then(b.level().cmp(&a.level())));
         let best = *tops[0];
@@ -322,7 +322,7 @@ impl State<'_> {
         };
         // (communes too small to be chosen count: `Montreuil` alone may be in 28 or 85)
         let guess = g
-            .cands
+            .candidates
             .iter()
             .any(|c| class(c.kind) == class(chosen.kind) && !self.compat(&chosen, c));
         let mut p = self.place_of(&chosen);
@@ -332,9 +332,9 @@ impl State<'_> {
 }
 
 impl Group {
-    fn new(cands: &[Cand], f: Flags, item: u16) -> Group {
+    fn new(candidates: &[Candidate], f: Flags, item: u16) -> Group {
         Group {
-            cands: cands.to_vec(),
+            candidates: candidates.to_vec(),
             strong: f.strong,
             confirmed: f.confirming,
             last_city: f.city,
@@ -354,8 +354,10 @@ impl State<'_> {
         let lone_only = |g: &Group| {
             !g.strong
                 && !g.confirmed
-                && g.cands.iter().all(|c| c.kind != Kind::Commune || c.lone)
-                && g.cands.iter().any(|c| c.lone && c.pop < MIN_POP)
+                && g.candidates
+                    .iter()
+                    .all(|c| c.kind != Kind::Commune || c.lone)
+                && g.candidates.iter().any(|c| c.lone && c.pop < MIN_POP)
         };
         if !self.groups.iter().any(lone_only) {
             return;
@@ -375,7 +377,7 @@ impl State<'_> {
     /// then a postal code, then a name; the first on a tie) is kept.
     pub(super) fn one_place_per_address(&mut self) {
         let fr = self.d.fr;
-        let french = |g: &Group| g.cands.iter().any(|c| c.country == fr);
+        let french = |g: &Group| g.candidates.iter().any(|c| c.country == fr);
         // (item, index of its best French group); groups are in item order
         let mut best: Vec<(u16, usize)> = Vec::new();
         for (i, g) in self.groups.iter().enumerate().filter(|(_, g)| french(g)) {

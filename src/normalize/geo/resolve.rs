@@ -4,10 +4,12 @@
 use std::cell::RefCell;
 
 use super::address;
-use super::codes::{arrondissement, code_cand, dept_number, postal_cands, prefix_cand, two_letter};
-use super::data::{weak_decode, Data, Interp};
+use super::codes::{
+    arrondissement, code_candidate, dept_number, postal_candidates, prefix_candidate, two_letter,
+};
+use super::data::{weak_decode, Data, Reading};
 use super::fold::{fold_into, Folded, Sep, TokKind};
-use super::group::{Cand, Evidence, Flags, Kind, State};
+use super::group::{Candidate, Evidence, Flags, Kind, State};
 use super::remote::RemoteReading;
 use super::words::class;
 use super::{Place, Resolution};
@@ -36,7 +38,7 @@ fn read(d: &Data, f: &mut Folded, s: &str) -> Resolution {
             item: 0,
         },
         remote: RemoteReading::default(),
-        cands: Vec::new(),
+        candidates: Vec::new(),
         in_street: false,
         last_mention_end: None,
         lead_num: None,
@@ -79,7 +81,7 @@ struct Reader<'a, 'd> {
     st: State<'d>,
     remote: RemoteReading,
     /// Candidates of the current mention (reused).
-    cands: Vec<Cand>,
+    candidates: Vec<Candidate>,
     /// Inside a street name (`rue de Paris`): words are skipped up to the next postal code.
     in_street: bool,
     /// Token index after the last mention that gave candidates.
@@ -227,21 +229,21 @@ impl Reader<'_, '_> {
             return;
         }
         let digits = text.bytes().take_while(u8::is_ascii_digit).count();
-        self.cands.clear();
+        self.candidates.clear();
         let mut flags = code_flags(Evidence::Postal);
         if digits == 5 && text.len() == 5 {
             self.in_street = false;
-            postal_cands(d, text, &mut self.cands);
-            if self.cands.is_empty() {
+            postal_candidates(d, text, &mut self.candidates);
+            if self.candidates.is_empty() {
                 // CEDEX or unlisted code: the département of its first digits,
                 // if the commune named next to it agrees
-                if let Some(c) = prefix_cand(d, text) {
+                if let Some(c) = prefix_candidate(d, text) {
                     if i < seg_end {
-                        self.cands.push(c);
+                        self.candidates.push(c);
                         flags.strong = false;
                         flags.soft = true;
                     } else if self.last_mention_end == Some(i) && self.st.last_agrees(&c) {
-                        self.cands.push(c);
+                        self.candidates.push(c);
                     }
                 }
             }
@@ -249,14 +251,14 @@ impl Reader<'_, '_> {
             let alone = seg_start == i && seg_end == i;
             let after_mention = i == seg_end && self.last_mention_end == Some(i) && seg_start < i;
             if alone || after_mention {
-                self.cands.push(code_cand(d, x));
+                self.candidates.push(code_candidate(d, x));
                 flags.evidence = Evidence::Explicit;
             } else if i == seg_start {
                 self.lead_num = Some((i + 1, x));
             }
         } else if text == "20" && seg_start == i && seg_end == i {
             if let Some(r) = d.regions.iter().position(|r| r.code == "FR-20R") {
-                self.cands.push(Cand {
+                self.candidates.push(Candidate {
                     country: d.fr,
                     region: Some(r as u16),
                     dept: None,
@@ -268,8 +270,8 @@ impl Reader<'_, '_> {
                 flags.evidence = Evidence::Explicit;
             }
         }
-        if !self.cands.is_empty() {
-            self.st.push(&self.cands, flags);
+        if !self.candidates.is_empty() {
+            self.st.push(&self.candidates, flags);
             self.last_mention_end = Some(i + 1);
         }
     }
@@ -284,7 +286,7 @@ impl Reader<'_, '_> {
         };
         let maxn = (maxn as usize).min(seg_end - i + 1);
         for len in (1..=maxn).rev() {
-            let Some((interps, lone)) = d.lookup(f.span(i, i + len - 1)) else {
+            let Some((readings, lone)) = d.lookup(f.span(i, i + len - 1)) else {
                 continue;
             };
             // "la Côte-d'Or": the article is not part of "La Côte" when a name
@@ -297,21 +299,21 @@ impl Reader<'_, '_> {
             }
             let mut matched = len;
             let whole = i == seg_start && i + len - 1 == seg_end;
-            self.cands.clear();
+            self.candidates.clear();
             let mut flags = Flags::default();
             let mut city = false;
-            for &ip in interps {
+            for &ip in readings {
                 match ip {
-                    Interp::Remote => self.remote.phrase(false),
-                    Interp::RemoteFull => self.remote.phrase(true),
-                    Interp::Weak(_) if !whole => continue,
+                    Reading::Remote => self.remote.phrase(false),
+                    Reading::RemoteFull => self.remote.phrase(true),
+                    Reading::Weak(_) if !whole => continue,
                     _ => {}
                 }
-                if let Some((mut c, fl)) = interp_cand(d, ip) {
+                if let Some((mut c, fl)) = reading_candidate(d, ip) {
                     c.lone = whole && lone && c.kind == Kind::Commune;
                     city |= fl.city;
                     flags = merge_flags(flags, fl);
-                    self.cands.push(c);
+                    self.candidates.push(c);
                 }
             }
             flags.city = city;
@@ -320,10 +322,10 @@ impl Reader<'_, '_> {
             // arrondissements: "Paris 15e", "Lyon 7ème", "PARIS 09", "Marseille 8e arrondissement"
             let j = i + len;
             if j <= seg_end && f.toks[j].kind == TokKind::Num && !f.toks[j].skip {
-                if let Some((arr, used)) = arrondissement(d, f, &self.cands, j, seg_end) {
+                if let Some((arr, used)) = arrondissement(d, f, &self.candidates, j, seg_end) {
                     let cm = &d.communes[arr as usize];
-                    self.cands.clear();
-                    self.cands.push(Cand {
+                    self.candidates.clear();
+                    self.candidates.push(Candidate {
                         country: d.fr,
                         region: Some(d.depts[cm.dept as usize].region),
                         dept: Some(cm.dept),
@@ -335,12 +337,12 @@ impl Reader<'_, '_> {
                     matched += used;
                 }
             }
-            if !self.cands.is_empty() {
+            if !self.candidates.is_empty() {
                 if let Some((_, x)) = self.lead_num.take().filter(|&(at, _)| at == i) {
                     self.st
-                        .push(&[code_cand(d, x)], code_flags(Evidence::Explicit));
+                        .push(&[code_candidate(d, x)], code_flags(Evidence::Explicit));
                 }
-                self.st.push(&self.cands, flags);
+                self.st.push(&self.candidates, flags);
                 self.last_mention_end = Some(i + matched);
             }
             return matched;
@@ -349,9 +351,9 @@ impl Reader<'_, '_> {
     }
 }
 
-fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
+fn reading_candidate(d: &Data, i: Reading) -> Option<(Candidate, Flags)> {
     let fr = d.fr;
-    let named = |region: Option<u16>, dept: Option<u16>, commune| Cand {
+    let named = |region: Option<u16>, dept: Option<u16>, commune| Candidate {
         country: fr,
         region: dept.map(|x: u16| d.depts[x as usize].region).or(region),
         dept,
@@ -365,10 +367,10 @@ fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
         ..Flags::default()
     };
     Some(match i {
-        Interp::Commune(c) => {
+        Reading::Commune(c) => {
             let cm = &d.communes[c as usize];
             (
-                Cand {
+                Candidate {
                     country: fr,
                     region: Some(d.depts[cm.dept as usize].region),
                     dept: Some(cm.dept),
@@ -383,11 +385,11 @@ fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
                 },
             )
         }
-        Interp::Dept(x) => (named(None, Some(x), None), confirming),
-        Interp::Region(r) => (named(Some(r), None, None), confirming),
-        Interp::Extra(x, c) => (named(None, Some(x), c), confirming),
-        Interp::Country(k) => (
-            Cand {
+        Reading::Dept(x) => (named(None, Some(x), None), confirming),
+        Reading::Region(r) => (named(Some(r), None, None), confirming),
+        Reading::Extra(x, c) => (named(None, Some(x), c), confirming),
+        Reading::Country(k) => (
+            Candidate {
                 country: k,
                 region: None,
                 dept: None,
@@ -402,8 +404,8 @@ fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
                 ..Flags::default()
             },
         ),
-        Interp::Admin(k) => (
-            Cand {
+        Reading::Admin(k) => (
+            Candidate {
                 country: k,
                 region: None,
                 dept: None,
@@ -417,8 +419,8 @@ fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
                 ..Flags::default()
             },
         ),
-        Interp::Foreign(k) => (
-            Cand {
+        Reading::Foreign(k) => (
+            Candidate {
                 country: k,
                 region: None,
                 dept: None,
@@ -432,8 +434,8 @@ fn interp_cand(d: &Data, i: Interp) -> Option<(Cand, Flags)> {
                 ..Flags::default()
             },
         ),
-        Interp::Weak(w) => return weak_decode(w).and_then(|i| interp_cand(d, i)),
-        Interp::Remote | Interp::RemoteFull | Interp::Noise => return None,
+        Reading::Weak(w) => return weak_decode(w).and_then(|i| reading_candidate(d, i)),
+        Reading::Remote | Reading::RemoteFull | Reading::Noise => return None,
     })
 }
 

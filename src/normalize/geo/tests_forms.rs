@@ -294,12 +294,12 @@ fn stop_names_are_folded_single_commune_names() {
     let d = &gaz().data;
     for n in STOP_NAMES {
         assert_eq!(*n, super::fold::fold_key(n), "{n} is not folded");
-        let (interps, lone) = d.lookup(n).unwrap_or_else(|| panic!("{n} is no name"));
+        let (readings, lone) = d.lookup(n).unwrap_or_else(|| panic!("{n} is no name"));
         assert!(!lone, "{n}");
         assert!(
-            interps
+            readings
                 .iter()
-                .any(|i| matches!(i, super::data::Interp::Commune(_))),
+                .any(|i| matches!(i, super::data::Reading::Commune(_))),
             "{n} is no commune"
         );
     }
