@@ -7,7 +7,7 @@
 //! body). Handlers that read the store run on tokio's blocking pool, never
 //! on the async workers, so a slow read cannot stall `/healthz` or other
 //! requests; trends are produced series by series into a streamed body
-//! ([`trends`]). [`server`] accepts the connections, with the header-read
+//! (`trends`). [`server`] accepts the connections, with the header-read
 //! and idle timeouts and the connection cap of [`ServerLimits`].
 
 pub mod query;

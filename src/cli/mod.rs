@@ -1,4 +1,4 @@
-//! The command line: one function per command ([`args`] defines them;
+//! The command line: one function per command (`args` defines them;
 //! `collect` has `serve` and `run`, `data` the commands on stored data,
 //! `sources` the `sources` commands, `catalog` `skills` and `geos`). This is
 //! the edge where library errors get context (anyhow) and become exit codes:

@@ -1,6 +1,6 @@
 //! The one place stages are composed: a source definition in, a run report
-//! out (fetch → extract → normalize → store: [`collect`]), and the same
-//! normalize → store path for imported files ([`import`]), `extract` and
+//! out (fetch → extract → normalize → store: `collect`), and the same
+//! normalize → store path for imported files (`import`), `extract` and
 //! `reindex`.
 
 mod collect;

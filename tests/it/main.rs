@@ -2,6 +2,8 @@
 //!
 //! - `helpers`: a fixture HTTP server on 127.0.0.1:0 serving `tests/fixtures/`,
 //!   the real API on a random port, temporary stores.
+//! - `architecture`: the layering on the source tree: no stage imports a later
+//!   one, only the sled store names sled, `extract` and `normalize` do no I/O.
 //! - `collect`: a source run end to end against the fixture server: counts in
 //!   the store, `/api/v1/trends`, CSV export.
 //! - `import`: 1,000 generated postings imported, exact counts, idempotence;
@@ -39,6 +41,7 @@
 //! No test touches the internet.
 
 mod api;
+mod architecture;
 mod cli;
 mod collect;
 mod crash;

@@ -16,10 +16,10 @@
 //!   with Supabase") it counts, and so does a longer skill name that starts
 //!   with it ("Red Hat Enterprise Linux" in a Red Hat posting is RHEL).
 //! * **sections that are not about the job**: the company's presentation,
-//!   benefits, the hiring process, legal statements (see [`sections`]);
+//!   benefits, the hiring process, legal statements (see `sections`);
 //! * **sentences and clauses that rule a skill out**: other teams' tools,
 //!   what the job retires, negations, customers and investors, the
-//!   employer describing itself (see [`clauses`]).
+//!   employer describing itself (see `clauses`).
 //!
 //! Blanked text is replaced by one space (a skipped section by one line
 //! break), so the words around it stay apart.
