@@ -1,7 +1,7 @@
 //! Extract: a fetched page in, raw postings (and the next page) out.
 //!
 //! Sources are described declaratively in `extractors/*.toml` ([`source`],
-//! read strictly by [`schema`]); each kind of source is one variant of
+//! read strictly by `schema`); each kind of source is one variant of
 //! [`Extractor`] in a file of its own ([`json`], [`html`], [`jsonld`],
 //! [`rss`]), sharing [`fields`], [`paginate`] and [`follow`] (detail pages).
 //! Extraction is pure: a [`Page`] in, a [`PageItems`] out, no I/O.

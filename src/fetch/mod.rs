@@ -8,12 +8,12 @@
 //! - robots.txt ([`robots`]) fetched once per host, cached, obeyed by every
 //!   GET: a disallowed URL is counted and never requested (form POSTs, i.e.
 //!   OAuth2 token requests, are not crawls and are not checked).
-//! - Redirects ([`redirect`]) followed here, hop by hop: each hop is checked
+//! - Redirects (`redirect`) followed here, hop by hop: each hop is checked
 //!   against its own host's robots.txt and waits for that host's turn, like
 //!   a first request; the caller's headers (credentials) never go to another
-//!   origin (an authenticated GET follows without them; [`redirect`] says
+//!   origin (an authenticated GET follows without them; `redirect` says
 //!   why), and a form never leaves its origin.
-//! - Retries ([`retry`]): 408, 429 and 5xx, and transport failures that can
+//! - Retries (`retry`): 408, 429 and 5xx, and transport failures that can
 //!   succeed on a second try (timeouts, connection failed or broken — not
 //!   undecodable bodies nor unbuildable requests), with exponential backoff
 //!   and jitter; `Retry-After` honoured (capped) on 429 and 503; other 4xx

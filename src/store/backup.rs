@@ -14,7 +14,7 @@
 //! it and marked `"text_lost": true`: its skills and places are in the line,
 //! so a restore counts it exactly as the damaged store did, and the restored
 //! posting's text reads as lost too (so `reindex` keeps its skills instead of
-//! finding them again in an empty text). [`write`] lists those postings.
+//! finding them again in an empty text). [`write()`] lists those postings.
 //!
 //! [`restore_dir`] restores into a new directory next to the target and moves
 //! it into place only once every line was read and the counts rebuilt: a
@@ -101,7 +101,7 @@ pub enum BackupError {
     },
 }
 
-/// What [`write`] did.
+/// What [`write()`] did.
 #[derive(Debug, Default)]
 pub struct Written {
     /// Postings written (all of them, those without their text included).

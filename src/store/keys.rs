@@ -102,7 +102,7 @@ pub fn encode_year_values(values: &[(u16, i32)]) -> Vec<u8> {
 
 /// Decodes a year value; `None` when its length is not a multiple of 6.
 pub fn decode_year_values(bytes: &[u8]) -> Option<Vec<(u16, i32)>> {
-    if bytes.len() % 6 != 0 {
+    if !bytes.len().is_multiple_of(6) {
         return None;
     }
     Some(

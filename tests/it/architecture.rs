@@ -1,23 +1,9 @@
-//! The layering ARCHITECTURE.md states, checked on the source tree: no stage
-//! imports a later one or the modules that compose stages, only the sled
+//! What ARCHITECTURE.md states, checked on the source tree: only the sled
 //! store names sled, and `extract` and `normalize` do no file or network I/O
-//! (apart from loading the source definitions).
+//! (apart from loading the source definitions). The order of the stages
+//! (no stage imports a later one) is checked by `layers.rs`.
 
 use std::path::{Path, PathBuf};
-
-/// The pipeline's stages, in order: a stage may use the ones before it.
-const STAGES: [&str; 7] = [
-    "fetch",
-    "extract",
-    "normalize",
-    "store",
-    "trends",
-    "export",
-    "api",
-];
-
-/// Modules that compose the stages: no stage uses them.
-const COMPOSERS: [&str; 3] = ["pipeline", "schedule", "cli"];
 
 /// Where sled may be named.
 const SLED_HOME: [&str; 2] = ["src/store/sled_store.rs", "src/store/sled_store/"];
@@ -104,16 +90,6 @@ fn offending(files: &[(String, Vec<String>)], test: fn(&str, &str) -> bool) -> V
     out
 }
 
-/// Whether `line` of `path` uses a later stage or a composer.
-fn imports_against_order(path: &str, line: &str) -> bool {
-    let Some(rank) = STAGES.iter().position(|s| *s == module_of(path)) else {
-        return false;
-    };
-    crate_modules(line).iter().any(|m| {
-        COMPOSERS.contains(m) || STAGES.iter().position(|s| s == m).is_some_and(|r| r > rank)
-    })
-}
-
 /// Whether `line` of `path` names sled outside the sled store.
 fn names_sled_elsewhere(path: &str, line: &str) -> bool {
     !SLED_HOME.iter().any(|home| path.starts_with(home))
@@ -125,16 +101,6 @@ fn io_in_pure_stage(path: &str, line: &str) -> bool {
     matches!(module_of(path), "extract" | "normalize")
         && path != LOADER
         && IO_PATHS.iter().any(|p| line.contains(p))
-}
-
-#[test]
-fn no_stage_imports_a_later_stage_or_a_composer() {
-    let bad = offending(&sources(), imports_against_order);
-    assert!(
-        bad.is_empty(),
-        "imports against the pipeline's order:\n{}",
-        bad.join("\n")
-    );
 }
 
 #[test]
@@ -187,13 +153,6 @@ fn the_checks_see_what_they_look_for() {
             vec!["let t: sled::Tree;".to_owned()],
         ),
     ];
-    assert_eq!(
-        offending(&files, imports_against_order),
-        [
-            "src/extract/json.rs: use crate::store::Store;",
-            "src/trends/mod.rs: use crate::pipeline::run;"
-        ]
-    );
     assert_eq!(
         offending(&files, names_sled_elsewhere),
         ["src/trends/mod.rs: let t: sled::Tree;"]

@@ -2,8 +2,8 @@
 //!
 //! - `helpers`: a fixture HTTP server on 127.0.0.1:0 serving `tests/fixtures/`,
 //!   the real API on a random port, temporary stores.
-//! - `architecture`: the layering on the source tree: no stage imports a later
-//!   one, only the sled store names sled, `extract` and `normalize` do no I/O.
+//! - `architecture`: on the source tree, only the sled store names sled and
+//!   `extract` and `normalize` do no I/O.
 //! - `collect`: a source run end to end against the fixture server: counts in
 //!   the store, `/api/v1/trends`, CSV export.
 //! - `import`: 1,000 generated postings imported, exact counts, idempotence;
