@@ -45,10 +45,10 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::api::server::{self, ServerLimits};
+use crate::domain::CountRules;
 use crate::extract::source::Rate;
 use crate::fetch::{FetchConfig, DEFAULT_USER_AGENT};
 use crate::lines::DEFAULT_MAX_LINE_MB;
-use crate::store::CountRules;
 
 /// Default database directory (outside the versioned `data/`).
 pub const DEFAULT_DATA_DIR: &str = "var/db";

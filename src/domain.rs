@@ -19,14 +19,31 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Date, Month, OffsetDateTime};
 
 mod auth_spec;
+mod count_rules;
 mod posting;
 mod run_report;
 mod validators;
 
 pub use auth_spec::AuthSpec;
+pub use count_rules::{
+    CountRules, DEFAULT_DEDUP_WINDOW_DAYS, DEFAULT_MAX_OPEN_DAYS, DEFAULT_UNSEEN_CLOSE_DAYS,
+};
 pub use posting::{content_hash, Place, Posting};
 pub use run_report::{RunReport, MAX_REPORTED_ERRORS};
 pub use validators::Validators;
+
+/// The closest of `candidates` to `word`, when it is near enough to be a
+/// typo (Damerau–Levenshtein distance at most 2, or a quarter of the
+/// candidate's length): the "did you mean" of every error message about an
+/// unknown key, parameter or skill.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
 
 /// Why a domain value was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -108,7 +108,7 @@ pub fn known_params(p: &HashMap<String, String>, known: &[&str]) -> Result<(), A
     match unknown.first() {
         None => Ok(()),
         Some(k) => {
-            let hint = suggest(k, known.iter().copied())
+            let hint = crate::domain::suggest(k, known.iter().copied())
                 .map(|s| format!("; did you mean {s:?}?"))
                 .unwrap_or_default();
             Err(ApiError::bad(
@@ -117,15 +117,6 @@ pub fn known_params(p: &HashMap<String, String>, known: &[&str]) -> Result<(), A
             ))
         }
     }
-}
-
-/// The closest candidate to `word`, when close enough to be a typo.
-pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
-        .min()
-        .map(|(_, c)| c)
 }
 
 /// A boolean flag parameter (`true`/`false`/`1`/`0`), false when absent.
@@ -173,7 +164,7 @@ pub fn trend_query(p: &HashMap<String, String>, n: &Normalizer) -> Result<TrendQ
     for s in raw_skills {
         let known = s == SkillId::ALL_POSTINGS || taxonomy.get(s).is_some();
         if !known {
-            let hint = suggest(s, taxonomy.skills().iter().map(|k| k.id.as_str()))
+            let hint = crate::domain::suggest(s, taxonomy.skills().iter().map(|k| k.id.as_str()))
                 .map(|c| format!("; did you mean {c:?}?"))
                 .unwrap_or_else(|| "; see /api/v1/skills".to_owned());
             return Err(ApiError::new(

@@ -163,7 +163,7 @@ pub(super) fn pick_sources(set: &SourceSet, wanted: &[String]) -> anyhow::Result
                     return Err(InvalidConfig(why.clone()).into());
                 }
                 let all = &set.sources;
-                let hint = api::query::suggest(name, all.iter().map(|s| s.id.as_str()))
+                let hint = crate::domain::suggest(name, all.iter().map(|s| s.id.as_str()))
                     .map(|s| format!(" Did you mean {s:?}?"))
                     .unwrap_or_default();
                 let known: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();

@@ -38,16 +38,6 @@ impl Problems {
     }
 }
 
-/// The closest of `candidates` to `word`, when it is a near miss.
-pub(crate) fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), *c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
-        .min()
-        .map(|(_, c)| c)
-}
-
 /// A TOML value as written, for messages (short).
 pub(crate) fn show(v: &Value) -> String {
     let text = match v {
@@ -121,7 +111,7 @@ impl<'a> Tab<'a> {
             if known.contains(&k.as_str()) {
                 continue;
             }
-            let why = match suggest(k, known) {
+            let why = match crate::domain::suggest(k, known.iter().copied()) {
                 Some(s) => format!("unknown key `{k}`, did you mean `{s}`?"),
                 None => format!("unknown key `{k}`; known keys: {}", known.join(", ")),
             };

@@ -101,11 +101,9 @@ impl Fetcher {
     pub(super) async fn attempt(&self, hop: &Hop<'_>) -> Result<Answer, Attempt> {
         let mut builder = match hop.form {
             Some(form) => {
-                let body: String = form
-                    .iter()
-                    .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
-                    .collect::<Vec<_>>()
-                    .join("&");
+                let body = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(form.iter())
+                    .finish();
                 self.client
                     .post(hop.url.clone())
                     .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -181,19 +179,4 @@ impl Fetcher {
             headers,
         }))
     }
-}
-
-/// `application/x-www-form-urlencoded` encoding of one key or value.
-fn form_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }

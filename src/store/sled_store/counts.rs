@@ -79,8 +79,16 @@ impl CountCache {
     }
 }
 
-/// One counter change: packed record, day of year, change.
-pub(super) type Event = (u64, u16, i32);
+/// One counter change, waiting in memory to be written.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Event {
+    /// The per-year record it changes ([`pack_record`]).
+    pub(super) record: u64,
+    /// Day of the year (1–366).
+    pub(super) ordinal: u16,
+    /// +1 or −1 (or more, for a cluster counted several times).
+    pub(super) change: i32,
+}
 
 pub(super) fn pack_record(
     skill: u32,
@@ -141,16 +149,16 @@ impl SledStore {
         let change = sign as i32;
         for &g in &geos {
             for &s in &skills {
-                events.push((
-                    pack_record(s, g, Counter::Opened, open_year)?,
-                    open_day,
+                events.push(Event {
+                    record: pack_record(s, g, Counter::Opened, open_year)?,
+                    ordinal: open_day,
                     change,
-                ));
-                events.push((
-                    pack_record(s, g, Counter::Closed, close_year)?,
-                    close_day,
+                });
+                events.push(Event {
+                    record: pack_record(s, g, Counter::Closed, close_year)?,
+                    ordinal: close_day,
                     change,
-                ));
+                });
             }
         }
         Ok(())
@@ -160,8 +168,8 @@ impl SledStore {
     /// stored); true when the cache should be written.
     pub(super) fn cache_events(&self, events: Vec<Event>) -> Result<bool, StoreError> {
         let mut cache = self.cache.lock().map_err(poisoned)?;
-        for (record, ordinal, change) in events {
-            cache.add(record, ordinal, change);
+        for e in events {
+            cache.add(e.record, e.ordinal, e.change);
         }
         Ok(cache.records.len() >= MAX_CACHED_RECORDS)
     }
