@@ -515,7 +515,7 @@ fn char_fold(c: char) -> CharFold {
 }
 
 /// Characters with a fixed ASCII spelling (or none, for the empty string).
-fn special(c: char) -> Option<&'static str> {
+pub(crate) fn special(c: char) -> Option<&'static str> {
     Some(match c {
         '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}'
         | '\u{02BB}' => "'",

@@ -9,6 +9,8 @@ use std::ops::Range;
 
 use unicode_normalization::char::decompose_canonical;
 
+use crate::normalize::text::special;
+
 /// The lowercase ASCII transliteration of a text ("Équipe" → "equipe",
 /// "œuvre" → "oeuvre", typographic quotes and dashes → `'` `"` `-`, other
 /// characters → a space), with the offset in the text of each byte's
@@ -93,20 +95,6 @@ impl AsciiText {
 /// before they reach here).
 fn offset(at: usize) -> u32 {
     u32::try_from(at).unwrap_or(u32::MAX)
-}
-
-/// Characters with a fixed ASCII spelling.
-fn special(c: char) -> Option<&'static str> {
-    Some(match c {
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' => "'",
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' => "\"",
-        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
-        | '\u{2212}' => "-",
-        'œ' | 'Œ' => "oe",
-        'æ' | 'Æ' => "ae",
-        'ß' => "ss",
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

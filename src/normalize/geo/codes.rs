@@ -96,15 +96,6 @@ pub(super) fn two_letter(st: &mut State, text: &str, after_unknown: bool) {
     let d = st.d;
     let admin = d.admin_codes.get(text).copied();
     let country = d.alpha2.get(text).copied();
-    let mk = |k: u16| Candidate {
-        country: k,
-        region: None,
-        dept: None,
-        commune: None,
-        pop: 0,
-        kind: Kind::Named,
-        lone: false,
-    };
     let mut candidates: Vec<Candidate> = Vec::with_capacity(2);
     let after_place = !st.groups.is_empty() && !st.list_break;
     let order = if after_place {
@@ -116,7 +107,7 @@ pub(super) fn two_letter(st: &mut State, text: &str, after_unknown: bool) {
     };
     for k in order.into_iter().flatten() {
         if !candidates.iter().any(|c| c.country == k) {
-            candidates.push(mk(k));
+            candidates.push(Candidate::country(k));
         }
     }
     st.push(

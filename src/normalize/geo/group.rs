@@ -36,6 +36,19 @@ pub(super) struct Candidate {
 }
 
 impl Candidate {
+    /// A country named, and nothing more precise.
+    pub(super) fn country(k: u16) -> Candidate {
+        Candidate {
+            country: k,
+            region: None,
+            dept: None,
+            commune: None,
+            pop: 0,
+            kind: Kind::Named,
+            lone: false,
+        }
+    }
+
     fn level(&self) -> u8 {
         if self.commune.is_some() {
             3
@@ -276,17 +289,7 @@ impl State<'_> {
             .filter(|c| trusted || c.kind != Kind::Commune || c.pop >= MIN_POP || c.lone)
             .collect();
         if eligible.is_empty() {
-            return g.country.map(|k| {
-                self.place_of(&Candidate {
-                    country: k,
-                    region: None,
-                    dept: None,
-                    commune: None,
-                    pop: 0,
-                    kind: Kind::Named,
-                    lone: false,
-                })
-            });
+            return g.country.map(|k| self.place_of(&Candidate::country(k)));
         }
         let best_prio = eligible.iter().map(|c| c.priority()).max().unwrap_or(0);
         let mut tops: Vec<&Candidate> = eligible

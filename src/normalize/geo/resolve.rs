@@ -389,15 +389,7 @@ fn reading_candidate(d: &Data, i: Reading) -> Option<(Candidate, Flags)> {
         Reading::Region(r) => (named(Some(r), None, None), confirming),
         Reading::Extra(x, c) => (named(None, Some(x), c), confirming),
         Reading::Country(k) => (
-            Candidate {
-                country: k,
-                region: None,
-                dept: None,
-                commune: None,
-                pop: 0,
-                kind: Kind::Named,
-                lone: false,
-            },
+            Candidate::country(k),
             Flags {
                 qualifier: true,
                 country: Some(k),
@@ -405,15 +397,7 @@ fn reading_candidate(d: &Data, i: Reading) -> Option<(Candidate, Flags)> {
             },
         ),
         Reading::Admin(k) => (
-            Candidate {
-                country: k,
-                region: None,
-                dept: None,
-                commune: None,
-                pop: 0,
-                kind: Kind::Named,
-                lone: false,
-            },
+            Candidate::country(k),
             Flags {
                 qualifier: true,
                 ..Flags::default()
