@@ -1,14 +1,17 @@
 //! One HTTP exchange: a request sent once, its answer read (the body
-//! streamed up to the cap) or classified as a failure. Redirects are
-//! answers here; [`super::redirect`] and the fetcher's hop loop follow them.
+//! streamed up to the cap, [`super::body`]) or classified as a failure.
+//! Redirects are answers here; [`super::redirect`] and the polite loop
+//! ([`super::polite`]) follow them.
 
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION, RETRY_AFTER};
-use reqwest::{StatusCode, Url};
+use reqwest::{RequestBuilder, Response, StatusCode, Url};
 
+use super::body::{self, BodyError};
+use super::error::GaveUp;
 use super::retry::{self, Failure};
-use super::{decode, error_chain, FetchError, Fetched, Fetcher};
+use super::{error_chain, FetchError, Fetched, Fetcher};
 
 /// One request of a redirect chain, as it is sent.
 pub(super) struct Hop<'a> {
@@ -41,8 +44,8 @@ pub(super) enum Attempt {
         failure: Failure,
         /// The status, when the failure came while reading the body.
         status: Option<u16>,
-        /// The error and its causes, one line.
-        cause: String,
+        /// The error.
+        error: reqwest::Error,
     },
     /// A status other than 2xx/304 (or a redirect without `Location`), with its `Retry-After`.
     Status(StatusCode, Option<Duration>),
@@ -51,12 +54,11 @@ pub(super) enum Attempt {
 }
 
 impl Attempt {
-    fn failed(e: &reqwest::Error, status: Option<u16>) -> Attempt {
-        let failure = Failure::of(e);
+    fn failed(error: reqwest::Error, status: Option<u16>) -> Attempt {
         Attempt::Failed {
-            failure,
+            failure: Failure::of(&error),
             status,
-            cause: format!("{}: {}", failure.name(), error_chain(e)),
+            error,
         }
     }
 
@@ -69,23 +71,42 @@ impl Attempt {
         }
     }
 
+    /// Whether the attempt timed out (which counts against its host).
+    pub(super) fn timed_out(&self) -> bool {
+        matches!(
+            self,
+            Attempt::Failed {
+                failure: Failure::Timeout,
+                ..
+            }
+        )
+    }
+
     /// A one-line description for logs.
     pub(super) fn describe(&self) -> String {
         match self {
-            Attempt::Failed { cause, .. } => cause.clone(),
+            Attempt::Failed { failure, error, .. } => format!("{failure}: {}", error_chain(error)),
             Attempt::Status(s, _) => format!("HTTP {}", s.as_u16()),
             Attempt::TooLarge(..) => "body too large".into(),
         }
     }
 
-    /// The error reported after `attempts` attempts on `url`.
-    pub(super) fn into_error(self, url: &str, attempts: u32) -> FetchError {
+    /// The error reported after `attempts` attempts on `url`; `gave_up`
+    /// when this attempt's timeout made the run give its host up.
+    pub(super) fn into_error(
+        self,
+        url: &str,
+        attempts: u32,
+        gave_up: Option<GaveUp>,
+    ) -> FetchError {
         let url = url.to_owned();
         match self {
-            Attempt::Failed { cause, .. } => FetchError::Transport {
+            Attempt::Failed { failure, error, .. } => FetchError::Transport {
                 url,
                 attempts,
-                cause,
+                failure,
+                gave_up,
+                source: error,
             },
             Attempt::Status(status, _) => FetchError::Status {
                 url,
@@ -97,9 +118,43 @@ impl Attempt {
 }
 
 impl Fetcher {
-    /// Sends `hop` once and reads its answer.
+    /// Sends `hop` once and reads its answer: a redirect, a failing status,
+    /// or a page whose body is read up to the cap.
     pub(super) async fn attempt(&self, hop: &Hop<'_>) -> Result<Answer, Attempt> {
-        let mut builder = match hop.form {
+        let mut response = self
+            .request(hop)
+            .send()
+            .await
+            .map_err(|e| Attempt::failed(e, None))?;
+        let status = response.status();
+        if let Some(location) = redirect_location(&response) {
+            return Ok(Answer::Redirect { status, location });
+        }
+        if !status.is_success() && status != StatusCode::NOT_MODIFIED {
+            return Err(Attempt::Status(status, retry_after(&response)));
+        }
+        let (headers, content_type) = body::headers_of(&response);
+        let limit = self.config.max_body_bytes;
+        let code = status.as_u16();
+        let bytes = body::read_capped(&mut response, limit)
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge => Attempt::TooLarge(code, limit),
+                BodyError::Read(e) => Attempt::failed(e, Some(code)),
+            })?;
+        Ok(Answer::Page(body::page(
+            &hop.url,
+            code,
+            headers,
+            content_type.as_deref(),
+            &bytes,
+        )))
+    }
+
+    /// The request `hop` stands for: a GET, or a POST of its form; with the
+    /// caller's headers while it still carries them.
+    fn request(&self, hop: &Hop<'_>) -> RequestBuilder {
+        let builder = match hop.form {
             Some(form) => {
                 let body = url::form_urlencoded::Serializer::new(String::new())
                     .extend_pairs(form.iter())
@@ -111,72 +166,25 @@ impl Fetcher {
             }
             None => self.client.get(hop.url.clone()),
         };
-        if let Some(headers) = hop.headers {
-            builder = builder.headers(headers.clone());
+        match hop.headers {
+            Some(headers) => builder.headers(headers.clone()),
+            None => builder,
         }
-        let mut response = builder
-            .send()
-            .await
-            .map_err(|e| Attempt::failed(&e, None))?;
-        let status = response.status();
-        if super::redirect::is_redirect(status) {
-            if let Some(location) = response
-                .headers()
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-            {
-                return Ok(Answer::Redirect {
-                    status,
-                    location: location.to_owned(),
-                });
-            }
-        }
-        if !status.is_success() && status != StatusCode::NOT_MODIFIED {
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-            return Err(Attempt::Status(status, retry_after));
-        }
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let limit = self.config.max_body_bytes;
-        let code = status.as_u16();
-        if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(Attempt::TooLarge(code, limit));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| Attempt::failed(&e, Some(code)))?
-        {
-            if body.len() + chunk.len() > limit {
-                return Err(Attempt::TooLarge(code, limit));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let tld = hop
-            .url
-            .host_str()
-            .and_then(|h| h.rsplit('.').next())
-            .filter(|t| t.len() >= 2 && t.bytes().all(|b| b.is_ascii_alphabetic()));
-        Ok(Answer::Page(Fetched {
-            url: hop.url.to_string(),
-            status: code,
-            bytes: body.len(),
-            body: decode::decode_with_tld(&body, content_type.as_deref(), tld.map(str::as_bytes)),
-            retries: 0,
-            headers,
-        }))
     }
+}
+
+/// The `Location` of a redirect this client follows (a redirect without a
+/// readable one is an ordinary status).
+fn redirect_location(response: &Response) -> Option<String> {
+    if !super::redirect::is_redirect(response.status()) {
+        return None;
+    }
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    Some(location.to_owned())
+}
+
+/// The response's `Retry-After`, when readable.
+fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
+    retry::parse_retry_after(value, SystemTime::now())
 }

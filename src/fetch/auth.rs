@@ -32,7 +32,7 @@ pub enum AuthError {
         var: String,
     },
     /// The token endpoint failed.
-    #[error("token request failed: {0}")]
+    #[error("token request failed")]
     Token(#[from] FetchError),
     /// The token endpoint answered something unusable.
     #[error("token endpoint {url} answered without a usable access_token: {why}")]

@@ -52,13 +52,47 @@ pub(crate) struct NextHop {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Refused {
     /// Bad target, loop or too many hops.
-    Bad(String),
+    Bad(BadRedirect),
     /// A form POST redirected to another origin.
     FormAcrossOrigins {
         /// The origin the form was meant for.
         from: HostKey,
         /// The origin of the redirect's target.
         to: HostKey,
+    },
+}
+
+/// What is wrong with a redirect: where it leads, or how long the chain got.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadRedirect {
+    /// The `Location` header is not a URL, even relative to the current one.
+    #[error("unreadable Location {location:?}")]
+    Location {
+        /// The header, as sent.
+        location: String,
+        /// Why it does not resolve.
+        #[source]
+        source: url::ParseError,
+    },
+    /// The target is not http(s).
+    #[error("redirect to a {} URL refused ({target})", .target.scheme())]
+    Scheme {
+        /// Where the redirect pointed.
+        target: Url,
+    },
+    /// The target was already visited by this request.
+    #[error("redirect loop back to {target}")]
+    Loop {
+        /// The URL visited again.
+        target: Url,
+    },
+    /// The chain is longer than `max_redirects`.
+    #[error("more than {max} redirects (max_redirects), the last to {target}")]
+    TooMany {
+        /// `max_redirects`.
+        max: usize,
+        /// Where the redirect over the limit pointed.
+        target: Url,
     },
 }
 
@@ -73,22 +107,20 @@ pub(crate) fn next_hop(
     visited: &[Url],
     max: usize,
 ) -> Result<NextHop, Refused> {
-    let url = from
-        .join(location.trim())
-        .map_err(|e| Refused::Bad(format!("unreadable Location {location:?}: {e}")))?;
+    let url = from.join(location.trim()).map_err(|source| {
+        Refused::Bad(BadRedirect::Location {
+            location: location.to_owned(),
+            source,
+        })
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(Refused::Bad(format!(
-            "redirect to a {} URL refused ({url})",
-            url.scheme()
-        )));
+        return Err(Refused::Bad(BadRedirect::Scheme { target: url }));
     }
     if visited.iter().any(|v| same_resource(v, &url)) {
-        return Err(Refused::Bad(format!("redirect loop back to {url}")));
+        return Err(Refused::Bad(BadRedirect::Loop { target: url }));
     }
     if visited.len() > max {
-        return Err(Refused::Bad(format!(
-            "more than {max} redirects (max_redirects), the last to {url}"
-        )));
+        return Err(Refused::Bad(BadRedirect::TooMany { max, target: url }));
     }
     let cross_origin = HostKey::of(from) != HostKey::of(&url);
     if post && cross_origin {
@@ -201,11 +233,57 @@ mod tests {
             Err(Refused::Bad(why)) => why,
             other => panic!("{location}: {other:?}"),
         };
-        assert!(refused("ftp://h/x", &first, 5).contains("ftp"));
-        assert!(refused("/a#top", &first, 5).contains("loop"));
+        let ftp = refused("ftp://h/x", &first, 5);
+        assert_eq!(
+            ftp,
+            BadRedirect::Scheme {
+                target: url("ftp://h/x")
+            }
+        );
+        assert!(ftp.to_string().contains("ftp"));
+        let back = refused("/a#top", &first, 5);
+        assert_eq!(
+            back,
+            BadRedirect::Loop {
+                target: url("http://h/a#top")
+            }
+        );
+        assert!(back.to_string().contains("loop"));
         let chain: Vec<Url> = (0..6).map(|i| url(&format!("http://h/c{i}"))).collect();
-        assert!(refused("/next", &chain, 5).contains("more than 5"));
+        assert!(refused("/next", &chain, 5)
+            .to_string()
+            .contains("more than 5"));
         assert!(next_hop(&from, status(302), "/next", false, &chain[..5], 5).is_ok());
-        assert!(refused("/next", &first, 0).contains("more than 0"));
+        assert_eq!(
+            refused("/next", &first, 0),
+            BadRedirect::TooMany {
+                max: 0,
+                target: url("http://h/next")
+            }
+        );
+        assert!(refused("/next", &first, 0)
+            .to_string()
+            .contains("more than 0"));
+    }
+
+    #[test]
+    fn an_unreadable_location_keeps_the_parse_error_as_its_source() {
+        let from = url("http://h/a");
+        let Err(Refused::Bad(bad)) = next_hop(
+            &from,
+            status(302),
+            "http://[oops/",
+            false,
+            std::slice::from_ref(&from),
+            5,
+        ) else {
+            panic!("an unreadable Location is refused");
+        };
+        assert!(bad.to_string().contains("\"http://[oops/\""), "{bad}");
+        let source = std::error::Error::source(&bad).expect("a source");
+        assert_eq!(
+            source.downcast_ref::<url::ParseError>(),
+            Some(&url::ParseError::InvalidIpv6Address)
+        );
     }
 }

@@ -7,9 +7,10 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 
-/// What kind of transport failure an attempt met.
+/// What kind of transport failure an attempt met, read from reqwest's error
+/// (`is_timeout`, `is_connect`… and its cause chain), never from its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Failure {
+pub enum Failure {
     /// Connect or request timeout, or a body that stalled: retried, and
     /// counted against the host ([`super::FetchConfig::host_timeout_limit`]).
     Timeout,
@@ -54,7 +55,7 @@ impl Failure {
     }
 
     /// A short name for messages.
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Failure::Timeout => "timeout",
             Failure::Connect => "connection failed",
@@ -63,6 +64,12 @@ impl Failure {
             Failure::Builder => "request could not be built (not retried)",
             Failure::Other => "request failed (not retried)",
         }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -14,7 +14,7 @@ use super::{add_outcome, normalize_all, now_rfc3339, Context, RunOptions};
 use crate::domain::{Day, GeoCode, PostingId, RunReport, SourceId, Validators};
 use crate::extract::{ItemError, NextPage, Page, RawPosting, SourceDef};
 use crate::fetch::auth::Auth;
-use crate::fetch::{FetchError, FetchRequest, FetchRun, FetchStats, Fetcher};
+use crate::fetch::{error_chain, FetchError, FetchRequest, FetchRun, FetchStats, Fetcher};
 use crate::normalize::{NormalizeError, Normalizer, Posting};
 use crate::shutdown::Shutdown;
 use crate::store::{Store, StoreError};
@@ -365,6 +365,7 @@ async fn fetch_page(
             {
                 Ok(h) => headers = h,
                 Err(e) => {
+                    let e = error_chain(&e);
                     tracing::warn!(url = %request.url, error = %e, "Authentication failed.");
                     report.error(format!("{}: {e}", request.url));
                     return Fetch::Failed;
@@ -400,8 +401,9 @@ async fn fetch_page(
                         continue;
                     }
                 }
-                tracing::warn!(url = %request.url, error = %e, "Fetch failed.");
-                report.error(e.to_string());
+                let shown = error_chain(&e);
+                tracing::warn!(url = %request.url, error = %shown, "Fetch failed.");
+                report.error(shown);
                 return if matches!(e, FetchError::Deadline { .. }) {
                     Fetch::Stop
                 } else {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use skilltrack::extract::{load_sources, SourceDef};
-use skilltrack::fetch::{FetchConfig, FetchError, FetchRequest, FetchRun, Fetcher};
+use skilltrack::fetch::{error_chain, FetchConfig, FetchError, FetchRequest, FetchRun, Fetcher};
 use skilltrack::pipeline::{run_source, Context, RunOptions};
 use skilltrack::store::{SledStore, Store};
 use tokio::time::Instant;
@@ -307,7 +307,7 @@ async fn timeouts_and_slow_drip_bodies_are_abandoned() {
             matches!(err, FetchError::Transport { attempts: 2, .. }),
             "{err}"
         );
-        assert!(err.to_string().contains("timed out"), "{err}");
+        assert!(error_chain(&err).contains("timed out"), "{err}");
         assert_eq!(server.hits(path), 2);
     }
 }
@@ -365,7 +365,7 @@ async fn redirects_are_bounded_and_http_only() {
     for (path, why) in [("/a", "loop"), ("/ftp", "ftp"), ("/c0", "more than 5")] {
         let err = get(&f, &server.url(path), &mut r).await.unwrap_err();
         assert!(matches!(err, FetchError::Redirect { .. }), "{err}");
-        assert!(err.to_string().contains(why), "{err}");
+        assert!(error_chain(&err).contains(why), "{err}");
     }
     assert_eq!((server.hits("/a"), server.hits("/b")), (1, 1));
     assert_eq!(server.hits("/c6"), 0, "stopped after 5 redirects");
