@@ -56,8 +56,14 @@ pub struct ReadError {
     pub source: io::Error,
 }
 
-/// One line read: its 1-based number and its text, or why it has none.
-pub type NumberedLine = (u64, Result<String, BadLine>);
+/// One line read: its number and its text, or why it has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberedLine {
+    /// 1-based number of the line.
+    pub number: u64,
+    /// Its text, without its end; or why it has none.
+    pub text: Result<String, BadLine>,
+}
 
 /// Reads lines of at most `max_bytes` bytes (see the [module](self) docs).
 pub struct LineReader<R> {
@@ -159,15 +165,18 @@ impl<R: BufRead> Iterator for LineReader<R> {
             }
             self.buf.clear();
             let limit = self.max_bytes;
-            return Some(Ok((number, Err(BadLine::TooLong { limit }))));
+            return Some(Ok(NumberedLine {
+                number,
+                text: Err(BadLine::TooLong { limit }),
+            }));
         }
         let bytes = std::mem::take(&mut self.buf);
-        Some(Ok((
+        Some(Ok(NumberedLine {
             number,
-            String::from_utf8(bytes).map_err(|e| BadLine::NotUtf8 {
+            text: String::from_utf8(bytes).map_err(|e| BadLine::NotUtf8 {
                 at: e.utf8_error().valid_up_to() + 1,
             }),
-        )))
+        }))
     }
 }
 
@@ -176,9 +185,11 @@ mod tests {
     use super::*;
     use std::io::{BufReader, Cursor};
 
-    fn all(input: &[u8], max: usize) -> Vec<NumberedLine> {
+    /// Every line of `input` as (number, text or why none).
+    fn all(input: &[u8], max: usize) -> Vec<(u64, Result<String, BadLine>)> {
         LineReader::new(Cursor::new(input.to_vec()), max)
             .map(|r| r.expect("no read error"))
+            .map(|line| (line.number, line.text))
             .collect()
     }
 
@@ -204,7 +215,10 @@ mod tests {
         let input = format!("ok\n{long}\nexactly10!\n12345678901\n{long}");
         // A small buffer: the long line spans many refills.
         let reader = LineReader::new(BufReader::with_capacity(7, Cursor::new(input)), 10);
-        let got: Vec<_> = reader.map(Result::unwrap).collect();
+        let got: Vec<_> = reader
+            .map(Result::unwrap)
+            .map(|line| (line.number, line.text))
+            .collect();
         let too_long = Err(BadLine::TooLong { limit: 10 });
         assert_eq!(
             got,
@@ -257,7 +271,13 @@ mod tests {
         };
         let got: Vec<_> = LineReader::new(BufReader::new(&mut failing), 100).collect();
         assert_eq!(got.len(), 3);
-        assert_eq!(got[1].as_ref().unwrap(), &(2, Ok("b".into())));
+        assert_eq!(
+            got[1].as_ref().unwrap(),
+            &NumberedLine {
+                number: 2,
+                text: Ok("b".into())
+            }
+        );
         let err = got[2].as_ref().unwrap_err();
         assert_eq!(err.line, 3);
         assert_eq!(err.to_string(), "cannot read line 3");

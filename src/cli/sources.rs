@@ -122,8 +122,8 @@ pub(super) async fn sources_try(config: Config, args: TryArgs) -> anyhow::Result
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut shown = 0usize;
-    for (raw, normalized) in &postings {
-        let p = match normalized {
+    for pipeline::TriedPosting { raw, posting } in &postings {
+        let p = match posting {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("error: {e}");

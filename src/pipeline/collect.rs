@@ -1,26 +1,35 @@
-//! Collecting a source: list pages with their pagination, detail pages,
-//! conditional GET (a 304 re-sees the postings its page listed), each page's
-//! postings normalized and stored together, a shutdown honoured between pages.
+//! Collecting a source: a run (`run_source`: the walk's postings stored
+//! page by page, the report recorded) or a trial (`try_source`: postings
+//! kept in memory, nothing stored), and where each page's postings go (a
+//! [`Sink`]). The walk itself, page by page, is in [`super::walk`].
 
-use std::collections::VecDeque;
-use std::future::Future;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Instant;
 
 use tracing::Instrument;
 
+use super::error::{blocking, StepError};
+use super::walk::walk;
 use super::{add_outcome, normalize_all, now_rfc3339, Context, RunOptions};
-use crate::domain::{Day, GeoCode, PostingId, RunReport, SourceId, Validators};
-use crate::extract::{ItemError, NextPage, Page, RawPosting, SourceDef};
-use crate::fetch::auth::Auth;
-use crate::fetch::{error_chain, FetchError, FetchRequest, FetchRun, FetchStats, Fetcher};
+use crate::domain::{Day, GeoCode, PostingId, RunReport, SourceId};
+use crate::extract::{ItemError, RawPosting, SourceDef};
+use crate::fetch::{error_chain, FetchRun, FetchStats, Fetcher};
 use crate::normalize::{NormalizeError, Normalizer, Posting};
-use crate::shutdown::Shutdown;
-use crate::store::{Store, StoreError};
+use crate::store::{IngestOutcome, Store};
+
+/// A posting of `skilltrack sources try`: as extracted, and as normalized
+/// (or why it could not be).
+#[derive(Debug)]
+pub struct TriedPosting {
+    /// The posting as the extractor read it.
+    pub raw: RawPosting,
+    /// The normalized posting, or why normalization failed.
+    pub posting: Result<Posting, NormalizeError>,
+}
 
 /// Where the postings of each page go.
-enum Sink<'a> {
+pub(super) enum Sink<'a> {
     /// Normalized and stored, page by page.
     Store(&'a Context),
     /// Kept in memory up to `limit` (`sources try`).
@@ -28,6 +37,16 @@ enum Sink<'a> {
         out: &'a mut Vec<RawPosting>,
         limit: usize,
     },
+}
+
+impl Sink<'_> {
+    /// The store postings go to, if they are stored.
+    pub(super) fn store(&self) -> Option<Arc<dyn Store>> {
+        match self {
+            Sink::Store(ctx) => Some(ctx.store.clone()),
+            Sink::Collect { .. } => None,
+        }
+    }
 }
 
 /// Collects one source now: every start URL, page after page up to
@@ -76,10 +95,7 @@ pub async fn try_source(
     source: &SourceDef,
     options: &RunOptions,
     limit: usize,
-) -> (
-    Vec<(RawPosting, Result<Posting, NormalizeError>)>,
-    RunReport,
-) {
+) -> (Vec<TriedPosting>, RunReport) {
     let started = Instant::now();
     let mut report = RunReport {
         source: Some(source.id.clone()),
@@ -107,326 +123,30 @@ pub async fn try_source(
     let today = Day::today();
     let postings = out
         .into_iter()
-        .map(|raw| {
-            let p = normalizer.normalize(&raw, &source.id, source.country.as_ref(), today);
-            (raw, p)
+        .map(|raw| TriedPosting {
+            posting: normalizer.normalize(&raw, &source.id, source.country.as_ref(), today),
+            raw,
         })
         .collect();
     (postings, report)
 }
 
-/// Walks a source: list pages with their pagination, and the detail pages
-/// they lead to; hands each page's postings to `sink`. When postings are
-/// stored, list pages are asked conditionally (ETag / Last-Modified) and a
-/// 304 is neither extracted nor counted again.
-async fn walk(
-    fetcher: &Fetcher,
-    source: &SourceDef,
-    options: &RunOptions,
-    report: &mut RunReport,
-    net: &mut FetchRun,
-    sink: &mut Sink<'_>,
-) {
-    let store = match sink {
-        Sink::Store(ctx) => Some(ctx.store.clone()),
-        Sink::Collect { .. } => None,
-    };
-    let base = options.base_url.as_deref();
-    let seen = options.seen_on.unwrap_or_else(Day::today);
-    let token_url = source.token_url(base, options.auth_url.as_deref());
-    // The token cache lives in the fetcher, across runs of the source.
-    let auth = source
-        .auth
-        .as_ref()
-        .map(|spec| fetcher.auth(&source.id, spec));
-    let max_follow = source.extractor.max_follow();
-    let stop = options.shutdown.as_ref();
-    'starts: for start in source.start_urls(base) {
-        let mut request = NextPage {
-            url: start,
-            headers: source.extractor.start_headers(),
-        };
-        let mut followed = 0u64;
-        for page_number in 0..source.max_pages {
-            if net.expired() {
-                tracing::warn!(url = %request.url, "Run deadline reached.");
-                report.error(format!(
-                    "{}: run deadline reached, remaining pages skipped",
-                    request.url
-                ));
-                break 'starts;
-            }
-            // Conditional GET: the validators this page was last served with.
-            let known = match &store {
-                Some(store) if request.headers.is_empty() => store.page_validators(&request.url).unwrap_or_else(|e| {
-                    tracing::warn!(url = %request.url, error = %e, "Cannot read page validators.");
-                    None
-                }),
-                _ => None,
-            };
-            let conditional = NextPage {
-                url: request.url.clone(),
-                headers: known
-                    .as_ref()
-                    .map(Validators::request_headers)
-                    .unwrap_or_default(),
-            };
-            let fetched = unless_stopped(
-                stop,
-                fetch_page(
-                    fetcher,
-                    source,
-                    &conditional,
-                    auth.as_deref(),
-                    token_url.as_deref(),
-                    report,
-                    net,
-                ),
-            )
-            .await;
-            let page = match fetched {
-                Some(Fetch::Page(page)) => page,
-                Some(Fetch::Failed) => break,
-                Some(Fetch::Stop) => break 'starts,
-                None => {
-                    report.interrupted = true;
-                    break 'starts;
-                }
-            };
-            if page.status == 304 {
-                // Unchanged since the last run: nothing to extract or count
-                // again, but the postings it lists are still there.
-                report.not_modified += 1;
-                if let (Some(store), Some(known)) = (&store, &known) {
-                    mark_seen(store, &known.postings, seen, report).await;
-                }
-                match known.and_then(|k| k.next) {
-                    Some(next) => {
-                        request = NextPage::get(next);
-                        continue;
-                    }
-                    None => break,
-                }
-            }
-            let items = match source.extractor.extract(&page, page_number) {
-                Ok(items) => items,
-                Err(e) => {
-                    tracing::warn!(url = %page.url, error = %e, "Page rejected.");
-                    report.error(e.to_string());
-                    break;
-                }
-            };
-            let mut queue: VecDeque<String> = items.follow.into();
-            // The postings this page leads to, remembered with its validators.
-            let mut listed: Vec<PostingId> = Vec::new();
-            if deliver(
-                source,
-                &page.url,
-                items.items,
-                seen,
-                &mut listed,
-                report,
-                sink,
-            )
-            .await
-            .is_break()
-            {
-                return;
-            }
-            while let Some(link) = queue.pop_front() {
-                if followed >= max_follow {
-                    tracing::info!(
-                        max = max_follow,
-                        "Stopped following detail pages at `follow.max`."
-                    );
-                    break;
-                }
-                followed += 1;
-                let detail = NextPage::get(source.rebase(&link, base));
-                let fetched = unless_stopped(
-                    stop,
-                    fetch_page(
-                        fetcher,
-                        source,
-                        &detail,
-                        auth.as_deref(),
-                        token_url.as_deref(),
-                        report,
-                        net,
-                    ),
-                )
-                .await;
-                let page = match fetched {
-                    Some(Fetch::Page(page)) => page,
-                    Some(Fetch::Failed) => continue,
-                    Some(Fetch::Stop) => break 'starts,
-                    None => {
-                        // Remember the list page only once all it leads to is stored.
-                        report.interrupted = true;
-                        break 'starts;
-                    }
-                };
-                match source.extractor.extract_detail(&page) {
-                    Ok(found) => {
-                        queue.extend(found.follow);
-                        if deliver(
-                            source,
-                            &page.url,
-                            found.items,
-                            seen,
-                            &mut listed,
-                            report,
-                            sink,
-                        )
-                        .await
-                        .is_break()
-                        {
-                            return;
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(url = %page.url, error = %e, "Detail page rejected.");
-                        report.error(e.to_string());
-                    }
-                }
-            }
-            let next = items.next.map(|next| NextPage {
-                url: source.rebase(&next.url, base),
-                headers: next.headers,
-            });
-            // Remembered only once the page is stored: a crash before means a full fetch.
-            if let (Some(store), Some(mut validators)) =
-                (&store, Validators::from_headers(&page.headers))
-            {
-                validators.next = next
-                    .as_ref()
-                    .filter(|n| n.headers.is_empty())
-                    .map(|n| n.url.clone());
-                validators.postings = listed;
-                if let Err(e) = store.set_page_validators(&request.url, &validators) {
-                    tracing::warn!(url = %request.url, error = %e, "Cannot remember page validators.");
-                }
-            }
-            match next {
-                Some(next) => request = next,
-                None => break,
-            }
-            if page_number + 1 == source.max_pages {
-                tracing::info!(max_pages = source.max_pages, "Stopped at max_pages.");
-            }
-        }
-    }
-}
-
-/// Runs `work` unless `stop` fires first (or has fired): `None` when stopped.
-async fn unless_stopped<T>(stop: Option<&Shutdown>, work: impl Future<Output = T>) -> Option<T> {
-    match stop {
-        Some(stop) => tokio::select! {
-            biased;
-            _ = stop.wait() => None,
-            done = work => Some(done),
-        },
-        None => Some(work.await),
-    }
-}
-
-/// The outcome of fetching one page.
-enum Fetch {
-    /// The page (a 304 has an empty body).
-    Page(Page),
-    /// This page failed (recorded in the report); the walk goes on elsewhere.
-    Failed,
-    /// The run must stop (its deadline passed).
-    Stop,
-}
-
-/// Fetches one page with the source's authentication `auth`; failures are
-/// recorded in the report (HTTP figures are counted by `net`). A 401 with
-/// OAuth2 renews the token once.
-async fn fetch_page(
-    fetcher: &Fetcher,
-    source: &SourceDef,
-    request: &NextPage,
-    auth: Option<&Auth>,
-    token_url: Option<&str>,
-    report: &mut RunReport,
-    net: &mut FetchRun,
-) -> Fetch {
-    let interval = source.rate.map(|r| r.interval());
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        report.pages += 1;
-        let mut headers = Vec::new();
-        if let Some(auth) = auth {
-            match auth
-                .headers(fetcher, token_url.unwrap_or_default(), interval)
-                .await
-            {
-                Ok(h) => headers = h,
-                Err(e) => {
-                    let e = error_chain(&e);
-                    tracing::warn!(url = %request.url, error = %e, "Authentication failed.");
-                    report.error(format!("{}: {e}", request.url));
-                    return Fetch::Failed;
-                }
-            }
-        }
-        headers.extend(request.headers.iter().cloned());
-        let fetched = fetcher
-            .fetch_in(
-                &FetchRequest {
-                    url: request.url.clone(),
-                    headers,
-                    form: None,
-                    interval,
-                },
-                net,
-            )
-            .await;
-        match fetched {
-            Ok(f) => {
-                return Fetch::Page(Page {
-                    url: f.url,
-                    body: f.body,
-                    status: f.status,
-                    headers: f.headers,
-                })
-            }
-            Err(e) => {
-                if e.status() == Some(401) && attempt == 1 && token_url.is_some() {
-                    if let Some(auth) = auth {
-                        tracing::info!("HTTP 401: renewing the token.");
-                        auth.invalidate().await;
-                        continue;
-                    }
-                }
-                let shown = error_chain(&e);
-                tracing::warn!(url = %request.url, error = %shown, "Fetch failed.");
-                report.error(shown);
-                return if matches!(e, FetchError::Deadline { .. }) {
-                    Fetch::Stop
-                } else {
-                    Fetch::Failed
-                };
-            }
-        }
-    }
-}
-
 /// Marks the postings a page answered 304 listed as seen on `seen`; they
 /// count as unchanged postings of the run.
-async fn mark_seen(store: &Arc<dyn Store>, ids: &[PostingId], seen: Day, report: &mut RunReport) {
+pub(super) async fn mark_seen(
+    store: &Arc<dyn Store>,
+    ids: &[PostingId],
+    seen: Day,
+    report: &mut RunReport,
+) {
     if ids.is_empty() {
         return;
     }
     let (store, ids) = (store.clone(), ids.to_vec());
-    let marked = tokio::task::spawn_blocking(move || store.mark_seen(&ids, seen))
-        .await
-        .map_err(|e| StoreError::Engine(format!("mark-seen task failed: {e}")));
-    match marked.and_then(|r| r) {
+    match blocking("mark-seen", move || store.mark_seen(&ids, seen)).await {
         Ok(n) => report.unchanged += n,
         Err(e) => {
+            let e = error_chain(&e);
             tracing::error!(error = %e, "Cannot mark the postings of an unchanged page as seen.");
             report.error(format!("store: {e}"));
         }
@@ -435,7 +155,9 @@ async fn mark_seen(store: &Arc<dyn Store>, ids: &[PostingId], seen: Day, report:
 
 /// Hands a page's postings to the sink, seen on `seen`; the ids of those
 /// stored are added to `stored`, rejected items go to the report.
-async fn deliver(
+/// `Break` when the sink wants no more: the store failed, or enough
+/// postings are collected.
+pub(super) async fn deliver(
     source: &SourceDef,
     url: &str,
     items: Vec<Result<RawPosting, ItemError>>,
@@ -466,6 +188,7 @@ async fn deliver(
                     ControlFlow::Continue(())
                 }
                 Err(e) => {
+                    let e = error_chain(&e);
                     tracing::error!(error = %e, "Store failed.");
                     report.error(format!("store: {e}"));
                     ControlFlow::Break(())
@@ -493,33 +216,48 @@ async fn store_raw(
     raws: Vec<RawPosting>,
     seen: Day,
     report: &mut RunReport,
-) -> Result<Vec<PostingId>, StoreError> {
-    let (ctx2, source2, country2) = (ctx.clone(), source.clone(), country.cloned());
-    let joined = tokio::task::spawn_blocking(move || {
-        let mut errors = Vec::new();
-        let postings = normalize_all(
-            &ctx2.normalizer,
-            &source2,
-            country2.as_ref(),
-            &raws,
-            seen,
-            &mut errors,
-        );
-        // The page's counts are written (and visible) before the next page.
-        let outcome = ctx2.store.ingest(&postings)?;
-        ctx2.store.flush()?;
-        let ids: Vec<PostingId> = postings.iter().map(|p| p.id).collect();
-        Ok::<_, StoreError>((outcome, errors, ids))
+) -> Result<Vec<PostingId>, StepError> {
+    let (ctx, source, country) = (ctx.clone(), source.clone(), country.cloned());
+    let stored = blocking("ingest", move || {
+        normalize_and_store(&ctx, &source, country.as_ref(), &raws, seen)
     })
-    .await
-    .map_err(|e| StoreError::Engine(format!("ingest task failed: {e}")))?;
-    let (outcome, errors, ids) = joined?;
-    report.rejected += errors.len() as u64;
-    for e in errors {
+    .await?;
+    report.rejected += stored.rejected.len() as u64;
+    for e in stored.rejected {
         report.error(e);
     }
-    add_outcome(report, outcome);
-    Ok(ids)
+    add_outcome(report, stored.outcome);
+    Ok(stored.ids)
+}
+
+/// What storing a page's postings did.
+struct Stored {
+    /// What the store did with them.
+    outcome: IngestOutcome,
+    /// Why the postings that could not be normalized were not.
+    rejected: Vec<String>,
+    /// The ids of the postings stored.
+    ids: Vec<PostingId>,
+}
+
+/// Normalizes a page's raw postings and stores them as one batch, flushed
+/// so that the page's counts are written (and visible) before the next page.
+fn normalize_and_store(
+    ctx: &Context,
+    source: &SourceId,
+    country: Option<&GeoCode>,
+    raws: &[RawPosting],
+    seen: Day,
+) -> Result<Stored, crate::store::StoreError> {
+    let mut rejected = Vec::new();
+    let postings = normalize_all(&ctx.normalizer, source, country, raws, seen, &mut rejected);
+    let outcome = ctx.store.ingest(&postings)?;
+    ctx.store.flush()?;
+    Ok(Stored {
+        outcome,
+        rejected,
+        ids: postings.iter().map(|p| p.id).collect(),
+    })
 }
 
 fn add_fetch_stats(report: &mut RunReport, stats: &FetchStats) {

@@ -1,16 +1,15 @@
-//! Imported files: JSON Lines read with bounded lines, normalized on every
-//! core, stored in file order (`skilltrack import`), and the normalizer on
-//! its own (`skilltrack extract`).
+//! Imported files (`skilltrack import`): JSON Lines read with bounded lines
+//! on one thread, normalized on every core, stored in file order.
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Instant;
 
-use super::{add_outcome, normalize_records, now_rfc3339};
+use super::{add_outcome, line_error, normalize_records, now_rfc3339};
 use crate::domain::{Day, RunReport, SourceId};
 use crate::extract::import;
-use crate::lines::{BadLine, LineReader, ReadError, DEFAULT_MAX_LINE_BYTES};
+use crate::lines::{LineReader, ReadError, DEFAULT_MAX_LINE_BYTES};
 use crate::normalize::{Normalizer, Posting};
 use crate::store::{Store, StoreError};
 
@@ -21,53 +20,6 @@ pub const IMPORT_BATCH: usize = 500;
 /// holds fewer than [`IMPORT_BATCH`] postings: long lines do not pile up
 /// in memory.
 pub const IMPORT_BATCH_BYTES: usize = 16 << 20;
-
-/// `skilltrack extract`: reads JSON Lines postings, writes one extraction
-/// (skills, implied skills, places, remote) per posting to `out`, stores
-/// nothing. A bad line (not a posting, not UTF-8, longer than
-/// `max_line_bytes`) goes to `on_bad` with its number and is skipped; a read
-/// error stops at once. Returns the number of bad lines.
-pub fn extract_lines<R: BufRead, W: std::io::Write>(
-    normalizer: &Normalizer,
-    reader: R,
-    max_line_bytes: usize,
-    mut out: W,
-    mut on_bad: impl FnMut(import::LineError),
-) -> Result<u64, ExtractError> {
-    let mut bad = 0;
-    for line in LineReader::new(reader, max_line_bytes) {
-        let (number, text) = line?;
-        let parsed = text
-            .map_err(|e| line_error(number, &e))
-            .and_then(|text| import::parse_line(&text, number as usize));
-        match parsed {
-            Ok(Some(raw)) => {
-                serde_json::to_writer(&mut out, &normalizer.extract(&raw))
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| out.write_all(b"\n"))
-                    .map_err(ExtractError::Write)?;
-            }
-            Ok(None) => {}
-            Err(e) => {
-                bad += 1;
-                on_bad(e);
-            }
-        }
-    }
-    out.flush().map_err(ExtractError::Write)?;
-    Ok(bad)
-}
-
-/// Why `skilltrack extract` stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum ExtractError {
-    /// The input cannot be read further.
-    #[error(transparent)]
-    Read(#[from] ReadError),
-    /// The output cannot be written.
-    #[error("cannot write the output")]
-    Write(#[source] std::io::Error),
-}
 
 /// Why an import stopped.
 #[derive(Debug, thiserror::Error)]
@@ -100,14 +52,6 @@ impl Default for ImportOptions {
         ImportOptions {
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
         }
-    }
-}
-
-/// A bad line as an import line error.
-fn line_error(number: u64, bad: &BadLine) -> import::LineError {
-    import::LineError {
-        line: number as usize,
-        why: bad.to_string(),
     }
 }
 
@@ -247,7 +191,7 @@ fn read_batches<R: BufRead>(
     let mut failed = None;
     for line in &mut lines {
         let (number, text) = match line {
-            Ok(line) => line,
+            Ok(line) => (line.number, line.text),
             Err(e) => {
                 failed = Some(e);
                 break;

@@ -1,25 +1,40 @@
 //! The one place stages are composed: a source definition in, a run report
-//! out (fetch → extract → normalize → store: `collect`), and the same
-//! normalize → store path for imported files (`import`), `extract` and
-//! `reindex`.
+//! out (fetch → extract → normalize → store), and the same normalize → store
+//! path for imported files.
+//!
+//! - `collect`: a source run (`run_source`) or trial (`try_source`), and
+//!   where each page's postings go; `walk` the walk over the source's
+//!   pages, step by step; `error` what a step on the blocking pool can meet.
+//! - `import`: the threaded import (bounded lines → normalized on every
+//!   core → stored in file order).
+//! - `extract_lines`: the normalizer alone over JSON Lines (`skilltrack extract`).
+//! - `reindex`: stored postings normalized again, counts recomputed.
+//! - here: the shared context and options, and the normalization loop
+//!   every path uses.
 
 mod collect;
+mod error;
+mod extract_lines;
 mod import;
+mod reindex;
+mod walk;
 
 use std::sync::Arc;
 
 use crate::domain::{Day, GeoCode, RunReport, SourceId};
 use crate::extract::{self, RawPosting};
 use crate::fetch::Fetcher;
+use crate::lines::BadLine;
 use crate::normalize::{Normalizer, Posting};
 use crate::shutdown::Shutdown;
-use crate::store::{IngestOutcome, Store, StoreError};
+use crate::store::{IngestOutcome, Store};
 
-pub use collect::{run_source, try_source};
+pub use collect::{run_source, try_source, TriedPosting};
+pub use extract_lines::{extract_lines, ExtractError};
 pub use import::{
-    extract_lines, import_lines, import_with, ExtractError, ImportError, ImportOptions,
-    IMPORT_BATCH, IMPORT_BATCH_BYTES,
+    import_lines, import_with, ImportError, ImportOptions, IMPORT_BATCH, IMPORT_BATCH_BYTES,
 };
+pub use reindex::reindex;
 
 /// What a run needs: built once, shared by every run.
 #[derive(Clone)]
@@ -69,8 +84,14 @@ fn normalize_all(
     seen: Day,
     errors: &mut Vec<String>,
 ) -> Vec<Posting> {
-    let items = raws.iter().map(|raw| (raw, source, country, seen, None));
-    normalize_each(normalizer, items, errors)
+    let sightings = raws.iter().map(|raw| Sighting {
+        raw,
+        source,
+        country,
+        first_seen: seen,
+        last_seen: None,
+    });
+    normalize_each(normalizer, sightings, errors)
 }
 
 /// Normalizes imported records (each may name its source and seen days);
@@ -82,33 +103,41 @@ fn normalize_records(
     today: Day,
     errors: &mut Vec<String>,
 ) -> Vec<Posting> {
-    let items = records.iter().map(|r| {
-        let source = r.source.as_ref().unwrap_or(default_source);
-        let first_seen = r.first_seen.unwrap_or(today);
-        (&r.raw, source, r.country.as_ref(), first_seen, r.last_seen)
+    let sightings = records.iter().map(|r| Sighting {
+        raw: &r.raw,
+        source: r.source.as_ref().unwrap_or(default_source),
+        country: r.country.as_ref(),
+        first_seen: r.first_seen.unwrap_or(today),
+        last_seen: r.last_seen,
     });
-    normalize_each(normalizer, items, errors)
+    normalize_each(normalizer, sightings, errors)
 }
 
-/// Normalizes (raw posting, source, default country, first seen, last seen) items.
+/// A raw posting to normalize, with where and when it was seen.
+struct Sighting<'a> {
+    /// The posting as extracted or imported.
+    raw: &'a RawPosting,
+    /// Its source.
+    source: &'a SourceId,
+    /// The source's default country.
+    country: Option<&'a GeoCode>,
+    /// The first day it was seen.
+    first_seen: Day,
+    /// The last day it was seen, when known (imports); else `first_seen`.
+    last_seen: Option<Day>,
+}
+
+/// Normalizes each sighting; failures are described in `errors`.
 fn normalize_each<'a>(
     normalizer: &Normalizer,
-    items: impl Iterator<
-        Item = (
-            &'a RawPosting,
-            &'a SourceId,
-            Option<&'a GeoCode>,
-            Day,
-            Option<Day>,
-        ),
-    >,
+    sightings: impl Iterator<Item = Sighting<'a>>,
     errors: &mut Vec<String>,
 ) -> Vec<Posting> {
-    let mut postings = Vec::with_capacity(items.size_hint().0);
-    for (raw, source, country, first_seen, last_seen) in items {
-        match normalizer.normalize(raw, source, country, first_seen) {
+    let mut postings = Vec::with_capacity(sightings.size_hint().0);
+    for s in sightings {
+        match normalizer.normalize(s.raw, s.source, s.country, s.first_seen) {
             Ok(mut p) => {
-                if let Some(last) = last_seen {
+                if let Some(last) = s.last_seen {
                     p.last_seen = last.max(p.first_seen);
                 }
                 postings.push(p);
@@ -119,13 +148,10 @@ fn normalize_each<'a>(
     postings
 }
 
-/// `skilltrack reindex`: skills and places of every stored posting found
-/// again with `normalizer`'s data, then every count recomputed. Returns the
-/// number of postings.
-pub fn reindex(
-    store: &dyn Store,
-    normalizer: &Normalizer,
-    progress: &mut dyn FnMut(u64),
-) -> Result<u64, StoreError> {
-    store.rebuild(Some(&|p| normalizer.renormalize(p)), progress)
+/// A bad line as an import line error.
+fn line_error(number: u64, bad: &BadLine) -> extract::import::LineError {
+    extract::import::LineError {
+        line: number as usize,
+        why: bad.to_string(),
+    }
 }

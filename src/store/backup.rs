@@ -234,7 +234,7 @@ pub fn restore(
     let text = |line: Option<Result<crate::lines::NumberedLine, ReadError>>| match line {
         None => Ok(None),
         Some(line) => {
-            let (number, text) = line?;
+            let crate::lines::NumberedLine { number, text } = line?;
             text.map(|t| Some((number as usize, t)))
                 .map_err(|bad| BackupError::Format {
                     line: number as usize,
