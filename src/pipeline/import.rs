@@ -122,32 +122,11 @@ pub fn import_with<R: BufRead + Send>(
         let reading = scope.spawn(move || read_batches(reader, max_line_bytes, parsed_tx));
         for _ in 0..workers {
             let (parsed_rx, ready_tx) = (parsed_rx.clone(), ready_tx.clone());
-            scope.spawn(move || loop {
-                let next = parsed_rx.lock().map(|rx| rx.recv());
-                let Ok(Ok(mut batch)) = next else { return };
-                batch.parsed = batch.records.len() as u64;
-                batch.postings =
-                    normalize_records(normalizer, source, &batch.records, today, &mut batch.errors);
-                batch.records = Vec::new();
-                if ready_tx.send(batch).is_err() {
-                    return;
-                }
-            });
+            scope
+                .spawn(move || normalize_batches(normalizer, source, today, &parsed_rx, &ready_tx));
         }
         drop(ready_tx);
-        let mut waiting: BTreeMap<u64, ImportBatch> = BTreeMap::new();
-        let mut next = 0;
-        for batch in ready_rx {
-            waiting.insert(batch.seq, batch);
-            while let Some(batch) = waiting.remove(&next) {
-                report.items += batch.parsed;
-                report.rejected += batch.errors.len() as u64;
-                batch.errors.into_iter().for_each(|e| report.error(e));
-                add_outcome(&mut report, store.ingest(&batch.postings)?);
-                progress(batch.lines);
-                next += 1;
-            }
-        }
+        store_in_order(store, ready_rx, &mut report, &mut progress)?;
         // Every batch read before a read error is stored by now.
         Ok(reading
             .join()
@@ -166,6 +145,54 @@ pub fn import_with<R: BufRead + Send>(
             report: Box::new(report),
         }),
     }
+}
+
+/// A normalizing worker: takes parsed batches from `parsed` until it is
+/// closed, normalizes them as `source`'s (seen `today` unless a record says
+/// otherwise) and hands them to `ready`, until it is closed.
+fn normalize_batches(
+    normalizer: &Normalizer,
+    source: &SourceId,
+    today: Day,
+    parsed: &Mutex<mpsc::Receiver<ImportBatch>>,
+    ready: &mpsc::SyncSender<ImportBatch>,
+) {
+    loop {
+        let next = parsed.lock().map(|rx| rx.recv());
+        let Ok(Ok(mut batch)) = next else { return };
+        batch.parsed = batch.records.len() as u64;
+        batch.postings =
+            normalize_records(normalizer, source, &batch.records, today, &mut batch.errors);
+        batch.records = Vec::new();
+        if ready.send(batch).is_err() {
+            return;
+        }
+    }
+}
+
+/// Stores the normalized batches coming from `ready` in file order (a
+/// batch waits for those before it), adding what each did to `report` and
+/// calling `progress` with the lines read up to its end.
+fn store_in_order(
+    store: &dyn Store,
+    ready: mpsc::Receiver<ImportBatch>,
+    report: &mut RunReport,
+    progress: &mut impl FnMut(u64),
+) -> Result<(), StoreError> {
+    let mut waiting: BTreeMap<u64, ImportBatch> = BTreeMap::new();
+    let mut next = 0;
+    for batch in ready {
+        waiting.insert(batch.seq, batch);
+        while let Some(batch) = waiting.remove(&next) {
+            report.items += batch.parsed;
+            report.rejected += batch.errors.len() as u64;
+            batch.errors.into_iter().for_each(|e| report.error(e));
+            add_outcome(report, store.ingest(&batch.postings)?);
+            progress(batch.lines);
+            next += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Reads and parses lines into batches of [`IMPORT_BATCH`] lines (or
