@@ -356,6 +356,7 @@ fn is_loopback(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::BadRedirect;
     use reqwest::StatusCode;
 
     fn status(code: u16, retry_after: Option<u64>) -> Attempt {
@@ -416,6 +417,51 @@ mod tests {
         };
         assert!(!failed.timed_out());
         assert_eq!(retry_delay(&FetchConfig::default(), &failed, 1), None);
+    }
+
+    #[test]
+    fn a_hop_leaves_the_callers_headers_at_the_origin_and_the_form_unless_kept() {
+        let headers = HeaderMap::from_iter([(
+            reqwest::header::AUTHORIZATION,
+            reqwest::header::HeaderValue::from_static("Bearer t"),
+        )]);
+        let form = [("grant_type".to_owned(), "client_credentials".to_owned())];
+        let url = |u: &str| Url::parse(u).unwrap();
+        let mut hop = Hop {
+            url: url("http://h/token"),
+            form: Some(&form),
+            headers: Some(&headers),
+        };
+        let next = |to: &str, keeps_body, cross_origin| NextHop {
+            url: url(to),
+            keeps_body,
+            cross_origin,
+        };
+        // Same origin, 307: everything is kept.
+        take(&mut hop, next("http://h/token2", true, false));
+        assert_eq!(hop.url.as_str(), "http://h/token2");
+        assert!(hop.form.is_some() && hop.headers.is_some());
+        // Same origin, 303: the form is dropped, the headers kept.
+        take(&mut hop, next("http://h/done", false, false));
+        assert!(hop.form.is_none() && hop.headers.is_some());
+        // Another origin: the headers are dropped, and stay dropped back home.
+        take(&mut hop, next("http://cdn/file", false, true));
+        assert!(hop.headers.is_none());
+        take(&mut hop, next("http://h/again", false, true));
+        assert!(hop.headers.is_none());
+        assert_eq!(hop.url.as_str(), "http://h/again");
+    }
+
+    #[test]
+    fn refusals_name_the_first_url_of_the_chain() {
+        let first = Url::parse("http://h/start").unwrap();
+        let target = Url::parse("http://h/start").unwrap();
+        let err = refused_error(&first, Refused::Bad(BadRedirect::Loop { target }));
+        assert!(matches!(&err, FetchError::Redirect { url, .. } if url == "http://h/start"));
+        assert_eq!(
+            crate::fetch::error_chain(&err),
+            "GET http://h/start: bad redirect: redirect loop back to http://h/start"
+        );
     }
 
     #[test]
