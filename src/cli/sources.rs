@@ -11,7 +11,7 @@ use crate::domain::SourceId;
 use crate::extract;
 use crate::fetch::Fetcher;
 use crate::pipeline;
-use crate::store::{SledStore, Store};
+use crate::store::{RunLog, SledStore};
 
 use super::collect::{load_sources, pick_sources, run_options};
 use super::{normalizer, InvalidConfig, TryArgs, EXIT_INVALID_CONFIG, EXIT_PARTIAL};

@@ -412,6 +412,22 @@ async fn fetch_page(
     }
 }
 
+/// Why a store call made off the async threads failed.
+#[derive(Debug, thiserror::Error)]
+enum StoreTaskError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The blocking task running it failed (panicked or was cancelled).
+    #[error("{what} task failed: {error}")]
+    Task {
+        /// Which task.
+        what: &'static str,
+        /// How it failed.
+        error: tokio::task::JoinError,
+    },
+}
+
 /// Marks the postings a page answered 304 listed as seen on `seen`; they
 /// count as unchanged postings of the run.
 async fn mark_seen(store: &Arc<dyn Store>, ids: &[PostingId], seen: Day, report: &mut RunReport) {
@@ -421,8 +437,11 @@ async fn mark_seen(store: &Arc<dyn Store>, ids: &[PostingId], seen: Day, report:
     let (store, ids) = (store.clone(), ids.to_vec());
     let marked = tokio::task::spawn_blocking(move || store.mark_seen(&ids, seen))
         .await
-        .map_err(|e| StoreError::Engine(format!("mark-seen task failed: {e}")));
-    match marked.and_then(|r| r) {
+        .map_err(|error| StoreTaskError::Task {
+            what: "mark-seen",
+            error,
+        });
+    match marked.and_then(|r| Ok(r?)) {
         Ok(n) => report.unchanged += n,
         Err(e) => {
             tracing::error!(error = %e, "Cannot mark the postings of an unchanged page as seen.");
@@ -491,7 +510,7 @@ async fn store_raw(
     raws: Vec<RawPosting>,
     seen: Day,
     report: &mut RunReport,
-) -> Result<Vec<PostingId>, StoreError> {
+) -> Result<Vec<PostingId>, StoreTaskError> {
     let (ctx2, source2, country2) = (ctx.clone(), source.clone(), country.cloned());
     let joined = tokio::task::spawn_blocking(move || {
         let mut errors = Vec::new();
@@ -510,7 +529,10 @@ async fn store_raw(
         Ok::<_, StoreError>((outcome, errors, ids))
     })
     .await
-    .map_err(|e| StoreError::Engine(format!("ingest task failed: {e}")))?;
+    .map_err(|error| StoreTaskError::Task {
+        what: "ingest",
+        error,
+    })?;
     let (outcome, errors, ids) = joined?;
     report.rejected += errors.len() as u64;
     for e in errors {

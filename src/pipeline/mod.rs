@@ -13,7 +13,7 @@ use crate::extract::{self, RawPosting};
 use crate::fetch::Fetcher;
 use crate::normalize::{Normalizer, Posting};
 use crate::shutdown::Shutdown;
-use crate::store::{IngestOutcome, Store, StoreError};
+use crate::store::{IngestOutcome, PostingStore, Store, StoreError};
 
 pub use collect::{run_source, try_source};
 pub use import::{
@@ -123,7 +123,7 @@ fn normalize_each<'a>(
 /// again with `normalizer`'s data, then every count recomputed. Returns the
 /// number of postings.
 pub fn reindex(
-    store: &dyn Store,
+    store: &dyn PostingStore,
     normalizer: &Normalizer,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, StoreError> {

@@ -29,10 +29,19 @@
 //! Each is counted for every skill the representative names (directly or by
 //! implication) and for `*` (all postings, the share denominator), in every
 //! geography of `Posting::geos`. A skill counts once per posting per geography.
+//!
+//! ## A batch's changes
+//! [`batch_changes`] says which clusters a batch of upserts removes and
+//! adds: every touched group's clusters before (removed) and after (added),
+//! except for a new posting that stands alone ([`stands_alone`]), which only
+//! adds itself, so its group is not read. A store feeds it what it has
+//! stored ([`StoredGroups`]) and applies its output.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{Day, GeoCode, Posting, SkillId};
+use rustc_hash::FxHashMap;
+
+use crate::domain::{Day, GeoCode, Posting, PostingId, SkillId};
 
 /// What is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -187,6 +196,27 @@ pub struct Contribution<'a> {
     pub closed: Day,
 }
 
+impl<'a> Contribution<'a> {
+    /// Calls `f(skill, geo, counter, day)` for every counter the cluster
+    /// changes, geography by geography, its skills and geographies given as
+    /// the caller names them (`skills[i]` for `self.skills[i]`, `geos[j]`
+    /// for `self.geos[j]`: the references themselves, or interned numbers).
+    /// The one expansion of a cluster into counters.
+    pub fn for_each_counter<S: Copy, G: Copy>(
+        &self,
+        skills: &[S],
+        geos: &[G],
+        mut f: impl FnMut(S, G, Counter, Day),
+    ) {
+        for &geo in geos {
+            for &skill in skills {
+                f(skill, geo, Counter::Opened, self.opened);
+                f(skill, geo, Counter::Closed, self.closed);
+            }
+        }
+    }
+}
+
 /// The contribution of one cluster (representative first).
 pub fn contribution<'a>(cluster: &[&'a Posting], rules: &CountRules) -> Option<Contribution<'a>> {
     static ALL: std::sync::OnceLock<SkillId> = std::sync::OnceLock::new();
@@ -220,12 +250,10 @@ pub fn visit_cluster(
     let Some(c) = contribution(cluster, rules) else {
         return;
     };
-    for geo in &c.geos {
-        for skill in &c.skills {
-            sink(skill, geo, Counter::Opened, c.opened, sign);
-            sink(skill, geo, Counter::Closed, c.closed, sign);
-        }
-    }
+    let geos: Vec<&GeoCode> = c.geos.iter().collect();
+    c.for_each_counter(&c.skills, &geos, |skill, geo, counter, day| {
+        sink(skill, geo, counter, day, sign)
+    });
 }
 
 /// Adds `sign` × the contributions of one cluster (representative first).
@@ -251,6 +279,106 @@ pub fn add_group(group: &[&Posting], rules: &CountRules, sign: i64, delta: &mut 
     for cluster in clusters(group, rules) {
         add_cluster(&cluster, rules, sign, delta);
     }
+}
+
+/// A posting a batch writes: the version stored before it (`None`: a new
+/// posting) and the version the batch stores.
+#[derive(Debug, Clone, Copy)]
+pub struct Upsert<'a> {
+    /// What is stored now.
+    pub before: Option<&'a Posting>,
+    /// What will be stored.
+    pub after: &'a Posting,
+}
+
+/// What a store holds before a batch, as [`batch_changes`] needs it.
+pub trait StoredGroups {
+    /// Why a stored posting cannot be read.
+    type Error;
+
+    /// The posting days of the postings stored under `fingerprint`.
+    fn member_days(&self, fingerprint: u64) -> impl Iterator<Item = Day> + '_;
+
+    /// The ids of the postings stored under `fingerprint`.
+    fn group(&self, fingerprint: u64) -> Vec<PostingId>;
+
+    /// A stored posting the batch does not write.
+    fn load(&self, id: PostingId) -> Result<Option<Posting>, Self::Error>;
+}
+
+/// The count changes of a batch of upserts (each posting once), as clusters
+/// to remove (`sink(cluster, -1)`) and to add (`sink(cluster, 1)`): for
+/// every duplicate group the batch touches (before or after), its clusters
+/// before and after. A new posting alone in the batch under its fingerprint
+/// that [stands alone](stands_alone) among the stored ones only adds itself:
+/// its group is not read. Postings without a fingerprint are clusters of
+/// their own.
+pub fn batch_changes<S: StoredGroups>(
+    batch: &[Upsert<'_>],
+    stored: &S,
+    rules: &CountRules,
+    sink: &mut impl FnMut(&[&Posting], i64) -> Result<(), S::Error>,
+) -> Result<(), S::Error> {
+    // How many postings of the batch touch each fingerprint (before or after).
+    let mut touches: FxHashMap<u64, u32> = FxHashMap::default();
+    for u in batch {
+        let before = u.before.map(|p| p.fingerprint);
+        for fp in before.into_iter().chain([u.after.fingerprint]) {
+            *touches.entry(fp).or_default() += 1;
+        }
+    }
+    let mut groups: BTreeSet<u64> = BTreeSet::new();
+    for u in batch {
+        if let Some(old) = u.before.filter(|p| p.fingerprint == 0) {
+            sink(&[old], -1)?;
+        }
+        let fp = u.after.fingerprint;
+        let alone = fp == 0
+            || (u.before.is_none()
+                && touches.get(&fp) == Some(&1)
+                && stands_alone(u.after.posted, stored.member_days(fp), rules));
+        if alone {
+            sink(&[u.after], 1)?;
+        } else {
+            groups.insert(fp);
+        }
+        if let Some(old) = u.before.filter(|p| p.fingerprint != 0) {
+            groups.insert(old.fingerprint);
+        }
+    }
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let by_id: FxHashMap<PostingId, &Upsert<'_>> = batch.iter().map(|u| (u.after.id, u)).collect();
+    for fp in groups {
+        let mut before: Vec<&Posting> = Vec::new();
+        let mut loaded: Vec<Posting> = Vec::new();
+        for id in stored.group(fp) {
+            match by_id.get(&id) {
+                Some(u) => before.extend(u.before),
+                None => loaded.extend(stored.load(id)?),
+            }
+        }
+        before.extend(&loaded);
+        let mut after: Vec<&Posting> = before
+            .iter()
+            .copied()
+            .filter(|p| !by_id.contains_key(&p.id))
+            .collect();
+        after.extend(
+            batch
+                .iter()
+                .map(|u| u.after)
+                .filter(|p| p.fingerprint == fp),
+        );
+        for cluster in clusters(&before, rules) {
+            sink(&cluster, -1)?;
+        }
+        for cluster in clusters(&after, rules) {
+            sink(&cluster, 1)?;
+        }
+    }
+    Ok(())
 }
 
 /// Counts a whole set of postings from scratch: the reference the store's
