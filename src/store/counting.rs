@@ -568,4 +568,210 @@ mod tests {
         assert!(!stands_alone(day(100), [day(160)], &rules));
         assert!(stands_alone(day(100), [day(39), day(161)], &rules));
     }
+
+    /// What a store holds before a batch, in memory, counting its reads.
+    struct Held {
+        postings: Vec<Posting>,
+        loads: std::cell::Cell<usize>,
+    }
+
+    impl Held {
+        fn new(postings: &[&Posting]) -> Held {
+            Held {
+                postings: postings.iter().map(|p| (*p).clone()).collect(),
+                loads: std::cell::Cell::new(0),
+            }
+        }
+    }
+
+    impl StoredGroups for Held {
+        type Error = std::convert::Infallible;
+
+        fn member_days(&self, fingerprint: u64) -> impl Iterator<Item = Day> + '_ {
+            self.postings
+                .iter()
+                .filter(move |p| fingerprint != 0 && p.fingerprint == fingerprint)
+                .map(|p| p.posted)
+        }
+
+        fn group(&self, fingerprint: u64) -> Vec<PostingId> {
+            self.postings
+                .iter()
+                .filter(|p| fingerprint != 0 && p.fingerprint == fingerprint)
+                .map(|p| p.id)
+                .collect()
+        }
+
+        fn load(&self, id: PostingId) -> Result<Option<Posting>, Self::Error> {
+            self.loads.set(self.loads.get() + 1);
+            Ok(self.postings.iter().find(|p| p.id == id).cloned())
+        }
+    }
+
+    /// The changes of writing `after` over the stored `before` (matched by
+    /// id), checked against the counts of both sets from scratch.
+    fn diff(before: &[&Posting], after: &[&Posting]) -> CountDelta {
+        let rules = CountRules::default();
+        let held = Held::new(before);
+        let batch: Vec<Upsert<'_>> = after
+            .iter()
+            .map(|a| Upsert {
+                before: before.iter().copied().find(|b| b.id == a.id),
+                after: a,
+            })
+            .collect();
+        let mut delta = CountDelta::new();
+        batch_changes(&batch, &held, &rules, &mut |cluster, sign| {
+            add_cluster(cluster, &rules, sign, &mut delta);
+            Ok(())
+        })
+        .unwrap();
+        delta.retain(|_, v| *v != 0);
+        // Applying the changes to the counts before gives the counts after.
+        let stored: Vec<Posting> = before.iter().map(|p| (*p).clone()).collect();
+        let mut result = count_all(&stored, &rules);
+        for (k, v) in &delta {
+            *result.entry(k.clone()).or_insert(0) += v;
+        }
+        result.retain(|_, v| *v != 0);
+        let mut now: Vec<Posting> = stored
+            .into_iter()
+            .filter(|p| !after.iter().any(|a| a.id == p.id))
+            .collect();
+        now.extend(after.iter().map(|p| (*p).clone()));
+        assert_eq!(result, count_all(&now, &rules), "before + diff = after");
+        delta
+    }
+
+    fn at(delta: &CountDelta, skill: &str, counter: Counter, day: &str) -> i64 {
+        let key = CountKey {
+            skill: SkillId::parse(skill).unwrap(),
+            geo: GeoCode::world(),
+            counter,
+            day: day.parse().unwrap(),
+        };
+        delta.get(&key).copied().unwrap_or(0)
+    }
+
+    #[test]
+    fn a_cluster_gaining_a_member_keeps_its_opening_and_moves_its_close() {
+        let a = posting("s", "1", "2025-01-01", 7, &["python"]);
+        let b = posting("t", "2", "2025-01-20", 7, &["rust"]);
+        let delta = diff(&[&a], &[&b]);
+        // Opened once, through a; closed after b's close day instead of a's.
+        assert_eq!(at(&delta, "python", Counter::Opened, "2025-01-01"), 0);
+        assert_eq!(at(&delta, "rust", Counter::Opened, "2025-01-20"), 0);
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-01-09"), -1);
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-01-28"), 1);
+    }
+
+    #[test]
+    fn a_cluster_losing_its_earliest_member_is_represented_by_the_next() {
+        let a = posting("s", "1", "2025-01-01", 7, &["python"]);
+        let b = posting("t", "2", "2025-01-20", 7, &["rust"]);
+        let mut moved = a.clone();
+        moved.fingerprint = 8;
+        let delta = diff(&[&a, &b], &[&moved]);
+        // b now opens its own cluster; a opens one under its new fingerprint.
+        assert_eq!(at(&delta, "rust", Counter::Opened, "2025-01-20"), 1);
+        assert_eq!(at(&delta, "python", Counter::Opened, "2025-01-01"), 0);
+        assert_eq!(at(&delta, "*", Counter::Opened, "2025-01-20"), 1);
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-01-28"), -1);
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-01-09"), 1);
+    }
+
+    #[test]
+    fn a_changed_posting_moves_its_skills() {
+        let a = posting("s", "1", "2025-01-01", 7, &["python"]);
+        let mut changed = a.clone();
+        changed.skills = vec![SkillId::parse("rust").unwrap()];
+        let delta = diff(&[&a], &[&changed]);
+        assert_eq!(at(&delta, "python", Counter::Opened, "2025-01-01"), -1);
+        assert_eq!(at(&delta, "rust", Counter::Opened, "2025-01-01"), 1);
+        assert_eq!(at(&delta, "*", Counter::Opened, "2025-01-01"), 0);
+        // Without a fingerprint, the same.
+        let mut a0 = a.clone();
+        a0.fingerprint = 0;
+        let mut changed0 = changed.clone();
+        changed0.fingerprint = 0;
+        let delta = diff(&[&a0], &[&changed0]);
+        assert_eq!(at(&delta, "python", Counter::Opened, "2025-01-01"), -1);
+        assert_eq!(at(&delta, "rust", Counter::Opened, "2025-01-01"), 1);
+    }
+
+    #[test]
+    fn a_posting_moving_between_clusters_of_its_group() {
+        // Two clusters: a (1 January) with c (20 February), and b (1 May).
+        let a = posting("s", "1", "2025-01-01", 7, &["python"]);
+        let b = posting("s", "2", "2025-05-01", 7, &["rust"]);
+        let c = posting("s", "3", "2025-02-20", 7, &["go"]);
+        let mut later = c.clone();
+        later.posted = "2025-05-10".parse().unwrap();
+        later.first_seen = later.posted;
+        later.last_seen = later.posted;
+        let delta = diff(&[&a, &b, &c], &[&later]);
+        // a's cluster closes after a alone; b's after c.
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-02-28"), -1);
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-01-09"), 1);
+        assert_eq!(at(&delta, "rust", Counter::Closed, "2025-05-09"), -1);
+        assert_eq!(at(&delta, "rust", Counter::Closed, "2025-05-18"), 1);
+        assert_eq!(at(&delta, "*", Counter::Opened, "2025-05-01"), 0);
+        // Moving into a group from another, and out of it, in one batch.
+        let mut into = posting("s", "4", "2025-05-02", 9, &["java"]);
+        let stored_into = into.clone();
+        into.fingerprint = 7;
+        let mut out = b.clone();
+        out.fingerprint = 9;
+        diff(&[&a, &b, &c, &stored_into], &[&into, &out]);
+    }
+
+    #[test]
+    fn postings_seen_again_move_their_close_day_only() {
+        let a = posting("s", "1", "2025-01-01", 7, &["python"]);
+        let b = posting("t", "2", "2025-01-03", 0, &["rust"]);
+        let mut seen_a = a.clone();
+        seen_a.last_seen = "2025-01-30".parse().unwrap();
+        let mut seen_b = b.clone();
+        seen_b.last_seen = "2025-01-30".parse().unwrap();
+        let delta = diff(&[&a, &b], &[&seen_a, &seen_b]);
+        for skill in ["python", "rust", "*"] {
+            assert_eq!(at(&delta, skill, Counter::Opened, "2025-01-01"), 0);
+            assert_eq!(at(&delta, skill, Counter::Opened, "2025-01-03"), 0);
+        }
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-01-09"), -1);
+        assert_eq!(at(&delta, "rust", Counter::Closed, "2025-01-11"), -1);
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-02-07"), 1);
+        assert_eq!(at(&delta, "rust", Counter::Closed, "2025-02-07"), 1);
+    }
+
+    #[test]
+    fn a_new_posting_standing_alone_does_not_read_its_group() {
+        let rules = CountRules::default();
+        let a = posting("s", "1", "2025-01-01", 7, &["python"]);
+        let b = posting("s", "2", "2025-01-02", 7, &["python"]);
+        let far = posting("s", "3", "2025-09-01", 7, &["rust"]);
+        let held = Held::new(&[&a, &b]);
+        let mut clusters_seen = Vec::new();
+        let batch = [Upsert {
+            before: None,
+            after: &far,
+        }];
+        batch_changes(&batch, &held, &rules, &mut |cluster, sign| {
+            clusters_seen.push((cluster.len(), sign));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(clusters_seen, vec![(1, 1)]);
+        assert_eq!(held.loads.get(), 0, "the group was read");
+        // Within the window it joins a's cluster: the group is read.
+        let near = posting("s", "4", "2025-01-10", 7, &["rust"]);
+        let batch = [Upsert {
+            before: None,
+            after: &near,
+        }];
+        batch_changes(&batch, &held, &rules, &mut |_, _| Ok(())).unwrap();
+        assert_eq!(held.loads.get(), 2);
+        diff(&[&a, &b], &[&near]);
+        diff(&[&a, &b], &[&far]);
+    }
 }
