@@ -2,6 +2,7 @@
 
 use crate::domain::Posting;
 
+use super::record::RecordError;
 use super::sled_store::EngineError;
 use super::texts::TextError;
 
@@ -103,9 +104,9 @@ pub enum StoreError {
 /// What is wrong with a stored record or text.
 #[derive(Debug, thiserror::Error)]
 pub enum Damage {
-    /// A posting record does not decode (what the decoder found).
+    /// A posting record does not decode.
     #[error("{0}")]
-    Record(String),
+    Record(RecordError),
     /// A posting key or the fixed-place header of its record is bad.
     #[error("bad key or record header")]
     Header,

@@ -28,6 +28,7 @@ use crate::domain::{Day, GeoCode, Posting, PostingId, RunReport, SkillId, Source
 pub use counting::{CountRules, Counter, Metric};
 pub(crate) use error::poisoned;
 pub use error::{Damage, StoreError, UnreadableText};
+pub use record::RecordError;
 pub use sled_store::{EngineError, SledStore, SCHEMA_VERSION};
 pub use texts::TextError;
 
