@@ -1,4 +1,4 @@
-//! The sled implementation of [`Store`]'s traits: the only module that
+//! The sled implementation of the [store traits](super::Store): the only module that
 //! imports sled.
 //! This file opens the database and reads; `ingest` writes batches of
 //! postings, `counts` keeps the counters, `rebuild` recounts and rewrites.
@@ -19,7 +19,7 @@
 //! Writing every counter change of every posting would cost ~100 random
 //! read-modify-writes per posting. Instead a batch of postings is written
 //! atomically with a `Mdirty` marker, and its counter changes are aggregated
-//! in memory; [`Store::flush`] (after each collected page, at the end of an
+//! in memory; [`CountStore::flush`] (after each collected page, at the end of an
 //! import, or when the cache grows past [`MAX_CACHED_RECORDS`]) applies them
 //! to the per-year counter records in batches of [`FLUSH_CHUNK`], the last of
 //! which removes the marker. If the process dies before, the marker is still

@@ -70,7 +70,7 @@ struct Written {
 }
 
 impl SledStore {
-    /// [`Store::ingest`](crate::store::Store::ingest): the batch's upserts,
+    /// [`PostingStore::ingest`](crate::store::PostingStore::ingest): the batch's upserts,
     /// their count changes, the postings written in one sled batch, then the
     /// index updated and the changes cached.
     pub(super) fn ingest_batch(&self, postings: &[Posting]) -> Result<IngestOutcome, StoreError> {
@@ -88,7 +88,7 @@ impl SledStore {
         Ok(outcome)
     }
 
-    /// [`Store::mark_seen`](crate::store::Store::mark_seen): moves the last
+    /// [`PostingStore::mark_seen`](crate::store::PostingStore::mark_seen): moves the last
     /// day seen of stored postings to `day` (when later), and their `active`
     /// counts with it. Returns how many of `ids` are stored.
     pub(super) fn mark_seen_batch(&self, ids: &[PostingId], day: Day) -> Result<u64, StoreError> {
@@ -296,7 +296,7 @@ impl SledStore {
         Ok(moves)
     }
 
-    /// [`Store::put_postings`].
+    /// [`PostingStore::put_postings`](crate::store::PostingStore::put_postings).
     pub(super) fn put_batch(&self, postings: &[Posting]) -> Result<(), StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
         let mut index = self.index_mut()?;
