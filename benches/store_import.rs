@@ -22,8 +22,8 @@ use common::{peak_rss_mb, status_mb};
 use skilltrack::domain::{Day, GeoCode, SkillId, SourceId};
 use skilltrack::normalize::Normalizer;
 use skilltrack::pipeline::import_lines;
-use skilltrack::store::texts::TextRef;
-use skilltrack::store::{keys, record, Metric, SledStore, Store};
+use skilltrack::store::bench_support::{encode_record_without_text, posting_key};
+use skilltrack::store::{CountStore, Metric, PostingStore, SledStore};
 use skilltrack::trends::{self, Interval, TrendQuery};
 
 /// Sentences without skills: most of a real posting.
@@ -280,10 +280,7 @@ fn phases(normalizer: &Normalizer, dir: &std::path::Path, n: usize) {
     // What the engine alone costs for the same records: encode + batch
     // insert under increasing keys, as the store writes them.
     let t = Instant::now();
-    let encoded: Vec<Vec<u8>> = postings
-        .iter()
-        .map(|p| record::encode(p, TextRef::EMPTY))
-        .collect();
+    let encoded: Vec<Vec<u8>> = postings.iter().map(encode_record_without_text).collect();
     let encode = t.elapsed().as_secs_f64();
     let db = sled::Config::new()
         .path(dir)
@@ -294,7 +291,7 @@ fn phases(normalizer: &Normalizer, dir: &std::path::Path, n: usize) {
     for (i, chunk) in encoded.chunks(1000).enumerate() {
         let mut batch = sled::Batch::default();
         for (j, v) in chunk.iter().enumerate() {
-            batch.insert(&keys::posting((i * 1000 + j) as u64)[..], v.as_slice());
+            batch.insert(&posting_key((i * 1000 + j) as u64)[..], v.as_slice());
         }
         db.apply_batch(batch).unwrap();
     }

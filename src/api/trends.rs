@@ -23,7 +23,7 @@ use super::query::{self, ApiError};
 use super::{AppState, Params};
 use crate::domain::Day;
 use crate::export::{self, CsvOptions, ExportError};
-use crate::store::{Store, StoreError};
+use crate::store::{CountStore, StoreError};
 use crate::trends::{self, TrendQuery};
 
 /// Query parameters the trends routes know.
@@ -61,7 +61,7 @@ enum Format {
 
 /// A validated query with its totals: everything the body is made from.
 struct Job {
-    store: Arc<dyn Store>,
+    store: Arc<dyn CountStore>,
     query: TrendQuery,
     totals: Vec<(Day, i64)>,
     format: Format,

@@ -16,7 +16,7 @@ use crate::normalize::Normalizer;
 use crate::pipeline::{self, Context, RunOptions};
 use crate::schedule::Scheduler;
 use crate::shutdown::Shutdown;
-use crate::store::{SledStore, Store};
+use crate::store::Store;
 
 /// The source definitions, valid (with the configuration's overrides) and
 /// broken: one bad file never hides the others.
@@ -73,7 +73,7 @@ pub(super) fn run_options(
 
 pub(super) fn context(
     config: &Config,
-    store: Arc<SledStore>,
+    store: Arc<dyn Store>,
     normalizer: Arc<Normalizer>,
 ) -> anyhow::Result<Context> {
     Ok(Context {

@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::domain::{PostingId, SourceId};
 use crate::export;
 use crate::pipeline::{self, ImportError, ImportOptions};
-use crate::store::{backup, Store, UnreadableText};
+use crate::store::{backup, StoreError, UnreadableText};
 use crate::trends;
 
 pub(super) fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
@@ -41,11 +41,7 @@ pub(super) fn backup(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
     backup::check_outside(&config.data_dir, file)?;
     let store = open_store(config)?;
     let out = output(Some(file))?;
-    let written = backup::write(
-        store.as_ref(),
-        crate::store::sled_store::SCHEMA_VERSION,
-        out,
-    )?;
+    let written = backup::write(store.as_ref(), crate::store::SCHEMA_VERSION, out)?;
     eprintln!(
         "backed up {} postings to {}",
         written.postings,
@@ -64,7 +60,7 @@ pub(super) fn backup(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
 /// Lists on stderr the postings whose text cannot be read, then their count
 /// and what became of them.
 pub(super) fn list_unreadable<'a>(
-    postings: impl ExactSizeIterator<Item = (&'a PostingId, &'a crate::store::StoreError)>,
+    postings: impl ExactSizeIterator<Item = (&'a PostingId, &'a StoreError)>,
     outcome: &str,
 ) {
     let n = postings.len();
@@ -121,32 +117,26 @@ pub(super) fn export_postings(
         ),
         other => bail!("--format {other:?}: use jsonl or csv"),
     };
-    let mut failure = None;
     let mut left_out = Vec::new();
     let mut without_text = 0u64;
-    store.for_each_posting_lossy(&mut |read| {
+    for read in store.postings() {
         // CSV has no text column: a posting whose text is lost is complete
         // there. JSON Lines is re-imported, and a posting without its
         // description would come back with other skills: it is left out.
         let posting = match read {
             Ok(p) => p,
-            Err(UnreadableText { posting, .. }) if csv => {
+            Err(StoreError::UnreadableText(unreadable)) => {
+                let UnreadableText { posting, cause } = *unreadable;
+                if !csv {
+                    left_out.push((posting.id, cause));
+                    continue;
+                }
                 without_text += 1;
                 posting
             }
-            Err(UnreadableText { posting, cause }) => {
-                left_out.push((posting.id, cause));
-                return Ok(());
-            }
+            Err(other) => return Err(other.into()),
         };
-        writer.write(&posting).map_err(|e| {
-            let msg = e.to_string();
-            failure = Some(e);
-            crate::store::StoreError::Engine(msg)
-        })
-    })?;
-    if let Some(e) = failure {
-        return Err(e.into());
+        writer.write(&posting)?;
     }
     writer.finish()?;
     if without_text > 0 {

@@ -28,7 +28,7 @@ use anyhow::{bail, Context as _};
 use crate::config::Config;
 use crate::export::CsvOptions;
 use crate::normalize::Normalizer;
-use crate::store::SledStore;
+use crate::store::{SledStore, Store};
 
 /// An error that means the configuration is invalid (exit 3).
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +91,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn open_store(config: &Config) -> anyhow::Result<Arc<SledStore>> {
+/// Opens the database: the one place the command line names the sled store.
+fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let store = SledStore::open_with(&config.data_dir, config.cache_mb, config.count_rules())?;
     Ok(Arc::new(store))
 }

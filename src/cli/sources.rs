@@ -11,10 +11,9 @@ use crate::domain::SourceId;
 use crate::extract;
 use crate::fetch::Fetcher;
 use crate::pipeline;
-use crate::store::{SledStore, Store};
 
 use super::collect::{load_sources, pick_sources, run_options};
-use super::{normalizer, InvalidConfig, TryArgs, EXIT_INVALID_CONFIG, EXIT_PARTIAL};
+use super::{normalizer, open_store, InvalidConfig, TryArgs, EXIT_INVALID_CONFIG, EXIT_PARTIAL};
 
 pub(super) fn sources_check(config: &Config, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let result = if files.is_empty() {
@@ -45,7 +44,7 @@ pub(super) fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
     }
     // The last run comes from the store; a store held by `serve` is not an error here.
     let store = if config.data_dir.exists() {
-        SledStore::open_with(&config.data_dir, config.cache_mb, config.count_rules())
+        open_store(config)
             .map_err(|e| tracing::debug!(error = %e, "Store not available: last runs not shown."))
             .ok()
     } else {

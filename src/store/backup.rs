@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{SledStore, Store, StoreError, UnreadableText};
+use super::{CountStore, MetaStore, PostingStore, SledStore, StoreError, UnreadableText};
 use crate::domain::{Posting, PostingId};
 use crate::lines::{LineReader, ReadError};
 use crate::store::CountRules;
@@ -128,7 +128,11 @@ struct LostMark {
 /// Writes every posting of `store` to `out`; a posting whose text cannot be
 /// read is written without it, marked (see the [module](self) docs) and
 /// listed in the result.
-pub fn write(store: &dyn Store, schema: u32, mut out: impl Write) -> Result<Written, BackupError> {
+pub fn write(
+    store: &dyn PostingStore,
+    schema: u32,
+    mut out: impl Write,
+) -> Result<Written, BackupError> {
     let header = Header {
         format: FORMAT.into(),
         version: VERSION,
@@ -138,40 +142,32 @@ pub fn write(store: &dyn Store, schema: u32, mut out: impl Write) -> Result<Writ
             .unwrap_or_default(),
         postings: store.posting_count()?,
     };
-    serde_json::to_writer(&mut out, &header).map_err(std::io::Error::from)?;
-    out.write_all(b"\n")?;
-    let mut io_error = None;
-    let mut texts_lost = Vec::new();
-    let n = store.for_each_posting_lossy(&mut |read| {
-        let result = match &read {
-            Ok(p) => serde_json::to_writer(&mut out, p),
-            Err(UnreadableText { posting, .. }) => serde_json::to_writer(
-                &mut out,
-                &LostLine {
-                    posting,
+    write_line(&mut out, &header)?;
+    let mut written = Written::default();
+    for read in store.postings() {
+        match read {
+            Ok(posting) => write_line(&mut out, &posting)?,
+            Err(StoreError::UnreadableText(unreadable)) => {
+                let UnreadableText { posting, cause } = *unreadable;
+                let line = LostLine {
+                    posting: &posting,
                     text_lost: true,
-                },
-            ),
+                };
+                write_line(&mut out, &line)?;
+                written.texts_lost.push((posting.id, cause));
+            }
+            Err(other) => return Err(other.into()),
         }
-        .map_err(std::io::Error::from)
-        .and_then(|_| out.write_all(b"\n"));
-        if let Err(UnreadableText { posting, cause }) = read {
-            texts_lost.push((posting.id, cause));
-        }
-        result.map_err(|e| {
-            let msg = e.to_string();
-            io_error = Some(e);
-            StoreError::Engine(msg)
-        })
-    });
-    if let Some(e) = io_error {
-        return Err(e.into());
+        written.postings += 1;
     }
     out.flush()?;
-    Ok(Written {
-        postings: n?,
-        texts_lost,
-    })
+    Ok(written)
+}
+
+/// Writes `value` as one JSON line.
+fn write_line(out: &mut impl Write, value: &impl Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 /// Refuses a backup `file` inside `data_dir` (paths compared once resolved,
@@ -220,8 +216,8 @@ fn resolve(path: &Path) -> Option<PathBuf> {
 /// number of postings read, then recounted. On error the store holds what
 /// was written so far: use [`restore_dir`] for a restore that is complete or
 /// nothing.
-pub fn restore(
-    store: &dyn Store,
+pub fn restore<S: PostingStore + CountStore + ?Sized>(
+    store: &S,
     input: impl BufRead,
     max_line_bytes: usize,
     progress: &mut dyn FnMut(u64),

@@ -29,10 +29,19 @@
 //! Each is counted for every skill the representative names (directly or by
 //! implication) and for `*` (all postings, the share denominator), in every
 //! geography of `Posting::geos`. A skill counts once per posting per geography.
+//!
+//! ## A batch's changes
+//! [`batch_changes`] says which clusters a batch of upserts removes and
+//! adds: every touched group's clusters before (removed) and after (added),
+//! except for a new posting that stands alone ([`stands_alone`]), which only
+//! adds itself, so its group is not read. A store feeds it what it has
+//! stored ([`StoredGroups`]) and applies its output.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::domain::{Day, GeoCode, Posting, SkillId};
+use rustc_hash::FxHashMap;
+
+use crate::domain::{Day, GeoCode, Posting, PostingId, SkillId};
 
 /// What is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -187,6 +196,27 @@ pub struct Contribution<'a> {
     pub closed: Day,
 }
 
+impl<'a> Contribution<'a> {
+    /// Calls `f(skill, geo, counter, day)` for every counter the cluster
+    /// changes, geography by geography, its skills and geographies given as
+    /// the caller names them (`skills[i]` for `self.skills[i]`, `geos[j]`
+    /// for `self.geos[j]`: the references themselves, or interned numbers).
+    /// The one expansion of a cluster into counters.
+    pub fn for_each_counter<S: Copy, G: Copy>(
+        &self,
+        skills: &[S],
+        geos: &[G],
+        mut f: impl FnMut(S, G, Counter, Day),
+    ) {
+        for &geo in geos {
+            for &skill in skills {
+                f(skill, geo, Counter::Opened, self.opened);
+                f(skill, geo, Counter::Closed, self.closed);
+            }
+        }
+    }
+}
+
 /// The contribution of one cluster (representative first).
 pub fn contribution<'a>(cluster: &[&'a Posting], rules: &CountRules) -> Option<Contribution<'a>> {
     static ALL: std::sync::OnceLock<SkillId> = std::sync::OnceLock::new();
@@ -220,12 +250,10 @@ pub fn visit_cluster(
     let Some(c) = contribution(cluster, rules) else {
         return;
     };
-    for geo in &c.geos {
-        for skill in &c.skills {
-            sink(skill, geo, Counter::Opened, c.opened, sign);
-            sink(skill, geo, Counter::Closed, c.closed, sign);
-        }
-    }
+    let geos: Vec<&GeoCode> = c.geos.iter().collect();
+    c.for_each_counter(&c.skills, &geos, |skill, geo, counter, day| {
+        sink(skill, geo, counter, day, sign)
+    });
 }
 
 /// Adds `sign` × the contributions of one cluster (representative first).
@@ -251,6 +279,106 @@ pub fn add_group(group: &[&Posting], rules: &CountRules, sign: i64, delta: &mut 
     for cluster in clusters(group, rules) {
         add_cluster(&cluster, rules, sign, delta);
     }
+}
+
+/// A posting a batch writes: the version stored before it (`None`: a new
+/// posting) and the version the batch stores.
+#[derive(Debug, Clone, Copy)]
+pub struct Upsert<'a> {
+    /// What is stored now.
+    pub before: Option<&'a Posting>,
+    /// What will be stored.
+    pub after: &'a Posting,
+}
+
+/// What a store holds before a batch, as [`batch_changes`] needs it.
+pub trait StoredGroups {
+    /// Why a stored posting cannot be read.
+    type Error;
+
+    /// The posting days of the postings stored under `fingerprint`.
+    fn member_days(&self, fingerprint: u64) -> impl Iterator<Item = Day> + '_;
+
+    /// The ids of the postings stored under `fingerprint`.
+    fn group(&self, fingerprint: u64) -> Vec<PostingId>;
+
+    /// A stored posting the batch does not write.
+    fn load(&self, id: PostingId) -> Result<Option<Posting>, Self::Error>;
+}
+
+/// The count changes of a batch of upserts (each posting once), as clusters
+/// to remove (`sink(cluster, -1)`) and to add (`sink(cluster, 1)`): for
+/// every duplicate group the batch touches (before or after), its clusters
+/// before and after. A new posting alone in the batch under its fingerprint
+/// that [stands alone](stands_alone) among the stored ones only adds itself:
+/// its group is not read. Postings without a fingerprint are clusters of
+/// their own.
+pub fn batch_changes<S: StoredGroups>(
+    batch: &[Upsert<'_>],
+    stored: &S,
+    rules: &CountRules,
+    sink: &mut impl FnMut(&[&Posting], i64) -> Result<(), S::Error>,
+) -> Result<(), S::Error> {
+    // How many postings of the batch touch each fingerprint (before or after).
+    let mut touches: FxHashMap<u64, u32> = FxHashMap::default();
+    for u in batch {
+        let before = u.before.map(|p| p.fingerprint);
+        for fp in before.into_iter().chain([u.after.fingerprint]) {
+            *touches.entry(fp).or_default() += 1;
+        }
+    }
+    let mut groups: BTreeSet<u64> = BTreeSet::new();
+    for u in batch {
+        if let Some(old) = u.before.filter(|p| p.fingerprint == 0) {
+            sink(&[old], -1)?;
+        }
+        let fp = u.after.fingerprint;
+        let alone = fp == 0
+            || (u.before.is_none()
+                && touches.get(&fp) == Some(&1)
+                && stands_alone(u.after.posted, stored.member_days(fp), rules));
+        if alone {
+            sink(&[u.after], 1)?;
+        } else {
+            groups.insert(fp);
+        }
+        if let Some(old) = u.before.filter(|p| p.fingerprint != 0) {
+            groups.insert(old.fingerprint);
+        }
+    }
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let by_id: FxHashMap<PostingId, &Upsert<'_>> = batch.iter().map(|u| (u.after.id, u)).collect();
+    for fp in groups {
+        let mut before: Vec<&Posting> = Vec::new();
+        let mut loaded: Vec<Posting> = Vec::new();
+        for id in stored.group(fp) {
+            match by_id.get(&id) {
+                Some(u) => before.extend(u.before),
+                None => loaded.extend(stored.load(id)?),
+            }
+        }
+        before.extend(&loaded);
+        let mut after: Vec<&Posting> = before
+            .iter()
+            .copied()
+            .filter(|p| !by_id.contains_key(&p.id))
+            .collect();
+        after.extend(
+            batch
+                .iter()
+                .map(|u| u.after)
+                .filter(|p| p.fingerprint == fp),
+        );
+        for cluster in clusters(&before, rules) {
+            sink(&cluster, -1)?;
+        }
+        for cluster in clusters(&after, rules) {
+            sink(&cluster, 1)?;
+        }
+    }
+    Ok(())
 }
 
 /// Counts a whole set of postings from scratch: the reference the store's
@@ -439,5 +567,211 @@ mod tests {
         assert!(!stands_alone(day(100), [day(40)], &rules));
         assert!(!stands_alone(day(100), [day(160)], &rules));
         assert!(stands_alone(day(100), [day(39), day(161)], &rules));
+    }
+
+    /// What a store holds before a batch, in memory, counting its reads.
+    struct Held {
+        postings: Vec<Posting>,
+        loads: std::cell::Cell<usize>,
+    }
+
+    impl Held {
+        fn new(postings: &[&Posting]) -> Held {
+            Held {
+                postings: postings.iter().map(|p| (*p).clone()).collect(),
+                loads: std::cell::Cell::new(0),
+            }
+        }
+    }
+
+    impl StoredGroups for Held {
+        type Error = std::convert::Infallible;
+
+        fn member_days(&self, fingerprint: u64) -> impl Iterator<Item = Day> + '_ {
+            self.postings
+                .iter()
+                .filter(move |p| fingerprint != 0 && p.fingerprint == fingerprint)
+                .map(|p| p.posted)
+        }
+
+        fn group(&self, fingerprint: u64) -> Vec<PostingId> {
+            self.postings
+                .iter()
+                .filter(|p| fingerprint != 0 && p.fingerprint == fingerprint)
+                .map(|p| p.id)
+                .collect()
+        }
+
+        fn load(&self, id: PostingId) -> Result<Option<Posting>, Self::Error> {
+            self.loads.set(self.loads.get() + 1);
+            Ok(self.postings.iter().find(|p| p.id == id).cloned())
+        }
+    }
+
+    /// The changes of writing `after` over the stored `before` (matched by
+    /// id), checked against the counts of both sets from scratch.
+    fn diff(before: &[&Posting], after: &[&Posting]) -> CountDelta {
+        let rules = CountRules::default();
+        let held = Held::new(before);
+        let batch: Vec<Upsert<'_>> = after
+            .iter()
+            .map(|a| Upsert {
+                before: before.iter().copied().find(|b| b.id == a.id),
+                after: a,
+            })
+            .collect();
+        let mut delta = CountDelta::new();
+        batch_changes(&batch, &held, &rules, &mut |cluster, sign| {
+            add_cluster(cluster, &rules, sign, &mut delta);
+            Ok(())
+        })
+        .unwrap();
+        delta.retain(|_, v| *v != 0);
+        // Applying the changes to the counts before gives the counts after.
+        let stored: Vec<Posting> = before.iter().map(|p| (*p).clone()).collect();
+        let mut result = count_all(&stored, &rules);
+        for (k, v) in &delta {
+            *result.entry(k.clone()).or_insert(0) += v;
+        }
+        result.retain(|_, v| *v != 0);
+        let mut now: Vec<Posting> = stored
+            .into_iter()
+            .filter(|p| !after.iter().any(|a| a.id == p.id))
+            .collect();
+        now.extend(after.iter().map(|p| (*p).clone()));
+        assert_eq!(result, count_all(&now, &rules), "before + diff = after");
+        delta
+    }
+
+    fn at(delta: &CountDelta, skill: &str, counter: Counter, day: &str) -> i64 {
+        let key = CountKey {
+            skill: SkillId::parse(skill).unwrap(),
+            geo: GeoCode::world(),
+            counter,
+            day: day.parse().unwrap(),
+        };
+        delta.get(&key).copied().unwrap_or(0)
+    }
+
+    #[test]
+    fn a_cluster_gaining_a_member_keeps_its_opening_and_moves_its_close() {
+        let a = posting("s", "1", "2025-01-01", 7, &["python"]);
+        let b = posting("t", "2", "2025-01-20", 7, &["rust"]);
+        let delta = diff(&[&a], &[&b]);
+        // Opened once, through a; closed after b's close day instead of a's.
+        assert_eq!(at(&delta, "python", Counter::Opened, "2025-01-01"), 0);
+        assert_eq!(at(&delta, "rust", Counter::Opened, "2025-01-20"), 0);
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-01-09"), -1);
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-01-28"), 1);
+    }
+
+    #[test]
+    fn a_cluster_losing_its_earliest_member_is_represented_by_the_next() {
+        let a = posting("s", "1", "2025-01-01", 7, &["python"]);
+        let b = posting("t", "2", "2025-01-20", 7, &["rust"]);
+        let mut moved = a.clone();
+        moved.fingerprint = 8;
+        let delta = diff(&[&a, &b], &[&moved]);
+        // b now opens its own cluster; a opens one under its new fingerprint.
+        assert_eq!(at(&delta, "rust", Counter::Opened, "2025-01-20"), 1);
+        assert_eq!(at(&delta, "python", Counter::Opened, "2025-01-01"), 0);
+        assert_eq!(at(&delta, "*", Counter::Opened, "2025-01-20"), 1);
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-01-28"), -1);
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-01-09"), 1);
+    }
+
+    #[test]
+    fn a_changed_posting_moves_its_skills() {
+        let a = posting("s", "1", "2025-01-01", 7, &["python"]);
+        let mut changed = a.clone();
+        changed.skills = vec![SkillId::parse("rust").unwrap()];
+        let delta = diff(&[&a], &[&changed]);
+        assert_eq!(at(&delta, "python", Counter::Opened, "2025-01-01"), -1);
+        assert_eq!(at(&delta, "rust", Counter::Opened, "2025-01-01"), 1);
+        assert_eq!(at(&delta, "*", Counter::Opened, "2025-01-01"), 0);
+        // Without a fingerprint, the same.
+        let mut a0 = a.clone();
+        a0.fingerprint = 0;
+        let mut changed0 = changed.clone();
+        changed0.fingerprint = 0;
+        let delta = diff(&[&a0], &[&changed0]);
+        assert_eq!(at(&delta, "python", Counter::Opened, "2025-01-01"), -1);
+        assert_eq!(at(&delta, "rust", Counter::Opened, "2025-01-01"), 1);
+    }
+
+    #[test]
+    fn a_posting_moving_between_clusters_of_its_group() {
+        // Two clusters: a (1 January) with c (20 February), and b (1 May).
+        let a = posting("s", "1", "2025-01-01", 7, &["python"]);
+        let b = posting("s", "2", "2025-05-01", 7, &["rust"]);
+        let c = posting("s", "3", "2025-02-20", 7, &["go"]);
+        let mut later = c.clone();
+        later.posted = "2025-05-10".parse().unwrap();
+        later.first_seen = later.posted;
+        later.last_seen = later.posted;
+        let delta = diff(&[&a, &b, &c], &[&later]);
+        // a's cluster closes after a alone; b's after c.
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-02-28"), -1);
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-01-09"), 1);
+        assert_eq!(at(&delta, "rust", Counter::Closed, "2025-05-09"), -1);
+        assert_eq!(at(&delta, "rust", Counter::Closed, "2025-05-18"), 1);
+        assert_eq!(at(&delta, "*", Counter::Opened, "2025-05-01"), 0);
+        // Moving into a group from another, and out of it, in one batch.
+        let mut into = posting("s", "4", "2025-05-02", 9, &["java"]);
+        let stored_into = into.clone();
+        into.fingerprint = 7;
+        let mut out = b.clone();
+        out.fingerprint = 9;
+        diff(&[&a, &b, &c, &stored_into], &[&into, &out]);
+    }
+
+    #[test]
+    fn postings_seen_again_move_their_close_day_only() {
+        let a = posting("s", "1", "2025-01-01", 7, &["python"]);
+        let b = posting("t", "2", "2025-01-03", 0, &["rust"]);
+        let mut seen_a = a.clone();
+        seen_a.last_seen = "2025-01-30".parse().unwrap();
+        let mut seen_b = b.clone();
+        seen_b.last_seen = "2025-01-30".parse().unwrap();
+        let delta = diff(&[&a, &b], &[&seen_a, &seen_b]);
+        for skill in ["python", "rust", "*"] {
+            assert_eq!(at(&delta, skill, Counter::Opened, "2025-01-01"), 0);
+            assert_eq!(at(&delta, skill, Counter::Opened, "2025-01-03"), 0);
+        }
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-01-09"), -1);
+        assert_eq!(at(&delta, "rust", Counter::Closed, "2025-01-11"), -1);
+        assert_eq!(at(&delta, "python", Counter::Closed, "2025-02-07"), 1);
+        assert_eq!(at(&delta, "rust", Counter::Closed, "2025-02-07"), 1);
+    }
+
+    #[test]
+    fn a_new_posting_standing_alone_does_not_read_its_group() {
+        let rules = CountRules::default();
+        let a = posting("s", "1", "2025-01-01", 7, &["python"]);
+        let b = posting("s", "2", "2025-01-02", 7, &["python"]);
+        let far = posting("s", "3", "2025-09-01", 7, &["rust"]);
+        let held = Held::new(&[&a, &b]);
+        let mut clusters_seen = Vec::new();
+        let batch = [Upsert {
+            before: None,
+            after: &far,
+        }];
+        batch_changes(&batch, &held, &rules, &mut |cluster, sign| {
+            clusters_seen.push((cluster.len(), sign));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(clusters_seen, vec![(1, 1)]);
+        assert_eq!(held.loads.get(), 0, "the group was read");
+        // Within the window it joins a's cluster: the group is read.
+        let near = posting("s", "4", "2025-01-10", 7, &["rust"]);
+        let batch = [Upsert {
+            before: None,
+            after: &near,
+        }];
+        batch_changes(&batch, &held, &rules, &mut |_, _| Ok(())).unwrap();
+        assert_eq!(held.loads.get(), 2);
+        diff(&[&a, &b], &[&near]);
+        diff(&[&a, &b], &[&far]);
     }
 }

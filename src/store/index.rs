@@ -30,8 +30,41 @@ pub struct PostingIndex {
     more: FxHashMap<u64, Vec<Member>>,
 }
 
-/// A posting id and its posting day (days since 1970-01-01).
-type Member = (u64, i32);
+/// A member of a duplicate group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Member {
+    /// The posting id.
+    id: u64,
+    /// Its posting day (days since 1970-01-01).
+    day: i32,
+}
+
+/// A change of the index, applied once the batch it describes is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexMove {
+    /// A new posting.
+    Insert {
+        /// The posting.
+        id: PostingId,
+        /// The sequence number of its record.
+        seq: u64,
+        /// Its fingerprint (0: never merged).
+        fingerprint: u64,
+        /// Its posting day.
+        posted: Day,
+    },
+    /// A stored posting, whose fingerprint or posting day may have changed.
+    Relink {
+        /// The posting.
+        id: PostingId,
+        /// The fingerprint it was stored under.
+        old_fingerprint: u64,
+        /// Its fingerprint now.
+        fingerprint: u64,
+        /// Its posting day now.
+        posted: Day,
+    },
+}
 
 impl PostingIndex {
     /// The sequence number of a stored posting.
@@ -71,11 +104,6 @@ impl PostingIndex {
                 .sum::<usize>()
     }
 
-    /// Whether no posting is stored.
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
     /// Records a stored posting: its sequence number, fingerprint (0: never
     /// merged) and posting day.
     pub fn insert(&mut self, id: PostingId, seq: u64, fingerprint: u64, posted: Day) {
@@ -85,19 +113,40 @@ impl PostingIndex {
         if fingerprint == 0 {
             return;
         }
-        let member = (id, posted.epoch_days());
+        let member = Member {
+            id,
+            day: posted.epoch_days(),
+        };
         match self.first.get_mut(&fingerprint) {
             None => {
                 self.first.insert(fingerprint, member);
             }
-            Some(f) if f.0 == id => *f = member,
+            Some(f) if f.id == id => *f = member,
             Some(_) => {
                 let more = self.more.entry(fingerprint).or_default();
-                match more.iter_mut().find(|m| m.0 == id) {
+                match more.iter_mut().find(|m| m.id == id) {
                     Some(m) => *m = member,
                     None => more.push(member),
                 }
             }
+        }
+    }
+
+    /// Applies one change.
+    pub fn apply(&mut self, change: IndexMove) {
+        match change {
+            IndexMove::Insert {
+                id,
+                seq,
+                fingerprint,
+                posted,
+            } => self.insert(id, seq, fingerprint, posted),
+            IndexMove::Relink {
+                id,
+                old_fingerprint,
+                fingerprint,
+                posted,
+            } => self.relink(id, old_fingerprint, fingerprint, posted),
         }
     }
 
@@ -116,7 +165,7 @@ impl PostingIndex {
         if fingerprint == 0 {
             return;
         }
-        if self.first.get(&fingerprint).is_some_and(|f| f.0 == id) {
+        if self.first.get(&fingerprint).is_some_and(|f| f.id == id) {
             match self.more.get_mut(&fingerprint).and_then(Vec::pop) {
                 Some(next) => {
                     self.first.insert(fingerprint, next);
@@ -126,7 +175,7 @@ impl PostingIndex {
                 }
             }
         } else if let Some(more) = self.more.get_mut(&fingerprint) {
-            more.retain(|m| m.0 != id);
+            more.retain(|m| m.id != id);
         }
         if self.more.get(&fingerprint).is_some_and(Vec::is_empty) {
             self.more.remove(&fingerprint);
@@ -145,7 +194,7 @@ impl PostingIndex {
         if fingerprint == 0 {
             return Vec::new();
         }
-        let mut ids: Vec<u64> = self.members(fingerprint).map(|m| m.0).collect();
+        let mut ids: Vec<u64> = self.members(fingerprint).map(|m| m.id).collect();
         ids.sort_unstable();
         ids.into_iter().map(PostingId::from_u64).collect()
     }
@@ -153,7 +202,8 @@ impl PostingIndex {
     /// The posting days of the postings stored under `fingerprint` (see
     /// [`counting::stands_alone`](super::counting::stands_alone)).
     pub fn member_days(&self, fingerprint: u64) -> impl Iterator<Item = Day> + '_ {
-        self.members(fingerprint).map(|m| Day::from_epoch_days(m.1))
+        self.members(fingerprint)
+            .map(|m| Day::from_epoch_days(m.day))
     }
 
     /// Whether `fingerprint` groups two postings or more.

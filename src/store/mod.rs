@@ -1,68 +1,51 @@
-//! Store: postings, daily counts and run reports, behind the [`Store`] trait.
+//! Store: postings, daily counts, run reports, page validators and metadata,
+//! behind one narrow trait per need: [`PostingStore`], [`CountStore`],
+//! [`RunLog`], [`PageCache`] and [`MetaStore`]; [`Store`] is all of them,
+//! for the code that needs every one (the pipeline, the server).
 //!
-//! Only [`sled_store`] imports sled. The counting rules are pure functions in
+//! Only `sled_store` imports sled. The counting rules are pure functions in
 //! [`counting`]; a store only applies their output. Posting records are
-//! encoded by [`record`], their texts kept in the append-only [`texts`] log,
-//! and the id and duplicate indexes held in memory by [`index`]. Ingestion is idempotent:
-//! re-seeing a posting moves `last_seen`, never counts it twice, and a posting
-//! whose content changed has its old contributions removed and the new added.
+//! encoded by `record`, their texts kept in the append-only `texts` log,
+//! and the id and duplicate indexes held in memory by `index` (these modules
+//! are private to the crate). Ingestion is idempotent: re-seeing a posting
+//! moves `last_seen`, never counts it twice, and a posting whose content
+//! changed has its old contributions removed and the new added.
 
 pub mod backup;
+#[doc(hidden)]
+pub mod bench_support;
 pub mod counting;
-pub mod index;
-pub mod keys;
-pub mod record;
-pub mod sled_store;
-pub mod texts;
+mod error;
+pub(crate) mod index;
+pub(crate) mod keys;
+pub(crate) mod record;
+pub(crate) mod sled_store;
+pub(crate) mod texts;
 
 use serde::Serialize;
 
 use crate::domain::{Day, GeoCode, Posting, PostingId, RunReport, SkillId, SourceId, Validators};
 pub use counting::{CountRules, Counter, Metric};
-pub use sled_store::SledStore;
+pub(crate) use error::poisoned;
+pub use error::{Damage, StoreError, UnreadableText};
+pub use record::RecordError;
+pub use sled_store::{EngineError, SledStore, SCHEMA_VERSION};
+pub use texts::TextError;
 
-/// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database directory is used by another process.
-    #[error("the database in {dir} is in use by another process (is `skilltrack serve` running? stop it, or query it over HTTP)")]
-    Locked {
-        /// The directory.
-        dir: String,
-    },
-    /// The database could not be opened.
-    #[error("cannot open the database in {dir}: {cause}")]
-    Open {
-        /// The directory.
-        dir: String,
-        /// The underlying error.
-        cause: String,
-    },
-    /// The database was written by an incompatible version.
-    #[error("the database in {dir} has schema version {found}, this build reads version {expected}: make a backup with the version that wrote it (`skilltrack backup FILE`) and `skilltrack restore FILE` it with this one into a new --data-dir, or remove it and collect again")]
-    Schema {
-        /// The directory.
-        dir: String,
-        /// Version on disk.
-        found: u32,
-        /// Version this build reads.
-        expected: u32,
-    },
-    /// An I/O or engine error.
-    #[error("database error: {0}")]
-    Engine(String),
-    /// A stored record does not decode (corruption, or a bug).
-    #[error("corrupt record {key}: {cause}")]
-    Corrupt {
-        /// Which record.
-        key: String,
-        /// Decoding error.
-        cause: String,
-    },
+/// One stored counter value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CountRow {
+    /// The skill, or `*`.
+    pub skill: SkillId,
+    /// The geography.
+    pub geo: GeoCode,
+    /// Which counter.
+    pub counter: Counter,
+    /// The day.
+    pub day: Day,
+    /// The value.
+    pub value: i64,
 }
-
-/// One stored counter value: skill, geography, counter, day, value.
-pub type CountRow = (SkillId, GeoCode, Counter, Day, i64);
 
 /// What one ingested batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -75,21 +58,6 @@ pub struct IngestOutcome {
     pub unchanged: u64,
 }
 
-/// A stored posting whose description text cannot be read (the text log is
-/// damaged there): the posting without its text, and why.
-#[derive(Debug)]
-pub struct UnreadableText {
-    /// The posting, its `text` empty.
-    pub posting: Posting,
-    /// Why the text cannot be read.
-    pub cause: StoreError,
-}
-
-/// The error for a lock a panicked writer left poisoned.
-pub(crate) fn poisoned<T>(_: T) -> StoreError {
-    StoreError::Engine("a lock was poisoned by a panicked writer".into())
-}
-
 impl std::ops::AddAssign for IngestOutcome {
     fn add_assign(&mut self, o: IngestOutcome) {
         self.new += o.new;
@@ -98,18 +66,64 @@ impl std::ops::AddAssign for IngestOutcome {
     }
 }
 
-/// The storage interface the rest of the application uses.
-pub trait Store: Send + Sync {
-    /// Upserts a batch of postings atomically: all of it is applied, counts
-    /// included, or none of it. The counting rules are [`counting`]'s.
+/// Every stored posting, in the order they were first stored, read one at a
+/// time (the store holds millions; they are never all in memory).
+///
+/// A posting whose text cannot be read comes as
+/// [`StoreError::UnreadableText`], and the walk can go on (`backup`, `export
+/// postings` keep or list such postings); any other error ends it (the
+/// iterator yields nothing after it). Collecting into a `Result` stops at
+/// the first error of either kind.
+pub type Postings<'a> = Box<dyn Iterator<Item = Result<Posting, StoreError>> + 'a>;
+
+/// Postings: ingestion, look-ups and whole-store walks and rewrites.
+pub trait PostingStore: Send + Sync {
+    /// Upserts a batch of postings atomically (all of its postings are
+    /// stored, or none); its count changes are written behind, at the next
+    /// [`CountStore::flush`]. The counting rules are [`counting`]'s.
     fn ingest(&self, postings: &[Posting]) -> Result<IngestOutcome, StoreError>;
 
     /// One posting by id.
     fn posting(&self, id: PostingId) -> Result<Option<Posting>, StoreError>;
 
-    /// Every stored posting sharing `fingerprint` (its duplicate group).
+    /// Every stored posting sharing `fingerprint` (its duplicate group),
+    /// without their texts.
     fn group(&self, fingerprint: u64) -> Result<Vec<Posting>, StoreError>;
 
+    /// Every stored posting with its text, streamed (see [`Postings`]).
+    fn postings(&self) -> Postings<'_>;
+
+    /// Writes postings as they are, without counting (restore; then `rebuild`).
+    fn put_postings(&self, postings: &[Posting]) -> Result<(), StoreError>;
+
+    /// Records that the texts of these postings are lost (restored from a
+    /// backup that could not read them): reading them is an error, as it was
+    /// in the store the backup came from, and collecting them again writes
+    /// their texts anew.
+    fn mark_texts_lost(&self, ids: &[PostingId]) -> Result<(), StoreError>;
+
+    /// Records that the stored postings `ids` were seen again on `day`
+    /// without being fetched again (their list page answered 304): their
+    /// last day seen moves to `day` when later, and their `active` counts
+    /// with it. Ids not stored are ignored. Returns how many are stored.
+    fn mark_seen(&self, ids: &[PostingId], day: Day) -> Result<u64, StoreError>;
+
+    /// Number of stored postings.
+    fn posting_count(&self) -> Result<u64, StoreError>;
+
+    /// Rewrites every posting through `transform` when given (`reindex`),
+    /// then recomputes every count from the stored postings (`None`: only the
+    /// recount, as after a crash or a restore). `progress` gets the number of
+    /// postings done so far. Returns the number of postings.
+    fn rebuild(
+        &self,
+        transform: Option<&dyn Fn(Posting) -> Posting>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64, StoreError>;
+}
+
+/// Counts: reading daily series, and making ingested counts visible.
+pub trait CountStore: Send + Sync {
     /// Daily values of one series, in day order, days without a value
     /// omitted: for `new` the postings opened that day; for `active` the
     /// day's change (opened − closed), whose running sum is the series.
@@ -122,75 +136,46 @@ pub trait Store: Send + Sync {
         to: Day,
     ) -> Result<Vec<(Day, i64)>, StoreError>;
 
-    /// Every counter, in key order: (skill, geo, metric, day, value).
-    fn all_counts(&self) -> Result<Vec<CountRow>, StoreError>;
-
-    /// Calls `f` with every stored posting, in the order they were first
-    /// stored; a posting whose text cannot be read comes as an
-    /// [`UnreadableText`] instead of stopping the walk (`backup`, `export
-    /// postings`). Returns the number of postings.
-    fn for_each_posting_lossy(
-        &self,
-        f: &mut dyn FnMut(Result<Posting, UnreadableText>) -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError>;
-
-    /// Calls `f` with every stored posting, in the order they were first
-    /// stored; a text that cannot be read stops the walk with its error.
-    fn for_each_posting(
-        &self,
-        f: &mut dyn FnMut(Posting) -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError> {
-        self.for_each_posting_lossy(&mut |read| match read {
-            Ok(p) => f(p),
-            Err(UnreadableText { cause, .. }) => Err(cause),
-        })
-    }
-
-    /// Records that the texts of these postings are lost (restored from a
-    /// backup that could not read them): reading them is an error, as it was
-    /// in the store the backup came from, and collecting them again writes
-    /// their texts anew.
-    fn mark_texts_lost(&self, ids: &[PostingId]) -> Result<(), StoreError>;
-
-    /// Rewrites every posting through `transform` when given (`reindex`),
-    /// then recomputes every count from the stored postings (`None`: only the
-    /// recount, as after a crash or a restore). `progress` gets the number of
-    /// postings done so far. Returns the number of postings.
-    fn rebuild(
-        &self,
-        transform: Option<&dyn Fn(Posting) -> Posting>,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<u64, StoreError>;
-
-    /// Records that the stored postings `ids` were seen again on `day`
-    /// without being fetched again (their list page answered 304): their
-    /// last day seen moves to `day` when later, and their `active` counts
-    /// with it. Ids not stored are ignored. Returns how many are stored.
-    fn mark_seen(&self, ids: &[PostingId], day: Day) -> Result<u64, StoreError>;
-
-    /// Writes postings as they are, without counting (restore; then `rebuild`).
-    fn put_postings(&self, postings: &[Posting]) -> Result<(), StoreError>;
-
     /// The counting rules this store applies.
     fn rules(&self) -> CountRules;
 
+    /// Writes the counts of everything ingested so far and makes it durable
+    /// (postings and texts included). Counts become visible to readers here
+    /// (after each collected page and at the end of an import).
+    fn flush(&self) -> Result<(), StoreError>;
+}
+
+/// Run reports.
+pub trait RunLog: Send + Sync {
     /// Keeps a run report.
     fn record_run(&self, report: &RunReport) -> Result<(), StoreError>;
 
     /// The latest `n` run reports of a source, newest first.
     fn runs(&self, source: &SourceId, n: usize) -> Result<Vec<RunReport>, StoreError>;
+}
 
-    /// Number of stored postings.
-    fn posting_count(&self) -> Result<u64, StoreError>;
-
-    /// Writes the counts of everything ingested so far and makes it durable.
-    /// Counts become visible to readers here (after each collected page and
-    /// at the end of an import).
-    fn flush(&self) -> Result<(), StoreError>;
-
+/// Conditional-GET validators of fetched pages.
+pub trait PageCache: Send + Sync {
     /// The conditional-GET validators remembered for `url`, if any.
     fn page_validators(&self, url: &str) -> Result<Option<Validators>, StoreError>;
 
     /// Remembers `url`'s validators (after its page was stored).
     fn set_page_validators(&self, url: &str, validators: &Validators) -> Result<(), StoreError>;
 }
+
+/// What the store records about itself.
+pub trait MetaStore: Send + Sync {
+    /// The fingerprint of the taxonomy and geography the counts were
+    /// computed with, if recorded.
+    fn data_fingerprint(&self) -> Result<Option<u64>, StoreError>;
+
+    /// Records the data fingerprint the counts are computed with.
+    fn set_data_fingerprint(&self, fingerprint: u64) -> Result<(), StoreError>;
+}
+
+/// Everything a store does, for the code that needs all of it (the
+/// pipeline's context, the server's state, the command line). Implemented
+/// for every type that implements the five parts.
+pub trait Store: PostingStore + CountStore + RunLog + PageCache + MetaStore {}
+
+impl<T: PostingStore + CountStore + RunLog + PageCache + MetaStore + ?Sized> Store for T {}

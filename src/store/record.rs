@@ -24,7 +24,7 @@
 //! key, never a wrong posting.
 
 use super::texts::TextRef;
-use crate::domain::{Day, GeoCode, Place, Posting, PostingId, SkillId, SourceId};
+use crate::domain::{Day, DomainError, GeoCode, Place, Posting, PostingId, SkillId, SourceId};
 
 /// Version of the record layout (first byte of every record). Version 2
 /// added the source's remote flag and the tags.
@@ -171,15 +171,43 @@ pub fn header(bytes: &[u8]) -> Option<(PostingId, u64, Day)> {
     ))
 }
 
+/// What is wrong with the bytes of a record.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// Written by another version of the format.
+    #[error("record version {0}, this build reads version {VERSION}")]
+    Version(u8),
+    /// Shorter than its fields say.
+    #[error("truncated: {wanted} bytes wanted at offset {at} of {len}")]
+    Truncated {
+        /// Bytes the next field needs.
+        wanted: usize,
+        /// Where it starts.
+        at: usize,
+        /// The record's length.
+        len: usize,
+    },
+    /// A length whose encoding does not end within 64 bits.
+    #[error("a length is longer than 64 bits")]
+    LengthTooLong,
+    /// A string that is not UTF-8.
+    #[error("bad UTF-8: {0}")]
+    Utf8(std::str::Utf8Error),
+    /// A source, skill or geography that does not parse.
+    #[error("{0}")]
+    Name(DomainError),
+    /// Bytes after the last field.
+    #[error("{0} unexpected bytes at the end")]
+    Trailing(usize),
+}
+
 /// Decodes a record: the posting (with an empty text) and where its text is.
 /// The error says what is wrong with the bytes.
-pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), String> {
+pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), RecordError> {
     let mut r = Reader { bytes, at: 0 };
     let version = r.u8()?;
     if version != VERSION {
-        return Err(format!(
-            "record version {version}, this build reads version {VERSION}"
-        ));
+        return Err(RecordError::Version(version));
     }
     let id = PostingId::from_u64(r.u64()?);
     let fingerprint = r.u64()?;
@@ -202,7 +230,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), String> {
     } else {
         None
     };
-    let source = SourceId::parse(r.str()?).map_err(|e| e.to_string())?;
+    let source = SourceId::parse(r.str()?).map_err(RecordError::Name)?;
     let external_id = r.str()?.to_owned();
     let title = r.str()?.to_owned();
     let url = has(HAS_URL)
@@ -239,10 +267,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), String> {
         tags.push(r.str()?.to_owned());
     }
     if r.at != bytes.len() {
-        return Err(format!(
-            "{} unexpected bytes at the end",
-            bytes.len() - r.at
-        ));
+        return Err(RecordError::Trailing(bytes.len() - r.at));
     }
     let posting = Posting {
         id,
@@ -291,7 +316,7 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], RecordError> {
         let end = self.at.checked_add(n).filter(|e| *e <= self.bytes.len());
         match end {
             Some(end) => {
@@ -299,39 +324,39 @@ impl<'a> Reader<'a> {
                 self.at = end;
                 Ok(s)
             }
-            None => Err(format!(
-                "truncated: {n} bytes wanted at offset {} of {}",
-                self.at,
-                self.bytes.len()
-            )),
+            None => Err(RecordError::Truncated {
+                wanted: n,
+                at: self.at,
+                len: self.bytes.len(),
+            }),
         }
     }
 
-    fn u8(&mut self) -> Result<u8, String> {
+    fn u8(&mut self) -> Result<u8, RecordError> {
         Ok(self.take(1)?[0])
     }
 
-    fn u16(&mut self) -> Result<u16, String> {
+    fn u16(&mut self) -> Result<u16, RecordError> {
         let b = self.take(2)?;
         Ok(u16::from_le_bytes([b[0], b[1]]))
     }
 
-    fn u32(&mut self) -> Result<u32, String> {
+    fn u32(&mut self) -> Result<u32, RecordError> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    fn u64(&mut self) -> Result<u64, String> {
+    fn u64(&mut self) -> Result<u64, RecordError> {
         let mut a = [0u8; 8];
         a.copy_from_slice(self.take(8)?);
         Ok(u64::from_le_bytes(a))
     }
 
-    fn day(&mut self) -> Result<Day, String> {
+    fn day(&mut self) -> Result<Day, RecordError> {
         Ok(Day::from_epoch_days(self.u32()? as i32))
     }
 
-    fn len(&mut self) -> Result<usize, String> {
+    fn len(&mut self) -> Result<usize, RecordError> {
         let mut n: usize = 0;
         for shift in (0..64).step_by(7) {
             let b = self.u8()?;
@@ -340,23 +365,23 @@ impl<'a> Reader<'a> {
                 return Ok(n);
             }
         }
-        Err("a length is longer than 64 bits".into())
+        Err(RecordError::LengthTooLong)
     }
 
-    fn str(&mut self) -> Result<&'a str, String> {
+    fn str(&mut self) -> Result<&'a str, RecordError> {
         let n = self.len()?;
-        std::str::from_utf8(self.take(n)?).map_err(|e| format!("bad UTF-8: {e}"))
+        std::str::from_utf8(self.take(n)?).map_err(RecordError::Utf8)
     }
 
-    fn geo(&mut self) -> Result<GeoCode, String> {
-        GeoCode::parse(self.str()?).map_err(|e| e.to_string())
+    fn geo(&mut self) -> Result<GeoCode, RecordError> {
+        GeoCode::parse(self.str()?).map_err(RecordError::Name)
     }
 
-    fn skills(&mut self) -> Result<Vec<SkillId>, String> {
+    fn skills(&mut self) -> Result<Vec<SkillId>, RecordError> {
         let n = self.len()?;
         let mut out = Vec::with_capacity(n.min(256));
         for _ in 0..n {
-            out.push(SkillId::parse(self.str()?).map_err(|e| e.to_string())?);
+            out.push(SkillId::parse(self.str()?).map_err(RecordError::Name)?);
         }
         Ok(out)
     }
@@ -423,7 +448,7 @@ mod tests {
         };
         let bytes = encode(&p, text);
         assert_eq!(header(&bytes), Some((p.id, p.fingerprint, p.posted)));
-        assert_eq!(decode(&bytes), Ok((p.clone(), text)));
+        assert_eq!(decode(&bytes).unwrap(), (p.clone(), text));
 
         // And with every optional field absent.
         let bare = Posting {
@@ -443,7 +468,7 @@ mod tests {
             ..p
         };
         let bytes = encode(&bare, TextRef::EMPTY);
-        assert_eq!(decode(&bytes), Ok((bare, TextRef::EMPTY)));
+        assert_eq!(decode(&bytes).unwrap(), (bare, TextRef::EMPTY));
         assert!(bytes.len() < 120, "{} bytes", bytes.len());
     }
 
@@ -462,15 +487,21 @@ mod tests {
         let p = full();
         let bytes = encode(&p, TextRef::EMPTY);
         for cut in [0, 1, 20, bytes.len() / 2, bytes.len() - 1] {
-            let err = decode(&bytes[..cut]).unwrap_err();
+            let err = decode(&bytes[..cut]).unwrap_err().to_string();
             assert!(err.contains("truncated"), "cut at {cut}: {err}");
         }
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(decode(&longer).unwrap_err().contains("unexpected bytes"));
+        assert!(decode(&longer)
+            .unwrap_err()
+            .to_string()
+            .contains("unexpected bytes"));
         let mut other = bytes;
         other[0] = 9;
-        assert!(decode(&other).unwrap_err().contains("record version 9"));
+        assert!(decode(&other)
+            .unwrap_err()
+            .to_string()
+            .contains("record version 9"));
         assert_eq!(header(&other), None);
     }
 }

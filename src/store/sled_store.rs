@@ -1,4 +1,5 @@
-//! The sled implementation of [`Store`]: the only module that imports sled.
+//! The sled implementation of the [store traits](super::Store): the only module that
+//! imports sled.
 //! This file opens the database and reads; `ingest` writes batches of
 //! postings, `counts` keeps the counters, `rebuild` recounts and rewrites.
 //!
@@ -18,7 +19,7 @@
 //! Writing every counter change of every posting would cost ~100 random
 //! read-modify-writes per posting. Instead a batch of postings is written
 //! atomically with a `Mdirty` marker, and its counter changes are aggregated
-//! in memory; [`Store::flush`] (after each collected page, at the end of an
+//! in memory; [`CountStore::flush`] (after each collected page, at the end of an
 //! import, or when the cache grows past [`MAX_CACHED_RECORDS`]) applies them
 //! to the per-year counter records in batches of [`FLUSH_CHUNK`], the last of
 //! which removes the marker. If the process dies before, the marker is still
@@ -38,7 +39,8 @@ use super::counting::{CountRules, Counter};
 use super::index::PostingIndex;
 use super::texts::{TextLog, TextRef};
 use super::{
-    keys, poisoned, record, CountRow, IngestOutcome, Metric, Store, StoreError, UnreadableText,
+    keys, poisoned, record, CountRow, CountStore, Damage, IngestOutcome, MetaStore, Metric,
+    PageCache, PostingStore, Postings, RunLog, StoreError, UnreadableText,
 };
 use crate::domain::{Day, GeoCode, Posting, PostingId, RunReport, SkillId, SourceId, Validators};
 use counts::{CountCache, Names};
@@ -78,8 +80,30 @@ pub struct SledStore {
     recovered: bool,
 }
 
-fn engine(e: sled::Error) -> StoreError {
-    StoreError::Engine(e.to_string())
+/// An error of the sled engine, kept whole.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct EngineError(#[from] sled::Error);
+
+/// The error for a sled failure while `doing` something.
+fn engine(doing: &'static str) -> impl Fn(sled::Error) -> StoreError {
+    move |e| StoreError::Engine {
+        doing,
+        source: EngineError(e),
+    }
+}
+
+/// Whether another process (or another handle in this one) holds the lock
+/// on the database in `dir`. sled 0.34 reports a held lock as an
+/// `io::ErrorKind::Other` whose only trace of the cause is its message
+/// (`Config::try_lock` formats the `WouldBlock` into it), so after a failed
+/// open the lock is tried again here, on the same file and with the same
+/// kind of lock (`flock`), and the `ErrorKind` of that attempt decides.
+fn held_by_another(dir: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(dir.join("db")) else {
+        return false;
+    };
+    matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock))
 }
 
 impl SledStore {
@@ -96,9 +120,9 @@ impl SledStore {
         rules: CountRules,
     ) -> Result<SledStore, StoreError> {
         let shown = dir.display().to_string();
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
             dir: shown.clone(),
-            cause: e.to_string(),
+            source,
         })?;
         let db = sled::Config::new()
             .path(dir)
@@ -106,22 +130,24 @@ impl SledStore {
             .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(|e| match e {
-                sled::Error::Io(ref io)
-                    if io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.to_string().contains("lock") =>
-                {
-                    StoreError::Locked { dir: shown.clone() }
-                }
+                sled::Error::Io(_) if held_by_another(dir) => StoreError::Locked {
+                    dir: shown.clone(),
+                    source: EngineError(e),
+                },
                 other => StoreError::Open {
                     dir: shown.clone(),
-                    cause: other.to_string(),
+                    source: EngineError(other),
                 },
             })?;
-        let main = db.open_tree("main").map_err(engine)?;
-        let runs = db.open_tree("runs").map_err(engine)?;
-        let meta = db.open_tree("meta").map_err(engine)?;
-        let http = db.open_tree("http").map_err(engine)?;
-        match meta.get(META_SCHEMA).map_err(engine)? {
+        let open_tree = engine("opening a tree");
+        let main = db.open_tree("main").map_err(&open_tree)?;
+        let runs = db.open_tree("runs").map_err(&open_tree)?;
+        let meta = db.open_tree("meta").map_err(&open_tree)?;
+        let http = db.open_tree("http").map_err(&open_tree)?;
+        match meta
+            .get(META_SCHEMA)
+            .map_err(engine("reading the schema version"))?
+        {
             Some(v) => {
                 let found = v
                     .as_ref()
@@ -138,16 +164,16 @@ impl SledStore {
             }
             None => {
                 meta.insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
-                    .map_err(engine)?;
+                    .map_err(engine("writing the schema version"))?;
             }
         }
         let texts = TextLog::open(dir)?;
         let mut names = Names::default();
         for entry in main.scan_prefix([keys::NAME]) {
-            let (k, v) = entry.map_err(engine)?;
+            let (k, v) = entry.map_err(engine("reading the interned names"))?;
             let corrupt = || StoreError::Corrupt {
                 key: String::from_utf8_lossy(&k).into_owned(),
-                cause: "bad interned name".into(),
+                damage: Damage::Name,
             };
             let id = u32::from_be_bytes(v.as_ref().try_into().map_err(|_| corrupt())?);
             let name = std::str::from_utf8(&k[2..]).map_err(|_| corrupt())?;
@@ -168,7 +194,11 @@ impl SledStore {
             rules,
             recovered: false,
         };
-        if store.main.contains_key(DIRTY_KEY).map_err(engine)? {
+        if store
+            .main
+            .contains_key(DIRTY_KEY)
+            .map_err(engine("reading the dirty marker"))?
+        {
             let n = store.posting_count()?;
             tracing::warn!(
                 dir = %store.dir.display(),
@@ -202,30 +232,41 @@ impl SledStore {
             .map(PostingIndex::heap_bytes))
     }
 
-    /// The data fingerprint the counts were computed with, if recorded.
-    pub fn data_fingerprint(&self) -> Result<Option<u64>, StoreError> {
-        Ok(self
-            .meta
-            .get(META_DATA_FINGERPRINT)
-            .map_err(engine)?
-            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes)))
-    }
-
-    /// Records the data fingerprint the counts are computed with.
-    pub fn set_data_fingerprint(&self, fp: u64) -> Result<(), StoreError> {
-        self.meta
-            .insert(META_DATA_FINGERPRINT, &fp.to_be_bytes())
-            .map_err(engine)?;
-        Ok(())
+    /// Every counter, sorted by skill, geography, counter and day (tests
+    /// compare whole stores with it).
+    pub fn all_counts(&self) -> Result<Vec<CountRow>, StoreError> {
+        let names = self.names.read().map_err(poisoned)?;
+        let mut out = Vec::new();
+        for entry in self.main.scan_prefix([keys::COUNT]) {
+            let (k, v) = entry.map_err(engine("reading the counters"))?;
+            let bad = || StoreError::Corrupt {
+                key: format!("{:02x?}", k.as_ref()),
+                damage: Damage::Counter,
+            };
+            let (s, g, tag, year) = keys::parse_count(&k).ok_or_else(bad)?;
+            let skill = SkillId::parse(names.by_id.get(&s).ok_or_else(bad)?).map_err(|_| bad())?;
+            let geo = GeoCode::parse(names.by_id.get(&g).ok_or_else(bad)?).map_err(|_| bad())?;
+            let counter = Counter::from_tag(tag).ok_or_else(bad)?;
+            for (ordinal, value) in keys::decode_year_values(&v).ok_or_else(bad)? {
+                out.push(CountRow {
+                    skill: skill.clone(),
+                    geo: geo.clone(),
+                    counter,
+                    day: keys::day_of(year, ordinal).ok_or_else(bad)?,
+                    value: i64::from(value),
+                });
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 
     /// Decodes a posting record (its text stays in the text log).
     fn decode_posting(key: &[u8], bytes: &[u8]) -> Result<(Posting, TextRef), StoreError> {
-        let corrupt = |cause: String| StoreError::Corrupt {
+        record::decode(bytes).map_err(|why| StoreError::Corrupt {
             key: format!("posting {key:02x?}"),
-            cause,
-        };
-        record::decode(bytes).map_err(corrupt)
+            damage: Damage::Record(why),
+        })
     }
 
     /// `p` with its text from the text log.
@@ -237,9 +278,9 @@ impl SledStore {
     /// The text of `p` at `text`; damage is an error naming the posting.
     fn text_of(&self, p: &Posting, text: TextRef) -> Result<String, StoreError> {
         self.texts.read(text).map_err(|e| match e {
-            StoreError::Corrupt { key, cause } => StoreError::Corrupt {
+            StoreError::Corrupt { key, damage } => StoreError::Corrupt {
                 key: format!("{key} (posting {})", p.id),
-                cause,
+                damage,
             },
             other => other,
         })
@@ -255,7 +296,11 @@ impl SledStore {
             return Ok(None);
         };
         let key = keys::posting(seq);
-        match self.main.get(key).map_err(engine)? {
+        match self
+            .main
+            .get(key)
+            .map_err(engine("reading a posting record"))?
+        {
             Some(bytes) => Ok(Some(Self::decode_posting(&key, &bytes)?)),
             None => Ok(None),
         }
@@ -265,7 +310,7 @@ impl SledStore {
         Ok(self
             .main
             .get(key)
-            .map_err(engine)?
+            .map_err(engine("reading a number"))?
             .and_then(|v| v.as_ref().try_into().ok().map(i64::from_be_bytes))
             .unwrap_or(0))
     }
@@ -297,10 +342,10 @@ impl SledStore {
         let started = std::time::Instant::now();
         let mut index = PostingIndex::default();
         for entry in self.main.scan_prefix([keys::POSTING]) {
-            let (k, v) = entry.map_err(engine)?;
+            let (k, v) = entry.map_err(engine("building the posting index"))?;
             let corrupt = || StoreError::Corrupt {
                 key: format!("posting {:02x?}", k.as_ref()),
-                cause: "bad key or record header".into(),
+                damage: Damage::Header,
             };
             let seq = keys::parse_posting(&k).ok_or_else(corrupt)?;
             let (id, fp, posted) = record::header(&v).ok_or_else(corrupt)?;
@@ -316,7 +361,7 @@ impl SledStore {
     }
 }
 
-impl Store for SledStore {
+impl PostingStore for SledStore {
     fn ingest(&self, postings: &[Posting]) -> Result<IngestOutcome, StoreError> {
         self.ingest_batch(postings)
     }
@@ -346,6 +391,60 @@ impl Store for SledStore {
         Ok(out)
     }
 
+    fn postings(&self) -> Postings<'_> {
+        Box::new(PostingWalk {
+            store: self,
+            scan: self.main.scan_prefix([keys::POSTING]),
+            ended: false,
+        })
+    }
+
+    fn mark_texts_lost(&self, ids: &[PostingId]) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().map_err(poisoned)?;
+        let index = self.index_ref()?;
+        let Some(index) = index.as_ref() else {
+            return Ok(());
+        };
+        let mut batch = sled::Batch::default();
+        for id in ids {
+            let Some(seq) = index.seq(*id) else { continue };
+            let key = keys::posting(seq);
+            if let Some(bytes) = self
+                .main
+                .get(key)
+                .map_err(engine("reading a posting record"))?
+            {
+                let (posting, _) = Self::decode_posting(&key, &bytes)?;
+                batch.insert(&key[..], record::encode(&posting, TextRef::LOST));
+            }
+        }
+        self.main
+            .apply_batch(batch)
+            .map_err(engine("marking texts lost"))
+    }
+
+    fn rebuild(
+        &self,
+        transform: Option<&dyn Fn(Posting) -> Posting>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64, StoreError> {
+        self.rebuild_all(transform, progress)
+    }
+
+    fn put_postings(&self, postings: &[Posting]) -> Result<(), StoreError> {
+        self.put_batch(postings)
+    }
+
+    fn mark_seen(&self, ids: &[PostingId], day: Day) -> Result<u64, StoreError> {
+        self.mark_seen_batch(ids, day)
+    }
+
+    fn posting_count(&self) -> Result<u64, StoreError> {
+        Ok(self.read_i64(POSTING_COUNT_KEY)?.max(0) as u64)
+    }
+}
+
+impl CountStore for SledStore {
     fn daily(
         &self,
         skill: &SkillId,
@@ -377,95 +476,34 @@ impl Store for SledStore {
         Ok(changes.into_iter().filter(|(_, v)| *v != 0).collect())
     }
 
-    fn all_counts(&self) -> Result<Vec<CountRow>, StoreError> {
-        let names = self.names.read().map_err(poisoned)?;
-        let mut out = Vec::new();
-        for entry in self.main.scan_prefix([keys::COUNT]) {
-            let (k, v) = entry.map_err(engine)?;
-            let bad = || StoreError::Corrupt {
-                key: format!("{:02x?}", k.as_ref()),
-                cause: "bad counter".into(),
-            };
-            let (s, g, tag, year) = keys::parse_count(&k).ok_or_else(bad)?;
-            let skill = SkillId::parse(names.by_id.get(&s).ok_or_else(bad)?).map_err(|_| bad())?;
-            let geo = GeoCode::parse(names.by_id.get(&g).ok_or_else(bad)?).map_err(|_| bad())?;
-            let counter = Counter::from_tag(tag).ok_or_else(bad)?;
-            for (ordinal, value) in keys::decode_year_values(&v).ok_or_else(bad)? {
-                let day = keys::day_of(year, ordinal).ok_or_else(bad)?;
-                out.push((skill.clone(), geo.clone(), counter, day, i64::from(value)));
-            }
-        }
-        out.sort_by(|a, b| (&a.0, &a.1, a.2, a.3).cmp(&(&b.0, &b.1, b.2, b.3)));
-        Ok(out)
-    }
-
-    fn for_each_posting_lossy(
-        &self,
-        f: &mut dyn FnMut(Result<Posting, UnreadableText>) -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError> {
-        let mut n = 0;
-        for entry in self.main.scan_prefix([keys::POSTING]) {
-            let (k, v) = entry.map_err(engine)?;
-            let (mut posting, text) = Self::decode_posting(&k, &v)?;
-            let read = match self.text_of(&posting, text) {
-                Ok(text) => {
-                    posting.text = text;
-                    Ok(posting)
-                }
-                Err(cause @ StoreError::Corrupt { .. }) => Err(UnreadableText { posting, cause }),
-                Err(other) => return Err(other),
-            };
-            f(read)?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    fn mark_texts_lost(&self, ids: &[PostingId]) -> Result<(), StoreError> {
-        let _writer = self.writer.lock().map_err(poisoned)?;
-        let index = self.index_ref()?;
-        let Some(index) = index.as_ref() else {
-            return Ok(());
-        };
-        let mut batch = sled::Batch::default();
-        for id in ids {
-            let Some(seq) = index.seq(*id) else { continue };
-            let key = keys::posting(seq);
-            if let Some(bytes) = self.main.get(key).map_err(engine)? {
-                let (posting, _) = Self::decode_posting(&key, &bytes)?;
-                batch.insert(&key[..], record::encode(&posting, TextRef::LOST));
-            }
-        }
-        self.main.apply_batch(batch).map_err(engine)
-    }
-
-    fn rebuild(
-        &self,
-        transform: Option<&dyn Fn(Posting) -> Posting>,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<u64, StoreError> {
-        self.rebuild_all(transform, progress)
-    }
-
-    fn put_postings(&self, postings: &[Posting]) -> Result<(), StoreError> {
-        self.put_batch(postings)
-    }
-
-    fn mark_seen(&self, ids: &[PostingId], day: Day) -> Result<u64, StoreError> {
-        self.mark_seen_batch(ids, day)
-    }
-
     fn rules(&self) -> CountRules {
         self.rules
     }
 
+    fn flush(&self) -> Result<(), StoreError> {
+        {
+            let _writer = self.writer.lock().map_err(poisoned)?;
+            self.flush_counts(false)?;
+        }
+        self.texts.sync()?;
+        self.db.flush().map_err(engine("flushing the database"))?;
+        Ok(())
+    }
+}
+
+impl RunLog for SledStore {
     fn record_run(&self, report: &RunReport) -> Result<(), StoreError> {
         let source = report.source.as_ref().map_or("", SourceId::as_str);
         let mut key = source.as_bytes().to_vec();
         key.push(0);
         key.extend_from_slice(report.started_at.as_bytes());
-        let bytes = serde_json::to_vec(report).map_err(|e| StoreError::Engine(e.to_string()))?;
-        self.runs.insert(key, bytes).map_err(engine)?;
+        let bytes = serde_json::to_vec(report).map_err(|source| StoreError::Encode {
+            what: "a run report",
+            source,
+        })?;
+        self.runs
+            .insert(key, bytes)
+            .map_err(engine("writing a run report"))?;
         Ok(())
     }
 
@@ -477,45 +515,104 @@ impl Store for SledStore {
             .rev()
             .take(n)
             .map(|entry| {
-                let (k, v) = entry.map_err(engine)?;
+                let (k, v) = entry.map_err(engine("reading run reports"))?;
                 serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
                     key: String::from_utf8_lossy(&k).into_owned(),
-                    cause: e.to_string(),
+                    damage: Damage::Json(e),
                 })
             })
             .collect()
     }
+}
 
-    fn posting_count(&self) -> Result<u64, StoreError> {
-        Ok(self.read_i64(POSTING_COUNT_KEY)?.max(0) as u64)
-    }
-
-    fn flush(&self) -> Result<(), StoreError> {
-        {
-            let _writer = self.writer.lock().map_err(poisoned)?;
-            self.flush_counts(false)?;
-        }
-        self.texts.sync()?;
-        self.db.flush().map_err(engine)?;
-        Ok(())
-    }
-
+impl PageCache for SledStore {
     fn page_validators(&self, url: &str) -> Result<Option<Validators>, StoreError> {
-        match self.http.get(url.as_bytes()).map_err(engine)? {
+        match self
+            .http
+            .get(url.as_bytes())
+            .map_err(engine("reading page validators"))?
+        {
             Some(v) => serde_json::from_slice(&v)
                 .map(Some)
                 .map_err(|e| StoreError::Corrupt {
                     key: format!("http/{url}"),
-                    cause: e.to_string(),
+                    damage: Damage::Json(e),
                 }),
             None => Ok(None),
         }
     }
 
     fn set_page_validators(&self, url: &str, validators: &Validators) -> Result<(), StoreError> {
-        let bytes =
-            serde_json::to_vec(validators).map_err(|e| StoreError::Engine(e.to_string()))?;
-        self.http.insert(url.as_bytes(), bytes).map_err(engine)?;
+        let bytes = serde_json::to_vec(validators).map_err(|source| StoreError::Encode {
+            what: "page validators",
+            source,
+        })?;
+        self.http
+            .insert(url.as_bytes(), bytes)
+            .map_err(engine("writing page validators"))?;
         Ok(())
+    }
+}
+
+impl MetaStore for SledStore {
+    fn data_fingerprint(&self) -> Result<Option<u64>, StoreError> {
+        Ok(self
+            .meta
+            .get(META_DATA_FINGERPRINT)
+            .map_err(engine("reading the data fingerprint"))?
+            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes)))
+    }
+
+    fn set_data_fingerprint(&self, fingerprint: u64) -> Result<(), StoreError> {
+        self.meta
+            .insert(META_DATA_FINGERPRINT, &fingerprint.to_be_bytes())
+            .map_err(engine("writing the data fingerprint"))?;
+        Ok(())
+    }
+}
+
+/// The walk of [`PostingStore::postings`]: one posting record at a time,
+/// with its text.
+struct PostingWalk<'a> {
+    store: &'a SledStore,
+    scan: sled::Iter,
+    /// Set after an error that ends the walk.
+    ended: bool,
+}
+
+impl PostingWalk<'_> {
+    /// The next record's posting, with its text when it can be read.
+    fn read(&self, entry: sled::Result<(sled::IVec, sled::IVec)>) -> Result<Posting, StoreError> {
+        let (k, v) = entry.map_err(engine("walking the postings"))?;
+        let (mut posting, text) = SledStore::decode_posting(&k, &v)?;
+        match self.store.text_of(&posting, text) {
+            Ok(text) => {
+                posting.text = text;
+                Ok(posting)
+            }
+            Err(cause @ StoreError::Corrupt { .. }) => {
+                Err(StoreError::UnreadableText(Box::new(UnreadableText {
+                    posting,
+                    cause,
+                })))
+            }
+            Err(other) => Err(other),
+        }
+    }
+}
+
+impl Iterator for PostingWalk<'_> {
+    type Item = Result<Posting, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.ended {
+            return None;
+        }
+        let entry = self.scan.next()?;
+        let read = self.read(entry);
+        if matches!(read, Err(ref e) if !matches!(e, StoreError::UnreadableText(_))) {
+            self.ended = true;
+        }
+        Some(read)
     }
 }

@@ -39,7 +39,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
 
-use super::{poisoned, StoreError};
+use super::{poisoned, Damage, StoreError};
 
 /// First bytes of a text log file.
 pub const MAGIC: &[u8; 8] = b"SKTEXT01";
@@ -89,8 +89,8 @@ enum Generation {
     /// Readable, with its length once it is no longer appended to
     /// (`u64::MAX` while it is).
     Open(File, u64),
-    /// Its header is not a text log's: why.
-    Damaged(String),
+    /// Its header is not a text log's.
+    Damaged,
 }
 
 struct Appender {
@@ -100,11 +100,35 @@ struct Appender {
     end: u64,
 }
 
-fn io_error(path: &Path, what: &str, e: std::io::Error) -> StoreError {
-    StoreError::Engine(format!(
-        "cannot {what} the text log {}: {e}",
-        path.display()
-    ))
+/// Why the text log failed (its own I/O and limits; a damaged text is a
+/// [`StoreError::Corrupt`]).
+#[derive(Debug, thiserror::Error)]
+pub enum TextError {
+    /// A file operation failed.
+    #[error("cannot {doing} the text log {}", path.display())]
+    Io {
+        /// What was being done ("append to").
+        doing: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Every generation number is used.
+    #[error("the text log ran out of generation numbers")]
+    OutOfGenerations,
+    /// A text longer than a record can say.
+    #[error("a description of {0} bytes is too long to store (at most 4 GiB)")]
+    TooLong(usize),
+}
+
+fn io_error(path: &Path, doing: &'static str, source: std::io::Error) -> StoreError {
+    StoreError::Text(TextError::Io {
+        doing,
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// The 32-bit check stored with a text.
@@ -144,26 +168,26 @@ impl TextLog {
             let file = File::open(&path).map_err(|e| io_error(&path, "open", e))?;
             match check_magic(&file, &path) {
                 Ok(len) => files.insert(g, Generation::Open(file, len)),
-                Err(StoreError::Corrupt { cause, .. }) => {
+                Err(StoreError::Corrupt { damage, .. }) => {
                     tracing::warn!(
                         file = %path.display(),
-                        %cause,
+                        cause = %damage,
                         "A text log file is damaged: the descriptions stored in it cannot be read. \
                          Counts, trends and posting records are not affected, and new texts are written \
                          to another file. `skilltrack backup FILE` saves everything else and lists the \
                          postings concerned; collecting or importing them again writes their texts anew, \
                          and `skilltrack reindex` then deletes the damaged file."
                     );
-                    files.insert(g, Generation::Damaged(cause))
+                    files.insert(g, Generation::Damaged)
                 }
                 Err(other) => return Err(other),
             };
         }
         let mut newest = generations.last().copied().unwrap_or(0);
-        if matches!(files.get(&newest), Some(Generation::Damaged(_))) {
-            newest = newest.checked_add(1).ok_or_else(|| {
-                StoreError::Engine("the text log ran out of generation numbers".into())
-            })?;
+        if matches!(files.get(&newest), Some(Generation::Damaged)) {
+            newest = newest
+                .checked_add(1)
+                .ok_or_else(|| StoreError::Text(TextError::OutOfGenerations))?;
         }
         files.remove(&newest);
         let log = TextLog {
@@ -213,12 +237,8 @@ impl TextLog {
             return Ok(TextRef::EMPTY);
         }
         let bytes = text.as_bytes();
-        let len = u32::try_from(bytes.len()).map_err(|_| {
-            StoreError::Engine(format!(
-                "a description of {} bytes is too long to store (at most 4 GiB)",
-                bytes.len()
-            ))
-        })?;
+        let len = u32::try_from(bytes.len())
+            .map_err(|_| StoreError::Text(TextError::TooLong(bytes.len())))?;
         let mut w = self.writer.lock().map_err(poisoned)?;
         let offset = w.end;
         let mut header = [0u8; HEADER as usize];
@@ -262,9 +282,9 @@ impl TextLog {
     pub fn start_generation(&self) -> Result<u16, StoreError> {
         let mut w = self.writer.lock().map_err(poisoned)?;
         let old = w.generation;
-        let new = old.checked_add(1).ok_or_else(|| {
-            StoreError::Engine("the text log ran out of generation numbers".into())
-        })?;
+        let new = old
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Text(TextError::OutOfGenerations))?;
         w.out
             .flush()
             .and_then(|()| w.out.get_ref().sync_data())
@@ -312,7 +332,7 @@ impl TextLog {
                 let files = self.files.read().map_err(poisoned)?;
                 match files.get(&r.file) {
                     Some(Generation::Open(_, len)) => Some(*len),
-                    Some(Generation::Damaged(_)) | None => None,
+                    Some(Generation::Damaged) | None => None,
                 }
             }
         };
@@ -332,35 +352,37 @@ impl TextLog {
         if r == TextRef::LOST {
             return Err(StoreError::Corrupt {
                 key: "text".into(),
-                cause: "lost: it could not be read when the backup this posting was restored from was made".into(),
+                damage: Damage::TextLost,
             });
         }
         let path = self.dir.join(file_name(r.file));
-        let corrupt = |cause: String| StoreError::Corrupt {
+        let corrupt = |damage: Damage| StoreError::Corrupt {
             key: format!("text at offset {} of {}", r.offset, path.display()),
-            cause,
+            damage,
         };
         let mut buf = vec![0u8; HEADER as usize + r.len as usize];
         {
             let files = self.files.read().map_err(poisoned)?;
             match files.get(&r.file) {
-                Some(Generation::Open(file, _)) => read_at(file, &mut buf, r.offset)
-                    .map_err(|e| corrupt(format!("cannot read {} bytes: {e}", buf.len())))?,
-                Some(Generation::Damaged(why)) => {
-                    return Err(corrupt(format!("the file is damaged ({why})")))
+                Some(Generation::Open(file, _)) => {
+                    read_at(file, &mut buf, r.offset).map_err(|error| {
+                        corrupt(Damage::TextRead {
+                            bytes: buf.len(),
+                            error,
+                        })
+                    })?
                 }
-                None => return Err(corrupt("the file is missing".into())),
+                Some(Generation::Damaged) => return Err(corrupt(Damage::TextFileDamaged)),
+                None => return Err(corrupt(Damage::TextFileMissing)),
             }
         }
         let len = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]);
         let stored = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]);
         let text = buf.split_off(HEADER as usize);
         if len != r.len || stored != check(&text) {
-            return Err(corrupt(
-                "the stored text does not match its record (length or checksum)".into(),
-            ));
+            return Err(corrupt(Damage::TextMismatch));
         }
-        String::from_utf8(text).map_err(|e| corrupt(e.to_string()))
+        String::from_utf8(text).map_err(|e| corrupt(Damage::TextUtf8(e)))
     }
 }
 
@@ -376,7 +398,7 @@ fn check_magic(file: &File, path: &Path) -> Result<u64, StoreError> {
         if !ok {
             return Err(StoreError::Corrupt {
                 key: path.display().to_string(),
-                cause: "not a skilltrack text log (bad magic bytes)".into(),
+                damage: Damage::NotATextLog,
             });
         }
     }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::domain::{Day, GeoCode, SkillId};
-use crate::store::{Metric, Store, StoreError};
+use crate::store::{CountStore, Metric, StoreError};
 
 /// Longest range a query may span (about 30 years of days).
 pub const MAX_RANGE_DAYS: i32 = 11_000;
@@ -329,13 +329,13 @@ pub struct Series {
 
 /// The denominator of a query's shares: every bucket of the range with the
 /// value of all postings (`*`) in the query's geography.
-pub fn totals(store: &dyn Store, q: &TrendQuery) -> Result<Vec<(Day, i64)>, StoreError> {
+pub fn totals(store: &dyn CountStore, q: &TrendQuery) -> Result<Vec<(Day, i64)>, StoreError> {
     bucketed(store, &SkillId::all_postings(), q)
 }
 
 /// One skill's series, with `totals` from [`totals`] for the same query.
 pub fn series(
-    store: &dyn Store,
+    store: &dyn CountStore,
     q: &TrendQuery,
     skill: &SkillId,
     totals: &[(Day, i64)],
@@ -360,7 +360,7 @@ pub fn series(
 /// Runs a trends query (call [`TrendQuery::validate`] first): every series
 /// at once. The API produces them one at a time with [`totals`] and
 /// [`series`] instead.
-pub fn trends(store: &dyn Store, q: &TrendQuery) -> Result<Vec<Series>, StoreError> {
+pub fn trends(store: &dyn CountStore, q: &TrendQuery) -> Result<Vec<Series>, StoreError> {
     let totals = totals(store, q)?;
     q.skills
         .iter()
@@ -371,7 +371,7 @@ pub fn trends(store: &dyn Store, q: &TrendQuery) -> Result<Vec<Series>, StoreErr
 /// Every bucket from `q.from` to `q.to` with its value: for `new`, the sum of
 /// its days; for `active` (a stock), the value on its last day within range.
 fn bucketed(
-    store: &dyn Store,
+    store: &dyn CountStore,
     skill: &SkillId,
     q: &TrendQuery,
 ) -> Result<Vec<(Day, i64)>, StoreError> {

@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 /// Where sled may be named.
 const SLED_HOME: [&str; 2] = ["src/store/sled_store.rs", "src/store/sled_store/"];
 
+/// Where the concrete sled store may be named: the store itself, and the
+/// one function of the command line that opens it.
+const SLED_STORE_NAMED: [&str; 2] = ["src/store/", "src/cli/mod.rs"];
+
 /// Paths that would mean I/O in `extract` or `normalize`.
 const IO_PATHS: [&str; 5] = [
     "std::fs",
@@ -96,6 +100,12 @@ fn names_sled_elsewhere(path: &str, line: &str) -> bool {
         && (line.contains("sled::") || line.trim_start().starts_with("use sled"))
 }
 
+/// Whether `line` of `path` names the concrete `SledStore` where the store's
+/// traits should be used.
+fn names_the_sled_store_elsewhere(path: &str, line: &str) -> bool {
+    !SLED_STORE_NAMED.iter().any(|home| path.starts_with(home)) && line.contains("SledStore")
+}
+
 /// Whether `line` of `path` does I/O in `extract` or `normalize`.
 fn io_in_pure_stage(path: &str, line: &str) -> bool {
     matches!(module_of(path), "extract" | "normalize")
@@ -109,6 +119,16 @@ fn only_the_sled_store_names_sled() {
     assert!(
         bad.is_empty(),
         "sled named outside the sled store:\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn only_the_opening_code_names_the_sled_store() {
+    let bad = offending(&sources(), names_the_sled_store_elsewhere);
+    assert!(
+        bad.is_empty(),
+        "SledStore named outside the store and `cli::open_store`:\n{}",
         bad.join("\n")
     );
 }
@@ -152,7 +172,19 @@ fn the_checks_see_what_they_look_for() {
             "src/store/sled_store/counts.rs".to_owned(),
             vec!["let t: sled::Tree;".to_owned()],
         ),
+        (
+            "src/cli/collect.rs".to_owned(),
+            vec!["store: Arc<SledStore>,".to_owned()],
+        ),
+        (
+            "src/cli/mod.rs".to_owned(),
+            vec!["SledStore::open_with(dir)".to_owned()],
+        ),
     ];
+    assert_eq!(
+        offending(&files, names_the_sled_store_elsewhere),
+        ["src/cli/collect.rs: store: Arc<SledStore>,"]
+    );
     assert_eq!(
         offending(&files, names_sled_elsewhere),
         ["src/trends/mod.rs: let t: sled::Tree;"]

@@ -4,7 +4,7 @@
 use skilltrack::domain::{Day, GeoCode, SkillId};
 use skilltrack::extract::load_sources;
 use skilltrack::pipeline::{run_source, RunOptions};
-use skilltrack::store::{Metric, Store};
+use skilltrack::store::{CountStore, Metric, RunLog};
 
 use crate::helpers::{context, extractors_dir, temp_store, FixtureServer, TestApp, ARBEITNOW};
 
@@ -12,7 +12,7 @@ fn day(s: &str) -> Day {
     s.parse().unwrap()
 }
 
-fn count(store: &dyn Store, skill: &str, geo: &str, d: &str) -> i64 {
+fn count(store: &dyn CountStore, skill: &str, geo: &str, d: &str) -> i64 {
     store
         .daily(
             &SkillId::parse(skill).unwrap(),

@@ -7,7 +7,7 @@
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use skilltrack::store::{SledStore, Store};
+use skilltrack::store::{PostingStore, SledStore};
 
 use crate::helpers::texts_by_id;
 use crate::store::Rng;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use skilltrack::extract::{load_sources, SourceDef};
 use skilltrack::fetch::{error_chain, FetchConfig, FetchError, FetchRequest, FetchRun, Fetcher};
 use skilltrack::pipeline::{run_source, Context, RunOptions};
-use skilltrack::store::{SledStore, Store};
+use skilltrack::store::{CountStore, PostingStore, RunLog, SledStore};
 use tokio::time::Instant;
 
 use crate::fault_server::{FaultServer, Reply};
@@ -538,12 +538,10 @@ async fn second_run_gets_304_counts_nothing_twice_and_keeps_postings_open() {
         (0, 0, 3, 0)
     );
     let mut last_seen = Vec::new();
-    store
-        .for_each_posting(&mut |p| {
-            last_seen.push(p.last_seen.to_string());
-            Ok(())
-        })
-        .unwrap();
+    for p in store.postings() {
+        let p = p.unwrap();
+        last_seen.push(p.last_seen.to_string());
+    }
     assert_eq!(last_seen, vec!["2026-11-20"; 3]);
     // Re-seen on the 20th: open until the 27th, counted once.
     assert_eq!((active_on("2026-11-27"), active_on("2026-11-28")), (3, 0));

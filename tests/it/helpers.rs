@@ -12,7 +12,7 @@ use skilltrack::fetch::{FetchConfig, Fetcher};
 use skilltrack::normalize::Normalizer;
 use skilltrack::pipeline::Context;
 use skilltrack::shutdown::Shutdown;
-use skilltrack::store::{SledStore, Store, StoreError};
+use skilltrack::store::{PostingStore, SledStore, Store, StoreError};
 use warp::http::{Response, StatusCode};
 use warp::hyper::body::Bytes;
 use warp::Filter;
@@ -295,12 +295,12 @@ pub const ARBEITNOW: &[(&str, &str)] = &[
 ];
 
 /// Every stored posting's id and text, sorted by id.
-pub fn texts_by_id(store: &dyn Store) -> Result<Vec<(PostingId, String)>, StoreError> {
+pub fn texts_by_id(store: &dyn PostingStore) -> Result<Vec<(PostingId, String)>, StoreError> {
     let mut texts = Vec::new();
-    store.for_each_posting(&mut |p| {
+    for p in store.postings() {
+        let p = p?;
         texts.push((p.id, p.text));
-        Ok(())
-    })?;
+    }
     texts.sort();
     Ok(texts)
 }

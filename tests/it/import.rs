@@ -6,7 +6,7 @@ use std::io::{BufReader, Cursor, Read};
 
 use skilltrack::domain::{Day, GeoCode, SkillId, SourceId};
 use skilltrack::pipeline::{import_lines, import_with, ImportError, ImportOptions};
-use skilltrack::store::{Metric, Store};
+use skilltrack::store::{CountStore, Metric, PostingStore};
 
 use crate::helpers::{normalizer, temp_store};
 
@@ -54,7 +54,7 @@ fn generated(n: usize) -> (String, BTreeMap<(String, String, Day), i64>) {
     (text, expected)
 }
 
-fn stored(store: &dyn Store, skill: &str, geo: &str, day: Day) -> i64 {
+fn stored(store: &dyn CountStore, skill: &str, geo: &str, day: Day) -> i64 {
     store
         .daily(
             &SkillId::parse(skill).unwrap(),

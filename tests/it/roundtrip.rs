@@ -14,7 +14,7 @@ use skilltrack::export::{write_trends_csv, CsvOptions, PostingsWriter};
 use skilltrack::extract::load_sources;
 use skilltrack::normalize::Posting;
 use skilltrack::pipeline::{import_lines, reindex, run_source, RunOptions};
-use skilltrack::store::{backup, Metric, SledStore, Store};
+use skilltrack::store::{backup, CountStore, Metric, PostingStore, SledStore, Store};
 use skilltrack::trends::{self, Interval, TrendQuery};
 
 use crate::helpers::{context, extractors_dir, normalizer, temp_store, FixtureServer, ARBEITNOW};
@@ -175,21 +175,19 @@ fn assert_same_postings(got: &[Posting], expected: &[Posting]) {
     }
 }
 
-fn postings(store: &dyn Store) -> Vec<Posting> {
+fn postings(store: &dyn PostingStore) -> Vec<Posting> {
     let mut all = Vec::new();
-    store
-        .for_each_posting(&mut |p| {
-            all.push(p);
-            Ok(())
-        })
-        .unwrap();
+    for p in store.postings() {
+        let p = p.unwrap();
+        all.push(p);
+    }
     all.sort_by_key(|p| p.id);
     all
 }
 
 /// Every metric as an analyst exports it: `new` and `active`, daily and
 /// monthly, for skills that come from tags or text, in every kind of geography.
-fn trends_csv(store: &dyn Store) -> Vec<u8> {
+fn trends_csv(store: &dyn CountStore) -> Vec<u8> {
     let skills: Vec<SkillId> = [
         "*",
         "kubernetes",

@@ -11,7 +11,7 @@ use std::time::Duration;
 use skilltrack::domain::SourceId;
 use skilltrack::extract::load_source_set;
 use skilltrack::pipeline::{run_source, RunOptions};
-use skilltrack::store::{SledStore, Store};
+use skilltrack::store::{PostingStore, RunLog, SledStore};
 
 use crate::fault_server::{FaultServer, Reply};
 use crate::helpers::{

@@ -14,7 +14,8 @@ use skilltrack::domain::{Day, GeoCode, PostingId, SkillId, SourceId};
 use skilltrack::normalize::Posting;
 use skilltrack::pipeline::import_lines;
 use skilltrack::store::{
-    CountRow, CountRules, IngestOutcome, Metric, SledStore, Store, StoreError, UnreadableText,
+    CountRules, CountStore, IngestOutcome, MetaStore, Metric, PageCache, PostingStore, Postings,
+    RunLog, SledStore, StoreError,
 };
 use skilltrack::trends::{trends, Interval, TrendQuery};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -51,7 +52,7 @@ struct GatedStore {
     entered: mpsc::UnboundedSender<()>,
 }
 
-impl Store for GatedStore {
+impl PostingStore for GatedStore {
     fn ingest(&self, postings: &[Posting]) -> Result<IngestOutcome, StoreError> {
         self.inner.ingest(postings)
     }
@@ -61,30 +62,8 @@ impl Store for GatedStore {
     fn group(&self, fingerprint: u64) -> Result<Vec<Posting>, StoreError> {
         self.inner.group(fingerprint)
     }
-    fn daily(
-        &self,
-        skill: &SkillId,
-        geo: &GeoCode,
-        metric: Metric,
-        from: Day,
-        to: Day,
-    ) -> Result<Vec<(Day, i64)>, StoreError> {
-        let _ = self.entered.send(());
-        let mut open = self.gate.open.lock().unwrap();
-        while !*open {
-            open = self.gate.opened.wait(open).unwrap();
-        }
-        drop(open);
-        self.inner.daily(skill, geo, metric, from, to)
-    }
-    fn all_counts(&self) -> Result<Vec<CountRow>, StoreError> {
-        self.inner.all_counts()
-    }
-    fn for_each_posting_lossy(
-        &self,
-        f: &mut dyn FnMut(Result<Posting, UnreadableText>) -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError> {
-        self.inner.for_each_posting_lossy(f)
+    fn postings(&self) -> Postings<'_> {
+        self.inner.postings()
     }
     fn rebuild(
         &self,
@@ -102,26 +81,60 @@ impl Store for GatedStore {
     fn mark_texts_lost(&self, ids: &[PostingId]) -> Result<(), StoreError> {
         self.inner.mark_texts_lost(ids)
     }
+    fn posting_count(&self) -> Result<u64, StoreError> {
+        self.inner.posting_count()
+    }
+}
+
+impl CountStore for GatedStore {
+    fn daily(
+        &self,
+        skill: &SkillId,
+        geo: &GeoCode,
+        metric: Metric,
+        from: Day,
+        to: Day,
+    ) -> Result<Vec<(Day, i64)>, StoreError> {
+        let _ = self.entered.send(());
+        let mut open = self.gate.open.lock().unwrap();
+        while !*open {
+            open = self.gate.opened.wait(open).unwrap();
+        }
+        drop(open);
+        self.inner.daily(skill, geo, metric, from, to)
+    }
     fn rules(&self) -> CountRules {
         self.inner.rules()
     }
+    fn flush(&self) -> Result<(), StoreError> {
+        self.inner.flush()
+    }
+}
+
+impl RunLog for GatedStore {
     fn record_run(&self, report: &RunReport) -> Result<(), StoreError> {
         self.inner.record_run(report)
     }
     fn runs(&self, source: &SourceId, n: usize) -> Result<Vec<RunReport>, StoreError> {
         self.inner.runs(source, n)
     }
-    fn posting_count(&self) -> Result<u64, StoreError> {
-        self.inner.posting_count()
-    }
-    fn flush(&self) -> Result<(), StoreError> {
-        self.inner.flush()
-    }
+}
+
+impl PageCache for GatedStore {
     fn page_validators(&self, url: &str) -> Result<Option<Validators>, StoreError> {
         self.inner.page_validators(url)
     }
     fn set_page_validators(&self, url: &str, validators: &Validators) -> Result<(), StoreError> {
         self.inner.set_page_validators(url, validators)
+    }
+}
+
+impl MetaStore for GatedStore {
+    fn data_fingerprint(&self) -> Result<Option<u64>, StoreError> {
+        self.inner.data_fingerprint()
+    }
+    fn set_data_fingerprint(&self, fingerprint: u64) -> Result<(), StoreError> {
+        self.inner.set_data_fingerprint(fingerprint)
     }
 }
 

@@ -9,7 +9,7 @@ use skilltrack::domain::RunReport;
 use skilltrack::extract::load_sources;
 use skilltrack::normalize::Posting;
 use skilltrack::pipeline::{run_source, RunOptions};
-use skilltrack::store::Store;
+use skilltrack::store::PostingStore;
 
 use crate::helpers::{context, extractors_dir, temp_store, FixtureServer};
 
@@ -32,12 +32,10 @@ async fn collect(
     };
     let report = run_source(&ctx, source, &options).await;
     let mut postings = BTreeMap::new();
-    store
-        .for_each_posting(&mut |p| {
-            postings.insert(p.external_id.clone(), p);
-            Ok(())
-        })
-        .unwrap();
+    for p in store.postings() {
+        let p = p.unwrap();
+        postings.insert(p.external_id.clone(), p);
+    }
     (postings, report, server.page_requests())
 }
 

@@ -9,7 +9,10 @@ use skilltrack::normalize::geo::Gazetteer;
 use skilltrack::normalize::skills::Taxonomy;
 use skilltrack::normalize::Normalizer;
 use skilltrack::pipeline::{import_lines, reindex};
-use skilltrack::store::{backup, counting, Metric, SledStore, Store, StoreError};
+use skilltrack::store::{
+    backup, counting, CountRow, CountStore, MetaStore, Metric, PostingStore, SledStore, Store,
+    StoreError,
+};
 
 use crate::helpers::{normalizer, temp_store, texts_by_id};
 
@@ -68,7 +71,7 @@ fn import(store: &dyn Store, n: &Normalizer, lines: &[String]) {
     assert_eq!(report.rejected, 0, "{:?}", report.errors);
 }
 
-fn new_on(store: &dyn Store, skill: &str, geo: &str, day: &str) -> i64 {
+fn new_on(store: &dyn CountStore, skill: &str, geo: &str, day: &str) -> i64 {
     let d: Day = day.parse().unwrap();
     store
         .daily(
@@ -161,16 +164,20 @@ fn assert_order_independent(base: Vec<String>, seed: u64) {
     let (_dir, store) = temp_store();
     import(store.as_ref(), &n, &base);
     let mut postings = Vec::new();
-    store
-        .for_each_posting(&mut |p| {
-            postings.push(p);
-            Ok(())
-        })
-        .unwrap();
+    for p in store.postings() {
+        let p = p.unwrap();
+        postings.push(p);
+    }
     let pure = counting::count_all(&postings, &store.rules());
     let from_pure: Counts = pure
         .into_iter()
-        .map(|(k, v)| (k.skill, k.geo, k.counter, k.day, v))
+        .map(|(k, value)| CountRow {
+            skill: k.skill,
+            geo: k.geo,
+            counter: k.counter,
+            day: k.day,
+            value,
+        })
         .collect();
     assert!(reference.unwrap() == from_pure);
 }
@@ -334,12 +341,10 @@ fn backup_restore_and_jsonl_export_round_trip_to_identical_counts() {
 
     let mut jsonl = Vec::new();
     let mut writer = skilltrack::export::PostingsWriter::jsonl(&mut jsonl);
-    store
-        .for_each_posting(&mut |p| {
-            writer.write(&p).unwrap();
-            Ok(())
-        })
-        .unwrap();
+    for p in store.postings() {
+        let p = p.unwrap();
+        writer.write(&p).unwrap();
+    }
     writer.finish().unwrap();
     let (_dir4, reimported) = temp_store();
     let lines: Vec<String> = String::from_utf8(jsonl)
@@ -386,7 +391,7 @@ fn postings_and_texts_survive_reopening_and_a_damaged_text_is_named() {
     assert!(text.contains("Télétravail partiel"), "{text}");
     import(&store, &n, &lines);
     assert_eq!(store.posting_count().unwrap(), 240);
-    assert_eq!(store.for_each_posting(&mut |_| Ok(())).unwrap(), 240);
+    assert_eq!(store.postings().map(Result::unwrap).count(), 240);
     assert!(store.all_counts().unwrap() == counts);
 
     // A changed description is appended and the record points to it.

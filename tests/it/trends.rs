@@ -6,7 +6,7 @@ use serde::Serialize;
 use skilltrack::domain::{Day, GeoCode, SkillId, SourceId};
 use skilltrack::export::{self, CsvOptions};
 use skilltrack::pipeline::import_lines;
-use skilltrack::store::{Metric, Store};
+use skilltrack::store::Metric;
 use skilltrack::trends::{trends, Interval, Series, TrendQuery, MAX_POINTS};
 
 use crate::helpers::{normalizer, temp_store, TestApp};
@@ -169,7 +169,7 @@ async fn a_large_streamed_answer_is_the_same_json_and_csv() {
         .all_counts()
         .unwrap()
         .into_iter()
-        .map(|row| row.0)
+        .map(|row| row.skill)
         .filter(|s| s.as_str() != SkillId::ALL_POSTINGS)
         .collect();
     skills.dedup();

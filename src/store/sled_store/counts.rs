@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 use super::{engine, poisoned, SledStore, DIRTY_KEY, FLUSH_CHUNK, MAX_CACHED_RECORDS};
 use crate::domain::{Day, Posting};
 use crate::store::counting::{self, Counter};
-use crate::store::{keys, StoreError};
+use crate::store::{keys, Damage, StoreError};
 
 /// Bits of an interned id in a packed record key.
 const ID_BITS: u32 = 24;
@@ -22,7 +22,18 @@ pub(super) struct Names {
     pub(super) by_id: FxHashMap<u32, String>,
     pub(super) next: u32,
     /// Assigned but not yet persisted (written with the next counts).
-    pub(super) pending: Vec<(u8, String, u32)>,
+    pub(super) pending: Vec<PendingName>,
+}
+
+/// A name interned since the last flush, written with the next counts.
+#[derive(Debug, Clone)]
+pub(super) struct PendingName {
+    /// [`keys::NAME_SKILL`] or [`keys::NAME_GEO`].
+    pub(super) kind: u8,
+    /// The skill or geography.
+    pub(super) name: String,
+    /// Its number.
+    pub(super) id: u32,
 }
 
 impl Names {
@@ -55,7 +66,11 @@ impl Names {
         }
         let id = self.next;
         self.insert(kind, name, id);
-        self.pending.push((kind, name.to_owned(), id));
+        self.pending.push(PendingName {
+            kind,
+            name: name.to_owned(),
+            id,
+        });
         id
     }
 }
@@ -98,9 +113,7 @@ pub(super) fn pack_record(
 ) -> Result<u64, StoreError> {
     let y = year + YEAR_OFFSET;
     if u64::from(skill) > ID_MASK || u64::from(geo) > ID_MASK || !(0..(1 << 15)).contains(&y) {
-        return Err(StoreError::Engine(format!(
-            "counter out of range: skill #{skill}, geo #{geo}, year {year}"
-        )));
+        return Err(StoreError::CounterOutOfRange { skill, geo, year });
     }
     let c = u64::from(counter == Counter::Closed);
     Ok((u64::from(skill) << 40) | (u64::from(geo) << 16) | (c << 15) | y as u64)
@@ -147,21 +160,22 @@ impl SledStore {
         let (open_year, open_day) = keys::year_and_ordinal(c.opened);
         let (close_year, close_day) = keys::year_and_ordinal(c.closed);
         let change = sign as i32;
-        for &g in &geos {
-            for &s in &skills {
-                events.push(Event {
-                    record: pack_record(s, g, Counter::Opened, open_year)?,
-                    ordinal: open_day,
+        let mut result = Ok(());
+        c.for_each_counter(&skills, &geos, |s, g, counter, _| {
+            let (year, ordinal) = match counter {
+                Counter::Opened => (open_year, open_day),
+                Counter::Closed => (close_year, close_day),
+            };
+            match pack_record(s, g, counter, year) {
+                Ok(record) => events.push(Event {
+                    record,
+                    ordinal,
                     change,
-                });
-                events.push(Event {
-                    record: pack_record(s, g, Counter::Closed, close_year)?,
-                    ordinal: close_day,
-                    change,
-                });
+                }),
+                Err(e) => result = Err(e),
             }
-        }
-        Ok(())
+        });
+        result
     }
 
     /// Adds events to the cache (after the postings they come from are
@@ -182,7 +196,7 @@ impl SledStore {
     /// adds names or changes while it runs; no lock a reader needs is held
     /// across the I/O.
     pub(super) fn flush_counts(&self, keep_dirty: bool) -> Result<(), StoreError> {
-        let pending: Vec<(u8, String, u32)> = self.names.read().map_err(poisoned)?.pending.clone();
+        let pending: Vec<PendingName> = self.names.read().map_err(poisoned)?.pending.clone();
         let mut records: Vec<(u64, Box<[i32; 366]>)> = {
             let mut cache = self.cache.lock().map_err(poisoned)?;
             if cache.records.is_empty() && pending.is_empty() && !cache.marked {
@@ -197,8 +211,8 @@ impl SledStore {
         // the names go with the first chunk, and the dirty marker goes away
         // with the last, so a crash in between still means a recount.
         let mut batch = sled::Batch::default();
-        for (kind, name, id) in &pending {
-            batch.insert(keys::name(*kind, name), &id.to_be_bytes()[..]);
+        for p in &pending {
+            batch.insert(keys::name(p.kind, &p.name), &p.id.to_be_bytes()[..]);
         }
         let mut in_batch = 0;
         for (record, days) in records {
@@ -214,10 +228,14 @@ impl SledStore {
             }
             let (skill, geo, counter, year) = unpack_record(record);
             let key = keys::count(skill, geo, counter.tag(), year);
-            let values = match self.main.get(key).map_err(engine)? {
+            let values = match self
+                .main
+                .get(key)
+                .map_err(engine("reading a counter record"))?
+            {
                 Some(v) => keys::decode_year_values(&v).ok_or_else(|| StoreError::Corrupt {
                     key: format!("{key:02x?}"),
-                    cause: "bad counter record".into(),
+                    damage: Damage::Counter,
                 })?,
                 None => Vec::new(),
             };
@@ -231,14 +249,16 @@ impl SledStore {
             if in_batch >= FLUSH_CHUNK {
                 self.main
                     .apply_batch(std::mem::take(&mut batch))
-                    .map_err(engine)?;
+                    .map_err(engine("writing the counts"))?;
                 in_batch = 0;
             }
         }
         if !keep_dirty {
             batch.remove(DIRTY_KEY);
         }
-        self.main.apply_batch(batch).map_err(engine)?;
+        self.main
+            .apply_batch(batch)
+            .map_err(engine("writing the counts"))?;
         {
             let mut names = self.names.write().map_err(poisoned)?;
             let written = pending.len().min(names.pending.len());
@@ -265,10 +285,10 @@ impl SledStore {
         let end = keys::count(skill, geo, counter.tag(), to_year);
         let mut out = Vec::new();
         for entry in self.main.range(start..=end) {
-            let (k, v) = entry.map_err(engine)?;
+            let (k, v) = entry.map_err(engine("reading a counter series"))?;
             let bad = || StoreError::Corrupt {
                 key: format!("{:02x?}", k.as_ref()),
-                cause: "bad counter record".into(),
+                damage: Damage::Counter,
             };
             let (_, _, _, year) = keys::parse_count(&k).ok_or_else(bad)?;
             for (ordinal, value) in keys::decode_year_values(&v).ok_or_else(bad)? {

@@ -1,5 +1,5 @@
-//! Ingestion into the sled store: upserts, duplicate groups before and
-//! after, and the counter changes between them.
+//! Ingestion into the sled store: upserts, their counter changes (computed
+//! by [`counting::batch_changes`] from what is stored), and the write.
 //!
 //! Readers are not held up by a batch: the writer reads the posting index
 //! under a shared lock while it loads, counts and writes, and takes the
@@ -7,16 +7,16 @@
 //! I/O under it).
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 
 use rustc_hash::FxHashMap;
 
 use super::counts::Event;
 use super::{engine, poisoned, SledStore, DIRTY_KEY, POSTING_COUNT_KEY};
 use crate::domain::{content_hash, Day, Posting, PostingId};
-use crate::store::index::PostingIndex;
+use crate::store::counting::{self, StoredGroups, Upsert};
+use crate::store::index::{IndexMove, PostingIndex};
 use crate::store::texts::TextRef;
-use crate::store::{counting, keys, record, IngestOutcome, StoreError};
+use crate::store::{keys, record, IngestOutcome, StoreError};
 
 /// The stored and the new version of every posting a batch touches.
 struct Upserts<'a> {
@@ -36,12 +36,31 @@ impl Upserts<'_> {
     }
 }
 
-/// A change of the posting index, applied once its batch is written.
-enum IndexMove {
-    /// A new posting: id, sequence number, fingerprint, posting day.
-    Insert(PostingId, u64, u64, Day),
-    /// A stored posting: id, old fingerprint, new fingerprint, posting day.
-    Relink(PostingId, u64, u64, Day),
+/// What the store holds before a batch, for the counting rules: the index,
+/// and the records (a posting the batch loaded already is not read again).
+struct Stored<'s, 'u> {
+    store: &'s SledStore,
+    index: &'s PostingIndex,
+    upserts: &'s Upserts<'u>,
+}
+
+impl StoredGroups for Stored<'_, '_> {
+    type Error = StoreError;
+
+    fn member_days(&self, fingerprint: u64) -> impl Iterator<Item = Day> + '_ {
+        self.index.member_days(fingerprint)
+    }
+
+    fn group(&self, fingerprint: u64) -> Vec<PostingId> {
+        self.index.group(fingerprint)
+    }
+
+    fn load(&self, id: PostingId) -> Result<Option<Posting>, StoreError> {
+        match self.upserts.before.get(&id) {
+            Some(before) => Ok(before.as_ref().map(|(p, _)| p.clone())),
+            None => Ok(self.store.load(self.index, id)?.map(|(p, _)| p)),
+        }
+    }
 }
 
 /// What a written batch leaves to do: index changes and counter changes.
@@ -51,15 +70,15 @@ struct Written {
 }
 
 impl SledStore {
-    /// [`Store::ingest`](crate::store::Store::ingest): the batch's upserts,
+    /// [`PostingStore::ingest`](crate::store::PostingStore::ingest): the batch's upserts,
     /// their count changes, the postings written in one sled batch, then the
     /// index updated and the changes cached.
     pub(super) fn ingest_batch(&self, postings: &[Posting]) -> Result<IngestOutcome, StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
         let (outcome, written) = {
             let guard = self.index_ref()?;
-            let index = guard.as_ref().ok_or_else(|| {
-                StoreError::Engine("the posting index is missing during an ingest".into())
+            let index = guard.as_ref().ok_or(StoreError::IndexMissing {
+                doing: "during an ingest",
             })?;
             let upserts = self.upserts(index, postings)?;
             let outcome = upserts.outcome;
@@ -69,17 +88,15 @@ impl SledStore {
         Ok(outcome)
     }
 
-    /// [`Store::mark_seen`](crate::store::Store::mark_seen): moves the last
+    /// [`PostingStore::mark_seen`](crate::store::PostingStore::mark_seen): moves the last
     /// day seen of stored postings to `day` (when later), and their `active`
     /// counts with it. Returns how many of `ids` are stored.
     pub(super) fn mark_seen_batch(&self, ids: &[PostingId], day: Day) -> Result<u64, StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
         let (found, written) = {
             let guard = self.index_ref()?;
-            let index = guard.as_ref().ok_or_else(|| {
-                StoreError::Engine(
-                    "the posting index is missing while marking postings seen".into(),
-                )
+            let index = guard.as_ref().ok_or(StoreError::IndexMissing {
+                doing: "while marking postings seen",
             })?;
             let mut u = Upserts {
                 before: FxHashMap::default(),
@@ -125,14 +142,11 @@ impl SledStore {
     fn finish_batch(&self, written: Written) -> Result<(), StoreError> {
         {
             let mut guard = self.index.write().map_err(poisoned)?;
-            let index = guard.as_mut().ok_or_else(|| {
-                StoreError::Engine("the posting index is missing after a write".into())
+            let index = guard.as_mut().ok_or(StoreError::IndexMissing {
+                doing: "after a write",
             })?;
             for m in written.moves {
-                match m {
-                    IndexMove::Insert(id, seq, fp, posted) => index.insert(id, seq, fp, posted),
-                    IndexMove::Relink(id, old, new, posted) => index.relink(id, old, new, posted),
-                }
+                index.apply(m);
             }
         }
         if self.cache_events(written.events)? {
@@ -191,80 +205,29 @@ impl SledStore {
         Ok(u)
     }
 
-    /// The counter changes of the upserts: every touched duplicate group's
-    /// clusters before (removed) and after (added), except for new postings
-    /// that are clusters of their own, which only add.
+    /// The counter changes of the upserts ([`counting::batch_changes`]).
     fn count_changes(
         &self,
         index: &PostingIndex,
         u: &Upserts<'_>,
     ) -> Result<Vec<Event>, StoreError> {
+        let batch: Vec<Upsert<'_>> = u
+            .after
+            .iter()
+            .map(|(id, after)| Upsert {
+                before: u.stored_before(id).map(|(p, _)| p),
+                after: after.as_ref(),
+            })
+            .collect();
+        let stored = Stored {
+            store: self,
+            index,
+            upserts: u,
+        };
         let mut events: Vec<Event> = Vec::new();
-        let mut groups: BTreeSet<u64> = BTreeSet::new();
-        // How many postings of the batch touch each fingerprint (before or after).
-        let mut touches: FxHashMap<u64, u32> = FxHashMap::default();
-        for (id, new) in &u.after {
-            let old = u.stored_before(id).map(|(p, _)| p);
-            for fp in old
-                .map(|p| p.fingerprint)
-                .into_iter()
-                .chain([new.fingerprint])
-            {
-                *touches.entry(fp).or_default() += 1;
-            }
-        }
-        for (id, new) in &u.after {
-            let old = u.stored_before(id).map(|(p, _)| p);
-            if let Some(old) = old.filter(|p| p.fingerprint == 0) {
-                self.cluster_events(&[old], -1, &mut events)?;
-            }
-            let fp = new.fingerprint;
-            // A new posting alone in the batch under its fingerprint that
-            // stands alone among the stored ones: its group need not be read.
-            let alone = fp == 0
-                || (old.is_none()
-                    && touches.get(&fp) == Some(&1)
-                    && counting::stands_alone(new.posted, index.member_days(fp), &self.rules));
-            if alone {
-                self.cluster_events(&[new], 1, &mut events)?;
-            } else {
-                groups.insert(fp);
-            }
-            if let Some(old) = old.filter(|p| p.fingerprint != 0) {
-                groups.insert(old.fingerprint);
-            }
-        }
-        for fp in groups {
-            let stored_ids = index.group(fp);
-            let mut loaded: Vec<Posting> = Vec::new();
-            for id in &stored_ids {
-                if !u.before.contains_key(id) {
-                    loaded.extend(self.load(index, *id)?.map(|(p, _)| p));
-                }
-            }
-            let old_group: Vec<&Posting> = stored_ids
-                .iter()
-                .filter_map(|id| u.stored_before(id).map(|(p, _)| p))
-                .chain(&loaded)
-                .collect();
-            let mut new_group: Vec<&Posting> = old_group
-                .iter()
-                .copied()
-                .filter(|p| !u.after.contains_key(&p.id))
-                .collect();
-            new_group.extend(
-                u.after
-                    .values()
-                    .map(|p| p.as_ref())
-                    .filter(|p| p.fingerprint == fp),
-            );
-            for cluster in counting::clusters(&old_group, &self.rules) {
-                self.cluster_events(&cluster, -1, &mut events)?;
-            }
-            for cluster in counting::clusters(&new_group, &self.rules) {
-                self.cluster_events(&cluster, 1, &mut events)?;
-            }
-        }
+        counting::batch_changes(&batch, &stored, &self.rules, &mut |cluster, sign| {
+            self.cluster_events(cluster, sign, &mut events)
+        })?;
         Ok(events)
     }
 
@@ -300,10 +263,18 @@ impl SledStore {
             };
             batch.insert(&keys::posting(seq)[..], record::encode(posting, text));
             moves.push(match u.stored_before(id) {
-                Some((old, _)) => {
-                    IndexMove::Relink(*id, old.fingerprint, posting.fingerprint, posting.posted)
-                }
-                None => IndexMove::Insert(*id, seq, posting.fingerprint, posting.posted),
+                Some((old, _)) => IndexMove::Relink {
+                    id: *id,
+                    old_fingerprint: old.fingerprint,
+                    fingerprint: posting.fingerprint,
+                    posted: posting.posted,
+                },
+                None => IndexMove::Insert {
+                    id: *id,
+                    seq,
+                    fingerprint: posting.fingerprint,
+                    posted: posting.posted,
+                },
             });
         }
         self.texts.write_out()?;
@@ -316,19 +287,21 @@ impl SledStore {
         if mark {
             batch.insert(DIRTY_KEY, &[1u8][..]);
         }
-        self.main.apply_batch(batch).map_err(engine)?;
+        self.main
+            .apply_batch(batch)
+            .map_err(engine("writing a batch of postings"))?;
         if mark {
             self.cache.lock().map_err(poisoned)?.marked = true;
         }
         Ok(moves)
     }
 
-    /// [`Store::put_postings`].
+    /// [`PostingStore::put_postings`](crate::store::PostingStore::put_postings).
     pub(super) fn put_batch(&self, postings: &[Posting]) -> Result<(), StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
         let mut index = self.index_mut()?;
-        let index = index.as_mut().ok_or_else(|| {
-            StoreError::Engine("the posting index is missing during a restore".into())
+        let index = index.as_mut().ok_or(StoreError::IndexMissing {
+            doing: "during a restore",
         })?;
         let mut batch = sled::Batch::default();
         let mut moves = Vec::with_capacity(postings.len());
@@ -348,17 +321,29 @@ impl SledStore {
             };
             let text = self.texts.append(&p.text)?;
             batch.insert(&keys::posting(seq)[..], record::encode(p, text));
-            moves.push((p.id, seq, old_fp, p.fingerprint, p.posted));
+            moves.push(match old_fp {
+                Some(old_fingerprint) => IndexMove::Relink {
+                    id: p.id,
+                    old_fingerprint,
+                    fingerprint: p.fingerprint,
+                    posted: p.posted,
+                },
+                None => IndexMove::Insert {
+                    id: p.id,
+                    seq,
+                    fingerprint: p.fingerprint,
+                    posted: p.posted,
+                },
+            });
         }
         self.texts.write_out()?;
         let total = self.read_i64(POSTING_COUNT_KEY)? + added;
         batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
-        self.main.apply_batch(batch).map_err(engine)?;
-        for (id, seq, old, new, posted) in moves {
-            match old {
-                Some(old) => index.relink(id, old, new, posted),
-                None => index.insert(id, seq, new, posted),
-            }
+        self.main
+            .apply_batch(batch)
+            .map_err(engine("writing restored postings"))?;
+        for m in moves {
+            index.apply(m);
         }
         Ok(())
     }

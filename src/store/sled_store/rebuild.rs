@@ -2,12 +2,12 @@
 //! recovery, `restore` and `reindex`.
 
 use super::{engine, poisoned, SledStore, DIRTY_KEY};
-use crate::domain::{Day, Posting, PostingId};
-use crate::store::index::PostingIndex;
-use crate::store::{counting, keys, record, Store, StoreError};
+use crate::domain::Posting;
+use crate::store::index::{IndexMove, PostingIndex};
+use crate::store::{counting, keys, record, PostingStore, StoreError};
 
 impl SledStore {
-    /// [`Store::rebuild`].
+    /// [`PostingStore::rebuild`].
     pub(super) fn rebuild_all(
         &self,
         transform: Option<&dyn Fn(Posting) -> Posting>,
@@ -15,8 +15,12 @@ impl SledStore {
     ) -> Result<u64, StoreError> {
         let _writer = self.writer.lock().map_err(poisoned)?;
         // Until the recount is written, the counts are not to be trusted.
-        self.main.insert(DIRTY_KEY, &[1u8][..]).map_err(engine)?;
-        self.main.flush().map_err(engine)?;
+        self.main
+            .insert(DIRTY_KEY, &[1u8][..])
+            .map_err(engine("marking the counts dirty"))?;
+        self.main
+            .flush()
+            .map_err(engine("marking the counts dirty"))?;
         {
             let mut cache = self.cache.lock().map_err(poisoned)?;
             cache.records.clear();
@@ -34,14 +38,16 @@ impl SledStore {
         // 2. Every counter away, then counted again.
         let mut batch = sled::Batch::default();
         for entry in self.main.scan_prefix([keys::COUNT]) {
-            let (k, _) = entry.map_err(engine)?;
+            let (k, _) = entry.map_err(engine("reading the counters"))?;
             batch.remove(k);
         }
-        self.main.apply_batch(batch).map_err(engine)?;
+        self.main
+            .apply_batch(batch)
+            .map_err(engine("clearing the counters"))?;
         self.recount(progress)?;
         self.flush_counts(false)?;
         self.texts.sync()?;
-        self.db.flush().map_err(engine)?;
+        self.db.flush().map_err(engine("flushing the database"))?;
         if let Some(generation) = generation {
             // Every record now points into `generation` (or at a text already lost).
             self.texts.remove_older_than(generation)?;
@@ -56,8 +62,8 @@ impl SledStore {
     /// cluster; then each shared fingerprint's group is loaded and clustered.
     pub(super) fn recount(&self, progress: &mut dyn FnMut(u64)) -> Result<(), StoreError> {
         let index = self.index_ref()?;
-        let index = index.as_ref().ok_or_else(|| {
-            StoreError::Engine("the posting index is missing during a recount".into())
+        let index = index.as_ref().ok_or(StoreError::IndexMissing {
+            doing: "during a recount",
         })?;
         let mut done = 0u64;
         let add = |postings: &[Posting], grouped: bool| -> Result<bool, StoreError> {
@@ -86,7 +92,7 @@ impl SledStore {
             Ok::<(), StoreError>(())
         };
         for entry in self.main.scan_prefix([keys::POSTING]) {
-            let (k, v) = entry.map_err(engine)?;
+            let (k, v) = entry.map_err(engine("reading the postings"))?;
             if record::header(&v).is_some_and(|(_, fp, _)| index.is_shared(fp)) {
                 continue;
             }
@@ -117,7 +123,7 @@ impl SledStore {
     /// Rewrites every posting through `transform`, keeping the posting index
     /// in step, and compacts the text log on the way: every text is copied
     /// into a new generation (dead copies of changed texts are left behind)
-    /// and the older files are deleted by [`Store::rebuild`] once the records
+    /// and the older files are deleted by [`PostingStore::rebuild`] once the records
     /// pointing to the copies are flushed. Returns the number of postings
     /// read and the new generation.
     pub(super) fn transform_postings(
@@ -125,8 +131,8 @@ impl SledStore {
         transform: &dyn Fn(Posting) -> Posting,
     ) -> Result<(u64, u16), StoreError> {
         let mut index = self.index_mut()?;
-        let index = index.as_mut().ok_or_else(|| {
-            StoreError::Engine("the posting index is missing during a rewrite".into())
+        let index = index.as_mut().ok_or(StoreError::IndexMissing {
+            doing: "during a rewrite",
         })?;
         let generation = self.texts.start_generation()?;
         let mut rewritten = 0u64;
@@ -134,7 +140,7 @@ impl SledStore {
         let mut batch = sled::Batch::default();
         let mut moves = Vec::new();
         for entry in self.main.scan_prefix([keys::POSTING]) {
-            let (k, v) = entry.map_err(engine)?;
+            let (k, v) = entry.map_err(engine("reading the postings"))?;
             let (mut old, old_text) = Self::decode_posting(&k, &v)?;
             let (id, old_fp) = (old.id, old.fingerprint);
             let (new, text) = match self.texts.read(old_text) {
@@ -147,15 +153,20 @@ impl SledStore {
                 // A text already lost cannot be normalized again: the
                 // posting keeps what it had, and its text is written anew
                 // when it is collected again.
-                Err(StoreError::Corrupt { key, cause }) => {
+                Err(StoreError::Corrupt { key, damage }) => {
                     unreadable += 1;
-                    tracing::warn!(posting = %id, %key, %cause, "text unreadable; posting kept as it was");
+                    tracing::warn!(posting = %id, %key, cause = %damage, "text unreadable; posting kept as it was");
                     (old, old_text)
                 }
                 Err(other) => return Err(other),
             };
             batch.insert(k, record::encode(&new, text));
-            moves.push((id, old_fp, new.fingerprint, new.posted));
+            moves.push(IndexMove::Relink {
+                id,
+                old_fingerprint: old_fp,
+                fingerprint: new.fingerprint,
+                posted: new.posted,
+            });
             rewritten += 1;
             if moves.len() >= 1000 {
                 self.apply_rewrites(std::mem::take(&mut batch), &mut moves, index)?;
@@ -176,13 +187,15 @@ impl SledStore {
     pub(super) fn apply_rewrites(
         &self,
         batch: sled::Batch,
-        moves: &mut Vec<(PostingId, u64, u64, Day)>,
+        moves: &mut Vec<IndexMove>,
         index: &mut PostingIndex,
     ) -> Result<(), StoreError> {
         self.texts.write_out()?;
-        self.main.apply_batch(batch).map_err(engine)?;
-        for (id, old, new, posted) in moves.drain(..) {
-            index.relink(id, old, new, posted);
+        self.main
+            .apply_batch(batch)
+            .map_err(engine("writing rewritten postings"))?;
+        for m in moves.drain(..) {
+            index.apply(m);
         }
         Ok(())
     }
