@@ -160,7 +160,7 @@ pub enum ConfigError {
 /// A TOML error, shown without the blank line the parser's message ends with.
 #[derive(Debug, thiserror::Error)]
 #[error("{}", .0.to_string().trim_end())]
-pub struct TomlError(#[from] pub toml::de::Error);
+pub struct TomlError(pub toml::de::Error);
 
 /// Per-source overrides.
 #[derive(Debug, Clone, Default, Deserialize)]

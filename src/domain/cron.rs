@@ -10,7 +10,7 @@ pub struct Cron(String);
 
 /// Why a cron expression was refused (the parser's own error).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
+#[error(transparent)]
 pub struct CronError(#[from] croner::errors::CronError);
 
 impl Cron {
