@@ -46,7 +46,7 @@ use serde::Deserialize;
 
 use crate::api::server::{self, ServerLimits};
 use crate::domain::CountRules;
-use crate::extract::source::Rate;
+use crate::domain::{Rate, RateError};
 use crate::fetch::{FetchConfig, DEFAULT_USER_AGENT};
 use crate::lines::DEFAULT_MAX_LINE_MB;
 
@@ -62,6 +62,9 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_CACHE_MB: u64 = 32;
 /// Largest `cache_mb` accepted (1 TiB).
 pub const MAX_CACHE_MB: u64 = 1 << 20;
+
+/// Default rate per host (`[fetch] default_rate`).
+pub const DEFAULT_RATE: Rate = Rate::ONE_PER_SECOND;
 
 /// Every environment variable [`Config::apply_env`] reads.
 pub const ENV_VARS: [&str; 18] = [
@@ -85,24 +88,28 @@ pub const ENV_VARS: [&str; 18] = [
     "SKILLTRACK_MAX_CONNECTIONS",
 ];
 
-/// Why the configuration could not be loaded.
+/// Why the configuration could not be loaded. The message names the file,
+/// key or variable and the bad value; the parser's own error, when there is
+/// one, is the `source` (print the chain, `{:#}` with anyhow, to see it).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config file {path}: {cause}")]
+    #[error("cannot read config file {path}")]
     Read {
         /// The file.
         path: String,
         /// The error.
-        cause: String,
+        #[source]
+        source: std::io::Error,
     },
-    /// The file is not valid.
-    #[error("config file {path}: {cause}")]
+    /// The file is not valid TOML, or not a valid configuration.
+    #[error("config file {path}")]
     Parse {
         /// The file.
         path: String,
-        /// The parser's message.
-        cause: String,
+        /// The parser's error (it shows the line, the value and why).
+        #[source]
+        source: TomlError,
     },
     /// An environment variable has a bad value.
     #[error("environment variable {var}={value:?}: {why}")]
@@ -113,6 +120,28 @@ pub enum ConfigError {
         value: String,
         /// Why it is rejected.
         why: String,
+    },
+    /// An environment variable holds a rate that does not parse.
+    #[error("environment variable {var}={value:?}")]
+    EnvRate {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+        /// Why it is rejected.
+        #[source]
+        source: RateError,
+    },
+    /// A rate of the `[fetch]` section does not parse.
+    #[error("configuration `[fetch] {key}` = {value:?}")]
+    Rate {
+        /// The key (`default_rate`, `host_rates.HOST`, `loopback_rate`).
+        key: String,
+        /// Its value.
+        value: String,
+        /// Why it is rejected.
+        #[source]
+        source: RateError,
     },
     /// A key is out of its accepted range (from the file or the environment).
     #[error("configuration `{key}`{} = {value}: {why}", env.map(|v| format!(" (or {v})")).unwrap_or_default())]
@@ -127,6 +156,11 @@ pub enum ConfigError {
         why: String,
     },
 }
+
+/// A TOML error, shown without the blank line the parser's message ends with.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.to_string().trim_end())]
+pub struct TomlError(pub toml::de::Error);
 
 /// Per-source overrides.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -168,6 +202,32 @@ pub struct Config {
     pub import: ImportSettings,
     /// Per-source overrides, by source id.
     pub sources: BTreeMap<String, SourceOverride>,
+    /// The `[fetch]` rates, parsed by [`Config::apply_env`] (which
+    /// [`Config::load`] calls) from the text the file and the environment
+    /// give.
+    #[serde(skip)]
+    pub rates: FetchRates,
+}
+
+/// The rates of the `[fetch]` section, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchRates {
+    /// `default_rate`.
+    pub default: Rate,
+    /// `host_rates`, by host.
+    pub hosts: BTreeMap<String, Rate>,
+    /// `loopback_rate`.
+    pub loopback: Option<Rate>,
+}
+
+impl Default for FetchRates {
+    fn default() -> FetchRates {
+        FetchRates {
+            default: DEFAULT_RATE,
+            hosts: BTreeMap::new(),
+            loopback: None,
+        }
+    }
 }
 
 /// The `[fetch]` section: politeness and limits of the HTTP client.
@@ -214,7 +274,7 @@ impl Default for FetchSettings {
             max_attempts: f.max_attempts,
             backoff_ms: f.backoff.as_millis() as u64,
             max_retry_after_secs: f.max_retry_after.as_secs(),
-            default_rate: "1/s".to_owned(),
+            default_rate: DEFAULT_RATE.to_string(),
             host_concurrency: f.host_concurrency,
             max_redirects: f.max_redirects,
             obey_robots: f.obey_robots,
@@ -315,6 +375,7 @@ impl Default for Config {
             counting: CountingConfig::default(),
             import: ImportSettings::default(),
             sources: BTreeMap::new(),
+            rates: FetchRates::default(),
         }
     }
 }
@@ -325,13 +386,13 @@ impl Config {
         let mut config = match file {
             Some(path) => {
                 let shown = path.display().to_string();
-                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
                     path: shown.clone(),
-                    cause: e.to_string(),
+                    source,
                 })?;
                 toml::from_str(&text).map_err(|e| ConfigError::Parse {
                     path: shown,
-                    cause: e.to_string().trim_end().to_owned(),
+                    source: TomlError(e),
                 })?
             }
             None => Config::default(),
@@ -404,10 +465,10 @@ impl Config {
                 num("SKILLTRACK_HOST_TIMEOUT_LIMIT", v)?.min(u64::from(u32::MAX)) as u32;
         }
         if let Some(v) = get("SKILLTRACK_LOOPBACK_RATE") {
-            v.parse::<Rate>().map_err(|why| ConfigError::Env {
+            v.parse::<Rate>().map_err(|source| ConfigError::EnvRate {
                 var: "SKILLTRACK_LOOPBACK_RATE",
                 value: v.clone(),
-                why,
+                source,
             })?;
             self.fetch.loopback_rate = Some(v);
         }
@@ -421,17 +482,17 @@ impl Config {
             self.server.max_connections = num("SKILLTRACK_MAX_CONNECTIONS", v)? as usize;
         }
         if let Some(v) = get("SKILLTRACK_DEFAULT_RATE") {
-            v.parse::<Rate>().map_err(|why| ConfigError::Env {
+            v.parse::<Rate>().map_err(|source| ConfigError::EnvRate {
                 var: "SKILLTRACK_DEFAULT_RATE",
                 value: v.clone(),
-                why,
+                source,
             })?;
             self.fetch.default_rate = v;
         }
         if let Some(v) = get("SKILLTRACK_MAX_LINE_MB") {
             self.import.max_line_mb = num("SKILLTRACK_MAX_LINE_MB", v)?;
         }
-        self.validate_rates()?;
+        self.rates = self.fetch.rates()?;
         self.validate()
     }
 
@@ -456,12 +517,11 @@ impl Config {
         }
     }
 
-    /// The HTTP client settings (rates were validated by [`Config::load`];
-    /// an invalid one here falls back to the default spacing).
+    /// The HTTP client settings (with the rates parsed by [`Config::load`]).
     pub fn fetch_config(&self) -> FetchConfig {
         let defaults = FetchConfig::default();
         let f = &self.fetch;
-        let interval = |rate: &str| rate.parse::<Rate>().ok().map(|r| r.interval());
+        let rates = &self.rates;
         FetchConfig {
             user_agent: self.user_agent.clone(),
             connect_timeout: Duration::from_secs(f.connect_timeout_secs.max(1)),
@@ -470,12 +530,11 @@ impl Config {
             max_attempts: f.max_attempts.max(1),
             backoff: Duration::from_millis(f.backoff_ms),
             max_retry_after: Duration::from_secs(f.max_retry_after_secs),
-            default_host_interval: interval(&f.default_rate)
-                .unwrap_or(defaults.default_host_interval),
-            host_intervals: f
-                .host_rates
+            default_host_interval: rates.default.interval(),
+            host_intervals: rates
+                .hosts
                 .iter()
-                .filter_map(|(host, rate)| Some((host.clone(), interval(rate)?)))
+                .map(|(host, rate)| (host.clone(), rate.interval()))
                 .collect(),
             host_concurrency: f.host_concurrency.max(1),
             max_redirects: f.max_redirects,
@@ -484,7 +543,7 @@ impl Config {
             run_deadline: (f.run_deadline_secs > 0)
                 .then(|| Duration::from_secs(f.run_deadline_secs)),
             host_timeout_limit: f.host_timeout_limit,
-            loopback_interval: f.loopback_rate.as_deref().and_then(interval),
+            loopback_interval: rates.loopback.map(|r| r.interval()),
             ..defaults
         }
     }

@@ -2,7 +2,9 @@
 //! hand each other: [`Posting`] (made by `normalize`, kept by `store`),
 //! [`RunReport`] (written by the pipeline, kept by the store) and
 //! [`Validators`] (conditional GET: asked by `fetch`, kept by the store),
-//! [`AuthSpec`] (read from a source file by `extract`, used by `fetch`).
+//! [`AuthSpec`] (read from a source file by `extract`, used by `fetch`),
+//! [`Rate`] (read by `extract` and `config`, applied by `fetch`) and [`Cron`]
+//! (read by `extract`, run by the scheduler).
 //!
 //! Each type has one parsing constructor; code downstream of it never re-checks.
 //! `Day` is the unit of every time series: a UTC calendar day counted from
@@ -20,7 +22,9 @@ use time::{Date, Month, OffsetDateTime};
 
 mod auth_spec;
 mod count_rules;
+mod cron;
 mod posting;
+mod rate;
 mod run_report;
 mod validators;
 
@@ -28,7 +32,9 @@ pub use auth_spec::AuthSpec;
 pub use count_rules::{
     CountRules, DEFAULT_DEDUP_WINDOW_DAYS, DEFAULT_MAX_OPEN_DAYS, DEFAULT_UNSEEN_CLOSE_DAYS,
 };
+pub use cron::{Cron, CronError};
 pub use posting::{content_hash, Place, Posting};
+pub use rate::{Rate, RateError};
 pub use run_report::{RunReport, MAX_REPORTED_ERRORS};
 pub use validators::Validators;
 

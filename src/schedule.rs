@@ -59,6 +59,7 @@ impl Scheduler {
             };
             let (ctx, source, options) = (ctx.clone(), Arc::new(source), Arc::new(options));
             let (runs, shutdown) = (runs.clone(), shutdown.clone());
+            // Parsed at load (`Cron`): the scheduler reads the same text again.
             let job = Job::new_async(expr.as_str(), move |_id, _lock| {
                 let (ctx, source, options, guard) =
                     (ctx.clone(), source.clone(), options.clone(), guard.clone());

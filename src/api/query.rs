@@ -1,4 +1,5 @@
-//! Query-string parsing and validation shared by the routes, and the JSON
+//! Query-string parsing shared by the routes (a trends query string becomes
+//! a [`TrendRequest`], resolved like `export trends`'s flags), and the JSON
 //! error type.
 
 use std::collections::HashMap;
@@ -7,13 +8,10 @@ use serde::Serialize;
 use warp::http::{Response, StatusCode};
 use warp::hyper::body::Bytes;
 
-use crate::domain::{Day, GeoCode, SkillId};
+use crate::domain::Day;
 use crate::normalize::Normalizer;
 use crate::store::{Metric, StoreError};
-use crate::trends::{Interval, QueryError, TrendQuery};
-
-/// Default length of a trends range when `from` is not given.
-pub const DEFAULT_RANGE_DAYS: i32 = 365;
+use crate::trends::{Interval, QueryError, TrendQuery, TrendRequest, Vocabulary};
 
 /// An API error: status, machine code, message for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,13 +64,14 @@ impl ApiError {
         )
     }
 
-    /// An invalid or too large trends query (400).
+    /// An invalid or too large trends query (400), with its code
+    /// ([`QueryError::code`]).
     pub fn query(e: &QueryError) -> ApiError {
-        if e.is_limit() {
-            ApiError::limit(e.param(), e.to_string())
-        } else {
-            ApiError::bad(e.param(), e.to_string())
-        }
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            e.code(),
+            format!("{}: {e}", e.param()),
+        )
     }
 
     /// A server-side failure (500).
@@ -140,82 +139,53 @@ fn day(p: &HashMap<String, String>, name: &str) -> Result<Option<Day>, ApiError>
         .transpose()
 }
 
-/// Parses and validates a trends query against the taxonomy and geography.
-/// Repeated skills are merged (first place kept); the size limits of
-/// [`TrendQuery::validate`] apply.
-pub fn trend_query(p: &HashMap<String, String>, n: &Normalizer) -> Result<TrendQuery, ApiError> {
-    let taxonomy = n.taxonomy();
-    let mut seen = std::collections::HashSet::new();
-    let raw_skills: Vec<&str> = p
-        .get("skills")
-        .map(String::as_str)
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty() && seen.insert(*s))
-        .collect();
-    // Refused before each name is looked up.
-    if raw_skills.len() > crate::trends::MAX_SKILLS {
-        return Err(ApiError::query(&QueryError::TooManySkills {
-            asked: raw_skills.len(),
-        }));
+/// The taxonomy's skills and the gazetteer's geographies, for
+/// [`TrendRequest::resolve`].
+impl Vocabulary for Normalizer {
+    fn is_skill(&self, id: &str) -> bool {
+        self.taxonomy().get(id).is_some()
     }
-    let mut skills = Vec::new();
-    for s in raw_skills {
-        let known = s == SkillId::ALL_POSTINGS || taxonomy.get(s).is_some();
-        if !known {
-            let hint = crate::domain::suggest(s, taxonomy.skills().iter().map(|k| k.id.as_str()))
-                .map(|c| format!("; did you mean {c:?}?"))
-                .unwrap_or_else(|| "; see /api/v1/skills".to_owned());
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "unknown_skill",
-                format!("skills: unknown skill {s:?}{hint}"),
-            ));
-        }
-        skills.push(SkillId::parse(s).map_err(|e| ApiError::bad("skills", e.to_string()))?);
+
+    fn skill_ids(&self) -> impl Iterator<Item = &str> {
+        self.taxonomy().skills().iter().map(|k| k.id.as_str())
     }
-    if skills.is_empty() {
-        return Err(ApiError::bad(
-            "skills",
-            "name at least one skill, e.g. skills=python,rust".into(),
-        ));
+
+    fn is_geo(&self, code: &str) -> bool {
+        self.gazetteer().contains(code)
     }
-    let geo_text = p.get("geo").map(String::as_str).unwrap_or(GeoCode::WORLD);
-    let geo = GeoCode::parse(geo_text)
-        .ok()
-        .filter(|g| matches!(g.as_str(), GeoCode::WORLD | GeoCode::REMOTE | GeoCode::UNKNOWN) || n.gazetteer().contains(g.as_str()))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "unknown_geo",
-                format!("geo: unknown geography {geo_text:?}; use WORLD, REMOTE, a country (FR) or FR-IDF / FR-75 (see /api/v1/geos)"),
-            )
-        })?;
-    let to = day(p, "to")?.unwrap_or_else(Day::today);
-    let from = day(p, "from")?
-        .unwrap_or_else(|| to.checked_add_days(-DEFAULT_RANGE_DAYS).unwrap_or(Day::MIN));
+}
+
+/// Parses a trends query string into a [`TrendRequest`]: `skills`
+/// (comma-separated), `geo`, `from`, `to`, `interval`, `metric`.
+pub fn trend_request(p: &HashMap<String, String>) -> Result<TrendRequest, ApiError> {
     let interval = p
         .get("interval")
         .map(|v| {
             v.parse::<Interval>()
                 .map_err(|e| ApiError::bad("interval", e))
         })
-        .transpose()?
-        .unwrap_or(Interval::Week);
+        .transpose()?;
     let metric = p
         .get("metric")
         .map(|v| v.parse::<Metric>().map_err(|e| ApiError::bad("metric", e)))
-        .transpose()?
-        .unwrap_or(Metric::New);
-    let q = TrendQuery {
-        skills,
-        geo,
-        from,
-        to,
+        .transpose()?;
+    Ok(TrendRequest {
+        skills: p
+            .get("skills")
+            .map(|s| s.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
+        geo: p.get("geo").cloned(),
+        from: day(p, "from")?,
+        to: day(p, "to")?,
         interval,
         metric,
-    };
-    q.validate().map_err(|e| ApiError::query(&e))?;
-    Ok(q)
+    })
+}
+
+/// Parses and validates a trends query against the taxonomy and geography
+/// ([`TrendRequest::resolve`]).
+pub fn trend_query(p: &HashMap<String, String>, n: &Normalizer) -> Result<TrendQuery, ApiError> {
+    trend_request(p)?
+        .resolve(n, Day::today())
+        .map_err(|e| ApiError::query(&e))
 }

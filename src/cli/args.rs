@@ -2,7 +2,13 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::PossibleValue;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::domain::Day;
+use crate::normalize::geo::GeoLevel;
+use crate::store::Metric;
+use crate::trends::{Interval, TrendRequest, DEFAULT_INTERVAL, DEFAULT_METRIC};
 
 /// Exit code: some sources or input lines failed.
 pub const EXIT_PARTIAL: u8 = 2;
@@ -116,12 +122,21 @@ pub enum ExportCommand {
     Postings(ExportPostingsArgs),
 }
 
+/// The format of `export postings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PostingsFormat {
+    /// JSON Lines, the import format: re-imports to identical counts.
+    Jsonl,
+    /// CSV, without the description text.
+    Csv,
+}
+
 /// `export postings` options.
 #[derive(Debug, Args)]
 pub struct ExportPostingsArgs {
     /// jsonl (the import format: re-imports to identical counts) or csv.
-    #[arg(long, default_value = "jsonl")]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = PostingsFormat::Jsonl)]
+    pub format: PostingsFormat,
     #[command(flatten)]
     pub out: CsvOutputArgs,
 }
@@ -129,23 +144,40 @@ pub struct ExportPostingsArgs {
 /// `export trends` options.
 #[derive(Debug, Args)]
 pub struct ExportTrendsArgs {
-    /// Skill ids, comma-separated.
-    #[arg(long, required = true)]
-    pub skills: String,
+    /// Skill ids, comma-separated (or the flag repeated).
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub skills: Vec<String>,
     /// Geography code (WORLD, FR, FR-IDF, FR-75, REMOTE…).
     #[arg(long, default_value = "WORLD")]
     pub geo: String,
     /// First day, YYYY-MM-DD (default: a year before --to).
-    #[arg(long)]
-    pub from: Option<String>,
+    #[arg(long, value_name = "DAY")]
+    pub from: Option<Day>,
     /// Last day, YYYY-MM-DD (default: today).
-    #[arg(long)]
-    pub to: Option<String>,
-    /// day, week, month, quarter or year.
-    #[arg(long, default_value = "week")]
-    pub interval: String,
+    #[arg(long, value_name = "DAY")]
+    pub to: Option<Day>,
+    /// Width of the buckets.
+    #[arg(long, value_enum, default_value_t = DEFAULT_INTERVAL)]
+    pub interval: Interval,
+    /// new (postings published in the bucket) or active (postings open on its last day).
+    #[arg(long, value_enum, default_value_t = DEFAULT_METRIC)]
+    pub metric: Metric,
     #[command(flatten)]
     pub out: CsvOutputArgs,
+}
+
+impl ExportTrendsArgs {
+    /// The query the flags ask for, to be resolved like the API's.
+    pub fn request(&self) -> TrendRequest {
+        TrendRequest {
+            skills: self.skills.clone(),
+            geo: Some(self.geo.clone()),
+            from: self.from,
+            to: self.to,
+            interval: Some(self.interval),
+            metric: Some(self.metric),
+        }
+    }
 }
 
 /// Where an export goes and, for CSV, how it is written.
@@ -212,7 +244,33 @@ pub struct GeosArgs {
     /// One JSON object per line instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Only this level: world, country, region, department or remote.
-    #[arg(long)]
-    pub level: Option<String>,
+    /// Only this level.
+    #[arg(long, value_enum)]
+    pub level: Option<GeoLevel>,
 }
+
+/// `clap::ValueEnum` for a library enum, by the names its `as_str` gives
+/// (the library itself knows nothing of clap).
+macro_rules! value_enum {
+    ($ty:ty: $($variant:expr),+ $(,)?) => {
+        impl ValueEnum for $ty {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$($variant),+]
+            }
+
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(PossibleValue::new(self.as_str()))
+            }
+        }
+    };
+}
+
+value_enum!(Interval: Interval::Day, Interval::Week, Interval::Month, Interval::Quarter, Interval::Year);
+value_enum!(Metric: Metric::New, Metric::Active);
+value_enum!(
+    GeoLevel: GeoLevel::World,
+    GeoLevel::Country,
+    GeoLevel::Region,
+    GeoLevel::Department,
+    GeoLevel::Remote,
+);

@@ -48,7 +48,7 @@ pub(super) fn geos(args: &GeosArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for e in normalizer.gazetteer().entries() {
-        if args.level.as_deref().is_some_and(|l| e.level.as_str() != l) {
+        if args.level.is_some_and(|l| e.level != l) {
             continue;
         }
         if args.json {

@@ -1,20 +1,18 @@
 //! Commands on stored data: `import`, `extract`, `export`, `reindex`,
 //! `backup` and `restore`.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 
 use super::{
     csv_options, normalizer, open_input, open_store, output, progress_bar, ExportPostingsArgs,
-    ExportTrendsArgs, ExtractArgs, ImportArgs, InvalidConfig, EXIT_PARTIAL,
+    ExportTrendsArgs, ExtractArgs, ImportArgs, InvalidConfig, PostingsFormat, EXIT_PARTIAL,
 };
-use crate::api;
 use crate::config::Config;
-use crate::domain::{PostingId, SourceId};
+use crate::domain::{Day, PostingId, SourceId};
 use crate::export;
 use crate::pipeline::{self, ImportError, ImportOptions};
 use crate::store::{backup, StoreError, UnreadableText};
@@ -109,13 +107,12 @@ pub(super) fn export_postings(
 ) -> anyhow::Result<ExitCode> {
     let store = open_store(config)?;
     let out = output(args.out.output.as_deref())?;
-    let (mut writer, csv) = match args.format.as_str() {
-        "jsonl" => (export::PostingsWriter::jsonl(out), false),
-        "csv" => (
+    let (mut writer, csv) = match args.format {
+        PostingsFormat::Jsonl => (export::PostingsWriter::jsonl(out), false),
+        PostingsFormat::Csv => (
             export::PostingsWriter::csv(out, csv_options(&args.out)?)?,
             true,
         ),
-        other => bail!("--format {other:?}: use jsonl or csv"),
     };
     let mut left_out = Vec::new();
     let mut without_text = 0u64;
@@ -226,18 +223,10 @@ pub(super) fn extract_file(config: &Config, args: &ExtractArgs) -> anyhow::Resul
 
 pub(super) fn export_trends(config: &Config, args: &ExportTrendsArgs) -> anyhow::Result<ExitCode> {
     let normalizer = normalizer()?;
-    let mut params: HashMap<String, String> = HashMap::new();
-    params.insert("skills".into(), args.skills.clone());
-    params.insert("geo".into(), args.geo.clone());
-    params.insert("interval".into(), args.interval.clone());
-    if let Some(f) = &args.from {
-        params.insert("from".into(), f.clone());
-    }
-    if let Some(t) = &args.to {
-        params.insert("to".into(), t.clone());
-    }
-    let query =
-        api::query::trend_query(&params, &normalizer).map_err(|e| anyhow::anyhow!(e.message))?;
+    let query = args
+        .request()
+        .resolve(normalizer.as_ref(), Day::today())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", e.param()))?;
     let options = csv_options(&args.out)?;
     let store = open_store(config)?;
     let series = trends::trends(store.as_ref(), &query)?;

@@ -56,8 +56,8 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut config =
-        Config::load(cli.config.as_deref()).map_err(|e| InvalidConfig(e.to_string()))?;
+    let mut config = Config::load(cli.config.as_deref())
+        .map_err(|e| InvalidConfig(format!("{:#}", anyhow::Error::new(e))))?;
     if let Some(dir) = cli.data_dir {
         config.data_dir = dir;
     }

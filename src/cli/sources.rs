@@ -73,7 +73,7 @@ pub(super) fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
             "{:<18} {:<6} {:<16} {:<26} {:<56} {}",
             s.id,
             s.extractor.kind(),
-            s.schedule.as_deref().unwrap_or("-"),
+            s.schedule.as_ref().map_or("-", |c| c.as_str()),
             last_run(s.id.as_str()),
             s.name,
             enabled

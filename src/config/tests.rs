@@ -159,3 +159,85 @@ fn every_variable_read_is_checked_for_emptiness() {
         assert!(ENV_VARS.contains(&name), "{name} is not in ENV_VARS");
     }
 }
+
+/// The whole message, causes included (what the CLI prints).
+fn chain(e: &ConfigError) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
+}
+
+/// Issue #13: the errors keep their cause as a source, and the message
+/// still names the file, key and value.
+#[test]
+fn load_errors_keep_their_cause_and_name_file_key_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.toml");
+    let err = Config::load(Some(&missing)).unwrap_err();
+    let ConfigError::Read { source, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+    assert!(
+        chain(&err).starts_with(&format!("cannot read config file {}: ", missing.display())),
+        "{}",
+        chain(&err)
+    );
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "cache_mb = \"many\"\n").unwrap();
+    let err = Config::load(Some(&bad)).unwrap_err();
+    assert!(matches!(err, ConfigError::Parse { .. }), "{err:?}");
+    let text = chain(&err);
+    assert!(
+        text.starts_with(&format!(
+            "config file {}: TOML parse error at line 1",
+            bad.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("cache_mb = \"many\"") && !text.ends_with('\n'),
+        "{text}"
+    );
+
+    let mut c: Config = toml::from_str("[fetch]\nloopback_rate = \"3/fortnight\"").unwrap();
+    let err = c.apply_env(|_| None).unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::Rate { source: RateError::Unit(u), .. } if u == "fortnight"),
+        "{err:?}"
+    );
+    assert_eq!(
+        chain(&err),
+        "configuration `[fetch] loopback_rate` = \"3/fortnight\": unknown unit \"fortnight\": use s, min or h"
+    );
+    let err = Config::default()
+        .apply_env(|k| (k == "SKILLTRACK_DEFAULT_RATE").then(|| "0/s".to_owned()))
+        .unwrap_err();
+    assert_eq!(
+        chain(&err),
+        "environment variable SKILLTRACK_DEFAULT_RATE=\"0/s\": \"0\" is not a positive number of requests"
+    );
+}
+
+/// Rates are parsed once, at load: `fetch_config` reads them.
+#[test]
+fn rates_are_kept_parsed() {
+    let mut c: Config = toml::from_str(
+        "[fetch]\ndefault_rate = \"10/min\"\nloopback_rate = \"1000/s\"\n[fetch.host_rates]\n\"a.org\" = \"2/s\"",
+    )
+    .unwrap();
+    c.apply_env(|_| None).unwrap();
+    assert_eq!(c.rates.default, "10/min".parse().unwrap());
+    assert_eq!(c.rates.hosts["a.org"], "2/s".parse().unwrap());
+    assert_eq!(c.rates.loopback, Some("1000/s".parse().unwrap()));
+    assert_eq!(
+        c.fetch_config().loopback_interval,
+        Some(Duration::from_millis(1))
+    );
+    assert_eq!(Config::default().rates.default, DEFAULT_RATE);
+}

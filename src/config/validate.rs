@@ -1,8 +1,9 @@
 //! Range checks of a loaded configuration: every value that would panic
-//! or misbehave is an error naming its key and variable.
+//! or misbehave is an error naming its key and variable; the `[fetch]`
+//! rates parsed once into [`FetchRates`].
 
-use super::{Config, ConfigError, MAX_CACHE_MB};
-use crate::extract::source::Rate;
+use super::{Config, ConfigError, FetchRates, FetchSettings, MAX_CACHE_MB};
+use crate::domain::Rate;
 
 impl Config {
     /// Checks the keys a bad value of which would panic or silently do
@@ -133,25 +134,30 @@ impl Config {
         }
         Ok(())
     }
+}
 
-    /// Checks every rate of the `[fetch]` section.
-    pub(super) fn validate_rates(&self) -> Result<(), ConfigError> {
-        let bad = |key: String, value: &str, why: String| ConfigError::Parse {
-            path: "[fetch]".into(),
-            cause: format!("`{key}` = {value:?}: {why}"),
+impl FetchSettings {
+    /// Parses every rate of the section; an error names the key and value.
+    pub(super) fn rates(&self) -> Result<FetchRates, ConfigError> {
+        let parse = |key: &str, value: &str| {
+            value.parse::<Rate>().map_err(|source| ConfigError::Rate {
+                key: key.to_owned(),
+                value: value.to_owned(),
+                source,
+            })
         };
-        self.fetch
-            .default_rate
-            .parse::<Rate>()
-            .map_err(|why| bad("default_rate".into(), &self.fetch.default_rate, why))?;
-        for (host, rate) in &self.fetch.host_rates {
-            rate.parse::<Rate>()
-                .map_err(|why| bad(format!("host_rates.{host}"), rate, why))?;
-        }
-        if let Some(rate) = &self.fetch.loopback_rate {
-            rate.parse::<Rate>()
-                .map_err(|why| bad("loopback_rate".into(), rate, why))?;
-        }
-        Ok(())
+        Ok(FetchRates {
+            default: parse("default_rate", &self.default_rate)?,
+            hosts: self
+                .host_rates
+                .iter()
+                .map(|(host, rate)| Ok((host.clone(), parse(&format!("host_rates.{host}"), rate)?)))
+                .collect::<Result<_, ConfigError>>()?,
+            loopback: self
+                .loopback_rate
+                .as_deref()
+                .map(|rate| parse("loopback_rate", rate))
+                .transpose()?,
+        })
     }
 }

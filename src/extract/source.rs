@@ -7,14 +7,14 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use url::Url;
 
 use super::compile::{compile_auth, compile_kind};
 use super::schema::{Problems, Tab};
 use super::Extractor;
-use crate::domain::{AuthSpec, GeoCode, SourceId};
+pub use crate::domain::Rate;
+use crate::domain::{AuthSpec, Cron, GeoCode, SourceId};
 
 /// Pages fetched per start URL when a source does not say.
 pub const DEFAULT_MAX_PAGES: u32 = 20;
@@ -31,7 +31,7 @@ pub struct SourceDef {
     /// Whether scheduled runs collect it.
     pub enabled: bool,
     /// Cron expression with seconds, UTC (`0 15 5 * * *`).
-    pub schedule: Option<String>,
+    pub schedule: Option<Cron>,
     /// Base URL every start path is relative to; overridable for mirrors and tests.
     pub base_url: String,
     /// Start paths (relative to `base_url`).
@@ -105,44 +105,6 @@ impl SourceDef {
             .as_ref()
             .map(AuthSpec::missing_env)
             .unwrap_or_default()
-    }
-}
-
-/// Requests per interval (`"1/s"`, `"10/min"`, `"500/h"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rate {
-    /// Requests allowed…
-    pub requests: u32,
-    /// …per this interval.
-    pub per: Duration,
-}
-
-impl Rate {
-    /// The minimum spacing between two requests.
-    pub fn interval(&self) -> Duration {
-        self.per / self.requests.max(1)
-    }
-}
-
-impl std::str::FromStr for Rate {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Rate, String> {
-        let (n, unit) = s
-            .split_once('/')
-            .ok_or_else(|| "expected requests/unit such as \"1/s\" or \"10/min\"".to_owned())?;
-        let requests: u32 = n
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("{n:?} is not a positive number of requests"))?;
-        let per = match unit.trim() {
-            "s" | "sec" | "second" => Duration::from_secs(1),
-            "min" | "minute" => Duration::from_secs(60),
-            "h" | "hour" => Duration::from_secs(3600),
-            other => return Err(format!("unknown unit {other:?}: use s, min or h")),
-        };
-        Ok(Rate { requests, per })
     }
 }
 
@@ -320,12 +282,11 @@ pub fn parse_source(file: &Path, text: &str) -> Result<SourceDef, Vec<String>> {
     }
     let kind = root.req_str("kind", &mut p);
     let enabled = root.bool("enabled", &mut p).unwrap_or(true);
-    let schedule = root.str("schedule", &mut p);
-    if let Some(schedule) = schedule {
-        if let Err(why) = check_cron(schedule) {
-            p.bad("schedule", format!("{schedule:?} is not a valid cron expression: {why} (6 fields, seconds first, UTC: \"0 15 5 * * *\")"));
-        }
-    }
+    let schedule = root.str("schedule", &mut p).and_then(|schedule| {
+        Cron::parse(schedule)
+            .map_err(|why| p.bad("schedule", format!("{schedule:?} is not a valid cron expression: {why} (6 fields, seconds first, UTC: \"0 15 5 * * *\")")))
+            .ok()
+    });
     let base_url = root.req_str("base_url", &mut p);
     if let Some(base) = base_url {
         check_http_url("base_url", base, &mut p);
@@ -387,7 +348,7 @@ pub fn parse_source(file: &Path, text: &str) -> Result<SourceDef, Vec<String>> {
                 name: name.to_owned(),
                 file: file.to_path_buf(),
                 enabled,
-                schedule: schedule.map(str::to_owned),
+                schedule,
                 base_url: base_url.to_owned(),
                 start: start.into_iter().map(str::to_owned).collect(),
                 rate,
@@ -412,20 +373,10 @@ pub(crate) fn check_http_url(key: &str, url: &str, p: &mut Problems) {
     }
 }
 
-/// Checks a cron expression the way the scheduler will read it.
-pub fn check_cron(expr: &str) -> Result<(), String> {
-    croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Required)
-        .dom_and_dow(true)
-        .build()
-        .parse(expr)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     const GOOD: &str = r#"
 name = "Example board"

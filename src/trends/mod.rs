@@ -7,6 +7,9 @@ use serde::Serialize;
 use crate::domain::{Day, GeoCode, SkillId};
 use crate::store::{CountStore, Metric, StoreError};
 
+mod request;
+pub use request::{TrendRequest, Vocabulary, DEFAULT_INTERVAL, DEFAULT_METRIC, DEFAULT_RANGE_DAYS};
+
 /// Longest range a query may span (about 30 years of days).
 pub const MAX_RANGE_DAYS: i32 = 11_000;
 /// Most skills a query may name, after merging repeats.
@@ -187,8 +190,30 @@ pub enum QueryError {
         to: Day,
     },
     /// No skill asked.
-    #[error("no skill given: name at least one (e.g. skills=python,rust)")]
+    #[error("name at least one skill, e.g. skills=python,rust")]
     NoSkill,
+    /// A skill the taxonomy does not know.
+    #[error("unknown skill {skill:?}; {}", suggestion.as_ref().map_or_else(|| "see /api/v1/skills".to_owned(), |s| format!("did you mean {s:?}?")))]
+    UnknownSkill {
+        /// The skill as asked.
+        skill: String,
+        /// The nearest known skill, if one is near.
+        suggestion: Option<String>,
+    },
+    /// A skill id that is not well formed.
+    #[error("{why}")]
+    BadSkill {
+        /// The skill as asked.
+        skill: String,
+        /// Why it is refused (shown as the message, so not a `source`).
+        why: crate::domain::DomainError,
+    },
+    /// A geography the gazetteer does not know.
+    #[error("unknown geography {geo:?}; use WORLD, REMOTE, a country (FR) or FR-IDF / FR-75 (see /api/v1/geos)")]
+    UnknownGeo {
+        /// The code as asked.
+        geo: String,
+    },
     /// More skills than [`MAX_SKILLS`].
     #[error("{asked} different skills asked, more than the limit of {MAX_SKILLS} per query: ask for fewer skills, or split them over several queries")]
     TooManySkills {
@@ -224,9 +249,23 @@ impl QueryError {
     pub fn param(&self) -> &'static str {
         match self {
             QueryError::Reversed { .. } | QueryError::TooLong { .. } => "from/to",
-            QueryError::NoSkill | QueryError::TooManySkills { .. } => "skills",
+            QueryError::NoSkill
+            | QueryError::TooManySkills { .. }
+            | QueryError::UnknownSkill { .. }
+            | QueryError::BadSkill { .. } => "skills",
+            QueryError::UnknownGeo { .. } => "geo",
             QueryError::TooManySeries { .. } => "skills/geo",
             QueryError::TooManyPoints { .. } => "from/to/interval",
+        }
+    }
+
+    /// The API's machine-readable code for the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            QueryError::UnknownSkill { .. } => "unknown_skill",
+            QueryError::UnknownGeo { .. } => "unknown_geo",
+            e if e.is_limit() => "limit_exceeded",
+            _ => "invalid_parameter",
         }
     }
 

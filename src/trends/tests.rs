@@ -148,3 +148,108 @@ fn limits_name_the_limit_and_what_to_do() {
         Err(("from/to", false))
     );
 }
+
+/// A vocabulary of three skills and one département.
+struct Words;
+
+impl Vocabulary for Words {
+    fn is_skill(&self, id: &str) -> bool {
+        ["python", "rust", "kubernetes"].contains(&id)
+    }
+    fn skill_ids(&self) -> impl Iterator<Item = &str> {
+        ["python", "rust", "kubernetes"].into_iter()
+    }
+    fn is_geo(&self, code: &str) -> bool {
+        code == "FR-75"
+    }
+}
+
+fn request(skills: &[&str]) -> TrendRequest {
+    TrendRequest {
+        skills: skills.iter().map(|s| (*s).to_owned()).collect(),
+        ..TrendRequest::default()
+    }
+}
+
+#[test]
+fn a_request_takes_its_defaults_and_merges_repeated_skills() {
+    let today = day("2025-06-30");
+    let q = request(&[" rust", "python", "", "rust", "*"])
+        .resolve(&Words, today)
+        .unwrap();
+    let skills: Vec<&str> = q.skills.iter().map(SkillId::as_str).collect();
+    assert_eq!(skills, ["rust", "python", "*"]);
+    assert_eq!(q.geo.as_str(), "WORLD");
+    assert_eq!((q.from, q.to), (day("2024-06-30"), today));
+    assert_eq!((q.interval, q.metric), (Interval::Week, Metric::New));
+    let q = TrendRequest {
+        geo: Some("FR-75".into()),
+        from: Some(day("2025-01-01")),
+        interval: Some(Interval::Month),
+        metric: Some(Metric::Active),
+        ..request(&["python"])
+    }
+    .resolve(&Words, today)
+    .unwrap();
+    assert_eq!(q.geo.as_str(), "FR-75");
+    assert_eq!(q.from, day("2025-01-01"));
+    assert_eq!((q.interval, q.metric), (Interval::Month, Metric::Active));
+}
+
+#[test]
+fn a_request_is_refused_with_the_parameter_and_a_suggestion() {
+    let today = day("2025-06-30");
+    let refused = |r: TrendRequest| {
+        let e = r.resolve(&Words, today).unwrap_err();
+        (e.code(), format!("{}: {e}", e.param()))
+    };
+    assert_eq!(
+        refused(request(&["pyhton"])),
+        (
+            "unknown_skill",
+            "skills: unknown skill \"pyhton\"; did you mean \"python\"?".to_owned()
+        )
+    );
+    assert_eq!(
+        refused(request(&["cobol"])),
+        (
+            "unknown_skill",
+            "skills: unknown skill \"cobol\"; see /api/v1/skills".to_owned()
+        )
+    );
+    assert_eq!(
+        refused(request(&[" ", ""])),
+        (
+            "invalid_parameter",
+            "skills: name at least one skill, e.g. skills=python,rust".to_owned()
+        )
+    );
+    let geo = TrendRequest {
+        geo: Some("FR-XX".into()),
+        ..request(&["python"])
+    };
+    assert_eq!(
+        refused(geo),
+        ("unknown_geo", "geo: unknown geography \"FR-XX\"; use WORLD, REMOTE, a country (FR) or FR-IDF / FR-75 (see /api/v1/geos)".to_owned())
+    );
+    let reversed = TrendRequest {
+        from: Some(day("2025-07-01")),
+        ..request(&["python"])
+    };
+    assert_eq!(
+        refused(reversed),
+        (
+            "invalid_parameter",
+            "from/to: from (2025-07-01) is after to (2025-06-30)".to_owned()
+        )
+    );
+    // Too many skills are refused before any is looked up (none is known).
+    let many: Vec<String> = (0..=MAX_SKILLS).map(|i| format!("s{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let (code, message) = refused(request(&many));
+    assert_eq!(code, "limit_exceeded");
+    assert!(
+        message.starts_with("skills: 101 different skills asked"),
+        "{message}"
+    );
+}

@@ -809,3 +809,164 @@ fn broken_pipes_are_found_through_wrapping_errors() {
         "x"
     ))));
 }
+
+/// Issue #13: `export trends --metric active` gives the open postings on
+/// each bucket's last day, like the API's `metric=active`.
+#[test]
+fn export_trends_takes_the_metric() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = populated(dir.path());
+    let trends = |metric: &str| {
+        let mut args = vec![
+            "export",
+            "trends",
+            "--skills",
+            "python",
+            "--geo",
+            "FR",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-01-04",
+            "--interval",
+            "day",
+        ];
+        args.extend_from_slice(&["--metric", metric]);
+        on(&db, &args)
+    };
+    let active = trends("active");
+    assert!(active.status.success(), "{}", text(&active.stderr));
+    // Python postings are all posted on 2025-01-01; a third of the postings
+    // are posted on each of the first three days, and all stay open.
+    assert_eq!(
+        text(&active.stdout),
+        "date,skill,geo,metric,interval,count,total,share\n\
+         2025-01-01,python,FR,active,day,10,10,1.000000\n\
+         2025-01-02,python,FR,active,day,10,20,0.500000\n\
+         2025-01-03,python,FR,active,day,10,30,0.333333\n\
+         2025-01-04,python,FR,active,day,10,30,0.333333\n"
+    );
+    let new = trends("new");
+    assert!(new.status.success(), "{}", text(&new.stderr));
+    assert_eq!(
+        text(&new.stdout),
+        "date,skill,geo,metric,interval,count,total,share\n\
+         2025-01-01,python,FR,new,day,10,10,1.000000\n\
+         2025-01-02,python,FR,new,day,0,10,0.000000\n\
+         2025-01-03,python,FR,new,day,0,10,0.000000\n\
+         2025-01-04,python,FR,new,day,0,0,\n"
+    );
+    let bad = trends("open");
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("[possible values: new, active]"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+/// Issue #13: the CLI's flags and the API's query string become the same
+/// query, and are refused with the same messages.
+#[test]
+fn export_trends_and_the_api_read_a_query_alike() {
+    use clap::Parser;
+    use skilltrack::cli::{Cli, Command, ExportCommand};
+    use std::collections::HashMap;
+
+    let normalizer = skilltrack::normalize::Normalizer::bundled().unwrap();
+    let today = skilltrack::domain::Day::today();
+    for (flags, query) in [
+        (
+            vec![
+                "--skills",
+                "rust,python,rust",
+                "--interval",
+                "month",
+                "--metric",
+                "active",
+            ],
+            vec![
+                ("skills", "rust,python,rust"),
+                ("interval", "month"),
+                ("metric", "active"),
+            ],
+        ),
+        (
+            vec![
+                "--skills",
+                "python",
+                "--geo",
+                "FR-75",
+                "--from",
+                "2025-01-01",
+                "--to",
+                "2025-02-01",
+            ],
+            vec![
+                ("skills", "python"),
+                ("geo", "FR-75"),
+                ("from", "2025-01-01"),
+                ("to", "2025-02-01"),
+            ],
+        ),
+        (vec!["--skills", "pyhton"], vec![("skills", "pyhton")]),
+        (
+            vec!["--skills", "python", "--geo", "FR-XX"],
+            vec![("skills", "python"), ("geo", "FR-XX")],
+        ),
+        (vec!["--skills", " , "], vec![("skills", " , ")]),
+        (
+            vec![
+                "--skills",
+                "python",
+                "--from",
+                "2025-03-01",
+                "--to",
+                "2025-01-01",
+            ],
+            vec![
+                ("skills", "python"),
+                ("from", "2025-03-01"),
+                ("to", "2025-01-01"),
+            ],
+        ),
+        (
+            vec![
+                "--skills",
+                "python",
+                "--from",
+                "1990-01-01",
+                "--to",
+                "2025-01-01",
+            ],
+            vec![
+                ("skills", "python"),
+                ("from", "1990-01-01"),
+                ("to", "2025-01-01"),
+            ],
+        ),
+    ] {
+        let mut argv = vec!["skilltrack", "export", "trends"];
+        argv.extend(&flags);
+        let Command::Export(ExportCommand::Trends(args)) =
+            Cli::try_parse_from(&argv).unwrap().command
+        else {
+            panic!("{argv:?} is not export trends");
+        };
+        let from_cli = args
+            .request()
+            .resolve(&normalizer, today)
+            .map_err(|e| format!("{}: {e}", e.param()));
+        let params: HashMap<String, String> = query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let from_api =
+            skilltrack::api::query::trend_query(&params, &normalizer).map_err(|e| e.message);
+        match (from_cli, from_api) {
+            (Ok(cli), Ok(api)) => assert_eq!(format!("{cli:?}"), format!("{api:?}"), "{flags:?}"),
+            (Err(cli), Err(api)) => assert_eq!(cli, api, "{flags:?}"),
+            (cli, api) => panic!("{flags:?}: the CLI gives {cli:?}, the API {api:?}"),
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! A trends query as asked ([`TrendRequest`]: what the API's query string or
+//! the CLI's flags hold once parsed into types) and the one place it becomes
+//! a [`TrendQuery`]: skills and geography checked against the taxonomy and
+//! the gazetteer, defaults filled in, size limits applied. The API and
+//! `skilltrack export trends` both go through [`TrendRequest::resolve`], so
+//! they accept the same queries and refuse them with the same messages.
+
+use super::{Interval, QueryError, TrendQuery, MAX_SKILLS};
+use crate::domain::{Day, GeoCode, SkillId};
+use crate::store::Metric;
+
+/// Default length of a trends range when `from` is not given.
+pub const DEFAULT_RANGE_DAYS: i32 = 365;
+/// Default bucket width.
+pub const DEFAULT_INTERVAL: Interval = Interval::Week;
+/// Default metric.
+pub const DEFAULT_METRIC: Metric = Metric::New;
+
+/// The names a query may use: skills of the taxonomy and geographies of the
+/// gazetteer (implemented by `normalize::Normalizer`, in `api::query`).
+pub trait Vocabulary {
+    /// Whether `id` is a skill of the taxonomy.
+    fn is_skill(&self, id: &str) -> bool;
+    /// Every skill id, for a "did you mean" suggestion.
+    fn skill_ids(&self) -> impl Iterator<Item = &str>;
+    /// Whether `code` is a geography of the gazetteer (besides `WORLD`,
+    /// `REMOTE` and `UNKNOWN`, which always are).
+    fn is_geo(&self, code: &str) -> bool;
+}
+
+/// A trends query as asked, each part parsed into its type; what is left
+/// out takes its default in [`TrendRequest::resolve`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrendRequest {
+    /// Skill ids as given (blank ones are ignored, repeats merged with the
+    /// first place kept).
+    pub skills: Vec<String>,
+    /// Geography code (default `WORLD`).
+    pub geo: Option<String>,
+    /// First day (default: [`DEFAULT_RANGE_DAYS`] before `to`).
+    pub from: Option<Day>,
+    /// Last day (default: today).
+    pub to: Option<Day>,
+    /// Bucket width (default [`DEFAULT_INTERVAL`]).
+    pub interval: Option<Interval>,
+    /// Metric (default [`DEFAULT_METRIC`]).
+    pub metric: Option<Metric>,
+}
+
+impl TrendRequest {
+    /// Checks the request against `vocabulary`, fills in the defaults (`to`
+    /// defaults to `today`) and applies the limits of
+    /// [`TrendQuery::validate`]. More than [`MAX_SKILLS`] skills are refused
+    /// before any is looked up.
+    pub fn resolve(
+        &self,
+        vocabulary: &impl Vocabulary,
+        today: Day,
+    ) -> Result<TrendQuery, QueryError> {
+        let skills = self.skills(vocabulary)?;
+        let geo = self.geo(vocabulary)?;
+        let to = self.to.unwrap_or(today);
+        let from = self
+            .from
+            .unwrap_or_else(|| to.checked_add_days(-DEFAULT_RANGE_DAYS).unwrap_or(Day::MIN));
+        let query = TrendQuery {
+            skills,
+            geo,
+            from,
+            to,
+            interval: self.interval.unwrap_or(DEFAULT_INTERVAL),
+            metric: self.metric.unwrap_or(DEFAULT_METRIC),
+        };
+        query.validate()?;
+        Ok(query)
+    }
+
+    /// The skills asked, repeats merged, each known to `vocabulary`.
+    fn skills(&self, vocabulary: &impl Vocabulary) -> Result<Vec<SkillId>, QueryError> {
+        let mut seen = std::collections::HashSet::new();
+        let asked: Vec<&str> = self
+            .skills
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty() && seen.insert(*s))
+            .collect();
+        if asked.len() > MAX_SKILLS {
+            return Err(QueryError::TooManySkills { asked: asked.len() });
+        }
+        let mut skills = Vec::with_capacity(asked.len());
+        for s in asked {
+            if s != SkillId::ALL_POSTINGS && !vocabulary.is_skill(s) {
+                return Err(QueryError::UnknownSkill {
+                    skill: s.to_owned(),
+                    suggestion: crate::domain::suggest(s, vocabulary.skill_ids())
+                        .map(str::to_owned),
+                });
+            }
+            skills.push(SkillId::parse(s).map_err(|why| QueryError::BadSkill {
+                skill: s.to_owned(),
+                why,
+            })?);
+        }
+        if skills.is_empty() {
+            return Err(QueryError::NoSkill);
+        }
+        Ok(skills)
+    }
+
+    /// The geography asked, known to `vocabulary`.
+    fn geo(&self, vocabulary: &impl Vocabulary) -> Result<GeoCode, QueryError> {
+        let text = self.geo.as_deref().unwrap_or(GeoCode::WORLD);
+        GeoCode::parse(text)
+            .ok()
+            .filter(|g| {
+                matches!(
+                    g.as_str(),
+                    GeoCode::WORLD | GeoCode::REMOTE | GeoCode::UNKNOWN
+                ) || vocabulary.is_geo(g.as_str())
+            })
+            .ok_or_else(|| QueryError::UnknownGeo {
+                geo: text.to_owned(),
+            })
+    }
+}
