@@ -33,6 +33,10 @@
 //! | `[counting] max_open_days`     | —                | `90`               |
 //! | `[sources.ID] base_url`, `enabled` | —          | from the source file |
 //!
+//! Durations (keys ending in `_secs`, `_ms`, `_hours`, and their variables)
+//! take a whole number in that unit or a duration with its unit (`"90s"`,
+//! `"1h 30m"`); see [`duration`]. They are `Duration`s from then on.
+//!
 //! A `SKILLTRACK_*` variable set to an empty value is an error (unset it to
 //! get the default), and so is a number out of its range (see
 //! [`Config::validate`]): both exit with status 3, never a panic later.
@@ -49,6 +53,12 @@ use crate::domain::CountRules;
 use crate::domain::{Rate, RateError};
 use crate::fetch::{FetchConfig, DEFAULT_USER_AGENT};
 use crate::lines::DEFAULT_MAX_LINE_MB;
+use duration::Unit;
+
+/// The shortest timeout used when a [`Config`] was not validated.
+const ONE_SECOND: Duration = Duration::from_secs(1);
+/// The shortest robots.txt cache time used likewise.
+const ONE_HOUR: Duration = Duration::from_secs(3600);
 
 /// Default database directory (outside the versioned `data/`).
 pub const DEFAULT_DATA_DIR: &str = "var/db";
@@ -188,8 +198,9 @@ pub struct Config {
     pub cache_mb: u64,
     /// User-Agent of every request.
     pub user_agent: String,
-    /// Whole-request timeout, seconds.
-    pub request_timeout_secs: u64,
+    /// Whole-request timeout (`request_timeout_secs`).
+    #[serde(rename = "request_timeout_secs", deserialize_with = "duration::secs")]
+    pub request_timeout: Duration,
     /// Largest page body accepted, megabytes.
     pub max_body_mb: u64,
     /// Fetching politeness and limits.
@@ -234,14 +245,17 @@ impl Default for FetchRates {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FetchSettings {
-    /// Connect timeout, seconds.
-    pub connect_timeout_secs: u64,
+    /// Connect timeout (`connect_timeout_secs`).
+    #[serde(rename = "connect_timeout_secs", deserialize_with = "duration::secs")]
+    pub connect_timeout: Duration,
     /// Attempts per request (1 = no retry).
     pub max_attempts: u32,
-    /// First retry backoff, milliseconds (doubles at each retry, plus jitter).
-    pub backoff_ms: u64,
-    /// Longest `Retry-After` honoured, seconds.
-    pub max_retry_after_secs: u64,
+    /// First retry backoff (`backoff_ms`; doubles at each retry, plus jitter).
+    #[serde(rename = "backoff_ms", deserialize_with = "duration::millis")]
+    pub backoff: Duration,
+    /// Longest `Retry-After` honoured (`max_retry_after_secs`).
+    #[serde(rename = "max_retry_after_secs", deserialize_with = "duration::secs")]
+    pub max_retry_after: Duration,
     /// Rate per host when a source sets none (`"1/s"`, `"10/min"`).
     pub default_rate: String,
     /// Requests in flight per host.
@@ -250,10 +264,13 @@ pub struct FetchSettings {
     pub max_redirects: usize,
     /// Whether robots.txt is fetched and obeyed.
     pub obey_robots: bool,
-    /// How long a robots.txt is cached, hours.
-    pub robots_cache_hours: u64,
-    /// Total fetching time of one source run, seconds (0: no deadline).
-    pub run_deadline_secs: u64,
+    /// How long a robots.txt is cached (`robots_cache_hours`).
+    #[serde(rename = "robots_cache_hours", deserialize_with = "duration::hours")]
+    pub robots_cache: Duration,
+    /// Total fetching time of one source run (`run_deadline_secs`; zero: no
+    /// deadline).
+    #[serde(rename = "run_deadline_secs", deserialize_with = "duration::secs")]
+    pub run_deadline: Duration,
     /// Timeouts on one host after which a run skips the host's remaining
     /// requests (0: never skip).
     pub host_timeout_limit: u32,
@@ -270,16 +287,16 @@ impl Default for FetchSettings {
     fn default() -> FetchSettings {
         let f = FetchConfig::default();
         FetchSettings {
-            connect_timeout_secs: f.connect_timeout.as_secs(),
+            connect_timeout: f.connect_timeout,
             max_attempts: f.max_attempts,
-            backoff_ms: f.backoff.as_millis() as u64,
-            max_retry_after_secs: f.max_retry_after.as_secs(),
+            backoff: f.backoff,
+            max_retry_after: f.max_retry_after,
             default_rate: DEFAULT_RATE.to_string(),
             host_concurrency: f.host_concurrency,
             max_redirects: f.max_redirects,
             obey_robots: f.obey_robots,
-            robots_cache_hours: f.robots_ttl.as_secs() / 3600,
-            run_deadline_secs: f.run_deadline.map_or(0, |d| d.as_secs()),
+            robots_cache: f.robots_ttl,
+            run_deadline: f.run_deadline.unwrap_or(Duration::ZERO),
             host_timeout_limit: f.host_timeout_limit,
             host_rates: BTreeMap::new(),
             loopback_rate: None,
@@ -292,10 +309,13 @@ impl Default for FetchSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
     /// Time allowed for a request's headers (and for an idle keep-alive
-    /// connection to send its next request), seconds.
-    pub header_timeout_secs: u64,
-    /// A connection on which no byte moves for this long is closed, seconds.
-    pub idle_timeout_secs: u64,
+    /// connection to send its next request) (`header_timeout_secs`).
+    #[serde(rename = "header_timeout_secs", deserialize_with = "duration::secs")]
+    pub header_timeout: Duration,
+    /// A connection on which no byte moves for this long is closed
+    /// (`idle_timeout_secs`).
+    #[serde(rename = "idle_timeout_secs", deserialize_with = "duration::secs")]
+    pub idle_timeout: Duration,
     /// Connections served at once; more wait until one closes.
     pub max_connections: usize,
 }
@@ -303,8 +323,8 @@ pub struct ServerSettings {
 impl Default for ServerSettings {
     fn default() -> ServerSettings {
         ServerSettings {
-            header_timeout_secs: server::DEFAULT_HEADER_TIMEOUT_SECS,
-            idle_timeout_secs: server::DEFAULT_IDLE_TIMEOUT_SECS,
+            header_timeout: Duration::from_secs(server::DEFAULT_HEADER_TIMEOUT_SECS),
+            idle_timeout: Duration::from_secs(server::DEFAULT_IDLE_TIMEOUT_SECS),
             max_connections: server::DEFAULT_MAX_CONNECTIONS,
         }
     }
@@ -368,7 +388,7 @@ impl Default for Config {
                 .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
             cache_mb: DEFAULT_CACHE_MB,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
-            request_timeout_secs: 30,
+            request_timeout: Duration::from_secs(30),
             max_body_mb: 10,
             fetch: FetchSettings::default(),
             server: ServerSettings::default(),
@@ -412,6 +432,9 @@ impl Config {
                 why: "expected a whole number".into(),
             })
         }
+        fn dur(var: &'static str, v: String, unit: Unit) -> Result<Duration, ConfigError> {
+            duration::parse(&v, unit).map_err(|why| ConfigError::Env { var, value: v, why })
+        }
         for var in ENV_VARS {
             if let Some(value) = get(var).filter(|v| v.trim().is_empty()) {
                 return Err(ConfigError::Env {
@@ -441,13 +464,13 @@ impl Config {
             self.user_agent = v;
         }
         if let Some(v) = get("SKILLTRACK_REQUEST_TIMEOUT_SECS") {
-            self.request_timeout_secs = num("SKILLTRACK_REQUEST_TIMEOUT_SECS", v)?;
+            self.request_timeout = dur("SKILLTRACK_REQUEST_TIMEOUT_SECS", v, Unit::Secs)?;
         }
         if let Some(v) = get("SKILLTRACK_MAX_BODY_MB") {
             self.max_body_mb = num("SKILLTRACK_MAX_BODY_MB", v)?;
         }
         if let Some(v) = get("SKILLTRACK_CONNECT_TIMEOUT_SECS") {
-            self.fetch.connect_timeout_secs = num("SKILLTRACK_CONNECT_TIMEOUT_SECS", v)?;
+            self.fetch.connect_timeout = dur("SKILLTRACK_CONNECT_TIMEOUT_SECS", v, Unit::Secs)?;
         }
         if let Some(v) = get("SKILLTRACK_MAX_ATTEMPTS") {
             self.fetch.max_attempts =
@@ -458,7 +481,7 @@ impl Config {
                 usize::try_from(num("SKILLTRACK_HOST_CONCURRENCY", v)?).unwrap_or(usize::MAX);
         }
         if let Some(v) = get("SKILLTRACK_RUN_DEADLINE_SECS") {
-            self.fetch.run_deadline_secs = num("SKILLTRACK_RUN_DEADLINE_SECS", v)?;
+            self.fetch.run_deadline = dur("SKILLTRACK_RUN_DEADLINE_SECS", v, Unit::Secs)?;
         }
         if let Some(v) = get("SKILLTRACK_HOST_TIMEOUT_LIMIT") {
             self.fetch.host_timeout_limit =
@@ -473,10 +496,10 @@ impl Config {
             self.fetch.loopback_rate = Some(v);
         }
         if let Some(v) = get("SKILLTRACK_HEADER_TIMEOUT_SECS") {
-            self.server.header_timeout_secs = num("SKILLTRACK_HEADER_TIMEOUT_SECS", v)?;
+            self.server.header_timeout = dur("SKILLTRACK_HEADER_TIMEOUT_SECS", v, Unit::Secs)?;
         }
         if let Some(v) = get("SKILLTRACK_IDLE_TIMEOUT_SECS") {
-            self.server.idle_timeout_secs = num("SKILLTRACK_IDLE_TIMEOUT_SECS", v)?;
+            self.server.idle_timeout = dur("SKILLTRACK_IDLE_TIMEOUT_SECS", v, Unit::Secs)?;
         }
         if let Some(v) = get("SKILLTRACK_MAX_CONNECTIONS") {
             self.server.max_connections = num("SKILLTRACK_MAX_CONNECTIONS", v)? as usize;
@@ -510,8 +533,8 @@ impl Config {
     pub fn server_limits(&self) -> ServerLimits {
         let s = &self.server;
         ServerLimits {
-            header_timeout: Duration::from_secs(s.header_timeout_secs.max(1)),
-            idle_timeout: Duration::from_secs(s.idle_timeout_secs.max(1)),
+            header_timeout: s.header_timeout.max(ONE_SECOND),
+            idle_timeout: s.idle_timeout.max(ONE_SECOND),
             max_connections: s.max_connections.max(1),
             ..ServerLimits::default()
         }
@@ -524,12 +547,12 @@ impl Config {
         let rates = &self.rates;
         FetchConfig {
             user_agent: self.user_agent.clone(),
-            connect_timeout: Duration::from_secs(f.connect_timeout_secs.max(1)),
-            request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            connect_timeout: f.connect_timeout.max(ONE_SECOND),
+            request_timeout: self.request_timeout.max(ONE_SECOND),
             max_body_bytes: (self.max_body_mb.max(1) * 1024 * 1024) as usize,
             max_attempts: f.max_attempts.max(1),
-            backoff: Duration::from_millis(f.backoff_ms),
-            max_retry_after: Duration::from_secs(f.max_retry_after_secs),
+            backoff: f.backoff,
+            max_retry_after: f.max_retry_after,
             default_host_interval: rates.default.interval(),
             host_intervals: rates
                 .hosts
@@ -539,9 +562,8 @@ impl Config {
             host_concurrency: f.host_concurrency.max(1),
             max_redirects: f.max_redirects,
             obey_robots: f.obey_robots,
-            robots_ttl: Duration::from_secs(f.robots_cache_hours.max(1) * 3600),
-            run_deadline: (f.run_deadline_secs > 0)
-                .then(|| Duration::from_secs(f.run_deadline_secs)),
+            robots_ttl: f.robots_cache.max(ONE_HOUR),
+            run_deadline: (!f.run_deadline.is_zero()).then_some(f.run_deadline),
             host_timeout_limit: f.host_timeout_limit,
             loopback_interval: rates.loopback.map(|r| r.interval()),
             ..defaults
@@ -549,6 +571,7 @@ impl Config {
     }
 }
 
+pub mod duration;
 #[cfg(test)]
 mod tests;
 mod validate;

@@ -241,3 +241,60 @@ fn rates_are_kept_parsed() {
     );
     assert_eq!(Config::default().rates.default, DEFAULT_RATE);
 }
+
+/// Issue #13: durations are parsed once, as a whole number in the key's
+/// unit or as a duration that says its unit, from the file and the
+/// environment alike.
+#[test]
+fn durations_take_a_number_in_the_keys_unit_or_a_duration_with_its_unit() {
+    let mut c: Config = toml::from_str(
+        "request_timeout_secs = \"2m\"\n[fetch]\nbackoff_ms = \"1s 500ms\"\nrobots_cache_hours = \"90m\"\nconnect_timeout_secs = 7\n[server]\nidle_timeout_secs = \"1h\"",
+    )
+    .unwrap();
+    c.apply_env(|k| (k == "SKILLTRACK_RUN_DEADLINE_SECS").then(|| "45m".to_owned()))
+        .unwrap();
+    let f = c.fetch_config();
+    assert_eq!(f.request_timeout, Duration::from_secs(120));
+    assert_eq!(f.backoff, Duration::from_millis(1_500));
+    assert_eq!(f.robots_ttl, Duration::from_secs(5_400));
+    assert_eq!(f.connect_timeout, Duration::from_secs(7));
+    assert_eq!(f.run_deadline, Some(Duration::from_secs(2_700)));
+    assert_eq!(c.server_limits().idle_timeout, Duration::from_secs(3_600));
+    // Zero is still "no deadline", written either way.
+    c.apply_env(|k| (k == "SKILLTRACK_RUN_DEADLINE_SECS").then(|| "0s".to_owned()))
+        .unwrap();
+    assert_eq!(c.fetch_config().run_deadline, None);
+
+    // A bad duration names the key (file) or the variable, and the forms accepted.
+    let err = toml::from_str::<Config>("[fetch]\nbackoff_ms = \"soon\"")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("backoff_ms"), "{err}");
+    assert!(
+        err.contains("a whole number of milliseconds or a duration"),
+        "{err}"
+    );
+    let err = toml::from_str::<Config>("request_timeout_secs = -3")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("request_timeout_secs"), "{err}");
+    let err = Config::default()
+        .apply_env(|k| (k == "SKILLTRACK_IDLE_TIMEOUT_SECS").then(|| "a while".to_owned()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("environment variable SKILLTRACK_IDLE_TIMEOUT_SECS=\"a while\": expected a whole number of seconds or a duration"),
+        "{err}"
+    );
+    // Below the key's range, however written: the range in the key's unit.
+    let mut short: Config = toml::from_str("request_timeout_secs = \"500ms\"").unwrap();
+    assert_eq!(
+        short.apply_env(|_| None).unwrap_err().to_string(),
+        "configuration `request_timeout_secs` (or SKILLTRACK_REQUEST_TIMEOUT_SECS) = 500ms: must be between 1 and 86400 seconds"
+    );
+    let mut long: Config = toml::from_str("[fetch]\nrobots_cache_hours = 9000").unwrap();
+    assert_eq!(
+        long.apply_env(|_| None).unwrap_err().to_string(),
+        "configuration `[fetch] robots_cache_hours` = 9000: must be between 1 and 8760 hours"
+    );
+}

@@ -2,7 +2,13 @@
 //! or misbehave is an error naming its key and variable; the `[fetch]`
 //! rates parsed once into [`FetchRates`].
 
+use std::time::Duration;
+
+use super::duration::{self, Unit};
 use super::{Config, ConfigError, FetchRates, FetchSettings, MAX_CACHE_MB};
+
+/// The shortest timeout.
+const SECOND: Duration = Duration::from_secs(1);
 use crate::domain::Rate;
 
 impl Config {
@@ -53,25 +59,11 @@ impl Config {
                 i128::from(MAX_CACHE_MB),
             ),
             (
-                "request_timeout_secs",
-                env("SKILLTRACK_REQUEST_TIMEOUT_SECS"),
-                self.request_timeout_secs.into(),
-                1,
-                86_400,
-            ),
-            (
                 "max_body_mb",
                 env("SKILLTRACK_MAX_BODY_MB"),
                 self.max_body_mb.into(),
                 1,
                 4_096,
-            ),
-            (
-                "[fetch] connect_timeout_secs",
-                env("SKILLTRACK_CONNECT_TIMEOUT_SECS"),
-                f.connect_timeout_secs.into(),
-                1,
-                3_600,
             ),
             (
                 "[fetch] max_attempts",
@@ -88,13 +80,6 @@ impl Config {
                 64,
             ),
             (
-                "[fetch] robots_cache_hours",
-                None,
-                f.robots_cache_hours.into(),
-                1,
-                8_760,
-            ),
-            (
                 "[import] max_line_mb",
                 env("SKILLTRACK_MAX_LINE_MB"),
                 self.import.max_line_mb.into(),
@@ -109,20 +94,6 @@ impl Config {
                 36_500,
             ),
             (
-                "[server] header_timeout_secs",
-                env("SKILLTRACK_HEADER_TIMEOUT_SECS"),
-                self.server.header_timeout_secs.into(),
-                1,
-                3_600,
-            ),
-            (
-                "[server] idle_timeout_secs",
-                env("SKILLTRACK_IDLE_TIMEOUT_SECS"),
-                self.server.idle_timeout_secs.into(),
-                1,
-                86_400,
-            ),
-            (
                 "[server] max_connections",
                 env("SKILLTRACK_MAX_CONNECTIONS"),
                 self.server.max_connections as i128,
@@ -131,6 +102,63 @@ impl Config {
             ),
         ] {
             range(check)?;
+        }
+        let hour = Duration::from_secs(3600);
+        for (key, env, value, min, max, unit) in [
+            (
+                "request_timeout_secs",
+                env("SKILLTRACK_REQUEST_TIMEOUT_SECS"),
+                self.request_timeout,
+                SECOND,
+                24 * hour,
+                Unit::Secs,
+            ),
+            (
+                "[fetch] connect_timeout_secs",
+                env("SKILLTRACK_CONNECT_TIMEOUT_SECS"),
+                f.connect_timeout,
+                SECOND,
+                hour,
+                Unit::Secs,
+            ),
+            (
+                "[fetch] robots_cache_hours",
+                None,
+                f.robots_cache,
+                hour,
+                365 * 24 * hour,
+                Unit::Hours,
+            ),
+            (
+                "[server] header_timeout_secs",
+                env("SKILLTRACK_HEADER_TIMEOUT_SECS"),
+                self.server.header_timeout,
+                SECOND,
+                hour,
+                Unit::Secs,
+            ),
+            (
+                "[server] idle_timeout_secs",
+                env("SKILLTRACK_IDLE_TIMEOUT_SECS"),
+                self.server.idle_timeout,
+                SECOND,
+                24 * hour,
+                Unit::Secs,
+            ),
+        ] {
+            if !(min..=max).contains(&value) {
+                return Err(ConfigError::Range {
+                    key,
+                    env,
+                    value: duration::show(value, unit),
+                    why: format!(
+                        "must be between {} and {} {}",
+                        unit.count(min),
+                        unit.count(max),
+                        unit.name()
+                    ),
+                });
+            }
         }
         Ok(())
     }
