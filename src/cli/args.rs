@@ -10,11 +10,6 @@ use crate::normalize::geo::GeoLevel;
 use crate::store::Metric;
 use crate::trends::{Interval, TrendRequest, DEFAULT_INTERVAL, DEFAULT_METRIC};
 
-/// Exit code: some sources or input lines failed.
-pub const EXIT_PARTIAL: u8 = 2;
-/// Exit code: invalid configuration or source definitions.
-pub const EXIT_INVALID_CONFIG: u8 = 3;
-
 /// Tracks which open-source skills and certifications employers ask for,
 /// where, and how that changes over time.
 #[derive(Debug, Parser)]

@@ -1,10 +1,9 @@
 //! The reference lists: `skills` and `geos`.
 
-use super::{normalizer, GeosArgs, SkillsArgs};
+use super::{normalizer, Exit, GeosArgs, SkillsArgs};
 use std::io::Write;
-use std::process::ExitCode;
 
-pub(super) fn skills(args: &SkillsArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn skills(args: &SkillsArgs) -> anyhow::Result<Exit> {
     let normalizer = normalizer()?;
     let taxonomy = normalizer.taxonomy();
     let category = args
@@ -40,10 +39,10 @@ pub(super) fn skills(args: &SkillsArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
-pub(super) fn geos(args: &GeosArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn geos(args: &GeosArgs) -> anyhow::Result<Exit> {
     let normalizer = normalizer()?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -68,5 +67,5 @@ pub(super) fn geos(args: &GeosArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

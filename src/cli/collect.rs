@@ -2,12 +2,11 @@
 //! scheduler, stopped cleanly) and `run`.
 
 use std::io::Write;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use super::{normalizer, open_store, InvalidConfig, RunArgs, ServeArgs, EXIT_PARTIAL};
+use super::{normalizer, open_store, Exit, InvalidConfig, RunArgs, ServeArgs};
 use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::extract::{self, SourceDef, SourceSet};
@@ -83,7 +82,7 @@ pub(super) fn context(
     })
 }
 
-pub(super) async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<Exit> {
     let set = load_sources(&config);
     log_broken_sources(&set);
     let sources = set.sources;
@@ -141,7 +140,7 @@ pub(super) async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<Exi
     }
     store.flush()?;
     tracing::info!("Stopped; the database is flushed.");
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 /// The named sources of `set`; a broken or unknown one is an invalid
@@ -178,7 +177,7 @@ pub(super) fn pick_sources(set: &SourceSet, wanted: &[String]) -> anyhow::Result
     Ok(picked)
 }
 
-pub(super) async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result<Exit> {
     let sources = pick_sources(&load_sources(&config), &args.sources)?;
     let store = open_store(&config)?;
     let ctx = context(&config, store.clone(), normalizer()?)?;
@@ -218,11 +217,7 @@ pub(super) async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result
         );
         failed = true;
     }
-    Ok(if failed {
-        ExitCode::from(EXIT_PARTIAL)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { Exit::Partial } else { Exit::Success })
 }
 
 /// A run's summary and errors on stdout.

@@ -3,13 +3,12 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 
 use anyhow::Context as _;
 
 use super::{
-    csv_options, normalizer, open_input, open_store, output, progress_bar, ExportPostingsArgs,
-    ExportTrendsArgs, ExtractArgs, ImportArgs, InvalidConfig, PostingsFormat, EXIT_PARTIAL,
+    csv_options, normalizer, open_input, open_store, output, progress_bar, Exit,
+    ExportPostingsArgs, ExportTrendsArgs, ExtractArgs, ImportArgs, InvalidConfig, PostingsFormat,
 };
 use crate::config::Config;
 use crate::domain::{Day, PostingId, SourceId};
@@ -18,7 +17,7 @@ use crate::pipeline::{self, ImportError, ImportOptions};
 use crate::store::{backup, StoreError, UnreadableText};
 use crate::trends;
 
-pub(super) fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
+pub(super) fn reindex(config: &Config) -> anyhow::Result<Exit> {
     let store = open_store(config)?;
     let normalizer = normalizer()?;
     let bar = progress_bar("reindexing");
@@ -30,10 +29,10 @@ pub(super) fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
     store.set_data_fingerprint(normalizer.data_fingerprint())?;
     store.flush()?;
     writeln!(std::io::stdout(), "reindexed {n} postings")?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
-pub(super) fn backup(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
+pub(super) fn backup(config: &Config, file: &Path) -> anyhow::Result<Exit> {
     // Before anything is created: `backup DATA_DIR/texts-0.log` would
     // truncate the text log it is about to read.
     backup::check_outside(&config.data_dir, file)?;
@@ -46,13 +45,13 @@ pub(super) fn backup(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
         file.display()
     );
     if written.texts_lost.is_empty() {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Success);
     }
     list_unreadable(
         written.texts_lost.iter().map(|(id, cause)| (id, cause)),
         "written without their text, marked \"text_lost\" (a restore counts them as this database does)",
     );
-    Ok(ExitCode::from(EXIT_PARTIAL))
+    Ok(Exit::Partial)
 }
 
 /// Lists on stderr the postings whose text cannot be read, then their count
@@ -68,7 +67,7 @@ pub(super) fn list_unreadable<'a>(
     eprintln!("{n} postings with an unreadable text: {outcome}");
 }
 
-pub(super) fn restore(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
+pub(super) fn restore(config: &Config, file: &Path) -> anyhow::Result<Exit> {
     let input = open_input(file)?;
     let fingerprint = normalizer()?.data_fingerprint();
     // A backup line is a stored posting, whose text came from a page of at
@@ -98,13 +97,10 @@ pub(super) fn restore(config: &Config, file: &Path) -> anyhow::Result<ExitCode> 
         "restored {n} postings into {}",
         config.data_dir.display()
     )?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
-pub(super) fn export_postings(
-    config: &Config,
-    args: &ExportPostingsArgs,
-) -> anyhow::Result<ExitCode> {
+pub(super) fn export_postings(config: &Config, args: &ExportPostingsArgs) -> anyhow::Result<Exit> {
     let store = open_store(config)?;
     let out = output(args.out.output.as_deref())?;
     let (mut writer, csv) = match args.format {
@@ -143,16 +139,16 @@ pub(super) fn export_postings(
         );
     }
     if left_out.is_empty() {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Success);
     }
     list_unreadable(
         left_out.iter().map(|(id, cause)| (id, cause)),
         "left out (re-imported without their description they would count other skills)",
     );
-    Ok(ExitCode::from(EXIT_PARTIAL))
+    Ok(Exit::Partial)
 }
 
-pub(super) fn import_file(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn import_file(config: &Config, args: &ImportArgs) -> anyhow::Result<Exit> {
     let source =
         SourceId::parse(&args.source).map_err(|e| InvalidConfig(format!("--source: {e}")))?;
     let input = open_input(&args.file)?;
@@ -199,13 +195,13 @@ pub(super) fn import_file(config: &Config, args: &ImportArgs) -> anyhow::Result<
         return Err(anyhow::Error::new(error).context(format!("{file}: import stopped")));
     }
     Ok(if report.rejected > 0 {
-        ExitCode::from(EXIT_PARTIAL)
+        Exit::Partial
     } else {
-        ExitCode::SUCCESS
+        Exit::Success
     })
 }
 
-pub(super) fn extract_file(config: &Config, args: &ExtractArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn extract_file(config: &Config, args: &ExtractArgs) -> anyhow::Result<Exit> {
     let normalizer = normalizer()?;
     let input = open_input(&args.file)?;
     let out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -215,13 +211,13 @@ pub(super) fn extract_file(config: &Config, args: &ExtractArgs) -> anyhow::Resul
     })
     .with_context(|| format!("extract from {}", args.file.display()))?;
     Ok(if bad > 0 {
-        ExitCode::from(EXIT_PARTIAL)
+        Exit::Partial
     } else {
-        ExitCode::SUCCESS
+        Exit::Success
     })
 }
 
-pub(super) fn export_trends(config: &Config, args: &ExportTrendsArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn export_trends(config: &Config, args: &ExportTrendsArgs) -> anyhow::Result<Exit> {
     let normalizer = normalizer()?;
     let query = args
         .request()
@@ -236,5 +232,5 @@ pub(super) fn export_trends(config: &Config, args: &ExportTrendsArgs) -> anyhow:
         &series,
         options,
     )?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

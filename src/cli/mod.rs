@@ -1,17 +1,19 @@
 //! The command line: one function per command (`args` defines them;
 //! `collect` has `serve` and `run`, `data` the commands on stored data,
 //! `sources` the `sources` commands, `catalog` `skills` and `geos`). This is
-//! the edge where library errors get context (anyhow) and become exit codes:
-//! 0 ok, 1 unexpected error, 2 some sources or lines failed, 3 invalid
-//! configuration.
+//! the edge where library errors get context (anyhow) and become exit
+//! statuses ([`Exit`]: 0 ok, 1 an error stopped the command, 2 some sources or
+//! lines failed, 3 invalid configuration).
 
 mod args;
 mod catalog;
 mod collect;
 mod data;
+mod exit;
 mod sources;
 
 pub use args::*;
+pub use exit::{Exit, InvalidConfig};
 
 use catalog::{geos, skills};
 use collect::{run_sources, serve};
@@ -20,7 +22,6 @@ use sources::{sources_check, sources_list, sources_try};
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
@@ -29,11 +30,6 @@ use crate::config::Config;
 use crate::export::CsvOptions;
 use crate::normalize::Normalizer;
 use crate::store::{SledStore, Store};
-
-/// An error that means the configuration is invalid (exit 3).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InvalidConfig(pub String);
 
 /// Whether `e` comes from writing to a reader that went away (`skilltrack
 /// geos | head -1`): the command then ends quietly with status 0, as ripgrep
@@ -55,7 +51,7 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 /// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let mut config = Config::load(cli.config.as_deref())
         .map_err(|e| InvalidConfig(format!("{:#}", anyhow::Error::new(e))))?;
     if let Some(dir) = cli.data_dir {

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context as _;
 
@@ -13,9 +12,9 @@ use crate::fetch::Fetcher;
 use crate::pipeline;
 
 use super::collect::{load_sources, pick_sources, run_options};
-use super::{normalizer, open_store, InvalidConfig, TryArgs, EXIT_INVALID_CONFIG, EXIT_PARTIAL};
+use super::{normalizer, open_store, Exit, InvalidConfig, TryArgs};
 
-pub(super) fn sources_check(config: &Config, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+pub(super) fn sources_check(config: &Config, files: &[PathBuf]) -> anyhow::Result<Exit> {
     let result = if files.is_empty() {
         extract::load_sources(&config.extractors_dir)
     } else {
@@ -28,16 +27,16 @@ pub(super) fn sources_check(config: &Config, files: &[PathBuf]) -> anyhow::Resul
                 "{} source definition(s) OK",
                 sources.len()
             )?;
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Success)
         }
         Err(e) => {
             eprint!("{e}");
-            Ok(ExitCode::from(EXIT_INVALID_CONFIG))
+            Ok(Exit::InvalidConfig)
         }
     }
 }
 
-pub(super) fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
+pub(super) fn sources_list(config: &Config) -> anyhow::Result<Exit> {
     let set = load_sources(config);
     if let Some(why) = &set.unreadable {
         return Err(InvalidConfig(why.clone()).into());
@@ -100,10 +99,10 @@ pub(super) fn sources_list(config: &Config) -> anyhow::Result<ExitCode> {
             writeln!(out, "  {p}")?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
-pub(super) async fn sources_try(config: Config, args: TryArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn sources_try(config: Config, args: TryArgs) -> anyhow::Result<Exit> {
     let source = pick_sources(&load_sources(&config), std::slice::from_ref(&args.source))?
         .into_iter()
         .next()
@@ -188,8 +187,8 @@ pub(super) async fn sources_try(config: Config, args: TryArgs) -> anyhow::Result
         report.error_count()
     );
     Ok(if shown == 0 && report.error_count() > 0 {
-        ExitCode::from(EXIT_PARTIAL)
+        Exit::Partial
     } else {
-        ExitCode::SUCCESS
+        Exit::Success
     })
 }
