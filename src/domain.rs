@@ -23,6 +23,7 @@ use time::{Date, Month, OffsetDateTime};
 mod auth_spec;
 mod count_rules;
 mod cron;
+mod error_chain;
 mod posting;
 mod rate;
 mod run_report;
@@ -33,6 +34,7 @@ pub use count_rules::{
     CountRules, DEFAULT_DEDUP_WINDOW_DAYS, DEFAULT_MAX_OPEN_DAYS, DEFAULT_UNSEEN_CLOSE_DAYS,
 };
 pub use cron::{Cron, CronError};
+pub use error_chain::error_chain;
 pub use posting::{content_hash, Place, Posting};
 pub use rate::{Rate, RateError};
 pub use run_report::{RunReport, MAX_REPORTED_ERRORS};

@@ -81,7 +81,7 @@ impl ApiError {
 
     /// A store failure (500).
     pub fn store(e: StoreError) -> ApiError {
-        tracing::error!(error = %e, "Store failed while serving a request.");
+        tracing::error!(error = %crate::domain::error_chain(&e), "Store failed while serving a request.");
         ApiError::internal(e.to_string())
     }
 

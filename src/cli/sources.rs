@@ -44,7 +44,7 @@ pub(super) fn sources_list(config: &Config) -> anyhow::Result<Exit> {
     // The last run comes from the store; a store held by `serve` is not an error here.
     let store = if config.data_dir.exists() {
         open_store(config)
-            .map_err(|e| tracing::debug!(error = %e, "Store not available: last runs not shown."))
+            .map_err(|e| tracing::debug!(error = %format!("{e:#}"), "Store not available: last runs not shown."))
             .ok()
     } else {
         None

@@ -8,6 +8,8 @@ use super::host::HostKey;
 use super::redirect::BadRedirect;
 use super::retry::Failure;
 
+pub use crate::domain::error_chain;
+
 /// Why a page could not be fetched.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -161,17 +163,4 @@ impl std::fmt::Display for GaveUp {
 
 fn gave_up_note(gave_up: Option<&GaveUp>) -> String {
     gave_up.map_or_else(String::new, |g| format!(" ({g})"))
-}
-
-/// An error with its causes, one line: `error: cause: cause of the cause`.
-/// What a report or a log shows of an error whose causes are sources.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }

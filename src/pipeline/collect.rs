@@ -79,7 +79,7 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
     if let Err(e) = ctx.store.record_run(&report) {
-        tracing::error!(error = %e, "Could not record the run report.");
+        tracing::error!(error = %error_chain(&e), "Could not record the run report.");
     }
     tracing::info!(summary = %report.summary(), "Run finished.");
     report

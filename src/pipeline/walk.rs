@@ -168,7 +168,7 @@ impl Walk<'_, '_> {
     fn known_validators(&self, request: &NextPage) -> Option<Validators> {
         let store = self.store.as_ref().filter(|_| request.headers.is_empty())?;
         store.page_validators(&request.url).unwrap_or_else(|e| {
-            tracing::warn!(url = %request.url, error = %e, "Cannot read page validators.");
+            tracing::warn!(url = %request.url, error = %error_chain(&e), "Cannot read page validators.");
             None
         })
     }
@@ -254,7 +254,7 @@ impl Walk<'_, '_> {
         validators.next = next.filter(|n| n.headers.is_empty()).map(|n| n.url.clone());
         validators.postings = listed;
         if let Err(e) = store.set_page_validators(url, &validators) {
-            tracing::warn!(url = %url, error = %e, "Cannot remember page validators.");
+            tracing::warn!(url = %url, error = %error_chain(&e), "Cannot remember page validators.");
         }
     }
 
