@@ -192,7 +192,8 @@ impl HtmlFields {
             valid_through: date("valid_through")?,
             remote: text("remote").map(|t| bool_from_value(&serde_json::Value::String(t))),
             tags: self.get("tags").map(|r| r.texts(root)).unwrap_or_default(),
-        })
+        }
+        .into_plain_text())
     }
 }
 
