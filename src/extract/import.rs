@@ -288,4 +288,22 @@ mod tests {
             assert!(e.contains(expected), "{line}: {e}");
         }
     }
+
+    /// Regression (issue 13): title, company and tags of an import line
+    /// leave extract as plain text, and so does its HTML description; a
+    /// description given as text is kept as it is.
+    #[test]
+    fn text_fields_of_a_line_leave_as_plain_text() {
+        let line = serde_json::json!({
+            "id": "1", "title": "R&amp;D &lt;b&gt;Go&lt;/b&gt;", "company": "AT&amp;T",
+            "tags": ["C&amp;amp;C"], "description": "&lt;p&gt;Go &amp;amp;amp; Rust&lt;/p&gt;",
+            "location": "Paris &amp; Lyon"
+        });
+        let p = parse_line(&line.to_string(), 1).unwrap().unwrap();
+        assert_eq!(p.title, "R&D  Go ");
+        assert_eq!(p.company.as_deref(), Some("AT&T"));
+        assert_eq!(p.tags, vec!["C&C"]);
+        assert_eq!(p.description, "Go & Rust");
+        assert_eq!(p.locations, vec!["Paris &amp; Lyon"]);
+    }
 }

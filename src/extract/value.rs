@@ -189,8 +189,8 @@ pub fn html_to_text(html: &str) -> String {
 pub fn plain_text(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     for _ in 0..2 {
-        if out.contains('<') {
-            out = Cow::Owned(tags_to_spaces(&out));
+        if let Some(stripped) = tags_to_spaces(&out) {
+            out = Cow::Owned(stripped);
         }
         if out.contains('&') {
             if let Cow::Owned(decoded) = html_escape::decode_html_entities(&out) {
@@ -202,10 +202,11 @@ pub fn plain_text(text: &str) -> Cow<'_, str> {
 }
 
 /// `text` with every tag (`<p>`, `</li>`, `<br/>`, `<?xml …?>`) and comment
-/// (`<!-- … -->`) replaced by one space; see [`plain_text`] for what a tag is.
-fn tags_to_spaces(text: &str) -> String {
+/// (`<!-- … -->`) replaced by one space, `None` when it has none; see
+/// [`plain_text`] for what a tag is.
+fn tags_to_spaces(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::new();
     let mut copied = 0;
     let mut from = 0;
     while let Some(at) = text[from..].find('<').map(|p| p + from) {
@@ -222,14 +223,20 @@ fn tags_to_spaces(text: &str) -> String {
             text[at + 1..].find('>').map(|p| at + 1 + p + 1)
         };
         if let Some(end) = end {
+            if out.is_empty() {
+                out.reserve(text.len());
+            }
             out.push_str(&text[copied..at]);
             out.push(' ');
             copied = end;
             from = end;
         }
     }
+    if copied == 0 {
+        return None;
+    }
     out.push_str(&text[copied..]);
-    out
+    Some(out)
 }
 
 /// `html` with every `<…>` tag replaced by a line break (a fallback for
@@ -424,5 +431,19 @@ mod tests {
         assert!(bool_from_value(&json!(1)));
         assert!(!bool_from_value(&json!("onsite")));
         assert!(!bool_from_value(&json!(null)));
+    }
+
+    #[test]
+    fn plain_text_removes_tags_and_references_twice_and_keeps_what_is_text() {
+        assert_eq!(plain_text("<p>R&amp;D</p><br/>Go"), " R&D  Go");
+        assert_eq!(plain_text("&lt;p&gt;Rust&lt;/p&gt;"), " Rust ");
+        assert_eq!(plain_text("R&amp;amp;D &amp;eacute;"), "R&D é");
+        assert_eq!(plain_text("x <!-- <b>hidden</b> --> y"), "x   y");
+        assert_eq!(plain_text("salary < 50k, a<b"), "salary < 50k, a<b");
+        assert_eq!(plain_text("<?xml version?>x"), " x");
+        assert_eq!(plain_text("a <b no end"), "a <b no end");
+        assert!(matches!(plain_text("R&D, C++ < 5 ans"), Cow::Borrowed(_)));
+        // Three levels of escaping keep one: the second pass is the last.
+        assert_eq!(plain_text("&amp;amp;lt;"), "&lt;");
     }
 }
