@@ -328,13 +328,24 @@ struct Communes {
     arrondissements: FastMap<(u32, u8), u32>,
 }
 
+/// An arrondissement municipal read before its city may be: tied to the city
+/// once every commune is read.
+struct ArrondissementRow {
+    /// Its index in the communes.
+    commune: u32,
+    /// The city's INSEE code.
+    parent: [u8; 5],
+    /// Its name ("Paris 9e Arrondissement"), which holds its number.
+    name: String,
+}
+
 /// `communes.tsv`: INSEE code, name, département, population, postal codes,
 /// parent (arrondissements).
 fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes, GeoError> {
     let mut communes: Vec<Commune> = Vec::with_capacity(40_000);
     let mut postal: Vec<(u32, u32)> = Vec::with_capacity(45_000);
     let mut by_insee: FastMap<[u8; 5], u32> = FastMap::default();
-    let mut pending_parent: Vec<(u32, [u8; 5], String)> = Vec::new();
+    let mut arrondissement_rows: Vec<ArrondissementRow> = Vec::new();
     for r in rows("communes.tsv", COMMUNES, 6) {
         let (line, c) = r?;
         let insee: [u8; 5] = c[0]
@@ -360,7 +371,11 @@ fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes,
                 .as_bytes()
                 .try_into()
                 .map_err(|_| bad("communes.tsv", line, "parent code must have 5 characters"))?;
-            pending_parent.push((idx, parent, c[1].to_string()));
+            arrondissement_rows.push(ArrondissementRow {
+                commune: idx,
+                parent,
+                name: c[1].to_string(),
+            });
         } else {
             b.add(c[1], Reading::Commune(idx));
             // "Bors (Canton de Charente-Sud)", "Château-Chinon (Ville)": also by the name before the brackets
@@ -377,7 +392,12 @@ fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes,
         });
     }
     let mut arrondissements = FastMap::default();
-    for (idx, parent, name) in pending_parent {
+    for ArrondissementRow {
+        commune: idx,
+        parent,
+        name,
+    } in arrondissement_rows
+    {
         let p = *by_insee.get(&parent).ok_or_else(|| {
             bad(
                 "communes.tsv",
