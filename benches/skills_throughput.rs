@@ -4,7 +4,10 @@
 //! [--dump-aliases FILE]`
 //!
 //! Generates a deterministic corpus of mixed French/English postings of 2–4 KB
-//! (own xorshift PRNG, sentence templates with skills sprinkled in), writes it
+//! (own xorshift PRNG, sentence templates with skills sprinkled in, some HTML
+//! and character references), turns each into text as `extract` does before
+//! normalization (`html_to_text`, then `plain_text`: the matcher reads plain
+//! text, see ARCHITECTURE.md), writes it
 //! to CORPUS_FILE (default `target/skills_corpus.txt`; postings separated by a
 //! line holding only U+001E), then times the matcher over every posting with
 //! the full bundled taxonomy and prints MB/s and postings/s. With
@@ -14,6 +17,7 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use skilltrack::extract::value::{html_to_text, plain_text};
 use skilltrack::normalize::skills::{SkillMatcher, Taxonomy};
 use skilltrack::normalize::text::fold;
 
@@ -195,7 +199,11 @@ fn main() {
     forms.extend([
         "Go", "R", "C", "Chef", "Spark", "React", "Vue", "Node", "Rust",
     ]);
-    let postings = generate(count, &forms);
+    // What production hands the matcher: the text extract made of the HTML.
+    let postings: Vec<String> = generate(count, &forms)
+        .iter()
+        .map(|html| plain_text(&html_to_text(html)).into_owned())
+        .collect();
     let corpus = postings.join(SEPARATOR);
     if let Some(dir) = std::path::Path::new(&corpus_path).parent() {
         if !dir.as_os_str().is_empty() {

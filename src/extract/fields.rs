@@ -357,7 +357,8 @@ impl JsonFields {
                 .as_ref()
                 .map(|r| r.texts(item, root))
                 .unwrap_or_default(),
-        })
+        }
+        .into_plain_text())
     }
 }
 

@@ -192,7 +192,8 @@ impl HtmlFields {
             valid_through: date("valid_through")?,
             remote: text("remote").map(|t| bool_from_value(&serde_json::Value::String(t))),
             tags: self.get("tags").map(|r| r.texts(root)).unwrap_or_default(),
-        })
+        }
+        .into_plain_text())
     }
 }
 
@@ -435,5 +436,21 @@ mod tests {
         assert!(Sel::parse("li..job", None).unwrap_err().contains("li..job"));
         assert!(Sel::parse("a@href", None).is_ok());
         assert!(Sel::parse("@data-id", None).is_ok());
+    }
+
+    /// Regression (issue 13): text that a page escaped twice leaves extract
+    /// as plain text, since normalization no longer looks for markup.
+    #[test]
+    fn escaped_text_leaves_as_plain_text() {
+        let page = Page::new(
+            "http://h/emplois",
+            r#"<ul><li class="job"><a class="t" href="/j/1">R&amp;amp;D &amp;lt;b&amp;gt;Rust&amp;lt;/b&amp;gt;</a>
+            <span class="co">AT&amp;amp;T</span><p class="ref">Réf. J-1</p></li></ul>"#,
+        );
+        let out = extractor().extract(&page, 0).unwrap();
+        let p = out.items[0].as_ref().unwrap();
+        assert_eq!(p.title, "R&D  Rust ");
+        assert_eq!(p.company.as_deref(), Some("AT&T"));
+        assert_eq!(p.url.as_deref(), Some("http://h/j/1"));
     }
 }

@@ -9,7 +9,9 @@
 //! `id` and `title` are required, the rest optional; unknown keys are ignored.
 //! `id` may be a string or a number; `remote` a boolean or what boards write
 //! instead (`"yes"`, `"full"`, `"hybrid"` — only a fully remote word is true). `description` may be HTML (read as
-//! plain text, verbatim, when `"description_format": "text"`). Also read:
+//! plain text, verbatim, when `"description_format": "text"`). Title, company,
+//! tags and a description read as HTML leave as plain text (character
+//! references decoded, see `RawPosting::into_plain_text`). Also read:
 //! `valid_through` (date), `tags` (strings), `country` (the source's default
 //! country, ISO 3166 alpha-2, used when the location says nothing), and —
 //! written by `skilltrack export postings` so that an export re-imports to
@@ -173,7 +175,14 @@ pub fn parse_record(text: &str, line: usize) -> Result<Option<ImportRecord>, Lin
     };
     let first_seen = date("first_seen", &raw.first_seen)?;
     let last_seen = date("last_seen", &raw.last_seen)?;
-    let posting = RawPosting {
+    // A description given as text is plain text by its line's word (it is
+    // what `export postings` writes): taken as it is, not converted again.
+    let (html, verbatim_text) = match raw.description {
+        Some(text) if verbatim => (String::new(), Some(text)),
+        Some(html) => (html_to_text(&html), None),
+        None => (String::new(), None),
+    };
+    let mut posting = RawPosting {
         posted_at: date("posted_at", &raw.posted_at)?,
         valid_through: date("valid_through", &raw.valid_through)?,
         external_id: id,
@@ -181,18 +190,18 @@ pub fn parse_record(text: &str, line: usize) -> Result<Option<ImportRecord>, Lin
         url: raw.url,
         company: raw.company,
         locations,
-        description: match raw.description {
-            Some(text) if verbatim => text,
-            Some(html) => html_to_text(&html),
-            None => String::new(),
-        },
+        description: html,
         remote: raw
             .remote
             .as_ref()
             .filter(|v| !v.is_null())
             .map(bool_from_value),
         tags: raw.tags.unwrap_or_default(),
-    };
+    }
+    .into_plain_text();
+    if let Some(text) = verbatim_text {
+        posting.description = text;
+    }
     Ok(Some(ImportRecord {
         raw: posting,
         source,
@@ -278,5 +287,23 @@ mod tests {
             let e = parse_line(line, 3).unwrap_err().to_string();
             assert!(e.contains(expected), "{line}: {e}");
         }
+    }
+
+    /// Regression (issue 13): title, company and tags of an import line
+    /// leave extract as plain text, and so does its HTML description; a
+    /// description given as text is kept as it is.
+    #[test]
+    fn text_fields_of_a_line_leave_as_plain_text() {
+        let line = serde_json::json!({
+            "id": "1", "title": "R&amp;D &lt;b&gt;Go&lt;/b&gt;", "company": "AT&amp;T",
+            "tags": ["C&amp;amp;C"], "description": "&lt;p&gt;Go &amp;amp;amp; Rust&lt;/p&gt;",
+            "location": "Paris &amp; Lyon"
+        });
+        let p = parse_line(&line.to_string(), 1).unwrap().unwrap();
+        assert_eq!(p.title, "R&D  Go ");
+        assert_eq!(p.company.as_deref(), Some("AT&T"));
+        assert_eq!(p.tags, vec!["C&C"]);
+        assert_eq!(p.description, "Go & Rust");
+        assert_eq!(p.locations, vec!["Paris &amp; Lyon"]);
     }
 }

@@ -243,4 +243,24 @@ mod tests {
         .unwrap();
         assert!(empty.next.is_none() && empty.items.is_empty());
     }
+
+    /// Regression (issue 13): every text field normalization reads leaves
+    /// extract as plain text (character references decoded, escaped markup
+    /// removed); ids, URLs and locations stay as the source wrote them.
+    #[test]
+    fn text_fields_leave_as_plain_text() {
+        let body = r#"{"jobs": [{"id": "a&amp;b", "title": "R&amp;D &lt;b&gt;Go&lt;/b&gt;",
+            "company": {"name": "AT&amp;T"}, "offices": [{"name": "Paris &amp; Lyon"}],
+            "content": "&lt;p&gt;Kubernetes &amp;amp;amp; Linux&lt;/p&gt;", "url": "https://x/?a=1&amp;b=2"}]}"#;
+        let out = extractor(None)
+            .extract(&page("http://h/jobs", body), 0)
+            .unwrap();
+        let p = out.items[0].as_ref().unwrap();
+        assert_eq!(p.title, "R&D  Go ");
+        assert_eq!(p.company.as_deref(), Some("AT&T"));
+        assert_eq!(p.description, "Kubernetes & Linux");
+        assert_eq!(p.external_id, "a&amp;b");
+        assert_eq!(p.url.as_deref(), Some("https://x/?a=1&amp;b=2"));
+        assert_eq!(p.locations, vec!["Paris &amp; Lyon"]);
+    }
 }

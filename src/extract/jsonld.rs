@@ -304,4 +304,21 @@ mod tests {
             "page https://ex.org/jobs/1 has no schema.org JobPosting"
         );
     }
+
+    /// Regression (issue 13): JSON-LD titles and names with character
+    /// references leave extract as plain text.
+    #[test]
+    fn references_in_titles_leave_as_plain_text() {
+        let page = Page::new(
+            "https://ex.org/jobs/13",
+            r#"<html><head><script type="application/ld+json">{"@type": "JobPosting",
+              "title": "Ing&eacute;nieur R&amp;D", "hiringOrganization": {"name": "AT&amp;T"},
+              "description": "&lt;p&gt;Go &amp;amp;amp; Rust&lt;/p&gt;"}</script></head></html>"#,
+        );
+        let out = extractor().extract_detail(&page).unwrap();
+        let p = out.items[0].as_ref().unwrap();
+        assert_eq!(p.title, "Ingénieur R&D");
+        assert_eq!(p.company.as_deref(), Some("AT&T"));
+        assert_eq!(p.description, "Go & Rust");
+    }
 }

@@ -29,7 +29,9 @@ use crate::domain::Day;
 
 pub use source::{load_source_set, load_sources, BrokenSource, SourceDef, SourceErrors, SourceSet};
 
-/// A posting as a source gives it, before normalization.
+/// A posting as a source gives it, before normalization. Its text fields
+/// (title, company, description, tags) are plain text: every kind, and the
+/// import format, builds it through [`RawPosting::into_plain_text`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RawPosting {
     /// The source's own id of the posting.
@@ -52,6 +54,33 @@ pub struct RawPosting {
     pub remote: Option<bool>,
     /// Free tags (skills, categories) given by the source.
     pub tags: Vec<String>,
+}
+
+impl RawPosting {
+    /// The posting with the fields that normalization reads as words
+    /// (title, company, description, tags) made plain text by
+    /// [`value::plain_text`]: the last step of reading a posting, so that
+    /// HTML and character references are converted here, once, and never
+    /// again downstream. Ids, URLs and locations are kept as the source
+    /// wrote them.
+    pub fn into_plain_text(mut self) -> RawPosting {
+        make_plain(&mut self.title);
+        if let Some(company) = &mut self.company {
+            make_plain(company);
+        }
+        make_plain(&mut self.description);
+        for tag in &mut self.tags {
+            make_plain(tag);
+        }
+        self
+    }
+}
+
+/// Replaces `text` by its [`value::plain_text`] when that differs.
+fn make_plain(text: &mut String) {
+    if let std::borrow::Cow::Owned(plain) = value::plain_text(text) {
+        *text = plain;
+    }
 }
 
 /// A fetched page, decoded to text.

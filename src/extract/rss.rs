@@ -152,4 +152,20 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("http://h/feed"), "{err}");
     }
+
+    /// Regression (issue 13): titles and categories escaped twice in a
+    /// feed leave extract as plain text.
+    #[test]
+    fn escaped_titles_and_categories_leave_as_plain_text() {
+        let rss = r#"<rss version="2.0"><channel><item><title>R&amp;amp;D &amp;lt;b&amp;gt;Go&amp;lt;/b&amp;gt;</title>
+<link>https://ex.org/jobs/1</link><guid>j-1</guid><category>C&amp;amp;C</category>
+<description>&lt;p&gt;Debian &amp;amp;amp; Ansible&lt;/p&gt;</description></item></channel></rss>"#;
+        let out = extractor()
+            .extract(&Page::new("http://h/feed", rss), 0)
+            .unwrap();
+        let p = out.items[0].as_ref().unwrap();
+        assert_eq!(p.title, "R&D  Go ");
+        assert_eq!(p.tags, vec!["C&C"]);
+        assert_eq!(p.description, "Debian & Ansible");
+    }
 }

@@ -1,5 +1,13 @@
 //! Value transforms shared by the source kinds: dates in the many shapes job
 //! boards write them, HTML to text, booleans, text out of JSON values.
+//!
+//! HTML and character references are turned into text here, once: a
+//! description read as HTML goes through [`html_to_text`], and every text
+//! field normalization reads (title, company, description, tags) through
+//! [`plain_text`] when the posting is built (`RawPosting::into_plain_text`).
+//! Normalization folds that text without looking for markup again.
+
+use std::borrow::Cow;
 
 use serde_json::Value;
 use time::format_description::well_known::{Iso8601, Rfc2822, Rfc3339};
@@ -165,6 +173,70 @@ pub fn html_to_text(html: &str) -> String {
         }
     }
     fold_whitespace(&out)
+}
+
+/// Plain text of a field that may still hold markup: tags and comments
+/// become a space and character references are decoded, twice, so that
+/// escaped markup (`&lt;p&gt;`) and references escaped once more
+/// (`&amp;eacute;`) go too. A `<` not followed by a letter, `/`, `!` or `?`,
+/// or with no closing `>`, is text (`a < b`). Borrows `text` when there is
+/// nothing to do.
+///
+/// It is the last step of reading every text field that normalization reads:
+/// on a description [`html_to_text`] already converted, it decodes what a
+/// source escaped twice; on a field read as text (titles, tags, a description
+/// given as `text`), it is the only conversion.
+pub fn plain_text(text: &str) -> Cow<'_, str> {
+    let mut out = Cow::Borrowed(text);
+    for _ in 0..2 {
+        if let Some(stripped) = tags_to_spaces(&out) {
+            out = Cow::Owned(stripped);
+        }
+        if out.contains('&') {
+            if let Cow::Owned(decoded) = html_escape::decode_html_entities(&out) {
+                out = Cow::Owned(decoded);
+            }
+        }
+    }
+    out
+}
+
+/// `text` with every tag (`<p>`, `</li>`, `<br/>`, `<?xml …?>`) and comment
+/// (`<!-- … -->`) replaced by one space, `None` when it has none; see
+/// [`plain_text`] for what a tag is.
+fn tags_to_spaces(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(at) = text[from..].find('<').map(|p| p + from) {
+        from = at + 1;
+        let next = bytes.get(at + 1).copied().unwrap_or(b' ');
+        if !(next.is_ascii_alphabetic() || matches!(next, b'/' | b'!' | b'?')) {
+            continue;
+        }
+        let end = if bytes[at + 1..].starts_with(b"!--") {
+            text.get(at + 4..)
+                .and_then(|rest| rest.find("-->"))
+                .map(|p| at + 4 + p + 3)
+        } else {
+            text[at + 1..].find('>').map(|p| at + 1 + p + 1)
+        };
+        if let Some(end) = end {
+            if out.is_empty() {
+                out.reserve(text.len());
+            }
+            out.push_str(&text[copied..at]);
+            out.push(' ');
+            copied = end;
+            from = end;
+        }
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
 }
 
 /// `html` with every `<…>` tag replaced by a line break (a fallback for
@@ -359,5 +431,19 @@ mod tests {
         assert!(bool_from_value(&json!(1)));
         assert!(!bool_from_value(&json!("onsite")));
         assert!(!bool_from_value(&json!(null)));
+    }
+
+    #[test]
+    fn plain_text_removes_tags_and_references_twice_and_keeps_what_is_text() {
+        assert_eq!(plain_text("<p>R&amp;D</p><br/>Go"), " R&D  Go");
+        assert_eq!(plain_text("&lt;p&gt;Rust&lt;/p&gt;"), " Rust ");
+        assert_eq!(plain_text("R&amp;amp;D &amp;eacute;"), "R&D é");
+        assert_eq!(plain_text("x <!-- <b>hidden</b> --> y"), "x   y");
+        assert_eq!(plain_text("salary < 50k, a<b"), "salary < 50k, a<b");
+        assert_eq!(plain_text("<?xml version?>x"), " x");
+        assert_eq!(plain_text("a <b no end"), "a <b no end");
+        assert!(matches!(plain_text("R&D, C++ < 5 ans"), Cow::Borrowed(_)));
+        // Three levels of escaping keep one: the second pass is the last.
+        assert_eq!(plain_text("&amp;amp;lt;"), "&lt;");
     }
 }

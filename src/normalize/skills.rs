@@ -8,7 +8,8 @@
 //! # Matching semantics
 //!
 //! 1. **Folding.** The posting and every form of the taxonomy are folded with
-//!    [`crate::normalize::text::fold`] (HTML removed, NFKC, no diacritics,
+//!    [`crate::normalize::text::fold`] (plain text, as extract hands it
+//!    over: NFKC, no diacritics,
 //!    lowercase, typographic punctuation to ASCII, whitespace runs to one
 //!    space). The folder keeps a per-byte "was uppercase" flag.
 //! 2. **One automaton.** A single Aho-Corasick automaton

@@ -1,6 +1,10 @@
 //! Embedded data files and the lookup tables built from them.
 
 use super::fold::{fold_key, FastMap};
+use super::rows::{
+    AdminAbroadRow, CityAbroadRow, CommuneRow, CountryRow, DepartementRow, ExtraPlaceRow,
+    RegionRow, Rows,
+};
 use super::words::{
     ARTICLES, BOXES, CLASSES, FRANCE_WIDE, NOISE, REMOTE, REMOTE_FULL, STOP_NAMES, TIME_ZONES, WEAK,
 };
@@ -149,28 +153,6 @@ pub(crate) enum CodeRef {
     Dept(u16),
 }
 
-fn rows(
-    file: &'static str,
-    text: &'static str,
-    min_cols: usize,
-) -> impl Iterator<Item = Result<(usize, Vec<&'static str>), GeoError>> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
-        .map(move |(i, l)| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            if cols.len() < min_cols {
-                Err(GeoError::BadLine {
-                    file,
-                    line: i + 1,
-                    reason: format!("expected {min_cols} columns, got {}", cols.len()),
-                })
-            } else {
-                Ok((i + 1, cols))
-            }
-        })
-}
-
 fn bad(file: &'static str, line: usize, reason: impl Into<String>) -> GeoError {
     GeoError::BadLine {
         file,
@@ -259,24 +241,18 @@ pub(crate) fn build() -> Result<Data, GeoError> {
 /// `regions.tsv`: code, INSEE code, name, aliases.
 fn load_regions(b: &mut Builder) -> Result<Vec<Region>, GeoError> {
     let mut regions = Vec::new();
-    for r in rows("regions.tsv", REGIONS, 3) {
-        let (_, c) = r?;
+    let mut rows = Rows::new("regions.tsv", REGIONS);
+    while let Some((_, row)) = rows.next::<RegionRow>()? {
         let idx = regions.len() as u16;
-        b.add(c[2], Reading::Region(idx));
-        b.add_with_articles(c[2], Reading::Region(idx));
-        for a in c
-            .get(3)
-            .copied()
-            .unwrap_or("")
-            .split('|')
-            .filter(|a| !a.is_empty())
-        {
+        b.add(row.name, Reading::Region(idx));
+        b.add_with_articles(row.name, Reading::Region(idx));
+        for a in row.aliases.split('|').filter(|a| !a.is_empty()) {
             b.add(a, Reading::Region(idx));
         }
-        b.by_code.insert(c[0].into(), CodeRef::Region(idx));
+        b.by_code.insert(row.code.into(), CodeRef::Region(idx));
         regions.push(Region {
-            code: c[0].to_string(),
-            name: c[2].to_string(),
+            code: row.code.to_string(),
+            name: row.name.to_string(),
         });
     }
 
@@ -294,23 +270,28 @@ fn load_departements(
 ) -> Result<(Vec<Dept>, IndexByCode), GeoError> {
     let mut depts = Vec::new();
     let mut dept_by_num: FastMap<Box<str>, u16> = FastMap::default();
-    for r in rows("departements.tsv", DEPARTEMENTS, 3) {
-        let (line, c) = r?;
+    let mut rows = Rows::new("departements.tsv", DEPARTEMENTS);
+    while let Some((line, row)) = rows.next::<DepartementRow>()? {
         let region = regions
             .iter()
-            .position(|x| x.code == c[1])
-            .ok_or_else(|| bad("departements.tsv", line, format!("unknown region {}", c[1])))?
-            as u16;
+            .position(|x| x.code == row.region)
+            .ok_or_else(|| {
+                bad(
+                    "departements.tsv",
+                    line,
+                    format!("unknown region {}", row.region),
+                )
+            })? as u16;
         let idx = depts.len() as u16;
-        let iso = format!("FR-{}", c[0]);
+        let iso = format!("FR-{}", row.number);
         // an overseas département is its own région: keep one entry, with the département
-        b.add(c[2], Reading::Dept(idx));
-        b.add_with_articles(c[2], Reading::Dept(idx));
-        dept_by_num.insert(c[0].to_ascii_lowercase().into(), idx);
+        b.add(row.name, Reading::Dept(idx));
+        b.add_with_articles(row.name, Reading::Dept(idx));
+        dept_by_num.insert(row.number.to_ascii_lowercase().into(), idx);
         b.by_code.insert(iso.as_str().into(), CodeRef::Dept(idx));
         depts.push(Dept {
             iso,
-            name: c[2].to_string(),
+            name: row.name.to_string(),
             region,
         });
     }
@@ -328,43 +309,60 @@ struct Communes {
     arrondissements: FastMap<(u32, u8), u32>,
 }
 
+/// An arrondissement municipal read before its city may be: tied to the city
+/// once every commune is read.
+struct ArrondissementRow {
+    /// Its index in the communes.
+    commune: u32,
+    /// The city's INSEE code.
+    parent: [u8; 5],
+    /// Its name ("Paris 9e Arrondissement"), which holds its number.
+    name: String,
+}
+
 /// `communes.tsv`: INSEE code, name, département, population, postal codes,
 /// parent (arrondissements).
 fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes, GeoError> {
     let mut communes: Vec<Commune> = Vec::with_capacity(40_000);
     let mut postal: Vec<(u32, u32)> = Vec::with_capacity(45_000);
     let mut by_insee: FastMap<[u8; 5], u32> = FastMap::default();
-    let mut pending_parent: Vec<(u32, [u8; 5], String)> = Vec::new();
-    for r in rows("communes.tsv", COMMUNES, 6) {
-        let (line, c) = r?;
-        let insee: [u8; 5] = c[0]
+    let mut arrondissement_rows: Vec<ArrondissementRow> = Vec::new();
+    let mut rows = Rows::new("communes.tsv", COMMUNES);
+    while let Some((line, row)) = rows.next::<CommuneRow>()? {
+        let insee: [u8; 5] = row
+            .insee
             .as_bytes()
             .try_into()
             .map_err(|_| bad("communes.tsv", line, "INSEE code must have 5 characters"))?;
         let dept = *dept_by_num
-            .get(c[2].to_ascii_lowercase().as_str())
+            .get(row.departement.to_ascii_lowercase().as_str())
             .ok_or_else(|| {
                 bad(
                     "communes.tsv",
                     line,
-                    format!("unknown département {}", c[2]),
+                    format!("unknown département {}", row.departement),
                 )
             })?;
-        let pop = parse_u32("communes.tsv", line, c[3])?;
+        let pop = parse_u32("communes.tsv", line, row.population)?;
         let idx = communes.len() as u32;
-        for p in c[4].split(' ').filter(|p| !p.is_empty()) {
+        for p in row.postal_codes.split(' ').filter(|p| !p.is_empty()) {
             postal.push((parse_u32("communes.tsv", line, p)?, idx));
         }
-        if !c[5].is_empty() {
-            let parent: [u8; 5] = c[5]
+        if !row.parent.is_empty() {
+            let parent: [u8; 5] = row
+                .parent
                 .as_bytes()
                 .try_into()
                 .map_err(|_| bad("communes.tsv", line, "parent code must have 5 characters"))?;
-            pending_parent.push((idx, parent, c[1].to_string()));
+            arrondissement_rows.push(ArrondissementRow {
+                commune: idx,
+                parent,
+                name: row.name.to_string(),
+            });
         } else {
-            b.add(c[1], Reading::Commune(idx));
+            b.add(row.name, Reading::Commune(idx));
             // "Bors (Canton de Charente-Sud)", "Château-Chinon (Ville)": also by the name before the brackets
-            if let Some((base, _)) = c[1].split_once(" (") {
+            if let Some((base, _)) = row.name.split_once(" (") {
                 b.add(base, Reading::Commune(idx));
             }
             by_insee.entry(insee).or_insert(idx);
@@ -377,7 +375,12 @@ fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes,
         });
     }
     let mut arrondissements = FastMap::default();
-    for (idx, parent, name) in pending_parent {
+    for ArrondissementRow {
+        commune: idx,
+        parent,
+        name,
+    } in arrondissement_rows
+    {
         let p = *by_insee.get(&parent).ok_or_else(|| {
             bad(
                 "communes.tsv",
@@ -419,18 +422,18 @@ struct Countries {
 fn load_countries(b: &mut Builder) -> Result<Countries, GeoError> {
     let mut countries = Vec::new();
     let mut alpha2: FastMap<Box<str>, u16> = FastMap::default();
-    for r in rows("countries.tsv", COUNTRIES, 3) {
-        let (_, c) = r?;
+    let mut rows = Rows::new("countries.tsv", COUNTRIES);
+    while let Some((_, row)) = rows.next::<CountryRow>()? {
         let idx = countries.len() as u16;
-        b.add(c[1], Reading::Country(idx));
-        for a in c[2].split('|').filter(|a| !a.is_empty()) {
+        b.add(row.name, Reading::Country(idx));
+        for a in row.aliases.split('|').filter(|a| !a.is_empty()) {
             b.add(a, Reading::Country(idx));
         }
-        alpha2.insert(c[0].to_ascii_lowercase().into(), idx);
-        b.by_code.insert(c[0].into(), CodeRef::Country(idx));
+        alpha2.insert(row.alpha2.to_ascii_lowercase().into(), idx);
+        b.by_code.insert(row.alpha2.into(), CodeRef::Country(idx));
         countries.push(Country {
-            code: c[0].to_string(),
-            name: c[1].to_string(),
+            code: row.alpha2.to_string(),
+            name: row.name.to_string(),
         });
     }
     let fr = *alpha2
@@ -451,21 +454,21 @@ fn load_abroad(b: &mut Builder, alpha2: &IndexByCode) -> Result<IndexByCode, Geo
             .copied()
             .ok_or_else(|| bad(file, line, format!("unknown country {a2}")))
     };
-    for r in rows("cities_abroad.tsv", CITIES_ABROAD, 2) {
-        let (line, c) = r?;
-        let k = country("cities_abroad.tsv", line, c[0])?;
-        for n in c[1].split('|').filter(|a| !a.is_empty()) {
+    let mut rows = Rows::new("cities_abroad.tsv", CITIES_ABROAD);
+    while let Some((line, row)) = rows.next::<CityAbroadRow>()? {
+        let k = country("cities_abroad.tsv", line, row.country)?;
+        for n in row.names.split('|').filter(|a| !a.is_empty()) {
             b.add(n, Reading::Foreign(k));
         }
     }
     let mut admin_codes: FastMap<Box<str>, u16> = FastMap::default();
-    for r in rows("admin_abroad.tsv", ADMIN_ABROAD, 3) {
-        let (line, c) = r?;
-        let k = country("admin_abroad.tsv", line, c[1])?;
-        if c[0] != "-" {
-            admin_codes.insert(c[0].to_ascii_lowercase().into(), k);
+    let mut rows = Rows::new("admin_abroad.tsv", ADMIN_ABROAD);
+    while let Some((line, row)) = rows.next::<AdminAbroadRow>()? {
+        let k = country("admin_abroad.tsv", line, row.country)?;
+        if row.code != "-" {
+            admin_codes.insert(row.code.to_ascii_lowercase().into(), k);
         }
-        for n in c[2].split('|').filter(|a| !a.is_empty()) {
+        for n in row.names.split('|').filter(|a| !a.is_empty()) {
             b.add(n, Reading::Admin(k));
         }
     }
@@ -478,21 +481,22 @@ fn load_extra_places(
     dept_by_num: &IndexByCode,
     by_insee: &FastMap<[u8; 5], u32>,
 ) -> Result<(), GeoError> {
-    for r in rows("places_extra.tsv", PLACES_EXTRA, 3) {
-        let (line, c) = r?;
+    let mut rows = Rows::new("places_extra.tsv", PLACES_EXTRA);
+    while let Some((line, row)) = rows.next::<ExtraPlaceRow>()? {
         let d = *dept_by_num
-            .get(c[0].to_ascii_lowercase().as_str())
+            .get(row.departement.to_ascii_lowercase().as_str())
             .ok_or_else(|| {
                 bad(
                     "places_extra.tsv",
                     line,
-                    format!("unknown département {}", c[0]),
+                    format!("unknown département {}", row.departement),
                 )
             })?;
-        let commune = if c[1] == "-" {
+        let commune = if row.commune == "-" {
             None
         } else {
-            let insee: [u8; 5] = c[1]
+            let insee: [u8; 5] = row
+                .commune
                 .as_bytes()
                 .try_into()
                 .map_err(|_| bad("places_extra.tsv", line, "bad INSEE code"))?;
@@ -502,7 +506,7 @@ fn load_extra_places(
                     .ok_or_else(|| bad("places_extra.tsv", line, "unknown INSEE code"))?,
             )
         };
-        for n in c[2].split('|').filter(|a| !a.is_empty()) {
+        for n in row.names.split('|').filter(|a| !a.is_empty()) {
             b.add(n, Reading::Extra(d, commune));
         }
     }

@@ -291,11 +291,11 @@ impl State<'_> {
         if eligible.is_empty() {
             return g.country.map(|k| self.place_of(&Candidate::country(k)));
         }
-        let best_prio = eligible.iter().map(|c| c.priority()).max().unwrap_or(0);
+        let best_priority = eligible.iter().map(|c| c.priority()).max().unwrap_or(0);
         let mut tops: Vec<&Candidate> = eligible
             .iter()
             .copied()
-            .filter(|c| c.priority() == best_prio)
+            .filter(|c| c.priority() == best_priority)
             .collect();
         tops.sort_by(|a, b| b.pop.cmp(&a.pop).then(b.level().cmp(&a.level())));
         let best = *tops[0];

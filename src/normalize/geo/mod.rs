@@ -104,6 +104,7 @@ mod fold;
 mod group;
 mod remote;
 mod resolve;
+mod rows;
 mod words;
 
 #[cfg(test)]

@@ -5,6 +5,25 @@ use super::*;
 
 const FIXTURE: &str = include_str!("../../../tests/fixtures/locations.tsv");
 
+/// A line of the fixture: a location string, the codes it should give (`;`
+/// separated) and `guess` when the place is a population guess.
+#[derive(serde::Deserialize)]
+struct FixtureRow<'a> {
+    location: &'a str,
+    #[serde(default)]
+    expected: &'a str,
+    #[serde(default)]
+    guess: &'a str,
+}
+
+/// Calls `f` with the line number and row of every fixture line.
+fn each_fixture_row(mut f: impl FnMut(usize, FixtureRow<'_>)) {
+    let mut rows = super::rows::Rows::new("../../tests/fixtures/locations.tsv", FIXTURE);
+    while let Some((line, row)) = rows.next::<FixtureRow>().expect("readable fixture") {
+        f(line, row);
+    }
+}
+
 pub(super) fn gaz() -> &'static Gazetteer {
     static G: OnceLock<Gazetteer> = OnceLock::new();
     G.get_or_init(|| Gazetteer::bundled().expect("embedded geo data must load"))
@@ -88,20 +107,15 @@ fn fixture_accuracy() {
     let (mut dept_total, mut dept_ok, mut reg_total, mut reg_ok, mut total, mut exact) =
         (0, 0, 0, 0, 0, 0);
     let mut failures = Vec::new();
-    for (n, line) in FIXTURE.lines().enumerate() {
-        if line.starts_with('#') {
-            continue;
-        }
-        let mut cols = line.split('\t');
-        let loc = cols.next().unwrap_or("");
-        let expected: BTreeSet<String> = cols
-            .next()
-            .unwrap_or("")
+    each_fixture_row(|line, row| {
+        let loc = row.location;
+        let expected: BTreeSet<String> = row
+            .expected
             .split(';')
             .filter(|c| !c.is_empty())
             .map(str::to_string)
             .collect();
-        let want_guess = cols.next() == Some("guess");
+        let want_guess = row.guess == "guess";
         let r = g.resolve(loc);
         let got = codes(&r);
         total += 1;
@@ -147,8 +161,7 @@ fn fixture_accuracy() {
                 if let Some(d) = &p.department {
                     if !explicit.contains(d) {
                         failures.push(format!(
-                            "line {}: {loc:?} contradicts explicit {explicit:?}: {d}",
-                            n + 1
+                            "line {line}: {loc:?} contradicts explicit {explicit:?}: {d}"
                         ));
                     }
                 }
@@ -156,8 +169,7 @@ fn fixture_accuracy() {
         }
         if expected.iter().all(|c| c == "REMOTE") && !r.places.is_empty() {
             failures.push(format!(
-                "line {}: {loc:?} should give no place, got {got:?}",
-                n + 1
+                "line {line}: {loc:?} should give no place, got {got:?}"
             ));
         }
         let got_guess = r.places.iter().any(|p| p.guess);
@@ -168,12 +180,9 @@ fn fixture_accuracy() {
         if ok {
             exact += 1;
         } else {
-            println!(
-                "MISMATCH line {}: {loc:?}: expected {expected:?}, got {got:?}",
-                n + 1
-            );
+            println!("MISMATCH line {line}: {loc:?}: expected {expected:?}, got {got:?}");
         }
-    }
+    });
     let pct = |a: usize, b: usize| {
         if b == 0 {
             100.0
@@ -433,8 +442,8 @@ fn api_codes() {
 #[test]
 fn every_place_code_is_known() {
     let g = gaz();
-    for line in FIXTURE.lines().filter(|l| !l.starts_with('#')) {
-        let loc = line.split('\t').next().unwrap_or("");
+    each_fixture_row(|_, row| {
+        let loc = row.location;
         for p in g.resolve(loc).places {
             assert!(g.contains(&p.country), "{loc}");
             for c in p.region.iter().chain(p.department.iter()) {
@@ -448,5 +457,5 @@ fn every_place_code_is_known() {
                 );
             }
         }
-    }
+    });
 }

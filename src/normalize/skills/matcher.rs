@@ -18,6 +18,48 @@ pub const CONTEXT_WINDOW: usize = 100;
 /// unambiguous occurrence of another skill that confirms it.
 pub const NEIGHBOUR_WINDOW: usize = 40;
 
+/// What a pattern is to one skill: one of its forms, one of its exclude
+/// phrases or one of its context words.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum PatternUse {
+    /// A form of the skill (an alias, or an ambiguous spelling).
+    Form {
+        /// The form is ambiguous (needs a context or the right case).
+        ambiguous: bool,
+    },
+    /// An exclude phrase of the skill.
+    Exclude,
+    /// A context word of the skill.
+    Context {
+        /// Written with a trailing `*`: no boundary needed at its end.
+        prefix: bool,
+    },
+}
+
+/// One use of pattern `pattern` by skill `skill`, collected while the
+/// patterns are numbered and applied to their roles after.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Assignment {
+    /// Index of the pattern.
+    pub(super) pattern: usize,
+    /// Index of the skill.
+    pub(super) skill: u32,
+    /// What the pattern is to the skill.
+    pub(super) what: PatternUse,
+}
+
+/// Where an exclude phrase or a context word of a skill was found in the
+/// folded text.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PhraseHit {
+    /// First byte.
+    pub(super) start: usize,
+    /// Byte after the last.
+    pub(super) end: usize,
+    /// Index of the skill whose phrase it is.
+    pub(super) skill: u32,
+}
+
 /// What one automaton pattern stands for.
 #[derive(Debug, Default, Clone)]
 struct Role {
@@ -118,42 +160,54 @@ impl SkillMatcher {
                 patterns.len() - 1
             }))
         };
-        let mut assignments: Vec<(usize, u32, u8, bool)> = Vec::new();
+        let mut assignments: Vec<Assignment> = Vec::new();
+        let mut assign = |pattern, skill, what| {
+            assignments.push(Assignment {
+                pattern,
+                skill,
+                what,
+            })
+        };
         for (i, s) in skills.iter().enumerate() {
             let k = i as u32;
             for a in &s.aliases {
                 if let Some(p) = slot(a) {
-                    assignments.push((p, k, 0, false));
+                    assign(p, k, PatternUse::Form { ambiguous: false });
                 }
             }
             for a in &s.ambiguous {
                 if let Some(p) = slot(a) {
-                    assignments.push((p, k, 0, true));
+                    assign(p, k, PatternUse::Form { ambiguous: true });
                 }
             }
             for x in &s.exclude {
                 if let Some(p) = slot(x) {
-                    assignments.push((p, k, 1, false));
+                    assign(p, k, PatternUse::Exclude);
                 }
             }
             for c in &s.context {
                 let prefix = c.ends_with('*');
                 if let Some(p) = slot(c.trim_end_matches('*')) {
-                    assignments.push((p, k, 2, prefix));
+                    assign(p, k, PatternUse::Context { prefix });
                 }
             }
         }
-        for (p, k, kind, flag) in assignments {
-            let role = &mut roles[p];
-            match kind {
-                0 => {
+        for Assignment {
+            pattern,
+            skill,
+            what,
+        } in assignments
+        {
+            let role = &mut roles[pattern];
+            match what {
+                PatternUse::Form { ambiguous } => {
                     // The taxonomy guarantees one owner per form; keep the first.
                     if role.form.is_none() {
-                        role.form = Some((k, flag));
+                        role.form = Some((skill, ambiguous));
                     }
                 }
-                1 => role.excludes.push(k),
-                _ => role.contexts.push((k, flag)),
+                PatternUse::Exclude => role.excludes.push(skill),
+                PatternUse::Context { prefix } => role.contexts.push((skill, prefix)),
             }
         }
         let mut first = [0u8; 256];
@@ -483,8 +537,8 @@ fn same_case(text: &[u8], upper: &[bool], start: usize, other: &FoldedText) -> b
 #[derive(Default)]
 struct Hits {
     occs: Vec<Occ>,
-    excludes: Vec<(usize, usize, u32)>,
-    contexts: Vec<(usize, usize, u32)>,
+    excludes: Vec<PhraseHit>,
+    contexts: Vec<PhraseHit>,
 }
 
 impl Hits {
@@ -509,13 +563,21 @@ impl SkillMatcher {
         if start_ok {
             for &(k, prefix) in &role.contexts {
                 if prefix || end_ok {
-                    hits.contexts.push((start, end, k));
+                    hits.contexts.push(PhraseHit {
+                        start,
+                        end,
+                        skill: k,
+                    });
                 }
             }
         }
         if !role.excludes.is_empty() && (end_ok || !role.last_alnum) {
             for &k in &role.excludes {
-                hits.excludes.push((start, end, k));
+                hits.excludes.push(PhraseHit {
+                    start,
+                    end,
+                    skill: k,
+                });
             }
         }
         if let Some((skill, ambiguous)) = role.form {
@@ -547,18 +609,31 @@ const AMBIGUOUS: u32 = u32::MAX - 1;
 /// costs more than it saves), else by a binary search.
 #[derive(Default)]
 struct SpanIndex {
-    /// (skill, start, end); once sorted, the end is the latest end among
-    /// this skill's spans starting at or before `start`.
-    entries: Vec<(u32, usize, usize)>,
+    /// The spans; once sorted (by skill, then start), each one's `reach` is
+    /// the latest end among this skill's spans starting at or before its
+    /// start.
+    entries: Vec<SkillSpan>,
     sorted: bool,
+}
+
+/// One span of [`SpanIndex`]. Fields in sort order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct SkillSpan {
+    skill: u32,
+    start: usize,
+    /// The span's end, then (sorted) the latest end of the skill's spans so far.
+    reach: usize,
 }
 
 impl SpanIndex {
     /// Indexes `spans` for about `questions` calls of [`SpanIndex::reaches`].
-    fn build(&mut self, spans: &[(usize, usize, u32)], questions: usize) {
+    fn build(&mut self, spans: &[PhraseHit], questions: usize) {
         self.entries.clear();
-        self.entries
-            .extend(spans.iter().map(|&(start, end, skill)| (skill, start, end)));
+        self.entries.extend(spans.iter().map(|h| SkillSpan {
+            skill: h.skill,
+            start: h.start,
+            reach: h.end,
+        }));
         // Sorting n spans costs about n log n; scanning them for each
         // question costs n each: sort when questions outnumber ~8 log n.
         self.sorted = self.entries.len() > 32 && questions > 128;
@@ -568,11 +643,11 @@ impl SpanIndex {
         self.entries.sort_unstable();
         let mut previous: Option<(u32, usize)> = None;
         for entry in &mut self.entries {
-            if let Some((skill, latest)) = previous.filter(|(k, _)| *k == entry.0) {
-                entry.2 = entry.2.max(latest);
-                previous = Some((skill, entry.2));
+            if let Some((skill, latest)) = previous.filter(|(k, _)| *k == entry.skill) {
+                entry.reach = entry.reach.max(latest);
+                previous = Some((skill, entry.reach));
             } else {
-                previous = Some((entry.0, entry.2));
+                previous = Some((entry.skill, entry.reach));
             }
         }
     }
@@ -582,14 +657,14 @@ impl SpanIndex {
             return self
                 .entries
                 .iter()
-                .any(|&(k, start, end)| k == skill && start <= x && end >= y);
+                .any(|e| e.skill == skill && e.start <= x && e.reach >= y);
         }
         let end = self
             .entries
-            .partition_point(|&(k, start, _)| (k, start) <= (skill, x));
+            .partition_point(|e| (e.skill, e.start) <= (skill, x));
         end > 0 && {
-            let (k, _, latest) = self.entries[end - 1];
-            k == skill && latest >= y
+            let last = self.entries[end - 1];
+            last.skill == skill && last.reach >= y
         }
     }
 }

@@ -7,6 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+use super::matcher::{Assignment, PatternUse, PhraseHit};
 use super::{SkillMatches, Taxonomy};
 use crate::normalize::text::{fold, FoldedText};
 
@@ -93,42 +94,54 @@ impl SkillMatcher {
                 patterns.len() - 1
             }))
         };
-        let mut assignments: Vec<(usize, u32, u8, bool)> = Vec::new();
+        let mut assignments: Vec<Assignment> = Vec::new();
+        let mut assign = |pattern, skill, what| {
+            assignments.push(Assignment {
+                pattern,
+                skill,
+                what,
+            })
+        };
         for (i, s) in skills.iter().enumerate() {
             let k = i as u32;
             for a in &s.aliases {
                 if let Some(p) = slot(a) {
-                    assignments.push((p, k, 0, false));
+                    assign(p, k, PatternUse::Form { ambiguous: false });
                 }
             }
             for a in &s.ambiguous {
                 if let Some(p) = slot(a) {
-                    assignments.push((p, k, 0, true));
+                    assign(p, k, PatternUse::Form { ambiguous: true });
                 }
             }
             for x in &s.exclude {
                 if let Some(p) = slot(x) {
-                    assignments.push((p, k, 1, false));
+                    assign(p, k, PatternUse::Exclude);
                 }
             }
             for c in &s.context {
                 let prefix = c.ends_with('*');
                 if let Some(p) = slot(c.trim_end_matches('*')) {
-                    assignments.push((p, k, 2, prefix));
+                    assign(p, k, PatternUse::Context { prefix });
                 }
             }
         }
-        for (p, k, kind, flag) in assignments {
-            let role = &mut roles[p];
-            match kind {
-                0 => {
+        for Assignment {
+            pattern,
+            skill,
+            what,
+        } in assignments
+        {
+            let role = &mut roles[pattern];
+            match what {
+                PatternUse::Form { ambiguous } => {
                     // The taxonomy guarantees one owner per form; keep the first.
                     if role.form.is_none() {
-                        role.form = Some((k, flag));
+                        role.form = Some((skill, ambiguous));
                     }
                 }
-                1 => role.excludes.push(k),
-                _ => role.contexts.push((k, flag)),
+                PatternUse::Exclude => role.excludes.push(skill),
+                PatternUse::Context { prefix } => role.contexts.push((skill, prefix)),
             }
         }
         let mut short = HashMap::default();
@@ -208,7 +221,7 @@ impl SkillMatcher {
         occs.retain(|o| {
             if excludes
                 .iter()
-                .any(|&(s, e, k)| k == o.skill && s <= o.start && o.end <= e)
+                .any(|h| h.skill == o.skill && h.start <= o.start && o.end <= h.end)
             {
                 return false;
             }
@@ -250,9 +263,9 @@ impl SkillMatcher {
                 if !o.ambiguous {
                     continue;
                 }
-                let by_context = contexts
-                    .iter()
-                    .any(|&(s, e, k)| k == o.skill && gap(s, e, o.start, o.end) <= CONTEXT_WINDOW);
+                let by_context = contexts.iter().any(|h| {
+                    h.skill == o.skill && gap(h.start, h.end, o.start, o.end) <= CONTEXT_WINDOW
+                });
                 let by_neighbour = || {
                     taken.iter().any(|&j| {
                         let n = occs[j];
@@ -293,8 +306,8 @@ impl SkillMatcher {
 #[derive(Default)]
 struct Hits {
     occs: Vec<Occ>,
-    excludes: Vec<(usize, usize, u32)>,
-    contexts: Vec<(usize, usize, u32)>,
+    excludes: Vec<PhraseHit>,
+    contexts: Vec<PhraseHit>,
 }
 
 impl SkillMatcher {
@@ -311,13 +324,21 @@ impl SkillMatcher {
         if start_ok {
             for &(k, prefix) in &role.contexts {
                 if prefix || end_ok {
-                    hits.contexts.push((start, end, k));
+                    hits.contexts.push(PhraseHit {
+                        start,
+                        end,
+                        skill: k,
+                    });
                 }
             }
         }
         if !role.excludes.is_empty() && (end_ok || !role.last_alnum) {
             for &k in &role.excludes {
-                hits.excludes.push((start, end, k));
+                hits.excludes.push(PhraseHit {
+                    start,
+                    end,
+                    skill: k,
+                });
             }
         }
         if let Some((skill, ambiguous)) = role.form {

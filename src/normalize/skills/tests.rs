@@ -1,6 +1,7 @@
 //! Unit tests: loading, validation messages, boundaries and ambiguity rules.
 
 use super::*;
+use crate::extract::value::{html_to_text, plain_text};
 
 fn bundled() -> (Taxonomy, SkillMatcher) {
     let t = Taxonomy::bundled().expect("bundled taxonomy is valid");
@@ -354,13 +355,23 @@ fn other_ambiguous_rules() {
     no(&m, "Linux Foundation LFCS", "linux");
 }
 
+/// HTML reaches the matcher as extract turns it into text
+/// (`extract::value::plain_text`, after `html_to_text` for a description).
 #[test]
 fn html_and_french_forms() {
     let (_, m) = bundled();
-    let r = m.find("<p>Apprentissage automatique&nbsp;&amp; int&eacute;gration continue</p><li>Logiciel libre</li>");
+    let r = m.find(&plain_text("<p>Apprentissage automatique&nbsp;&amp; int&eacute;gration continue</p><li>Logiciel libre</li>"));
     assert_eq!(r.skills, vec!["ci-cd", "machine-learning", "open-source"]);
-    yes(&m, "&lt;li&gt;PostgreSQL&lt;/li&gt;", "postgresql");
-    yes(&m, "D&#39;ANSIBLE ET DE TERRAFORM", "ansible");
+    yes(
+        &m,
+        &plain_text("&lt;li&gt;PostgreSQL&lt;/li&gt;"),
+        "postgresql",
+    );
+    yes(&m, &plain_text("D&#39;ANSIBLE ET DE TERRAFORM"), "ansible");
+    let html =
+        "&lt;p&gt;Apprentissage automatique&amp;amp;nbsp;&lt;/p&gt;&lt;li&gt;PostgreSQL&lt;/li&gt;";
+    let r = m.find(&plain_text(&html_to_text(html)));
+    assert_eq!(r.skills, vec!["machine-learning", "postgresql"]);
 }
 
 #[test]

@@ -1,27 +1,14 @@
 //! The folding as first written (before the fast paths), kept to check that
 //! [`super::fold`] produces exactly the same output.
 
-use std::borrow::Cow;
-
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 use unicode_normalization::UnicodeNormalization;
 
-use super::{find, is_invisible, special, FoldedText};
+use super::tables::{is_invisible, special};
+use super::FoldedText;
 
 /// Folds `input` (see the module documentation for the exact steps).
-pub(super) fn fold(input: &str) -> FoldedText {
-    let mut html: Cow<'_, str> = Cow::Borrowed(input);
-    for _ in 0..2 {
-        if html.contains('<') {
-            html = Cow::Owned(strip_tags(&html));
-        }
-        if html.contains('&') {
-            if let Cow::Owned(decoded) = html_escape::decode_html_entities(&html) {
-                html = Cow::Owned(decoded);
-            }
-        }
-    }
-    let s: &str = &html;
+pub(super) fn fold(s: &str) -> FoldedText {
     let mut folder = Folder {
         text: Vec::with_capacity(s.len()),
         upper: Vec::with_capacity(s.len()),
@@ -132,36 +119,4 @@ impl Folder {
             }
         }
     }
-}
-
-/// Replaces HTML tags and comments by a single space. A `<` starts a tag only
-/// when followed by an ASCII letter, `/`, `!` or `?`, and only if a closing
-/// `>` follows; otherwise it is kept as text ("< 5 ans", "a<b").
-fn strip_tags(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut last = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'<' {
-            let next = bytes.get(i + 1).copied().unwrap_or(b' ');
-            if next.is_ascii_alphabetic() || matches!(next, b'/' | b'!' | b'?') {
-                let close = if bytes[i + 1..].starts_with(b"!--") {
-                    find(bytes, i + 4, b"-->").map(|p| p + 3)
-                } else {
-                    find(bytes, i + 1, b">").map(|p| p + 1)
-                };
-                if let Some(end) = close {
-                    out.push_str(&s[last..i]);
-                    out.push(' ');
-                    i = end;
-                    last = end;
-                    continue;
-                }
-            }
-        }
-        i += 1;
-    }
-    out.push_str(&s[last..]);
-    out
 }
