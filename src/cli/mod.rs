@@ -1,33 +1,50 @@
-//! The command line: one function per command (`args` defines them;
-//! `collect` has `serve` and `run`, `data` the commands on stored data,
-//! `sources` the `sources` commands, `catalog` `skills` and `geos`). This is
+//! The command line: `args` defines the commands, one file each runs one
+//! (`serve`, `run`, `import`, `extract`, `export` trends and postings,
+//! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`); `setup`
+//! builds what the collecting commands share (sources, run options, the
+//! pipeline context), `print` what they print alike. This is
 //! the edge where library errors get context (anyhow) and become exit
 //! statuses ([`Exit`]: 0 ok, 1 an error stopped the command, 2 some sources or
 //! lines failed, 3 invalid configuration).
 
 mod args;
-mod catalog;
-mod collect;
-mod data;
+mod backup;
 mod exit;
+mod export;
+mod extract;
+mod geos;
+mod import;
+mod print;
+mod reindex;
+mod run;
+mod serve;
+mod setup;
+mod skills;
 mod sources;
 
 pub use args::*;
 pub use exit::{Exit, InvalidConfig};
 
-use catalog::{geos, skills};
-use collect::{run_sources, serve};
-use data::{backup, export_postings, export_trends, extract_file, import_file, reindex, restore};
+use backup::{backup, restore};
+use export::{export_postings, export_trends};
+use extract::extract_file;
+use geos::geos;
+use import::import_file;
+use print::{csv_options, list_unreadable, output, print_report, progress_bar};
+use reindex::reindex;
+use run::run_sources;
+use serve::serve;
+use setup::{context, load_sources, log_broken_sources, pick_sources, run_options};
+use skills::skills;
 use sources::{sources_check, sources_list, sources_try};
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 
 use crate::config::Config;
-use crate::export::CsvOptions;
 use crate::normalize::Normalizer;
 use crate::store::{SledStore, Store};
 
@@ -91,35 +108,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let store = SledStore::open_with(&config.data_dir, config.cache_mb, config.count_rules())?;
     Ok(Arc::new(store))
-}
-
-fn progress_bar(what: &'static str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-    bar.set_message(what);
-    bar
-}
-
-fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
-    Ok(match path {
-        Some(p) if p != Path::new("-") => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        _ => Box::new(std::io::BufWriter::new(std::io::stdout())),
-    })
-}
-
-fn csv_options(out: &CsvOutputArgs) -> anyhow::Result<CsvOptions> {
-    let delimiter = match out.delimiter {
-        ',' => b',',
-        ';' => b';',
-        '\t' => b'\t',
-        other => bail!("--delimiter {other:?}: use , or ;"),
-    };
-    Ok(CsvOptions {
-        delimiter,
-        bom: out.bom,
-    })
 }
 
 fn normalizer() -> anyhow::Result<Arc<Normalizer>> {

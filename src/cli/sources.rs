@@ -11,7 +11,7 @@ use crate::extract;
 use crate::fetch::Fetcher;
 use crate::pipeline;
 
-use super::collect::{load_sources, pick_sources, run_options};
+use super::{load_sources, pick_sources, run_options};
 use super::{normalizer, open_store, Exit, InvalidConfig, TryArgs};
 
 pub(super) fn sources_check(config: &Config, files: &[PathBuf]) -> anyhow::Result<Exit> {

@@ -1,7 +1,8 @@
-//! The reference lists: `skills` and `geos`.
+//! `skilltrack skills`: the taxonomy.
 
-use super::{normalizer, Exit, GeosArgs, SkillsArgs};
 use std::io::Write;
+
+use super::{normalizer, Exit, SkillsArgs};
 
 pub(super) fn skills(args: &SkillsArgs) -> anyhow::Result<Exit> {
     let normalizer = normalizer()?;
@@ -36,34 +37,6 @@ pub(super) fn skills(args: &SkillsArgs) -> anyhow::Result<Exit> {
                 skill.id,
                 skill.category.as_str(),
                 skill.label
-            )?;
-        }
-    }
-    Ok(Exit::Success)
-}
-
-pub(super) fn geos(args: &GeosArgs) -> anyhow::Result<Exit> {
-    let normalizer = normalizer()?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    for e in normalizer.gazetteer().entries() {
-        if args.level.is_some_and(|l| e.level != l) {
-            continue;
-        }
-        if args.json {
-            serde_json::to_writer(
-                &mut out,
-                &serde_json::json!({"code": e.code, "name": e.name, "level": e.level.as_str(), "parent": e.parent}),
-            )?;
-            writeln!(out)?;
-        } else {
-            writeln!(
-                out,
-                "{:<10} {:<11} {:<8} {}",
-                e.code,
-                e.level.as_str(),
-                e.parent.as_deref().unwrap_or("-"),
-                e.name
             )?;
         }
     }

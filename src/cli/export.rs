@@ -1,0 +1,77 @@
+//! `skilltrack export trends` and `skilltrack export postings`: CSV (or
+//! JSON Lines) for analysts.
+
+use super::{
+    csv_options, list_unreadable, normalizer, open_store, output, Exit, ExportPostingsArgs,
+    ExportTrendsArgs, PostingsFormat,
+};
+use crate::config::Config;
+use crate::domain::Day;
+use crate::store::{StoreError, UnreadableText};
+use crate::{export, trends};
+
+pub(super) fn export_postings(config: &Config, args: &ExportPostingsArgs) -> anyhow::Result<Exit> {
+    let store = open_store(config)?;
+    let out = output(args.out.output.as_deref())?;
+    let (mut writer, csv) = match args.format {
+        PostingsFormat::Jsonl => (export::PostingsWriter::jsonl(out), false),
+        PostingsFormat::Csv => (
+            export::PostingsWriter::csv(out, csv_options(&args.out)?)?,
+            true,
+        ),
+    };
+    let mut left_out = Vec::new();
+    let mut without_text = 0u64;
+    for read in store.postings() {
+        // CSV has no text column: a posting whose text is lost is complete
+        // there. JSON Lines is re-imported, and a posting without its
+        // description would come back with other skills: it is left out.
+        let posting = match read {
+            Ok(p) => p,
+            Err(StoreError::UnreadableText(unreadable)) => {
+                let UnreadableText { posting, cause } = *unreadable;
+                if !csv {
+                    left_out.push((posting.id, cause));
+                    continue;
+                }
+                without_text += 1;
+                posting
+            }
+            Err(other) => return Err(other.into()),
+        };
+        writer.write(&posting)?;
+    }
+    writer.finish()?;
+    if without_text > 0 {
+        tracing::warn!(
+            postings = without_text,
+            "Postings whose text cannot be read were exported (the CSV has no text column); `skilltrack backup` lists them."
+        );
+    }
+    if left_out.is_empty() {
+        return Ok(Exit::Success);
+    }
+    list_unreadable(
+        left_out.iter().map(|(id, cause)| (id, cause)),
+        "left out (re-imported without their description they would count other skills)",
+    );
+    Ok(Exit::Partial)
+}
+
+pub(super) fn export_trends(config: &Config, args: &ExportTrendsArgs) -> anyhow::Result<Exit> {
+    let normalizer = normalizer()?;
+    let query = args
+        .request()
+        .resolve(normalizer.as_ref(), Day::today())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", e.param()))?;
+    let options = csv_options(&args.out)?;
+    let store = open_store(config)?;
+    let series = trends::trends(store.as_ref(), &query)?;
+    export::write_trends_csv(
+        output(args.out.output.as_deref())?,
+        &query,
+        &series,
+        options,
+    )?;
+    Ok(Exit::Success)
+}

@@ -1,0 +1,113 @@
+//! What the collecting commands (`serve`, `run`, `sources`) build: the
+//! source set (valid and broken), the sources picked, run options and the
+//! pipeline context.
+
+use std::sync::Arc;
+
+use super::InvalidConfig;
+use crate::config::Config;
+use crate::extract;
+use crate::extract::{SourceDef, SourceSet};
+use crate::fetch::Fetcher;
+use crate::normalize::Normalizer;
+use crate::pipeline::{Context, RunOptions};
+use crate::store::Store;
+
+/// The source definitions, valid (with the configuration's overrides) and
+/// broken: one bad file never hides the others.
+pub(super) fn load_sources(config: &Config) -> SourceSet {
+    let mut set = extract::load_source_set(&config.extractors_dir);
+    for s in &mut set.sources {
+        if let Some(o) = config.sources.get(s.id.as_str()) {
+            if let Some(enabled) = o.enabled {
+                s.enabled = enabled;
+            }
+        }
+        let missing = s.missing_credentials();
+        if s.enabled && !missing.is_empty() {
+            tracing::info!(source = %s.id, missing = %missing.join(", "), "Source disabled until its credentials are set.");
+            s.enabled = false;
+        }
+    }
+    set
+}
+
+/// Logs what is wrong with a source set (`serve` goes on with the valid sources).
+pub(super) fn log_broken_sources(set: &SourceSet) {
+    if let Some(why) = &set.unreadable {
+        tracing::warn!(problem = %why, "No source definitions: nothing will be collected.");
+    }
+    for b in &set.broken {
+        tracing::error!(
+            source = %b.id,
+            file = %b.file.display(),
+            problems = %b.problems.join("; "),
+            "Source definition is broken: it is not collected until fixed (see `skilltrack sources check`)."
+        );
+    }
+}
+
+pub(super) fn run_options(
+    config: &Config,
+    source: &SourceDef,
+    base_url: Option<&str>,
+    auth_url: Option<&str>,
+) -> RunOptions {
+    let o = config.sources.get(source.id.as_str());
+    RunOptions {
+        base_url: base_url
+            .map(str::to_owned)
+            .or_else(|| o.and_then(|o| o.base_url.clone())),
+        auth_url: auth_url
+            .map(str::to_owned)
+            .or_else(|| o.and_then(|o| o.auth_url.clone())),
+        seen_on: None,
+        shutdown: None,
+    }
+}
+
+pub(super) fn context(
+    config: &Config,
+    store: Arc<dyn Store>,
+    normalizer: Arc<Normalizer>,
+) -> anyhow::Result<Context> {
+    Ok(Context {
+        store,
+        normalizer,
+        fetcher: Fetcher::new(config.fetch_config())?,
+    })
+}
+
+/// The named sources of `set`; a broken or unknown one is an invalid
+/// configuration naming what is wrong.
+pub(super) fn pick_sources(set: &SourceSet, wanted: &[String]) -> anyhow::Result<Vec<SourceDef>> {
+    let mut picked = Vec::new();
+    for name in wanted {
+        if let Some(b) = set.broken.iter().find(|b| &b.id == name) {
+            return Err(InvalidConfig(format!(
+                "source {name:?} is broken:\n  {}",
+                b.problems.join("\n  ")
+            ))
+            .into());
+        }
+        match set.sources.iter().find(|s| s.id.as_str() == name) {
+            Some(s) => picked.push(s.clone()),
+            None => {
+                if let Some(why) = &set.unreadable {
+                    return Err(InvalidConfig(why.clone()).into());
+                }
+                let all = &set.sources;
+                let hint = crate::domain::suggest(name, all.iter().map(|s| s.id.as_str()))
+                    .map(|s| format!(" Did you mean {s:?}?"))
+                    .unwrap_or_default();
+                let known: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
+                return Err(InvalidConfig(format!(
+                    "unknown source {name:?}.{hint} Known sources: {}",
+                    known.join(", ")
+                ))
+                .into());
+            }
+        }
+    }
+    Ok(picked)
+}
