@@ -370,6 +370,32 @@ fn a_database_in_use_is_refused_with_its_directory_named() {
     }
 }
 
+/// Issue #13: a store error names what was being done and keeps its cause
+/// as its source, so logs and reports show the whole chain.
+#[test]
+fn store_errors_keep_their_cause_as_source() {
+    let (dir, _store) = temp_store();
+    let locked = SledStore::open(&dir.path().join("db"), 8)
+        .err()
+        .expect("a second open of the same database succeeded");
+    assert!(std::error::Error::source(&locked).is_some(), "{locked:?}");
+    // A database directory that cannot be created: the I/O error is the source.
+    let file = dir.path().join("not-a-directory");
+    std::fs::write(&file, "x").unwrap();
+    let err = SledStore::open(&file.join("db"), 8)
+        .err()
+        .expect("a database under a file opened");
+    assert!(matches!(err, StoreError::CreateDir { .. }), "{err:?}");
+    let io = std::error::Error::source(&err)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .expect("the I/O error is the source");
+    assert!(
+        skilltrack::domain::error_chain(&err).ends_with(&io.to_string()),
+        "{}",
+        skilltrack::domain::error_chain(&err)
+    );
+}
+
 #[test]
 fn postings_and_texts_survive_reopening_and_a_damaged_text_is_named() {
     let n = normalizer();
