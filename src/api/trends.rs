@@ -22,12 +22,12 @@ use warp::Reply;
 use super::query::{self, ApiError};
 use super::{AppState, Params};
 use crate::domain::Day;
-use crate::export::{self, CsvOptions, ExportError};
+use crate::export::{self, CsvOptions, DecimalMark, ExportError};
 use crate::store::{CountStore, StoreError};
 use crate::trends::{self, TrendQuery};
 
 /// Query parameters the trends routes know.
-const KNOWN: [&str; 8] = [
+const KNOWN: [&str; 9] = [
     "skills",
     "geo",
     "from",
@@ -36,6 +36,7 @@ const KNOWN: [&str; 8] = [
     "metric",
     "delimiter",
     "bom",
+    "decimal",
 ];
 
 /// Answers one trends request (`csv`: the `.csv` route).
@@ -255,20 +256,31 @@ impl SeriesBody {
     }
 }
 
-/// The CSV options of a `.csv` request.
-fn csv_options(p: &Params) -> Result<CsvOptions, ApiError> {
-    Ok(CsvOptions {
-        delimiter: match p.get("delimiter").map(String::as_str) {
-            None | Some(",") => b',',
-            Some(";") => b';',
-            Some("tab") | Some("\t") => b'\t',
-            Some(other) => {
-                return Err(ApiError::bad(
-                    "delimiter",
-                    format!("{other:?} is not a delimiter: use , ; or tab"),
-                ))
-            }
-        },
-        bom: query::flag(p, "bom")?,
-    })
+/// The CSV options of a `.csv` request: `delimiter` (`,`, `;` or `tab`),
+/// `bom` and `decimal` (`point` or `comma`; by default a comma with `;`, a
+/// point otherwise).
+pub(super) fn csv_options(p: &Params) -> Result<CsvOptions, ApiError> {
+    let delimiter = match p.get("delimiter").map(String::as_str) {
+        None | Some(",") => b',',
+        Some(";") => b';',
+        Some("tab") | Some("\t") => b'\t',
+        Some(other) => {
+            return Err(ApiError::bad(
+                "delimiter",
+                format!("{other:?} is not a delimiter: use , ; or tab"),
+            ))
+        }
+    };
+    let decimal = p
+        .get("decimal")
+        .map(|name| {
+            DecimalMark::parse(name).ok_or_else(|| {
+                ApiError::bad(
+                    "decimal",
+                    format!("{name:?} is not a decimal mark: use point or comma"),
+                )
+            })
+        })
+        .transpose()?;
+    Ok(CsvOptions::new(delimiter, query::flag(p, "bom")?, decimal))
 }

@@ -6,6 +6,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::Day;
+use crate::export::DecimalMark;
 use crate::normalize::geo::GeoLevel;
 use crate::store::Metric;
 use crate::trends::{Interval, TrendRequest, DEFAULT_INTERVAL, DEFAULT_METRIC};
@@ -187,6 +188,28 @@ pub struct CsvOutputArgs {
     /// CSV: start with a UTF-8 byte-order mark (for Excel).
     #[arg(long)]
     pub bom: bool,
+    /// CSV: write decimals with a comma (0,074586), which French-locale
+    /// spreadsheets read as numbers. On by default with --delimiter ';'.
+    #[arg(long, overrides_with = "decimal_point")]
+    pub decimal_comma: bool,
+    /// CSV: write decimals with a point (0.074586), even with --delimiter ';'.
+    /// The default with any other delimiter.
+    #[arg(long, overrides_with = "decimal_comma")]
+    pub decimal_point: bool,
+}
+
+impl CsvOutputArgs {
+    /// The decimal mark asked for, if any (the last of --decimal-comma and
+    /// --decimal-point wins); `None` leaves it to the delimiter.
+    pub fn decimal(&self) -> Option<DecimalMark> {
+        if self.decimal_comma {
+            Some(DecimalMark::Comma)
+        } else if self.decimal_point {
+            Some(DecimalMark::Point)
+        } else {
+            None
+        }
+    }
 }
 
 /// `sources` subcommands.

@@ -1,10 +1,13 @@
 //! `skilltrack export trends` and `skilltrack export postings`: CSV (or
-//! JSON Lines) for analysts.
+//! JSON Lines) for analysts. Both stream: postings one at a time from the
+//! store's walk, trends one series at a time.
 
 use super::{
     csv_options, list_unreadable, normalizer, open_store, output, Exit, ExportPostingsArgs,
     ExportTrendsArgs, PostingsFormat,
 };
+use std::io::Write as _;
+
 use crate::config::Config;
 use crate::domain::Day;
 use crate::store::{StoreError, UnreadableText};
@@ -66,12 +69,15 @@ pub(super) fn export_trends(config: &Config, args: &ExportTrendsArgs) -> anyhow:
         .map_err(|e| anyhow::anyhow!("{}: {e}", e.param()))?;
     let options = csv_options(&args.out)?;
     let store = open_store(config)?;
-    let series = trends::trends(store.as_ref(), &query)?;
-    export::write_trends_csv(
-        output(args.out.output.as_deref())?,
-        &query,
-        &series,
-        options,
-    )?;
+    // One series at a time, as the API does: memory holds one series, not
+    // the whole result.
+    let totals = trends::totals(store.as_ref(), &query)?;
+    let mut out = output(args.out.output.as_deref())?;
+    export::write_trends_csv_head(&mut out, options)?;
+    for skill in &query.skills {
+        let series = trends::series(store.as_ref(), &query, skill, &totals)?;
+        export::write_trends_csv_rows(&mut out, &query, &series, options)?;
+    }
+    out.flush()?;
     Ok(Exit::Success)
 }

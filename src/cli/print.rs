@@ -50,6 +50,7 @@ pub(super) fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
     })
 }
 
+/// The CSV options the flags ask for.
 pub(super) fn csv_options(out: &CsvOutputArgs) -> anyhow::Result<CsvOptions> {
     let delimiter = match out.delimiter {
         ',' => b',',
@@ -57,8 +58,5 @@ pub(super) fn csv_options(out: &CsvOutputArgs) -> anyhow::Result<CsvOptions> {
         '\t' => b'\t',
         other => bail!("--delimiter {other:?}: use , or ;"),
     };
-    Ok(CsvOptions {
-        delimiter,
-        bom: out.bom,
-    })
+    Ok(CsvOptions::new(delimiter, out.bom, out.decimal()))
 }

@@ -2,28 +2,93 @@
 //!
 //! Long format, one row per skill and bucket:
 //! `date,skill,geo,metric,interval,count,total,share`. Options for French
-//! spreadsheets: `;` as delimiter and a UTF-8 byte-order mark. Text cells a
-//! spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab
-//! or CR) are prefixed with `'`.
+//! spreadsheets: `;` as delimiter, a UTF-8 byte-order mark, and a decimal
+//! comma (`0,074586`, on by default with `;`: a French-locale spreadsheet
+//! reads `0.074586` as text). Text cells a spreadsheet would run as a formula
+//! (starting with `=`, `+`, `-`, `@`, tab or CR) are prefixed with `'`
+//! ([`safe_cell`]); numbers the writer makes itself are never touched.
+//!
+//! Both writers stream: the postings CSV one posting at a time, the trends
+//! CSV one series at a time ([`write_trends_csv_head`], then
+//! [`write_trends_csv_rows`] per series).
 
 use std::io::Write;
 
 use crate::trends::{Series, TrendQuery};
 
+/// How the fraction of a decimal number is marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecimalMark {
+    /// `0.074586`: what programs and English-locale spreadsheets read.
+    Point,
+    /// `0,074586`: what French-locale spreadsheets read as a number.
+    Comma,
+}
+
+impl DecimalMark {
+    /// The mark used when none is asked for: a comma with `;` as delimiter
+    /// (the French spreadsheet convention), a point with any other.
+    pub fn default_for(delimiter: u8) -> DecimalMark {
+        if delimiter == b';' {
+            DecimalMark::Comma
+        } else {
+            DecimalMark::Point
+        }
+    }
+
+    /// Parses `point` or `comma` (the API's `decimal` parameter).
+    pub fn parse(name: &str) -> Option<DecimalMark> {
+        match name {
+            "point" => Some(DecimalMark::Point),
+            "comma" => Some(DecimalMark::Comma),
+            _ => None,
+        }
+    }
+
+    /// The name [`DecimalMark::parse`] reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecimalMark::Point => "point",
+            DecimalMark::Comma => "comma",
+        }
+    }
+}
+
 /// CSV writing options.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CsvOptions {
     /// Field delimiter (`,` by default, `;` for French Excel).
     pub delimiter: u8,
     /// Write a UTF-8 byte-order mark first (Excel then reads UTF-8 correctly).
     pub bom: bool,
+    /// The decimal mark of the numbers with a fraction (shares).
+    pub decimal: DecimalMark,
 }
 
 impl Default for CsvOptions {
     fn default() -> CsvOptions {
+        CsvOptions::new(b',', false, None)
+    }
+}
+
+impl CsvOptions {
+    /// Options for `delimiter`; the decimal mark is `decimal` if given, else
+    /// the delimiter's default ([`DecimalMark::default_for`]).
+    pub fn new(delimiter: u8, bom: bool, decimal: Option<DecimalMark>) -> CsvOptions {
         CsvOptions {
-            delimiter: b',',
-            bom: false,
+            delimiter,
+            bom,
+            decimal: decimal.unwrap_or_else(|| DecimalMark::default_for(delimiter)),
+        }
+    }
+
+    /// `value` with `places` decimals and the options' decimal mark
+    /// (`0.074586` or `0,074586`). Never neutralised: it is a number.
+    pub fn decimal(&self, value: f64, places: usize) -> String {
+        let text = format!("{value:.places$}");
+        match self.decimal {
+            DecimalMark::Point => text,
+            DecimalMark::Comma => text.replacen('.', ",", 1),
         }
     }
 }
@@ -44,13 +109,35 @@ pub const TRENDS_COLUMNS: [&str; 8] = [
     "date", "skill", "geo", "metric", "interval", "count", "total", "share",
 ];
 
-/// Neutralises a text cell a spreadsheet would run as a formula.
+/// Neutralises a text cell a spreadsheet would run as a formula: one that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a `'`
+/// first (OWASP's advice against CSV injection); any other is unchanged.
 pub fn safe_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{text}").into(),
-        _ => text.into(),
+    if is_formula(text) {
+        format!("'{text}").into()
+    } else {
+        text.into()
     }
 }
+
+/// [`safe_cell`] for an owned cell (no copy when it is safe).
+fn safe_owned(mut text: String) -> String {
+    if is_formula(&text) {
+        text.insert(0, '\'');
+    }
+    text
+}
+
+/// Whether a spreadsheet would read `text` as a formula.
+fn is_formula(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// Decimals of the `share` column.
+pub const SHARE_DECIMALS: usize = 6;
 
 /// Writes a trends result in long format.
 pub fn write_trends_csv<W: Write>(
@@ -101,7 +188,9 @@ pub fn write_trends_csv_rows<W: Write>(
             query.interval.as_str(),
             &p.count.to_string(),
             &p.total.to_string(),
-            &p.share.map(|v| format!("{v:.6}")).unwrap_or_default(),
+            &p.share
+                .map(|v| options.decimal(v, SHARE_DECIMALS))
+                .unwrap_or_default(),
         ])?;
     }
     w.flush()?;
@@ -215,20 +304,24 @@ impl<W: Write> PostingsWriter<W> {
     }
 }
 
+/// One posting's cells. Every text cell goes through [`safe_cell`]: titles,
+/// companies, ids, URLs and tags come from the sources as they are; codes and
+/// skill ids cannot start like a formula, but are checked all the same.
 fn posting_row(p: &crate::domain::Posting) -> Vec<String> {
     fn join<'a>(codes: impl Iterator<Item = &'a str>) -> String {
         let mut codes: Vec<&str> = codes.collect();
         codes.sort_unstable();
         codes.dedup();
-        codes.join("|")
+        safe_owned(codes.join("|"))
     }
+    let text = |t: &str| safe_cell(t).into_owned();
     vec![
         p.id.to_string(),
-        safe_cell(p.source.as_str()).into_owned(),
-        safe_cell(&p.external_id).into_owned(),
-        safe_cell(&p.title).into_owned(),
-        safe_cell(p.company.as_deref().unwrap_or("")).into_owned(),
-        safe_cell(p.url.as_deref().unwrap_or("")).into_owned(),
+        text(p.source.as_str()),
+        text(&p.external_id),
+        text(&p.title),
+        text(p.company.as_deref().unwrap_or("")),
+        text(p.url.as_deref().unwrap_or("")),
         p.posted.to_string(),
         p.first_seen.to_string(),
         p.last_seen.to_string(),
@@ -247,7 +340,7 @@ fn posting_row(p: &crate::domain::Posting) -> Vec<String> {
         join(p.places.iter().map(|x| x.country.as_str())),
         join(p.skills.iter().map(|s| s.as_str())),
         join(p.implied_skills.iter().map(|s| s.as_str())),
-        safe_cell(&p.tags.join("|")).into_owned(),
+        safe_owned(p.tags.join("|")),
     ]
 }
 
@@ -261,5 +354,72 @@ mod tests {
         assert_eq!(safe_cell("-1+2"), "'-1+2");
         assert_eq!(safe_cell("@cmd"), "'@cmd");
         assert_eq!(safe_cell("python"), "python");
+    }
+
+    #[test]
+    fn every_formula_start_is_neutralised_and_only_at_the_start() {
+        for hostile in [
+            "=HYPERLINK(\"http://evil\",\"x\")",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(1+1)",
+            "\t=1+1",
+            "\r=1+1",
+        ] {
+            let want = format!("'{hostile}");
+            assert_eq!(safe_cell(hostile), want.as_str());
+            assert_eq!(safe_owned(hostile.to_owned()), want);
+        }
+        for harmless in [
+            "",
+            "Développeur Rust",
+            "a=1",
+            "x-y",
+            "'=already quoted",
+            " leading space",
+            "c++",
+            "FR-IDF|FR-ARA",
+        ] {
+            assert_eq!(safe_cell(harmless), harmless);
+            assert_eq!(safe_owned(harmless.to_owned()), harmless);
+        }
+    }
+
+    #[test]
+    fn the_decimal_mark_follows_the_delimiter_unless_asked() {
+        assert_eq!(CsvOptions::default().decimal, DecimalMark::Point);
+        assert_eq!(
+            CsvOptions::new(b';', false, None).decimal,
+            DecimalMark::Comma
+        );
+        assert_eq!(
+            CsvOptions::new(b'\t', false, None).decimal,
+            DecimalMark::Point
+        );
+        assert_eq!(
+            CsvOptions::new(b';', true, Some(DecimalMark::Point)).decimal,
+            DecimalMark::Point
+        );
+        assert_eq!(
+            CsvOptions::new(b',', false, Some(DecimalMark::Comma)).decimal,
+            DecimalMark::Comma
+        );
+        for mark in [DecimalMark::Point, DecimalMark::Comma] {
+            assert_eq!(DecimalMark::parse(mark.as_str()), Some(mark));
+        }
+        assert_eq!(DecimalMark::parse("Comma"), None);
+    }
+
+    #[test]
+    fn decimals_keep_their_digits_and_change_only_the_mark() {
+        let point = CsvOptions::default();
+        let comma = CsvOptions::new(b';', false, None);
+        assert_eq!(point.decimal(0.074586, 6), "0.074586");
+        assert_eq!(comma.decimal(0.074586, 6), "0,074586");
+        assert_eq!(comma.decimal(1.0, 6), "1,000000");
+        assert_eq!(comma.decimal(-0.5, 2), "-0,50");
+        assert_eq!(comma.decimal(12.0, 0), "12");
+        // The writer's numbers are never neutralised, negative ones included.
+        assert_eq!(point.decimal(-0.25, 6), "-0.250000");
     }
 }

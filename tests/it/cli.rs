@@ -155,7 +155,7 @@ fn import_reports_bad_lines_and_stores_good_ones() {
         text(&csv.stdout),
         "date;skill;geo;metric;interval;count;total;share\n\
          2025-01-01;python;FR;new;day;0;0;\n\
-         2025-01-02;python;FR;new;day;2;2;1.000000\n\
+         2025-01-02;python;FR;new;day;2;2;1,000000\n\
          2025-01-03;python;FR;new;day;0;0;\n"
     );
 

@@ -11,6 +11,10 @@
 //! - `cli`: the `skilltrack` binary as users run it (extract, import with bad
 //!   lines, run + export, sources check) and fed bad input: a directory,
 //!   damaged text logs, bad backups, bad configuration, a closed pipe.
+//! - `csv_safety`: hostile titles, companies, ids, URLs and tags imported
+//!   through the binary come out neutralised in every CSV; `;` files carry
+//!   decimal commas a French number reader reads back as the JSON shares;
+//!   `,` files keep today's bytes.
 //! - `api`: routes, validation and JSON errors, query limits, HEAD, 414,
 //!   dates at the calendar's end.
 //! - `server_limits`: the server under abuse: store reads that block,
@@ -45,6 +49,7 @@ mod architecture;
 mod cli;
 mod collect;
 mod crash;
+mod csv_safety;
 mod extraction_eval;
 mod fault_server;
 mod fetch;

@@ -4,7 +4,7 @@ use std::io::Cursor;
 
 use serde::Serialize;
 use skilltrack::domain::{Day, GeoCode, SkillId, SourceId};
-use skilltrack::export::{self, CsvOptions};
+use skilltrack::export::{self, CsvOptions, DecimalMark};
 use skilltrack::pipeline::import_lines;
 use skilltrack::store::Metric;
 use skilltrack::trends::{trends, Interval, Series, TrendQuery, MAX_POINTS};
@@ -202,6 +202,7 @@ async fn a_large_streamed_answer_is_the_same_json_and_csv() {
         let options = CsvOptions {
             delimiter: b';',
             bom: true,
+            decimal: DecimalMark::Comma,
         };
         export::write_trends_csv(&mut csv, &q, &series, options).unwrap();
         let whole = serde_json::to_string(&WholeBody {
