@@ -57,7 +57,8 @@ impl std::str::FromStr for Compare {
 }
 
 /// The Wilson 95 % score interval of the proportion `count / total`, or
-/// `None` when `total` is not positive. Bounds are clamped to [0, 1].
+/// `None` when `total` is not positive. Bounds lie in [0, 1]; at 0 of n
+/// the low bound is 0 and at n of n the high bound is 1, exactly.
 /// Fractional counts (smoothed averages) are accepted.
 pub fn wilson(count: f64, total: f64) -> Option<(f64, f64)> {
     if total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
@@ -68,7 +69,10 @@ pub fn wilson(count: f64, total: f64) -> Option<(f64, f64)> {
     let denom = 1.0 + z2 / total;
     let centre = (p + z2 / (2.0 * total)) / denom;
     let half = Z95 * (p * (1.0 - p) / total + z2 / (4.0 * total * total)).sqrt() / denom;
-    Some(((centre - half).max(0.0), (centre + half).min(1.0)))
+    // At p = 0 (or 1) the bound is exactly 0 (or 1); rounding may miss it.
+    let low = if p <= 0.0 { 0.0 } else { (centre - half).max(0.0) };
+    let high = if p >= 1.0 { 1.0 } else { (centre + half).min(1.0) };
+    Some((low, high))
 }
 
 /// Trailing moving average over `window` values: item `i` is the mean of
