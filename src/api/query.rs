@@ -183,7 +183,10 @@ pub fn trend_request(p: &HashMap<String, String>) -> Result<TrendRequest, ApiErr
         .transpose()?;
     let compare = p
         .get("compare")
-        .map(|v| v.parse::<Compare>().map_err(|e| ApiError::bad("compare", e)))
+        .map(|v| {
+            v.parse::<Compare>()
+                .map_err(|e| ApiError::bad("compare", e))
+        })
         .transpose()?;
     Ok(TrendRequest {
         skills: p

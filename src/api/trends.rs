@@ -113,7 +113,8 @@ impl Job {
         } else {
             Format::Json
         };
-        let totals = trends::totals_with(s.store.as_ref(), &q, &options).map_err(ApiError::store)?;
+        let totals =
+            trends::totals_with(s.store.as_ref(), &q, &options).map_err(ApiError::store)?;
         Ok(Job {
             store: s.store.clone(),
             query: q,

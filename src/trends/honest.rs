@@ -70,8 +70,16 @@ pub fn wilson(count: f64, total: f64) -> Option<(f64, f64)> {
     let centre = (p + z2 / (2.0 * total)) / denom;
     let half = Z95 * (p * (1.0 - p) / total + z2 / (4.0 * total * total)).sqrt() / denom;
     // At p = 0 (or 1) the bound is exactly 0 (or 1); rounding may miss it.
-    let low = if p <= 0.0 { 0.0 } else { (centre - half).max(0.0) };
-    let high = if p >= 1.0 { 1.0 } else { (centre + half).min(1.0) };
+    let low = if p <= 0.0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let high = if p >= 1.0 {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
     Some((low, high))
 }
 

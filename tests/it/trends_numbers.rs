@@ -68,7 +68,8 @@ async fn get(
     (r.status().as_u16(), body)
 }
 
-const MONTHS: &str = "/api/v1/trends?skills=python&geo=FR-ARA&from=2025-01-01&to=2025-04-30&interval=month";
+const MONTHS: &str =
+    "/api/v1/trends?skills=python&geo=FR-ARA&from=2025-01-01&to=2025-04-30&interval=month";
 
 fn points(body: &Value) -> &Vec<Value> {
     body["series"][0]["points"].as_array().unwrap()
@@ -78,12 +79,15 @@ fn num(v: &Value) -> Option<f64> {
     v.as_f64().map(|x| (x * 10_000.0).round() / 10_000.0)
 }
 
+/// count, total, share, low, high, low_support.
+type Row = (i64, i64, Option<f64>, Option<f64>, Option<f64>, bool);
+
 #[tokio::test]
 async fn each_point_has_its_wilson_interval_and_support() {
     let (_dir, routes) = fixture();
     let (status, body) = get(&routes, MONTHS).await;
     assert_eq!(status, 200, "{body}");
-    let got: Vec<(i64, i64, Option<f64>, Option<f64>, Option<f64>, bool)> = points(&body)
+    let got: Vec<Row> = points(&body)
         .iter()
         .map(|p| {
             (
