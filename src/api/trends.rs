@@ -8,6 +8,9 @@
 //! not the whole response, and nothing is computed ahead of a slow reader.
 //! A store failure mid-body ends the response early (the connection is
 //! closed without the body's end), so a cut answer never looks complete.
+//!
+//! `smooth`, `index` and `compare` shape the JSON points only; on the CSV
+//! route they are a 400 until the CSV writer carries those columns.
 
 use std::future::Future;
 use std::pin::Pin;
