@@ -28,6 +28,7 @@
 //! | `[server] idle_timeout_secs`   | `SKILLTRACK_IDLE_TIMEOUT_SECS`   | `60` |
 //! | `[server] max_connections`     | `SKILLTRACK_MAX_CONNECTIONS`     | `256` |
 //! | `[import] max_line_mb`         | `SKILLTRACK_MAX_LINE_MB` | `4`         |
+//! | `[trends] min_support`         | `SKILLTRACK_MIN_SUPPORT` | `30`        |
 //! | `[counting] dedup_window_days` | —                | `60`               |
 //! | `[counting] unseen_close_days` | —                | `7`                |
 //! | `[counting] max_open_days`     | —                | `90`               |
@@ -77,7 +78,7 @@ pub const MAX_CACHE_MB: u64 = 1 << 20;
 pub const DEFAULT_RATE: Rate = Rate::ONE_PER_SECOND;
 
 /// Every environment variable [`Config::apply_env`] reads.
-pub const ENV_VARS: [&str; 18] = [
+pub const ENV_VARS: [&str; 19] = [
     "SKILLTRACK_DATA_DIR",
     "SKILLTRACK_EXTRACTORS_DIR",
     "SKILLTRACK_BIND",
@@ -96,6 +97,7 @@ pub const ENV_VARS: [&str; 18] = [
     "SKILLTRACK_HEADER_TIMEOUT_SECS",
     "SKILLTRACK_IDLE_TIMEOUT_SECS",
     "SKILLTRACK_MAX_CONNECTIONS",
+    "SKILLTRACK_MIN_SUPPORT",
 ];
 
 /// Why the configuration could not be loaded. The message names the file,
@@ -211,6 +213,8 @@ pub struct Config {
     pub counting: CountingConfig,
     /// How `import`, `extract` and `restore` read their input.
     pub import: ImportSettings,
+    /// How trends are reported.
+    pub trends: TrendSettings,
     /// Per-source overrides, by source id.
     pub sources: BTreeMap<String, SourceOverride>,
     /// The `[fetch]` rates, parsed by [`Config::apply_env`] (which
@@ -354,6 +358,23 @@ impl ImportSettings {
     }
 }
 
+/// The `[trends]` section: how trend points are reported.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrendSettings {
+    /// A point whose `total` is under this is flagged `low_support` (its
+    /// share rests on too few postings to be read alone).
+    pub min_support: u64,
+}
+
+impl Default for TrendSettings {
+    fn default() -> TrendSettings {
+        TrendSettings {
+            min_support: crate::trends::DEFAULT_MIN_SUPPORT,
+        }
+    }
+}
+
 /// The `[counting]` section: parameters of the counting rules.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -394,6 +415,7 @@ impl Default for Config {
             server: ServerSettings::default(),
             counting: CountingConfig::default(),
             import: ImportSettings::default(),
+            trends: TrendSettings::default(),
             sources: BTreeMap::new(),
             rates: FetchRates::default(),
         }
@@ -514,6 +536,9 @@ impl Config {
         }
         if let Some(v) = get("SKILLTRACK_MAX_LINE_MB") {
             self.import.max_line_mb = num("SKILLTRACK_MAX_LINE_MB", v)?;
+        }
+        if let Some(v) = get("SKILLTRACK_MIN_SUPPORT") {
+            self.trends.min_support = num("SKILLTRACK_MIN_SUPPORT", v)?;
         }
         self.rates = self.fetch.rates()?;
         self.validate()

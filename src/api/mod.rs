@@ -41,6 +41,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Taxonomy and geography (for validation and labels).
     pub normalizer: Arc<Normalizer>,
+    /// Trend points whose total is under this are flagged `low_support`
+    /// (config `[trends] min_support`).
+    pub min_support: u64,
 }
 
 type Params = HashMap<String, String>;

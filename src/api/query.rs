@@ -11,7 +11,7 @@ use warp::hyper::body::Bytes;
 use crate::domain::Day;
 use crate::normalize::Normalizer;
 use crate::store::{Metric, StoreError};
-use crate::trends::{Interval, QueryError, TrendQuery, TrendRequest, Vocabulary};
+use crate::trends::{Compare, Interval, Options, QueryError, TrendQuery, TrendRequest, Vocabulary};
 
 /// An API error: status, machine code, message for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,7 +156,8 @@ impl Vocabulary for Normalizer {
 }
 
 /// Parses a trends query string into a [`TrendRequest`]: `skills`
-/// (comma-separated), `geo`, `from`, `to`, `interval`, `metric`.
+/// (comma-separated), `geo`, `from`, `to`, `interval`, `metric`, `smooth`
+/// (a whole number), `index` (a day), `compare` (`yoy`).
 pub fn trend_request(p: &HashMap<String, String>) -> Result<TrendRequest, ApiError> {
     let interval = p
         .get("interval")
@@ -169,6 +170,24 @@ pub fn trend_request(p: &HashMap<String, String>) -> Result<TrendRequest, ApiErr
         .get("metric")
         .map(|v| v.parse::<Metric>().map_err(|e| ApiError::bad("metric", e)))
         .transpose()?;
+    let smooth = p
+        .get("smooth")
+        .map(|v| {
+            v.trim().parse::<usize>().map_err(|_| {
+                ApiError::bad(
+                    "smooth",
+                    format!("{v:?} is not a whole number of buckets (1 to 52)"),
+                )
+            })
+        })
+        .transpose()?;
+    let compare = p
+        .get("compare")
+        .map(|v| {
+            v.parse::<Compare>()
+                .map_err(|e| ApiError::bad("compare", e))
+        })
+        .transpose()?;
     Ok(TrendRequest {
         skills: p
             .get("skills")
@@ -179,6 +198,9 @@ pub fn trend_request(p: &HashMap<String, String>) -> Result<TrendRequest, ApiErr
         to: day(p, "to")?,
         interval,
         metric,
+        smooth,
+        index: day(p, "index")?,
+        compare,
     })
 }
 
@@ -187,5 +209,17 @@ pub fn trend_request(p: &HashMap<String, String>) -> Result<TrendRequest, ApiErr
 pub fn trend_query(p: &HashMap<String, String>, n: &Normalizer) -> Result<TrendQuery, ApiError> {
     trend_request(p)?
         .resolve(n, Day::today())
+        .map_err(|e| ApiError::query(&e))
+}
+
+/// [`trend_query`] with the options beyond the plain series (`smooth`,
+/// `index`, `compare`) and the configured `min_support`.
+pub fn trend_query_with_options(
+    p: &HashMap<String, String>,
+    n: &Normalizer,
+    min_support: u64,
+) -> Result<(TrendQuery, Options), ApiError> {
+    trend_request(p)?
+        .resolve_with_options(n, Day::today(), min_support)
         .map_err(|e| ApiError::query(&e))
 }

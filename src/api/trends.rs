@@ -8,6 +8,9 @@
 //! not the whole response, and nothing is computed ahead of a slow reader.
 //! A store failure mid-body ends the response early (the connection is
 //! closed without the body's end), so a cut answer never looks complete.
+//!
+//! `smooth`, `index` and `compare` shape the JSON points only; on the CSV
+//! route they are a 400 until the CSV writer carries those columns.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,20 +27,26 @@ use super::{AppState, Params};
 use crate::domain::Day;
 use crate::export::{self, CsvOptions, DecimalMark, ExportError};
 use crate::store::{CountStore, StoreError};
-use crate::trends::{self, TrendQuery};
+use crate::trends::{self, Options, TrendQuery};
 
 /// Query parameters the trends routes know.
-const KNOWN: [&str; 9] = [
+const KNOWN: [&str; 12] = [
     "skills",
     "geo",
     "from",
     "to",
     "interval",
     "metric",
+    "smooth",
+    "index",
+    "compare",
     "delimiter",
     "bom",
     "decimal",
 ];
+
+/// Parameters the JSON route knows and the CSV route does not write yet.
+const JSON_ONLY: [&str; 3] = ["smooth", "index", "compare"];
 
 /// Answers one trends request (`csv`: the `.csv` route).
 pub(super) async fn handler(state: AppState, params: Params, csv: bool) -> warp::reply::Response {
@@ -64,6 +73,7 @@ enum Format {
 struct Job {
     store: Arc<dyn CountStore>,
     query: TrendQuery,
+    options: Options,
     totals: Vec<(Day, i64)>,
     format: Format,
 }
@@ -95,16 +105,24 @@ impl Job {
     /// Validates the request and reads the totals (on the blocking pool).
     fn start(s: &AppState, p: &Params, csv: bool) -> Result<Job, ApiError> {
         query::known_params(p, &KNOWN)?;
-        let q = query::trend_query(p, &s.normalizer)?;
+        let (q, options) = query::trend_query_with_options(p, &s.normalizer, s.min_support)?;
         let format = if csv {
+            if let Some(name) = JSON_ONLY.iter().find(|k| p.contains_key(**k)) {
+                return Err(ApiError::bad(
+                    name,
+                    "not available in CSV yet: use /api/v1/trends (JSON)".into(),
+                ));
+            }
             Format::Csv(csv_options(p)?)
         } else {
             Format::Json
         };
-        let totals = trends::totals(s.store.as_ref(), &q).map_err(ApiError::store)?;
+        let totals =
+            trends::totals_with(s.store.as_ref(), &q, &options).map_err(ApiError::store)?;
         Ok(Job {
             store: s.store.clone(),
             query: q,
+            options,
             totals,
             format,
         })
@@ -169,7 +187,13 @@ impl Job {
     /// Series `i`, computed now.
     fn series(&self, i: usize) -> Result<Bytes, BodyError> {
         let skill = &self.query.skills[i];
-        let series = trends::series(self.store.as_ref(), &self.query, skill, &self.totals)?;
+        let series = trends::series_with(
+            self.store.as_ref(),
+            &self.query,
+            &self.options,
+            skill,
+            &self.totals,
+        )?;
         let mut out = Vec::new();
         match self.format {
             Format::Json => {

@@ -172,6 +172,7 @@ impl ExportTrendsArgs {
             to: self.to,
             interval: Some(self.interval),
             metric: Some(self.metric),
+            ..TrendRequest::default()
         }
     }
 }

@@ -53,6 +53,7 @@ pub(super) async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<Exi
     let state = AppState {
         store: store.clone(),
         normalizer,
+        min_support: config.trends.min_support,
     };
     let limits = config.server_limits();
     let server = tokio::spawn(api::serve_with(listener, state, limits, shutdown.wait()));

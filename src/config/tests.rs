@@ -298,3 +298,20 @@ fn durations_take_a_number_in_the_keys_unit_or_a_duration_with_its_unit() {
         "configuration `[fetch] robots_cache_hours` = 9000: must be between 1 and 8760 hours"
     );
 }
+
+#[test]
+fn min_support_comes_from_the_file_then_the_environment() {
+    assert_eq!(Config::default().trends.min_support, 30);
+    let mut c: Config = toml::from_str("[trends]\nmin_support = 50").unwrap();
+    c.apply_env(|_| None).unwrap();
+    assert_eq!(c.trends.min_support, 50);
+    c.apply_env(|k| (k == "SKILLTRACK_MIN_SUPPORT").then(|| "7".to_owned()))
+        .unwrap();
+    assert_eq!(c.trends.min_support, 7);
+    let err = Config::default()
+        .apply_env(|k| (k == "SKILLTRACK_MIN_SUPPORT").then(|| "many".to_owned()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("SKILLTRACK_MIN_SUPPORT"), "{err}");
+    assert!(toml::from_str::<Config>("[trends]\nmin_suport = 5").is_err());
+}

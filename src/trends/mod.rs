@@ -1,13 +1,19 @@
 //! Trends: queries over the stored daily counts — series bucketed by day,
 //! ISO week, month, quarter or year, each point with its count, the total of
-//! all postings for the same geography (the denominator) and their share.
+//! all postings for the same geography (the denominator) and their share,
+//! with the share's 95 % interval and a low-support flag; on request, a
+//! moving average, an index to a base day and the year before
+//! ([`honest`]).
 
+use serde::ser::SerializeStruct;
 use serde::Serialize;
 
 use crate::domain::{Day, GeoCode, SkillId};
 use crate::store::{CountStore, Metric, StoreError};
 
+pub mod honest;
 mod request;
+pub use honest::{Compare, Options, DEFAULT_MIN_SUPPORT, MAX_SMOOTH};
 pub use request::{TrendRequest, Vocabulary, DEFAULT_INTERVAL, DEFAULT_METRIC, DEFAULT_RANGE_DAYS};
 
 /// Longest range a query may span (about 30 years of days).
@@ -242,6 +248,22 @@ pub enum QueryError {
         /// End.
         to: Day,
     },
+    /// A moving-average window outside 1..=[`MAX_SMOOTH`].
+    #[error("{smooth} is not a window of 1 to {MAX_SMOOTH} buckets")]
+    BadSmooth {
+        /// The window asked.
+        smooth: usize,
+    },
+    /// An index base day outside the query's range.
+    #[error("{day} is outside the range {from}..{to}: choose a base day within from/to")]
+    IndexOutOfRange {
+        /// The day asked.
+        day: Day,
+        /// Start.
+        from: Day,
+        /// End.
+        to: Day,
+    },
 }
 
 impl QueryError {
@@ -256,6 +278,8 @@ impl QueryError {
             QueryError::UnknownGeo { .. } => "geo",
             QueryError::TooManySeries { .. } => "skills/geo",
             QueryError::TooManyPoints { .. } => "from/to/interval",
+            QueryError::BadSmooth { .. } => "smooth",
+            QueryError::IndexOutOfRange { .. } => "index",
         }
     }
 
@@ -343,7 +367,13 @@ impl TrendQuery {
 }
 
 /// One bucket of a series.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+///
+/// In JSON: `date`, `count`, `total`, `share`, `low`, `high`,
+/// `low_support`, then `index` when the query asked for one and `yoy_count`,
+/// `yoy_share` when it asked `compare=yoy`. With `smooth` above 1, `count`
+/// and `total` are written as the smoothed (possibly fractional) averages,
+/// which `share`, `low`, `high` and `low_support` are computed from.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
     /// First day of the bucket.
     pub date: Day,
@@ -351,8 +381,65 @@ pub struct Point {
     pub count: i64,
     /// All postings (same geography, metric and bucket): the denominator.
     pub total: i64,
-    /// `count / total`, absent when `total` is 0.
+    /// `count / total` (of the smoothed pair when smoothing), absent when
+    /// the total is 0.
     pub share: Option<f64>,
+    /// Lower bound of the Wilson 95 % interval of `share` (absent with it).
+    pub low: Option<f64>,
+    /// Upper bound of the Wilson 95 % interval of `share` (absent with it).
+    pub high: Option<f64>,
+    /// Whether the (smoothed) total is under the query's `min_support`.
+    pub low_support: bool,
+    /// The trailing averages of `count` and `total`, when smoothing.
+    pub smoothed: Option<(f64, f64)>,
+    /// `100 × share / base share`, when an index was asked (`Some(None)`:
+    /// undefined for this point).
+    pub index: Option<Option<f64>>,
+    /// The same bucket a year earlier, when asked.
+    pub yoy: Option<YearBefore>,
+}
+
+/// The bucket a year before a point's ([`honest::year_before`]), with the
+/// point's smoothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct YearBefore {
+    /// Its count (absent before the calendar's start).
+    pub count: Option<f64>,
+    /// Its share (absent when its total is 0).
+    pub share: Option<f64>,
+}
+
+impl Serialize for Point {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Point", 10)?;
+        st.serialize_field("date", &self.date)?;
+        match self.smoothed {
+            None => {
+                st.serialize_field("count", &self.count)?;
+                st.serialize_field("total", &self.total)?;
+            }
+            Some((count, total)) => {
+                st.serialize_field("count", &count)?;
+                st.serialize_field("total", &total)?;
+            }
+        }
+        st.serialize_field("share", &self.share)?;
+        st.serialize_field("low", &self.low)?;
+        st.serialize_field("high", &self.high)?;
+        st.serialize_field("low_support", &self.low_support)?;
+        if let Some(index) = self.index {
+            st.serialize_field("index", &index)?;
+        }
+        if let Some(yoy) = self.yoy {
+            match (yoy.count, self.smoothed) {
+                // Unsmoothed counts are whole numbers: write them as such.
+                (Some(c), None) => st.serialize_field("yoy_count", &(c as i64))?,
+                (c, _) => st.serialize_field("yoy_count", &c)?,
+            }
+            st.serialize_field("yoy_share", &yoy.share)?;
+        }
+        st.end()
+    }
 }
 
 /// One skill's series.
@@ -379,21 +466,127 @@ pub fn series(
     skill: &SkillId,
     totals: &[(Day, i64)],
 ) -> Result<Series, StoreError> {
-    let counts = bucketed(store, skill, q)?;
-    let points = counts
-        .iter()
-        .zip(totals)
-        .map(|(&(date, count), &(_, total))| Point {
-            date,
-            count,
-            total,
-            share: (total > 0).then(|| count as f64 / total as f64),
-        })
-        .collect();
+    series_with(store, q, &Options::default(), skill, totals)
+}
+
+/// The denominator of a query with `options`: [`totals`] preceded by the
+/// buckets that smoothing and `compare` need before the range.
+pub fn totals_with(
+    store: &dyn CountStore,
+    q: &TrendQuery,
+    options: &Options,
+) -> Result<Vec<(Day, i64)>, StoreError> {
+    with_history(store, &SkillId::all_postings(), q, options)
+}
+
+/// One skill's series with `options`, and `totals` from [`totals_with`]
+/// for the same query and options.
+pub fn series_with(
+    store: &dyn CountStore,
+    q: &TrendQuery,
+    options: &Options,
+    skill: &SkillId,
+    totals: &[(Day, i64)],
+) -> Result<Series, StoreError> {
+    let counts = with_history(store, skill, q, options)?;
+    let first = q.interval.bucket(q.from);
+    let lead = counts.iter().take_while(|(d, _)| *d < first).count();
     Ok(Series {
         skill: skill.clone(),
-        points,
+        points: points(q.interval, options, &counts, totals, lead),
     })
+}
+
+/// The points of a series from its bucketed `counts` and `totals` (same
+/// buckets), of which the first `lead` precede the range: they feed the
+/// moving average and the year before, and are not returned.
+pub fn points(
+    interval: Interval,
+    options: &Options,
+    counts: &[(Day, i64)],
+    totals: &[(Day, i64)],
+    lead: usize,
+) -> Vec<Point> {
+    let raw = |v: &[(Day, i64)]| -> Vec<f64> { v.iter().map(|&(_, n)| n as f64).collect() };
+    let c = honest::trailing_mean(&raw(counts), options.smooth);
+    let t = honest::trailing_mean(&raw(totals), options.smooth);
+    let share = |i: usize| match (c.get(i), t.get(i)) {
+        (Some(&c), Some(&t)) if t > 0.0 => Some(c / t),
+        _ => None,
+    };
+    let at = |day: Day| counts.binary_search_by_key(&day, |&(d, _)| d).ok();
+    let base = options
+        .index
+        .map(|day| at(interval.bucket(day)).and_then(share));
+    let smoothing = options.smooth > 1;
+    counts
+        .iter()
+        .zip(totals)
+        .enumerate()
+        .skip(lead)
+        .map(|(i, (&(date, count), &(_, total)))| {
+            let interval95 = honest::wilson(c[i], t[i]);
+            Point {
+                date,
+                count,
+                total,
+                share: share(i),
+                low: interval95.map(|(low, _)| low),
+                high: interval95.map(|(_, high)| high),
+                low_support: t[i] < options.min_support as f64,
+                smoothed: smoothing.then_some((c[i], t[i])),
+                index: base.map(|base| honest::index(share(i), base)),
+                yoy: options.compare.map(|Compare::Yoy| {
+                    let before = honest::year_before(interval, date).and_then(at);
+                    YearBefore {
+                        count: before.map(|j| c[j]),
+                        share: before.and_then(share),
+                    }
+                }),
+            }
+        })
+        .collect()
+}
+
+/// The first day of the earliest bucket a query with `options` reads: the
+/// range's first bucket, a year earlier for `compare`, and `smooth - 1`
+/// buckets earlier still (never before the calendar's start).
+pub fn history_start(q: &TrendQuery, options: &Options) -> Day {
+    let mut start = q.interval.bucket(q.from);
+    if options.compare.is_some() {
+        start = honest::year_before(q.interval, start).unwrap_or(Day::MIN);
+    }
+    for _ in 1..options.smooth {
+        match start.checked_add_days(-1) {
+            Some(day) => start = q.interval.bucket(day),
+            None => break,
+        }
+    }
+    start
+}
+
+/// The buckets of `q`'s range, preceded by those from [`history_start`].
+fn with_history(
+    store: &dyn CountStore,
+    skill: &SkillId,
+    q: &TrendQuery,
+    options: &Options,
+) -> Result<Vec<(Day, i64)>, StoreError> {
+    let first = q.interval.bucket(q.from);
+    let start = history_start(q, options);
+    let mut out = match first.checked_add_days(-1) {
+        Some(before) if start < first => {
+            let earlier = TrendQuery {
+                from: start,
+                to: before,
+                ..q.clone()
+            };
+            bucketed(store, skill, &earlier)?
+        }
+        _ => Vec::new(),
+    };
+    out.extend(bucketed(store, skill, q)?);
+    Ok(out)
 }
 
 /// Runs a trends query (call [`TrendQuery::validate`] first): every series

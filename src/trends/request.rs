@@ -5,7 +5,7 @@
 //! `skilltrack export trends` both go through [`TrendRequest::resolve`], so
 //! they accept the same queries and refuse them with the same messages.
 
-use super::{Interval, QueryError, TrendQuery, MAX_SKILLS};
+use super::{Compare, Interval, Options, QueryError, TrendQuery, MAX_SKILLS, MAX_SMOOTH};
 use crate::domain::{Day, GeoCode, SkillId};
 use crate::store::Metric;
 
@@ -45,6 +45,13 @@ pub struct TrendRequest {
     pub interval: Option<Interval>,
     /// Metric (default [`DEFAULT_METRIC`]).
     pub metric: Option<Metric>,
+    /// Trailing moving average over this many buckets, 1 to
+    /// [`MAX_SMOOTH`] (default 1: none).
+    pub smooth: Option<usize>,
+    /// Base day of an index (100 = the share of its bucket); within the range.
+    pub index: Option<Day>,
+    /// Add the same bucket one year earlier.
+    pub compare: Option<Compare>,
 }
 
 impl TrendRequest {
@@ -73,6 +80,42 @@ impl TrendRequest {
         };
         query.validate()?;
         Ok(query)
+    }
+
+    /// [`TrendRequest::resolve`], then the options beyond the plain series,
+    /// checked against the resolved range ([`TrendRequest::options`]).
+    pub fn resolve_with_options(
+        &self,
+        vocabulary: &impl Vocabulary,
+        today: Day,
+        min_support: u64,
+    ) -> Result<(TrendQuery, Options), QueryError> {
+        let query = self.resolve(vocabulary, today)?;
+        let options = self.options(&query, min_support)?;
+        Ok((query, options))
+    }
+
+    /// The request's `smooth`, `index` and `compare` for the resolved
+    /// `query`: a window of 1 to [`MAX_SMOOTH`], an index day within the
+    /// query's range.
+    pub fn options(&self, query: &TrendQuery, min_support: u64) -> Result<Options, QueryError> {
+        let smooth = self.smooth.unwrap_or(1);
+        if !(1..=MAX_SMOOTH).contains(&smooth) {
+            return Err(QueryError::BadSmooth { smooth });
+        }
+        if let Some(day) = self.index.filter(|d| *d < query.from || *d > query.to) {
+            return Err(QueryError::IndexOutOfRange {
+                day,
+                from: query.from,
+                to: query.to,
+            });
+        }
+        Ok(Options {
+            smooth,
+            index: self.index,
+            compare: self.compare,
+            min_support,
+        })
     }
 
     /// The skills asked, repeats merged, each known to `vocabulary`.

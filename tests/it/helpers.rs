@@ -218,6 +218,7 @@ impl TestApp {
         let state = AppState {
             store,
             normalizer: normalizer(),
+            min_support: skilltrack::trends::DEFAULT_MIN_SUPPORT,
         };
         let handle = tokio::spawn(api::serve(listener, state, shutdown.wait()));
         TestApp {
@@ -350,6 +351,7 @@ impl IsolatedApp {
         AppState {
             store,
             normalizer: normalizer(),
+            min_support: skilltrack::trends::DEFAULT_MIN_SUPPORT,
         }
     }
 

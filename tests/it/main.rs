@@ -41,6 +41,9 @@
 //!
 //! - `extraction_eval`: skills found by `skilltrack extract` on 200+ full-length
 //!   postings labelled by reading: precision and recall targets.
+//! - `trends_numbers`: honest trend numbers through `warp::test`: Wilson
+//!   intervals, low support, smoothing, an index, year on year across an ISO
+//!   week 53, each hand-computed; the new parameters' 400s.
 //!
 //! No test touches the internet.
 
@@ -64,3 +67,4 @@ mod sources;
 mod sources_cli;
 mod store;
 mod trends;
+mod trends_numbers;
