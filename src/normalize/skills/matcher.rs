@@ -7,7 +7,7 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::contiguous;
 use aho_corasick::{dfa, Anchored, MatchKind, StartKind};
 
-use super::{SkillMatches, Taxonomy};
+use super::{Skill, SkillMatches, Taxonomy};
 use crate::normalize::text::{fold, fold_into, FoldBuffers, FoldedText};
 
 /// Maximum gap, in bytes of folded text, between an ambiguous occurrence and a
@@ -46,6 +46,44 @@ pub(super) struct Assignment {
     pub(super) skill: u32,
     /// What the pattern is to the skill.
     pub(super) what: PatternUse,
+}
+
+/// Every use the taxonomy makes of a pattern, in taxonomy order (forms,
+/// ambiguous forms, exclude phrases, context words of each skill). `slot`
+/// gives a text's pattern number, `None` for a text that folds to nothing.
+/// Shared by this matcher and the reference one, which differ in how they
+/// search, not in what the patterns mean.
+pub(super) fn pattern_uses(
+    skills: &[Skill],
+    slot: &mut impl FnMut(&str) -> Option<usize>,
+) -> Vec<Assignment> {
+    let mut assignments = Vec::new();
+    for (i, s) in skills.iter().enumerate() {
+        let skill = i as u32;
+        let mut assign = |text: &str, what| {
+            if let Some(pattern) = slot(text) {
+                assignments.push(Assignment {
+                    pattern,
+                    skill,
+                    what,
+                });
+            }
+        };
+        for a in &s.aliases {
+            assign(a, PatternUse::Form { ambiguous: false });
+        }
+        for a in &s.ambiguous {
+            assign(a, PatternUse::Form { ambiguous: true });
+        }
+        for x in &s.exclude {
+            assign(x, PatternUse::Exclude);
+        }
+        for c in &s.context {
+            let prefix = c.ends_with('*');
+            assign(c.trim_end_matches('*'), PatternUse::Context { prefix });
+        }
+    }
+    assignments
 }
 
 /// Where an exclude phrase or a context word of a skill was found in the
@@ -160,38 +198,7 @@ impl SkillMatcher {
                 patterns.len() - 1
             }))
         };
-        let mut assignments: Vec<Assignment> = Vec::new();
-        let mut assign = |pattern, skill, what| {
-            assignments.push(Assignment {
-                pattern,
-                skill,
-                what,
-            })
-        };
-        for (i, s) in skills.iter().enumerate() {
-            let k = i as u32;
-            for a in &s.aliases {
-                if let Some(p) = slot(a) {
-                    assign(p, k, PatternUse::Form { ambiguous: false });
-                }
-            }
-            for a in &s.ambiguous {
-                if let Some(p) = slot(a) {
-                    assign(p, k, PatternUse::Form { ambiguous: true });
-                }
-            }
-            for x in &s.exclude {
-                if let Some(p) = slot(x) {
-                    assign(p, k, PatternUse::Exclude);
-                }
-            }
-            for c in &s.context {
-                let prefix = c.ends_with('*');
-                if let Some(p) = slot(c.trim_end_matches('*')) {
-                    assign(p, k, PatternUse::Context { prefix });
-                }
-            }
-        }
+        let assignments = pattern_uses(skills, &mut slot);
         for Assignment {
             pattern,
             skill,

@@ -7,7 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
-use super::matcher::{Assignment, PatternUse, PhraseHit};
+use super::matcher::{pattern_uses, Assignment, PatternUse, PhraseHit};
 use super::{SkillMatches, Taxonomy};
 use crate::normalize::text::{fold, FoldedText};
 
@@ -94,38 +94,7 @@ impl SkillMatcher {
                 patterns.len() - 1
             }))
         };
-        let mut assignments: Vec<Assignment> = Vec::new();
-        let mut assign = |pattern, skill, what| {
-            assignments.push(Assignment {
-                pattern,
-                skill,
-                what,
-            })
-        };
-        for (i, s) in skills.iter().enumerate() {
-            let k = i as u32;
-            for a in &s.aliases {
-                if let Some(p) = slot(a) {
-                    assign(p, k, PatternUse::Form { ambiguous: false });
-                }
-            }
-            for a in &s.ambiguous {
-                if let Some(p) = slot(a) {
-                    assign(p, k, PatternUse::Form { ambiguous: true });
-                }
-            }
-            for x in &s.exclude {
-                if let Some(p) = slot(x) {
-                    assign(p, k, PatternUse::Exclude);
-                }
-            }
-            for c in &s.context {
-                let prefix = c.ends_with('*');
-                if let Some(p) = slot(c.trim_end_matches('*')) {
-                    assign(p, k, PatternUse::Context { prefix });
-                }
-            }
-        }
+        let assignments = pattern_uses(skills, &mut slot);
         for Assignment {
             pattern,
             skill,
