@@ -343,7 +343,7 @@ fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes,
                     format!("unknown département {}", row.departement),
                 )
             })?;
-        let pop = parse_u32("communes.tsv", line, row.population)?;
+        let pop = row.population;
         let idx = communes.len() as u32;
         for p in row.postal_codes.split(' ').filter(|p| !p.is_empty()) {
             postal.push((parse_u32("communes.tsv", line, p)?, idx));

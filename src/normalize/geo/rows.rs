@@ -126,7 +126,7 @@ pub(super) struct CommuneRow<'a> {
     pub insee: &'a str,
     pub name: &'a str,
     pub departement: &'a str,
-    pub population: &'a str,
+    pub population: u32,
     pub postal_codes: &'a str,
     pub parent: &'a str,
 }
