@@ -11,7 +11,8 @@ use reqwest::{RequestBuilder, Response, StatusCode, Url};
 use super::body::{self, BodyError};
 use super::error::GaveUp;
 use super::retry::{self, Failure};
-use super::{error_chain, FetchError, Fetched, Fetcher};
+use super::{FetchError, Fetched, Fetcher};
+use crate::domain::error_chain;
 
 /// One request of a redirect chain, as it is sent.
 pub(super) struct Hop<'a> {

@@ -2,13 +2,11 @@
 //! URL (and the host, header or origins involved), never a secret. The
 //! error underneath (reqwest's, the URL parser's, a bad redirect's) is the
 //! [`source`](std::error::Error::source), not part of the message: show the
-//! whole chain with [`error_chain`] (or anyhow's `{:#}`).
+//! whole chain with [`crate::domain::error_chain`] (or anyhow's `{:#}`).
 
 use super::host::HostKey;
 use super::redirect::BadRedirect;
 use super::retry::Failure;
-
-pub use crate::domain::error_chain;
 
 /// Why a page could not be fetched.
 #[derive(Debug, thiserror::Error)]

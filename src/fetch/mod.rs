@@ -37,7 +37,7 @@
 //! (timeout budget, robots.txt, the host's turn, attempts and retries), with
 //! `redirect`, [`host`], [`robots`], `retry` and [`stats`]. [`auth`] makes the
 //! headers of authenticated sources; `error` says why a fetch failed, its
-//! cause kept as the error's source ([`error_chain`] prints them all).
+//! cause kept as the error's source ([`crate::domain::error_chain`] prints them all).
 
 mod attempt;
 pub mod auth;
@@ -61,7 +61,7 @@ use reqwest::Url;
 use crate::domain::{AuthSpec, SourceId};
 use auth::{Auth, Credentials};
 pub use config::{FetchConfig, DEFAULT_USER_AGENT};
-pub use error::{error_chain, FetchError, GaveUp};
+pub use error::{FetchError, GaveUp};
 use host::Hosts;
 pub use redirect::BadRedirect;
 pub use retry::Failure;

@@ -459,7 +459,7 @@ mod tests {
         let err = refused_error(&first, Refused::Bad(BadRedirect::Loop { target }));
         assert!(matches!(&err, FetchError::Redirect { url, .. } if url == "http://h/start"));
         assert_eq!(
-            crate::fetch::error_chain(&err),
+            crate::domain::error_chain(&err),
             "GET http://h/start: bad redirect: redirect loop back to http://h/start"
         );
     }

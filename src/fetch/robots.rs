@@ -123,7 +123,7 @@ pub(crate) async fn fetch(client: &reqwest::Client, url: &Url, agent: &str) -> R
         let response = match client.get(robots.clone()).send().await {
             Ok(r) => r,
             Err(e) => {
-                let cause = super::error_chain(&e);
+                let cause = crate::domain::error_chain(&e);
                 tracing::warn!(url = %robots, error = %cause, "robots.txt unreachable: host disallowed for now.");
                 return Rules::DisallowAll(format!("robots.txt unreachable: {cause}"));
             }
@@ -158,7 +158,7 @@ pub(crate) async fn fetch(client: &reqwest::Client, url: &Url, agent: &str) -> R
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    let cause = super::error_chain(&e);
+                    let cause = crate::domain::error_chain(&e);
                     tracing::warn!(url = %robots, error = %cause, "robots.txt truncated: host disallowed for now.");
                     return Rules::DisallowAll(format!("robots.txt unreadable: {cause}"));
                 }

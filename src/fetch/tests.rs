@@ -1,5 +1,6 @@
 //! Tests of the parent module.
 use super::*;
+use crate::domain::error_chain;
 
 #[test]
 fn the_loopback_rate_replaces_every_other_rule_on_loopback_only() {

@@ -12,9 +12,10 @@ use tracing::Instrument;
 use super::error::{blocking, StepError};
 use super::walk::walk;
 use super::{add_outcome, normalize_all, now_rfc3339, Context, RunOptions};
+use crate::domain::error_chain;
 use crate::domain::{Day, GeoCode, PostingId, RunReport, SourceId};
 use crate::extract::{ItemError, RawPosting, SourceDef};
-use crate::fetch::{error_chain, FetchRun, FetchStats, Fetcher};
+use crate::fetch::{FetchRun, FetchStats, Fetcher};
 use crate::normalize::{NormalizeError, Normalizer, Posting};
 use crate::store::{IngestOutcome, Store};
 

@@ -18,10 +18,11 @@ use std::time::Duration;
 
 use super::collect::{deliver, mark_seen, Sink};
 use super::RunOptions;
+use crate::domain::error_chain;
 use crate::domain::{Day, PostingId, RunReport, Validators};
 use crate::extract::{ItemError, NextPage, Page, RawPosting, SourceDef};
 use crate::fetch::auth::Auth;
-use crate::fetch::{error_chain, FetchError, FetchRequest, FetchRun, Fetcher};
+use crate::fetch::{FetchError, FetchRequest, FetchRun, Fetcher};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
 

@@ -13,8 +13,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use skilltrack::domain::error_chain;
 use skilltrack::extract::{load_sources, SourceDef};
-use skilltrack::fetch::{error_chain, FetchConfig, FetchError, FetchRequest, FetchRun, Fetcher};
+use skilltrack::fetch::{FetchConfig, FetchError, FetchRequest, FetchRun, Fetcher};
 use skilltrack::pipeline::{run_source, Context, RunOptions};
 use skilltrack::store::{CountStore, PostingStore, RunLog, SledStore};
 use tokio::time::Instant;
