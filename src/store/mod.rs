@@ -143,6 +143,13 @@ pub trait CountStore: Send + Sync {
     /// (postings and texts included). Counts become visible to readers here
     /// (after each collected page and at the end of an import).
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// A number that changes whenever the counts readers see may have
+    /// changed (every flush that wrote counter changes, every step of a
+    /// recount), and differs between two openings of the same store. Equal
+    /// generations mean equal answers, so responses and caches are keyed by
+    /// it (the API's `ETag`s).
+    fn generation(&self) -> u64;
 }
 
 /// Run reports.

@@ -33,6 +33,7 @@ mod rebuild;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::counting::{CountRules, Counter};
@@ -74,6 +75,9 @@ pub struct SledStore {
     names: RwLock<Names>,
     cache: Mutex<CountCache>,
     writer: Mutex<()>,
+    /// See [`CountStore::generation`]: starts from the clock at opening,
+    /// one more after each flush that wrote counts.
+    generation: AtomicU64,
     rules: CountRules,
     /// Whether opening found counts the last process had not written, and
     /// recounted them.
@@ -191,6 +195,7 @@ impl SledStore {
             names: RwLock::new(names),
             cache: Mutex::new(CountCache::default()),
             writer: Mutex::new(()),
+            generation: AtomicU64::new(opening_generation()),
             rules,
             recovered: false,
         };
@@ -444,6 +449,15 @@ impl PostingStore for SledStore {
     }
 }
 
+/// The first generation of an opening: the clock's nanoseconds, so that a
+/// reopened store never repeats a generation a client may have kept (the
+/// counter then advances by one per flush, far from the next opening's).
+fn opening_generation() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
+}
+
 impl CountStore for SledStore {
     fn daily(
         &self,
@@ -478,6 +492,10 @@ impl CountStore for SledStore {
 
     fn rules(&self) -> CountRules {
         self.rules
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     fn flush(&self) -> Result<(), StoreError> {

@@ -106,6 +106,9 @@ impl CountStore for GatedStore {
     fn rules(&self) -> CountRules {
         self.inner.rules()
     }
+    fn generation(&self) -> u64 {
+        self.inner.generation()
+    }
     fn flush(&self) -> Result<(), StoreError> {
         self.inner.flush()
     }

@@ -612,3 +612,27 @@ fn restore_dir_is_all_or_nothing() {
     assert_eq!(reopened.data_fingerprint().unwrap(), Some(7));
     assert!(reopened.all_counts().unwrap() == store.all_counts().unwrap());
 }
+
+#[test]
+fn the_generation_moves_when_counts_are_written_and_not_otherwise() {
+    let (dir, store) = temp_store();
+    let n = normalizer();
+    let first = store.generation();
+    store.flush().unwrap();
+    assert_eq!(store.generation(), first, "a flush with nothing to write");
+    import(store.as_ref(), &n, &corpus()[..3]);
+    let after_import = store.generation();
+    assert_ne!(after_import, first, "an import writes counts");
+    let _ = store.daily(
+        &SkillId::all_postings(),
+        &GeoCode::parse(GeoCode::WORLD).unwrap(),
+        Metric::New,
+        Day::MIN,
+        Day::MAX,
+    );
+    store.flush().unwrap();
+    assert_eq!(store.generation(), after_import, "reads and empty flushes");
+    drop(store);
+    let reopened = SledStore::open(&dir.path().join("db"), 16).unwrap();
+    assert_ne!(reopened.generation(), after_import, "a new opening");
+}

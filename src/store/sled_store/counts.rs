@@ -267,6 +267,8 @@ impl SledStore {
         if !keep_dirty {
             self.cache.lock().map_err(poisoned)?.marked = false;
         }
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(())
     }
 
