@@ -1,0 +1,117 @@
+//! Entity tags of the responses computed from the counts (trends, top).
+//!
+//! Such a response depends only on its route, its parameters and the counts
+//! the store shows, which change only when [`CountStore::generation`]
+//! moves. So its tag is a hash of those three, known before any count is
+//! read: a client that sends the tag back in `If-None-Match` gets a `304
+//! Not Modified` without the store being touched.
+//!
+//! [`CountStore::generation`]: crate::store::CountStore::generation
+
+use warp::http::{header, HeaderValue, Response, StatusCode};
+use warp::hyper::body::Bytes;
+
+use super::Params;
+
+/// The entity tag of one response: a strong tag, `"` + 16 hex digits + `"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ETag(String);
+
+impl ETag {
+    /// The tag of `route`'s answer to `params` while the store's counts are
+    /// at `generation`. Parameters are hashed in name order, so their order
+    /// in the query string does not matter.
+    pub(crate) fn of(generation: u64, route: &str, params: &Params) -> ETag {
+        let mut sorted: Vec<(&String, &String)> = params.iter().collect();
+        sorted.sort();
+        let mut bytes = Vec::with_capacity(64);
+        bytes.extend_from_slice(&generation.to_be_bytes());
+        bytes.extend_from_slice(route.as_bytes());
+        for (name, value) in sorted {
+            // Each length first, so that no two lists of parameters
+            // (`a=b&c=d`, `a=b%26c%3Dd`…) give the same bytes.
+            for part in [name, value] {
+                bytes.extend_from_slice(&(part.len() as u64).to_be_bytes());
+                bytes.extend_from_slice(part.as_bytes());
+            }
+        }
+        ETag(format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&bytes)))
+    }
+
+    /// Whether an `If-None-Match` header value names this tag: `*`, or a
+    /// comma-separated list of tags, weak ones (`W/"…"`) compared by their
+    /// opaque part as RFC 9110 asks for `If-None-Match`.
+    pub(crate) fn matches(&self, if_none_match: Option<&str>) -> bool {
+        let Some(list) = if_none_match else {
+            return false;
+        };
+        list.split(',').map(str::trim).any(|candidate| {
+            candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == self.0
+        })
+    }
+
+    /// The header value.
+    pub(crate) fn header_value(&self) -> HeaderValue {
+        // Quotes and hex digits only: always a valid header value.
+        HeaderValue::from_str(&self.0).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+    }
+
+    /// Adds the tag to a response's headers.
+    pub(crate) fn tag<B>(&self, response: &mut Response<B>) {
+        response
+            .headers_mut()
+            .insert(header::ETAG, self.header_value());
+    }
+
+    /// The `304 Not Modified` answer: no body, the tag repeated.
+    pub(crate) fn not_modified(&self) -> Response<Bytes> {
+        let mut r = Response::new(Bytes::new());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        self.tag(&mut r);
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_tag_depends_on_generation_route_and_parameters_not_their_order() {
+        let a = params(&[("skills", "python"), ("geo", "FR")]);
+        let tag = ETag::of(7, "trends", &a);
+        assert_eq!(tag, ETag::of(7, "trends", &a.clone()));
+        assert_ne!(tag, ETag::of(8, "trends", &a));
+        assert_ne!(tag, ETag::of(7, "top", &a));
+        assert_ne!(tag, ETag::of(7, "trends", &params(&[("skills", "python")])));
+        assert_ne!(
+            ETag::of(7, "trends", &params(&[("a", "b"), ("c", "d")])),
+            ETag::of(7, "trends", &params(&[("a", "b\u{0}c\u{1}d")]))
+        );
+        assert!(tag.0.starts_with('"') && tag.0.ends_with('"') && tag.0.len() == 18);
+    }
+
+    #[test]
+    fn if_none_match_lists_weak_tags_and_star_match() {
+        let tag = ETag::of(1, "top", &Params::new());
+        let t = tag.0.clone();
+        assert!(tag.matches(Some(&t)));
+        assert!(tag.matches(Some(&format!("W/{t}"))));
+        assert!(tag.matches(Some(&format!("\"other\", {t}"))));
+        assert!(tag.matches(Some("*")));
+        assert!(!tag.matches(Some("\"other\"")));
+        assert!(!tag.matches(Some("")));
+        assert!(!tag.matches(None));
+        let r = tag.not_modified();
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(r.headers()[header::ETAG], t.as_str());
+        assert!(r.body().is_empty());
+    }
+}
