@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Load benchmark of the HTTP API: `skilltrack serve` on a store, `wrk` on
+# loopback sharing the machine's cores with it. Prints, per route, requests
+# per second and the latency percentiles wrk measured.
+#
+#   benches/api_load.sh DATA_DIR
+#   SKILLTRACK=target/release/skilltrack DURATION=20s CONNECTIONS=32 THREADS=2 \
+#       benches/api_load.sh /path/to/db
+#
+# DATA_DIR is a store, e.g. the one `skilltrack import` makes of the store
+# bench's generated postings (a million postings over 2023–2025):
+#
+#   cargo bench --bench store_import -- --postings 1000000   # writes target/store-bench-1000000.jsonl
+#   target/release/skilltrack import target/store-bench-1000000.jsonl --data-dir /tmp/bench-1m
+#
+# wrk comes from Debian: `apt-get install wrk`.
+set -euo pipefail
+DATA_DIR="${1:?usage: benches/api_load.sh DATA_DIR}"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+SKILLTRACK="${SKILLTRACK:-$(dirname "$HERE")/target/release/skilltrack}"
+DURATION="${DURATION:-20s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+THREADS="${THREADS:-2}"
+PORT="${PORT:-18080}"
+BASE="http://127.0.0.1:$PORT"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
+[ -x "$SKILLTRACK" ] || { echo "no binary at $SKILLTRACK: cargo build --release" >&2; exit 2; }
+
+EMPTY="$(mktemp -d)"
+LOG="$(mktemp)"
+"$SKILLTRACK" serve --no-schedule --bind "127.0.0.1:$PORT" --data-dir "$DATA_DIR" \
+    --extractors "$EMPTY" >"$LOG" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$EMPTY" "$LOG"' EXIT
+for _ in $(seq 600); do
+    curl -fs "$BASE/healthz" >/dev/null 2>&1 && break
+    kill -0 $SERVER 2>/dev/null || { cat "$LOG" >&2; exit 1; }
+    sleep 0.1
+done
+echo "server: $SKILLTRACK, store $DATA_DIR ($(du -sh "$DATA_DIR" | cut -f1)), wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+
+# name|path and query
+ROUTES=(
+    "healthz|/healthz"
+    "trends: python × FR, 3 years monthly|/api/v1/trends?skills=python&geo=FR&from=2023-01-01&to=2025-12-31&interval=month"
+    "trends: kubernetes × FR-ARA, 3 years weekly|/api/v1/trends?skills=kubernetes&geo=FR-ARA&from=2023-01-01&to=2025-12-31&interval=week"
+    "top: FR, 2025|/api/v1/top?geo=FR&from=2025-01-01&to=2025-12-31"
+    "top: FR-IDF, 2025, sort=growth|/api/v1/top?geo=FR-IDF&from=2025-01-01&to=2025-12-31&sort=growth"
+    "postings page: python × FR-IDF, March 2025, 50|/api/v1/postings?skill=python&geo=FR-IDF&from=2025-03-01&to=2025-03-31&limit=50"
+    "postings page: rust × FR-35, 2025, 50|/api/v1/postings?skill=rust&geo=FR-35&from=2025-01-01&to=2025-12-31&limit=50"
+    "postings page: active, postgresql × FR, 2025-06-30, 50|/api/v1/postings?skill=postgresql&geo=FR&metric=active&to=2025-06-30&limit=50"
+)
+
+printf '%-55s %8s %10s %8s %8s %8s %8s\n' route status "req/s" p50 p90 p99 first
+for entry in "${ROUTES[@]}"; do
+    name="${entry%%|*}"
+    path="${entry#*|}"
+    # The first request: what a client gets before any cache holds the answer.
+    first="$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$BASE$path")"
+    status="${first% *}"
+    first_ms="$(awk -v t="${first#* }" 'BEGIN { printf "%.1fms", t * 1000 }')"
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE$path")"
+    rps="$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")"
+    pct() { awk -v p="$1" '$1 == p { print $2 }' <<<"$out"; }
+    errors="$(awk '/Non-2xx|Socket errors/ { printf "%s ", $0 }' <<<"$out")"
+    printf '%-55s %8s %10s %8s %8s %8s %8s %s\n' "$name" "$status" "$rps" "$(pct 50%)" "$(pct 90%)" "$(pct 99%)" "$first_ms" "$errors"
+done
+echo "server peak RSS: $(awk '/VmHWM/ { print $2, $3 }' /proc/$SERVER/status)"
