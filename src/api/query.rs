@@ -64,11 +64,18 @@ impl ApiError {
         )
     }
 
-    /// An invalid or too large trends query (400), with its code
+    /// An invalid or too large trends query (400), or an unknown skill or
+    /// geography (404, with a suggestion), with its code
     /// ([`QueryError::code`]).
     pub fn query(e: &QueryError) -> ApiError {
+        let status = match e {
+            QueryError::UnknownSkill { .. } | QueryError::UnknownGeo { .. } => {
+                StatusCode::NOT_FOUND
+            }
+            _ => StatusCode::BAD_REQUEST,
+        };
         ApiError::new(
-            StatusCode::BAD_REQUEST,
+            status,
             e.code(),
             format!("{}: {e}", e.param()),
         )

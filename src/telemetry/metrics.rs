@@ -20,7 +20,7 @@
 //! | `skilltrack_store_flush_lag_seconds` | gauge | — (how long the last flush of stored pages took) |
 
 use std::sync::atomic::AtomicU64;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -104,6 +104,9 @@ pub struct Metrics {
     last_success: Family<SourceLabels, Gauge<f64, AtomicU64>>,
     fetch_requests: Family<FetchLabels, Counter>,
     flush_lag: Gauge<f64, AtomicU64>,
+    /// Held while a scrape sets the postings gauge and encodes, so that two
+    /// scrapes of different stores (tests) do not mix.
+    scrape: Mutex<()>,
 }
 
 /// The process's registry, built on first use.
@@ -176,6 +179,7 @@ impl Metrics {
             last_success,
             fetch_requests,
             flush_lag,
+            scrape: Mutex::new(()),
         }
     }
 
@@ -228,10 +232,13 @@ impl Metrics {
         self.flush_lag.set(took.as_secs_f64());
     }
 
-    /// Sets the number of stored postings (called at scrape time).
-    pub fn set_postings_stored(&self, postings: u64) {
+    /// The text exposition with `postings` as the stored postings (read
+    /// from the store at scrape time).
+    pub fn scrape(&self, postings: u64) -> String {
+        let _one_at_a_time = self.scrape.lock().unwrap_or_else(|e| e.into_inner());
         self.postings_stored
             .set(i64::try_from(postings).unwrap_or(i64::MAX));
+        self.encode()
     }
 
     /// The text exposition of every series.
@@ -300,9 +307,8 @@ mod tests {
         m.fetch_request("example.org", None, Some(200));
         m.fetch_request("example.org", None, Some(200));
         m.fetch_request("127.0.0.1", Some(8080), None);
-        m.set_postings_stored(42);
         m.store_flushed(Duration::from_millis(250));
-        let text = m.encode();
+        let text = m.scrape(42);
         let has = |series: &str, value: f64| {
             assert_eq!(sample(&text, series), Some(value), "{series} in\n{text}");
         };
