@@ -59,7 +59,10 @@ impl Cors {
         match self {
             Cors::Off => None,
             Cors::Any => Some(HeaderValue::from_static("*")),
-            Cors::Origins(list) => list.iter().find(|v| v.as_bytes() == origin.as_bytes()).cloned(),
+            Cors::Origins(list) => list
+                .iter()
+                .find(|v| v.as_bytes() == origin.as_bytes())
+                .cloned(),
         }
     }
 
@@ -131,7 +134,13 @@ mod tests {
             origins(&["https://a.example", "http://localhost:3000"]),
             Ok(Cors::Origins(l)) if l.len() == 2
         ));
-        for bad in ["https://a.example/", "a.example", "ftp://a.example", "https://", "*x"] {
+        for bad in [
+            "https://a.example/",
+            "a.example",
+            "ftp://a.example",
+            "https://",
+            "*x",
+        ] {
             assert_eq!(
                 origins(&["https://ok.example", bad]).unwrap_err(),
                 CorsError { origin: bad.into() },

@@ -74,17 +74,15 @@ impl warp::reject::Reject for BodyTooLarge {}
 pub(super) fn body_within_limit() -> impl Filter<Extract = (), Error = Rejection> + Copy {
     warp::header::optional::<u64>("content-length")
         .and(warp::header::optional::<String>("transfer-encoding"))
-        .and_then(
-            |length: Option<u64>, chunked: Option<String>| async move {
-                match (length, chunked) {
-                    (Some(n), _) if n > MAX_BODY_BYTES => {
-                        Err(warp::reject::custom(BodyTooLarge { bytes: Some(n) }))
-                    }
-                    (_, Some(_)) => Err(warp::reject::custom(BodyTooLarge { bytes: None })),
-                    _ => Ok(()),
+        .and_then(|length: Option<u64>, chunked: Option<String>| async move {
+            match (length, chunked) {
+                (Some(n), _) if n > MAX_BODY_BYTES => {
+                    Err(warp::reject::custom(BodyTooLarge { bytes: Some(n) }))
                 }
-            },
-        )
+                (_, Some(_)) => Err(warp::reject::custom(BodyTooLarge { bytes: None })),
+                _ => Ok(()),
+            }
+        })
         .untuple_one()
 }
 
@@ -141,7 +139,10 @@ mod tests {
             route_template("/api/v1/postings/0123456789abcdef"),
             "/api/v1/postings/{id}"
         );
-        assert_eq!(route_template("/api/v1/postings/anything"), "/api/v1/postings/{id}");
+        assert_eq!(
+            route_template("/api/v1/postings/anything"),
+            "/api/v1/postings/{id}"
+        );
         for other in [
             "/",
             "",

@@ -121,20 +121,18 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
                 .or(openapi),
         )
         .recover(recover);
-    edge::request_facts()
-        .and(routes)
-        .map(
-            move |started, method, path, origin: Option<String>, reply: _| {
-                edge::finish(
-                    &cors,
-                    started,
-                    &method,
-                    &path,
-                    origin.as_deref(),
-                    Reply::into_response(reply),
-                )
-            },
-        )
+    edge::request_facts().and(routes).map(
+        move |started, method, path, origin: Option<String>, reply: _| {
+            edge::finish(
+                &cors,
+                started,
+                &method,
+                &path,
+                origin.as_deref(),
+                Reply::into_response(reply),
+            )
+        },
+    )
 }
 
 /// GET, or HEAD (answered like GET; the HTTP layer leaves the body out).
@@ -389,10 +387,14 @@ fn rejection_error(rejection: &Rejection) -> ApiError {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_parameter",
-            "the query string cannot be read: use name=value pairs joined by &, percent-encoded".into(),
+            "the query string cannot be read: use name=value pairs joined by &, percent-encoded"
+                .into(),
         )
     } else {
-        tracing::error!(?rejection, "A request was rejected for an unexpected reason.");
+        tracing::error!(
+            ?rejection,
+            "A request was rejected for an unexpected reason."
+        );
         ApiError::internal("the request could not be answered: see the server log".into())
     }
 }

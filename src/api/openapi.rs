@@ -96,7 +96,9 @@ fn merge(doc: &mut Value, file: &str, fragment: Value) -> Result<(), OpenApiErro
         .keys()
         .find(|k| !["paths", "components"].contains(&k.as_str()))
     {
-        return Err(shape(&format!("unexpected key {key:?} (only paths and components)")));
+        return Err(shape(&format!(
+            "unexpected key {key:?} (only paths and components)"
+        )));
     }
     if let Some(paths) = fragment.remove("paths") {
         let target = section(doc, &["paths"]).ok_or_else(|| shape("base has no paths"))?;
@@ -219,14 +221,20 @@ mod tests {
             err.to_string(),
             r#"other.json: schemas "TopRow" is already defined"#
         );
-        let err = assemble(base, &[("e.json", r#"{"components": {"schemas": {"Error": {}}}}"#)])
-            .unwrap_err();
+        let err = assemble(
+            base,
+            &[("e.json", r#"{"components": {"schemas": {"Error": {}}}}"#)],
+        )
+        .unwrap_err();
         assert!(matches!(err, OpenApiError::Duplicate { ref name, .. } if name == "Error"));
         // Distinct names merge, new sections included.
         let doc = assemble(
             base,
             &[
-                ("p.json", r#"{"paths": {"/b": {}}, "components": {"parameters": {"P": {}}}}"#),
+                (
+                    "p.json",
+                    r#"{"paths": {"/b": {}}, "components": {"parameters": {"P": {}}}}"#,
+                ),
                 ("q.json", r#"{"components": {"schemas": {"Q": {}}}}"#),
             ],
         )
@@ -242,7 +250,10 @@ mod tests {
         for (bad, why) in [
             ("[]", "not a JSON object"),
             (r#"{"info": {}}"#, "unexpected key \"info\""),
-            (r#"{"components": {"examples": {}}}"#, "unexpected component kind"),
+            (
+                r#"{"components": {"examples": {}}}"#,
+                "unexpected component kind",
+            ),
             (r#"{"paths": []}"#, "path entries are not an object"),
         ] {
             let err = assemble(base, &[("f.json", bad)]).unwrap_err().to_string();

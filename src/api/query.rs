@@ -74,11 +74,7 @@ impl ApiError {
             }
             _ => StatusCode::BAD_REQUEST,
         };
-        ApiError::new(
-            status,
-            e.code(),
-            format!("{}: {e}", e.param()),
-        )
+        ApiError::new(status, e.code(), format!("{}: {e}", e.param()))
     }
 
     /// A server-side failure (500).

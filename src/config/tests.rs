@@ -351,7 +351,8 @@ fn cors_origins_come_from_the_file_then_the_environment() {
         ),
         "{err}"
     );
-    let mut bad: Config = toml::from_str("[api]\ncors_origins = [\"https://a.example/app\"]").unwrap();
+    let mut bad: Config =
+        toml::from_str("[api]\ncors_origins = [\"https://a.example/app\"]").unwrap();
     assert!(bad.apply_env(|_| None).is_err());
     assert!(toml::from_str::<Config>("[api]\ncors_origin = \"*\"").is_err());
 }

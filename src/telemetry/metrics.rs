@@ -126,10 +126,9 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::default();
         let http_requests = Family::<HttpLabels, Counter>::default();
-        let http_duration =
-            Family::<HttpLabels, Histogram, HistogramMaker>::new_with_constructor(
-                latency_histogram as HistogramMaker,
-            );
+        let http_duration = Family::<HttpLabels, Histogram, HistogramMaker>::new_with_constructor(
+            latency_histogram as HistogramMaker,
+        );
         let postings_stored = Gauge::default();
         let runs = Family::<RunLabels, Counter>::default();
         let last_success = Family::<SourceLabels, Gauge<f64, AtomicU64>>::default();
@@ -269,7 +268,10 @@ mod tests {
         m.http_request("/api/v1/postings/{id}", 404, Duration::from_micros(100));
         let text = m.encode();
         let ok = r#"{route="/api/v1/postings/{id}",status="200"}"#;
-        assert_eq!(sample(&text, &format!("http_requests_total{ok}")), Some(2.0));
+        assert_eq!(
+            sample(&text, &format!("http_requests_total{ok}")),
+            Some(2.0)
+        );
         assert_eq!(
             sample(
                 &text,

@@ -13,7 +13,7 @@ use skilltrack::api::{self, Cors};
 use skilltrack::domain::SourceId;
 use skilltrack::extract::load_sources;
 use skilltrack::pipeline::{run_source, RunOptions};
-use skilltrack::store::Store;
+use skilltrack::store::PostingStore;
 
 use crate::helpers::{context, extractors_dir, temp_store, FixtureServer, IsolatedApp, ARBEITNOW};
 
@@ -73,7 +73,10 @@ async fn metrics_count_requests_by_route_template_and_status() {
     for (labels, n) in [(&posting404, 3.0), (&geos400, 2.0), (&other404, 1.0)] {
         for name in ["http_requests_total", "http_request_duration_seconds_count"] {
             let grew = value(&after, name, labels) - value(&before, name, labels);
-            assert!(grew >= n, "{name}{labels} grew by {grew}, not {n}:\n{after}");
+            assert!(
+                grew >= n,
+                "{name}{labels} grew by {grew}, not {n}:\n{after}"
+            );
         }
         // Every observation falls in the +Inf bucket.
         let inf = format!(
@@ -156,14 +159,19 @@ async fn error_of(
         .headers()
         .get("allow")
         .map(|v| v.to_str().unwrap().to_owned());
-    let body: Value = serde_json::from_slice(r.body()).unwrap_or_else(|_| {
-        panic!("not JSON: {}", String::from_utf8_lossy(r.body()))
-    });
+    let body: Value = serde_json::from_slice(r.body())
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(r.body())));
     (
         r.status().as_u16(),
         allow,
-        body["error"]["code"].as_str().unwrap_or_default().to_owned(),
-        body["error"]["message"].as_str().unwrap_or_default().to_owned(),
+        body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
     )
 }
 
@@ -172,7 +180,12 @@ async fn other_methods_bodies_and_bad_headers_get_the_error_shape() {
     let (_dir, store) = temp_store();
     let routes = api::routes(IsolatedApp::state(store));
     for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
-        for path in ["/healthz", "/api/v1/trends", "/api/v1/postings/0123456789abcdef", "/metrics"] {
+        for path in [
+            "/healthz",
+            "/api/v1/trends",
+            "/api/v1/postings/0123456789abcdef",
+            "/metrics",
+        ] {
             let (status, allow, code, _) =
                 error_of(&routes, warp::test::request().method(method).path(path)).await;
             assert_eq!(
@@ -183,8 +196,11 @@ async fn other_methods_bodies_and_bad_headers_get_the_error_shape() {
         }
     }
     // An unknown path stays a 404 whatever the method.
-    let (status, allow, code, _) =
-        error_of(&routes, warp::test::request().method("POST").path("/nothing")).await;
+    let (status, allow, code, _) = error_of(
+        &routes,
+        warp::test::request().method("POST").path("/nothing"),
+    )
+    .await;
     assert_eq!((status, allow, code.as_str()), (404, None, "not_found"));
 
     // A body over 1 KiB: 413, the limit stated.
@@ -197,7 +213,10 @@ async fn other_methods_bodies_and_bad_headers_get_the_error_shape() {
     )
     .await;
     assert_eq!((status, code.as_str()), (413, "payload_too_large"));
-    assert!(message.contains("1025 bytes") && message.contains("limit of 1024"), "{message}");
+    assert!(
+        message.contains("1025 bytes") && message.contains("limit of 1024"),
+        "{message}"
+    );
     // A POST with a large body: the body limit answers first.
     let (status, ..) = error_of(
         &routes,
@@ -237,13 +256,16 @@ async fn other_methods_bodies_and_bad_headers_get_the_error_shape() {
     .await;
     assert_eq!((status, code.as_str()), (400, "invalid_header"));
     assert!(message.contains("content-length"), "{message}");
-    assert!(!message.contains("Rejection") && !message.contains("InvalidHeader"), "{message}");
+    assert!(
+        !message.contains("Rejection") && !message.contains("InvalidHeader"),
+        "{message}"
+    );
 }
 
 fn with_cors(store: Arc<skilltrack::store::SledStore>, origins: &[&str]) -> api::AppState {
     let mut state = IsolatedApp::state(store);
-    state.cors = Cors::from_origins(&origins.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-        .unwrap();
+    state.cors =
+        Cors::from_origins(&origins.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
     state
 }
 
@@ -257,7 +279,10 @@ async fn cors_is_off_by_default() {
         .reply(&routes)
         .await;
     assert_eq!(r.status(), 200);
-    assert!(r.headers().keys().all(|k| !k.as_str().starts_with("access-control-")));
+    assert!(r
+        .headers()
+        .keys()
+        .all(|k| !k.as_str().starts_with("access-control-")));
     // A preflight is just another method: 405.
     let r = warp::test::request()
         .method("OPTIONS")
@@ -267,14 +292,22 @@ async fn cors_is_off_by_default() {
         .reply(&routes)
         .await;
     assert_eq!(r.status(), 405);
-    assert!(r.headers().keys().all(|k| !k.as_str().starts_with("access-control-")));
+    assert!(r
+        .headers()
+        .keys()
+        .all(|k| !k.as_str().starts_with("access-control-")));
 }
 
 #[tokio::test]
 async fn cors_lets_configured_origins_read_every_route() {
     let (_dir, store) = temp_store();
     let routes = api::routes(with_cors(store, &["https://a.example"]));
-    for path in ["/healthz", "/api/v1/skills", "/api/v1/trends?skills=pyhton", "/nothing"] {
+    for path in [
+        "/healthz",
+        "/api/v1/skills",
+        "/api/v1/trends?skills=pyhton",
+        "/nothing",
+    ] {
         let r = warp::test::request()
             .path(path)
             .header("origin", "https://a.example")
@@ -308,7 +341,10 @@ async fn cors_lets_configured_origins_read_every_route() {
         .reply(&routes)
         .await;
     assert_eq!(r.status(), 204);
-    assert_eq!(r.headers()["access-control-allow-origin"], "https://a.example");
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://a.example"
+    );
     assert_eq!(r.headers()["access-control-allow-methods"], "GET, HEAD");
     assert_eq!(r.headers()["access-control-allow-headers"], "if-none-match");
     assert!(r.body().is_empty());

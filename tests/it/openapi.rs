@@ -60,7 +60,13 @@ fn fixture() -> (
     impl warp::Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone,
 ) {
     let (dir, store) = temp_store();
-    let days = ["2024-01-10", "2025-01-15", "2025-01-16", "2025-02-10", "2025-03-03"];
+    let days = [
+        "2024-01-10",
+        "2025-01-15",
+        "2025-01-16",
+        "2025-02-10",
+        "2025-03-03",
+    ];
     let lines: Vec<String> = (1..=20)
         .map(|i| {
             let title = if i % 3 == 0 {
@@ -100,10 +106,7 @@ fn pointer_token(s: &str) -> String {
 /// The response object the document gives for `template` and `status`
 /// (its `$ref` followed).
 fn documented_response<'a>(doc: &'a Value, template: &str, status: u16) -> Option<&'a Value> {
-    let pointer = format!(
-        "/paths/{}/get/responses/{status}",
-        pointer_token(template)
-    );
+    let pointer = format!("/paths/{}/get/responses/{status}", pointer_token(template));
     let response = doc.pointer(&pointer)?;
     match response.get("$ref").and_then(Value::as_str) {
         Some(r) => doc.pointer(r.strip_prefix('#')?),
@@ -128,7 +131,9 @@ fn validate(doc: &Value, schema: &Value, instance: &Value) -> Result<(), String>
     compiler.set_default_draft(boon::Draft::V2020_12);
     compiler.enable_format_assertions();
     let url = "http://skilltrack.test/case.json";
-    compiler.add_resource(url, wrapper).map_err(|e| e.to_string())?;
+    compiler
+        .add_resource(url, wrapper)
+        .map_err(|e| e.to_string())?;
     let index = compiler
         .compile(url, &mut schemas)
         .map_err(|e| format!("the document's schema does not compile: {e:#}"))?;
@@ -150,7 +155,9 @@ fn check(doc: &Value, request: &str, response: &Response<Bytes>) -> Result<(), S
         return if response.body().is_empty() {
             Ok(())
         } else {
-            Err(format!("{request}: {status} has a body the document does not describe"))
+            Err(format!(
+                "{request}: {status} has a body the document does not describe"
+            ))
         };
     };
     let content_type = response
@@ -251,7 +258,10 @@ async fn every_route_is_documented_and_every_documented_path_answers() {
         .map(String::as_str)
         .collect();
     let routes_known: BTreeSet<&str> = ROUTE_TEMPLATES.iter().copied().collect();
-    assert_eq!(documented, routes_known, "the document's paths and the routes' templates");
+    assert_eq!(
+        documented, routes_known,
+        "the document's paths and the routes' templates"
+    );
     let (_dir, routes) = fixture();
     for template in ROUTE_TEMPLATES {
         let path = template.replace(ID, &posting_id());
@@ -267,7 +277,10 @@ async fn every_route_is_documented_and_every_documented_path_answers() {
         assert!(op["responses"]["200"].is_object(), "{template}");
     }
     // A path that is not documented gets the documented 404 shape anyway.
-    let r = warp::test::request().path("/api/v1/nothing").reply(&routes).await;
+    let r = warp::test::request()
+        .path("/api/v1/nothing")
+        .reply(&routes)
+        .await;
     assert_eq!(r.status(), 404);
     let body: Value = serde_json::from_slice(r.body()).unwrap();
     let error_schema = serde_json::json!({"$ref": "#/components/schemas/Error"});
