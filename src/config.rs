@@ -29,6 +29,7 @@
 //! | `[server] max_connections`     | `SKILLTRACK_MAX_CONNECTIONS`     | `256` |
 //! | `[import] max_line_mb`         | `SKILLTRACK_MAX_LINE_MB` | `4`         |
 //! | `[trends] min_support`         | `SKILLTRACK_MIN_SUPPORT` | `30`        |
+//! | `[api] cors_origins`           | `SKILLTRACK_CORS_ORIGINS` (comma-separated) | `[]` (CORS off); `"*"`: any origin |
 //! | `[counting] dedup_window_days` | —                | `60`               |
 //! | `[counting] unseen_close_days` | —                | `7`                |
 //! | `[counting] max_open_days`     | —                | `90`               |
@@ -50,6 +51,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::api::server::{self, ServerLimits};
+use crate::api::Cors;
 use crate::domain::CountRules;
 use crate::domain::{Rate, RateError};
 use crate::fetch::{FetchConfig, DEFAULT_USER_AGENT};
@@ -78,7 +80,7 @@ pub const MAX_CACHE_MB: u64 = 1 << 20;
 pub const DEFAULT_RATE: Rate = Rate::ONE_PER_SECOND;
 
 /// Every environment variable [`Config::apply_env`] reads.
-pub const ENV_VARS: [&str; 19] = [
+pub const ENV_VARS: [&str; 20] = [
     "SKILLTRACK_DATA_DIR",
     "SKILLTRACK_EXTRACTORS_DIR",
     "SKILLTRACK_BIND",
@@ -98,6 +100,7 @@ pub const ENV_VARS: [&str; 19] = [
     "SKILLTRACK_IDLE_TIMEOUT_SECS",
     "SKILLTRACK_MAX_CONNECTIONS",
     "SKILLTRACK_MIN_SUPPORT",
+    "SKILLTRACK_CORS_ORIGINS",
 ];
 
 /// Why the configuration could not be loaded. The message names the file,
@@ -215,6 +218,8 @@ pub struct Config {
     pub import: ImportSettings,
     /// How trends are reported.
     pub trends: TrendSettings,
+    /// Who may call the HTTP API from a browser.
+    pub api: ApiSettings,
     /// Per-source overrides, by source id.
     pub sources: BTreeMap<String, SourceOverride>,
     /// The `[fetch]` rates, parsed by [`Config::apply_env`] (which
@@ -375,6 +380,31 @@ impl Default for TrendSettings {
     }
 }
 
+/// The `[api]` section: the HTTP API's openness to browsers.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSettings {
+    /// Origins whose pages may read the API's responses (CORS):
+    /// `["https://a.example", …]`, or `"*"` for any; empty (the default):
+    /// CORS off.
+    #[serde(deserialize_with = "one_or_many")]
+    pub cors_origins: Vec<String>,
+}
+
+/// A string (`"*"`) or a list of strings.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
+}
+
 /// The `[counting]` section: parameters of the counting rules.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -416,6 +446,7 @@ impl Default for Config {
             counting: CountingConfig::default(),
             import: ImportSettings::default(),
             trends: TrendSettings::default(),
+            api: ApiSettings::default(),
             sources: BTreeMap::new(),
             rates: FetchRates::default(),
         }
@@ -540,6 +571,9 @@ impl Config {
         if let Some(v) = get("SKILLTRACK_MIN_SUPPORT") {
             self.trends.min_support = num("SKILLTRACK_MIN_SUPPORT", v)?;
         }
+        if let Some(v) = get("SKILLTRACK_CORS_ORIGINS") {
+            self.api.cors_origins = v.split(',').map(|o| o.trim().to_owned()).collect();
+        }
         self.rates = self.fetch.rates()?;
         self.validate()
     }
@@ -551,6 +585,12 @@ impl Config {
             unseen_close_days: self.counting.unseen_close_days.max(0),
             max_open_days: self.counting.max_open_days.max(1),
         }
+    }
+
+    /// The CORS policy of the API (`[api] cors_origins`, checked by
+    /// [`Config::validate`]; off if it does not parse).
+    pub fn cors(&self) -> Cors {
+        Cors::from_origins(&self.api.cors_origins).unwrap_or_default()
     }
 
     /// The HTTP server's limits (zeros read as the smallest useful value:

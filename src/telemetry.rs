@@ -1,5 +1,8 @@
 //! Logging through `tracing`: human-readable lines on stderr, filtered by
-//! `RUST_LOG` (default `info`, or `warn` for quiet commands).
+//! `RUST_LOG` (default `info`, or `warn` for quiet commands); and the
+//! process's Prometheus metrics ([`metrics`]), here because `fetch`,
+//! `pipeline` and `api` all record into them and a shared module is the
+//! one place each may import.
 
 use tracing_subscriber::EnvFilter;
 
@@ -14,3 +17,5 @@ pub fn init(default_level: &str) {
         .with_target(false)
         .try_init();
 }
+
+pub mod metrics;

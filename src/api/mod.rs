@@ -9,10 +9,22 @@
 //! requests; trends are produced series by series into a streamed body
 //! (`trends`). [`server`] accepts the connections, with the header-read
 //! and idle timeouts and the connection cap of [`ServerLimits`].
+//!
+//! Around the routes ([`edge`]): a request body over
+//! [`MAX_BODY_BYTES`](edge::MAX_BODY_BYTES) is a `413`, a URI over
+//! [`MAX_URI_BYTES`] a `414`, another method than GET/HEAD on a known path a
+//! `405` with `Allow: GET, HEAD`; one `recover` turns every rejection into
+//! the JSON error shape; each response is counted in the metrics by route
+//! template and status (`GET /metrics`) and gets the CORS headers of
+//! [`Cors`]. `GET /api/v1/openapi.json` serves the OpenAPI document
+//! ([`openapi`]), assembled once when the routes are built.
 
+pub mod cors;
+pub mod edge;
 // Used by the trends and top routes (issue #14, being wired).
 #[allow(dead_code)]
 mod etag;
+pub mod openapi;
 pub mod query;
 pub mod server;
 mod trends;
@@ -30,7 +42,9 @@ use crate::domain::PostingId;
 use crate::normalize::Normalizer;
 use crate::store::counting;
 use crate::store::Store;
+use crate::telemetry::metrics;
 
+pub use cors::Cors;
 pub use query::ApiError;
 pub use server::{serve, serve_with, ServerLimits};
 
@@ -47,16 +61,30 @@ pub struct AppState {
     /// Trend points whose total is under this are flagged `low_support`
     /// (config `[trends] min_support`).
     pub min_support: u64,
+    /// Which browser origins may read the responses (`[api] cors_origins`).
+    pub cors: Cors,
 }
 
 type Params = HashMap<String, String>;
 
 /// Every route, with JSON errors for anything that does not match.
+///
+/// A new route is one more `.or(...)` below and its template in
+/// [`edge::ROUTE_TEMPLATES`].
 pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
+    let cors = state.cors.clone();
+    let document = openapi::document_bytes();
     let with_state = warp::any().map(move || state.clone());
     let healthz = warp::path!("healthz")
         .and(get_or_head())
         .map(|| json(StatusCode::OK, &serde_json::json!({"status": "ok"})));
+    let metrics = warp::path!("metrics")
+        .and(get_or_head())
+        .and(with_state.clone())
+        .then(|s: AppState| blocking(move || metrics_handler(&s)));
+    let openapi = warp::path!("api" / "v1" / "openapi.json")
+        .and(get_or_head())
+        .map(move || openapi::response(&document));
     let trends_json = warp::path!("api" / "v1" / "trends")
         .and(get_or_head())
         .and(warp::query::<Params>())
@@ -80,16 +108,31 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .and(get_or_head())
         .and(with_state)
         .map(|s: AppState| respond(skills_handler(&s)));
-    uri_within_limit()
+    let routes = edge::body_within_limit()
+        .and(uri_within_limit())
         .and(
             healthz
                 .or(trends_json)
                 .or(trends_csv)
                 .or(posting)
                 .or(geos)
-                .or(skills),
+                .or(skills)
+                .or(metrics)
+                .or(openapi),
         )
-        .recover(recover)
+        .recover(recover);
+    edge::request_facts().and(routes).map(
+        move |started, method, path, origin: Option<String>, reply: _| {
+            edge::finish(
+                &cors,
+                started,
+                &method,
+                &path,
+                origin.as_deref(),
+                Reply::into_response(reply),
+            )
+        },
+    )
 }
 
 /// GET, or HEAD (answered like GET; the HTTP layer leaves the body out).
@@ -281,12 +324,46 @@ fn skills_handler(s: &AppState) -> Result<Response<Bytes>, ApiError> {
     ))
 }
 
+/// `GET /metrics`: every series, with the stored postings read now.
+fn metrics_handler(s: &AppState) -> Result<Response<Bytes>, ApiError> {
+    let postings = s.store.posting_count().map_err(ApiError::store)?;
+    let mut r = Response::new(Bytes::from(metrics::global().scrape(postings)));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(metrics::CONTENT_TYPE),
+    );
+    Ok(r)
+}
+
+/// The one place a rejection becomes a response: every status in the
+/// error shape, no internal detail shown.
 async fn recover(rejection: Rejection) -> Result<Response<Bytes>, Infallible> {
-    let error = if let Some(UriTooLong { bytes }) = rejection.find::<UriTooLong>() {
+    let error = rejection_error(&rejection);
+    let mut r = error.response();
+    if error.status == StatusCode::METHOD_NOT_ALLOWED {
+        r.headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
+    }
+    Ok(r)
+}
+
+/// The error a rejection stands for.
+fn rejection_error(rejection: &Rejection) -> ApiError {
+    if let Some(UriTooLong { bytes }) = rejection.find::<UriTooLong>() {
         ApiError::new(
             StatusCode::URI_TOO_LONG,
             "uri_too_long",
             format!("the request URI is {bytes} bytes, over the limit of {MAX_URI_BYTES}: ask for fewer skills per query"),
+        )
+    } else if let Some(edge::BodyTooLarge { bytes }) = rejection.find::<edge::BodyTooLarge>() {
+        let size = bytes.map_or_else(|| "of unknown length".to_owned(), |b| format!("{b} bytes"));
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "the request body is {size}, over the limit of {} bytes: these routes read no body (send the parameters in the query string)",
+                edge::MAX_BODY_BYTES
+            ),
         )
     } else if rejection.is_not_found() {
         ApiError::new(
@@ -300,12 +377,24 @@ async fn recover(rejection: Rejection) -> Result<Response<Bytes>, Infallible> {
             "method_not_allowed",
             "this route only answers GET and HEAD".into(),
         )
-    } else {
+    } else if let Some(e) = rejection.find::<warp::reject::InvalidHeader>() {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("{rejection:?}"),
+            "invalid_header",
+            format!("header {:?} has a value that cannot be read", e.name()),
         )
-    };
-    Ok(error.response())
+    } else if rejection.find::<warp::reject::InvalidQuery>().is_some() {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            "the query string cannot be read: use name=value pairs joined by &, percent-encoded"
+                .into(),
+        )
+    } else {
+        tracing::error!(
+            ?rejection,
+            "A request was rejected for an unexpected reason."
+        );
+        ApiError::internal("the request could not be answered: see the server log".into())
+    }
 }

@@ -64,14 +64,17 @@ impl ApiError {
         )
     }
 
-    /// An invalid or too large trends query (400), with its code
+    /// An invalid or too large trends query (400), or an unknown skill or
+    /// geography (404, with a suggestion), with its code
     /// ([`QueryError::code`]).
     pub fn query(e: &QueryError) -> ApiError {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            e.code(),
-            format!("{}: {e}", e.param()),
-        )
+        let status = match e {
+            QueryError::UnknownSkill { .. } | QueryError::UnknownGeo { .. } => {
+                StatusCode::NOT_FOUND
+            }
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, e.code(), format!("{}: {e}", e.param()))
     }
 
     /// A server-side failure (500).

@@ -1,5 +1,6 @@
 //! Tests of the parent module.
 use super::*;
+use crate::api::Cors;
 
 #[test]
 fn env_overrides_file_and_bad_values_are_named() {
@@ -314,4 +315,44 @@ fn min_support_comes_from_the_file_then_the_environment() {
         .to_string();
     assert!(err.contains("SKILLTRACK_MIN_SUPPORT"), "{err}");
     assert!(toml::from_str::<Config>("[trends]\nmin_suport = 5").is_err());
+}
+
+#[test]
+fn cors_origins_come_from_the_file_then_the_environment() {
+    // Off by default.
+    assert!(Config::default().api.cors_origins.is_empty());
+    assert!(matches!(Config::default().cors(), Cors::Off));
+    // A list, or "*" alone.
+    let mut c: Config =
+        toml::from_str("[api]\ncors_origins = [\"https://a.example\", \"http://localhost:3000\"]")
+            .unwrap();
+    c.apply_env(|_| None).unwrap();
+    assert!(matches!(c.cors(), Cors::Origins(ref l) if l.len() == 2));
+    let mut any: Config = toml::from_str("[api]\ncors_origins = \"*\"").unwrap();
+    any.apply_env(|_| None).unwrap();
+    assert!(matches!(any.cors(), Cors::Any));
+    // The environment wins, comma-separated.
+    c.apply_env(|k| {
+        (k == "SKILLTRACK_CORS_ORIGINS").then(|| "https://b.example, https://c.example".to_owned())
+    })
+    .unwrap();
+    assert_eq!(
+        c.api.cors_origins,
+        ["https://b.example", "https://c.example"]
+    );
+    // A bad origin is refused at load, named with its key and variable.
+    let err = Config::default()
+        .apply_env(|k| (k == "SKILLTRACK_CORS_ORIGINS").then(|| "a.example".to_owned()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "configuration `[api] cors_origins` (or SKILLTRACK_CORS_ORIGINS) = \"a.example\": \"a.example\" is not an origin"
+        ),
+        "{err}"
+    );
+    let mut bad: Config =
+        toml::from_str("[api]\ncors_origins = [\"https://a.example/app\"]").unwrap();
+    assert!(bad.apply_env(|_| None).is_err());
+    assert!(toml::from_str::<Config>("[api]\ncors_origin = \"*\"").is_err());
 }

@@ -48,6 +48,14 @@ impl Config {
                 });
             }
         }
+        if let Err(e) = crate::api::Cors::from_origins(&self.api.cors_origins) {
+            return Err(ConfigError::Range {
+                key: "[api] cors_origins",
+                env: Some("SKILLTRACK_CORS_ORIGINS"),
+                value: format!("{:?}", e.origin),
+                why: e.to_string(),
+            });
+        }
         let f = &self.fetch;
         let env = Some;
         for check in [

@@ -18,6 +18,7 @@ use super::host::{self, HostKey};
 use super::redirect::{self, NextHop, Refused};
 use super::robots::{self, CachedRobots, Rules};
 use super::{retry, FetchConfig, FetchError, FetchRequest, FetchRun, Fetched, Fetcher};
+use crate::telemetry::metrics;
 
 impl Fetcher {
     /// Follows the redirect chain from `url`, one polite exchange per hop.
@@ -195,6 +196,9 @@ impl Fetcher {
         };
         if let Some(s) = status {
             run.stats.status(s);
+        }
+        if let Some(name) = hop.url.host_str() {
+            metrics::global().fetch_request(name, hop.url.port(), status);
         }
         if let Ok(Answer::Page(page)) = &result {
             run.stats.bytes += page.bytes as u64;

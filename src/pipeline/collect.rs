@@ -5,7 +5,7 @@
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use tracing::Instrument;
 
@@ -18,6 +18,7 @@ use crate::extract::{ItemError, RawPosting, SourceDef};
 use crate::fetch::{FetchRun, FetchStats, Fetcher};
 use crate::normalize::{NormalizeError, Normalizer, Posting};
 use crate::store::{IngestOutcome, Store};
+use crate::telemetry::metrics::{self, RunOutcome};
 
 /// A posting of `skilltrack sources try`: as extracted, and as normalized
 /// (or why it could not be).
@@ -75,13 +76,14 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
     .await;
     add_fetch_stats(&mut report, &net.stats);
     let _enter = span.enter();
-    if let Err(e) = ctx.store.flush() {
+    if let Err(e) = flush(ctx) {
         report.error(format!("flush: {e}"));
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
     if let Err(e) = ctx.store.record_run(&report) {
         tracing::error!(error = %error_chain(&e), "Could not record the run report.");
     }
+    metrics::global().run_finished(source.id.as_str(), run_outcome(&report), SystemTime::now());
     tracing::info!(summary = %report.summary(), "Run finished.");
     report
 }
@@ -253,7 +255,7 @@ fn normalize_and_store(
     let mut rejected = Vec::new();
     let postings = normalize_all(&ctx.normalizer, source, country, raws, seen, &mut rejected);
     let outcome = ctx.store.ingest(&postings)?;
-    ctx.store.flush()?;
+    flush(ctx)?;
     Ok(Stored {
         outcome,
         rejected,
@@ -272,4 +274,22 @@ fn add_fetch_stats(report: &mut RunReport, stats: &FetchStats) {
     report.host_skipped += stats.host_skipped;
     report.polite_wait_ms += stats.polite_wait.as_millis() as u64;
     report.retry_wait_ms += stats.retry_wait.as_millis() as u64;
+}
+
+/// Flushes the store, timing the flush for `skilltrack_store_flush_lag_seconds`.
+fn flush(ctx: &Context) -> Result<(), crate::store::StoreError> {
+    let started = Instant::now();
+    let flushed = ctx.store.flush();
+    metrics::global().store_flushed(started.elapsed());
+    flushed
+}
+
+/// How a run ended, for `skilltrack_runs_total`: no error is a success;
+/// errors with items read are partial; errors and nothing read, a failure.
+fn run_outcome(report: &RunReport) -> RunOutcome {
+    match (report.error_count(), report.items) {
+        (0, _) => RunOutcome::Success,
+        (_, 0) => RunOutcome::Failure,
+        _ => RunOutcome::Partial,
+    }
 }

@@ -40,13 +40,14 @@ async fn health_and_errors_are_json_with_the_right_status() {
     let cases = [
         (
             "/api/v1/trends?skills=pyhton",
-            400,
+            // Issue 14: an unknown skill or geography is a 404, with its suggestion.
+            404,
             "unknown_skill",
             "did you mean \\\"python\\\"",
         ),
         (
             "/api/v1/trends?skills=python&geo=FR-XX",
-            400,
+            404,
             "unknown_geo",
             "FR-XX",
         ),

@@ -41,6 +41,11 @@
 //!
 //! - `extraction_eval`: skills found by `skilltrack extract` on 200+ full-length
 //!   postings labelled by reading: precision and recall targets.
+//! - `openapi`: real responses of every route (parameter mixes, errors,
+//!   405/413/414) validated against `/api/v1/openapi.json`'s schemas;
+//!   routes and documented paths agree.
+//! - `contract`: `/metrics` after real requests and a fixture run, 405 with
+//!   `Allow`, 413 for a body, rejections in the error shape, CORS on and off.
 //! - `trends_numbers`: honest trend numbers through `warp::test`: Wilson
 //!   intervals, low support, smoothing, an index, year on year across an ISO
 //!   week 53, each hand-computed; the new parameters' 400s.
@@ -51,6 +56,7 @@ mod api;
 mod architecture;
 mod cli;
 mod collect;
+mod contract;
 mod crash;
 mod csv_safety;
 mod extraction_eval;
@@ -60,6 +66,7 @@ mod helpers;
 mod import;
 mod layers;
 mod locations_eval;
+mod openapi;
 mod roundtrip;
 mod serve;
 mod server_limits;

@@ -1,0 +1,310 @@
+//! The OpenAPI document against the routes: real responses of every route
+//! (parameter mixes and errors) validated with a JSON-Schema validator
+//! (`boon`, draft 2020-12, formats asserted) against the schema the
+//! document gives for their path and status; every route is documented and
+//! every documented path answers, so the document cannot drift.
+//!
+//! A new route gets its cases with one line each in [`CASES`].
+
+use std::collections::BTreeSet;
+use std::io::Cursor;
+
+use serde_json::Value;
+use skilltrack::api;
+use skilltrack::api::edge::{route_template, ROUTE_TEMPLATES};
+use skilltrack::domain::{PostingId, SourceId};
+use skilltrack::pipeline::import_lines;
+use warp::http::Response;
+use warp::hyper::body::Bytes;
+
+use crate::helpers::{normalizer, temp_store, IsolatedApp};
+
+/// `{id}` in a case: the id of the fixture's posting "1" of source "t".
+const ID: &str = "{id}";
+
+/// GET requests (path and query) and the status each must get.
+const CASES: &[(&str, u16)] = &[
+    ("/healthz", 200),
+    ("/metrics", 200),
+    ("/api/v1/openapi.json", 200),
+    ("/api/v1/skills", 200),
+    ("/api/v1/geos", 200),
+    ("/api/v1/geos?level=region", 200),
+    ("/api/v1/geos?level=canton", 400),
+    ("/api/v1/geos?levl=region", 400),
+    ("/api/v1/trends?skills=python", 200),
+    ("/api/v1/trends?skills=python,java&geo=FR-ARA&from=2025-01-01&to=2025-04-30&interval=month", 200),
+    ("/api/v1/trends?skills=python&geo=FR-ARA&from=2025-01-01&to=2025-04-30&interval=month&smooth=2", 200),
+    ("/api/v1/trends?skills=python&geo=FR-ARA&from=2025-01-01&to=2025-04-30&interval=month&index=2025-01-15", 200),
+    ("/api/v1/trends?skills=python&geo=FR-ARA&from=2025-01-01&to=2025-04-30&interval=week&compare=yoy", 200),
+    ("/api/v1/trends?skills=python&geo=FR&metric=active&interval=day&from=2025-01-01&to=2025-01-31", 200),
+    ("/api/v1/trends?skills=python&from=2025-02-01&to=2025-01-01", 400),
+    ("/api/v1/trends?skills=python&interval=fortnight", 400),
+    ("/api/v1/trends?skills=python&interval=day&from=1000-01-01&to=2025-01-01", 400),
+    ("/api/v1/trends", 400),
+    ("/api/v1/trends?skills=pyhton", 404),
+    ("/api/v1/trends?skills=python&geo=FR-XX", 404),
+    ("/api/v1/trends.csv?skills=python,java&geo=FR-ARA&from=2025-01-01&to=2025-04-30&interval=month", 200),
+    ("/api/v1/trends.csv?skills=python&delimiter=;&bom=true", 200),
+    ("/api/v1/trends.csv?skills=python&delimiter=|", 400),
+    ("/api/v1/trends.csv?skills=pyhton", 404),
+    ("/api/v1/postings/{id}", 200),
+    ("/api/v1/postings/0000000000000000", 404),
+    ("/api/v1/postings/not-an-id", 400),
+];
+
+/// The routes over a store holding a few postings in Lyon (FR-ARA), posted
+/// on days of 2024 and 2025.
+fn fixture() -> (
+    tempfile::TempDir,
+    impl warp::Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone,
+) {
+    let (dir, store) = temp_store();
+    let days = [
+        "2024-01-10",
+        "2025-01-15",
+        "2025-01-16",
+        "2025-02-10",
+        "2025-03-03",
+    ];
+    let lines: Vec<String> = (1..=20)
+        .map(|i| {
+            let title = if i % 3 == 0 {
+                "Développeur Java"
+            } else {
+                "Développeur Python"
+            };
+            let day = days[i % days.len()];
+            serde_json::json!({
+                "id": i.to_string(), "title": title, "company": format!("Company {i}"),
+                "location": "Lyon", "posted_at": day, "first_seen": day, "last_seen": day,
+                "url": format!("https://jobs.example/{i}"),
+            })
+            .to_string()
+        })
+        .collect();
+    import_lines(
+        store.as_ref(),
+        &normalizer(),
+        Cursor::new(lines.join("\n")),
+        &SourceId::parse("t").unwrap(),
+        |_| {},
+    )
+    .unwrap();
+    (dir, api::routes(IsolatedApp::state(store)))
+}
+
+fn posting_id() -> String {
+    PostingId::new(&SourceId::parse("t").unwrap(), "1").to_string()
+}
+
+/// `/a/b` as a JSON pointer token (`~1a~1b`).
+fn pointer_token(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// The response object the document gives for `template` and `status`
+/// (its `$ref` followed).
+fn documented_response<'a>(doc: &'a Value, template: &str, status: u16) -> Option<&'a Value> {
+    let pointer = format!("/paths/{}/get/responses/{status}", pointer_token(template));
+    let response = doc.pointer(&pointer)?;
+    match response.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc.pointer(r.strip_prefix('#')?),
+        None => Some(response),
+    }
+}
+
+/// Validates `instance` against `schema` (a schema of the document, whose
+/// `$ref`s point into `#/components/schemas`).
+fn validate(doc: &Value, schema: &Value, instance: &Value) -> Result<(), String> {
+    let rewrite = |v: &Value| -> Value {
+        let text = v.to_string().replace("#/components/schemas/", "#/$defs/");
+        serde_json::from_str(&text).unwrap()
+    };
+    let wrapper = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": rewrite(&doc["components"]["schemas"]),
+        "allOf": [rewrite(schema)],
+    });
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.set_default_draft(boon::Draft::V2020_12);
+    compiler.enable_format_assertions();
+    let url = "http://skilltrack.test/case.json";
+    compiler
+        .add_resource(url, wrapper)
+        .map_err(|e| e.to_string())?;
+    let index = compiler
+        .compile(url, &mut schemas)
+        .map_err(|e| format!("the document's schema does not compile: {e:#}"))?;
+    schemas
+        .validate(instance, index)
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// Checks one response against the document: its status is documented for
+/// the path's template, its content type is the documented one, and a JSON
+/// body validates against the documented schema.
+fn check(doc: &Value, request: &str, response: &Response<Bytes>) -> Result<(), String> {
+    let path = request.split('?').next().unwrap_or(request);
+    let template = route_template(path);
+    let status = response.status().as_u16();
+    let documented = documented_response(doc, template, status)
+        .ok_or_else(|| format!("{request}: status {status} is not documented for {template}"))?;
+    let Some(content) = documented.get("content").and_then(Value::as_object) else {
+        return if response.body().is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{request}: {status} has a body the document does not describe"
+            ))
+        };
+    };
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let media = content.get(content_type).ok_or_else(|| {
+        format!(
+            "{request}: content type {content_type:?} not among the documented {:?}",
+            content.keys().collect::<Vec<_>>()
+        )
+    })?;
+    if content_type == "application/json" {
+        let body: Value = serde_json::from_slice(response.body())
+            .map_err(|e| format!("{request}: body is not JSON: {e}"))?;
+        validate(doc, &media["schema"], &body).map_err(|e| format!("{request}: {e}\n{body}"))?;
+    }
+    Ok(())
+}
+
+fn document() -> Value {
+    api::openapi::document().expect("the document assembles")
+}
+
+#[tokio::test]
+async fn real_responses_of_every_route_match_the_document() {
+    let doc = document();
+    let (_dir, routes) = fixture();
+    let mut failures = Vec::new();
+    let mut covered = BTreeSet::new();
+    for (request, expected) in CASES {
+        let request = request.replace(ID, &posting_id());
+        let r = warp::test::request().path(&request).reply(&routes).await;
+        if r.status().as_u16() != *expected {
+            failures.push(format!(
+                "{request}: status {} instead of {expected}: {}",
+                r.status(),
+                String::from_utf8_lossy(r.body())
+            ));
+            continue;
+        }
+        if let Err(e) = check(&doc, &request, &r) {
+            failures.push(e);
+        }
+        if *expected == 200 {
+            covered.insert(route_template(request.split('?').next().unwrap()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let untested: Vec<_> = ROUTE_TEMPLATES
+        .iter()
+        .filter(|t| !covered.contains(**t))
+        .collect();
+    assert!(untested.is_empty(), "no 200 case for {untested:?}");
+}
+
+#[tokio::test]
+async fn errors_of_the_edge_match_the_document_on_every_route() {
+    let doc = document();
+    let (_dir, routes) = fixture();
+    let id = posting_id();
+    let mut failures = Vec::new();
+    for template in ROUTE_TEMPLATES {
+        let path = template.replace(ID, &id);
+        let long = format!("{path}?skills={}", "x".repeat(9000));
+        let requests = [
+            (warp::test::request().method("POST").path(&path), 405),
+            (warp::test::request().method("DELETE").path(&path), 405),
+            (
+                warp::test::request()
+                    .path(&path)
+                    .header("content-length", "5000")
+                    .body(vec![b'x'; 5000]),
+                413,
+            ),
+            (warp::test::request().path(&long), 414),
+        ];
+        for (request, expected) in requests {
+            let r = request.reply(&routes).await;
+            if r.status().as_u16() != expected {
+                failures.push(format!("{path}: {} instead of {expected}", r.status()));
+            } else if let Err(e) = check(&doc, &path, &r) {
+                failures.push(e);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[tokio::test]
+async fn every_route_is_documented_and_every_documented_path_answers() {
+    let doc = document();
+    let documented: BTreeSet<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let routes_known: BTreeSet<&str> = ROUTE_TEMPLATES.iter().copied().collect();
+    assert_eq!(
+        documented, routes_known,
+        "the document's paths and the routes' templates"
+    );
+    let (_dir, routes) = fixture();
+    for template in ROUTE_TEMPLATES {
+        let path = template.replace(ID, &posting_id());
+        let r = warp::test::request().path(&path).reply(&routes).await;
+        let body = String::from_utf8_lossy(r.body());
+        assert!(
+            !body.contains("no such route"),
+            "{template} is documented but no route answers it: {body}"
+        );
+        // Every operation documents its GET with an id and a 200.
+        let op = &doc["paths"][*template]["get"];
+        assert!(op["operationId"].is_string(), "{template}");
+        assert!(op["responses"]["200"].is_object(), "{template}");
+    }
+    // A path that is not documented gets the documented 404 shape anyway.
+    let r = warp::test::request()
+        .path("/api/v1/nothing")
+        .reply(&routes)
+        .await;
+    assert_eq!(r.status(), 404);
+    let body: Value = serde_json::from_slice(r.body()).unwrap();
+    let error_schema = serde_json::json!({"$ref": "#/components/schemas/Error"});
+    validate(&doc, &error_schema, &body).unwrap();
+}
+
+#[test]
+fn the_validator_catches_a_body_that_drifted() {
+    // The check must be able to fail: an extra field, a missing one, a
+    // wrong type, a bad date are each refused.
+    let doc = document();
+    let point = serde_json::json!({"$ref": "#/components/schemas/TrendPoint"});
+    let good = serde_json::json!({"date": "2025-01-01", "count": 1, "total": 4, "share": 0.25,
+        "low": 0.04, "high": 0.7, "low_support": true});
+    validate(&doc, &point, &good).unwrap();
+    let mut extra = good.clone();
+    extra["shares"] = 0.25.into();
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("low");
+    let mut wrong = good.clone();
+    wrong["low_support"] = "yes".into();
+    let mut bad_date = good.clone();
+    bad_date["date"] = "2025-02-30".into();
+    for bad in [extra, missing, wrong, bad_date] {
+        assert!(validate(&doc, &point, &bad).is_err(), "{bad}");
+    }
+}
