@@ -37,13 +37,17 @@ pub fn catalogue(n: &Normalizer) -> Vec<Entry<'_>> {
         .collect()
 }
 
-/// An invalid top query (400), naming its parameter.
+/// An invalid top query (400), naming its parameter; the geography and
+/// range errors answered as trends answers them ([`ApiError::query`]).
 pub fn error(e: &TopError) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        e.code(),
-        format!("{}: {e}", e.param()),
-    )
+    match e {
+        TopError::Query(q) => ApiError::query(q),
+        other => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            other.code(),
+            format!("{}: {other}", other.param()),
+        ),
+    }
 }
 
 /// Parses a top query string into a [`TopRequest`]: `geo`, `from`, `to`

@@ -492,5 +492,25 @@ async fn export_top_writes_the_bytes_of_top_csv() {
         "{python}"
     );
     assert!(text(&cli[3]).starts_with("\u{feff}rank;skill;label;"));
+    // The CLI refuses what the API refuses, with the same message.
+    let bad = Command::new(env!("CARGO_BIN_EXE_skilltrack"))
+        .args([
+            "--data-dir",
+            db.to_str().unwrap(),
+            "export",
+            "top",
+            "--limit",
+            "0",
+        ])
+        .env("RUST_LOG", "warn")
+        .env_remove("SKILLTRACK_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("limit: 0 is not a number of skills from 1 to 200"),
+        "{}",
+        text(&bad.stderr)
+    );
     assert!(text(&cli[3]).contains(";0,375000;"));
 }
