@@ -28,6 +28,8 @@ pub const ROUTE_TEMPLATES: &[&str] = &[
     "/api/v1/skills",
     "/api/v1/geos",
     "/api/v1/postings/{id}",
+    "/api/v1/top",
+    "/api/v1/top.csv",
 ];
 
 /// The `route` label of paths no template matches.

@@ -7,7 +7,8 @@
 //! body). Handlers that read the store run on tokio's blocking pool, never
 //! on the async workers, so a slow read cannot stall `/healthz` or other
 //! requests; trends are produced series by series into a streamed body
-//! (`trends`). [`server`] accepts the connections, with the header-read
+//! (`trends`); [`top`] ranks the taxonomy's skills over a period, its
+//! responses tagged (`ETag`, `If-None-Match` → 304). [`server`] accepts the connections, with the header-read
 //! and idle timeouts and the connection cap of [`ServerLimits`].
 //!
 //! Around the routes ([`edge`]): a request body over
@@ -21,12 +22,11 @@
 
 pub mod cors;
 pub mod edge;
-// Used by the trends and top routes (issue #14, being wired).
-#[allow(dead_code)]
 mod etag;
 pub mod openapi;
 pub mod query;
 pub mod server;
+pub mod top;
 mod trends;
 
 use std::collections::HashMap;
@@ -95,6 +95,18 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .and(warp::query::<Params>())
         .and(with_state.clone())
         .then(|p: Params, s: AppState| trends::handler(s, p, true));
+    let top_json = warp::path!("api" / "v1" / "top")
+        .and(get_or_head())
+        .and(warp::query::<Params>())
+        .and(if_none_match())
+        .and(with_state.clone())
+        .then(|p: Params, tag, s: AppState| top::handler(s, p, false, tag));
+    let top_csv = warp::path!("api" / "v1" / "top.csv")
+        .and(get_or_head())
+        .and(warp::query::<Params>())
+        .and(if_none_match())
+        .and(with_state.clone())
+        .then(|p: Params, tag, s: AppState| top::handler(s, p, true, tag));
     let posting = warp::path!("api" / "v1" / "postings" / String)
         .and(get_or_head())
         .and(with_state.clone())
@@ -114,6 +126,8 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
             healthz
                 .or(trends_json)
                 .or(trends_csv)
+                .or(top_json)
+                .or(top_csv)
                 .or(posting)
                 .or(geos)
                 .or(skills)
@@ -138,6 +152,11 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
 /// GET, or HEAD (answered like GET; the HTTP layer leaves the body out).
 fn get_or_head() -> impl Filter<Extract = (), Error = Rejection> + Copy {
     warp::get().or(warp::head()).unify()
+}
+
+/// The `If-None-Match` header, if any.
+fn if_none_match() -> impl Filter<Extract = (Option<String>,), Error = Rejection> + Copy {
+    warp::header::optional::<String>("if-none-match")
 }
 
 /// A request URI longer than [`MAX_URI_BYTES`].

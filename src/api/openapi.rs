@@ -24,6 +24,7 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
     ("catalog.json", include_str!("openapi/catalog.json")),
     ("trends.json", include_str!("openapi/trends.json")),
     ("posting.json", include_str!("openapi/posting.json")),
+    ("top.json", include_str!("openapi/top.json")),
 ];
 
 /// The sections of `components` a fragment may add to.

@@ -133,7 +133,8 @@ pub fn flag(p: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
     }
 }
 
-fn day(p: &HashMap<String, String>, name: &str) -> Result<Option<Day>, ApiError> {
+/// Parameter `name` as a day (`YYYY-MM-DD`), if given.
+pub(super) fn day(p: &HashMap<String, String>, name: &str) -> Result<Option<Day>, ApiError> {
     p.get(name)
         .map(|v| {
             v.parse::<Day>()

@@ -9,6 +9,7 @@ use crate::domain::Day;
 use crate::export::DecimalMark;
 use crate::normalize::geo::GeoLevel;
 use crate::store::Metric;
+use crate::trends::top::{Sort, TopRequest};
 use crate::trends::{Interval, TrendRequest, DEFAULT_INTERVAL, DEFAULT_METRIC};
 
 /// Tracks which open-source skills and certifications employers ask for,
@@ -116,6 +117,8 @@ pub enum ExportCommand {
     Trends(ExportTrendsArgs),
     /// Stored postings, as JSON Lines (re-importable) or CSV.
     Postings(ExportPostingsArgs),
+    /// Top and rising skills of a period as CSV (the bytes of /api/v1/top.csv).
+    Top(ExportTopArgs),
 }
 
 /// The format of `export postings`.
@@ -173,6 +176,50 @@ impl ExportTrendsArgs {
             interval: Some(self.interval),
             metric: Some(self.metric),
             ..TrendRequest::default()
+        }
+    }
+}
+
+/// `export top` options (defaults: those of `/api/v1/top`).
+#[derive(Debug, Args)]
+pub struct ExportTopArgs {
+    /// Geography code (WORLD, FR, FR-IDF, FR-75, REMOTE…; default WORLD).
+    #[arg(long)]
+    pub geo: Option<String>,
+    /// First day, YYYY-MM-DD (default: a year before --to).
+    #[arg(long, value_name = "DAY")]
+    pub from: Option<Day>,
+    /// Last day, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DAY")]
+    pub to: Option<Day>,
+    /// new (postings published in the period, the default) or active
+    /// (postings open on its last day).
+    #[arg(long, value_enum)]
+    pub metric: Option<Metric>,
+    /// Only the skills of this taxonomy category (e.g. certification).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Ranked skills to write, 1 to 200 (default 20).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// count (default), share, or growth (surest risers first).
+    #[arg(long, value_enum)]
+    pub sort: Option<Sort>,
+    #[command(flatten)]
+    pub out: CsvOutputArgs,
+}
+
+impl ExportTopArgs {
+    /// The query the flags ask for, to be resolved like the API's.
+    pub fn request(&self) -> TopRequest {
+        TopRequest {
+            geo: self.geo.clone(),
+            from: self.from,
+            to: self.to,
+            metric: self.metric,
+            category: self.category.clone(),
+            limit: self.limit,
+            sort: self.sort,
         }
     }
 }
@@ -286,6 +333,7 @@ macro_rules! value_enum {
 
 value_enum!(Interval: Interval::Day, Interval::Week, Interval::Month, Interval::Quarter, Interval::Year);
 value_enum!(Metric: Metric::New, Metric::Active);
+value_enum!(Sort: Sort::Count, Sort::Share, Sort::Growth);
 value_enum!(
     GeoLevel: GeoLevel::World,
     GeoLevel::Country,

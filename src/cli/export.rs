@@ -1,17 +1,18 @@
-//! `skilltrack export trends` and `skilltrack export postings`: CSV (or
-//! JSON Lines) for analysts. Both stream: postings one at a time from the
-//! store's walk, trends one series at a time.
+//! `skilltrack export trends`, `export postings` and `export top`: CSV (or
+//! JSON Lines) for analysts. The first two stream: postings one at a time
+//! from the store's walk, trends one series at a time; `export top` writes
+//! the bytes `/api/v1/top.csv` serves for the same filters.
 
 use super::{
     csv_options, list_unreadable, normalizer, open_store, output, Exit, ExportPostingsArgs,
-    ExportTrendsArgs, PostingsFormat,
+    ExportTopArgs, ExportTrendsArgs, PostingsFormat,
 };
 use std::io::Write as _;
 
 use crate::config::Config;
 use crate::domain::Day;
 use crate::store::{StoreError, UnreadableText};
-use crate::{export, trends};
+use crate::{api, export, trends};
 
 pub(super) fn export_postings(config: &Config, args: &ExportPostingsArgs) -> anyhow::Result<Exit> {
     let store = open_store(config)?;
@@ -78,6 +79,27 @@ pub(super) fn export_trends(config: &Config, args: &ExportTrendsArgs) -> anyhow:
         let series = trends::series(store.as_ref(), &query, skill, &totals)?;
         export::write_trends_csv_rows(&mut out, &query, &series, options)?;
     }
+    out.flush()?;
+    Ok(Exit::Success)
+}
+
+pub(super) fn export_top(config: &Config, args: &ExportTopArgs) -> anyhow::Result<Exit> {
+    let normalizer = normalizer()?;
+    let catalogue = api::top::catalogue(&normalizer);
+    let query = args
+        .request()
+        .resolve(normalizer.as_ref(), &catalogue, Day::today())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", e.param()))?;
+    let options = csv_options(&args.out)?;
+    let store = open_store(config)?;
+    let ranked = trends::top::top(
+        store.as_ref(),
+        &query,
+        &catalogue,
+        config.trends.min_support,
+    )?;
+    let mut out = output(args.out.output.as_deref())?;
+    export::write_top_csv(&mut out, &ranked, options)?;
     out.flush()?;
     Ok(Exit::Success)
 }

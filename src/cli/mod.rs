@@ -1,5 +1,5 @@
 //! The command line: `args` defines the commands, one file each runs one
-//! (`serve`, `run`, `import`, `extract`, `export` trends and postings,
+//! (`serve`, `run`, `import`, `extract`, `export` trends, postings and top,
 //! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`); `setup`
 //! builds what the collecting commands share (sources, run options, the
 //! pipeline context), `print` what they print alike. This is
@@ -26,7 +26,7 @@ pub use args::*;
 pub use exit::{Exit, InvalidConfig};
 
 use backup::{backup, restore};
-use export::{export_postings, export_trends};
+use export::{export_postings, export_top, export_trends};
 use extract::extract_file;
 use geos::geos;
 use import::import_file;
@@ -84,6 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Extract(args) => extract_file(&config, &args),
         Command::Export(ExportCommand::Trends(args)) => export_trends(&config, &args),
         Command::Export(ExportCommand::Postings(args)) => export_postings(&config, &args),
+        Command::Export(ExportCommand::Top(args)) => export_top(&config, &args),
         Command::Geos(args) => geos(&args),
         Command::Reindex => reindex(&config),
         Command::Backup { file } => backup(&config, &file),

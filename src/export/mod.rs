@@ -10,11 +10,15 @@
 //!
 //! Both writers stream: the postings CSV one posting at a time, the trends
 //! CSV one series at a time ([`write_trends_csv_head`], then
-//! [`write_trends_csv_rows`] per series).
+//! [`write_trends_csv_rows`] per series). The top-skills CSV, at most a few
+//! hundred rows, is written at once ([`write_top_csv`]).
 
 use std::io::Write;
 
 use crate::trends::{Series, TrendQuery};
+
+mod top;
+pub use top::{write_top_csv, TOP_COLUMNS};
 
 /// How the fraction of a decimal number is marked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! all postings for the same geography (the denominator) and their share,
 //! with the share's 95 % interval and a low-support flag; on request, a
 //! moving average, an index to a base day and the year before
-//! ([`honest`]).
+//! ([`honest`]). [`top`] ranks the skills of a period: top and rising.
 
 use serde::ser::SerializeStruct;
 use serde::Serialize;
@@ -13,6 +13,7 @@ use crate::store::{CountStore, Metric, StoreError};
 
 pub mod honest;
 mod request;
+pub mod top;
 pub use honest::{Compare, Options, DEFAULT_MIN_SUPPORT, MAX_SMOOTH};
 pub use request::{TrendRequest, Vocabulary, DEFAULT_INTERVAL, DEFAULT_METRIC, DEFAULT_RANGE_DAYS};
 

@@ -49,6 +49,10 @@
 //! - `trends_numbers`: honest trend numbers through `warp::test`: Wilson
 //!   intervals, low support, smoothing, an index, year on year across an ISO
 //!   week 53, each hand-computed; the new parameters' 400s.
+//! - `top`: top and rising skills through `warp::test` and `export top`:
+//!   shares, growth and its interval, `min_support`, year before,
+//!   certifications, `active`, limits and 400s, `ETag` → 304, CLI bytes
+//!   equal to `/api/v1/top.csv`.
 //!
 //! No test touches the internet.
 
@@ -73,5 +77,6 @@ mod server_limits;
 mod sources;
 mod sources_cli;
 mod store;
+mod top;
 mod trends;
 mod trends_numbers;

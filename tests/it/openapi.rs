@@ -51,6 +51,17 @@ const CASES: &[(&str, u16)] = &[
     ("/api/v1/postings/{id}", 200),
     ("/api/v1/postings/0000000000000000", 404),
     ("/api/v1/postings/not-an-id", 400),
+    ("/api/v1/top?geo=FR-ARA&from=2025-01-01&to=2025-12-31", 200),
+    ("/api/v1/top?geo=FR&from=2025-01-01&to=2025-12-31&sort=growth&metric=active", 200),
+    ("/api/v1/top?category=certification&limit=5", 200),
+    ("/api/v1/top?from=0001-01-01&to=0001-01-31", 200),
+    ("/api/v1/top?sort=hype", 400),
+    ("/api/v1/top?limit=0", 400),
+    ("/api/v1/top?category=certificaton", 400),
+    ("/api/v1/top?geo=FR-XX", 404),
+    ("/api/v1/top.csv?geo=FR-ARA&from=2025-01-01&to=2025-12-31", 200),
+    ("/api/v1/top.csv?delimiter=;&decimal=comma", 200),
+    ("/api/v1/top.csv?limit=1000", 400),
 ];
 
 /// The routes over a store holding a few postings in Lyon (FR-ARA), posted

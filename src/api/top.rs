@@ -1,0 +1,151 @@
+//! The top-skills routes, `/api/v1/top` (JSON) and `/api/v1/top.csv`: the
+//! skills of the taxonomy ranked over a period ([`crate::trends::top`]).
+//!
+//! The query string becomes a [`TopRequest`], resolved like `skilltrack
+//! export top`'s flags. A valid request gets its `ETag` from the store's
+//! generation, the route and its parameters before the store is read: an
+//! `If-None-Match` naming it is answered `304 Not Modified` at once.
+
+use warp::http::{header, HeaderValue, Response, StatusCode};
+use warp::hyper::body::Bytes;
+
+use super::etag::ETag;
+use super::query::{self, ApiError};
+use super::trends::csv_options;
+use super::{AppState, Params};
+use crate::domain::Day;
+use crate::export;
+use crate::normalize::Normalizer;
+use crate::store::Metric;
+use crate::trends::top::{self, Entry, Sort, TopError, TopRequest};
+
+/// Query parameters the JSON route knows.
+const KNOWN: [&str; 7] = ["geo", "from", "to", "metric", "category", "limit", "sort"];
+/// Query parameters the CSV route knows besides [`KNOWN`].
+const CSV_ONLY: [&str; 3] = ["delimiter", "bom", "decimal"];
+
+/// Every skill of the taxonomy, as [`top::top`] ranks them.
+pub fn catalogue(n: &Normalizer) -> Vec<Entry<'_>> {
+    n.taxonomy()
+        .skills()
+        .iter()
+        .map(|k| Entry {
+            id: &k.id,
+            label: &k.label,
+            category: k.category.as_str(),
+        })
+        .collect()
+}
+
+/// An invalid top query (400), naming its parameter; the geography and
+/// range errors answered as trends answers them ([`ApiError::query`]).
+pub fn error(e: &TopError) -> ApiError {
+    match e {
+        TopError::Query(q) => ApiError::query(q),
+        other => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            other.code(),
+            format!("{}: {other}", other.param()),
+        ),
+    }
+}
+
+/// Parses a top query string into a [`TopRequest`]: `geo`, `from`, `to`
+/// (days), `metric`, `category`, `limit` (a whole number), `sort`.
+pub fn top_request(p: &Params) -> Result<TopRequest, ApiError> {
+    let limit = p
+        .get("limit")
+        .map(|v| {
+            v.trim().parse::<usize>().map_err(|_| {
+                ApiError::bad(
+                    "limit",
+                    format!(
+                        "{v:?} is not a whole number of skills (1 to {})",
+                        top::MAX_LIMIT
+                    ),
+                )
+            })
+        })
+        .transpose()?;
+    Ok(TopRequest {
+        geo: p.get("geo").cloned(),
+        from: query::day(p, "from")?,
+        to: query::day(p, "to")?,
+        metric: parsed::<Metric>(p, "metric")?,
+        category: p.get("category").cloned(),
+        limit,
+        sort: parsed::<Sort>(p, "sort")?,
+    })
+}
+
+/// Parameter `name` parsed by its `FromStr`, whose message names the values.
+fn parsed<T: std::str::FromStr<Err = String>>(
+    p: &Params,
+    name: &str,
+) -> Result<Option<T>, ApiError> {
+    p.get(name)
+        .map(|v| v.parse::<T>().map_err(|e| ApiError::bad(name, e)))
+        .transpose()
+}
+
+/// Answers one top request (`csv`: the `.csv` route), on the blocking pool.
+pub(super) async fn handler(
+    state: AppState,
+    params: Params,
+    csv: bool,
+    if_none_match: Option<String>,
+) -> Response<Bytes> {
+    super::blocking(move || answer(&state, &params, csv, if_none_match.as_deref())).await
+}
+
+fn answer(
+    s: &AppState,
+    p: &Params,
+    csv: bool,
+    if_none_match: Option<&str>,
+) -> Result<Response<Bytes>, ApiError> {
+    let known: Vec<&str> = if csv {
+        KNOWN.iter().chain(&CSV_ONLY).copied().collect()
+    } else {
+        KNOWN.to_vec()
+    };
+    query::known_params(p, &known)?;
+    let catalogue = catalogue(&s.normalizer);
+    let q = top_request(p)?
+        .resolve(s.normalizer.as_ref(), &catalogue, Day::today())
+        .map_err(|e| error(&e))?;
+    let options = csv.then(|| csv_options(p)).transpose()?;
+    let route = if csv { "top.csv" } else { "top" };
+    let tag = ETag::of(s.store.generation(), route, p);
+    if tag.matches(if_none_match) {
+        return Ok(tag.not_modified());
+    }
+    let ranked =
+        top::top(s.store.as_ref(), &q, &catalogue, s.min_support).map_err(ApiError::store)?;
+    let mut response = match options {
+        None => super::json(StatusCode::OK, &ranked),
+        Some(options) => {
+            let mut out = Vec::new();
+            export::write_top_csv(&mut out, &ranked, options)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            csv_response(out)
+        }
+    };
+    tag.tag(&mut response);
+    Ok(response)
+}
+
+/// A CSV attachment.
+fn csv_response(body: Vec<u8>) -> Response<Bytes> {
+    let mut r = Response::new(Bytes::from(body));
+    let headers = r.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"skilltrack-top.csv\""),
+    );
+    r
+}
