@@ -7,11 +7,11 @@
 //! body). Handlers that read the store run on tokio's blocking pool, never
 //! on the async workers, so a slow read cannot stall `/healthz` or other
 //! requests; trends are produced series by series into a streamed body
-//! (`trends`). [`server`] accepts the connections, with the header-read
+//! (`trends`), except small answers, built whole and kept in a bounded
+//! cache by ETag ([`cache`]) that the async worker answers from. [`server`] accepts the connections, with the header-read
 //! and idle timeouts and the connection cap of [`ServerLimits`].
 
-// Used by the trends and top routes (issue #14, being wired).
-#[allow(dead_code)]
+pub mod cache;
 mod etag;
 pub mod query;
 pub mod server;
@@ -47,6 +47,9 @@ pub struct AppState {
     /// Trend points whose total is under this are flagged `low_support`
     /// (config `[trends] min_support`).
     pub min_support: u64,
+    /// Complete bodies of small trends answers, by ETag
+    /// ([`cache::ResponseCache`]; `ResponseCache::default()` to start).
+    pub cache: cache::ResponseCache,
 }
 
 type Params = HashMap<String, String>;
@@ -60,13 +63,15 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
     let trends_json = warp::path!("api" / "v1" / "trends")
         .and(get_or_head())
         .and(warp::query::<Params>())
+        .and(warp::header::optional::<String>("if-none-match"))
         .and(with_state.clone())
-        .then(|p: Params, s: AppState| trends::handler(s, p, false));
+        .then(|p, inm, s| trends::handler(s, p, false, inm));
     let trends_csv = warp::path!("api" / "v1" / "trends.csv")
         .and(get_or_head())
         .and(warp::query::<Params>())
+        .and(warp::header::optional::<String>("if-none-match"))
         .and(with_state.clone())
-        .then(|p: Params, s: AppState| trends::handler(s, p, true));
+        .then(|p, inm, s| trends::handler(s, p, true, inm));
     let posting = warp::path!("api" / "v1" / "postings" / String)
         .and(get_or_head())
         .and(with_state.clone())

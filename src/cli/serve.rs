@@ -54,6 +54,7 @@ pub(super) async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<Exi
         store: store.clone(),
         normalizer,
         min_support: config.trends.min_support,
+        cache: api::cache::ResponseCache::default(),
     };
     let limits = config.server_limits();
     let server = tokio::spawn(api::serve_with(listener, state, limits, shutdown.wait()));

@@ -5,7 +5,9 @@
 //! `skilltrack export trends` both go through [`TrendRequest::resolve`], so
 //! they accept the same queries and refuse them with the same messages.
 
-use super::{Compare, Interval, Options, QueryError, TrendQuery, MAX_SKILLS, MAX_SMOOTH};
+use super::{
+    Compare, Interval, Options, QueryError, TrendQuery, MAX_SERIES, MAX_SKILLS, MAX_SMOOTH,
+};
 use crate::domain::{Day, GeoCode, SkillId};
 use crate::store::Metric;
 
@@ -35,7 +37,8 @@ pub struct TrendRequest {
     /// Skill ids as given (blank ones are ignored, repeats merged with the
     /// first place kept).
     pub skills: Vec<String>,
-    /// Geography code (default `WORLD`).
+    /// Geography codes, comma-separated (`FR-IDF,FR-ARA`; default `WORLD`;
+    /// blank ones are ignored, repeats merged with the first place kept).
     pub geo: Option<String>,
     /// First day (default: [`DEFAULT_RANGE_DAYS`] before `to`).
     pub from: Option<Day>,
@@ -65,14 +68,14 @@ impl TrendRequest {
         today: Day,
     ) -> Result<TrendQuery, QueryError> {
         let skills = self.skills(vocabulary)?;
-        let geo = self.geo(vocabulary)?;
+        let geos = self.geos(vocabulary, skills.len())?;
         let to = self.to.unwrap_or(today);
         let from = self
             .from
             .unwrap_or_else(|| to.checked_add_days(-DEFAULT_RANGE_DAYS).unwrap_or(Day::MIN));
         let query = TrendQuery {
             skills,
-            geo,
+            geos,
             from,
             to,
             interval: self.interval.unwrap_or(DEFAULT_INTERVAL),
@@ -150,19 +153,48 @@ impl TrendRequest {
         Ok(skills)
     }
 
-    /// The geography asked, known to `vocabulary`.
-    fn geo(&self, vocabulary: &impl Vocabulary) -> Result<GeoCode, QueryError> {
+    /// The geographies asked, repeats merged, each known to `vocabulary`.
+    /// More than [`MAX_SERIES`] series (`skills` × geographies) are refused
+    /// before any geography is looked up.
+    fn geos(
+        &self,
+        vocabulary: &impl Vocabulary,
+        skills: usize,
+    ) -> Result<Vec<GeoCode>, QueryError> {
         let text = self.geo.as_deref().unwrap_or(GeoCode::WORLD);
-        GeoCode::parse(text)
-            .ok()
-            .filter(|g| {
-                matches!(
-                    g.as_str(),
-                    GeoCode::WORLD | GeoCode::REMOTE | GeoCode::UNKNOWN
-                ) || vocabulary.is_geo(g.as_str())
-            })
-            .ok_or_else(|| QueryError::UnknownGeo {
+        let mut seen = std::collections::HashSet::new();
+        let asked: Vec<&str> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|g| !g.is_empty() && seen.insert(*g))
+            .collect();
+        if asked.is_empty() {
+            // Nothing but blanks: refused as the one geography it names.
+            return Err(QueryError::UnknownGeo {
                 geo: text.to_owned(),
-            })
+            });
+        }
+        if skills.saturating_mul(asked.len()) > MAX_SERIES {
+            return Err(QueryError::TooManySeries {
+                skills,
+                geos: asked.len(),
+            });
+        }
+        asked.into_iter().map(|g| geo(vocabulary, g)).collect()
     }
+}
+
+/// The geography `text`, known to `vocabulary`.
+fn geo(vocabulary: &impl Vocabulary, text: &str) -> Result<GeoCode, QueryError> {
+    GeoCode::parse(text)
+        .ok()
+        .filter(|g| {
+            matches!(
+                g.as_str(),
+                GeoCode::WORLD | GeoCode::REMOTE | GeoCode::UNKNOWN
+            ) || vocabulary.is_geo(g.as_str())
+        })
+        .ok_or_else(|| QueryError::UnknownGeo {
+            geo: text.to_owned(),
+        })
 }

@@ -219,6 +219,7 @@ impl TestApp {
             store,
             normalizer: normalizer(),
             min_support: skilltrack::trends::DEFAULT_MIN_SUPPORT,
+            cache: api::cache::ResponseCache::default(),
         };
         let handle = tokio::spawn(api::serve(listener, state, shutdown.wait()));
         TestApp {
@@ -352,6 +353,7 @@ impl IsolatedApp {
             store,
             normalizer: normalizer(),
             min_support: skilltrack::trends::DEFAULT_MIN_SUPPORT,
+            cache: api::cache::ResponseCache::default(),
         }
     }
 
