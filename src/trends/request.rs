@@ -67,8 +67,12 @@ impl TrendRequest {
         vocabulary: &impl Vocabulary,
         today: Day,
     ) -> Result<TrendQuery, QueryError> {
-        let skills = self.skills(vocabulary)?;
-        let geos = self.geos(vocabulary, skills.len())?;
+        let geos = self.geo_codes();
+        let skills = self.skills(vocabulary, geos.len())?;
+        let geos = geos
+            .into_iter()
+            .map(|g| geo(vocabulary, g))
+            .collect::<Result<Vec<_>, _>>()?;
         let to = self.to.unwrap_or(today);
         let from = self
             .from
@@ -121,8 +125,14 @@ impl TrendRequest {
         })
     }
 
-    /// The skills asked, repeats merged, each known to `vocabulary`.
-    fn skills(&self, vocabulary: &impl Vocabulary) -> Result<Vec<SkillId>, QueryError> {
+    /// The skills asked, repeats merged, each known to `vocabulary`. More
+    /// than [`MAX_SKILLS`] skills, or [`MAX_SERIES`] series with `geos`
+    /// geographies, are refused before any skill is looked up.
+    fn skills(
+        &self,
+        vocabulary: &impl Vocabulary,
+        geos: usize,
+    ) -> Result<Vec<SkillId>, QueryError> {
         let mut seen = std::collections::HashSet::new();
         let asked: Vec<&str> = self
             .skills
@@ -132,6 +142,12 @@ impl TrendRequest {
             .collect();
         if asked.len() > MAX_SKILLS {
             return Err(QueryError::TooManySkills { asked: asked.len() });
+        }
+        if asked.len().saturating_mul(geos) > MAX_SERIES {
+            return Err(QueryError::TooManySeries {
+                skills: asked.len(),
+                geos,
+            });
         }
         let mut skills = Vec::with_capacity(asked.len());
         for s in asked {
@@ -153,14 +169,10 @@ impl TrendRequest {
         Ok(skills)
     }
 
-    /// The geographies asked, repeats merged, each known to `vocabulary`.
-    /// More than [`MAX_SERIES`] series (`skills` × geographies) are refused
-    /// before any geography is looked up.
-    fn geos(
-        &self,
-        vocabulary: &impl Vocabulary,
-        skills: usize,
-    ) -> Result<Vec<GeoCode>, QueryError> {
+    /// The geography codes asked, not yet checked: the comma-separated
+    /// list (default `WORLD`), blanks ignored, repeats merged with the first
+    /// place kept. A list of blanks stays one (unknown) code.
+    fn geo_codes(&self) -> Vec<&str> {
         let text = self.geo.as_deref().unwrap_or(GeoCode::WORLD);
         let mut seen = std::collections::HashSet::new();
         let asked: Vec<&str> = text
@@ -169,18 +181,9 @@ impl TrendRequest {
             .filter(|g| !g.is_empty() && seen.insert(*g))
             .collect();
         if asked.is_empty() {
-            // Nothing but blanks: refused as the one geography it names.
-            return Err(QueryError::UnknownGeo {
-                geo: text.to_owned(),
-            });
+            return vec![text];
         }
-        if skills.saturating_mul(asked.len()) > MAX_SERIES {
-            return Err(QueryError::TooManySeries {
-                skills,
-                geos: asked.len(),
-            });
-        }
-        asked.into_iter().map(|g| geo(vocabulary, g)).collect()
+        asked
     }
 }
 
