@@ -44,6 +44,9 @@
 //! - `trends_numbers`: honest trend numbers through `warp::test`: Wilson
 //!   intervals, low support, smoothing, an index, year on year across an ISO
 //!   week 53, each hand-computed; the new parameters' 400s.
+//! - `trends_views`: issue #14's trends views: several geographies, the CSV's
+//!   appended columns, the wide layout, `export trends` byte for byte the
+//!   served CSV, ETag / 304 and the cache of small answers.
 //!
 //! No test touches the internet.
 
@@ -68,3 +71,4 @@ mod sources_cli;
 mod store;
 mod trends;
 mod trends_numbers;
+mod trends_views;
