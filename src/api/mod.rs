@@ -8,8 +8,9 @@
 //! on the async workers, so a slow read cannot stall `/healthz` or other
 //! requests; trends are produced series by series into a streamed body
 //! (`trends`), except small answers, built whole and kept in a bounded
-//! cache by ETag ([`cache`]) that the async worker answers from. [`server`] accepts the connections, with the header-read
-//! and idle timeouts and the connection cap of [`ServerLimits`].
+//! cache by ETag ([`cache`]) that the async worker answers from.
+//! [`server`] accepts the connections, with the header-read and idle
+//! timeouts and the connection cap of [`ServerLimits`].
 
 pub mod cache;
 mod etag;

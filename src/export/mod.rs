@@ -701,4 +701,153 @@ mod tests {
         // The writer's numbers are never neutralised, negative ones included.
         assert_eq!(point.decimal(-0.25, 6), "-0.250000");
     }
+
+    use crate::domain::{Day, GeoCode, SkillId};
+    use crate::store::Metric;
+    use crate::trends::{Interval, YearBefore};
+
+    fn day(s: &str) -> Day {
+        s.parse().unwrap()
+    }
+
+    fn query(skills: &[&str], geos: &[&str]) -> TrendQuery {
+        TrendQuery {
+            skills: skills.iter().map(|s| SkillId::parse(s).unwrap()).collect(),
+            geos: geos.iter().map(|g| GeoCode::parse(g).unwrap()).collect(),
+            from: day("2025-01-01"),
+            to: day("2025-01-31"),
+            interval: Interval::Month,
+            metric: Metric::New,
+        }
+    }
+
+    fn point(count: i64, total: i64) -> Point {
+        Point {
+            date: day("2025-01-01"),
+            count,
+            total,
+            share: (total > 0).then(|| count as f64 / total as f64),
+            low: None,
+            high: None,
+            low_support: true,
+            smoothed: None,
+            index: None,
+            yoy: None,
+        }
+    }
+
+    fn written(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        f(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_long_header_appends_what_the_options_ask() {
+        let plain = TrendsCsv::new(CsvOptions::default(), &Options::default(), None).unwrap();
+        assert_eq!(plain.columns(), TRENDS_COLUMNS);
+        let all = Options {
+            index: Some(day("2025-01-01")),
+            compare: Some(crate::trends::Compare::Yoy),
+            ..Options::default()
+        };
+        let csv = TrendsCsv::new(CsvOptions::default(), &all, None).unwrap();
+        assert_eq!(
+            csv.columns()[TRENDS_COLUMNS.len()..],
+            ["index", "yoy_count", "yoy_share"]
+        );
+        // The wide layout holds one value per cell: no index, no comparison.
+        let wide = TrendsCsv::new(CsvOptions::default(), &all, Some(WideValue::Share));
+        assert_eq!(wide, Err(WideConflict { param: "index" }));
+        let yoy_only = Options { index: None, ..all };
+        let wide = TrendsCsv::new(CsvOptions::default(), &yoy_only, Some(WideValue::Count));
+        assert_eq!(wide, Err(WideConflict { param: "compare" }));
+    }
+
+    #[test]
+    fn smoothed_counts_and_a_missing_year_before_are_written_as_such() {
+        let options = Options {
+            smooth: 2,
+            compare: Some(crate::trends::Compare::Yoy),
+            index: Some(day("2025-01-01")),
+            ..Options::default()
+        };
+        let csv = TrendsCsv::new(CsvOptions::new(b';', false, None), &options, None).unwrap();
+        let q = query(&["python"], &["FR-ARA"]);
+        let p = Point {
+            smoothed: Some((1.5, 7.0)),
+            share: Some(1.5 / 7.0),
+            index: Some(None),
+            yoy: Some(YearBefore {
+                count: None,
+                share: None,
+            }),
+            ..point(1, 4)
+        };
+        let series = Series {
+            skill: q.skills[0].clone(),
+            geo: q.geos[0].clone(),
+            points: vec![p],
+        };
+        // 1.5 / 7 = 0.2142857…; an undefined index and year before: empty.
+        assert_eq!(
+            written(|out| csv.write_rows(out, &q, &series).unwrap()),
+            "2025-01-01;python;FR-ARA;new;month;1,500000;7,000000;0,214286;;;true;;;\n"
+        );
+    }
+
+    #[test]
+    fn wide_columns_name_what_varies() {
+        assert_eq!(
+            wide_columns(&query(&["python", "rust"], &["FR"])),
+            ["python", "rust"]
+        );
+        assert_eq!(
+            wide_columns(&query(&["python"], &["FR-IDF", "FR-ARA"])),
+            ["FR-IDF", "FR-ARA"]
+        );
+        assert_eq!(
+            wide_columns(&query(&["python", "rust"], &["FR-IDF", "FR-ARA"])),
+            [
+                "python@FR-IDF",
+                "python@FR-ARA",
+                "rust@FR-IDF",
+                "rust@FR-ARA"
+            ]
+        );
+        assert_eq!(wide_columns(&query(&["python"], &["WORLD"])), ["python"]);
+    }
+
+    #[test]
+    fn a_wide_csv_has_one_row_per_bucket_and_empty_undefined_shares() {
+        let q = query(&["python"], &["FR-IDF", "FR-ARA"]);
+        let series: Vec<Series> = [(3, 5), (0, 0)]
+            .iter()
+            .zip(&q.geos)
+            .map(|(&(count, total), geo)| Series {
+                skill: q.skills[0].clone(),
+                geo: geo.clone(),
+                points: vec![point(count, total)],
+            })
+            .collect();
+        let csv = TrendsCsv::default();
+        let wide = |value| written(|out| csv.write_wide(out, &q, &series, value).unwrap());
+        // 3 / 5 = 0.6; 0 of 0 has no share.
+        assert_eq!(
+            wide(WideValue::Share),
+            "date,FR-IDF,FR-ARA\n2025-01-01,0.600000,\n"
+        );
+        assert_eq!(
+            wide(WideValue::Count),
+            "date,FR-IDF,FR-ARA\n2025-01-01,3,0\n"
+        );
+        assert_eq!(
+            wide(WideValue::Total),
+            "date,FR-IDF,FR-ARA\n2025-01-01,5,0\n"
+        );
+        for value in [WideValue::Count, WideValue::Share, WideValue::Total] {
+            assert_eq!(WideValue::parse(value.as_str()), Some(value));
+        }
+        assert_eq!(WideValue::parse("mean"), None);
+    }
 }
