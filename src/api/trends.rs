@@ -64,8 +64,9 @@ const KNOWN: [&str; 14] = [
     "value",
 ];
 
-/// Parameters the CSV route knows and the JSON route does not.
-const CSV_ONLY: [&str; 5] = ["delimiter", "bom", "decimal", "wide", "value"];
+/// Parameters the JSON route refuses (the CSV layout). `delimiter`, `bom`
+/// and `decimal` have always been accepted and ignored there: they still are.
+const CSV_ONLY: [&str; 2] = ["wide", "value"];
 
 /// Answers of at most this many points (series × buckets) are built whole
 /// (and cached when small enough); bigger ones are streamed.

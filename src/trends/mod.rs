@@ -239,7 +239,7 @@ pub enum QueryError {
         geos: usize,
     },
     /// More points than [`MAX_POINTS`].
-    #[error("{series} series × {buckets} {} buckets from {from} to {to} = {} points, more than the limit of {MAX_POINTS} per query: narrow the range (from/to), use a wider interval (week, month, quarter, year), or ask for fewer skills", interval.as_str(), series * buckets)]
+    #[error("{series} series × {buckets} {} buckets from {from} to {to} = {} points, more than the limit of {MAX_POINTS} per query: narrow the range (from/to), use a wider interval (week, month, quarter, year), or ask for fewer skills or geographies", interval.as_str(), series * buckets)]
     TooManyPoints {
         /// Series asked (skills × geographies).
         series: usize,

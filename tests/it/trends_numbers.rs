@@ -231,8 +231,8 @@ async fn new_parameters_are_validated_by_name() {
         (MONTHS, "wide=true", "wide", "only for /api/v1/trends.csv"),
         (
             MONTHS,
-            "delimiter=;",
-            "delimiter",
+            "value=count",
+            "value",
             "only for /api/v1/trends.csv",
         ),
         (csv.as_str(), "value=share", "value", "only with wide=true"),
@@ -262,6 +262,9 @@ async fn new_parameters_are_validated_by_name() {
         assert!(message.starts_with(&format!("{param}: ")), "{message}");
         assert!(message.contains(needle), "{message}");
     }
+    // The CSV options were always accepted (and ignored) on the JSON route.
+    let (status, _) = get(&routes, &format!("{MONTHS}&delimiter=;&bom=true")).await;
+    assert_eq!(status, 200);
     let r = warp::test::request()
         .path(&format!("{csv}&smooth=2"))
         .reply(&routes)
