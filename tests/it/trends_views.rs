@@ -220,6 +220,29 @@ async fn the_trends_views_of_issue_14() {
         text(&wide_with_index.stderr)
     );
 
+    // A big answer (streamed by the API): 2 skills × 2 geographies × 730
+    // days = 2,920 points > 2,048.
+    let big_cli = skilltrack(
+        &db,
+        &[
+            "export",
+            "trends",
+            "--skills",
+            "python,rust",
+            "--geo",
+            "FR-IDF,FR-ARA",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2025-12-30",
+            "--interval",
+            "day",
+            "--compare",
+            "yoy",
+        ],
+    );
+    assert!(big_cli.status.success(), "{}", text(&big_cli.stderr));
+
     let (store, state) = state(&db, ResponseCache::default());
     let cache = state.cache.clone();
     let routes = api::routes(state);
@@ -230,6 +253,13 @@ async fn the_trends_views_of_issue_14() {
         assert_eq!(r.status(), 200, "{query}: {}", text(r.body()));
         assert_eq!(text(r.body()), text(cli), "{query}");
     }
+
+    let big = "/api/v1/trends.csv?skills=python,rust&geo=FR-IDF,FR-ARA&from=2024-01-01&to=2025-12-30&interval=day&compare=yoy";
+    let kept = cache.stats().entries;
+    let r = get(&routes, big).await;
+    assert_eq!(cache.stats().entries, kept, "streamed, not kept");
+    assert_eq!(text(r.body()), text(&big_cli.stdout));
+    assert_eq!(text(r.body()).lines().count(), 1 + 2920);
 
     // Several geographies, skill-major, each with its own denominator:
     // python 3/5 = .6 and 5/20 = .25 in FR-IDF, 2/10 = .2 and 1/4 = .25 in
