@@ -466,7 +466,7 @@ fn main() {
     println!("series query (python, FR-IDF, new, 3 years daily, {points} days with postings): p50 {:.0} µs, p99 {:.0} µs", times[times.len() / 2], times[times.len() * 99 / 100]);
     let q = TrendQuery {
         skills: vec![skill],
-        geo,
+        geos: vec![geo],
         from,
         to,
         interval: Interval::Day,

@@ -14,7 +14,7 @@ use warp::hyper::body::Bytes;
 use super::Params;
 
 /// The entity tag of one response: a strong tag, `"` + 16 hex digits + `"`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct ETag(String);
 
 impl ETag {

@@ -7,9 +7,11 @@
 //! body). Handlers that read the store run on tokio's blocking pool, never
 //! on the async workers, so a slow read cannot stall `/healthz` or other
 //! requests; trends are produced series by series into a streamed body
-//! (`trends`); [`top`] ranks the taxonomy's skills over a period, its
-//! responses tagged (`ETag`, `If-None-Match` → 304). [`server`] accepts the connections, with the header-read
-//! and idle timeouts and the connection cap of [`ServerLimits`].
+//! (`trends`), except small answers, built whole and kept in a bounded
+//! cache by ETag ([`cache`]) that the async worker answers from; [`top`]
+//! ranks the taxonomy's skills over a period, its responses tagged (`ETag`,
+//! `If-None-Match` → 304). [`server`] accepts the connections, with the
+//! header-read and idle timeouts and the connection cap of [`ServerLimits`].
 //!
 //! Around the routes ([`edge`]): a request body over
 //! [`MAX_BODY_BYTES`](edge::MAX_BODY_BYTES) is a `413`, a URI over
@@ -20,6 +22,7 @@
 //! [`Cors`]. `GET /api/v1/openapi.json` serves the OpenAPI document
 //! ([`openapi`]), assembled once when the routes are built.
 
+pub mod cache;
 pub mod cors;
 pub mod edge;
 mod etag;
@@ -63,6 +66,32 @@ pub struct AppState {
     pub min_support: u64,
     /// Which browser origins may read the responses (`[api] cors_origins`).
     pub cors: Cors,
+    /// Complete bodies of small trends answers, by ETag
+    /// ([`cache::ResponseCache`]; `ResponseCache::default()` to start).
+    pub cache: cache::ResponseCache,
+}
+
+impl AppState {
+    /// The state of a server on `store` with the defaults: `min_support`
+    /// [`DEFAULT_MIN_SUPPORT`](crate::trends::DEFAULT_MIN_SUPPORT), CORS
+    /// off, an empty response cache.
+    pub fn new(store: Arc<dyn Store>, normalizer: Arc<Normalizer>) -> AppState {
+        AppState {
+            store,
+            normalizer,
+            min_support: crate::trends::DEFAULT_MIN_SUPPORT,
+            cors: Cors::default(),
+            cache: cache::ResponseCache::default(),
+        }
+    }
+
+    /// The same state with another `min_support`.
+    pub fn with_min_support(self, min_support: u64) -> AppState {
+        AppState {
+            min_support,
+            ..self
+        }
+    }
 }
 
 type Params = HashMap<String, String>;
@@ -88,13 +117,15 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
     let trends_json = warp::path!("api" / "v1" / "trends")
         .and(get_or_head())
         .and(warp::query::<Params>())
+        .and(if_none_match())
         .and(with_state.clone())
-        .then(|p: Params, s: AppState| trends::handler(s, p, false));
+        .then(|p, tag, s| trends::handler(s, p, false, tag));
     let trends_csv = warp::path!("api" / "v1" / "trends.csv")
         .and(get_or_head())
         .and(warp::query::<Params>())
+        .and(if_none_match())
         .and(with_state.clone())
-        .then(|p: Params, s: AppState| trends::handler(s, p, true));
+        .then(|p, tag, s| trends::handler(s, p, true, tag));
     let top_json = warp::path!("api" / "v1" / "top")
         .and(get_or_head())
         .and(warp::query::<Params>())

@@ -1,16 +1,32 @@
 //! The trends routes, `/api/v1/trends` (JSON) and `/api/v1/trends.csv`.
 //!
-//! A request is validated and the totals (the shares' denominator) read
-//! before the response starts, so a bad query or a failing store still gets
-//! its JSON error and status. The series then follow one at a time, each
-//! computed on the blocking pool when the body asks for it: memory holds one
-//! series (at most [`MAX_RANGE_DAYS`](crate::trends::MAX_RANGE_DAYS) points),
-//! not the whole response, and nothing is computed ahead of a slow reader.
-//! A store failure mid-body ends the response early (the connection is
-//! closed without the body's end), so a cut answer never looks complete.
+//! Every answer carries an `ETag` ([`ETag::of`] the store's generation, the
+//! route with today's date — `to` defaults to today — and the parameters),
+//! known before the store is touched. The generation is read before any
+//! count, so a tag never names counts older than its body's. Then:
+//! - a body kept in the [`ResponseCache`](super::cache::ResponseCache) under that tag is answered from
+//!   the async worker, without the blocking pool (a `304 Not Modified`
+//!   when `If-None-Match` names the tag);
+//! - otherwise the request is validated on the blocking pool, answered
+//!   `304` if `If-None-Match` names the tag (before any count is read),
+//!   and the totals (one denominator per geography) are read before the
+//!   response starts, so a bad query or a failing store still gets its
+//!   JSON error and status;
+//! - a small answer (at most [`WHOLE_MAX_POINTS`] points) and any wide CSV
+//!   are built whole on the blocking pool, and kept in the cache when at
+//!   most [`max_body`](super::cache::ResponseCache::max_body) bytes. A wide CSV needs every series
+//!   at once: its size is bounded by [`MAX_POINTS`](trends::MAX_POINTS)
+//!   like any query's;
+//! - a bigger answer is streamed: the series follow one at a time
+//!   (skill-major: each skill in every geography), each computed on the
+//!   blocking pool when the body asks for it, so memory holds one series
+//!   (at most [`MAX_RANGE_DAYS`](crate::trends::MAX_RANGE_DAYS) points) and
+//!   nothing is computed ahead of a slow reader. A store failure mid-body
+//!   ends the response early (the connection is closed without the body's
+//!   end), so a cut answer never looks complete.
 //!
-//! `smooth`, `index` and `compare` shape the JSON points only; on the CSV
-//! route they are a 400 until the CSV writer carries those columns.
+//! `smooth`, `index` and `compare` apply to both routes; the CSV writes
+//! their columns ([`TrendsCsv`]). `wide` and `value` are CSV only.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,15 +38,16 @@ use warp::http::{header, HeaderValue};
 use warp::hyper::body::Bytes;
 use warp::Reply;
 
+use super::etag::ETag;
 use super::query::{self, ApiError};
 use super::{AppState, Params};
 use crate::domain::Day;
-use crate::export::{self, CsvOptions, DecimalMark, ExportError};
+use crate::export::{CsvOptions, DecimalMark, ExportError, Layout, TrendsCsv, WideValue};
 use crate::store::{CountStore, StoreError};
 use crate::trends::{self, Options, TrendQuery};
 
 /// Query parameters the trends routes know.
-const KNOWN: [&str; 12] = [
+const KNOWN: [&str; 14] = [
     "skills",
     "geo",
     "from",
@@ -43,15 +60,50 @@ const KNOWN: [&str; 12] = [
     "delimiter",
     "bom",
     "decimal",
+    "wide",
+    "value",
 ];
 
-/// Parameters the JSON route knows and the CSV route does not write yet.
-const JSON_ONLY: [&str; 3] = ["smooth", "index", "compare"];
+/// Parameters the JSON route refuses (the CSV layout). `delimiter`, `bom`
+/// and `decimal` have always been accepted and ignored there: they still are.
+const CSV_ONLY: [&str; 2] = ["wide", "value"];
 
-/// Answers one trends request (`csv`: the `.csv` route).
-pub(super) async fn handler(state: AppState, params: Params, csv: bool) -> warp::reply::Response {
-    match tokio::task::spawn_blocking(move || Job::start(&state, &params, csv)).await {
-        Ok(Ok(job)) => job.response(),
+/// Answers of at most this many points (series × buckets) are built whole
+/// (and cached when small enough); bigger ones are streamed.
+pub const WHOLE_MAX_POINTS: usize = 2_048;
+
+/// Answers one trends request (`csv`: the `.csv` route), with the request's
+/// `If-None-Match` header.
+pub(super) async fn handler(
+    state: AppState,
+    params: Params,
+    csv: bool,
+    if_none_match: Option<String>,
+) -> warp::reply::Response {
+    let today = Day::today();
+    let generation = state.store.generation();
+    let tag = ETag::of(generation, &route(csv, today), &params);
+    if let Some(body) = state.cache.get(&tag) {
+        if tag.matches(if_none_match.as_deref()) {
+            return tag.not_modified().into_response();
+        }
+        return respond(Answer::Whole(body), csv, &tag);
+    }
+    let answered = tokio::task::spawn_blocking(move || {
+        let job = Job::start(&state, &params, csv, today)?;
+        if tag.matches(if_none_match.as_deref()) {
+            return Ok::<_, ApiError>((Answer::NotModified, tag));
+        }
+        let answer = job.answer()?;
+        if let Answer::Whole(body) = &answer {
+            state.cache.insert(generation, tag.clone(), body.clone());
+        }
+        Ok((answer, tag))
+    })
+    .await;
+    match answered {
+        Ok(Ok((Answer::NotModified, tag))) => tag.not_modified().into_response(),
+        Ok(Ok((answer, tag))) => respond(answer, csv, &tag),
         Ok(Err(e)) => e.response().into_response(),
         Err(error) => {
             tracing::error!(%error, "A trends request failed.");
@@ -62,11 +114,55 @@ pub(super) async fn handler(state: AppState, params: Params, csv: bool) -> warp:
     }
 }
 
+/// The route's name in its ETag: with today's date, since a query without
+/// `to` (or `from`) covers a range that moves with it.
+fn route(csv: bool, today: Day) -> String {
+    let name = if csv { "trends.csv" } else { "trends" };
+    format!("{name}@{today}")
+}
+
+/// What a request is answered with.
+enum Answer {
+    /// `304 Not Modified`.
+    NotModified,
+    /// A body built whole.
+    Whole(Bytes),
+    /// A body streamed series by series.
+    Streamed(SeriesBody),
+}
+
+/// The `200` response: headers, tag and body.
+fn respond(answer: Answer, csv: bool, tag: &ETag) -> warp::reply::Response {
+    let mut r = match answer {
+        Answer::NotModified => return tag.not_modified().into_response(),
+        Answer::Whole(body) => warp::reply::Response::new(body.into()),
+        Answer::Streamed(body) => warp::reply::stream(body).into_response(),
+    };
+    let headers = r.headers_mut();
+    if csv {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        headers.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment; filename=\"skilltrack-trends.csv\""),
+        );
+    } else {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    tag.tag(&mut r);
+    r
+}
+
 /// How the series are written.
 #[derive(Debug, Clone, Copy)]
 enum Format {
     Json,
-    Csv(CsvOptions),
+    Csv(TrendsCsv),
 }
 
 /// A validated query with its totals: everything the body is made from.
@@ -74,7 +170,8 @@ struct Job {
     store: Arc<dyn CountStore>,
     query: TrendQuery,
     options: Options,
-    totals: Vec<(Day, i64)>,
+    /// One denominator per geography, in the order of `query.geos`.
+    totals: Vec<Vec<(Day, i64)>>,
     format: Format,
 }
 
@@ -103,22 +200,21 @@ enum BodyError {
 
 impl Job {
     /// Validates the request and reads the totals (on the blocking pool).
-    fn start(s: &AppState, p: &Params, csv: bool) -> Result<Job, ApiError> {
+    fn start(s: &AppState, p: &Params, csv: bool, today: Day) -> Result<Job, ApiError> {
         query::known_params(p, &KNOWN)?;
-        let (q, options) = query::trend_query_with_options(p, &s.normalizer, s.min_support)?;
+        let (q, options) = query::trend_request(p)?
+            .resolve_with_options(&*s.normalizer, today, s.min_support)
+            .map_err(|e| ApiError::query(&e))?;
         let format = if csv {
-            if let Some(name) = JSON_ONLY.iter().find(|k| p.contains_key(**k)) {
-                return Err(ApiError::bad(
-                    name,
-                    "not available in CSV yet: use /api/v1/trends (JSON)".into(),
-                ));
-            }
-            Format::Csv(csv_options(p)?)
+            Format::Csv(trends_csv(p, &options)?)
         } else {
+            if let Some(name) = CSV_ONLY.iter().find(|k| p.contains_key(**k)) {
+                return Err(ApiError::bad(name, "only for /api/v1/trends.csv".into()));
+            }
             Format::Json
         };
         let totals =
-            trends::totals_with(s.store.as_ref(), &q, &options).map_err(ApiError::store)?;
+            trends::all_totals_with(s.store.as_ref(), &q, &options).map_err(ApiError::store)?;
         Ok(Job {
             store: s.store.clone(),
             query: q,
@@ -128,35 +224,60 @@ impl Job {
         })
     }
 
-    /// The response: headers now, the series as the body is read.
-    fn response(self) -> warp::reply::Response {
-        let format = self.format;
-        let body = SeriesBody {
-            job: Arc::new(self),
-            step: Step::Head,
-            pending: None,
-        };
-        let mut r = warp::reply::stream(body).into_response();
-        let headers = r.headers_mut();
-        match format {
-            Format::Json => {
-                headers.insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-            }
-            Format::Csv(_) => {
-                headers.insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/csv; charset=utf-8"),
-                );
-                headers.insert(
-                    header::CONTENT_DISPOSITION,
-                    HeaderValue::from_static("attachment; filename=\"skilltrack-trends.csv\""),
-                );
-            }
+    /// The body: whole when small or wide, else streamed.
+    fn answer(self) -> Result<Answer, ApiError> {
+        let points = self.query.series_count() * self.query.bucket_count();
+        let wide = matches!(
+            self.format,
+            Format::Csv(TrendsCsv {
+                layout: Layout::Wide(_),
+                ..
+            })
+        );
+        if !wide && points > WHOLE_MAX_POINTS {
+            return Ok(Answer::Streamed(SeriesBody {
+                job: Arc::new(self),
+                step: Step::Head,
+                pending: None,
+            }));
         }
-        r
+        self.whole().map(Answer::Whole).map_err(|e| match e {
+            BodyError::Store(e) | BodyError::Csv(ExportError::Store(e)) => ApiError::store(e),
+            other => {
+                tracing::error!(error = %other, "A trends body failed.");
+                ApiError::internal("the request failed: see the server log".into())
+            }
+        })
+    }
+
+    /// The whole body at once: the same chunks as the streamed one, or the
+    /// wide CSV.
+    fn whole(&self) -> Result<Bytes, BodyError> {
+        if let Format::Csv(
+            csv @ TrendsCsv {
+                layout: Layout::Wide(value),
+                ..
+            },
+        ) = self.format
+        {
+            let series = trends::all_series_with(
+                self.store.as_ref(),
+                &self.query,
+                &self.options,
+                &self.totals,
+            )?;
+            let mut out = Vec::new();
+            csv.write_wide(&mut out, &self.query, &series, value)?;
+            return Ok(out.into());
+        }
+        let mut out = self.head()?.to_vec();
+        for i in 0..self.query.series_count() {
+            out.extend_from_slice(&self.series(i)?);
+        }
+        if let Some(tail) = self.tail() {
+            out.extend_from_slice(&tail);
+        }
+        Ok(out.into())
     }
 
     /// What comes before the first series.
@@ -165,7 +286,7 @@ impl Job {
             Format::Json => {
                 let q = &self.query;
                 let mut out = serde_json::to_vec(&Head {
-                    geo: q.geo.as_str(),
+                    geo: &q.geo_list(),
                     metric: q.metric.as_str(),
                     interval: q.interval.as_str(),
                     from: q.from.to_string(),
@@ -176,23 +297,25 @@ impl Job {
                 out.extend_from_slice(br#","series":["#);
                 Ok(out.into())
             }
-            Format::Csv(options) => {
+            Format::Csv(csv) => {
                 let mut out = Vec::new();
-                export::write_trends_csv_head(&mut out, options)?;
+                csv.write_head(&mut out)?;
                 Ok(out.into())
             }
         }
     }
 
-    /// Series `i`, computed now.
+    /// Series `i` (in [`TrendQuery::series_order`]), computed now.
     fn series(&self, i: usize) -> Result<Bytes, BodyError> {
-        let skill = &self.query.skills[i];
+        let geos = self.query.geo_count();
+        let (skill, geo) = (i / geos, i % geos);
         let series = trends::series_with(
             self.store.as_ref(),
             &self.query,
             &self.options,
-            skill,
-            &self.totals,
+            &self.query.skills[skill],
+            &self.query.geos[geo],
+            &self.totals[geo],
         )?;
         let mut out = Vec::new();
         match self.format {
@@ -202,9 +325,7 @@ impl Job {
                 }
                 serde_json::to_writer(&mut out, &series)?;
             }
-            Format::Csv(options) => {
-                export::write_trends_csv_rows(&mut out, &self.query, &series, options)?
-            }
+            Format::Csv(csv) => csv.write_rows(&mut out, &self.query, &series)?,
         }
         Ok(out.into())
     }
@@ -252,7 +373,7 @@ impl futures_util::Stream for SeriesBody {
                     let head = this.job.head();
                     return Poll::Ready(Some(this.check(head)));
                 }
-                Step::Series(i) if i < this.job.query.skills.len() => {
+                Step::Series(i) if i < this.job.query.series_count() => {
                     this.step = Step::Series(i + 1);
                     let job = this.job.clone();
                     this.pending = Some(tokio::task::spawn_blocking(move || job.series(i)));
@@ -273,11 +394,35 @@ impl SeriesBody {
     /// Passes a chunk on; after an error, logs it and ends the body.
     fn check(&mut self, chunk: Result<Bytes, BodyError>) -> Result<Bytes, BodyError> {
         if let Err(error) = &chunk {
-            tracing::error!(%error, geo = %self.job.query.geo, "Trends response cut short.");
+            tracing::error!(%error, geo = %self.job.query.geo_list(), "Trends response cut short.");
             self.step = Step::Done;
         }
         chunk
     }
+}
+
+/// How a `.csv` request is written: its CSV options, and the layout —
+/// `wide` (a flag) with `value` (`count`, `share` or `total`; default
+/// `share`, only with `wide`), refused with `index` or `compare`.
+fn trends_csv(p: &Params, options: &Options) -> Result<TrendsCsv, ApiError> {
+    let value = p
+        .get("value")
+        .map(|name| {
+            WideValue::parse(name).ok_or_else(|| {
+                ApiError::bad(
+                    "value",
+                    format!("{name:?} is not a value: use count, share or total"),
+                )
+            })
+        })
+        .transpose()?;
+    let wide = query::flag(p, "wide")?;
+    if value.is_some() && !wide {
+        return Err(ApiError::bad("value", "only with wide=true".into()));
+    }
+    let wide = wide.then(|| value.unwrap_or_default());
+    TrendsCsv::new(csv_options(p)?, options, wide)
+        .map_err(|e| ApiError::bad(e.param, e.to_string()))
 }
 
 /// The CSV options of a `.csv` request: `delimiter` (`,`, `;` or `tab`),

@@ -6,11 +6,11 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::Day;
-use crate::export::DecimalMark;
+use crate::export::{DecimalMark, WideValue};
 use crate::normalize::geo::GeoLevel;
 use crate::store::Metric;
 use crate::trends::top::{Sort, TopRequest};
-use crate::trends::{Interval, TrendRequest, DEFAULT_INTERVAL, DEFAULT_METRIC};
+use crate::trends::{Compare, Interval, TrendRequest, DEFAULT_INTERVAL, DEFAULT_METRIC};
 
 /// Tracks which open-source skills and certifications employers ask for,
 /// where, and how that changes over time.
@@ -146,7 +146,8 @@ pub struct ExportTrendsArgs {
     /// Skill ids, comma-separated (or the flag repeated).
     #[arg(long, required = true, value_delimiter = ',')]
     pub skills: Vec<String>,
-    /// Geography code (WORLD, FR, FR-IDF, FR-75, REMOTE…).
+    /// Geography codes, comma-separated (WORLD, FR, FR-IDF, FR-75,
+    /// REMOTE…): one series per skill and geography.
     #[arg(long, default_value = "WORLD")]
     pub geo: String,
     /// First day, YYYY-MM-DD (default: a year before --to).
@@ -161,6 +162,21 @@ pub struct ExportTrendsArgs {
     /// new (postings published in the bucket) or active (postings open on its last day).
     #[arg(long, value_enum, default_value_t = DEFAULT_METRIC)]
     pub metric: Metric,
+    /// Trailing moving average over N buckets (1 to 52; counts become decimals).
+    #[arg(long, value_name = "N")]
+    pub smooth: Option<usize>,
+    /// Add an `index` column: 100 = the share of the bucket holding DAY.
+    #[arg(long, value_name = "DAY")]
+    pub index: Option<Day>,
+    /// Add `yoy_count,yoy_share`: the same bucket one year earlier.
+    #[arg(long, value_enum)]
+    pub compare: Option<Compare>,
+    /// Wide layout: one row per bucket, one column per series.
+    #[arg(long)]
+    pub wide: bool,
+    /// The value of the wide layout's cells.
+    #[arg(long, value_enum, requires = "wide")]
+    pub value: Option<WideValue>,
     #[command(flatten)]
     pub out: CsvOutputArgs,
 }
@@ -175,7 +191,9 @@ impl ExportTrendsArgs {
             to: self.to,
             interval: Some(self.interval),
             metric: Some(self.metric),
-            ..TrendRequest::default()
+            smooth: self.smooth,
+            index: self.index,
+            compare: self.compare,
         }
     }
 }
@@ -334,6 +352,8 @@ macro_rules! value_enum {
 value_enum!(Interval: Interval::Day, Interval::Week, Interval::Month, Interval::Quarter, Interval::Year);
 value_enum!(Metric: Metric::New, Metric::Active);
 value_enum!(Sort: Sort::Count, Sort::Share, Sort::Growth);
+value_enum!(Compare: Compare::Yoy);
+value_enum!(WideValue: WideValue::Count, WideValue::Share, WideValue::Total);
 value_enum!(
     GeoLevel: GeoLevel::World,
     GeoLevel::Country,

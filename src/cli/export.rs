@@ -7,12 +7,12 @@ use super::{
     csv_options, list_unreadable, normalizer, open_store, output, Exit, ExportPostingsArgs,
     ExportTopArgs, ExportTrendsArgs, PostingsFormat,
 };
-use std::io::Write as _;
 
 use crate::config::Config;
 use crate::domain::Day;
+use crate::export;
 use crate::store::{StoreError, UnreadableText};
-use crate::{api, export, trends};
+use crate::{api, trends};
 
 pub(super) fn export_postings(config: &Config, args: &ExportPostingsArgs) -> anyhow::Result<Exit> {
     let store = open_store(config)?;
@@ -64,22 +64,18 @@ pub(super) fn export_postings(config: &Config, args: &ExportPostingsArgs) -> any
 
 pub(super) fn export_trends(config: &Config, args: &ExportTrendsArgs) -> anyhow::Result<Exit> {
     let normalizer = normalizer()?;
-    let query = args
+    let (query, options) = args
         .request()
-        .resolve(normalizer.as_ref(), Day::today())
+        .resolve_with_options(normalizer.as_ref(), Day::today(), config.trends.min_support)
         .map_err(|e| anyhow::anyhow!("{}: {e}", e.param()))?;
-    let options = csv_options(&args.out)?;
+    let wide = args.wide.then(|| args.value.unwrap_or_default());
+    let csv = export::TrendsCsv::new(csv_options(&args.out)?, &options, wide)
+        .map_err(|e| anyhow::anyhow!("--{}: {e}", e.param))?;
     let store = open_store(config)?;
-    // One series at a time, as the API does: memory holds one series, not
-    // the whole result.
-    let totals = trends::totals(store.as_ref(), &query)?;
-    let mut out = output(args.out.output.as_deref())?;
-    export::write_trends_csv_head(&mut out, options)?;
-    for skill in &query.skills {
-        let series = trends::series(store.as_ref(), &query, skill, &totals)?;
-        export::write_trends_csv_rows(&mut out, &query, &series, options)?;
-    }
-    out.flush()?;
+    // The same writer as the API's trends.csv: long, one series at a time
+    // (memory holds one series); wide, every series at once.
+    let out = output(args.out.output.as_deref())?;
+    export::write_trends_csv_from_store(out, store.as_ref(), &query, &options, &csv)?;
     Ok(Exit::Success)
 }
 

@@ -55,6 +55,7 @@ pub(super) async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<Exi
         normalizer,
         min_support: config.trends.min_support,
         cors: config.cors(),
+        cache: api::cache::ResponseCache::default(),
     };
     let limits = config.server_limits();
     let server = tokio::spawn(api::serve_with(listener, state, limits, shutdown.wait()));

@@ -1,21 +1,30 @@
 //! Export: CSV for analysts (RFC 4180, UTF-8, header row).
 //!
-//! Long format, one row per skill and bucket:
-//! `date,skill,geo,metric,interval,count,total,share`. Options for French
+//! Long format, one row per skill, geography and bucket:
+//! `date,skill,geo,metric,interval,count,total,share,low,high,low_support`,
+//! then `index` when the query asks for one and `yoy_count,yoy_share` with
+//! `compare=yoy` ([`TrendsCsv`]). Wide format ([`Layout::Wide`]): one row
+//! per bucket, one column per series. Options for French
 //! spreadsheets: `;` as delimiter, a UTF-8 byte-order mark, and a decimal
 //! comma (`0,074586`, on by default with `;`: a French-locale spreadsheet
 //! reads `0.074586` as text). Text cells a spreadsheet would run as a formula
 //! (starting with `=`, `+`, `-`, `@`, tab or CR) are prefixed with `'`
 //! ([`safe_cell`]); numbers the writer makes itself are never touched.
 //!
-//! Both writers stream: the postings CSV one posting at a time, the trends
-//! CSV one series at a time ([`write_trends_csv_head`], then
-//! [`write_trends_csv_rows`] per series). The top-skills CSV, at most a few
-//! hundred rows, is written at once ([`write_top_csv`]).
+//! Both writers stream: the postings CSV one posting at a time, the long
+//! trends CSV one series at a time ([`TrendsCsv::write_head`], then
+//! [`TrendsCsv::write_rows`] per series). The wide trends CSV needs every
+//! series at once: it is bounded by [`MAX_POINTS`](crate::trends::MAX_POINTS)
+//! like any query. [`write_trends_csv_from_store`] writes a whole query
+//! either way; `skilltrack export trends` and the API's `trends.csv` write
+//! through the same [`TrendsCsv`] methods, so their bytes are the same.
+//! The top-skills CSV, at most a few hundred rows, is written at once
+//! ([`write_top_csv`]).
 
 use std::io::Write;
 
-use crate::trends::{Series, TrendQuery};
+use crate::store::{CountStore, StoreError};
+use crate::trends::{self, Options, Point, Series, TrendQuery};
 
 mod top;
 pub use top::{write_top_csv, TOP_COLUMNS};
@@ -106,11 +115,25 @@ pub enum ExportError {
     /// The CSV writer failed.
     #[error("cannot write CSV: {0}")]
     Csv(#[from] csv::Error),
+    /// Reading the counts failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-/// Columns of the trends CSV, in order.
-pub const TRENDS_COLUMNS: [&str; 8] = [
-    "date", "skill", "geo", "metric", "interval", "count", "total", "share",
+/// Columns of the trends CSV (long layout), in order; `index` and
+/// `yoy_count,yoy_share` follow when asked ([`TrendsCsv::columns`]).
+pub const TRENDS_COLUMNS: [&str; 11] = [
+    "date",
+    "skill",
+    "geo",
+    "metric",
+    "interval",
+    "count",
+    "total",
+    "share",
+    "low",
+    "high",
+    "low_support",
 ];
 
 /// Neutralises a text cell a spreadsheet would run as a formula: one that
@@ -140,64 +163,321 @@ fn is_formula(text: &str) -> bool {
     )
 }
 
-/// Decimals of the `share` column.
+/// Decimals of the `share`, `low`, `high` and `yoy_share` columns, and of
+/// smoothed (averaged) counts and totals.
 pub const SHARE_DECIMALS: usize = 6;
+/// Decimals of the `index` column (100 = the base bucket's share).
+pub const INDEX_DECIMALS: usize = 2;
 
-/// Writes a trends result in long format.
+/// The value of a wide CSV's cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WideValue {
+    /// Postings with the skill.
+    Count,
+    /// `count / total` (empty when the total is 0).
+    #[default]
+    Share,
+    /// All postings of the geography: the denominator.
+    Total,
+}
+
+impl WideValue {
+    /// Parses `count`, `share` or `total` (the API's `value` parameter).
+    pub fn parse(name: &str) -> Option<WideValue> {
+        match name {
+            "count" => Some(WideValue::Count),
+            "share" => Some(WideValue::Share),
+            "total" => Some(WideValue::Total),
+            _ => None,
+        }
+    }
+
+    /// The name [`WideValue::parse`] reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WideValue::Count => "count",
+            WideValue::Share => "share",
+            WideValue::Total => "total",
+        }
+    }
+}
+
+/// A query option the wide layout cannot write (one value per cell).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not available with wide=true (one value per cell): use the long layout")]
+pub struct WideConflict {
+    /// The option: `index` or `compare`.
+    pub param: &'static str,
+}
+
+/// How the rows of a trends CSV are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// One row per series and bucket ([`TRENDS_COLUMNS`]).
+    #[default]
+    Long,
+    /// One row per bucket, `date` then one column per series holding this
+    /// value ([`wide_columns`]).
+    Wide(WideValue),
+}
+
+/// How a trends CSV is written: CSV options, layout, and the optional
+/// columns of the long layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TrendsCsv {
+    /// Delimiter, byte-order mark, decimal mark.
+    pub csv: CsvOptions,
+    /// Long or wide.
+    pub layout: Layout,
+    /// Write the `index` column (the query asked for an index).
+    pub index: bool,
+    /// Write `yoy_count,yoy_share` (the query asked `compare=yoy`).
+    pub yoy: bool,
+}
+
+impl TrendsCsv {
+    /// A long CSV with the columns `options` call for.
+    pub fn long(csv: CsvOptions, options: &Options) -> TrendsCsv {
+        TrendsCsv {
+            csv,
+            layout: Layout::Long,
+            index: options.index.is_some(),
+            yoy: options.compare.is_some(),
+        }
+    }
+
+    /// The CSV of a query with `options`: long, or wide with `value` when
+    /// `wide` is given (refused with an index or a comparison).
+    pub fn new(
+        csv: CsvOptions,
+        options: &Options,
+        wide: Option<WideValue>,
+    ) -> Result<TrendsCsv, WideConflict> {
+        let Some(value) = wide else {
+            return Ok(TrendsCsv::long(csv, options));
+        };
+        if options.index.is_some() {
+            return Err(WideConflict { param: "index" });
+        }
+        if options.compare.is_some() {
+            return Err(WideConflict { param: "compare" });
+        }
+        Ok(TrendsCsv {
+            csv,
+            layout: Layout::Wide(value),
+            index: false,
+            yoy: false,
+        })
+    }
+
+    /// The header of the long layout: [`TRENDS_COLUMNS`], then `index`,
+    /// then `yoy_count,yoy_share`, as asked.
+    pub fn columns(&self) -> Vec<&'static str> {
+        let mut columns = TRENDS_COLUMNS.to_vec();
+        if self.index {
+            columns.push("index");
+        }
+        if self.yoy {
+            columns.extend(["yoy_count", "yoy_share"]);
+        }
+        columns
+    }
+
+    fn writer<W: Write>(&self, out: W) -> csv::Writer<W> {
+        csv::WriterBuilder::new()
+            .delimiter(self.csv.delimiter)
+            .from_writer(out)
+    }
+
+    /// Writes what starts a long trends CSV: the byte-order mark if asked,
+    /// then the header row.
+    pub fn write_head<W: Write>(&self, mut out: W) -> Result<(), ExportError> {
+        if self.csv.bom {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        let mut w = self.writer(out);
+        w.write_record(self.columns())?;
+        w.flush()?;
+        Ok(())
+    }
+
+    /// Writes the long rows of one series (after [`TrendsCsv::write_head`]).
+    pub fn write_rows<W: Write>(
+        &self,
+        out: W,
+        query: &TrendQuery,
+        series: &Series,
+    ) -> Result<(), ExportError> {
+        let mut w = self.writer(out);
+        let skill = safe_cell(series.skill.as_str());
+        let geo = safe_cell(series.geo.as_str());
+        for p in &series.points {
+            let mut row = vec![
+                p.date.to_string(),
+                skill.to_string(),
+                geo.to_string(),
+                query.metric.as_str().to_owned(),
+                query.interval.as_str().to_owned(),
+                self.cell(p, WideValue::Count),
+                self.cell(p, WideValue::Total),
+                self.cell(p, WideValue::Share),
+                self.fraction(p.low),
+                self.fraction(p.high),
+                p.low_support.to_string(),
+            ];
+            if self.index {
+                let index = p.index.flatten();
+                row.push(index.map_or_else(String::new, |v| self.csv.decimal(v, INDEX_DECIMALS)));
+            }
+            if self.yoy {
+                let yoy = p.yoy.unwrap_or(trends::YearBefore {
+                    count: None,
+                    share: None,
+                });
+                row.push(yoy.count.map_or_else(String::new, |c| self.amount(c, p)));
+                row.push(self.fraction(yoy.share));
+            }
+            w.write_record(&row)?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+
+    /// Writes a whole wide CSV: the byte-order mark if asked, the header
+    /// `date,<column>…` ([`wide_columns`]), one row per bucket holding
+    /// `value` of each series. `series` are every series of `query` in
+    /// [`TrendQuery::series_order`].
+    pub fn write_wide<W: Write>(
+        &self,
+        mut out: W,
+        query: &TrendQuery,
+        series: &[Series],
+        value: WideValue,
+    ) -> Result<(), ExportError> {
+        if self.csv.bom {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        let mut w = self.writer(out);
+        let mut header = vec!["date".to_owned()];
+        header.extend(wide_columns(query).into_iter().map(safe_owned));
+        w.write_record(&header)?;
+        let rows = series.first().map_or(0, |s| s.points.len());
+        for i in 0..rows {
+            let mut row = Vec::with_capacity(series.len() + 1);
+            row.push(series[0].points[i].date.to_string());
+            for s in series {
+                row.push(
+                    s.points
+                        .get(i)
+                        .map_or_else(String::new, |p| self.cell(p, value)),
+                );
+            }
+            w.write_record(&row)?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+
+    /// A point's count, total or share as written: counts and totals are
+    /// whole numbers, or decimals when smoothed; an undefined share is
+    /// empty.
+    fn cell(&self, p: &Point, value: WideValue) -> String {
+        match (value, p.smoothed) {
+            (WideValue::Count, None) => p.count.to_string(),
+            (WideValue::Total, None) => p.total.to_string(),
+            (WideValue::Count, Some((count, _))) => self.csv.decimal(count, SHARE_DECIMALS),
+            (WideValue::Total, Some((_, total))) => self.csv.decimal(total, SHARE_DECIMALS),
+            (WideValue::Share, _) => self.fraction(p.share),
+        }
+    }
+
+    /// A count of the year before, written like the point's own count.
+    fn amount(&self, count: f64, p: &Point) -> String {
+        match p.smoothed {
+            None => (count as i64).to_string(),
+            Some(_) => self.csv.decimal(count, SHARE_DECIMALS),
+        }
+    }
+
+    /// A share or bound, empty when undefined.
+    fn fraction(&self, value: Option<f64>) -> String {
+        value.map_or_else(String::new, |v| self.csv.decimal(v, SHARE_DECIMALS))
+    }
+}
+
+/// The column names of a wide CSV after `date`, one per series in
+/// [`TrendQuery::series_order`]: the skill with one geography, the
+/// geography with one skill and several geographies, `skill@geo` with
+/// several of both.
+pub fn wide_columns(query: &TrendQuery) -> Vec<String> {
+    let (skills, geos) = (query.skills.len(), query.geos.len());
+    query
+        .series_order()
+        .map(|(s, g)| {
+            let (skill, geo) = (query.skills[s].as_str(), query.geos[g].as_str());
+            if geos == 1 {
+                skill.to_owned()
+            } else if skills == 1 {
+                geo.to_owned()
+            } else {
+                format!("{skill}@{geo}")
+            }
+        })
+        .collect()
+}
+
+/// Writes the trends CSV of `query` with `options`, read from `store`: the
+/// long layout one series at a time, the wide one once every series is
+/// read. What `skilltrack export trends` writes, byte for byte what the
+/// API's `trends.csv` answers.
+pub fn write_trends_csv_from_store<W: Write>(
+    mut out: W,
+    store: &dyn CountStore,
+    query: &TrendQuery,
+    options: &Options,
+    csv: &TrendsCsv,
+) -> Result<(), ExportError> {
+    let totals = trends::all_totals_with(store, query, options)?;
+    match csv.layout {
+        Layout::Wide(value) => {
+            let series = trends::all_series_with(store, query, options, &totals)?;
+            csv.write_wide(&mut out, query, &series, value)?;
+        }
+        Layout::Long => {
+            csv.write_head(&mut out)?;
+            for (s, g) in query.series_order() {
+                let series = trends::series_with(
+                    store,
+                    query,
+                    options,
+                    &query.skills[s],
+                    &query.geos[g],
+                    &totals[g],
+                )?;
+                csv.write_rows(&mut out, query, &series)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes a trends result in long format (plain columns).
 pub fn write_trends_csv<W: Write>(
     mut out: W,
     query: &TrendQuery,
     series: &[Series],
     options: CsvOptions,
 ) -> Result<(), ExportError> {
-    write_trends_csv_head(&mut out, options)?;
+    let csv = TrendsCsv {
+        csv: options,
+        ..TrendsCsv::default()
+    };
+    csv.write_head(&mut out)?;
     for s in series {
-        write_trends_csv_rows(&mut out, query, s, options)?;
+        csv.write_rows(&mut out, query, s)?;
     }
     out.flush()?;
-    Ok(())
-}
-
-/// Writes what starts a trends CSV: the byte-order mark if asked, then the
-/// header row.
-pub fn write_trends_csv_head<W: Write>(mut out: W, options: CsvOptions) -> Result<(), ExportError> {
-    if options.bom {
-        out.write_all("\u{feff}".as_bytes())?;
-    }
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(options.delimiter)
-        .from_writer(out);
-    w.write_record(TRENDS_COLUMNS)?;
-    w.flush()?;
-    Ok(())
-}
-
-/// Writes the rows of one series (after [`write_trends_csv_head`]), so a
-/// long result can be written series by series.
-pub fn write_trends_csv_rows<W: Write>(
-    out: W,
-    query: &TrendQuery,
-    series: &Series,
-    options: CsvOptions,
-) -> Result<(), ExportError> {
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(options.delimiter)
-        .from_writer(out);
-    for p in &series.points {
-        w.write_record([
-            p.date.to_string().as_str(),
-            &safe_cell(series.skill.as_str()),
-            &safe_cell(query.geo.as_str()),
-            query.metric.as_str(),
-            query.interval.as_str(),
-            &p.count.to_string(),
-            &p.total.to_string(),
-            &p.share
-                .map(|v| options.decimal(v, SHARE_DECIMALS))
-                .unwrap_or_default(),
-        ])?;
-    }
-    w.flush()?;
     Ok(())
 }
 
@@ -425,5 +705,154 @@ mod tests {
         assert_eq!(comma.decimal(12.0, 0), "12");
         // The writer's numbers are never neutralised, negative ones included.
         assert_eq!(point.decimal(-0.25, 6), "-0.250000");
+    }
+
+    use crate::domain::{Day, GeoCode, SkillId};
+    use crate::store::Metric;
+    use crate::trends::{Interval, YearBefore};
+
+    fn day(s: &str) -> Day {
+        s.parse().unwrap()
+    }
+
+    fn query(skills: &[&str], geos: &[&str]) -> TrendQuery {
+        TrendQuery {
+            skills: skills.iter().map(|s| SkillId::parse(s).unwrap()).collect(),
+            geos: geos.iter().map(|g| GeoCode::parse(g).unwrap()).collect(),
+            from: day("2025-01-01"),
+            to: day("2025-01-31"),
+            interval: Interval::Month,
+            metric: Metric::New,
+        }
+    }
+
+    fn point(count: i64, total: i64) -> Point {
+        Point {
+            date: day("2025-01-01"),
+            count,
+            total,
+            share: (total > 0).then(|| count as f64 / total as f64),
+            low: None,
+            high: None,
+            low_support: true,
+            smoothed: None,
+            index: None,
+            yoy: None,
+        }
+    }
+
+    fn written(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        f(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_long_header_appends_what_the_options_ask() {
+        let plain = TrendsCsv::new(CsvOptions::default(), &Options::default(), None).unwrap();
+        assert_eq!(plain.columns(), TRENDS_COLUMNS);
+        let all = Options {
+            index: Some(day("2025-01-01")),
+            compare: Some(crate::trends::Compare::Yoy),
+            ..Options::default()
+        };
+        let csv = TrendsCsv::new(CsvOptions::default(), &all, None).unwrap();
+        assert_eq!(
+            csv.columns()[TRENDS_COLUMNS.len()..],
+            ["index", "yoy_count", "yoy_share"]
+        );
+        // The wide layout holds one value per cell: no index, no comparison.
+        let wide = TrendsCsv::new(CsvOptions::default(), &all, Some(WideValue::Share));
+        assert_eq!(wide, Err(WideConflict { param: "index" }));
+        let yoy_only = Options { index: None, ..all };
+        let wide = TrendsCsv::new(CsvOptions::default(), &yoy_only, Some(WideValue::Count));
+        assert_eq!(wide, Err(WideConflict { param: "compare" }));
+    }
+
+    #[test]
+    fn smoothed_counts_and_a_missing_year_before_are_written_as_such() {
+        let options = Options {
+            smooth: 2,
+            compare: Some(crate::trends::Compare::Yoy),
+            index: Some(day("2025-01-01")),
+            ..Options::default()
+        };
+        let csv = TrendsCsv::new(CsvOptions::new(b';', false, None), &options, None).unwrap();
+        let q = query(&["python"], &["FR-ARA"]);
+        let p = Point {
+            smoothed: Some((1.5, 7.0)),
+            share: Some(1.5 / 7.0),
+            index: Some(None),
+            yoy: Some(YearBefore {
+                count: None,
+                share: None,
+            }),
+            ..point(1, 4)
+        };
+        let series = Series {
+            skill: q.skills[0].clone(),
+            geo: q.geos[0].clone(),
+            points: vec![p],
+        };
+        // 1.5 / 7 = 0.2142857…; an undefined index and year before: empty.
+        assert_eq!(
+            written(|out| csv.write_rows(out, &q, &series).unwrap()),
+            "2025-01-01;python;FR-ARA;new;month;1,500000;7,000000;0,214286;;;true;;;\n"
+        );
+    }
+
+    #[test]
+    fn wide_columns_name_what_varies() {
+        assert_eq!(
+            wide_columns(&query(&["python", "rust"], &["FR"])),
+            ["python", "rust"]
+        );
+        assert_eq!(
+            wide_columns(&query(&["python"], &["FR-IDF", "FR-ARA"])),
+            ["FR-IDF", "FR-ARA"]
+        );
+        assert_eq!(
+            wide_columns(&query(&["python", "rust"], &["FR-IDF", "FR-ARA"])),
+            [
+                "python@FR-IDF",
+                "python@FR-ARA",
+                "rust@FR-IDF",
+                "rust@FR-ARA"
+            ]
+        );
+        assert_eq!(wide_columns(&query(&["python"], &["WORLD"])), ["python"]);
+    }
+
+    #[test]
+    fn a_wide_csv_has_one_row_per_bucket_and_empty_undefined_shares() {
+        let q = query(&["python"], &["FR-IDF", "FR-ARA"]);
+        let series: Vec<Series> = [(3, 5), (0, 0)]
+            .iter()
+            .zip(&q.geos)
+            .map(|(&(count, total), geo)| Series {
+                skill: q.skills[0].clone(),
+                geo: geo.clone(),
+                points: vec![point(count, total)],
+            })
+            .collect();
+        let csv = TrendsCsv::default();
+        let wide = |value| written(|out| csv.write_wide(out, &q, &series, value).unwrap());
+        // 3 / 5 = 0.6; 0 of 0 has no share.
+        assert_eq!(
+            wide(WideValue::Share),
+            "date,FR-IDF,FR-ARA\n2025-01-01,0.600000,\n"
+        );
+        assert_eq!(
+            wide(WideValue::Count),
+            "date,FR-IDF,FR-ARA\n2025-01-01,3,0\n"
+        );
+        assert_eq!(
+            wide(WideValue::Total),
+            "date,FR-IDF,FR-ARA\n2025-01-01,5,0\n"
+        );
+        for value in [WideValue::Count, WideValue::Share, WideValue::Total] {
+            assert_eq!(WideValue::parse(value.as_str()), Some(value));
+        }
+        assert_eq!(WideValue::parse("mean"), None);
     }
 }

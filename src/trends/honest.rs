@@ -46,6 +46,15 @@ pub enum Compare {
     Yoy,
 }
 
+impl Compare {
+    /// The name used in queries (`yoy`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compare::Yoy => "yoy",
+        }
+    }
+}
+
 impl std::str::FromStr for Compare {
     type Err = String;
     fn from_str(s: &str) -> Result<Compare, String> {

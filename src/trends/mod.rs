@@ -163,10 +163,11 @@ fn add_months(start: Day, n: i32) -> Option<Day> {
 /// A trends query, validated.
 #[derive(Debug, Clone)]
 pub struct TrendQuery {
-    /// Skills, one series each.
+    /// Skills, one series each per geography.
     pub skills: Vec<SkillId>,
-    /// Geography.
-    pub geo: GeoCode,
+    /// Geographies (at least one, no repeats): each skill has one series
+    /// per geography, and each geography its own totals (denominator).
+    pub geos: Vec<GeoCode>,
     /// First day (inclusive).
     pub from: Day,
     /// Last day (inclusive).
@@ -221,6 +222,9 @@ pub enum QueryError {
         /// The code as asked.
         geo: String,
     },
+    /// An empty list of geographies.
+    #[error("name at least one geography, e.g. geo=FR-IDF,FR-ARA")]
+    NoGeo,
     /// More skills than [`MAX_SKILLS`].
     #[error("{asked} different skills asked, more than the limit of {MAX_SKILLS} per query: ask for fewer skills, or split them over several queries")]
     TooManySkills {
@@ -236,7 +240,7 @@ pub enum QueryError {
         geos: usize,
     },
     /// More points than [`MAX_POINTS`].
-    #[error("{series} series × {buckets} {} buckets from {from} to {to} = {} points, more than the limit of {MAX_POINTS} per query: narrow the range (from/to), use a wider interval (week, month, quarter, year), or ask for fewer skills", interval.as_str(), series * buckets)]
+    #[error("{series} series × {buckets} {} buckets from {from} to {to} = {} points, more than the limit of {MAX_POINTS} per query: narrow the range (from/to), use a wider interval (week, month, quarter, year), or ask for fewer skills or geographies", interval.as_str(), series * buckets)]
     TooManyPoints {
         /// Series asked (skills × geographies).
         series: usize,
@@ -276,7 +280,7 @@ impl QueryError {
             | QueryError::TooManySkills { .. }
             | QueryError::UnknownSkill { .. }
             | QueryError::BadSkill { .. } => "skills",
-            QueryError::UnknownGeo { .. } => "geo",
+            QueryError::UnknownGeo { .. } | QueryError::NoGeo => "geo",
             QueryError::TooManySeries { .. } => "skills/geo",
             QueryError::TooManyPoints { .. } => "from/to/interval",
             QueryError::BadSmooth { .. } => "smooth",
@@ -307,9 +311,24 @@ impl QueryError {
 }
 
 impl TrendQuery {
-    /// Geographies asked: one today (a list will multiply the series).
+    /// Geographies asked.
     pub fn geo_count(&self) -> usize {
-        1
+        self.geos.len()
+    }
+
+    /// The series of the query in their order, skill-major: every
+    /// geography of the first skill, then of the second… Each item is the
+    /// skill's and the geography's index in [`TrendQuery::skills`] and
+    /// [`TrendQuery::geos`].
+    pub fn series_order(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let geos = self.geos.len();
+        (0..self.skills.len()).flat_map(move |s| (0..geos).map(move |g| (s, g)))
+    }
+
+    /// The geographies joined with commas, as asked (`FR-IDF,FR-ARA`).
+    pub fn geo_list(&self) -> String {
+        let codes: Vec<&str> = self.geos.iter().map(GeoCode::as_str).collect();
+        codes.join(",")
     }
 
     /// Series the query returns: skills × geographies.
@@ -328,6 +347,9 @@ impl TrendQuery {
     pub fn validate(&self) -> Result<(), QueryError> {
         if self.skills.is_empty() {
             return Err(QueryError::NoSkill);
+        }
+        if self.geos.is_empty() {
+            return Err(QueryError::NoGeo);
         }
         if self.from > self.to {
             return Err(QueryError::Reversed {
@@ -443,59 +465,97 @@ impl Serialize for Point {
     }
 }
 
-/// One skill's series.
+/// One skill's series in one geography.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Series {
     /// The skill.
     pub skill: SkillId,
+    /// The geography.
+    pub geo: GeoCode,
     /// Points, one per bucket from `from` to `to`, empty buckets included. For
     /// `new`, a bucket's count is the sum of its days; for `active` (open
     /// postings, a stock), the value on the bucket's last day within range.
     pub points: Vec<Point>,
 }
 
-/// The denominator of a query's shares: every bucket of the range with the
-/// value of all postings (`*`) in the query's geography.
-pub fn totals(store: &dyn CountStore, q: &TrendQuery) -> Result<Vec<(Day, i64)>, StoreError> {
-    bucketed(store, &SkillId::all_postings(), q)
+/// The denominator of a query's shares in `geo`: every bucket of the
+/// range with the value of all postings (`*`) there.
+pub fn totals(
+    store: &dyn CountStore,
+    q: &TrendQuery,
+    geo: &GeoCode,
+) -> Result<Vec<(Day, i64)>, StoreError> {
+    bucketed(store, &SkillId::all_postings(), geo, q)
 }
 
-/// One skill's series, with `totals` from [`totals`] for the same query.
+/// One skill's series in `geo`, with `totals` from [`totals`] for the same
+/// query and geography.
 pub fn series(
     store: &dyn CountStore,
     q: &TrendQuery,
     skill: &SkillId,
+    geo: &GeoCode,
     totals: &[(Day, i64)],
 ) -> Result<Series, StoreError> {
-    series_with(store, q, &Options::default(), skill, totals)
+    series_with(store, q, &Options::default(), skill, geo, totals)
 }
 
-/// The denominator of a query with `options`: [`totals`] preceded by the
-/// buckets that smoothing and `compare` need before the range.
+/// The denominator of a query with `options` in `geo`: [`totals`]
+/// preceded by the buckets that smoothing and `compare` need before the
+/// range.
 pub fn totals_with(
     store: &dyn CountStore,
     q: &TrendQuery,
     options: &Options,
+    geo: &GeoCode,
 ) -> Result<Vec<(Day, i64)>, StoreError> {
-    with_history(store, &SkillId::all_postings(), q, options)
+    with_history(store, &SkillId::all_postings(), geo, q, options)
 }
 
-/// One skill's series with `options`, and `totals` from [`totals_with`]
-/// for the same query and options.
+/// The denominators of every geography of `q` ([`totals_with`]), in the
+/// order of [`TrendQuery::geos`].
+pub fn all_totals_with(
+    store: &dyn CountStore,
+    q: &TrendQuery,
+    options: &Options,
+) -> Result<Vec<Vec<(Day, i64)>>, StoreError> {
+    q.geos
+        .iter()
+        .map(|geo| totals_with(store, q, options, geo))
+        .collect()
+}
+
+/// One skill's series in `geo` with `options`, and `totals` from
+/// [`totals_with`] for the same query, options and geography.
 pub fn series_with(
     store: &dyn CountStore,
     q: &TrendQuery,
     options: &Options,
     skill: &SkillId,
+    geo: &GeoCode,
     totals: &[(Day, i64)],
 ) -> Result<Series, StoreError> {
-    let counts = with_history(store, skill, q, options)?;
+    let counts = with_history(store, skill, geo, q, options)?;
     let first = q.interval.bucket(q.from);
     let lead = counts.iter().take_while(|(d, _)| *d < first).count();
     Ok(Series {
         skill: skill.clone(),
+        geo: geo.clone(),
         points: points(q.interval, options, &counts, totals, lead),
     })
+}
+
+/// Every series of `q` with `options`, in [`TrendQuery::series_order`],
+/// from `totals` given by [`all_totals_with`].
+pub fn all_series_with(
+    store: &dyn CountStore,
+    q: &TrendQuery,
+    options: &Options,
+    totals: &[Vec<(Day, i64)>],
+) -> Result<Vec<Series>, StoreError> {
+    q.series_order()
+        .map(|(s, g)| series_with(store, q, options, &q.skills[s], &q.geos[g], &totals[g]))
+        .collect()
 }
 
 /// The points of a series from its bucketed `counts` and `totals` (same
@@ -570,6 +630,7 @@ pub fn history_start(q: &TrendQuery, options: &Options) -> Day {
 fn with_history(
     store: &dyn CountStore,
     skill: &SkillId,
+    geo: &GeoCode,
     q: &TrendQuery,
     options: &Options,
 ) -> Result<Vec<(Day, i64)>, StoreError> {
@@ -582,23 +643,21 @@ fn with_history(
                 to: before,
                 ..q.clone()
             };
-            bucketed(store, skill, &earlier)?
+            bucketed(store, skill, geo, &earlier)?
         }
         _ => Vec::new(),
     };
-    out.extend(bucketed(store, skill, q)?);
+    out.extend(bucketed(store, skill, geo, q)?);
     Ok(out)
 }
 
 /// Runs a trends query (call [`TrendQuery::validate`] first): every series
-/// at once. The API produces them one at a time with [`totals`] and
-/// [`series`] instead.
+/// at once, in [`TrendQuery::series_order`]. The API produces them one at a
+/// time with [`totals_with`] and [`series_with`] instead.
 pub fn trends(store: &dyn CountStore, q: &TrendQuery) -> Result<Vec<Series>, StoreError> {
-    let totals = totals(store, q)?;
-    q.skills
-        .iter()
-        .map(|skill| series(store, q, skill, &totals))
-        .collect()
+    let options = Options::default();
+    let totals = all_totals_with(store, q, &options)?;
+    all_series_with(store, q, &options, &totals)
 }
 
 /// Every bucket from `q.from` to `q.to` with its value: for `new`, the sum of
@@ -606,6 +665,7 @@ pub fn trends(store: &dyn CountStore, q: &TrendQuery) -> Result<Vec<Series>, Sto
 fn bucketed(
     store: &dyn CountStore,
     skill: &SkillId,
+    geo: &GeoCode,
     q: &TrendQuery,
 ) -> Result<Vec<(Day, i64)>, StoreError> {
     let mut buckets: Vec<(Day, i64)> = q
@@ -615,7 +675,7 @@ fn bucketed(
         .collect();
     if q.metric.is_cumulative() {
         // The running sum starts with the first change ever stored.
-        let changes = store.daily(skill, &q.geo, q.metric, Day::MIN, q.to)?;
+        let changes = store.daily(skill, geo, q.metric, Day::MIN, q.to)?;
         let mut running = 0;
         let mut c = changes.iter().peekable();
         for bucket in buckets.iter_mut() {
@@ -638,7 +698,7 @@ fn bucketed(
         }
         return Ok(buckets);
     }
-    let daily = store.daily(skill, &q.geo, q.metric, q.from, q.to)?;
+    let daily = store.daily(skill, geo, q.metric, q.from, q.to)?;
     let mut i = 0;
     for (day, value) in daily {
         let bucket = q.interval.bucket(day);

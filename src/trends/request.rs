@@ -5,7 +5,9 @@
 //! `skilltrack export trends` both go through [`TrendRequest::resolve`], so
 //! they accept the same queries and refuse them with the same messages.
 
-use super::{Compare, Interval, Options, QueryError, TrendQuery, MAX_SKILLS, MAX_SMOOTH};
+use super::{
+    Compare, Interval, Options, QueryError, TrendQuery, MAX_SERIES, MAX_SKILLS, MAX_SMOOTH,
+};
 use crate::domain::{Day, GeoCode, SkillId};
 use crate::store::Metric;
 
@@ -35,7 +37,8 @@ pub struct TrendRequest {
     /// Skill ids as given (blank ones are ignored, repeats merged with the
     /// first place kept).
     pub skills: Vec<String>,
-    /// Geography code (default `WORLD`).
+    /// Geography codes, comma-separated (`FR-IDF,FR-ARA`; default `WORLD`;
+    /// blank ones are ignored, repeats merged with the first place kept).
     pub geo: Option<String>,
     /// First day (default: [`DEFAULT_RANGE_DAYS`] before `to`).
     pub from: Option<Day>,
@@ -64,15 +67,19 @@ impl TrendRequest {
         vocabulary: &impl Vocabulary,
         today: Day,
     ) -> Result<TrendQuery, QueryError> {
-        let skills = self.skills(vocabulary)?;
-        let geo = self.geo(vocabulary)?;
+        let geos = self.geo_codes();
+        let skills = self.skills(vocabulary, geos.len())?;
+        let geos = geos
+            .into_iter()
+            .map(|g| geo(vocabulary, g))
+            .collect::<Result<Vec<_>, _>>()?;
         let to = self.to.unwrap_or(today);
         let from = self
             .from
             .unwrap_or_else(|| to.checked_add_days(-DEFAULT_RANGE_DAYS).unwrap_or(Day::MIN));
         let query = TrendQuery {
             skills,
-            geo,
+            geos,
             from,
             to,
             interval: self.interval.unwrap_or(DEFAULT_INTERVAL),
@@ -118,8 +125,14 @@ impl TrendRequest {
         })
     }
 
-    /// The skills asked, repeats merged, each known to `vocabulary`.
-    fn skills(&self, vocabulary: &impl Vocabulary) -> Result<Vec<SkillId>, QueryError> {
+    /// The skills asked, repeats merged, each known to `vocabulary`. More
+    /// than [`MAX_SKILLS`] skills, or [`MAX_SERIES`] series with `geos`
+    /// geographies, are refused before any skill is looked up.
+    fn skills(
+        &self,
+        vocabulary: &impl Vocabulary,
+        geos: usize,
+    ) -> Result<Vec<SkillId>, QueryError> {
         let mut seen = std::collections::HashSet::new();
         let asked: Vec<&str> = self
             .skills
@@ -129,6 +142,12 @@ impl TrendRequest {
             .collect();
         if asked.len() > MAX_SKILLS {
             return Err(QueryError::TooManySkills { asked: asked.len() });
+        }
+        if asked.len().saturating_mul(geos) > MAX_SERIES {
+            return Err(QueryError::TooManySeries {
+                skills: asked.len(),
+                geos,
+            });
         }
         let mut skills = Vec::with_capacity(asked.len());
         for s in asked {
@@ -150,19 +169,35 @@ impl TrendRequest {
         Ok(skills)
     }
 
-    /// The geography asked, known to `vocabulary`.
-    fn geo(&self, vocabulary: &impl Vocabulary) -> Result<GeoCode, QueryError> {
+    /// The geography codes asked, not yet checked: the comma-separated
+    /// list (default `WORLD`), blanks ignored, repeats merged with the first
+    /// place kept. A list of blanks stays one (unknown) code.
+    fn geo_codes(&self) -> Vec<&str> {
         let text = self.geo.as_deref().unwrap_or(GeoCode::WORLD);
-        GeoCode::parse(text)
-            .ok()
-            .filter(|g| {
-                matches!(
-                    g.as_str(),
-                    GeoCode::WORLD | GeoCode::REMOTE | GeoCode::UNKNOWN
-                ) || vocabulary.is_geo(g.as_str())
-            })
-            .ok_or_else(|| QueryError::UnknownGeo {
-                geo: text.to_owned(),
-            })
+        let mut seen = std::collections::HashSet::new();
+        let asked: Vec<&str> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|g| !g.is_empty() && seen.insert(*g))
+            .collect();
+        if asked.is_empty() {
+            return vec![text];
+        }
+        asked
     }
+}
+
+/// The geography `text`, known to `vocabulary`.
+fn geo(vocabulary: &impl Vocabulary, text: &str) -> Result<GeoCode, QueryError> {
+    GeoCode::parse(text)
+        .ok()
+        .filter(|g| {
+            matches!(
+                g.as_str(),
+                GeoCode::WORLD | GeoCode::REMOTE | GeoCode::UNKNOWN
+            ) || vocabulary.is_geo(g.as_str())
+        })
+        .ok_or_else(|| QueryError::UnknownGeo {
+            geo: text.to_owned(),
+        })
 }

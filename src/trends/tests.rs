@@ -90,7 +90,7 @@ fn query(skills: usize, from: &str, to: &str, interval: Interval) -> TrendQuery 
         skills: (0..skills)
             .map(|i| SkillId::parse(&format!("s{i}")).unwrap())
             .collect(),
-        geo: GeoCode::world(),
+        geos: vec![GeoCode::world()],
         from: day(from),
         to: day(to),
         interval,
@@ -149,7 +149,7 @@ fn limits_name_the_limit_and_what_to_do() {
     );
 }
 
-/// A vocabulary of three skills and one département.
+/// A vocabulary of three skills, a département and two régions.
 struct Words;
 
 impl Vocabulary for Words {
@@ -160,7 +160,7 @@ impl Vocabulary for Words {
         ["python", "rust", "kubernetes"].into_iter()
     }
     fn is_geo(&self, code: &str) -> bool {
-        code == "FR-75"
+        ["FR-75", "FR-IDF", "FR-ARA"].contains(&code)
     }
 }
 
@@ -179,7 +179,7 @@ fn a_request_takes_its_defaults_and_merges_repeated_skills() {
         .unwrap();
     let skills: Vec<&str> = q.skills.iter().map(SkillId::as_str).collect();
     assert_eq!(skills, ["rust", "python", "*"]);
-    assert_eq!(q.geo.as_str(), "WORLD");
+    assert_eq!(q.geo_list(), "WORLD");
     assert_eq!((q.from, q.to), (day("2024-06-30"), today));
     assert_eq!((q.interval, q.metric), (Interval::Week, Metric::New));
     let q = TrendRequest {
@@ -191,7 +191,7 @@ fn a_request_takes_its_defaults_and_merges_repeated_skills() {
     }
     .resolve(&Words, today)
     .unwrap();
-    assert_eq!(q.geo.as_str(), "FR-75");
+    assert_eq!(q.geo_list(), "FR-75");
     assert_eq!(q.from, day("2025-01-01"));
     assert_eq!((q.interval, q.metric), (Interval::Month, Metric::Active));
 }
@@ -252,4 +252,64 @@ fn a_request_is_refused_with_the_parameter_and_a_suggestion() {
         message.starts_with("skills: 101 different skills asked"),
         "{message}"
     );
+}
+
+#[test]
+fn several_geographies_give_one_series_per_skill_and_geography_skill_major() {
+    let today = day("2025-06-30");
+    let q = TrendRequest {
+        geo: Some("FR-IDF, FR-ARA,FR-IDF,,".into()),
+        ..request(&["python", "rust"])
+    }
+    .resolve(&Words, today)
+    .unwrap();
+    // Repeats merged, the first place kept; blanks ignored.
+    assert_eq!(q.geo_list(), "FR-IDF,FR-ARA");
+    assert_eq!((q.geo_count(), q.series_count()), (2, 4));
+    // Skill-major: python@IDF, python@ARA, rust@IDF, rust@ARA.
+    assert_eq!(
+        q.series_order().collect::<Vec<_>>(),
+        [(0, 0), (0, 1), (1, 0), (1, 1)]
+    );
+}
+
+#[test]
+fn each_geography_of_a_list_is_checked_and_the_series_limit_counts_them() {
+    let today = day("2025-06-30");
+    let e = TrendRequest {
+        geo: Some("FR-IDF,FR-XX".into()),
+        ..request(&["python"])
+    }
+    .resolve(&Words, today)
+    .unwrap_err();
+    assert_eq!((e.code(), e.param()), ("unknown_geo", "geo"));
+    assert!(e.to_string().contains("\"FR-XX\""), "{e}");
+    // 51 skills × 2 geographies = 102 series > 100, refused before lookup
+    // (none of these skills is known).
+    let skills: Vec<String> = (0..51).map(|i| format!("s{i}")).collect();
+    let skills: Vec<&str> = skills.iter().map(String::as_str).collect();
+    let e = TrendRequest {
+        geo: Some("FR-IDF,FR-ARA".into()),
+        ..request(&skills)
+    }
+    .resolve(&Words, today)
+    .unwrap_err();
+    assert_eq!(e.code(), "limit_exceeded");
+    assert_eq!(
+        format!("{}: {e}", e.param()),
+        "skills/geo: 51 skills × 2 geographies = 102 series, more than the limit of 100 per query: ask for fewer skills or geographies"
+    );
+    // Points count every series: 20 skills × 2 geographies × 5,001 daily
+    // buckets = 200,040 > 200,000 (MAX_POINTS); one geography (100,020) fits.
+    let mut q = query(20, "2000-01-01", "2000-01-01", Interval::Day);
+    q.to = q.from.checked_add_days(5_000).unwrap();
+    assert!(q.validate().is_ok());
+    q.geos.push(GeoCode::parse("FR").unwrap());
+    let e = q.validate().unwrap_err();
+    assert!(
+        e.to_string().starts_with("40 series × 5001 day buckets"),
+        "{e}"
+    );
+    q.geos.clear();
+    assert_eq!(q.validate(), Err(QueryError::NoGeo));
 }

@@ -153,10 +153,11 @@ fn import_reports_bad_lines_and_stores_good_ones() {
     assert!(csv.status.success(), "{}", text(&csv.stderr));
     assert_eq!(
         text(&csv.stdout),
-        "date;skill;geo;metric;interval;count;total;share\n\
-         2025-01-01;python;FR;new;day;0;0;\n\
-         2025-01-02;python;FR;new;day;2;2;1,000000\n\
-         2025-01-03;python;FR;new;day;0;0;\n"
+        // 2 of 2: [2 / 5.8415, 1] = [0.342380, 1]; no total, no share.
+        "date;skill;geo;metric;interval;count;total;share;low;high;low_support\n\
+         2025-01-01;python;FR;new;day;0;0;;;;true\n\
+         2025-01-02;python;FR;new;day;2;2;1,000000;0,342380;1,000000;true\n\
+         2025-01-03;python;FR;new;day;0;0;;;;true\n"
     );
 
     let unknown = skilltrack(
@@ -244,9 +245,9 @@ async fn run_against_a_mirror_then_export_csv_file() {
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     assert_eq!(
         csv,
-        "date,skill,geo,metric,interval,count,total,share\n\
-         2026-11-01,kubernetes,WORLD,new,month,2,5,0.400000\n\
-         2026-11-01,rust,WORLD,new,month,1,5,0.200000\n"
+        "date,skill,geo,metric,interval,count,total,share,low,high,low_support\n\
+         2026-11-01,kubernetes,WORLD,new,month,2,5,0.400000,0.117621,0.769276,true\n\
+         2026-11-01,rust,WORLD,new,month,1,5,0.200000,0.036224,0.624465,true\n"
     );
 }
 
@@ -840,21 +841,24 @@ fn export_trends_takes_the_metric() {
     // are posted on each of the first three days, and all stay open.
     assert_eq!(
         text(&active.stdout),
-        "date,skill,geo,metric,interval,count,total,share\n\
-         2025-01-01,python,FR,active,day,10,10,1.000000\n\
-         2025-01-02,python,FR,active,day,10,20,0.500000\n\
-         2025-01-03,python,FR,active,day,10,30,0.333333\n\
-         2025-01-04,python,FR,active,day,10,30,0.333333\n"
+        // low/high: Wilson 95 % (z² = 3.8415). 10 of 10: [10 / 13.8415, 1]
+        // = [0.722467, 1]; low_support: a total under 30.
+        "date,skill,geo,metric,interval,count,total,share,low,high,low_support\n\
+         2025-01-01,python,FR,active,day,10,10,1.000000,0.722467,1.000000,true\n\
+         2025-01-02,python,FR,active,day,10,20,0.500000,0.299298,0.700702,true\n\
+         2025-01-03,python,FR,active,day,10,30,0.333333,0.192305,0.512199,false\n\
+         2025-01-04,python,FR,active,day,10,30,0.333333,0.192305,0.512199,false\n"
     );
     let new = trends("new");
     assert!(new.status.success(), "{}", text(&new.stderr));
     assert_eq!(
         text(&new.stdout),
-        "date,skill,geo,metric,interval,count,total,share\n\
-         2025-01-01,python,FR,new,day,10,10,1.000000\n\
-         2025-01-02,python,FR,new,day,0,10,0.000000\n\
-         2025-01-03,python,FR,new,day,0,10,0.000000\n\
-         2025-01-04,python,FR,new,day,0,0,\n"
+        // 0 of 10: [0, 3.8415 / 13.8415] = [0, 0.277533].
+        "date,skill,geo,metric,interval,count,total,share,low,high,low_support\n\
+         2025-01-01,python,FR,new,day,10,10,1.000000,0.722467,1.000000,true\n\
+         2025-01-02,python,FR,new,day,0,10,0.000000,0.000000,0.277533,true\n\
+         2025-01-03,python,FR,new,day,0,10,0.000000,0.000000,0.277533,true\n\
+         2025-01-04,python,FR,new,day,0,0,,,,true\n"
     );
     let bad = trends("open");
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));

@@ -112,10 +112,11 @@ async fn arbeitnow_run_counts_serves_and_exports() {
     assert_eq!(status, 200);
     assert_eq!(
         csv,
-        "date,skill,geo,metric,interval,count,total,share\n\
-         2026-11-02,python,WORLD,new,day,1,2,0.500000\n\
-         2026-11-03,python,WORLD,new,day,1,2,0.500000\n\
-         2026-11-04,python,WORLD,new,day,0,1,0.000000\n"
+        // 1 of 2: 0.5 ± 0.4055 (Wilson 95 %); 0 of 1: [0, 3.8415 / 4.8415].
+        "date,skill,geo,metric,interval,count,total,share,low,high,low_support\n\
+         2026-11-02,python,WORLD,new,day,1,2,0.500000,0.094531,0.905469,true\n\
+         2026-11-03,python,WORLD,new,day,1,2,0.500000,0.094531,0.905469,true\n\
+         2026-11-04,python,WORLD,new,day,0,1,0.000000,0.000000,0.793451,true\n"
     );
     app.stop().await;
 }

@@ -354,12 +354,22 @@ async fn semicolon_csv_has_decimal_commas_a_french_reader_reads_as_the_json_shar
         .iter()
         .any(|r| !r[7].is_empty() && french_number(&r[7]).is_none()));
 
-    // `,`: today's bytes, rebuilt from the JSON with today's format.
-    let mut today = String::from("date,skill,geo,metric,interval,count,total,share\n");
-    for (skill, date, count, total, share) in &shares {
+    // `,`: today's bytes, rebuilt from the JSON with today's format (the
+    // interval and low-support columns appended by issue #14).
+    let mut today =
+        String::from("date,skill,geo,metric,interval,count,total,share,low,high,low_support\n");
+    let decimal = |v: &serde_json::Value| v.as_f64().map(|v| format!("{v:.6}")).unwrap_or_default();
+    let points = json["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["points"].as_array().unwrap());
+    for ((skill, date, count, total, share), point) in shares.iter().zip(points) {
         let share = share.map(|v| format!("{v:.6}")).unwrap_or_default();
+        let (low, high) = (decimal(&point["low"]), decimal(&point["high"]));
+        let low_support = point["low_support"].as_bool().unwrap();
         today.push_str(&format!(
-            "{date},{skill},FR,new,day,{count},{total},{share}\n"
+            "{date},{skill},FR,new,day,{count},{total},{share},{low},{high},{low_support}\n"
         ));
     }
     assert_eq!(text(&cli_default), today);

@@ -220,6 +220,7 @@ impl TestApp {
             normalizer: normalizer(),
             min_support: skilltrack::trends::DEFAULT_MIN_SUPPORT,
             cors: skilltrack::api::Cors::default(),
+            cache: api::cache::ResponseCache::default(),
         };
         let handle = tokio::spawn(api::serve(listener, state, shutdown.wait()));
         TestApp {
@@ -354,6 +355,7 @@ impl IsolatedApp {
             normalizer: normalizer(),
             min_support: skilltrack::trends::DEFAULT_MIN_SUPPORT,
             cors: skilltrack::api::Cors::default(),
+            cache: api::cache::ResponseCache::default(),
         }
     }
 

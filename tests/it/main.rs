@@ -53,6 +53,9 @@
 //!   shares, growth and its interval, `min_support`, year before,
 //!   certifications, `active`, limits and 400s, `ETag` → 304, CLI bytes
 //!   equal to `/api/v1/top.csv`.
+//! - `trends_views`: issue #14's trends views: several geographies, the CSV's
+//!   appended columns, the wide layout, `export trends` byte for byte the
+//!   served CSV, ETag / 304 and the cache of small answers.
 //!
 //! No test touches the internet.
 
@@ -80,3 +83,4 @@ mod store;
 mod top;
 mod trends;
 mod trends_numbers;
+mod trends_views;

@@ -48,6 +48,13 @@ const CASES: &[(&str, u16)] = &[
     ("/api/v1/trends.csv?skills=python&delimiter=;&bom=true", 200),
     ("/api/v1/trends.csv?skills=python&delimiter=|", 400),
     ("/api/v1/trends.csv?skills=pyhton", 404),
+    ("/api/v1/trends?skills=python,java&geo=FR,FR-ARA&from=2025-01-01&to=2025-04-30&interval=month", 200),
+    ("/api/v1/trends?skills=python&geo=FR,FR-XX", 404),
+    ("/api/v1/trends?skills=python&wide=true", 400),
+    ("/api/v1/trends.csv?skills=python,java&geo=FR-ARA&interval=month&wide=true", 200),
+    ("/api/v1/trends.csv?skills=python&geo=FR,FR-ARA&interval=month&wide=true&value=count", 200),
+    ("/api/v1/trends.csv?skills=python&geo=FR-ARA&interval=week&smooth=4&compare=yoy&index=2025-01-15&from=2025-01-01&to=2025-04-30", 200),
+    ("/api/v1/trends.csv?skills=python&wide=true&value=median", 400),
     ("/api/v1/postings/{id}", 200),
     ("/api/v1/postings/0000000000000000", 404),
     ("/api/v1/postings/not-an-id", 400),
@@ -296,6 +303,63 @@ async fn every_route_is_documented_and_every_documented_path_answers() {
     let body: Value = serde_json::from_slice(r.body()).unwrap();
     let error_schema = serde_json::json!({"$ref": "#/components/schemas/Error"});
     validate(&doc, &error_schema, &body).unwrap();
+}
+
+/// The parameters an operation documents, by name (`$ref`s resolved).
+fn documented_parameters(doc: &Value, template: &str) -> BTreeSet<String> {
+    let params = doc["paths"][template]["get"]["parameters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    params
+        .iter()
+        .map(|p| match p["$ref"].as_str() {
+            Some(r) => doc
+                .pointer(r.trim_start_matches('#'))
+                .unwrap_or_else(|| panic!("{template}: dangling {r}"))
+                .clone(),
+            None => p.clone(),
+        })
+        .filter(|p| p["in"] == "query")
+        .map(|p| p["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_route_documents_exactly_the_query_parameters_it_takes() {
+    // A route refuses a parameter it does not know and lists those it does
+    // ("unknown parameter (known: a, b)"): that list is the handler's own,
+    // so comparing it with the document catches a parameter added to one
+    // and not the other.
+    let doc = document();
+    let (_dir, routes) = fixture();
+    let mut failures = Vec::new();
+    for template in ROUTE_TEMPLATES {
+        let path = template.replace(ID, &posting_id());
+        let r = warp::test::request()
+            .path(&format!("{path}?zz_not_a_parameter=1"))
+            .reply(&routes)
+            .await;
+        let body = String::from_utf8_lossy(r.body()).into_owned();
+        let taken: BTreeSet<String> = match body.split("(known: ").nth(1) {
+            Some(rest) => rest
+                .split(')')
+                .next()
+                .unwrap_or_default()
+                .split(", ")
+                .map(str::to_owned)
+                .collect(),
+            // A route without parameters ignores the query string.
+            None => BTreeSet::new(),
+        };
+        let documented = documented_parameters(&doc, template);
+        if taken != documented {
+            failures.push(format!(
+                "{template}: the route takes {taken:?}, the document lists {documented:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

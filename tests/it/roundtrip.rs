@@ -210,7 +210,7 @@ fn trends_csv(store: &dyn CountStore) -> Vec<u8> {
             for interval in [Interval::Day, Interval::Month] {
                 let q = TrendQuery {
                     skills: skills.clone(),
-                    geo: GeoCode::parse(geo).unwrap(),
+                    geos: vec![GeoCode::parse(geo).unwrap()],
                     from: "2025-01-01".parse().unwrap(),
                     to: "2026-12-31".parse().unwrap(),
                     interval,

@@ -228,7 +228,7 @@ async fn slow_store_reads_do_not_stall_other_requests() {
             SkillId::parse("python").unwrap(),
             SkillId::parse("rust").unwrap(),
         ],
-        geo: GeoCode::parse("FR").unwrap(),
+        geos: vec![GeoCode::parse("FR").unwrap()],
         from: "2025-01-01".parse().unwrap(),
         to: "2025-06-30".parse().unwrap(),
         interval: Interval::Month,

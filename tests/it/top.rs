@@ -87,12 +87,7 @@ fn routes(
     min_support: u64,
 ) -> impl warp::Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone {
     let store: Arc<dyn Store> = Arc::new(SledStore::open(db, 16).expect("store opens"));
-    api::routes(AppState {
-        store,
-        normalizer: normalizer(),
-        min_support,
-        cors: skilltrack::api::Cors::default(),
-    })
+    api::routes(AppState::new(store, normalizer()).with_min_support(min_support))
 }
 
 async fn get(
@@ -383,12 +378,7 @@ async fn the_etag_answers_304_until_the_counts_move() {
     let dir = tempfile::tempdir().unwrap();
     let db = imported(dir.path());
     let store = Arc::new(SledStore::open(&db, 16).expect("store opens"));
-    let r = api::routes(AppState {
-        store: store.clone(),
-        normalizer: normalizer(),
-        min_support: 30,
-        cors: skilltrack::api::Cors::default(),
-    });
+    let r = api::routes(AppState::new(store.clone(), normalizer()).with_min_support(30));
     for path in [MARCH.to_owned(), MARCH.replace("/top?", "/top.csv?")] {
         let first = warp::test::request().path(&path).reply(&r).await;
         assert_eq!(first.status(), 200);

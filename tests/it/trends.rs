@@ -40,7 +40,7 @@ fn buckets_totals_shares_and_the_active_stock() {
 
     let q = |interval, metric| TrendQuery {
         skills: vec![SkillId::parse("python").unwrap()],
-        geo: GeoCode::parse("FR-ARA").unwrap(),
+        geos: vec![GeoCode::parse("FR-ARA").unwrap()],
         from: "2025-01-01".parse().unwrap(),
         to: "2025-04-30".parse().unwrap(),
         interval,
@@ -182,7 +182,7 @@ async fn a_large_streamed_answer_is_the_same_json_and_csv() {
     for metric in [Metric::New, Metric::Active] {
         let q = TrendQuery {
             skills: skills.clone(),
-            geo: GeoCode::parse("FR").unwrap(),
+            geos: vec![GeoCode::parse("FR").unwrap()],
             from: "2016-01-01".parse().unwrap(),
             to: "2026-01-01".parse().unwrap(),
             interval: Interval::Day,

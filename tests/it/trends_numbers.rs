@@ -224,14 +224,52 @@ async fn new_parameters_are_validated_by_name() {
         assert!(message.starts_with(&format!("{param}: ")), "{message}");
         assert!(message.contains(needle), "{message}");
     }
-    // The CSV does not carry the new numbers yet: asked there, a 400.
+    // The CSV carries the new numbers (issue #14); `wide` and `value` are
+    // CSV only, and `value` only with `wide`.
     let csv = MONTHS.replace("/trends?", "/trends.csv?");
-    let (status, body) = get(&routes, &format!("{csv}&smooth=2")).await;
-    assert_eq!(status, 400, "{body}");
-    assert!(body["error"]["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("smooth: not available in CSV"));
+    for (route, query, param, needle) in [
+        (MONTHS, "wide=true", "wide", "only for /api/v1/trends.csv"),
+        (
+            MONTHS,
+            "value=count",
+            "value",
+            "only for /api/v1/trends.csv",
+        ),
+        (csv.as_str(), "value=share", "value", "only with wide=true"),
+        (
+            csv.as_str(),
+            "wide=true&value=mean",
+            "value",
+            "use count, share or total",
+        ),
+        (csv.as_str(), "wide=yes", "wide", "not true or false"),
+        (
+            csv.as_str(),
+            "wide=true&compare=yoy",
+            "compare",
+            "one value per cell",
+        ),
+        (
+            csv.as_str(),
+            "wide=true&index=2025-02-01",
+            "index",
+            "one value per cell",
+        ),
+    ] {
+        let (status, body) = get(&routes, &format!("{route}&{query}")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(&format!("{param}: ")), "{message}");
+        assert!(message.contains(needle), "{message}");
+    }
+    // The CSV options were always accepted (and ignored) on the JSON route.
+    let (status, _) = get(&routes, &format!("{MONTHS}&delimiter=;&bom=true")).await;
+    assert_eq!(status, 200);
+    let r = warp::test::request()
+        .path(&format!("{csv}&smooth=2"))
+        .reply(&routes)
+        .await;
+    assert_eq!(r.status(), 200);
     let r = warp::test::request().path(&csv).reply(&routes).await;
     assert_eq!(r.status(), 200);
 }
