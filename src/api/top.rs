@@ -4,7 +4,10 @@
 //! The query string becomes a [`TopRequest`], resolved like `skilltrack
 //! export top`'s flags. A valid request gets its `ETag` from the store's
 //! generation, the route and its parameters before the store is read: an
-//! `If-None-Match` naming it is answered `304 Not Modified` at once.
+//! `If-None-Match` naming it is answered `304 Not Modified` at once. The
+//! tag names the day too (without `to`, the period ends today). Bodies are
+//! kept in the server's response cache under their tag, as small trends
+//! answers are, so a repeated question is answered without the store.
 
 use warp::http::{header, HeaderValue, Response, StatusCode};
 use warp::hyper::body::Bytes;
@@ -88,22 +91,51 @@ fn parsed<T: std::str::FromStr<Err = String>>(
         .transpose()
 }
 
-/// Answers one top request (`csv`: the `.csv` route), on the blocking pool.
+/// Answers one top request (`csv`: the `.csv` route). A body kept in the
+/// [`ResponseCache`](super::cache::ResponseCache) under the request's tag
+/// is answered at once; otherwise the ranking is computed on the blocking
+/// pool and its body kept.
 pub(super) async fn handler(
     state: AppState,
     params: Params,
     csv: bool,
     if_none_match: Option<String>,
 ) -> Response<Bytes> {
-    super::blocking(move || answer(&state, &params, csv, if_none_match.as_deref())).await
+    let today = Day::today();
+    let generation = state.store.generation();
+    // The date is part of the tag: without `to`, the period ends today.
+    let route = format!("{}@{today}", if csv { "top.csv" } else { "top" });
+    let tag = ETag::of(generation, &route, &params);
+    // Only valid requests were kept, so a hit needs no validation.
+    if let Some(body) = state.cache.get(&tag) {
+        if tag.matches(if_none_match.as_deref()) {
+            return tag.not_modified();
+        }
+        return respond(body, csv, &tag);
+    }
+    super::blocking(move || {
+        match answer(&state, &params, csv, today, &tag, if_none_match.as_deref())? {
+            None => Ok(tag.not_modified()),
+            Some(body) => {
+                state.cache.insert(generation, tag.clone(), body.clone());
+                Ok(respond(body, csv, &tag))
+            }
+        }
+    })
+    .await
 }
 
+/// The body of a request, validated first; `None` when `if_none_match`
+/// names `tag` (then the store is not read, and a bad request still gets
+/// its 400).
 fn answer(
     s: &AppState,
     p: &Params,
     csv: bool,
+    today: Day,
+    tag: &ETag,
     if_none_match: Option<&str>,
-) -> Result<Response<Bytes>, ApiError> {
+) -> Result<Option<Bytes>, ApiError> {
     let known: Vec<&str> = if csv {
         KNOWN.iter().chain(&CSV_ONLY).copied().collect()
     } else {
@@ -112,32 +144,46 @@ fn answer(
     query::known_params(p, &known)?;
     let catalogue = catalogue(&s.normalizer);
     let q = top_request(p)?
-        .resolve(s.normalizer.as_ref(), &catalogue, Day::today())
+        .resolve(s.normalizer.as_ref(), &catalogue, today)
         .map_err(|e| error(&e))?;
     let options = csv.then(|| csv_options(p)).transpose()?;
-    let route = if csv { "top.csv" } else { "top" };
-    let tag = ETag::of(s.store.generation(), route, p);
     if tag.matches(if_none_match) {
-        return Ok(tag.not_modified());
+        return Ok(None);
     }
     let ranked =
         top::top(s.store.as_ref(), &q, &catalogue, s.min_support).map_err(ApiError::store)?;
-    let mut response = match options {
-        None => super::json(StatusCode::OK, &ranked),
+    let body = match options {
+        None => serde_json::to_vec(&ranked)
+            .map_err(|e| ApiError::internal(format!("cannot write JSON: {e}")))?,
         Some(options) => {
             let mut out = Vec::new();
             export::write_top_csv(&mut out, &ranked, options)
                 .map_err(|e| ApiError::internal(e.to_string()))?;
-            csv_response(out)
+            out
         }
     };
+    Ok(Some(Bytes::from(body)))
+}
+
+/// The `200` response of a body, tagged.
+fn respond(body: Bytes, csv: bool, tag: &ETag) -> Response<Bytes> {
+    let mut response = if csv {
+        csv_response(body)
+    } else {
+        let mut r = Response::new(body);
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        r
+    };
     tag.tag(&mut response);
-    Ok(response)
+    response
 }
 
 /// A CSV attachment.
-fn csv_response(body: Vec<u8>) -> Response<Bytes> {
-    let mut r = Response::new(Bytes::from(body));
+fn csv_response(body: Bytes) -> Response<Bytes> {
+    let mut r = Response::new(body);
     let headers = r.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

@@ -378,10 +378,19 @@ async fn the_etag_answers_304_until_the_counts_move() {
     let dir = tempfile::tempdir().unwrap();
     let db = imported(dir.path());
     let store = Arc::new(SledStore::open(&db, 16).expect("store opens"));
-    let r = api::routes(AppState::new(store.clone(), normalizer()).with_min_support(30));
+    let state = AppState::new(store.clone(), normalizer()).with_min_support(30);
+    let cache = state.cache.clone();
+    let r = api::routes(state);
     for path in [MARCH.to_owned(), MARCH.replace("/top?", "/top.csv?")] {
         let first = warp::test::request().path(&path).reply(&r).await;
         assert_eq!(first.status(), 200);
+        // The same request again is answered from the cache, same bytes
+        // and headers.
+        let hits = cache.stats().hits;
+        let cached = warp::test::request().path(&path).reply(&r).await;
+        assert_eq!(cache.stats().hits, hits + 1, "{path}");
+        assert_eq!(cached.body(), first.body(), "{path}");
+        assert_eq!(cached.headers(), first.headers(), "{path}");
         let tag = first.headers()["etag"].to_str().unwrap().to_owned();
         let again = warp::test::request()
             .path(&path)
