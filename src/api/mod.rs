@@ -7,12 +7,13 @@
 //! body). Handlers that read the store run on tokio's blocking pool, never
 //! on the async workers, so a slow read cannot stall `/healthz` or other
 //! requests; trends are produced series by series into a streamed body
-//! (`trends`). [`server`] accepts the connections, with the header-read
+//! (`trends`), the postings behind a count page by page (`postings`). [`server`] accepts the connections, with the header-read
 //! and idle timeouts and the connection cap of [`ServerLimits`].
 
 // Used by the trends and top routes (issue #14, being wired).
 #[allow(dead_code)]
 mod etag;
+mod postings;
 pub mod query;
 pub mod server;
 mod trends;
@@ -67,6 +68,16 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .and(warp::query::<Params>())
         .and(with_state.clone())
         .then(|p: Params, s: AppState| trends::handler(s, p, true));
+    let postings_json = warp::path!("api" / "v1" / "postings")
+        .and(get_or_head())
+        .and(warp::query::<Params>())
+        .and(with_state.clone())
+        .then(|p: Params, s: AppState| blocking(move || postings::page(&s, &p)));
+    let postings_csv = warp::path!("api" / "v1" / "postings.csv")
+        .and(get_or_head())
+        .and(warp::query::<Params>())
+        .and(with_state.clone())
+        .then(|p: Params, s: AppState| postings::csv(s, p));
     let posting = warp::path!("api" / "v1" / "postings" / String)
         .and(get_or_head())
         .and(with_state.clone())
@@ -85,6 +96,8 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
             healthz
                 .or(trends_json)
                 .or(trends_csv)
+                .or(postings_json)
+                .or(postings_csv)
                 .or(posting)
                 .or(geos)
                 .or(skills),

@@ -1,6 +1,8 @@
 //! `skilltrack export trends` and `skilltrack export postings`: CSV (or
 //! JSON Lines) for analysts. Both stream: postings one at a time from the
-//! store's walk, trends one series at a time.
+//! store's walk (or, with filters, the postings behind a count a page at a
+//! time, written by the functions `/api/v1/postings.csv` uses), trends one
+//! series at a time.
 
 use super::{
     csv_options, list_unreadable, normalizer, open_store, output, Exit, ExportPostingsArgs,
@@ -10,10 +12,14 @@ use std::io::Write as _;
 
 use crate::config::Config;
 use crate::domain::Day;
+use crate::export::cell::{self, CellRequest};
 use crate::store::{StoreError, UnreadableText};
 use crate::{export, trends};
 
 pub(super) fn export_postings(config: &Config, args: &ExportPostingsArgs) -> anyhow::Result<Exit> {
+    if let Some(request) = args.request() {
+        return export_cell(config, args, &request);
+    }
     let store = open_store(config)?;
     let out = output(args.out.output.as_deref())?;
     let (mut writer, csv) = match args.format {
@@ -59,6 +65,43 @@ pub(super) fn export_postings(config: &Config, args: &ExportPostingsArgs) -> any
         "left out (re-imported without their description they would count other skills)",
     );
     Ok(Exit::Partial)
+}
+
+/// `export postings` with filters: the postings behind a count.
+fn export_cell(
+    config: &Config,
+    args: &ExportPostingsArgs,
+    request: &CellRequest,
+) -> anyhow::Result<Exit> {
+    let normalizer = normalizer()?;
+    let listing = request
+        .resolve(normalizer.as_ref(), Day::today(), None, None)
+        .map_err(|e| anyhow::anyhow!("--{}: {e}", e.param()))?;
+    let store = open_store(config)?;
+    let mut out = output(args.out.output.as_deref())?;
+    match args.format {
+        PostingsFormat::Csv => {
+            let options = csv_options(&args.out)?;
+            cell::write_cell_csv(store.as_ref(), &listing, options, &mut out)?;
+        }
+        PostingsFormat::Jsonl => {
+            let mut after = listing.after;
+            let mut written = 0;
+            while let Some(page) = cell::next_page(store.as_ref(), &listing, after, written)? {
+                for p in &page.postings {
+                    serde_json::to_writer(&mut out, &cell::PostingItem::of(p))?;
+                    out.write_all(b"\n")?;
+                }
+                written += page.postings.len();
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(Exit::Success)
 }
 
 pub(super) fn export_trends(config: &Config, args: &ExportTrendsArgs) -> anyhow::Result<Exit> {

@@ -12,6 +12,8 @@
 //! CSV one series at a time ([`write_trends_csv_head`], then
 //! [`write_trends_csv_rows`] per series).
 
+pub mod cell;
+
 use std::io::Write;
 
 use crate::trends::{Series, TrendQuery};
