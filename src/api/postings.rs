@@ -254,3 +254,61 @@ impl CsvRows {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The OpenAPI fragment of these routes (assembled by the contract's
+    /// document) names every field and parameter the routes have.
+    #[test]
+    fn the_openapi_fragment_describes_the_fields_and_parameters() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("openapi/postings.json")).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let names = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            names(&schemas["PostingsPageItem"]["required"]),
+            cells::CELL_COLUMNS.to_vec()
+        );
+        assert_eq!(
+            names(&schemas["PostingsPage"]["required"]),
+            [
+                "skill",
+                "geo",
+                "metric",
+                "from",
+                "to",
+                "limit",
+                "postings",
+                "next_cursor"
+            ]
+        );
+        let params = |path: &str| -> Vec<String> {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| match p.get("$ref").and_then(|r| r.as_str()) {
+                    Some(r) => {
+                        let name = r.rsplit('/').next().unwrap();
+                        match &doc["components"]["parameters"][name]["name"] {
+                            serde_json::Value::String(n) => n.clone(),
+                            // A parameter of the base document.
+                            _ => name.to_lowercase(),
+                        }
+                    }
+                    None => p["name"].as_str().unwrap().to_owned(),
+                })
+                .collect()
+        };
+        assert_eq!(params("/api/v1/postings"), KNOWN.to_vec());
+        assert_eq!(params("/api/v1/postings.csv"), KNOWN_CSV.to_vec());
+    }
+}
