@@ -118,8 +118,9 @@ pub trait PostingStore: Send + Sync {
     /// of the clusters whose contribution [counts in](cells::counts_in) it,
     /// newest first (posting day, then id, descending), at most `limit` of
     /// them, starting strictly after `after`. The page's `next` is set when
-    /// more follow. Postings ingested since the last [`CountStore::flush`]
-    /// are listed already, though not yet counted.
+    /// more follow. Like the counts, a listing follows what
+    /// [`CountStore::flush`] made visible: a posting ingested since may be
+    /// listed on a day that already had counted postings, or not yet.
     fn cell_page(
         &self,
         cell: &Cell,

@@ -2,9 +2,15 @@
 //! postings behind a count, from the in-memory index's by-day list.
 //!
 //! A page walks the days a representative in the cell can have
-//! ([`Cell::days`]) newest first, from the cursor on; a posting whose
-//! [`Masks`] lack the skill's or the geography's bits is skipped without
-//! reading its record. Every other one is read, its duplicate group split
+//! ([`Cell::days`]) newest first, from the cursor on — only those whose
+//! `Opened` counter of the cell's skill and geography is positive (the
+//! series `new`, one read of its year records): a representative counted in
+//! the cell adds one to that counter on its posting day, and nothing
+//! subtracts from it but the removal of a cluster that was added, so a day
+//! without openings holds no such representative, and a rare skill does not
+//! make the walk visit a whole year of postings. On those days, a posting
+//! whose [`Masks`] lack the skill's or the geography's bits is skipped
+//! without reading its record. Every other one is read, its duplicate group split
 //! into clusters, and kept when it represents its cluster and the cluster
 //! [counts in](counts_in) the cell — the counting rules' own functions, so
 //! the listed postings are the counted ones by construction. One posting
@@ -15,7 +21,7 @@ use crate::domain::Posting;
 use crate::store::cells::{counts_in, Cell, CellKey, CellPage, CellPosting};
 use crate::store::counting::clusters;
 use crate::store::index::{Masks, PostingIndex};
-use crate::store::StoreError;
+use crate::store::{CountStore, Metric, StoreError};
 
 impl SledStore {
     /// See [`PostingStore::cell_page`](crate::store::PostingStore::cell_page).
@@ -25,7 +31,14 @@ impl SledStore {
         after: Option<CellKey>,
         limit: usize,
     ) -> Result<CellPage, StoreError> {
-        let (first, last) = cell.days(&self.rules);
+        let (first, mut last) = cell.days(&self.rules);
+        if let Some(after) = after {
+            last = last.min(after.day);
+        }
+        if first > last {
+            return Ok(CellPage::default());
+        }
+        let opened = self.daily(&cell.skill, &cell.geo, Metric::New, first, last)?;
         let wanted = Masks::wanted(&cell.skill, &cell.geo);
         let guard = self.index_ref()?;
         let index = guard.as_ref().ok_or(StoreError::IndexMissing {
@@ -33,18 +46,21 @@ impl SledStore {
         })?;
         let mut page = CellPage::default();
         let resume = after.map(|k| (k.day, k.id));
-        for (_, entry) in index.newest_first(first, last, resume) {
-            if !entry.masks.may_hold(wanted) {
-                continue;
+        let days = opened.iter().rev().filter(|(_, n)| *n > 0);
+        for (day, _) in days {
+            for (_, entry) in index.newest_first(*day, *day, resume) {
+                if !entry.masks.may_hold(wanted) {
+                    continue;
+                }
+                let Some(found) = self.counted(index, cell, entry.id)? else {
+                    continue;
+                };
+                if page.postings.len() >= limit {
+                    page.next = page.postings.last().map(|p| CellKey::of(&p.posting));
+                    return Ok(page);
+                }
+                page.postings.push(found);
             }
-            let Some(found) = self.counted(index, cell, entry.id)? else {
-                continue;
-            };
-            if page.postings.len() >= limit {
-                page.next = page.postings.last().map(|p| CellKey::of(&p.posting));
-                break;
-            }
-            page.postings.push(found);
         }
         Ok(page)
     }
