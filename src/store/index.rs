@@ -73,6 +73,16 @@ impl Masks {
         Masks { skills, geos }
     }
 
+    /// Adds a skill the posting counts for.
+    pub fn add_skill(&mut self, skill: &str) {
+        self.skills |= name_bits(skill);
+    }
+
+    /// Adds a geography the posting counts in.
+    pub fn add_geo(&mut self, geo: &str) {
+        self.geos |= name_bits(geo);
+    }
+
     /// The bits a posting counting for `skill` in `geo` has in its masks.
     pub fn wanted(skill: &SkillId, geo: &GeoCode) -> Masks {
         Masks {

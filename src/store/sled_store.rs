@@ -39,7 +39,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::counting::{CountRules, Counter};
-use super::index::{Masks, PostingIndex};
+use super::index::PostingIndex;
 use super::texts::{TextLog, TextRef};
 use super::{
     keys, poisoned, record, Cell, CellKey, CellPage, CountRow, CountStore, Damage, IngestOutcome,
@@ -355,9 +355,11 @@ impl SledStore {
                 damage: Damage::Header,
             };
             let seq = keys::parse_posting(&k).ok_or_else(corrupt)?;
-            // The whole record (without its text), for the masks.
-            let (p, _) = Self::decode_posting(&k, &v)?;
-            index.insert(p.id, seq, p.fingerprint, p.posted, Masks::of(&p));
+            let (id, fp, posted, masks) = record::masks(&v).map_err(|why| StoreError::Corrupt {
+                key: format!("posting {:02x?}", k.as_ref()),
+                damage: Damage::Record(why),
+            })?;
+            index.insert(id, seq, fp, posted, masks);
         }
         tracing::debug!(
             postings = index.len(),
