@@ -205,15 +205,16 @@ impl PostingIndex {
             self.unlist(id, old.day);
         }
         self.list(DayEntry { id, seq, masks }, day);
-        let id = id.as_u64();
         self.next_seq = self.next_seq.max(seq + 1);
+        self.link(id.as_u64(), fingerprint, day);
+    }
+
+    /// Records `id` (posted on `day`) as a member of `fingerprint`'s group.
+    fn link(&mut self, id: u64, fingerprint: u64, day: i32) {
         if fingerprint == 0 {
             return;
         }
-        let member = Member {
-            id,
-            day: posted.epoch_days(),
-        };
+        let member = Member { id, day };
         match self.first.get_mut(&fingerprint) {
             None => {
                 self.first.insert(fingerprint, member);
@@ -226,6 +227,39 @@ impl PostingIndex {
                     None => more.push(member),
                 }
             }
+        }
+    }
+
+    /// [`PostingIndex::insert`] for building the index from the stored
+    /// records, each posting once: its day's list is put in order once, by
+    /// [`PostingIndex::sort_days`], rather than at every insert.
+    pub fn insert_unsorted(
+        &mut self,
+        id: PostingId,
+        seq: u64,
+        fingerprint: u64,
+        posted: Day,
+        masks: Masks,
+    ) {
+        let day = posted.epoch_days();
+        if let Some(old) = self.ids.insert(id.as_u64(), Slot { seq, day }) {
+            // Not expected (one record per id), and not sorted yet.
+            if let Some(list) = self.days.get_mut(&old.day) {
+                list.retain(|e| e.id != id);
+            }
+        }
+        self.days
+            .entry(day)
+            .or_default()
+            .push(DayEntry { id, seq, masks });
+        self.next_seq = self.next_seq.max(seq + 1);
+        self.link(id.as_u64(), fingerprint, day);
+    }
+
+    /// Puts every day's list in order (after [`PostingIndex::insert_unsorted`]).
+    pub fn sort_days(&mut self) {
+        for list in self.days.values_mut() {
+            list.sort_unstable_by_key(|e| std::cmp::Reverse(e.id.as_u64()));
         }
     }
 
@@ -478,6 +512,38 @@ mod tests {
         let (_, moved) = index.newest_first(day(12), day(12), None).next().unwrap();
         assert_eq!((moved.seq, moved.masks), (2, rust));
         assert_eq!(index.len(), 4);
+    }
+
+    #[test]
+    fn a_bulk_build_gives_the_index_of_the_inserts() {
+        let mut one_by_one = PostingIndex::default();
+        let mut bulk = PostingIndex::default();
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for seq in 0..500u64 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let (n, d, fp) = (seed, (seed % 30) as i32, seed % 7);
+            let masks = Masks {
+                skills: seed,
+                geos: !seed,
+            };
+            one_by_one.insert(id(n), seq, fp, day(d), masks);
+            bulk.insert_unsorted(id(n), seq, fp, day(d), masks);
+        }
+        bulk.sort_days();
+        let walk = |index: &PostingIndex| -> Vec<(Day, DayEntry)> {
+            index
+                .newest_first(day(0), day(40), None)
+                .map(|(d, e)| (d, *e))
+                .collect()
+        };
+        assert_eq!(walk(&bulk), walk(&one_by_one));
+        assert_eq!(walk(&bulk).len(), 500);
+        for fp in 0..7 {
+            assert_eq!(bulk.group(fp), one_by_one.group(fp));
+        }
+        assert_eq!(bulk.peek_next_seq(), one_by_one.peek_next_seq());
     }
 
     #[test]

@@ -359,8 +359,9 @@ impl SledStore {
                 key: format!("posting {:02x?}", k.as_ref()),
                 damage: Damage::Record(why),
             })?;
-            index.insert(id, seq, fp, posted, masks);
+            index.insert_unsorted(id, seq, fp, posted, masks);
         }
+        index.sort_days();
         tracing::debug!(
             postings = index.len(),
             mb = index.heap_bytes() >> 20,
