@@ -415,7 +415,7 @@ fn drill(store: &SledStore) {
             cell("python", "FR", Metric::Active, "2025-06-30", "2025-06-30"),
         ),
         (
-            "scala WORLD new, a year (no posting names it: the whole year is scanned)",
+            "scala WORLD new, a year (no posting names it: no day has an opening)",
             cell("scala", "WORLD", Metric::New, "2025-01-01", "2025-12-31"),
         ),
         (
