@@ -572,6 +572,21 @@ async fn the_csv_lists_every_posting_and_the_cli_writes_the_same_bytes() {
             skilltrack_retrying(&args)
         })
         .collect();
+    // With filters, JSON Lines are the API's items.
+    let jsonl = skilltrack_retrying(&[
+        "--data-dir",
+        db.to_str().unwrap(),
+        "export",
+        "postings",
+        "--skill",
+        "python",
+        "--from",
+        "2024-12-01",
+        "--to",
+        "2025-04-30",
+        "--limit",
+        "3",
+    ]);
     let store = Arc::new(SledStore::open(&db, 16).unwrap());
     let routes = routes(store);
     let q = "skill=python&from=2024-12-01&to=2025-04-30";
@@ -579,6 +594,13 @@ async fn the_csv_lists_every_posting_and_the_cli_writes_the_same_bytes() {
     // p10, p1, p2, p5 (p6 is its job), p8 (p7 is its job), p9, and the 40
     // of April: 6 + 40 = 46.
     assert_eq!(json.len(), 46, "{json:?}");
+    let items: Vec<Value> = String::from_utf8(jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (_, first_page) = get(&routes, &format!("/api/v1/postings?{q}&limit=3")).await;
+    assert_eq!(Value::Array(items), first_page["postings"]);
     for ((extra, _), cli) in variants.iter().zip(&cli) {
         let (status, csv) = get_bytes(&routes, &format!("/api/v1/postings.csv?{q}{extra}")).await;
         assert_eq!(status, 200);
