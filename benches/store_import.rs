@@ -2,13 +2,16 @@
 //! → dedup → store) in one process, then time series queries.
 //!
 //! ```sh
-//! cargo bench --bench store_import -- [--postings 1000000] [--dir /tmp/skilltrack-bench] [--input FILE] [--cache-mb 32] [--reindex] [--phases] [--recount-only] [--reindex-only]
+//! cargo bench --bench store_import -- [--postings 1000000] [--dir /tmp/skilltrack-bench] [--input FILE] [--cache-mb 32] [--reindex] [--phases] [--recount-only] [--reindex-only] [--drill-only]
 //! ```
 //! The generated input (about 3.2 KB a line) is written to `--input`
 //! (default `target/store-bench-N.jsonl`) once and read back on later runs.
 //! `--phases` instead prints the single-threaded cost of each stage per posting;
 //! `--recount-only` recounts the database a previous run left in `--dir`, in a
-//! fresh process (crash recovery); `--reindex-only` reindexes it.
+//! fresh process (crash recovery); `--reindex-only` reindexes it;
+//! `--drill-only` times pages of the postings behind a count on it (the
+//! index build at open, its memory per posting, then p50/p99 of pages of
+//! several cells), which a full run also does after its series queries.
 //! Prints postings/s, peak RSS, bytes on disk per posting, and p50/p99 of a
 //! one-skill, one-geography, three-year daily series query.
 
@@ -350,6 +353,114 @@ fn recount_only(dir: &std::path::Path) {
     );
 }
 
+/// The postings behind a count on the database a previous run left in
+/// `dir`, in a fresh process: the posting index's build time and memory,
+/// then p50/p99 of one page of several cells (and of a walk of ten pages).
+fn drill_only(dir: &std::path::Path) {
+    let store = SledStore::open(dir, skilltrack::config::DEFAULT_CACHE_MB)
+        .expect("the database of a previous run opens");
+    drill(&store);
+}
+
+/// The drill-down phase on an open store.
+fn drill(store: &SledStore) {
+    use skilltrack::store::{Cell, CellKey};
+    let n = store.posting_count().expect("count").max(1);
+    let rss = status_mb("VmRSS:");
+    let t = Instant::now();
+    let id = skilltrack::domain::PostingId::new(&SourceId::parse(SOURCES[0]).unwrap(), "bench-0");
+    store.posting(id).expect("posting");
+    let heap = store.index_heap_bytes().expect("index").unwrap_or(0);
+    println!(
+        "posting index (with the by-day list and masks) built in {:.2} s; {:.0} MB by its tables' capacities, {:.0} bytes per posting; RSS {rss:.0} → {:.0} MB",
+        t.elapsed().as_secs_f64(),
+        heap as f64 / 1048576.0,
+        heap as f64 / n as f64,
+        status_mb("VmRSS:")
+    );
+    let day = |s: &str| -> Day { s.parse().unwrap() };
+    let cell = |skill: &str, geo: &str, metric, from: &str, to: &str| Cell {
+        skill: SkillId::parse(skill).unwrap(),
+        geo: GeoCode::parse(geo).unwrap(),
+        metric,
+        from: day(from),
+        to: day(to),
+        source: None,
+    };
+    let cells = [
+        (
+            "* WORLD new, a year",
+            cell("*", "WORLD", Metric::New, "2025-01-01", "2025-12-31"),
+        ),
+        (
+            "python FR-IDF new, a year",
+            cell("python", "FR-IDF", Metric::New, "2025-01-01", "2025-12-31"),
+        ),
+        (
+            "kubernetes FR-75 new, a month",
+            cell(
+                "kubernetes",
+                "FR-75",
+                Metric::New,
+                "2025-03-01",
+                "2025-03-31",
+            ),
+        ),
+        (
+            "cka REMOTE new, a week",
+            cell("cka", "REMOTE", Metric::New, "2025-03-03", "2025-03-09"),
+        ),
+        (
+            "python FR active, a day",
+            cell("python", "FR", Metric::Active, "2025-06-30", "2025-06-30"),
+        ),
+        (
+            "scala WORLD new, a year (no posting names it: no day has an opening)",
+            cell("scala", "WORLD", Metric::New, "2025-01-01", "2025-12-31"),
+        ),
+        (
+            "scala FR-75 new, a year (none either)",
+            cell("scala", "FR-75", Metric::New, "2025-01-01", "2025-12-31"),
+        ),
+    ];
+    for (name, cell) in &cells {
+        let mut times = Vec::with_capacity(200);
+        let mut listed = 0;
+        for _ in 0..200 {
+            let t = Instant::now();
+            listed = store
+                .cell_page(cell, None, 50)
+                .expect("page")
+                .postings
+                .len();
+            times.push(t.elapsed().as_nanos() as f64 / 1e3);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "postings page (limit 50) {name}: {listed} listed, p50 {:.0} µs, p99 {:.0} µs",
+            times[times.len() / 2],
+            times[times.len() * 99 / 100]
+        );
+    }
+    // Ten pages in a row, following the cursor.
+    let (name, cell) = &cells[1];
+    let mut times = Vec::with_capacity(50);
+    for _ in 0..50 {
+        let t = Instant::now();
+        let mut after: Option<CellKey> = None;
+        for _ in 0..10 {
+            after = store.cell_page(cell, after, 50).expect("page").next;
+        }
+        times.push(t.elapsed().as_nanos() as f64 / 1e3 / 10.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "postings pages 1–10 of {name}, per page: p50 {:.0} µs, p99 {:.0} µs",
+        times[times.len() / 2],
+        times[times.len() * 99 / 100]
+    );
+}
+
 /// `reindex` in a fresh process on the database a previous run left in `dir`.
 fn reindex_only(dir: &std::path::Path) {
     let normalizer = Normalizer::bundled().expect("bundled data");
@@ -377,6 +488,10 @@ fn main() {
     }
     if args.iter().any(|a| a == "--reindex-only") {
         reindex_only(&dir);
+        return;
+    }
+    if args.iter().any(|a| a == "--drill-only") {
+        drill_only(&dir);
         return;
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -480,6 +595,7 @@ fn main() {
     }
     times.sort_by(f64::total_cmp);
     println!("trends query (python + total, FR-IDF, active, 3 years daily, 1095 points): p50 {:.0} µs, p99 {:.0} µs", times[times.len() / 2], times[times.len() * 99 / 100]);
+    drill(&store);
 
     // Reopening: the posting index is rebuilt on first use.
     let series = |store: &SledStore| -> Vec<Vec<(Day, i64)>> {

@@ -30,6 +30,8 @@ pub const ROUTE_TEMPLATES: &[&str] = &[
     "/api/v1/postings/{id}",
     "/api/v1/top",
     "/api/v1/top.csv",
+    "/api/v1/postings",
+    "/api/v1/postings.csv",
 ];
 
 /// The `route` label of paths no template matches.

@@ -8,7 +8,8 @@
 //! on the async workers, so a slow read cannot stall `/healthz` or other
 //! requests; trends are produced series by series into a streamed body
 //! (`trends`), except small answers, built whole and kept in a bounded
-//! cache by ETag ([`cache`]) that the async worker answers from; [`top`]
+//! cache by ETag ([`cache`]) that the async worker answers from; the postings behind a count come
+//! page by page (`postings`); [`top`]
 //! ranks the taxonomy's skills over a period, its responses tagged (`ETag`,
 //! `If-None-Match` → 304). [`server`] accepts the connections, with the
 //! header-read and idle timeouts and the connection cap of [`ServerLimits`].
@@ -27,6 +28,7 @@ pub mod cors;
 pub mod edge;
 mod etag;
 pub mod openapi;
+mod postings;
 pub mod query;
 pub mod server;
 pub mod top;
@@ -138,6 +140,16 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .and(if_none_match())
         .and(with_state.clone())
         .then(|p: Params, tag, s: AppState| top::handler(s, p, true, tag));
+    let postings_json = warp::path!("api" / "v1" / "postings")
+        .and(get_or_head())
+        .and(warp::query::<Params>())
+        .and(with_state.clone())
+        .then(|p: Params, s: AppState| blocking(move || postings::page(&s, &p)));
+    let postings_csv = warp::path!("api" / "v1" / "postings.csv")
+        .and(get_or_head())
+        .and(warp::query::<Params>())
+        .and(with_state.clone())
+        .then(|p: Params, s: AppState| postings::csv(s, p));
     let posting = warp::path!("api" / "v1" / "postings" / String)
         .and(get_or_head())
         .and(with_state.clone())
@@ -159,6 +171,8 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
                 .or(trends_csv)
                 .or(top_json)
                 .or(top_csv)
+                .or(postings_json)
+                .or(postings_csv)
                 .or(posting)
                 .or(geos)
                 .or(skills)

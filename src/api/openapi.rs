@@ -25,6 +25,7 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
     ("trends.json", include_str!("openapi/trends.json")),
     ("posting.json", include_str!("openapi/posting.json")),
     ("top.json", include_str!("openapi/top.json")),
+    ("postings.json", include_str!("openapi/postings.json")),
 ];
 
 /// The sections of `components` a fragment may add to.

@@ -6,6 +6,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::Day;
+use crate::export::cell::CellRequest;
 use crate::export::{DecimalMark, WideValue};
 use crate::normalize::geo::GeoLevel;
 use crate::store::Metric;
@@ -130,14 +131,56 @@ pub enum PostingsFormat {
     Csv,
 }
 
-/// `export postings` options.
+/// `export postings` options. Without any of the filters, every stored
+/// posting; with one or more, the postings behind a count, as
+/// `/api/v1/postings.csv` lists them (same filters, same bytes).
 #[derive(Debug, Args)]
 pub struct ExportPostingsArgs {
-    /// jsonl (the import format: re-imports to identical counts) or csv.
+    /// jsonl (the import format: re-imports to identical counts; with
+    /// filters, the API's items, one a line) or csv.
     #[arg(long, value_enum, default_value_t = PostingsFormat::Jsonl)]
     pub format: PostingsFormat,
+    /// Filter: the postings counted for this skill (or * for all).
+    #[arg(long)]
+    pub skill: Option<String>,
+    /// Filter: in this geography (default WORLD when filtering).
+    #[arg(long)]
+    pub geo: Option<String>,
+    /// Filter: first day, YYYY-MM-DD (default: a year before --to).
+    #[arg(long, value_name = "DAY")]
+    pub from: Option<Day>,
+    /// Filter: last day, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DAY")]
+    pub to: Option<Day>,
+    /// Filter: new (posted in the range) or active (open on --to).
+    #[arg(long, value_enum)]
+    pub metric: Option<Metric>,
+    /// Filter: only postings from this source (a part of the count).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Filter: at most this many postings (newest first).
+    #[arg(long)]
+    pub limit: Option<usize>,
     #[command(flatten)]
     pub out: CsvOutputArgs,
+}
+
+impl ExportPostingsArgs {
+    /// The listing the filters ask for, resolved like the API's query
+    /// string; `None` without any filter (every stored posting).
+    pub fn request(&self) -> Option<CellRequest> {
+        let request = CellRequest {
+            skill: self.skill.clone(),
+            geo: self.geo.clone(),
+            from: self.from,
+            to: self.to,
+            metric: self.metric,
+            source: self.source.clone(),
+            limit: self.limit,
+            cursor: None,
+        };
+        (request != CellRequest::default()).then_some(request)
+    }
 }
 
 /// `export trends` options.

@@ -1,7 +1,9 @@
 //! `skilltrack export trends`, `export postings` and `export top`: CSV (or
 //! JSON Lines) for analysts. The first two stream: postings one at a time
-//! from the store's walk, trends one series at a time; `export top` writes
-//! the bytes `/api/v1/top.csv` serves for the same filters.
+//! from the store's walk (or, with filters, the postings behind a count a
+//! page at a time, written by the functions `/api/v1/postings.csv` uses),
+//! trends one series at a time; `export top` writes the bytes
+//! `/api/v1/top.csv` serves for the same filters.
 
 use super::{
     csv_options, list_unreadable, normalizer, open_store, output, Exit, ExportPostingsArgs,
@@ -11,10 +13,14 @@ use super::{
 use crate::config::Config;
 use crate::domain::Day;
 use crate::export;
+use crate::export::cell::{self, CellRequest};
 use crate::store::{StoreError, UnreadableText};
 use crate::{api, trends};
 
 pub(super) fn export_postings(config: &Config, args: &ExportPostingsArgs) -> anyhow::Result<Exit> {
+    if let Some(request) = args.request() {
+        return export_cell(config, args, &request);
+    }
     let store = open_store(config)?;
     let out = output(args.out.output.as_deref())?;
     let (mut writer, csv) = match args.format {
@@ -60,6 +66,43 @@ pub(super) fn export_postings(config: &Config, args: &ExportPostingsArgs) -> any
         "left out (re-imported without their description they would count other skills)",
     );
     Ok(Exit::Partial)
+}
+
+/// `export postings` with filters: the postings behind a count.
+fn export_cell(
+    config: &Config,
+    args: &ExportPostingsArgs,
+    request: &CellRequest,
+) -> anyhow::Result<Exit> {
+    let normalizer = normalizer()?;
+    let listing = request
+        .resolve(normalizer.as_ref(), Day::today(), None, None)
+        .map_err(|e| anyhow::anyhow!("--{}: {e}", e.param()))?;
+    let store = open_store(config)?;
+    let mut out = output(args.out.output.as_deref())?;
+    match args.format {
+        PostingsFormat::Csv => {
+            let options = csv_options(&args.out)?;
+            cell::write_cell_csv(store.as_ref(), &listing, options, &mut out)?;
+        }
+        PostingsFormat::Jsonl => {
+            let mut after = listing.after;
+            let mut written = 0;
+            while let Some(page) = cell::next_page(store.as_ref(), &listing, after, written)? {
+                for p in &page.postings {
+                    serde_json::to_writer(&mut out, &cell::PostingItem::of(p))?;
+                    out.write_all(b"\n")?;
+                }
+                written += page.postings.len();
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(Exit::Success)
 }
 
 pub(super) fn export_trends(config: &Config, args: &ExportTrendsArgs) -> anyhow::Result<Exit> {

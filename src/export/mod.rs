@@ -21,6 +21,8 @@
 //! The top-skills CSV, at most a few hundred rows, is written at once
 //! ([`write_top_csv`]).
 
+pub mod cell;
+
 use std::io::Write;
 
 use crate::store::{CountStore, StoreError};

@@ -1,10 +1,15 @@
 //! The in-memory posting index: where each posting is stored (its sequence
-//! number, the key of its record), and which postings share a duplicate
-//! fingerprint (with their posting days).
+//! number, the key of its record), which postings share a duplicate
+//! fingerprint (with their posting days), and every posting by posting day
+//! with two 64-bit [`Masks`] of its skills and geographies, so that the
+//! postings behind a count (`PostingStore::cell_page`) are found by walking
+//! days newest first and skipping, without reading their records, the
+//! postings that cannot be in the cell.
 //!
 //! Kept in memory rather than in sled: an index entry in sled is one more
 //! random insert per posting (~10 µs) and one prefix scan per look-up, while
-//! in memory it is ~70 bytes per posting and a hash probe. Records are keyed
+//! in memory it is ~120 bytes per posting (70 without the by-day list) and a
+//! hash probe. Records are keyed
 //! by sequence number rather than by id so that sled appends to its last
 //! leaf instead of writing all over the tree: at a million postings a random
 //! key costs 27 µs per insert and gigabytes of memory where an increasing
@@ -13,21 +18,101 @@
 //! [`record`](super::record)) the first time a writer or a duplicate look-up
 //! needs it, and kept in step by the single writer after each applied batch.
 
+use std::collections::BTreeMap;
+
 use rustc_hash::FxHashMap;
 
-use crate::domain::{Day, PostingId};
+use crate::domain::{Day, GeoCode, Posting, PostingId, SkillId};
 
 /// Stored ids and duplicate groups.
 #[derive(Debug, Default)]
 pub struct PostingIndex {
-    /// Posting id → sequence number.
-    ids: FxHashMap<u64, u64>,
+    /// Posting id → sequence number and posting day.
+    ids: FxHashMap<u64, Slot>,
+    /// Posting day → the postings of that day, by id, descending.
+    days: BTreeMap<i32, Vec<DayEntry>>,
     /// The next sequence number to give.
     next_seq: u64,
     /// Fingerprint → its first member; most fingerprints have one posting.
     first: FxHashMap<u64, Member>,
     /// Fingerprint → its other members, for groups of two or more.
     more: FxHashMap<u64, Vec<Member>>,
+}
+
+/// Where a posting is: its record's sequence number and its posting day
+/// (the key of its entry in `days`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    seq: u64,
+    day: i32,
+}
+
+/// Two 64-bit Bloom masks of a posting: the skills it counts for (direct,
+/// implied and `*`) and the geographies it counts in ([`Posting::geos`]).
+/// Each name sets two bits chosen by its hash; a posting whose mask lacks a
+/// bit of a name certainly does not name it, one that has them all may.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Masks {
+    /// Bits of the skills.
+    pub skills: u64,
+    /// Bits of the geographies.
+    pub geos: u64,
+}
+
+impl Masks {
+    /// The masks of what `p` counts for, were it a cluster's representative.
+    pub fn of(p: &Posting) -> Masks {
+        let skills = p
+            .all_skills()
+            .map(|s| name_bits(s.as_str()))
+            .fold(name_bits(SkillId::ALL_POSTINGS), |a, b| a | b);
+        let geos = p
+            .geos()
+            .iter()
+            .map(|g| name_bits(g.as_str()))
+            .fold(0, |a, b| a | b);
+        Masks { skills, geos }
+    }
+
+    /// Adds a skill the posting counts for.
+    pub fn add_skill(&mut self, skill: &str) {
+        self.skills |= name_bits(skill);
+    }
+
+    /// Adds a geography the posting counts in.
+    pub fn add_geo(&mut self, geo: &str) {
+        self.geos |= name_bits(geo);
+    }
+
+    /// The bits a posting counting for `skill` in `geo` has in its masks.
+    pub fn wanted(skill: &SkillId, geo: &GeoCode) -> Masks {
+        Masks {
+            skills: name_bits(skill.as_str()),
+            geos: name_bits(geo.as_str()),
+        }
+    }
+
+    /// Whether a posting with these masks may count for what `wanted` asks.
+    pub fn may_hold(self, wanted: Masks) -> bool {
+        self.skills & wanted.skills == wanted.skills && self.geos & wanted.geos == wanted.geos
+    }
+}
+
+/// The two bits of a name in a mask.
+fn name_bits(name: &str) -> u64 {
+    let h = xxhash_rust::xxh3::xxh3_64(name.as_bytes());
+    (1u64 << (h & 63)) | (1u64 << ((h >> 6) & 63))
+}
+
+/// A posting in the by-day list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayEntry {
+    /// The posting id.
+    pub id: PostingId,
+    /// The sequence number of its record.
+    pub seq: u64,
+    /// What it counts for, as masks.
+    pub masks: Masks,
 }
 
 /// A member of a duplicate group.
@@ -52,6 +137,8 @@ pub enum IndexMove {
         fingerprint: u64,
         /// Its posting day.
         posted: Day,
+        /// Its masks.
+        masks: Masks,
     },
     /// A stored posting, whose fingerprint or posting day may have changed.
     Relink {
@@ -63,13 +150,15 @@ pub enum IndexMove {
         fingerprint: u64,
         /// Its posting day now.
         posted: Day,
+        /// Its masks now.
+        masks: Masks,
     },
 }
 
 impl PostingIndex {
     /// The sequence number of a stored posting.
     pub fn seq(&self, id: PostingId) -> Option<u64> {
-        self.ids.get(&id.as_u64()).copied()
+        self.ids.get(&id.as_u64()).map(|s| s.seq)
     }
 
     /// A sequence number for a new posting (a failed write only leaves a gap).
@@ -94,7 +183,12 @@ impl PostingIndex {
     pub fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
         let table = |capacity: usize, entry: usize| capacity * (entry + 1);
-        table(self.ids.capacity(), size_of::<(u64, u64)>())
+        table(self.ids.capacity(), size_of::<(u64, Slot)>())
+            + self
+                .days
+                .values()
+                .map(|v| v.capacity() * size_of::<DayEntry>() + size_of::<(i32, Vec<DayEntry>)>())
+                .sum::<usize>()
             + table(self.first.capacity(), size_of::<(u64, Member)>())
             + table(self.more.capacity(), size_of::<(u64, Vec<Member>)>())
             + self
@@ -105,18 +199,23 @@ impl PostingIndex {
     }
 
     /// Records a stored posting: its sequence number, fingerprint (0: never
-    /// merged) and posting day.
-    pub fn insert(&mut self, id: PostingId, seq: u64, fingerprint: u64, posted: Day) {
-        let id = id.as_u64();
-        self.ids.insert(id, seq);
+    /// merged), posting day and masks.
+    pub fn insert(&mut self, id: PostingId, seq: u64, fingerprint: u64, posted: Day, masks: Masks) {
+        let day = posted.epoch_days();
+        if let Some(old) = self.ids.insert(id.as_u64(), Slot { seq, day }) {
+            self.unlist(id, old.day);
+        }
+        self.list(DayEntry { id, seq, masks }, day);
         self.next_seq = self.next_seq.max(seq + 1);
+        self.link(id.as_u64(), fingerprint, day);
+    }
+
+    /// Records `id` (posted on `day`) as a member of `fingerprint`'s group.
+    fn link(&mut self, id: u64, fingerprint: u64, day: i32) {
         if fingerprint == 0 {
             return;
         }
-        let member = Member {
-            id,
-            day: posted.epoch_days(),
-        };
+        let member = Member { id, day };
         match self.first.get_mut(&fingerprint) {
             None => {
                 self.first.insert(fingerprint, member);
@@ -132,6 +231,39 @@ impl PostingIndex {
         }
     }
 
+    /// [`PostingIndex::insert`] for building the index from the stored
+    /// records, each posting once: its day's list is put in order once, by
+    /// [`PostingIndex::sort_days`], rather than at every insert.
+    pub fn insert_unsorted(
+        &mut self,
+        id: PostingId,
+        seq: u64,
+        fingerprint: u64,
+        posted: Day,
+        masks: Masks,
+    ) {
+        let day = posted.epoch_days();
+        if let Some(old) = self.ids.insert(id.as_u64(), Slot { seq, day }) {
+            // Not expected (one record per id), and not sorted yet.
+            if let Some(list) = self.days.get_mut(&old.day) {
+                list.retain(|e| e.id != id);
+            }
+        }
+        self.days
+            .entry(day)
+            .or_default()
+            .push(DayEntry { id, seq, masks });
+        self.next_seq = self.next_seq.max(seq + 1);
+        self.link(id.as_u64(), fingerprint, day);
+    }
+
+    /// Puts every day's list in order (after [`PostingIndex::insert_unsorted`]).
+    pub fn sort_days(&mut self) {
+        for list in self.days.values_mut() {
+            list.sort_unstable_by_key(|e| std::cmp::Reverse(e.id.as_u64()));
+        }
+    }
+
     /// Applies one change.
     pub fn apply(&mut self, change: IndexMove) {
         match change {
@@ -140,25 +272,80 @@ impl PostingIndex {
                 seq,
                 fingerprint,
                 posted,
-            } => self.insert(id, seq, fingerprint, posted),
+                masks,
+            } => self.insert(id, seq, fingerprint, posted, masks),
             IndexMove::Relink {
                 id,
                 old_fingerprint,
                 fingerprint,
                 posted,
-            } => self.relink(id, old_fingerprint, fingerprint, posted),
+                masks,
+            } => self.relink(id, old_fingerprint, fingerprint, posted, masks),
         }
     }
 
     /// Moves a stored posting from one fingerprint to another, or to another
-    /// posting day.
-    pub fn relink(&mut self, id: PostingId, old: u64, new: u64, posted: Day) {
+    /// posting day, with its masks now.
+    pub fn relink(&mut self, id: PostingId, old: u64, new: u64, posted: Day, masks: Masks) {
         if old != new {
             self.unlink(id.as_u64(), old);
         }
         if let Some(seq) = self.seq(id) {
-            self.insert(id, seq, new, posted);
+            self.insert(id, seq, new, posted, masks);
         }
+    }
+
+    /// Puts `entry` in the list of `day` (kept by id, descending; an entry
+    /// of the same id is replaced).
+    fn list(&mut self, entry: DayEntry, day: i32) {
+        let list = self.days.entry(day).or_default();
+        match list.binary_search_by(|e| entry.id.as_u64().cmp(&e.id.as_u64())) {
+            Ok(i) => list[i] = entry,
+            Err(i) => list.insert(i, entry),
+        }
+    }
+
+    /// Takes `id` out of the list of `day`.
+    fn unlist(&mut self, id: PostingId, day: i32) {
+        if let Some(list) = self.days.get_mut(&day) {
+            if let Ok(i) = list.binary_search_by(|e| id.as_u64().cmp(&e.id.as_u64())) {
+                list.remove(i);
+            }
+            if list.is_empty() {
+                self.days.remove(&day);
+            }
+        }
+    }
+
+    /// The postings of the days `from..=to`, newest first: by posting day
+    /// descending, then by id descending, starting strictly after `after`
+    /// (a day and an id of that order) when given.
+    pub fn newest_first(
+        &self,
+        from: Day,
+        to: Day,
+        after: Option<(Day, PostingId)>,
+    ) -> impl Iterator<Item = (Day, &DayEntry)> + '_ {
+        let (from, mut to) = (from.epoch_days(), to.epoch_days());
+        if let Some((day, _)) = after {
+            to = to.min(day.epoch_days());
+        }
+        let range = if from <= to {
+            self.days.range(from..=to)
+        } else {
+            self.days.range(0..0)
+        };
+        range.rev().flat_map(move |(&day, list)| {
+            let start = match after {
+                Some((d, id)) if d.epoch_days() == day => {
+                    list.partition_point(|e| e.id.as_u64() >= id.as_u64())
+                }
+                _ => 0,
+            };
+            list[start..]
+                .iter()
+                .map(move |e| (Day::from_epoch_days(day), e))
+        })
     }
 
     fn unlink(&mut self, id: u64, fingerprint: u64) {
@@ -234,12 +421,12 @@ mod tests {
     #[test]
     fn groups_follow_inserts_and_moves() {
         let mut index = PostingIndex::default();
-        index.insert(id(1), 1, 7, day(100));
-        index.insert(id(2), 2, 7, day(100));
-        index.insert(id(3), 3, 7, day(100));
-        index.insert(id(2), 2, 7, day(100)); // again: no duplicate entry
-        index.insert(id(4), 4, 0, day(100));
-        index.insert(id(5), 5, 8, day(100));
+        index.insert(id(1), 1, 7, day(100), Masks::default());
+        index.insert(id(2), 2, 7, day(100), Masks::default());
+        index.insert(id(3), 3, 7, day(100), Masks::default());
+        index.insert(id(2), 2, 7, day(100), Masks::default()); // again: no duplicate entry
+        index.insert(id(4), 4, 0, day(100), Masks::default());
+        index.insert(id(5), 5, 8, day(100), Masks::default());
         assert_eq!(index.len(), 5);
         assert!(index.seq(id(4)).is_some() && index.seq(id(6)).is_none());
         assert_eq!(index.seq(id(4)), Some(4));
@@ -251,15 +438,15 @@ mod tests {
         assert_eq!(index.shared_fingerprints(), vec![7]);
 
         // The first of a group moves away: another takes its place.
-        index.relink(id(1), 7, 8, day(100));
+        index.relink(id(1), 7, 8, day(100), Masks::default());
         assert_eq!(index.group(7), vec![id(2), id(3)]);
         assert_eq!(index.group(8), vec![id(1), id(5)]);
-        index.relink(id(3), 7, 0, day(100));
-        index.relink(id(2), 7, 9, day(100));
+        index.relink(id(3), 7, 0, day(100), Masks::default());
+        index.relink(id(2), 7, 9, day(100), Masks::default());
         assert_eq!(index.group(7), vec![]);
         assert_eq!(index.group(9), vec![id(2)]);
         assert_eq!(index.shared_fingerprints(), vec![8]);
-        index.relink(id(5), 8, 0, day(100));
+        index.relink(id(5), 8, 0, day(100), Masks::default());
         assert!(!index.is_shared(8));
         assert_eq!(index.len(), 5);
     }
@@ -267,8 +454,8 @@ mod tests {
     #[test]
     fn member_days_follow_moves() {
         let mut index = PostingIndex::default();
-        index.insert(id(1), 1, 7, day(1_000));
-        index.insert(id(2), 2, 7, day(1_200));
+        index.insert(id(1), 1, 7, day(1_000), Masks::default());
+        index.insert(id(2), 2, 7, day(1_200), Masks::default());
         let days = |index: &PostingIndex, fp| {
             let mut d: Vec<Day> = index.member_days(fp).collect();
             d.sort();
@@ -277,8 +464,128 @@ mod tests {
         assert_eq!(days(&index, 7), vec![day(1_000), day(1_200)]);
         assert_eq!(days(&index, 8), vec![]);
         // A member whose day changes is found at its new day only.
-        index.relink(id(2), 7, 7, day(2_000));
+        index.relink(id(2), 7, 7, day(2_000), Masks::default());
         assert_eq!(days(&index, 7), vec![day(1_000), day(2_000)]);
         assert_eq!(index.group(7), vec![id(1), id(2)]);
+    }
+
+    #[test]
+    fn days_list_newest_first_and_follow_moves() {
+        let mut index = PostingIndex::default();
+        let python = Masks { skills: 1, geos: 2 };
+        index.insert(id(5), 1, 0, day(10), python);
+        index.insert(id(9), 2, 0, day(10), python);
+        index.insert(id(7), 3, 0, day(12), python);
+        index.insert(id(3), 4, 0, day(8), python);
+        let walk = |index: &PostingIndex, from, to, after| -> Vec<(i32, u64)> {
+            index
+                .newest_first(day(from), day(to), after)
+                .map(|(d, e)| (d.epoch_days(), e.id.as_u64()))
+                .collect()
+        };
+        assert_eq!(
+            walk(&index, 0, 20, None),
+            vec![(12, 7), (10, 9), (10, 5), (8, 3)]
+        );
+        assert_eq!(walk(&index, 9, 11, None), vec![(10, 9), (10, 5)]);
+        // Strictly after a key, within its day and the days before.
+        assert_eq!(
+            walk(&index, 0, 20, Some((day(10), id(9)))),
+            vec![(10, 5), (8, 3)]
+        );
+        assert_eq!(
+            walk(&index, 0, 20, Some((day(10), id(6)))),
+            vec![(10, 5), (8, 3)]
+        );
+        assert_eq!(
+            walk(&index, 0, 20, Some((day(11), id(0)))),
+            vec![(10, 9), (10, 5), (8, 3)]
+        );
+        assert_eq!(walk(&index, 9, 20, Some((day(10), id(5)))), vec![]);
+        assert_eq!(walk(&index, 20, 0, None), vec![]);
+        // A posting moving to another day leaves its old one.
+        let rust = Masks { skills: 4, geos: 2 };
+        index.relink(id(9), 0, 0, day(12), rust);
+        assert_eq!(
+            walk(&index, 0, 20, None),
+            vec![(12, 9), (12, 7), (10, 5), (8, 3)]
+        );
+        let (_, moved) = index.newest_first(day(12), day(12), None).next().unwrap();
+        assert_eq!((moved.seq, moved.masks), (2, rust));
+        assert_eq!(index.len(), 4);
+    }
+
+    #[test]
+    fn a_bulk_build_gives_the_index_of_the_inserts() {
+        let mut one_by_one = PostingIndex::default();
+        let mut bulk = PostingIndex::default();
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for seq in 0..500u64 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let (n, d, fp) = (seed, (seed % 30) as i32, seed % 7);
+            let masks = Masks {
+                skills: seed,
+                geos: !seed,
+            };
+            one_by_one.insert(id(n), seq, fp, day(d), masks);
+            bulk.insert_unsorted(id(n), seq, fp, day(d), masks);
+        }
+        bulk.sort_days();
+        let walk = |index: &PostingIndex| -> Vec<(Day, DayEntry)> {
+            index
+                .newest_first(day(0), day(40), None)
+                .map(|(d, e)| (d, *e))
+                .collect()
+        };
+        assert_eq!(walk(&bulk), walk(&one_by_one));
+        assert_eq!(walk(&bulk).len(), 500);
+        for fp in 0..7 {
+            assert_eq!(bulk.group(fp), one_by_one.group(fp));
+        }
+        assert_eq!(bulk.peek_next_seq(), one_by_one.peek_next_seq());
+    }
+
+    #[test]
+    fn masks_may_hold_every_name_a_posting_counts_for() {
+        let p = {
+            let source = crate::domain::SourceId::parse("s").unwrap();
+            let mut p: Posting = serde_json::from_value(serde_json::json!({
+                "id": PostingId::new(&source, "1"), "source": "s", "external_id": "1",
+                "title": "t", "remote": true, "posted": "2025-01-01",
+                "first_seen": "2025-01-01", "last_seen": "2025-01-01",
+                "skills": ["python"], "implied_skills": ["programming"],
+                "fingerprint": 0, "content_hash": 0, "taxonomy": 0,
+                "places": [{"country": "FR", "region": "FR-IDF", "department": "FR-75"}]
+            }))
+            .unwrap();
+            p.text.clear();
+            p
+        };
+        let masks = Masks::of(&p);
+        let sk = |s: &str| SkillId::parse(s).unwrap();
+        let geo = |g: &str| GeoCode::parse(g).unwrap();
+        for s in ["python", "programming", "*"] {
+            for g in ["FR-75", "FR-IDF", "FR", "REMOTE", "WORLD"] {
+                assert!(masks.may_hold(Masks::wanted(&sk(s), &geo(g))), "{s} {g}");
+            }
+        }
+        // Names it lacks are mostly ruled out (a mask is a Bloom filter).
+        let others = [
+            "rust",
+            "java",
+            "go",
+            "kubernetes",
+            "terraform",
+            "react",
+            "sql",
+            "docker",
+        ];
+        let ruled_out = others
+            .iter()
+            .filter(|s| !masks.may_hold(Masks::wanted(&sk(s), &geo("FR"))))
+            .count();
+        assert!(ruled_out >= 6, "{ruled_out} of 8 ruled out");
     }
 }

@@ -6,14 +6,16 @@
 //! Only `sled_store` imports sled. The counting rules are pure functions in
 //! [`counting`]; a store only applies their output. Posting records are
 //! encoded by `record`, their texts kept in the append-only `texts` log,
-//! and the id and duplicate indexes held in memory by `index` (these modules
-//! are private to the crate). Ingestion is idempotent: re-seeing a posting
+//! and the id, duplicate and by-day indexes held in memory by `index` (these
+//! modules are private to the crate). [`cells`] says which postings a count
+//! is made of, for [`PostingStore::cell_page`]. Ingestion is idempotent: re-seeing a posting
 //! moves `last_seen`, never counts it twice, and a posting whose content
 //! changed has its old contributions removed and the new added.
 
 pub mod backup;
 #[doc(hidden)]
 pub mod bench_support;
+pub mod cells;
 pub mod counting;
 mod error;
 pub(crate) mod index;
@@ -25,6 +27,7 @@ pub(crate) mod texts;
 use serde::Serialize;
 
 use crate::domain::{Day, GeoCode, Posting, PostingId, RunReport, SkillId, SourceId, Validators};
+pub use cells::{BadCursor, Cell, CellKey, CellPage, CellPosting};
 pub use counting::{CountRules, Counter, Metric};
 pub(crate) use error::poisoned;
 pub use error::{Damage, StoreError, UnreadableText};
@@ -110,6 +113,20 @@ pub trait PostingStore: Send + Sync {
 
     /// Number of stored postings.
     fn posting_count(&self) -> Result<u64, StoreError>;
+
+    /// The postings counted in `cell` (see [`cells`]): the representatives
+    /// of the clusters whose contribution [counts in](cells::counts_in) it,
+    /// newest first (posting day, then id, descending), at most `limit` of
+    /// them, starting strictly after `after`. The page's `next` is set when
+    /// more follow. Like the counts, a listing follows what
+    /// [`CountStore::flush`] made visible: a posting ingested since may be
+    /// listed on a day that already had counted postings, or not yet.
+    fn cell_page(
+        &self,
+        cell: &Cell,
+        after: Option<CellKey>,
+        limit: usize,
+    ) -> Result<CellPage, StoreError>;
 
     /// Rewrites every posting through `transform` when given (`reindex`),
     /// then recomputes every count from the stored postings (`None`: only the

@@ -23,6 +23,7 @@
 //! every length and validates ids, so a damaged record is an error naming its
 //! key, never a wrong posting.
 
+use super::index::Masks;
 use super::texts::TextRef;
 use crate::domain::{Day, DomainError, GeoCode, Place, Posting, PostingId, SkillId, SourceId};
 
@@ -203,6 +204,77 @@ pub enum RecordError {
 
 /// Decodes a record: the posting (with an empty text) and where its text is.
 /// The error says what is wrong with the bytes.
+/// The id, fingerprint, posting day and [`Masks`] of an encoded record,
+/// read without allocating (the posting index is built from these at open):
+/// the same masks as [`Masks::of`] the decoded posting.
+pub fn masks(bytes: &[u8]) -> Result<(PostingId, u64, Day, Masks), RecordError> {
+    let mut r = Reader { bytes, at: 0 };
+    let version = r.u8()?;
+    if version != VERSION {
+        return Err(RecordError::Version(version));
+    }
+    let id = PostingId::from_u64(r.u64()?);
+    let fingerprint = r.u64()?;
+    // Text offset, length and file; content hash; taxonomy.
+    r.u64()?;
+    r.u32()?;
+    r.u16()?;
+    r.u64()?;
+    r.u64()?;
+    let posted = r.day()?;
+    r.day()?;
+    r.day()?;
+    let flags = r.u8()?;
+    let has = |flag: u8| flags & flag != 0;
+    if has(HAS_VALID_THROUGH) {
+        r.day()?;
+    }
+    // Source, external id, title, then the optional strings.
+    for _ in 0..3 {
+        r.str()?;
+    }
+    if has(HAS_URL) {
+        r.str()?;
+    }
+    if has(HAS_COMPANY) {
+        r.str()?;
+    }
+    let default_country = if has(HAS_DEFAULT_COUNTRY) {
+        Some(r.str()?)
+    } else {
+        None
+    };
+    for _ in 0..r.len()? {
+        r.str()?;
+    }
+    let mut masks = Masks::default();
+    let places = r.len()?;
+    for _ in 0..places {
+        masks.add_geo(r.str()?);
+        let f = r.u8()?;
+        if f & PLACE_REGION != 0 {
+            masks.add_geo(r.str()?);
+        }
+        if f & PLACE_DEPARTMENT != 0 {
+            masks.add_geo(r.str()?);
+        }
+    }
+    if places == 0 {
+        masks.add_geo(default_country.unwrap_or(GeoCode::UNKNOWN));
+    }
+    if has(REMOTE) {
+        masks.add_geo(GeoCode::REMOTE);
+    }
+    masks.add_geo(GeoCode::WORLD);
+    masks.add_skill(SkillId::ALL_POSTINGS);
+    for _ in 0..2 {
+        for _ in 0..r.len()? {
+            masks.add_skill(r.str()?);
+        }
+    }
+    Ok((id, fingerprint, posted, masks))
+}
+
 pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), RecordError> {
     let mut r = Reader { bytes, at: 0 };
     let version = r.u8()?;
@@ -470,6 +542,42 @@ mod tests {
         let bytes = encode(&bare, TextRef::EMPTY);
         assert_eq!(decode(&bytes).unwrap(), (bare, TextRef::EMPTY));
         assert!(bytes.len() < 120, "{} bytes", bytes.len());
+    }
+
+    #[test]
+    fn masks_read_from_a_record_are_those_of_the_posting() {
+        let p = full();
+        let variants = [
+            p.clone(),
+            Posting {
+                places: vec![],
+                ..p.clone()
+            },
+            Posting {
+                places: vec![],
+                default_country: None,
+                remote: false,
+                ..p.clone()
+            },
+            Posting {
+                skills: vec![],
+                implied_skills: vec![],
+                url: None,
+                company: None,
+                valid_through: None,
+                ..p.clone()
+            },
+        ];
+        for v in variants {
+            let bytes = encode(&v, TextRef::EMPTY);
+            let read = masks(&bytes).unwrap();
+            assert_eq!(
+                read,
+                (v.id, v.fingerprint, v.posted, Masks::of(&v)),
+                "{v:?}"
+            );
+        }
+        assert!(masks(&[9, 0, 0]).is_err());
     }
 
     #[test]

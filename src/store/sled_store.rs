@@ -1,7 +1,8 @@
 //! The sled implementation of the [store traits](super::Store): the only module that
 //! imports sled.
 //! This file opens the database and reads; `ingest` writes batches of
-//! postings, `counts` keeps the counters, `rebuild` recounts and rewrites.
+//! postings, `counts` keeps the counters, `rebuild` recounts and rewrites,
+//! `cells` lists the postings behind a count.
 //!
 //! Trees: the `main` tree holds posting records (see [`record`]), counters,
 //! interned names and markers (see [`keys`]); `runs` holds run reports; `http`
@@ -27,6 +28,7 @@
 //! postings before the store is used. So a crash never leaves counts that disagree with the postings, and
 //! re-running an import repairs the postings it did not store.
 
+mod cells;
 mod counts;
 mod ingest;
 mod rebuild;
@@ -40,8 +42,8 @@ use super::counting::{CountRules, Counter};
 use super::index::PostingIndex;
 use super::texts::{TextLog, TextRef};
 use super::{
-    keys, poisoned, record, CountRow, CountStore, Damage, IngestOutcome, MetaStore, Metric,
-    PageCache, PostingStore, Postings, RunLog, StoreError, UnreadableText,
+    keys, poisoned, record, Cell, CellKey, CellPage, CountRow, CountStore, Damage, IngestOutcome,
+    MetaStore, Metric, PageCache, PostingStore, Postings, RunLog, StoreError, UnreadableText,
 };
 use crate::domain::{Day, GeoCode, Posting, PostingId, RunReport, SkillId, SourceId, Validators};
 use counts::{CountCache, Names};
@@ -353,9 +355,13 @@ impl SledStore {
                 damage: Damage::Header,
             };
             let seq = keys::parse_posting(&k).ok_or_else(corrupt)?;
-            let (id, fp, posted) = record::header(&v).ok_or_else(corrupt)?;
-            index.insert(id, seq, fp, posted);
+            let (id, fp, posted, masks) = record::masks(&v).map_err(|why| StoreError::Corrupt {
+                key: format!("posting {:02x?}", k.as_ref()),
+                damage: Damage::Record(why),
+            })?;
+            index.insert_unsorted(id, seq, fp, posted, masks);
         }
+        index.sort_days();
         tracing::debug!(
             postings = index.len(),
             mb = index.heap_bytes() >> 20,
@@ -446,6 +452,15 @@ impl PostingStore for SledStore {
 
     fn posting_count(&self) -> Result<u64, StoreError> {
         Ok(self.read_i64(POSTING_COUNT_KEY)?.max(0) as u64)
+    }
+
+    fn cell_page(
+        &self,
+        cell: &Cell,
+        after: Option<CellKey>,
+        limit: usize,
+    ) -> Result<CellPage, StoreError> {
+        self.cell_page_of(cell, after, limit)
     }
 }
 

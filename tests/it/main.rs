@@ -49,6 +49,10 @@
 //! - `trends_numbers`: honest trend numbers through `warp::test`: Wilson
 //!   intervals, low support, smoothing, an index, year on year across an ISO
 //!   week 53, each hand-computed; the new parameters' 400s.
+//! - `postings`: the postings behind a number: for many cells of the trends
+//!   series, the postings listed across all pages are as many as the series
+//!   counts, and the expected ones; cursor paging, limits, 400s; the CSV
+//!   route and `export postings --skill …` write the same bytes.
 //! - `top`: top and rising skills through `warp::test` and `export top`:
 //!   shares, growth and its interval, `min_support`, year before,
 //!   certifications, `active`, limits and 400s, `ETag` → 304, CLI bytes
@@ -74,6 +78,7 @@ mod import;
 mod layers;
 mod locations_eval;
 mod openapi;
+mod postings;
 mod roundtrip;
 mod serve;
 mod server_limits;

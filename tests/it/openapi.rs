@@ -69,6 +69,16 @@ const CASES: &[(&str, u16)] = &[
     ("/api/v1/top.csv?geo=FR-ARA&from=2025-01-01&to=2025-12-31", 200),
     ("/api/v1/top.csv?delimiter=;&decimal=comma", 200),
     ("/api/v1/top.csv?limit=1000", 400),
+    ("/api/v1/postings?skill=python&geo=FR-ARA&from=2025-01-01&to=2025-12-31", 200),
+    ("/api/v1/postings?skill=python&geo=FR-ARA&from=2024-01-01&to=2025-12-31&limit=1", 200),
+    ("/api/v1/postings?geo=FR&metric=active&to=2025-01-20", 200),
+    ("/api/v1/postings?skill=python&source=t&from=2025-01-01&to=2025-12-31", 200),
+    ("/api/v1/postings?skill=python&limit=501", 400),
+    ("/api/v1/postings?skill=python&cursor=zz", 400),
+    ("/api/v1/postings?skill=pyhton", 404),
+    ("/api/v1/postings.csv?skill=python&geo=FR-ARA&from=2024-01-01&to=2025-12-31", 200),
+    ("/api/v1/postings.csv?skill=python&delimiter=;&bom=true", 200),
+    ("/api/v1/postings.csv?skill=python&geo=FR-XX", 404),
 ];
 
 /// The routes over a store holding a few postings in Lyon (FR-ARA), posted

@@ -84,6 +84,14 @@ impl PostingStore for GatedStore {
     fn posting_count(&self) -> Result<u64, StoreError> {
         self.inner.posting_count()
     }
+    fn cell_page(
+        &self,
+        cell: &skilltrack::store::Cell,
+        after: Option<skilltrack::store::CellKey>,
+        limit: usize,
+    ) -> Result<skilltrack::store::CellPage, StoreError> {
+        self.inner.cell_page(cell, after, limit)
+    }
 }
 
 impl CountStore for GatedStore {
