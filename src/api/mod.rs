@@ -143,8 +143,9 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
     let postings_json = warp::path!("api" / "v1" / "postings")
         .and(get_or_head())
         .and(warp::query::<Params>())
+        .and(if_none_match())
         .and(with_state.clone())
-        .then(|p: Params, s: AppState| blocking(move || postings::page(&s, &p)));
+        .then(|p, tag, s| postings::page_handler(s, p, tag));
     let postings_csv = warp::path!("api" / "v1" / "postings.csv")
         .and(get_or_head())
         .and(warp::query::<Params>())

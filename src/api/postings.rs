@@ -19,6 +19,7 @@ use warp::http::{header, HeaderValue, Response, StatusCode};
 use warp::hyper::body::Bytes;
 use warp::Reply;
 
+use super::etag::ETag;
 use super::query::{self, ApiError};
 use super::{AppState, Params};
 use crate::domain::Day;
@@ -117,12 +118,52 @@ struct PageBody<'a> {
 }
 
 /// `/api/v1/postings`: one page (on the blocking pool).
-pub(super) fn page(s: &AppState, p: &Params) -> Result<Response<Bytes>, ApiError> {
+/// `/api/v1/postings`, with the request's `If-None-Match`: a page kept in
+/// the response cache under its tag (store generation, day, parameters) is
+/// answered at once, as trends and top answers are; otherwise it is listed
+/// on the blocking pool and kept. A page is tagged like them: a listing
+/// changes only with the counts it follows.
+pub(super) async fn page_handler(
+    state: AppState,
+    params: Params,
+    if_none_match: Option<String>,
+) -> Response<Bytes> {
+    let today = Day::today();
+    let generation = state.store.generation();
+    let tag = ETag::of(generation, &format!("postings@{today}"), &params);
+    // Only valid requests were kept, so a hit needs no validation.
+    if let Some(body) = state.cache.get(&tag) {
+        return tagged(body, &tag, if_none_match.as_deref());
+    }
+    super::blocking(move || {
+        let body = page(&state, &params, today)?;
+        state.cache.insert(generation, tag.clone(), body.clone());
+        Ok(tagged(body, &tag, if_none_match.as_deref()))
+    })
+    .await
+}
+
+/// A JSON page's response, or `304` when `if_none_match` names its tag.
+fn tagged(body: Bytes, tag: &ETag, if_none_match: Option<&str>) -> Response<Bytes> {
+    if tag.matches(if_none_match) {
+        return tag.not_modified();
+    }
+    let mut r = Response::new(body);
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    tag.tag(&mut r);
+    r
+}
+
+/// The JSON body of one page.
+fn page(s: &AppState, p: &Params, today: Day) -> Result<Bytes, ApiError> {
     query::known_params(p, &KNOWN)?;
     let listing = request(p)?
         .resolve(
             s.normalizer.as_ref(),
-            Day::today(),
+            today,
             Some(cells::DEFAULT_PAGE),
             Some(MAX_PAGE),
         )
@@ -133,19 +174,18 @@ pub(super) fn page(s: &AppState, p: &Params) -> Result<Response<Bytes>, ApiError
         .cell_page(&listing.cell, listing.after, limit)
         .map_err(ApiError::store)?;
     let cell = &listing.cell;
-    Ok(super::json(
-        StatusCode::OK,
-        &PageBody {
-            skill: cell.skill.as_str(),
-            geo: cell.geo.as_str(),
-            metric: cell.metric.as_str(),
-            from: cell.from.to_string(),
-            to: cell.to.to_string(),
-            limit,
-            postings: page.postings.iter().map(PostingItem::of).collect(),
-            next_cursor: page.next.map(|k| k.cursor()),
-        },
-    ))
+    let body = serde_json::to_vec(&PageBody {
+        skill: cell.skill.as_str(),
+        geo: cell.geo.as_str(),
+        metric: cell.metric.as_str(),
+        from: cell.from.to_string(),
+        to: cell.to.to_string(),
+        limit,
+        postings: page.postings.iter().map(PostingItem::of).collect(),
+        next_cursor: page.next.map(|k| k.cursor()),
+    })
+    .map_err(|e| ApiError::internal(format!("cannot write JSON: {e}")))?;
+    Ok(Bytes::from(body))
 }
 
 /// `/api/v1/postings.csv`: validated now, the rows streamed.

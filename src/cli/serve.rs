@@ -50,6 +50,23 @@ pub(super) async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<Exi
     // On stdout, for people and for scripts that bound port 0.
     // A closed stdout must not stop the daemon.
     let _ = writeln!(std::io::stdout(), "skilltrack: serving on http://{addr}");
+    // The posting index (ids, duplicate groups, postings by day) is built
+    // from the records on first use, seconds for a million postings: build
+    // it now, beside the server, rather than in the first request's time.
+    let prepared = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        match prepared.prepare() {
+            Ok(()) => tracing::info!(
+                seconds = started.elapsed().as_secs_f64(),
+                "Posting index ready."
+            ),
+            Err(e) => tracing::error!(
+                error = %crate::domain::error_chain(&e),
+                "Cannot build the posting index; requests that need it will fail."
+            ),
+        }
+    });
     let state = AppState {
         store: store.clone(),
         normalizer,

@@ -114,6 +114,11 @@ pub trait PostingStore: Send + Sync {
     /// Number of stored postings.
     fn posting_count(&self) -> Result<u64, StoreError>;
 
+    /// Builds the in-memory indexes now rather than at the first request
+    /// that needs them (a server calls it in the background at start, so
+    /// that no listing or duplicate look-up waits for it). Idempotent.
+    fn prepare(&self) -> Result<(), StoreError>;
+
     /// The postings counted in `cell` (see [`cells`]): the representatives
     /// of the clusters whose contribution [counts in](cells::counts_in) it,
     /// newest first (posting day, then id, descending), at most `limit` of

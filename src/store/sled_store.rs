@@ -454,6 +454,11 @@ impl PostingStore for SledStore {
         Ok(self.read_i64(POSTING_COUNT_KEY)?.max(0) as u64)
     }
 
+    fn prepare(&self) -> Result<(), StoreError> {
+        drop(self.index_ref()?);
+        Ok(())
+    }
+
     fn cell_page(
         &self,
         cell: &Cell,

@@ -671,3 +671,41 @@ fn skilltrack_retrying(args: &[&str]) -> Vec<u8> {
     }
     panic!("the store stayed locked");
 }
+
+#[tokio::test]
+async fn a_page_is_tagged_kept_and_replaced_when_the_counts_move() {
+    let feb = "/api/v1/postings?skill=go&geo=FR&from=2025-02-01&to=2025-02-28";
+    let (_dir, store) = store(false);
+    let state = IsolatedApp::state(store.clone());
+    let cache = state.cache.clone();
+    let routes = api::routes(state);
+    let first = warp::test::request().path(feb).reply(&routes).await;
+    assert_eq!(first.status(), 200);
+    let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+    // Asked again: from the cache, the same bytes.
+    let hits = cache.stats().hits;
+    let again = warp::test::request().path(feb).reply(&routes).await;
+    assert_eq!(cache.stats().hits, hits + 1);
+    assert_eq!(again.body(), first.body());
+    let not_modified = warp::test::request()
+        .path(feb)
+        .header("if-none-match", &tag)
+        .reply(&routes)
+        .await;
+    assert_eq!(not_modified.status(), 304);
+    assert!(not_modified.body().is_empty());
+    // An earlier duplicate arrives and is flushed: the same routes list the
+    // new representative under a new tag.
+    store.ingest(&second_batch()).unwrap();
+    store.flush().unwrap();
+    let after = warp::test::request()
+        .path(feb)
+        .header("if-none-match", &tag)
+        .reply(&routes)
+        .await;
+    assert_eq!(after.status(), 200);
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), tag);
+    let body: Value = serde_json::from_slice(after.body()).unwrap();
+    assert_eq!(body["postings"][0]["id"], id("a", "p8"));
+    assert_eq!(body["postings"][0]["duplicates"], 1);
+}

@@ -84,6 +84,9 @@ impl PostingStore for GatedStore {
     fn posting_count(&self) -> Result<u64, StoreError> {
         self.inner.posting_count()
     }
+    fn prepare(&self) -> Result<(), StoreError> {
+        self.inner.prepare()
+    }
     fn cell_page(
         &self,
         cell: &skilltrack::store::Cell,

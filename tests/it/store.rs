@@ -636,3 +636,15 @@ fn the_generation_moves_when_counts_are_written_and_not_otherwise() {
     let reopened = SledStore::open(&dir.path().join("db"), 16).unwrap();
     assert_ne!(reopened.generation(), after_import, "a new opening");
 }
+
+#[test]
+fn prepare_builds_the_index_once_and_can_be_called_again() {
+    let (dir, store) = temp_store();
+    let n = normalizer();
+    import(store.as_ref(), &n, &corpus()[..5]);
+    drop(store);
+    let reopened = SledStore::open(&dir.path().join("db"), 16).unwrap();
+    reopened.prepare().unwrap();
+    reopened.prepare().unwrap();
+    assert_eq!(reopened.postings().count(), 5);
+}
