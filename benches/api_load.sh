@@ -37,6 +37,13 @@ for _ in $(seq 600); do
     kill -0 $SERVER 2>/dev/null || { cat "$LOG" >&2; exit 1; }
     sleep 0.1
 done
+# The posting index is built in the background at start (seconds for a
+# million postings, on one core): measure after it, not during it.
+for _ in $(seq "${INDEX_WAIT_S:-120}"); do
+    grep -q "Posting index ready" "$LOG" && break
+    sleep 1
+done
+grep -o "Posting index ready.*" "$LOG" | head -1 || echo "(no 'Posting index ready' line: an older binary?)"
 echo "server: $SKILLTRACK, store $DATA_DIR ($(du -sh "$DATA_DIR" | cut -f1)), wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 
 # name|path and query
@@ -64,5 +71,21 @@ for entry in "${ROUTES[@]}"; do
     pct() { awk -v p="$1" '$1 == p { print $2 }' <<<"$out"; }
     errors="$(awk '/Non-2xx|Socket errors/ { printf "%s ", $0 }' <<<"$out")"
     printf '%-55s %8s %10s %8s %8s %8s %8s %s\n' "$name" "$status" "$rps" "$(pct 50%)" "$(pct 90%)" "$(pct 99%)" "$first_ms" "$errors"
+done
+# Uncached: every request different (benches/api_load_vary.lua), so each
+# is computed from the store: the cost of a first question.
+VARIED=(
+    "trends uncached: python × FR, monthly, from/to vary|/api/v1/trends?skills=python&geo=FR&from={from}&to={day}&interval=month"
+    "top uncached: FR, a year to a varying day, varying limit|/api/v1/top?geo=FR&to={day}&limit={limit}"
+    "postings uncached: python × FR-IDF, 2025 to a varying day|/api/v1/postings?skill=python&geo=FR-IDF&to={day}&from=2025-01-01&limit={limit}"
+)
+for entry in "${VARIED[@]}"; do
+    name="${entry%%|*}"
+    path="${entry#*|}"
+    out="$(VARY_PATH="$path" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$HERE/api_load_vary.lua" "$BASE")"
+    rps="$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")"
+    pct() { awk -v p="$1" '$1 == p { print $2 }' <<<"$out"; }
+    errors="$(awk '/Non-2xx|Socket errors/ { printf "%s ", $0 }' <<<"$out")"
+    printf '%-55s %8s %10s %8s %8s %8s %8s %s\n' "$name" "-" "$rps" "$(pct 50%)" "$(pct 90%)" "$(pct 99%)" "-" "$errors"
 done
 echo "server peak RSS: $(awk '/VmHWM/ { print $2, $3 }' /proc/$SERVER/status)"
