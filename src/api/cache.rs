@@ -1,5 +1,5 @@
 //! A bounded in-memory cache of complete response bodies, keyed by their
-//! [`ETag`] (so by the store's generation, the route and the parameters).
+//! `ETag` (so by the store's generation, the route and the parameters).
 //!
 //! A hit is answered on the async worker, without the blocking pool, the
 //! taxonomy or the store; that is what makes a repeated trends query cheap.

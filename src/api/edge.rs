@@ -1,7 +1,7 @@
 //! What every request goes through around the routes: the body limit
 //! (`413`), the route template a path belongs to (the `route` label of the
 //! HTTP metrics: bounded, never the raw path), the metrics themselves, and
-//! CORS ([`Cors`](super::cors::Cors)).
+//! CORS ([`Cors`]).
 
 use std::convert::Infallible;
 use std::time::Instant;

@@ -247,6 +247,20 @@ where
     }
 }
 
+/// Marks a response as a CSV download: its content type, and the
+/// `Content-Disposition` that names the file (`disposition`, e.g.
+/// `attachment; filename="skilltrack-top.csv"`).
+pub(crate) fn csv_attachment(headers: &mut warp::http::HeaderMap, disposition: &'static str) {
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        header::HeaderValue::from_static(disposition),
+    );
+}
+
 /// A JSON response.
 pub(crate) fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Bytes> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());

@@ -17,7 +17,7 @@ use super::ApiError;
 /// The base document.
 const BASE: &str = include_str!("openapi/base.json");
 
-/// The fragments merged into [`BASE`], by file name. A new group of routes
+/// The fragments merged into `openapi/base.json`, by file name. A new group of routes
 /// adds its file here.
 pub const FRAGMENTS: &[(&str, &str)] = &[
     ("ops.json", include_str!("openapi/ops.json")),
@@ -63,7 +63,7 @@ pub enum OpenApiError {
     },
 }
 
-/// The whole document: [`BASE`] with every fragment of [`FRAGMENTS`].
+/// The whole document: `openapi/base.json` with every fragment of [`FRAGMENTS`].
 pub fn document() -> Result<Value, OpenApiError> {
     assemble(BASE, FRAGMENTS)
 }

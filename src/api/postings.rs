@@ -216,14 +216,7 @@ pub(super) async fn csv(s: AppState, p: Params) -> warp::reply::Response {
     });
     let mut r = warp::reply::stream(body).into_response();
     let headers = r.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"skilltrack-postings.csv\""),
-    );
+    super::csv_attachment(headers, "attachment; filename=\"skilltrack-postings.csv\"");
     r
 }
 

@@ -185,13 +185,6 @@ fn respond(body: Bytes, csv: bool, tag: &ETag) -> Response<Bytes> {
 fn csv_response(body: Bytes) -> Response<Bytes> {
     let mut r = Response::new(body);
     let headers = r.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"skilltrack-top.csv\""),
-    );
+    super::csv_attachment(headers, "attachment; filename=\"skilltrack-top.csv\"");
     r
 }

@@ -140,14 +140,7 @@ fn respond(answer: Answer, csv: bool, tag: &ETag) -> warp::reply::Response {
     };
     let headers = r.headers_mut();
     if csv {
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        headers.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment; filename=\"skilltrack-trends.csv\""),
-        );
+        super::csv_attachment(headers, "attachment; filename=\"skilltrack-trends.csv\"");
     } else {
         headers.insert(
             header::CONTENT_TYPE,

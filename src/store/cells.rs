@@ -1,7 +1,7 @@
 //! The postings behind a count: what one *cell* of the counts is (a skill,
 //! a geography, a metric and a range of days, optionally one source), which
 //! clusters it counts ([`counts_in`], decided by the very functions that
-//! make the counts: [`contribution`](super::counting::contribution) of a
+//! make the counts: [`contribution`] of a
 //! cluster from [`clusters`](super::counting::clusters)), in which order
 //! they are listed (newest first: the representative's posting day
 //! descending, then its id descending) and the cursor that resumes a

@@ -182,6 +182,59 @@ pub fn stands_alone(
         .all(|d| day.days_since(d).abs() > rules.dedup_window_days)
 }
 
+/// Where a posting day falls among its group's clusters, from the members'
+/// posting days alone ([`cluster_span`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClusterSpan {
+    /// The cluster's first day (its representative's posting day).
+    pub first: Day,
+    /// Its members.
+    pub members: usize,
+    /// Its members posted on `first`: with one, that posting is the
+    /// representative; with more, source and external id decide.
+    pub on_first_day: usize,
+}
+
+/// The cluster of a group that holds the posting day `day`, computed from
+/// the posting days of every member of the group; `day` must be one of
+/// them (`None` when it is before them all).
+///
+/// Why days suffice: [`clusters`] sorts by (day, source, external id) and
+/// opens a cluster at a posting more than the window after the current
+/// cluster's first day. Which posting comes first among those of one day
+/// changes the order within a day, never where a cluster starts or ends,
+/// since that depends only on days. So the days give every cluster's first
+/// day and size; only the choice of the representative among several
+/// postings of the first day needs the records.
+pub fn cluster_span(
+    member_days: impl IntoIterator<Item = Day>,
+    day: Day,
+    rules: &CountRules,
+) -> Option<ClusterSpan> {
+    let mut days: Vec<Day> = member_days.into_iter().collect();
+    days.sort_unstable();
+    let mut span: Option<ClusterSpan> = None;
+    for d in days {
+        match span.as_mut() {
+            Some(s) if d.days_since(s.first) <= rules.dedup_window_days => {
+                s.members += 1;
+                if d == s.first {
+                    s.on_first_day += 1;
+                }
+            }
+            Some(s) if s.first <= day && day < d => return span,
+            _ => {
+                span = Some(ClusterSpan {
+                    first: d,
+                    members: 1,
+                    on_first_day: 1,
+                })
+            }
+        }
+    }
+    span.filter(|s| s.first <= day)
+}
+
 /// What one cluster adds to the counts: each of `skills` in each of `geos`
 /// opens on `opened` and closes on `closed` (the day after its close day).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -773,5 +826,51 @@ mod tests {
         assert_eq!(held.loads.get(), 2);
         diff(&[&a, &b], &[&near]);
         diff(&[&a, &b], &[&far]);
+    }
+
+    #[test]
+    fn cluster_spans_from_days_agree_with_the_clusters() {
+        let rules = CountRules::default();
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..300 {
+            let size = 1 + next(12) as usize;
+            let group: Vec<Posting> = (0..size)
+                .map(|i| {
+                    // Days bunched so that ties and window edges are common.
+                    let day = Day::from_epoch_days(20_000 + (next(4) * 30 + next(3)) as i32);
+                    posting(
+                        ["a", "b", "c"][next(3) as usize],
+                        &format!("x{i}"),
+                        &day.to_string(),
+                        7,
+                        &["python"],
+                    )
+                })
+                .collect();
+            let refs: Vec<&Posting> = group.iter().collect();
+            for cluster in clusters(&refs, &rules) {
+                let first = cluster[0].posted;
+                for p in &cluster {
+                    let span = cluster_span(group.iter().map(|g| g.posted), p.posted, &rules);
+                    assert_eq!(
+                        span,
+                        Some(ClusterSpan {
+                            first,
+                            members: cluster.len(),
+                            on_first_day: cluster.iter().filter(|q| q.posted == first).count(),
+                        }),
+                        "{:?} in {:?}",
+                        p.posted,
+                        group.iter().map(|g| g.posted).collect::<Vec<_>>()
+                    );
+                }
+            }
+        }
     }
 }

@@ -10,8 +10,12 @@
 //! without openings holds no such representative, and a rare skill does not
 //! make the walk visit a whole year of postings. On those days, a posting
 //! whose [`Masks`] lack the skill's or the geography's bits is skipped
-//! without reading its record. Every other one is read, its duplicate group split
-//! into clusters, and kept when it represents its cluster and the cluster
+//! without reading its record. Every other one is read; when its duplicate
+//! group's days (in the index) show that it does not open its cluster, it
+//! is dropped there, and for `new` the sole posting of its cluster's first
+//! day is the representative without reading the others
+//! ([`cluster_span`]); otherwise its group is read and split into clusters.
+//! It is kept when it represents its cluster and the cluster
 //! [counts in](counts_in) the cell — the counting rules' own functions, so
 //! the listed postings are the counted ones by construction. One posting
 //! past the page is looked for, so that `next` is only set when more follow.
@@ -19,7 +23,7 @@
 use super::SledStore;
 use crate::domain::Posting;
 use crate::store::cells::{counts_in, Cell, CellKey, CellPage, CellPosting};
-use crate::store::counting::clusters;
+use crate::store::counting::{cluster_span, clusters};
 use crate::store::index::{Masks, PostingIndex};
 use crate::store::{CountStore, Metric, StoreError};
 
@@ -87,6 +91,27 @@ impl SledStore {
                 posting,
                 duplicates: 0,
             }));
+        }
+        // Where its cluster starts and how big it is follow from the
+        // group's days in the index (`cluster_span`): a posting that does
+        // not open its cluster represents nothing, and for `new`, which
+        // needs nothing of the other members, the sole posting of its
+        // cluster's first day is the representative: no other record is read.
+        let span = cluster_span(
+            index.member_days(posting.fingerprint),
+            posting.posted,
+            &self.rules,
+        );
+        match span {
+            Some(span) if span.first != posting.posted => return Ok(None),
+            Some(span) if span.on_first_day == 1 && cell.metric == Metric::New => {
+                let counted = counts_in(cell, &[&posting], &self.rules);
+                return Ok(counted.then(|| CellPosting {
+                    duplicates: u32::try_from(span.members - 1).unwrap_or(u32::MAX),
+                    posting,
+                }));
+            }
+            _ => {}
         }
         let mut group: Vec<Posting> = Vec::new();
         for member in index.group(posting.fingerprint) {
