@@ -113,6 +113,9 @@ pub struct DayEntry {
     pub seq: u64,
     /// What it counts for, as masks.
     pub masks: Masks,
+    /// Its duplicate fingerprint (0: never merged), so that the days of its
+    /// group can be looked up without reading its record.
+    pub fingerprint: u64,
 }
 
 /// A member of a duplicate group.
@@ -205,7 +208,15 @@ impl PostingIndex {
         if let Some(old) = self.ids.insert(id.as_u64(), Slot { seq, day }) {
             self.unlist(id, old.day);
         }
-        self.list(DayEntry { id, seq, masks }, day);
+        self.list(
+            DayEntry {
+                id,
+                seq,
+                masks,
+                fingerprint,
+            },
+            day,
+        );
         self.next_seq = self.next_seq.max(seq + 1);
         self.link(id.as_u64(), fingerprint, day);
     }
@@ -249,10 +260,12 @@ impl PostingIndex {
                 list.retain(|e| e.id != id);
             }
         }
-        self.days
-            .entry(day)
-            .or_default()
-            .push(DayEntry { id, seq, masks });
+        self.days.entry(day).or_default().push(DayEntry {
+            id,
+            seq,
+            masks,
+            fingerprint,
+        });
         self.next_seq = self.next_seq.max(seq + 1);
         self.link(id.as_u64(), fingerprint, day);
     }

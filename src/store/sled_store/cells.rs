@@ -10,9 +10,10 @@
 //! without openings holds no such representative, and a rare skill does not
 //! make the walk visit a whole year of postings. On those days, a posting
 //! whose [`Masks`] lack the skill's or the geography's bits is skipped
-//! without reading its record. Every other one is read; when its duplicate
-//! group's days (in the index) show that it does not open its cluster, it
-//! is dropped there, and for `new` the sole posting of its cluster's first
+//! without reading its record, and so is one whose duplicate group's days
+//! (in the index, found by the fingerprint its entry carries) show that it
+//! does not open its cluster. Every other one is read; for `new` the sole
+//! posting of its cluster's first
 //! day is the representative without reading the others
 //! ([`cluster_span`]); otherwise its group is read and split into clusters.
 //! It is kept when it represents its cluster and the cluster
@@ -55,6 +56,15 @@ impl SledStore {
             for (_, entry) in index.newest_first(*day, *day, resume) {
                 if !entry.masks.may_hold(wanted) {
                     continue;
+                }
+                // A posting that does not open its cluster represents
+                // nothing: its group's days say so without its record.
+                if index.is_shared(entry.fingerprint) {
+                    let span =
+                        cluster_span(index.member_days(entry.fingerprint), *day, &self.rules);
+                    if span.is_some_and(|s| s.first != *day) {
+                        continue;
+                    }
                 }
                 let Some(found) = self.counted(index, cell, entry.id)? else {
                     continue;
