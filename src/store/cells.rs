@@ -166,45 +166,15 @@ pub struct CellPage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Place;
-    use crate::store::counting::{close_day, clusters};
+    use crate::store::counting::{self, close_day, clusters};
 
     fn day(s: &str) -> Day {
         s.parse().unwrap()
     }
 
+    /// A posting of source `s` under fingerprint 7.
     fn posting(id: &str, posted: &str, skills: &[&str]) -> Posting {
-        let source = SourceId::parse("s").unwrap();
-        Posting {
-            id: PostingId::new(&source, id),
-            source,
-            external_id: id.into(),
-            url: None,
-            title: "t".into(),
-            company: Some("c".into()),
-            locations: vec![],
-            places: vec![Place {
-                country: GeoCode::parse("FR").unwrap(),
-                region: Some(GeoCode::parse("FR-IDF").unwrap()),
-                department: Some(GeoCode::parse("FR-75").unwrap()),
-                guess: false,
-            }],
-            remote: false,
-            source_remote: None,
-            tags: Vec::new(),
-            default_country: None,
-            posted: day(posted),
-            date_from_source: true,
-            first_seen: day(posted),
-            last_seen: day(posted),
-            valid_through: None,
-            skills: skills.iter().map(|s| SkillId::parse(s).unwrap()).collect(),
-            implied_skills: vec![],
-            fingerprint: 7,
-            content_hash: 0,
-            taxonomy: 0,
-            text: String::new(),
-        }
+        counting::tests::posting("s", id, posted, 7, skills)
     }
 
     fn cell(skill: &str, geo: &str, metric: Metric, from: &str, to: &str) -> Cell {

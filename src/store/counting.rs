@@ -454,12 +454,20 @@ pub fn count_all(postings: &[Posting], rules: &CountRules) -> CountDelta {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::Place;
     use crate::domain::{PostingId, SourceId};
 
-    fn posting(source: &str, id: &str, posted: &str, fp: u64, skills: &[&str]) -> Posting {
+    /// A posting in Paris (FR-75) of `source`, posted on `posted`, naming
+    /// `skills`, under fingerprint `fp` (also used by `cells`' tests).
+    pub(crate) fn posting(
+        source: &str,
+        id: &str,
+        posted: &str,
+        fp: u64,
+        skills: &[&str],
+    ) -> Posting {
         let source = SourceId::parse(source).unwrap();
         let day: Day = posted.parse().unwrap();
         Posting {

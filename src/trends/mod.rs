@@ -351,18 +351,7 @@ impl TrendQuery {
         if self.geos.is_empty() {
             return Err(QueryError::NoGeo);
         }
-        if self.from > self.to {
-            return Err(QueryError::Reversed {
-                from: self.from,
-                to: self.to,
-            });
-        }
-        if self.to.days_since(self.from) > MAX_RANGE_DAYS {
-            return Err(QueryError::TooLong {
-                from: self.from,
-                to: self.to,
-            });
-        }
+        check_range(self.from, self.to)?;
         if self.skills.len() > MAX_SKILLS {
             return Err(QueryError::TooManySkills {
                 asked: self.skills.len(),
@@ -387,6 +376,18 @@ impl TrendQuery {
         }
         Ok(())
     }
+}
+
+/// Checks a query's range: `from` not after `to`, at most
+/// [`MAX_RANGE_DAYS`] between them (trends and top alike).
+pub fn check_range(from: Day, to: Day) -> Result<(), QueryError> {
+    if from > to {
+        return Err(QueryError::Reversed { from, to });
+    }
+    if to.days_since(from) > MAX_RANGE_DAYS {
+        return Err(QueryError::TooLong { from, to });
+    }
+    Ok(())
 }
 
 /// One bucket of a series.

@@ -73,10 +73,7 @@ impl TrendRequest {
             .into_iter()
             .map(|g| geo(vocabulary, g))
             .collect::<Result<Vec<_>, _>>()?;
-        let to = self.to.unwrap_or(today);
-        let from = self
-            .from
-            .unwrap_or_else(|| to.checked_add_days(-DEFAULT_RANGE_DAYS).unwrap_or(Day::MIN));
+        let (from, to) = default_range(self.from, self.to, today);
         let query = TrendQuery {
             skills,
             geos,
@@ -187,8 +184,17 @@ impl TrendRequest {
     }
 }
 
-/// The geography `text`, known to `vocabulary`.
-fn geo(vocabulary: &impl Vocabulary, text: &str) -> Result<GeoCode, QueryError> {
+/// The range of a query as asked: `to` defaults to `today`, `from` to
+/// [`DEFAULT_RANGE_DAYS`] before `to` (trends and top alike; check it with
+/// [`check_range`](super::check_range)).
+pub(super) fn default_range(from: Option<Day>, to: Option<Day>, today: Day) -> (Day, Day) {
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or_else(|| to.checked_add_days(-DEFAULT_RANGE_DAYS).unwrap_or(Day::MIN));
+    (from, to)
+}
+
+/// The geography `text`, known to `vocabulary` (trends and top alike).
+pub(super) fn geo(vocabulary: &impl Vocabulary, text: &str) -> Result<GeoCode, QueryError> {
     GeoCode::parse(text)
         .ok()
         .filter(|g| {

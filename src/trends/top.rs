@@ -16,7 +16,7 @@
 use serde::Serialize;
 
 use super::honest::{self, wilson};
-use super::{Interval, QueryError, Vocabulary, DEFAULT_METRIC, DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS};
+use super::{check_range, request, Interval, QueryError, Vocabulary, DEFAULT_METRIC};
 use crate::domain::{Day, GeoCode, SkillId};
 use crate::store::{CountStore, Metric, StoreError};
 
@@ -205,17 +205,9 @@ impl TopRequest {
         catalogue: &[Entry],
         today: Day,
     ) -> Result<TopQuery, TopError> {
-        let geo = self.geo(vocabulary)?;
-        let to = self.to.unwrap_or(today);
-        let from = self
-            .from
-            .unwrap_or_else(|| to.checked_add_days(-DEFAULT_RANGE_DAYS).unwrap_or(Day::MIN));
-        if from > to {
-            return Err(QueryError::Reversed { from, to }.into());
-        }
-        if to.days_since(from) > MAX_RANGE_DAYS {
-            return Err(QueryError::TooLong { from, to }.into());
-        }
+        let geo = request::geo(vocabulary, self.geo.as_deref().unwrap_or(GeoCode::WORLD))?;
+        let (from, to) = request::default_range(self.from, self.to, today);
+        check_range(from, to)?;
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(TopError::BadLimit { limit });
@@ -235,22 +227,6 @@ impl TopRequest {
             limit,
             sort: self.sort.unwrap_or_default(),
         })
-    }
-
-    /// The geography asked, known to `vocabulary`.
-    fn geo(&self, vocabulary: &impl Vocabulary) -> Result<GeoCode, QueryError> {
-        let text = self.geo.as_deref().unwrap_or(GeoCode::WORLD);
-        GeoCode::parse(text)
-            .ok()
-            .filter(|g| {
-                matches!(
-                    g.as_str(),
-                    GeoCode::WORLD | GeoCode::REMOTE | GeoCode::UNKNOWN
-                ) || vocabulary.is_geo(g.as_str())
-            })
-            .ok_or_else(|| QueryError::UnknownGeo {
-                geo: text.to_owned(),
-            })
     }
 }
 
