@@ -216,7 +216,7 @@ mod tests {
     use crate::api::Params;
 
     fn tag(name: &str) -> ETag {
-        ETag::of(0, name, &Params::new())
+        ETag::of(0, name, crate::domain::Day::MIN, &Params::new())
     }
 
     fn body(len: usize) -> Bytes {

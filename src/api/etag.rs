@@ -12,21 +12,25 @@ use warp::http::{header, HeaderValue, Response, StatusCode};
 use warp::hyper::body::Bytes;
 
 use super::Params;
+use crate::domain::Day;
 
 /// The entity tag of one response: a strong tag, `"` + 16 hex digits + `"`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct ETag(String);
 
 impl ETag {
-    /// The tag of `route`'s answer to `params` while the store's counts are
-    /// at `generation`. Parameters are hashed in name order, so their order
-    /// in the query string does not matter.
-    pub(crate) fn of(generation: u64, route: &str, params: &Params) -> ETag {
+    /// The tag of `route`'s answer to `params` on `day` while the store's
+    /// counts are at `generation`. The day is part of it because a query
+    /// without `to` (or `from`) covers a range that ends today. Parameters
+    /// are hashed in name order, so their order in the query string does
+    /// not matter.
+    pub(crate) fn of(generation: u64, route: &str, day: Day, params: &Params) -> ETag {
         let mut sorted: Vec<(&String, &String)> = params.iter().collect();
         sorted.sort();
         let mut bytes = Vec::with_capacity(64);
         bytes.extend_from_slice(&generation.to_be_bytes());
         bytes.extend_from_slice(route.as_bytes());
+        bytes.extend_from_slice(&day.epoch_days().to_be_bytes());
         for (name, value) in sorted {
             // Each length first, so that no two lists of parameters
             // (`a=b&c=d`, `a=b%26c%3Dd`…) give the same bytes.
@@ -83,24 +87,30 @@ mod tests {
             .collect()
     }
 
+    const D: Day = Day::MIN;
+
     #[test]
     fn the_tag_depends_on_generation_route_and_parameters_not_their_order() {
         let a = params(&[("skills", "python"), ("geo", "FR")]);
-        let tag = ETag::of(7, "trends", &a);
-        assert_eq!(tag, ETag::of(7, "trends", &a.clone()));
-        assert_ne!(tag, ETag::of(8, "trends", &a));
-        assert_ne!(tag, ETag::of(7, "top", &a));
-        assert_ne!(tag, ETag::of(7, "trends", &params(&[("skills", "python")])));
+        let tag = ETag::of(7, "trends", D, &a);
+        assert_eq!(tag, ETag::of(7, "trends", D, &a.clone()));
+        assert_ne!(tag, ETag::of(8, "trends", D, &a));
+        assert_ne!(tag, ETag::of(7, "top", D, &a));
+        assert_ne!(tag, ETag::of(7, "trends", Day::MAX, &a));
         assert_ne!(
-            ETag::of(7, "trends", &params(&[("a", "b"), ("c", "d")])),
-            ETag::of(7, "trends", &params(&[("a", "b\u{0}c\u{1}d")]))
+            tag,
+            ETag::of(7, "trends", D, &params(&[("skills", "python")]))
+        );
+        assert_ne!(
+            ETag::of(7, "trends", D, &params(&[("a", "b"), ("c", "d")])),
+            ETag::of(7, "trends", D, &params(&[("a", "b\u{0}c\u{1}d")]))
         );
         assert!(tag.0.starts_with('"') && tag.0.ends_with('"') && tag.0.len() == 18);
     }
 
     #[test]
     fn if_none_match_lists_weak_tags_and_star_match() {
-        let tag = ETag::of(1, "top", &Params::new());
+        let tag = ETag::of(1, "top", D, &Params::new());
         let t = tag.0.clone();
         assert!(tag.matches(Some(&t)));
         assert!(tag.matches(Some(&format!("W/{t}"))));

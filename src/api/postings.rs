@@ -130,7 +130,7 @@ pub(super) async fn page_handler(
 ) -> Response<Bytes> {
     let today = Day::today();
     let generation = state.store.generation();
-    let tag = ETag::of(generation, &format!("postings@{today}"), &params);
+    let tag = ETag::of(generation, "postings", today, &params);
     // Only valid requests were kept, so a hit needs no validation.
     if let Some(body) = state.cache.get(&tag) {
         return tagged(body, &tag, if_none_match.as_deref());

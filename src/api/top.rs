@@ -103,9 +103,8 @@ pub(super) async fn handler(
 ) -> Response<Bytes> {
     let today = Day::today();
     let generation = state.store.generation();
-    // The date is part of the tag: without `to`, the period ends today.
-    let route = format!("{}@{today}", if csv { "top.csv" } else { "top" });
-    let tag = ETag::of(generation, &route, &params);
+    let route = if csv { "top.csv" } else { "top" };
+    let tag = ETag::of(generation, route, today, &params);
     // Only valid requests were kept, so a hit needs no validation.
     if let Some(body) = state.cache.get(&tag) {
         if tag.matches(if_none_match.as_deref()) {

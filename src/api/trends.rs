@@ -1,7 +1,7 @@
 //! The trends routes, `/api/v1/trends` (JSON) and `/api/v1/trends.csv`.
 //!
 //! Every answer carries an `ETag` ([`ETag::of`] the store's generation, the
-//! route with today's date — `to` defaults to today — and the parameters),
+//! route, today's date — `to` defaults to today — and the parameters),
 //! known before the store is touched. The generation is read before any
 //! count, so a tag never names counts older than its body's. Then:
 //! - a body kept in the [`ResponseCache`](super::cache::ResponseCache) under that tag is answered from
@@ -82,7 +82,7 @@ pub(super) async fn handler(
 ) -> warp::reply::Response {
     let today = Day::today();
     let generation = state.store.generation();
-    let tag = ETag::of(generation, &route(csv, today), &params);
+    let tag = ETag::of(generation, route(csv), today, &params);
     if let Some(body) = state.cache.get(&tag) {
         if tag.matches(if_none_match.as_deref()) {
             return tag.not_modified().into_response();
@@ -114,11 +114,13 @@ pub(super) async fn handler(
     }
 }
 
-/// The route's name in its ETag: with today's date, since a query without
-/// `to` (or `from`) covers a range that moves with it.
-fn route(csv: bool, today: Day) -> String {
-    let name = if csv { "trends.csv" } else { "trends" };
-    format!("{name}@{today}")
+/// The route's name in its ETag.
+fn route(csv: bool) -> &'static str {
+    if csv {
+        "trends.csv"
+    } else {
+        "trends"
+    }
 }
 
 /// What a request is answered with.
