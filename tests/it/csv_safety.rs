@@ -6,29 +6,12 @@
 //! are today's.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 use skilltrack::export::{POSTINGS_COLUMNS, TRENDS_COLUMNS};
 use skilltrack::store::SledStore;
 
-use crate::helpers::{text, TestApp};
-
-/// Runs the binary; fails the test if it does not succeed.
-fn skilltrack(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_skilltrack"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env_remove("SKILLTRACK_CONFIG")
-        .output()
-        .expect("binary runs");
-    assert!(
-        out.status.success(),
-        "skilltrack {args:?}: {}",
-        text(&out.stderr)
-    );
-    out
-}
+use crate::helpers::{skilltrack_ok, text, TestApp};
 
 /// `export trends` over the fixture's days, with extra flags.
 fn export_trends(db: &Path, extra: &[&str]) -> Vec<u8> {
@@ -49,7 +32,7 @@ fn export_trends(db: &Path, extra: &[&str]) -> Vec<u8> {
         "day",
     ];
     args.extend_from_slice(extra);
-    skilltrack(&args).stdout
+    skilltrack_ok(&args).stdout
 }
 
 /// `export postings --format csv`, with extra flags.
@@ -63,7 +46,7 @@ fn export_postings(db: &Path, extra: &[&str]) -> Vec<u8> {
         "csv",
     ];
     args.extend_from_slice(extra);
-    skilltrack(&args).stdout
+    skilltrack_ok(&args).stdout
 }
 
 const SKILLS: &str = "python,rust,kubernetes,postgresql,java";
@@ -185,7 +168,7 @@ fn import_hostile(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("db");
     let file = dir.join("hostile.jsonl");
     std::fs::write(&file, hostile_postings()).unwrap();
-    let out = skilltrack(&[
+    let out = skilltrack_ok(&[
         "--data-dir",
         db.to_str().unwrap(),
         "import",
@@ -201,7 +184,7 @@ fn hostile_text_is_neutralised_in_every_postings_and_trends_csv() {
     let db = import_hostile(dir.path());
 
     // What the store holds, from the re-importable export.
-    let jsonl = skilltrack(&["--data-dir", db.to_str().unwrap(), "export", "postings"]).stdout;
+    let jsonl = skilltrack_ok(&["--data-dir", db.to_str().unwrap(), "export", "postings"]).stdout;
     let stored: Vec<serde_json::Value> = crate::helpers::json_lines(&jsonl);
     assert_eq!(stored.len(), 5);
 
@@ -414,7 +397,7 @@ async fn semicolon_csv_has_decimal_commas_a_french_reader_reads_as_the_json_shar
 #[test]
 fn help_documents_the_decimal_flags() {
     for command in ["trends", "postings"] {
-        let help = text(&skilltrack(&["export", command, "--help"]).stdout);
+        let help = text(&skilltrack_ok(&["export", command, "--help"]).stdout);
         for flag in ["--decimal-comma", "--decimal-point", "--delimiter"] {
             assert!(help.contains(flag), "export {command} --help: {help}");
         }

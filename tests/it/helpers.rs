@@ -381,3 +381,35 @@ impl Drop for IsolatedApp {
         self.shutdown.trigger();
     }
 }
+
+/// Runs the `skilltrack` binary with `args` (warnings only, no
+/// configuration file or `min_support` from the environment); fails the
+/// test if it does not succeed.
+pub fn skilltrack_ok(args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skilltrack"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("SKILLTRACK_CONFIG")
+        .env_remove("SKILLTRACK_MIN_SUPPORT")
+        .output()
+        .expect("binary runs");
+    assert!(
+        out.status.success(),
+        "skilltrack {args:?}: {}",
+        text(&out.stderr)
+    );
+    out
+}
+
+/// GET `path` from `routes` through `warp::test`: the status, and the body
+/// as JSON (`Null` when it is not JSON).
+pub async fn get_json(
+    routes: &(impl Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible>
+          + Clone
+          + 'static),
+    path: &str,
+) -> (u16, serde_json::Value) {
+    let r = warp::test::request().path(path).reply(routes).await;
+    let body = serde_json::from_slice(r.body()).unwrap_or(serde_json::Value::Null);
+    (r.status().as_u16(), body)
+}

@@ -122,6 +122,44 @@ fn first_batch() -> Vec<Posting> {
     // p1 stays open a month: seen again until 2025-02-01 (closes 02-08).
     v[1].last_seen = "2025-02-01".parse().unwrap();
     v[1].content_hash = content_hash(&v[1]);
+    // May: the same job on two sources the same day (the source order
+    // picks p13), and a third copy within the window.
+    v.push(posting(
+        "a",
+        "p13",
+        "2025-05-05",
+        At::Paris,
+        &["rust"],
+        &[],
+        15,
+    ));
+    v.push(posting(
+        "b",
+        "p14",
+        "2025-05-05",
+        At::Paris,
+        &["rust"],
+        &[],
+        15,
+    ));
+    v.push(posting(
+        "c",
+        "p16",
+        "2025-05-20",
+        At::Paris,
+        &["rust"],
+        &[],
+        15,
+    ));
+    // A posting whose location named no place: it counts in its source's
+    // default country; tagged, and valid only until 05-14.
+    let mut p15 = posting("c", "p15", "2025-05-12", At::Remote, &["go"], &[], 0);
+    p15.remote = false;
+    p15.default_country = Some(GeoCode::parse("FR").unwrap());
+    p15.tags = vec!["go".into(), "golang".into()];
+    p15.valid_through = Some("2025-05-14".parse().unwrap());
+    p15.content_hash = content_hash(&p15);
+    v.push(p15);
     // Volume for paging: 40 Python jobs in Paris in April, 2 a day or so.
     for i in 0..40 {
         let day = format!("2025-04-{:02}", 1 + (i * 29 / 40));
@@ -246,7 +284,7 @@ async fn every_bucket_matches<R: Routes>(
     metric: &str,
     interval: &str,
 ) -> usize {
-    let (from, to) = ("2024-12-01", "2025-04-30");
+    let (from, to) = ("2024-12-01", "2025-06-30");
     let series = format!(
         "/api/v1/trends?skills={skill}&geo={geo}&metric={metric}&interval={interval}&from={from}&to={to}"
     );
@@ -364,6 +402,34 @@ async fn the_expected_postings_are_listed() {
         ids(&active),
         vec![id("a", "p3"), id("a", "p2"), id("a", "p1")]
     );
+    // The same day on two sources: the source order picks p13; with p16
+    // the cluster merged two others into it.
+    let may = all_pages(
+        &routes,
+        "skill=rust&geo=FR-75&from=2025-05-01&to=2025-05-31",
+        50,
+    )
+    .await;
+    assert_eq!(may, vec![("2025-05-05".into(), id("a", "p13"), 2)]);
+    // No place but a default country: in FR (and WORLD), not in a région;
+    // open until its valid_through.
+    let go = all_pages(&routes, "skill=go&geo=FR&from=2025-05-01&to=2025-05-31", 50).await;
+    assert_eq!(ids(&go), vec![id("c", "p15")]);
+    let idf = all_pages(
+        &routes,
+        "skill=go&geo=FR-IDF&from=2025-05-01&to=2025-05-31",
+        50,
+    )
+    .await;
+    assert!(idf.is_empty(), "{idf:?}");
+    for (day, open) in [("2025-05-14", true), ("2025-05-15", false)] {
+        let q = format!("skill=go&geo=FR&metric=active&to={day}");
+        assert_eq!(
+            ids(&all_pages(&routes, &q, 50).await).len(),
+            usize::from(open),
+            "{day}"
+        );
+    }
     // source= keeps the part of the count from that source.
     let b = all_pages(&routes, "from=2025-01-01&to=2025-03-31&source=b", 50).await;
     assert_eq!(ids(&b), vec![id("b", "p12"), id("b", "p9")]);

@@ -638,7 +638,7 @@ fn the_generation_moves_when_counts_are_written_and_not_otherwise() {
 }
 
 #[test]
-fn prepare_builds_the_index_once_and_can_be_called_again() {
+fn prepare_can_be_called_again_and_leaves_the_store_readable() {
     let (dir, store) = temp_store();
     let n = normalizer();
     import(store.as_ref(), &n, &corpus()[..5]);

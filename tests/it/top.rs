@@ -6,7 +6,7 @@
 //! `/api/v1/top.csv`. Every number is worked out by hand (z = 1.959964).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -14,7 +14,7 @@ use skilltrack::api::{self, AppState};
 use skilltrack::export::TOP_COLUMNS;
 use skilltrack::store::{SledStore, Store};
 
-use crate::helpers::{normalizer, text};
+use crate::helpers::{get_json, normalizer, skilltrack_ok, text};
 
 /// `n` postings in Lyon (FR-ARA) posted on `day` with `title`, ids from `first`.
 fn postings(first: usize, day: &str, n: usize, title: &str) -> Vec<String> {
@@ -50,29 +50,12 @@ fn fixture_lines() -> String {
     lines.join("\n")
 }
 
-/// Runs the binary; fails the test if it does not succeed.
-fn skilltrack(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_skilltrack"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env_remove("SKILLTRACK_CONFIG")
-        .env_remove("SKILLTRACK_MIN_SUPPORT")
-        .output()
-        .expect("binary runs");
-    assert!(
-        out.status.success(),
-        "skilltrack {args:?}: {}",
-        text(&out.stderr)
-    );
-    out
-}
-
 /// The fixture imported by the binary into `dir/db`.
 fn imported(dir: &Path) -> PathBuf {
     let file = dir.join("postings.jsonl");
     std::fs::write(&file, fixture_lines()).unwrap();
     let db = dir.join("db");
-    skilltrack(&[
+    skilltrack_ok(&[
         "--data-dir",
         db.to_str().unwrap(),
         "import",
@@ -88,17 +71,6 @@ fn routes(
 ) -> impl warp::Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone {
     let store: Arc<dyn Store> = Arc::new(SledStore::open(db, 16).expect("store opens"));
     api::routes(AppState::new(store, normalizer()).with_min_support(min_support))
-}
-
-async fn get(
-    routes: &(impl warp::Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible>
-          + Clone
-          + 'static),
-    path: &str,
-) -> (u16, Value) {
-    let r = warp::test::request().path(path).reply(routes).await;
-    let body = serde_json::from_slice(r.body()).unwrap_or(Value::Null);
-    (r.status().as_u16(), body)
 }
 
 const MARCH: &str = "/api/v1/top?geo=FR-ARA&from=2025-03-01&to=2025-03-31";
@@ -129,7 +101,7 @@ fn ids(body: &Value) -> Vec<&str> {
 async fn top_numbers_growth_and_the_year_before() {
     let dir = tempfile::tempdir().unwrap();
     let r = routes(&imported(dir.path()), 10);
-    let (status, body) = get(&r, MARCH).await;
+    let (status, body) = get_json(&r, MARCH).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["geo"], "FR-ARA");
     assert_eq!(body["metric"], "new");
@@ -209,7 +181,7 @@ async fn rising_ranks_by_the_lower_bound_and_leaves_thin_skills_out() {
         // min_support 10: rust (3 and 1) and rhcsa (2 and 0) are thin in
         // both periods; python (15) and java (20, 29) are not.
         let r = routes(&db, 10);
-        let (status, body) = get(&r, &growth).await;
+        let (status, body) = get_json(&r, &growth).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["sort"], "growth");
         let order = ids(&body);
@@ -226,7 +198,7 @@ async fn rising_ranks_by_the_lower_bound_and_leaves_thin_skills_out() {
     // 1/40 = 1.283333, exp(ln 3 − 2.220332) = .3257) stays below python's
     // 10 → 15 (growth 1.5, low .7680).
     let r = routes(&db, 1);
-    let (_, body) = get(&r, &growth).await;
+    let (_, body) = get_json(&r, &growth).await;
     let order = ids(&body);
     let at = |s: &str| order.iter().position(|x| *x == s).unwrap();
     assert!(at("python") < at("rust"), "{order:?}");
@@ -245,7 +217,7 @@ async fn rising_ranks_by_the_lower_bound_and_leaves_thin_skills_out() {
 async fn certifications_active_limits_and_errors() {
     let dir = tempfile::tempdir().unwrap();
     let r = routes(&imported(dir.path()), 30);
-    let (status, body) = get(&r, &format!("{MARCH}&category=certification")).await;
+    let (status, body) = get_json(&r, &format!("{MARCH}&category=certification")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(ids(&body), ["rhcsa"]);
     assert_eq!(body["category"], "certification");
@@ -253,7 +225,7 @@ async fn certifications_active_limits_and_errors() {
     assert_eq!(num(&item(&body, "rhcsa")["share"]), Some(0.05));
     assert_eq!(item(&body, "rhcsa")["low_support"], false);
 
-    let (_, body) = get(&r, &format!("{MARCH}&limit=1")).await;
+    let (_, body) = get_json(&r, &format!("{MARCH}&limit=1")).await;
     assert_eq!(ids(&body), ["java"]);
     assert_eq!(
         (&body["limit"], &body["skills"][0]["rank"]),
@@ -263,7 +235,7 @@ async fn certifications_active_limits_and_errors() {
     // Active on 2025-03-10: the 40 postings of the day are open; on the
     // previous period's last day (03-09) none is: no previous share, no
     // growth, no growth interval.
-    let (status, body) = get(
+    let (status, body) = get_json(
         &r,
         "/api/v1/top?geo=FR-ARA&from=2025-03-01&to=2025-03-10&metric=active",
     )
@@ -284,13 +256,13 @@ async fn certifications_active_limits_and_errors() {
         (&Value::Null, &Value::Null, &Value::Null)
     );
     // The same days as `new`: the 40 postings of 2025-03-10.
-    let (_, new) = get(&r, "/api/v1/top?geo=FR-ARA&from=2025-03-01&to=2025-03-10").await;
+    let (_, new) = get_json(&r, "/api/v1/top?geo=FR-ARA&from=2025-03-01&to=2025-03-10").await;
     assert_eq!(
         (&new["total"], &item(&new, "python")["count"]),
         (&40.into(), &15.into())
     );
     // A period without postings: nothing ranked, total 0.
-    let (_, empty) = get(&r, "/api/v1/top?geo=FR-ARA&from=2023-01-01&to=2023-01-31").await;
+    let (_, empty) = get_json(&r, "/api/v1/top?geo=FR-ARA&from=2023-01-01&to=2023-01-31").await;
     assert_eq!(
         (&empty["total"], &empty["skills"]),
         (&0.into(), &serde_json::json!([]))
@@ -354,7 +326,7 @@ async fn certifications_active_limits_and_errors() {
             "delimiter: unknown parameter",
         ),
     ] {
-        let (status, body) = get(&r, &format!("/api/v1/top?{query}")).await;
+        let (status, body) = get_json(&r, &format!("/api/v1/top?{query}")).await;
         // An unknown skill or geography is a 404 (with its suggestion).
         let expected = if code.starts_with("unknown_") {
             404
@@ -366,7 +338,7 @@ async fn certifications_active_limits_and_errors() {
         let got = body["error"]["message"].as_str().unwrap();
         assert!(got.contains(message), "{query}: {got}");
     }
-    let (status, body) = get(&r, "/api/v1/top.csv?delimiter=:").await;
+    let (status, body) = get_json(&r, "/api/v1/top.csv?delimiter=:").await;
     assert_eq!(
         (status, &body["error"]["code"]),
         (400, &"invalid_parameter".into())
@@ -474,7 +446,7 @@ async fn export_top_writes_the_bytes_of_top_csv() {
             "2025-03-31",
         ];
         args.extend_from_slice(extra);
-        cli.push(skilltrack(&args).stdout);
+        cli.push(skilltrack_ok(&args).stdout);
     }
     let r = routes(&db, skilltrack::trends::DEFAULT_MIN_SUPPORT);
     for ((_, query), cli) in flags.iter().zip(&cli) {

@@ -9,7 +9,7 @@ use skilltrack::api;
 use skilltrack::domain::SourceId;
 use skilltrack::pipeline::import_lines;
 
-use crate::helpers::{normalizer, temp_store, IsolatedApp};
+use crate::helpers::{get_json, normalizer, temp_store, IsolatedApp};
 
 /// `n` postings in Lyon (FR-ARA) posted on `day`, the first `python` of
 /// them Python jobs and the others Java jobs, ids from `first`.
@@ -57,17 +57,6 @@ fn fixture() -> (
     (dir, api::routes(IsolatedApp::state(store)))
 }
 
-async fn get(
-    routes: &(impl warp::Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible>
-          + Clone
-          + 'static),
-    path: &str,
-) -> (u16, Value) {
-    let r = warp::test::request().path(path).reply(routes).await;
-    let body = serde_json::from_slice(r.body()).unwrap_or(Value::Null);
-    (r.status().as_u16(), body)
-}
-
 const MONTHS: &str =
     "/api/v1/trends?skills=python&geo=FR-ARA&from=2025-01-01&to=2025-04-30&interval=month";
 
@@ -85,7 +74,7 @@ type Row = (i64, i64, Option<f64>, Option<f64>, Option<f64>, bool);
 #[tokio::test]
 async fn each_point_has_its_wilson_interval_and_support() {
     let (_dir, routes) = fixture();
-    let (status, body) = get(&routes, MONTHS).await;
+    let (status, body) = get_json(&routes, MONTHS).await;
     assert_eq!(status, 200, "{body}");
     let got: Vec<Row> = points(&body)
         .iter()
@@ -120,7 +109,7 @@ async fn each_point_has_its_wilson_interval_and_support() {
 #[tokio::test]
 async fn smoothing_averages_count_and_total_then_divides() {
     let (_dir, routes) = fixture();
-    let (status, body) = get(&routes, &format!("{MONTHS}&smooth=2")).await;
+    let (status, body) = get_json(&routes, &format!("{MONTHS}&smooth=2")).await;
     assert_eq!(status, 200, "{body}");
     let got: Vec<(f64, f64, Option<f64>, bool)> = points(&body)
         .iter()
@@ -149,28 +138,28 @@ async fn smoothing_averages_count_and_total_then_divides() {
     assert_eq!(num(&feb["low"]), Some(0.01));
     assert_eq!(num(&feb["high"]), Some(0.1232));
     // smooth=1 is the plain series.
-    let (_, plain) = get(&routes, MONTHS).await;
-    let (_, one) = get(&routes, &format!("{MONTHS}&smooth=1")).await;
+    let (_, plain) = get_json(&routes, MONTHS).await;
+    let (_, one) = get_json(&routes, &format!("{MONTHS}&smooth=1")).await;
     assert_eq!(plain, one);
 }
 
 #[tokio::test]
 async fn an_index_is_relative_to_the_base_days_bucket() {
     let (_dir, routes) = fixture();
-    let (status, body) = get(&routes, &format!("{MONTHS}&index=2025-01-20")).await;
+    let (status, body) = get_json(&routes, &format!("{MONTHS}&index=2025-01-20")).await;
     assert_eq!(status, 200, "{body}");
     let got: Vec<Option<f64>> = points(&body).iter().map(|p| num(&p["index"])).collect();
     assert_eq!(got, vec![Some(100.0), Some(0.0), Some(2500.0), None]);
     assert!(points(&body)[3]["index"].is_null());
     // A base whose share is 0 leaves every index undefined.
-    let (_, body) = get(&routes, &format!("{MONTHS}&index=2025-02-01")).await;
+    let (_, body) = get_json(&routes, &format!("{MONTHS}&index=2025-02-01")).await;
     assert!(points(&body).iter().all(|p| p["index"].is_null()), "{body}");
 }
 
 #[tokio::test]
 async fn year_on_year_takes_the_same_bucket_a_year_earlier() {
     let (_dir, routes) = fixture();
-    let (status, body) = get(&routes, &format!("{MONTHS}&compare=yoy")).await;
+    let (status, body) = get_json(&routes, &format!("{MONTHS}&compare=yoy")).await;
     assert_eq!(status, 200, "{body}");
     let got: Vec<(Option<i64>, Option<f64>)> = points(&body)
         .iter()
@@ -188,7 +177,7 @@ async fn year_on_year_takes_the_same_bucket_a_year_earlier() {
     );
     // 2026-W53 (from 2026-12-28) compares with 2025-W52 (2025-12-22..28),
     // 2025 having no week 53: 1 Python posting of 3.
-    let (status, body) = get(
+    let (status, body) = get_json(
         &routes,
         "/api/v1/trends?skills=python&geo=FR-ARA&from=2026-12-28&to=2027-01-03&interval=week&compare=yoy",
     )
@@ -200,7 +189,7 @@ async fn year_on_year_takes_the_same_bucket_a_year_earlier() {
     assert_eq!(num(&p["yoy_share"]), Some(0.3333));
     // Smoothed year on year compares smoothed with smoothed: Mar 2024 with
     // Feb 2024 (0 of 0) is 2.5 of 10.
-    let (_, body) = get(&routes, &format!("{MONTHS}&compare=yoy&smooth=2")).await;
+    let (_, body) = get_json(&routes, &format!("{MONTHS}&compare=yoy&smooth=2")).await;
     let mar = &points(&body)[2];
     assert_eq!(mar["yoy_count"].as_f64(), Some(2.5));
     assert_eq!(num(&mar["yoy_share"]), Some(0.25));
@@ -218,7 +207,7 @@ async fn new_parameters_are_validated_by_name() {
         ("index=yesterday", "index", ""),
         ("compare=mom", "compare", "use yoy"),
     ] {
-        let (status, body) = get(&routes, &format!("{MONTHS}&{query}")).await;
+        let (status, body) = get_json(&routes, &format!("{MONTHS}&{query}")).await;
         assert_eq!(status, 400, "{query}: {body}");
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.starts_with(&format!("{param}: ")), "{message}");
@@ -256,14 +245,14 @@ async fn new_parameters_are_validated_by_name() {
             "one value per cell",
         ),
     ] {
-        let (status, body) = get(&routes, &format!("{route}&{query}")).await;
+        let (status, body) = get_json(&routes, &format!("{route}&{query}")).await;
         assert_eq!(status, 400, "{query}: {body}");
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.starts_with(&format!("{param}: ")), "{message}");
         assert!(message.contains(needle), "{message}");
     }
     // The CSV options were always accepted (and ignored) on the JSON route.
-    let (status, _) = get(&routes, &format!("{MONTHS}&delimiter=;&bom=true")).await;
+    let (status, _) = get_json(&routes, &format!("{MONTHS}&delimiter=;&bom=true")).await;
     assert_eq!(status, 200);
     let r = warp::test::request()
         .path(&format!("{csv}&smooth=2"))
