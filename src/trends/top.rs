@@ -84,7 +84,7 @@ pub struct Entry<'a> {
 pub struct TopRequest {
     /// Geography code (default `WORLD`).
     pub geo: Option<String>,
-    /// First day (default: [`DEFAULT_RANGE_DAYS`] before `to`).
+    /// First day (default: [`DEFAULT_RANGE_DAYS`](super::DEFAULT_RANGE_DAYS) before `to`).
     pub from: Option<Day>,
     /// Last day (default: today).
     pub to: Option<Day>,
