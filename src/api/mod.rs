@@ -24,6 +24,7 @@
 //! ([`openapi`]), assembled once when the routes are built.
 
 pub mod cache;
+pub mod collection;
 pub mod cors;
 pub mod edge;
 mod etag;
@@ -71,6 +72,9 @@ pub struct AppState {
     /// Complete bodies of small trends answers, by ETag
     /// ([`cache::ResponseCache`]; `ResponseCache::default()` to start).
     pub cache: cache::ResponseCache,
+    /// The scheduler's view of the sources and its admin actions; None when
+    /// the server collects nothing (`serve --no-schedule`, tests).
+    pub collection: Option<Arc<dyn collection::Collection>>,
 }
 
 impl AppState {
@@ -84,6 +88,15 @@ impl AppState {
             min_support: crate::trends::DEFAULT_MIN_SUPPORT,
             cors: Cors::default(),
             cache: cache::ResponseCache::default(),
+            collection: None,
+        }
+    }
+
+    /// The same state with the scheduler's view of collection.
+    pub fn with_collection(self, collection: Arc<dyn collection::Collection>) -> AppState {
+        AppState {
+            collection: Some(collection),
+            ..self
         }
     }
 

@@ -73,6 +73,7 @@ pub(super) async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<Exi
         min_support: config.trends.min_support,
         cors: config.cors(),
         cache: api::cache::ResponseCache::default(),
+        collection: None,
     };
     let limits = config.server_limits();
     let server = tokio::spawn(api::serve_with(listener, state, limits, shutdown.wait()));

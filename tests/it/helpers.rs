@@ -221,6 +221,7 @@ impl TestApp {
             min_support: skilltrack::trends::DEFAULT_MIN_SUPPORT,
             cors: skilltrack::api::Cors::default(),
             cache: api::cache::ResponseCache::default(),
+            collection: None,
         };
         let handle = tokio::spawn(api::serve(listener, state, shutdown.wait()));
         TestApp {
@@ -356,6 +357,7 @@ impl IsolatedApp {
             min_support: skilltrack::trends::DEFAULT_MIN_SUPPORT,
             cors: skilltrack::api::Cors::default(),
             cache: api::cache::ResponseCache::default(),
+            collection: None,
         }
     }
 

@@ -434,6 +434,7 @@ async fn the_trends_views_of_issue_14() {
     // same store whose cache keeps nothing.
     let uncached = api::routes(AppState {
         cache: ResponseCache::new(0, 0),
+        collection: None,
         ..IsolatedApp::state(store.clone())
     });
     for query in [
