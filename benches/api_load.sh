@@ -58,7 +58,7 @@ ROUTES=(
     "postings page: active, postgresql × FR, 2025-06-30, 50|/api/v1/postings?skill=postgresql&geo=FR&metric=active&to=2025-06-30&limit=50"
 )
 
-printf '%-55s %8s %10s %8s %8s %8s %8s\n' route status "req/s" p50 p90 p99 first
+printf '%-62s %8s %10s %8s %8s %8s %8s\n' route status "req/s" p50 p90 p99 first
 for entry in "${ROUTES[@]}"; do
     name="${entry%%|*}"
     path="${entry#*|}"
@@ -70,22 +70,28 @@ for entry in "${ROUTES[@]}"; do
     rps="$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")"
     pct() { awk -v p="$1" '$1 == p { print $2 }' <<<"$out"; }
     errors="$(awk '/Non-2xx|Socket errors/ { printf "%s ", $0 }' <<<"$out")"
-    printf '%-55s %8s %10s %8s %8s %8s %8s %s\n' "$name" "$status" "$rps" "$(pct 50%)" "$(pct 90%)" "$(pct 99%)" "$first_ms" "$errors"
+    printf '%-62s %8s %10s %8s %8s %8s %8s %s\n' "$name" "$status" "$rps" "$(pct 50%)" "$(pct 90%)" "$(pct 99%)" "$first_ms" "$errors"
 done
 # Uncached: every request different (benches/api_load_vary.lua), so each
-# is computed from the store: the cost of a first question.
+# is computed from the store: the cost of a first question. Measured at a
+# few connections (people clicking through a dashboard) and at
+# $CONNECTIONS (every one of them a new question at once): on two cores the
+# second is mostly queueing behind the first's service time.
 VARIED=(
     "trends uncached: python × FR, monthly, from/to vary|/api/v1/trends?skills=python&geo=FR&from={from}&to={day}&interval=month"
     "top uncached: FR, a year to a varying day, varying limit|/api/v1/top?geo=FR&to={day}&limit={limit}"
-    "postings uncached: python × FR-IDF, 2025 to a varying day|/api/v1/postings?skill=python&geo=FR-IDF&to={day}&from=2025-01-01&limit={limit}"
+    "postings uncached: python × FR-IDF, default page (50)|/api/v1/postings?skill=python&geo=FR-IDF&from={from}&to={day}"
+    "postings uncached: python × FR-IDF, 2025, limit 1–200|/api/v1/postings?skill=python&geo=FR-IDF&to={day}&from=2025-01-01&limit={limit}"
 )
-for entry in "${VARIED[@]}"; do
-    name="${entry%%|*}"
-    path="${entry#*|}"
-    out="$(VARY_PATH="$path" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$HERE/api_load_vary.lua" "$BASE")"
-    rps="$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")"
-    pct() { awk -v p="$1" '$1 == p { print $2 }' <<<"$out"; }
-    errors="$(awk '/Non-2xx|Socket errors/ { printf "%s ", $0 }' <<<"$out")"
-    printf '%-55s %8s %10s %8s %8s %8s %8s %s\n' "$name" "-" "$rps" "$(pct 50%)" "$(pct 90%)" "$(pct 99%)" "-" "$errors"
+for connections in ${VARY_CONNECTIONS:-4 $CONNECTIONS}; do
+    for entry in "${VARIED[@]}"; do
+        name="${entry%%|*} (c=$connections)"
+        path="${entry#*|}"
+        out="$(VARY_PATH="$path" wrk -t"$THREADS" -c"$connections" -d"$DURATION" --latency -s "$HERE/api_load_vary.lua" "$BASE")"
+        rps="$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")"
+        pct() { awk -v p="$1" '$1 == p { print $2 }' <<<"$out"; }
+        errors="$(awk '/Non-2xx|Socket errors/ { printf "%s ", $0 }' <<<"$out")"
+        printf '%-62s %8s %10s %8s %8s %8s %8s %s\n' "$name" "-" "$rps" "$(pct 50%)" "$(pct 90%)" "$(pct 99%)" "-" "$errors"
+    done
 done
 echo "server peak RSS: $(awk '/VmHWM/ { print $2, $3 }' /proc/$SERVER/status)"

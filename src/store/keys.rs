@@ -118,6 +118,54 @@ pub fn decode_year_values(bytes: &[u8]) -> Option<Vec<(u16, i32)>> {
     )
 }
 
+/// The days of one year's record with their values, in record order,
+/// without allocating; `None` when the bytes are not whole entries, an
+/// ordinal is outside the year, or the year is outside the calendar.
+///
+/// A day is the year's first day plus its ordinal: no calendar conversion
+/// per value (a three-year series read converted each of its days).
+pub fn year_days(year: i32, bytes: &[u8]) -> Option<YearDays<'_>> {
+    if !bytes.len().is_multiple_of(6) {
+        return None;
+    }
+    let first = day_of(year, 1)?;
+    let days = time::util::days_in_year(year);
+    let ordinal = |c: &[u8]| u16::from_be_bytes([c[0], c[1]]);
+    if bytes
+        .chunks_exact(6)
+        .any(|c| ordinal(c) == 0 || ordinal(c) > days)
+    {
+        return None;
+    }
+    Some(YearDays {
+        before: first.epoch_days() - 1,
+        chunks: bytes.chunks_exact(6),
+    })
+}
+
+/// Iterator of [`year_days`].
+#[derive(Debug, Clone)]
+pub struct YearDays<'a> {
+    /// The epoch day before the year's first day.
+    before: i32,
+    chunks: std::slice::ChunksExact<'a, u8>,
+}
+
+impl Iterator for YearDays<'_> {
+    type Item = (Day, i32);
+
+    fn next(&mut self) -> Option<(Day, i32)> {
+        let c = self.chunks.next()?;
+        let ordinal = i32::from(u16::from_be_bytes([c[0], c[1]]));
+        let value = i32::from_be_bytes([c[2], c[3], c[4], c[5]]);
+        Some((Day::from_epoch_days(self.before + ordinal), value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.chunks.size_hint()
+    }
+}
+
 /// The year and day of year (1-based) of a day.
 pub fn year_and_ordinal(day: Day) -> (i32, u16) {
     let d = day.to_date();
@@ -134,6 +182,24 @@ pub fn day_of(year: i32, ordinal: u16) -> Option<Day> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn year_days_match_the_calendar_and_refuse_damage() {
+        // 2024 is a leap year: ordinal 60 is 29 February, 366 is 31 December.
+        let bytes = encode_year_values(&[(1, 5), (60, -2), (366, 7)]);
+        let days: Vec<_> = year_days(2024, &bytes).unwrap().collect();
+        let expected: Vec<_> = [(1, 5), (60, -2), (366, 7)]
+            .into_iter()
+            .map(|(o, v)| (day_of(2024, o).unwrap(), v))
+            .collect();
+        assert_eq!(days, expected);
+        assert_eq!(days[1].0.to_string(), "2024-02-29");
+        // 2025 has no day 366; a cut entry is not a whole one; ordinal 0 is none.
+        assert!(year_days(2025, &bytes).is_none());
+        assert!(year_days(2024, &bytes[..7]).is_none());
+        assert!(year_days(2024, &encode_year_values(&[(0, 1)])).is_none());
+        assert!(year_days(10_000, &encode_year_values(&[(1, 1)])).is_none());
+    }
 
     #[test]
     fn count_keys_round_trip_and_sort_by_year() {

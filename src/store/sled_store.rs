@@ -33,7 +33,6 @@ mod counts;
 mod ingest;
 mod rebuild;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -254,12 +253,12 @@ impl SledStore {
             let skill = SkillId::parse(names.by_id.get(&s).ok_or_else(bad)?).map_err(|_| bad())?;
             let geo = GeoCode::parse(names.by_id.get(&g).ok_or_else(bad)?).map_err(|_| bad())?;
             let counter = Counter::from_tag(tag).ok_or_else(bad)?;
-            for (ordinal, value) in keys::decode_year_values(&v).ok_or_else(bad)? {
+            for (day, value) in keys::year_days(year, &v).ok_or_else(bad)? {
                 out.push(CountRow {
                     skill: skill.clone(),
                     geo: geo.clone(),
                     counter,
-                    day: keys::day_of(year, ordinal).ok_or_else(bad)?,
+                    day,
                     value: i64::from(value),
                 });
             }
@@ -503,11 +502,7 @@ impl CountStore for SledStore {
         }
         // Active: the daily change is opened − closed.
         let closed = self.counter_days(skill, geo, Counter::Closed, from, to)?;
-        let mut changes: BTreeMap<Day, i64> = opened.into_iter().collect();
-        for (day, v) in closed {
-            *changes.entry(day).or_insert(0) -= v;
-        }
-        Ok(changes.into_iter().filter(|(_, v)| *v != 0).collect())
+        Ok(counts::difference(&opened, &closed))
     }
 
     fn rules(&self) -> CountRules {

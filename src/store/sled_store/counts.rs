@@ -293,15 +293,48 @@ impl SledStore {
                 damage: Damage::Counter,
             };
             let (_, _, _, year) = keys::parse_count(&k).ok_or_else(bad)?;
-            for (ordinal, value) in keys::decode_year_values(&v).ok_or_else(bad)? {
-                let day = keys::day_of(year, ordinal).ok_or_else(bad)?;
-                if day >= from && day <= to {
-                    out.push((day, i64::from(value)));
-                }
-            }
+            let days = keys::year_days(year, &v).ok_or_else(bad)?;
+            out.extend(
+                days.filter(|(day, _)| *day >= from && *day <= to)
+                    .map(|(day, value)| (day, i64::from(value))),
+            );
         }
         Ok(out)
     }
+}
+
+/// `opened − closed` day by day, both sorted by day with one value per
+/// day; days whose difference is zero are left out. A linear merge: the
+/// `active` series of a three-year range is two thousand days.
+pub(super) fn difference(opened: &[(Day, i64)], closed: &[(Day, i64)]) -> Vec<(Day, i64)> {
+    let mut out = Vec::with_capacity(opened.len().max(closed.len()));
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let next = match (opened.get(i), closed.get(j)) {
+            (Some(&(a, x)), Some(&(b, y))) if a == b => {
+                i += 1;
+                j += 1;
+                (a, x - y)
+            }
+            (Some(&(a, x)), Some(&(b, _))) if a < b => {
+                i += 1;
+                (a, x)
+            }
+            (Some(&(a, x)), None) => {
+                i += 1;
+                (a, x)
+            }
+            (_, Some(&(b, y))) => {
+                j += 1;
+                (b, -y)
+            }
+            (None, None) => break,
+        };
+        if next.1 != 0 {
+            out.push(next);
+        }
+    }
+    out
 }
 
 /// Adds sorted `changes` (duplicates allowed) into sorted `values`, dropping zeros.
@@ -331,4 +364,26 @@ pub(super) fn merge_values(values: &[(u16, i32)], changes: &[(u16, i32)]) -> Vec
     }
     out.retain(|(_, v)| *v != 0);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(n: i32) -> Day {
+        Day::from_epoch_days(n)
+    }
+
+    #[test]
+    fn difference_merges_both_sides_and_drops_zeros() {
+        let opened = [(day(1), 3), (day(2), 2), (day(5), 1)];
+        let closed = [(day(2), 2), (day(3), 4), (day(5), 1), (day(9), 1)];
+        // Day 2: 2 − 2 = 0 and day 5: 1 − 1 = 0 leave; 3 and 9 only close.
+        assert_eq!(
+            difference(&opened, &closed),
+            vec![(day(1), 3), (day(3), -4), (day(9), -1)]
+        );
+        assert_eq!(difference(&opened, &[]), opened.to_vec());
+        assert_eq!(difference(&[], &[(day(4), 2)]), vec![(day(4), -2)]);
+    }
 }
