@@ -158,6 +158,40 @@ pub trait CountStore: Send + Sync {
         to: Day,
     ) -> Result<Vec<(Day, i64)>, StoreError>;
 
+    /// The value of one series over each of `spans` (inclusive day
+    /// ranges), in their order: for `new` the postings opened in the span,
+    /// for `active` those open on its last day. The default sums
+    /// [`daily`](CountStore::daily); a store may sum its records in place.
+    fn span_values(
+        &self,
+        skill: &SkillId,
+        geo: &GeoCode,
+        metric: Metric,
+        spans: &[(Day, Day)],
+    ) -> Result<Vec<i64>, StoreError> {
+        let Some(last) = spans.iter().map(|s| s.1).max() else {
+            return Ok(Vec::new());
+        };
+        let first = if metric.is_cumulative() {
+            Day::MIN
+        } else {
+            spans.iter().map(|s| s.0).min().unwrap_or(last)
+        };
+        let daily = self.daily(skill, geo, metric, first, last)?;
+        Ok(spans
+            .iter()
+            .map(|&(from, to)| {
+                let end = daily.partition_point(|(d, _)| *d <= to);
+                let start = if metric.is_cumulative() {
+                    0
+                } else {
+                    daily.partition_point(|(d, _)| *d < from)
+                };
+                daily[start..end].iter().map(|(_, v)| v).sum()
+            })
+            .collect())
+    }
+
     /// The counting rules this store applies.
     fn rules(&self) -> CountRules;
 

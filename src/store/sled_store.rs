@@ -486,15 +486,8 @@ impl CountStore for SledStore {
         from: Day,
         to: Day,
     ) -> Result<Vec<(Day, i64)>, StoreError> {
-        let (skill, geo) = {
-            let names = self.names.read().map_err(poisoned)?;
-            match (
-                names.get(keys::NAME_SKILL, skill.as_str()),
-                names.get(keys::NAME_GEO, geo.as_str()),
-            ) {
-                (Some(s), Some(g)) => (s, g),
-                _ => return Ok(Vec::new()),
-            }
+        let Some((skill, geo)) = self.series_ids(skill, geo)? else {
+            return Ok(Vec::new());
         };
         let opened = self.counter_days(skill, geo, Counter::Opened, from, to)?;
         if metric == Metric::New {
@@ -503,6 +496,26 @@ impl CountStore for SledStore {
         // Active: the daily change is opened − closed.
         let closed = self.counter_days(skill, geo, Counter::Closed, from, to)?;
         Ok(counts::difference(&opened, &closed))
+    }
+
+    fn span_values(
+        &self,
+        skill: &SkillId,
+        geo: &GeoCode,
+        metric: Metric,
+        spans: &[(Day, Day)],
+    ) -> Result<Vec<i64>, StoreError> {
+        let Some((skill, geo)) = self.series_ids(skill, geo)? else {
+            return Ok(vec![0; spans.len()]);
+        };
+        if metric == Metric::New {
+            return self.counter_sums(skill, geo, Counter::Opened, spans);
+        }
+        // Active: what opened up to the span's last day, less what closed.
+        let upto: Vec<(Day, Day)> = spans.iter().map(|&(_, to)| (Day::MIN, to)).collect();
+        let opened = self.counter_sums(skill, geo, Counter::Opened, &upto)?;
+        let closed = self.counter_sums(skill, geo, Counter::Closed, &upto)?;
+        Ok(opened.iter().zip(closed).map(|(o, c)| o - c).collect())
     }
 
     fn rules(&self) -> CountRules {

@@ -348,39 +348,15 @@ fn periods(q: &TopQuery) -> [Option<Period>; 3] {
 }
 
 /// Reads one series once and gives its value in each period: for `new`, the
-/// sum of its days; for `active` (a stock), the running sum on the period's
-/// last day.
+/// postings opened in it; for `active` (a stock), those open on its last day
+/// ([`CountStore::span_values`]).
 fn values(store: &dyn CountStore, skill: &SkillId, q: &TopQuery) -> Result<Values, StoreError> {
-    let spans = periods(q);
-    let first = if q.metric.is_cumulative() {
-        Day::MIN
-    } else {
-        spans
-            .iter()
-            .flatten()
-            .map(|p| p.from)
-            .min()
-            .unwrap_or(q.period.from)
-    };
-    let last = spans
-        .iter()
-        .flatten()
-        .map(|p| p.to)
-        .max()
-        .unwrap_or(q.period.to);
-    let daily = store.daily(skill, &q.geo, q.metric, first, last)?;
-    Ok(spans.map(|span| span.map(|p| value_in(&daily, q.metric, p))))
-}
-
-/// The value of the `daily` series (in day order) over `period`.
-fn value_in(daily: &[(Day, i64)], metric: Metric, period: Period) -> i64 {
-    let end = daily.partition_point(|(d, _)| *d <= period.to);
-    let start = if metric.is_cumulative() {
-        0
-    } else {
-        daily.partition_point(|(d, _)| *d < period.from)
-    };
-    daily[start..end].iter().map(|(_, v)| v).sum()
+    let wanted = periods(q);
+    let spans: Vec<(Day, Day)> = wanted.iter().flatten().map(|p| (p.from, p.to)).collect();
+    let mut sums = store
+        .span_values(skill, &q.geo, q.metric, &spans)?
+        .into_iter();
+    Ok(wanted.map(|p| p.and_then(|_| sums.next())))
 }
 
 /// The ranked skills of `q` among `catalogue` (`*` never ranked), with

@@ -648,3 +648,81 @@ fn prepare_can_be_called_again_and_leaves_the_store_readable() {
     reopened.prepare().unwrap();
     assert_eq!(reopened.postings().count(), 5);
 }
+
+/// A store that only answers `daily`: its `span_values` is the trait's
+/// default, the reference the sled store's in-place sums must equal.
+struct DailyOnly<'a>(&'a SledStore);
+
+impl CountStore for DailyOnly<'_> {
+    fn daily(
+        &self,
+        skill: &SkillId,
+        geo: &GeoCode,
+        metric: Metric,
+        from: Day,
+        to: Day,
+    ) -> Result<Vec<(Day, i64)>, StoreError> {
+        self.0.daily(skill, geo, metric, from, to)
+    }
+    fn rules(&self) -> counting::CountRules {
+        self.0.rules()
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn generation(&self) -> u64 {
+        0
+    }
+}
+
+#[test]
+fn span_values_sum_the_daily_series_across_years_for_new_and_active() {
+    let (_dir, store) = temp_store();
+    let n = normalizer();
+    // 240 postings over 500 days from 2025-01-01: the series cross into 2026.
+    import(store.as_ref(), &n, &corpus_over(500, 11));
+    let day = |s: &str| s.parse::<Day>().unwrap();
+    let spans = [
+        (day("2025-01-01"), day("2025-12-31")),
+        (day("2025-11-15"), day("2026-02-10")),
+        (day("2026-03-01"), day("2026-03-01")),
+        (day("2024-01-01"), day("2024-12-31")),
+    ];
+    let mut nonzero = 0;
+    for skill in [
+        "*",
+        "python",
+        "kubernetes",
+        "postgresql",
+        "spark",
+        "no-such-skill",
+    ] {
+        for geo in ["FR", "FR-IDF", "FR-13", "WORLD", "DE"] {
+            for metric in [Metric::New, Metric::Active] {
+                let (s, g) = (SkillId::parse(skill).unwrap(), GeoCode::parse(geo).unwrap());
+                let fast = store.span_values(&s, &g, metric, &spans).unwrap();
+                let reference = DailyOnly(&store)
+                    .span_values(&s, &g, metric, &spans)
+                    .unwrap();
+                assert_eq!(fast, reference, "{skill} × {geo}, {metric:?}");
+                // And by hand from the daily series, for `new`.
+                if metric == Metric::New {
+                    let daily = store
+                        .daily(&s, &g, metric, Day::MIN, day("2026-12-31"))
+                        .unwrap();
+                    for (i, (from, to)) in spans.iter().enumerate() {
+                        let by_hand: i64 = daily
+                            .iter()
+                            .filter(|(d, _)| from <= d && d <= to)
+                            .map(|(_, v)| v)
+                            .sum();
+                        assert_eq!(fast[i], by_hand, "{skill} × {geo}, span {i}");
+                    }
+                }
+                nonzero += fast.iter().filter(|v| **v != 0).count();
+            }
+        }
+    }
+    // The comparison means something only if most answers are not zero.
+    assert!(nonzero > 60, "only {nonzero} non-zero values");
+}
