@@ -4,7 +4,8 @@
 //! [`Validators`] (conditional GET: asked by `fetch`, kept by the store),
 //! [`AuthSpec`] (read from a source file by `extract`, used by `fetch`),
 //! [`Rate`] (read by `extract` and `config`, applied by `fetch`) and [`Cron`]
-//! (read by `extract`, run by the scheduler).
+//! (read by `extract`, run by the scheduler). [`health`] judges a source
+//! from its run reports (pure rules, for the API, the CLI and the pipeline).
 //!
 //! Each type has one parsing constructor; code downstream of it never re-checks.
 //! `Day` is the unit of every time series: a UTC calendar day counted from
@@ -24,6 +25,7 @@ mod auth_spec;
 mod count_rules;
 mod cron;
 mod error_chain;
+pub mod health;
 mod posting;
 mod rate;
 mod run_report;
@@ -37,7 +39,7 @@ pub use cron::{Cron, CronError};
 pub use error_chain::error_chain;
 pub use posting::{content_hash, Place, Posting};
 pub use rate::{Rate, RateError};
-pub use run_report::{RunReport, MAX_REPORTED_ERRORS};
+pub use run_report::{Completeness, Figure, RunReport, MAX_REPORTED_ERRORS};
 pub use validators::Validators;
 
 /// The closest of `candidates` to `word`, when it is near enough to be a

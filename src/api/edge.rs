@@ -32,6 +32,8 @@ pub const ROUTE_TEMPLATES: &[&str] = &[
     "/api/v1/top.csv",
     "/api/v1/postings",
     "/api/v1/postings.csv",
+    "/api/v1/sources",
+    "/api/v1/sources/{id}/runs",
 ];
 
 /// The `route` label of paths no template matches.

@@ -21,7 +21,8 @@
 //! the JSON error shape; each response is counted in the metrics by route
 //! template and status (`GET /metrics`) and gets the CORS headers of
 //! [`Cors`]. `GET /api/v1/openapi.json` serves the OpenAPI document
-//! ([`openapi`]), assembled once when the routes are built.
+//! ([`openapi`]), assembled once when the routes are built. [`sources`]
+//! shows collection: each source's schedule and health, and its run reports.
 
 pub mod cache;
 pub mod collection;
@@ -32,6 +33,7 @@ pub mod openapi;
 mod postings;
 pub mod query;
 pub mod server;
+pub mod sources;
 pub mod top;
 mod trends;
 
@@ -173,6 +175,17 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .and(warp::query::<Params>())
         .and(with_state.clone())
         .map(|p: Params, s: AppState| respond(geos_handler(&s, &p)));
+    let sources = warp::path!("api" / "v1" / "sources")
+        .and(get_or_head())
+        .and(with_state.clone())
+        .then(|s: AppState| blocking(move || sources::list_handler(&s)));
+    let source_runs = warp::path!("api" / "v1" / "sources" / String / "runs")
+        .and(get_or_head())
+        .and(warp::query::<Params>())
+        .and(with_state.clone())
+        .then(|id: String, p: Params, s: AppState| {
+            blocking(move || sources::runs_handler(&s, &id, &p))
+        });
     let skills = warp::path!("api" / "v1" / "skills")
         .and(get_or_head())
         .and(with_state)
@@ -190,6 +203,8 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
                 .or(posting)
                 .or(geos)
                 .or(skills)
+                .or(sources)
+                .or(source_runs)
                 .or(metrics)
                 .or(openapi),
         )
@@ -416,8 +431,10 @@ fn skills_handler(s: &AppState) -> Result<Response<Bytes>, ApiError> {
     ))
 }
 
-/// `GET /metrics`: every series, with the stored postings read now.
+/// `GET /metrics`: every series, with the stored postings and the
+/// sources' health read now.
 fn metrics_handler(s: &AppState) -> Result<Response<Bytes>, ApiError> {
+    sources::record_health_metrics(s)?;
     let postings = s.store.posting_count().map_err(ApiError::store)?;
     let mut r = Response::new(Bytes::from(metrics::global().scrape(postings)));
     r.headers_mut().insert(

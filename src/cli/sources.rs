@@ -1,4 +1,6 @@
-//! `sources check`, `sources list` and `sources try`.
+//! `sources check`, `sources list` and `sources try`. `sources list`'s
+//! health column is `domain::health`'s judgement of the stored runs, the
+//! same as `GET /api/v1/sources`'s.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -6,7 +8,8 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use crate::config::Config;
-use crate::domain::SourceId;
+use crate::domain::health::{self, Health};
+use crate::domain::{RunReport, SourceId};
 use crate::extract;
 use crate::fetch::Fetcher;
 use crate::pipeline;
@@ -52,42 +55,68 @@ pub(super) fn sources_list(config: &Config) -> anyhow::Result<Exit> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{:<18} {:<6} {:<16} {:<26} {:<56} enabled",
-        "id", "kind", "schedule", "last run", "name"
+        "{:<18} {:<6} {:<16} {:<26} {:<9} {:<56} enabled",
+        "id", "kind", "schedule", "last run", "health", "name"
     )?;
-    let last_run = |id: &str| {
-        SourceId::parse(id)
-            .ok()
-            .and_then(|id| store.as_ref().and_then(|st| st.runs(&id, 1).ok()))
-            .and_then(|runs| runs.into_iter().next())
-            .map_or_else(|| "-".to_owned(), |r| r.started_at)
+    // The stored runs of a source (None: no store to read them from).
+    let history = |id: &str| -> Option<Vec<RunReport>> {
+        let store = store.as_ref()?;
+        let id = SourceId::parse(id).ok()?;
+        store.runs(&id, health::HISTORY_RUNS).ok()
+    };
+    let mut drifting: Vec<(String, Health)> = Vec::new();
+    let mut row = |id: &str| -> (String, String) {
+        let Some(runs) = history(id) else {
+            return ("-".to_owned(), "-".to_owned());
+        };
+        let judged = health::assess(&runs);
+        let state = judged.state.as_str().to_owned();
+        if !judged.alarms.is_empty() {
+            drifting.push((id.to_owned(), judged));
+        }
+        let last = runs
+            .first()
+            .map_or_else(|| "-".to_owned(), |r| r.started_at.clone());
+        (last, state)
     };
     for s in &set.sources {
         let enabled = match s.missing_credentials() {
             m if m.is_empty() => s.enabled.to_string(),
             m => format!("false (needs {})", m.join(", ")),
         };
+        let (last_run, health) = row(s.id.as_str());
         writeln!(
             out,
-            "{:<18} {:<6} {:<16} {:<26} {:<56} {}",
+            "{:<18} {:<6} {:<16} {:<26} {:<9} {:<56} {}",
             s.id,
             s.extractor.kind(),
             s.schedule.as_ref().map_or("-", |c| c.as_str()),
-            last_run(s.id.as_str()),
+            last_run,
+            health,
             s.name,
             enabled
         )?;
     }
     for b in &set.broken {
+        let (last_run, health) = row(&b.id);
         writeln!(
             out,
-            "{:<18} {:<6} {:<16} {:<26} {:<56} false (broken)",
+            "{:<18} {:<6} {:<16} {:<26} {:<9} {:<56} false (broken)",
             b.id,
             "-",
             "-",
-            last_run(&b.id),
+            last_run,
+            health,
             format!("{} problem(s), below", b.problems.len()),
         )?;
+    }
+    if !drifting.is_empty() {
+        writeln!(out, "\n{} source(s) drifting:", drifting.len())?;
+        for (id, judged) in &drifting {
+            for alarm in &judged.alarms {
+                writeln!(out, "  {id}: {}", alarm.message)?;
+            }
+        }
     }
     if !set.broken.is_empty() {
         writeln!(

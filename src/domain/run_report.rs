@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::SourceId;
+use super::{Posting, SourceId};
 
 /// How many errors a report keeps verbatim (the rest are only counted).
 pub const MAX_REPORTED_ERRORS: usize = 20;
@@ -59,6 +59,109 @@ pub struct RunReport {
     /// The run was stopped by a shutdown before it finished: what it had
     /// fetched was stored, the pages after it were not fetched.
     pub interrupted: bool,
+    /// How complete the postings the run extracted were (all zero in
+    /// reports stored before it was recorded, and for imports).
+    pub completeness: Completeness,
+}
+
+/// Field completeness of the postings a run extracted: of the postings
+/// read from the pages the run fetched and normalized without error (those
+/// stored as new, updated or unchanged — not those re-seen because their
+/// list page answered 304, which were not read again), how many had each
+/// field. Counts, not shares, so that pages add up; [`Completeness::share`]
+/// gives the shares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Completeness {
+    /// Postings counted.
+    pub postings: u64,
+    /// With a place: a resolved geography, or remote.
+    pub place: u64,
+    /// With a posting date given by the source.
+    pub posted: u64,
+    /// With a company.
+    pub company: u64,
+    /// With a description (not blank).
+    pub description: u64,
+    /// With at least one skill (found or implied).
+    pub skill: u64,
+}
+
+/// One figure of [`Completeness`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Figure {
+    /// [`Completeness::place`].
+    Place,
+    /// [`Completeness::posted`].
+    Posted,
+    /// [`Completeness::company`].
+    Company,
+    /// [`Completeness::description`].
+    Description,
+    /// [`Completeness::skill`].
+    Skill,
+}
+
+impl Figure {
+    /// Every figure, in the order reports show them.
+    pub const ALL: [Figure; 5] = [
+        Figure::Place,
+        Figure::Posted,
+        Figure::Company,
+        Figure::Description,
+        Figure::Skill,
+    ];
+
+    /// Its name, as the JSON field and the alarms name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Figure::Place => "place",
+            Figure::Posted => "posted",
+            Figure::Company => "company",
+            Figure::Description => "description",
+            Figure::Skill => "skill",
+        }
+    }
+}
+
+impl Completeness {
+    /// Counts one normalized posting.
+    pub fn count(&mut self, p: &Posting) {
+        let has = |yes: bool| u64::from(yes);
+        self.postings += 1;
+        self.place += has(p.remote || !p.places.is_empty());
+        self.posted += has(p.date_from_source);
+        self.company += has(p.company.as_deref().is_some_and(|c| !c.trim().is_empty()));
+        self.description += has(!p.text.trim().is_empty());
+        self.skill += has(p.all_skills().next().is_some());
+    }
+
+    /// Adds the counts of another page or run.
+    pub fn add(&mut self, o: &Completeness) {
+        self.postings += o.postings;
+        self.place += o.place;
+        self.posted += o.posted;
+        self.company += o.company;
+        self.description += o.description;
+        self.skill += o.skill;
+    }
+
+    /// How many postings had `figure`.
+    pub fn with(&self, figure: Figure) -> u64 {
+        match figure {
+            Figure::Place => self.place,
+            Figure::Posted => self.posted,
+            Figure::Company => self.company,
+            Figure::Description => self.description,
+            Figure::Skill => self.skill,
+        }
+    }
+
+    /// The share (0 to 1) of postings with `figure`; None when no posting
+    /// was counted.
+    pub fn share(&self, figure: Figure) -> Option<f64> {
+        (self.postings > 0).then(|| self.with(figure) as f64 / self.postings as f64)
+    }
 }
 
 impl RunReport {
@@ -116,6 +219,20 @@ impl RunReport {
                 self.retry_wait_ms as f64 / 1000.0,
             ));
         }
+        if self.completeness.postings > 0 {
+            let shares: Vec<String> = Figure::ALL
+                .iter()
+                .map(|f| {
+                    let share = self.completeness.share(*f).unwrap_or(0.0);
+                    format!("{} {:.0}%", f.as_str(), share * 100.0)
+                })
+                .collect();
+            line.push_str(&format!(
+                "\n  completeness of {} posting(s): {}",
+                self.completeness.postings,
+                shares.join(", ")
+            ));
+        }
         line
     }
 }
@@ -156,5 +273,50 @@ mod tests {
             s.contains("0 blocked by robots.txt, 4 skipped (host kept timing out), waited"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn reports_stored_before_completeness_load_with_none_measured() {
+        let old: RunReport = serde_json::from_str(
+            r#"{"source":"x","started_at":"2026-01-01T00:00:00Z","duration_ms":1200,"items":20,"new":20,"errors":[],"more_errors":0,"interrupted":false}"#,
+        )
+        .unwrap();
+        assert_eq!(old.completeness, Completeness::default());
+        assert_eq!(old.completeness.share(Figure::Company), None);
+        assert!(!old.summary().contains("completeness"));
+        // And what is written now reads back whole.
+        let mut now = old.clone();
+        now.completeness.postings = 4;
+        now.completeness.company = 3;
+        let back: RunReport = serde_json::from_str(&serde_json::to_string(&now).unwrap()).unwrap();
+        assert_eq!(back, now);
+        assert_eq!(back.completeness.share(Figure::Company), Some(0.75));
+        assert!(
+            back.summary().ends_with(
+                "completeness of 4 posting(s): place 0%, posted 0%, company 75%, description 0%, skill 0%"
+            ),
+            "{}",
+            back.summary()
+        );
+    }
+
+    #[test]
+    fn completeness_adds_up_pages() {
+        let mut a = Completeness {
+            postings: 2,
+            place: 1,
+            posted: 2,
+            company: 0,
+            description: 2,
+            skill: 1,
+        };
+        a.add(&Completeness {
+            postings: 2,
+            place: 2,
+            ..Completeness::default()
+        });
+        assert_eq!((a.postings, a.place, a.posted), (4, 3, 2));
+        assert_eq!(a.share(Figure::Place), Some(0.75));
+        assert_eq!(a.share(Figure::Company), Some(0.0));
     }
 }

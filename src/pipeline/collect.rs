@@ -2,6 +2,12 @@
 //! page by page, the report recorded) or a trial (`try_source`: postings
 //! kept in memory, nothing stored), and where each page's postings go (a
 //! [`Sink`]). The walk itself, page by page, is in [`super::walk`].
+//!
+//! A run's report counts the completeness of the postings it normalized
+//! (`RunReport::completeness`); once the report is recorded, the source's
+//! stored history is judged ([`crate::domain::health`]) and a drift is
+//! logged: a WARN line when the run raised alarms, an INFO line when it
+//! cleared the previous run's.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -13,7 +19,8 @@ use super::error::{blocking, StepError};
 use super::walk::walk;
 use super::{add_outcome, normalize_all, now_rfc3339, Context, RunOptions};
 use crate::domain::error_chain;
-use crate::domain::{Day, GeoCode, PostingId, RunReport, SourceId};
+use crate::domain::health::{self, HealthState};
+use crate::domain::{Completeness, Day, GeoCode, PostingId, RunReport, SourceId};
 use crate::extract::{ItemError, RawPosting, SourceDef};
 use crate::fetch::{FetchRun, FetchStats, Fetcher};
 use crate::normalize::{NormalizeError, Normalizer, Posting};
@@ -80,12 +87,41 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
         report.error(format!("flush: {e}"));
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
-    if let Err(e) = ctx.store.record_run(&report) {
-        tracing::error!(error = %error_chain(&e), "Could not record the run report.");
+    match ctx.store.record_run(&report) {
+        Ok(()) => log_drift(ctx, &source.id),
+        Err(e) => tracing::error!(error = %error_chain(&e), "Could not record the run report."),
     }
     metrics::global().run_finished(source.id.as_str(), run_outcome(&report), SystemTime::now());
     tracing::info!(summary = %report.summary(), "Run finished.");
     report
+}
+
+/// Judges the source's stored runs now that the latest is recorded: a WARN
+/// line naming each alarm when it drifts, an INFO line when the run cleared
+/// the drift of the run before.
+fn log_drift(ctx: &Context, source: &SourceId) {
+    let runs = match ctx.store.runs(source, health::HISTORY_RUNS) {
+        Ok(runs) => runs,
+        Err(e) => {
+            tracing::error!(error = %error_chain(&e), "Could not read the runs to judge the source's health.");
+            return;
+        }
+    };
+    let now = health::assess(&runs);
+    if now.state == HealthState::Drifting {
+        let alarms: Vec<&str> = now.alarms.iter().map(|a| a.message.as_str()).collect();
+        let codes: Vec<&str> = now.alarms.iter().map(|a| a.code.as_str()).collect();
+        tracing::warn!(
+            alarms = %alarms.join("; "),
+            codes = %codes.join(","),
+            "The source is drifting: its site may have changed."
+        );
+    } else if now.state == HealthState::Ok
+        && runs.len() > 1
+        && health::assess(&runs[1..]).state == HealthState::Drifting
+    {
+        tracing::info!("The source's drift cleared: this run looks like its usual runs again.");
+    }
 }
 
 /// Fetches, extracts and normalizes up to `limit` postings of a source
@@ -226,6 +262,7 @@ async fn store_raw(
     })
     .await?;
     report.rejected += stored.rejected.len() as u64;
+    report.completeness.add(&stored.completeness);
     for e in stored.rejected {
         report.error(e);
     }
@@ -241,6 +278,8 @@ struct Stored {
     rejected: Vec<String>,
     /// The ids of the postings stored.
     ids: Vec<PostingId>,
+    /// How complete the normalized postings were.
+    completeness: Completeness,
 }
 
 /// Normalizes a page's raw postings and stores them as one batch, flushed
@@ -256,8 +295,11 @@ fn normalize_and_store(
     let postings = normalize_all(&ctx.normalizer, source, country, raws, seen, &mut rejected);
     let outcome = ctx.store.ingest(&postings)?;
     flush(ctx)?;
+    let mut completeness = Completeness::default();
+    postings.iter().for_each(|p| completeness.count(p));
     Ok(Stored {
         outcome,
+        completeness,
         rejected,
         ids: postings.iter().map(|p| p.id).collect(),
     })

@@ -215,6 +215,11 @@ pub trait RunLog: Send + Sync {
 
     /// The latest `n` run reports of a source, newest first.
     fn runs(&self, source: &SourceId, n: usize) -> Result<Vec<RunReport>, StoreError>;
+
+    /// Every source with at least one stored run report, sorted by id
+    /// (reports without a source, or whose source is no longer a valid id,
+    /// are left out).
+    fn run_sources(&self) -> Result<Vec<SourceId>, StoreError>;
 }
 
 /// Conditional-GET validators of fetched pages.

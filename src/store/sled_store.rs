@@ -569,6 +569,26 @@ impl RunLog for SledStore {
             })
             .collect()
     }
+
+    fn run_sources(&self) -> Result<Vec<SourceId>, StoreError> {
+        // Keys are `source 0x00 started_at`: one look-up per source, each
+        // starting past the previous source's keys (`source 0x01`).
+        let mut sources = Vec::new();
+        let mut from = Vec::new();
+        while let Some(entry) = self.runs.range(from.as_slice()..).next() {
+            let (key, _) = entry.map_err(engine("listing the sources of run reports"))?;
+            let name = key.split(|b| *b == 0).next().unwrap_or_default();
+            if let Some(id) = std::str::from_utf8(name)
+                .ok()
+                .and_then(|n| SourceId::parse(n).ok())
+            {
+                sources.push(id);
+            }
+            from = name.to_vec();
+            from.push(1);
+        }
+        Ok(sources)
+    }
 }
 
 impl PageCache for SledStore {

@@ -18,6 +18,13 @@
 //! | `skilltrack_last_success_timestamp_seconds` | gauge | `source` |
 //! | `skilltrack_fetch_requests_total` | counter | `host`, `status` (code, or `error` when no status came) |
 //! | `skilltrack_store_flush_lag_seconds` | gauge | — (how long the last flush of stored pages took) |
+//! | `skilltrack_source_health` | gauge | `source`, `state` (`ok`, `failing`, `drifting`, `never_ran`): 1 for the source's state, 0 for the others |
+//! | `skilltrack_source_drift_alarms` | gauge | `source` (drift alarms its latest run raised) |
+//! | `skilltrack_source_consecutive_failures` | gauge | `source` |
+//!
+//! The three `skilltrack_source_*` series are set at scrape time from the
+//! stored run reports ([`Metrics::source_health`]), so they are true after
+//! a restart and whichever process ran the source.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, OnceLock};
@@ -29,6 +36,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+
+use crate::domain::health::{Health, HealthState};
 
 /// The content type of [`Metrics::encode`]'s output.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -56,6 +65,13 @@ struct RunLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct SourceLabels {
     source: String,
+}
+
+/// The labels of a source's health state.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HealthLabels {
+    source: String,
+    state: &'static str,
 }
 
 /// The labels of an outgoing fetch request.
@@ -104,6 +120,9 @@ pub struct Metrics {
     last_success: Family<SourceLabels, Gauge<f64, AtomicU64>>,
     fetch_requests: Family<FetchLabels, Counter>,
     flush_lag: Gauge<f64, AtomicU64>,
+    source_health: Family<HealthLabels, Gauge>,
+    drift_alarms: Family<SourceLabels, Gauge>,
+    consecutive_failures: Family<SourceLabels, Gauge>,
     /// Held while a scrape sets the postings gauge and encodes, so that two
     /// scrapes of different stores (tests) do not mix.
     scrape: Mutex<()>,
@@ -134,6 +153,9 @@ impl Metrics {
         let last_success = Family::<SourceLabels, Gauge<f64, AtomicU64>>::default();
         let fetch_requests = Family::<FetchLabels, Counter>::default();
         let flush_lag = Gauge::<f64, AtomicU64>::default();
+        let source_health = Family::<HealthLabels, Gauge>::default();
+        let drift_alarms = Family::<SourceLabels, Gauge>::default();
+        let consecutive_failures = Family::<SourceLabels, Gauge>::default();
         registry.register(
             "http_requests",
             "HTTP requests answered, by route template and status.",
@@ -169,6 +191,21 @@ impl Metrics {
             "How long the last flush of stored postings and counts to disk took (the time they waited to be durable).",
             flush_lag.clone(),
         );
+        registry.register(
+            "skilltrack_source_health",
+            "1 for the source's health state (ok, failing, drifting, never_ran), 0 for the others; from its stored runs.",
+            source_health.clone(),
+        );
+        registry.register(
+            "skilltrack_source_drift_alarms",
+            "Drift alarms raised by the source's latest run (no postings, a completeness drop, rejected items rising).",
+            drift_alarms.clone(),
+        );
+        registry.register(
+            "skilltrack_source_consecutive_failures",
+            "Failed runs of the source in a row, ending with its latest.",
+            consecutive_failures.clone(),
+        );
         Metrics {
             registry,
             http_requests,
@@ -178,6 +215,9 @@ impl Metrics {
             last_success,
             fetch_requests,
             flush_lag,
+            source_health,
+            drift_alarms,
+            consecutive_failures,
             scrape: Mutex::new(()),
         }
     }
@@ -229,6 +269,29 @@ impl Metrics {
     /// Records how long a flush of stored postings took.
     pub fn store_flushed(&self, took: Duration) {
         self.flush_lag.set(took.as_secs_f64());
+    }
+
+    /// Sets the health series of `source`: 1 for its state and 0 for the
+    /// others, its alarms and its failures in a row.
+    pub fn source_health(&self, source: &str, health: &Health) {
+        for state in HealthState::ALL {
+            self.source_health
+                .get_or_create(&HealthLabels {
+                    source: source.to_owned(),
+                    state: state.as_str(),
+                })
+                .set(i64::from(state == health.state));
+        }
+        let labels = SourceLabels {
+            source: source.to_owned(),
+        };
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        self.drift_alarms
+            .get_or_create(&labels)
+            .set(count(health.alarms.len() as u64));
+        self.consecutive_failures
+            .get_or_create(&labels)
+            .set(count(health.consecutive_failures));
     }
 
     /// The text exposition with `postings` as the stored postings (read
@@ -337,5 +400,43 @@ mod tests {
         );
         has("skilltrack_postings_stored", 42.0);
         has("skilltrack_store_flush_lag_seconds", 0.25);
+    }
+
+    #[test]
+    fn source_health_is_one_state_at_a_time() {
+        let m = Metrics::new();
+        let mut h = Health {
+            state: HealthState::Failing,
+            alarms: Vec::new(),
+            consecutive_failures: 3,
+            last_success: None,
+        };
+        m.source_health("jobs-b", &h);
+        let text = m.encode();
+        let state = |text: &str, s: &str| {
+            sample(
+                text,
+                &format!(r#"skilltrack_source_health{{source="jobs-b",state="{s}"}}"#),
+            )
+        };
+        assert_eq!(state(&text, "failing"), Some(1.0));
+        assert_eq!(state(&text, "ok"), Some(0.0));
+        assert_eq!(
+            sample(
+                &text,
+                r#"skilltrack_source_consecutive_failures{source="jobs-b"}"#
+            ),
+            Some(3.0)
+        );
+        h.state = HealthState::Ok;
+        h.consecutive_failures = 0;
+        m.source_health("jobs-b", &h);
+        let text = m.encode();
+        assert_eq!(state(&text, "failing"), Some(0.0));
+        assert_eq!(state(&text, "ok"), Some(1.0));
+        assert_eq!(
+            sample(&text, r#"skilltrack_source_drift_alarms{source="jobs-b"}"#),
+            Some(0.0)
+        );
     }
 }

@@ -36,6 +36,10 @@
 //!   remote phrasings): accuracy per form, misses, thresholds of issue 12.
 //! - `sources`: every bundled source against its saved fixtures through the
 //!   real pipeline (`--base-url` → fixture server).
+//! - `sources_api`: issue #15's visibility: `/api/v1/sources` and its runs
+//!   over stored run reports (drift raised and cleared, a completeness drop,
+//!   never ran, limits, a server that does not collect), the health gauges
+//!   of `/metrics`, and real runs recording completeness and logging drift.
 //! - `sources_cli`: `sources check` exact messages, `list`, `try`, and France
 //!   Travail (OAuth2, range paging) through the binary.
 //!
@@ -83,6 +87,7 @@ mod roundtrip;
 mod serve;
 mod server_limits;
 mod sources;
+mod sources_api;
 mod sources_cli;
 mod store;
 mod top;

@@ -79,6 +79,13 @@ const CASES: &[(&str, u16)] = &[
     ("/api/v1/postings.csv?skill=python&geo=FR-ARA&from=2024-01-01&to=2025-12-31", 200),
     ("/api/v1/postings.csv?skill=python&delimiter=;&bom=true", 200),
     ("/api/v1/postings.csv?skill=python&geo=FR-XX", 404),
+    ("/api/v1/sources", 200),
+    ("/api/v1/sources/t/runs", 200),
+    ("/api/v1/sources/t/runs?limit=1", 200),
+    ("/api/v1/sources/t/runs?limit=0", 400),
+    ("/api/v1/sources/t/runs?limit=101", 400),
+    ("/api/v1/sources/t/runs?limt=1", 400),
+    ("/api/v1/sources/u/runs", 404),
 ];
 
 /// The routes over a store holding a few postings in Lyon (FR-ARA), posted

@@ -132,6 +132,9 @@ impl RunLog for GatedStore {
     fn runs(&self, source: &SourceId, n: usize) -> Result<Vec<RunReport>, StoreError> {
         self.inner.runs(source, n)
     }
+    fn run_sources(&self) -> Result<Vec<SourceId>, StoreError> {
+        self.inner.run_sources()
+    }
 }
 
 impl PageCache for GatedStore {
