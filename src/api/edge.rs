@@ -32,6 +32,8 @@ pub const ROUTE_TEMPLATES: &[&str] = &[
     "/api/v1/top.csv",
     "/api/v1/postings",
     "/api/v1/postings.csv",
+    "/",
+    "/assets/{name}",
 ];
 
 /// The `route` label of paths no template matches.
@@ -147,9 +149,12 @@ mod tests {
             route_template("/api/v1/postings/anything"),
             "/api/v1/postings/{id}"
         );
+        assert_eq!(route_template("/"), "/");
+        assert_eq!(route_template("/assets/app.js"), "/assets/{name}");
         for other in [
-            "/",
             "",
+            "/assets/",
+            "/assets/a/b",
             "/api/v1/postings/",
             "/api/v1/postings/a/b",
             "/healthz/",

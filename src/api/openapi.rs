@@ -26,6 +26,7 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
     ("posting.json", include_str!("openapi/posting.json")),
     ("top.json", include_str!("openapi/top.json")),
     ("postings.json", include_str!("openapi/postings.json")),
+    ("dashboard.json", include_str!("openapi/dashboard.json")),
 ];
 
 /// The sections of `components` a fragment may add to.

@@ -79,6 +79,11 @@ const CASES: &[(&str, u16)] = &[
     ("/api/v1/postings.csv?skill=python&geo=FR-ARA&from=2024-01-01&to=2025-12-31", 200),
     ("/api/v1/postings.csv?skill=python&delimiter=;&bom=true", 200),
     ("/api/v1/postings.csv?skill=python&geo=FR-XX", 404),
+    ("/", 200),
+    ("/assets/app.js", 200),
+    ("/assets/style.css", 200),
+    ("/assets/france.json", 200),
+    ("/assets/nothing.js", 404),
 ];
 
 /// The routes over a store holding a few postings in Lyon (FR-ARA), posted
