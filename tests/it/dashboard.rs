@@ -108,13 +108,22 @@ async fn head_answers_like_get_without_a_body_and_other_methods_get_405() {
     let (_dir, store) = temp_store();
     let app = TestApp::spawn(store).await;
     let client = reqwest::Client::new();
-    for path in ["/", "/assets/app.js", "/assets/style.css", "/assets/nothing.js"] {
+    for path in [
+        "/",
+        "/assets/app.js",
+        "/assets/style.css",
+        "/assets/nothing.js",
+    ] {
         let url = format!("http://{}{path}", app.addr);
         let get = client.get(&url).send().await.unwrap();
         let head = client.head(&url).send().await.unwrap();
         assert_eq!(head.status(), get.status(), "{path}");
         for name in ["content-type", "etag", "cache-control", "content-length"] {
-            assert_eq!(head.headers().get(name), get.headers().get(name), "{path} {name}");
+            assert_eq!(
+                head.headers().get(name),
+                get.headers().get(name),
+                "{path} {name}"
+            );
         }
         assert_eq!(head.bytes().await.unwrap().len(), 0, "{path}");
         assert!(!get.bytes().await.unwrap().is_empty(), "{path}");
