@@ -159,7 +159,7 @@ test("the map shows the 13 metropolitan régions and the 5 overseas ones, colour
   await page.close();
 });
 
-test("a click on a point lists exactly the postings behind it, and the CSV links return the rows shown", async () => {
+test("a point, a région or a row lists exactly the postings behind it; the CSV links return the rows shown", async () => {
   const page = await open(QUERY);
   await page.click('#chart .point[data-skill="python"][data-date="2026-03-01"]');
   const k = known("FR-IDF", "2026-03");
@@ -181,6 +181,18 @@ test("a click on a point lists exactly the postings behind it, and the CSV links
   await page.keyboard.press("Enter");
   const bre = known("FR-BRE");
   await page.waitForFunction((n) => document.querySelectorAll("#drill-list li").length === n, bre.count);
+  // A row of the top table, by keyboard: Python over the period in Île-de-France.
+  await page.focus('#top tbody tr[data-skill="python"]');
+  await page.keyboard.press("Enter");
+  const idf = known("FR-IDF");
+  await page.waitForFunction((n) => document.querySelectorAll("#drill-list li").length === n, Math.min(idf.count, 50));
+  assert.equal(await page.isVisible("#drill-more"), idf.count > 50, "a next page when there is one");
+  // The top table's CSV: the rows of the table, same order and counts.
+  const table = await page.$$eval("#top tbody tr", (trs) => trs.map((tr) => [tr.dataset.skill, tr.children[2].textContent]));
+  const topHref = new URL(await page.locator("#top-csv").getAttribute("href"), base).href;
+  const top = csvRows(await (await page.request.get(topHref)).text());
+  assert.deepEqual(top.map((r) => [r.skill, r.count]), table);
+  assert.equal(top.find((r) => r.skill === "python").count, String(idf.count));
   await page.screenshot({ path: join(SHOTS, "drill-down.png"), fullPage: true });
   await page.close();
 });

@@ -201,6 +201,7 @@ function trendParams(skills, geo) {
 }
 
 async function showTrend() {
+  const mine = generation;
   const skills = chosenSkills();
   if (!skills.length) {
     $("chart").textContent = t("choose");
@@ -214,6 +215,7 @@ async function showTrend() {
     params.index = first.from;
   }
   const answer = await getJson("/api/v1/trends", params);
+  if (mine !== generation) return false; // a newer refresh draws instead
   period = { from: answer.from, to: answer.to };
   const series = answer.series.map((s) => ({ ...s, label: catalog.skills.get(s.skill)?.label ?? s.skill, geoName: geoName(s.geo) }));
   renderChart($("chart"), series, state.value, (s, p) => drill(s.skill, s.geo, p.date, bucketEnd(p.date)));
@@ -244,6 +246,7 @@ function mapCodes(level) {
 }
 
 async function showMap() {
+  const mine = generation;
   const skill = state.map;
   if (!skill) return;
   const codes = mapCodes(state.level);
@@ -252,6 +255,7 @@ async function showMap() {
     requests.push(getJson("/api/v1/trends", { ...trendParams([skill], codes.slice(i, i + GEOS_PER_REQUEST).join(",")), from: period.from, to: period.to, index: "" }));
   }
   const answers = await Promise.all(requests);
+  if (mine !== generation) return;
   const values = periodValues(answers.flatMap((a) => a.series), state.metric);
   const names = new Map([...catalog.geos.values()].map((g) => [g.code, g.name]));
   const max = renderMap($("map"), catalog.map, state.level, values, names, (text) => { $("map-value").textContent = text; },
@@ -269,7 +273,9 @@ function topParams() {
 
 async function showTop() {
   const params = topParams();
+  const mine = generation;
   const answer = await getJson("/api/v1/top", params);
+  if (mine !== generation) return;
   const body = $("top").querySelector("tbody");
   body.replaceChildren();
   for (const item of answer.skills) {
@@ -322,7 +328,9 @@ async function showDrill(cursor = null) {
     return;
   }
   const params = drillParams();
+  const mine = generation;
   const answer = await getJson("/api/v1/postings", { ...params, cursor });
+  if (mine !== generation) return;
   section.hidden = false;
   const label = catalog.skills.get(params.skill)?.label ?? params.skill;
   $("drill-what").textContent = `${label} · ${geoName(params.geo)} · ${params.from} → ${params.to} (${t(state.metric)})`;
@@ -355,6 +363,7 @@ function moreDrill() {
 
 // ---- start ----------------------------------------------------------------
 
+/** Counts refreshes: an answer that arrives after a newer refresh began is dropped. */
 let generation = 0;
 
 /** Redraws every view from the state, and writes the state to the URL. */
