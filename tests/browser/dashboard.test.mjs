@@ -32,9 +32,9 @@ const QUERY = "skills=python,java&geo=FR-IDF&from=2026-01-01&to=2026-06-30&inter
 
 const postings = readFileSync(FIXTURE, "utf8").trim().split("\n").map((l) => JSON.parse(l));
 
-/** Python postings and all postings of a région in a month ("2026-03"). */
+/** Python postings and all postings of a région in a month ("2026-03"), or in the whole of MONTHS. */
 function known(region, month) {
-  const inCell = postings.filter((p) => p._region === region && (!month || p.posted_at.startsWith(month)));
+  const inCell = postings.filter((p) => p._region === region && (month ? [month] : MONTHS).some((m) => p.posted_at.startsWith(m)));
   return { python: inCell.filter((p) => p._python), count: inCell.filter((p) => p._python).length, total: inCell.length };
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes tests/browser/postings.jsonl, the browser test's fixture: job
-postings over six months of 2026 in every French région (overseas ones
-included), each line in skilltrack's import format.
+postings over twelve months (July 2025 to June 2026; the test looks at 2026,
+the months before are its previous period) in every French région (overseas
+ones included), each line in skilltrack's import format.
 
 Two extra keys the importer ignores carry what each line is known to be:
 `_region` (the gazetteer's région code) and `_python` (whether it asks for
@@ -44,13 +45,14 @@ OTHER_TITLES = [
     ("Ingénieur cloud AWS", "AWS, Terraform et Docker."),
     ("Développeur mobile Kotlin", "Kotlin et Android."),
 ]
-MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+MONTHS = ["2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12",
+          "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
 
 
 def python_count(region_index, month_index):
-    """Python postings of a région in a month: Paris grows 10 → 25, others vary."""
+    """Python postings of a région in a month: Paris 5 → 10 in 2025, 10 → 25 in 2026; others vary."""
     if region_index == 0:
-        return 10 + 3 * month_index
+        return 5 + month_index if month_index < 6 else 10 + 3 * (month_index - 6)
     if region_index >= 13:
         return month_index % 2
     return (region_index + month_index) % 5 + 2
@@ -59,7 +61,7 @@ def python_count(region_index, month_index):
 def other_count(region_index):
     """Other postings of a région, every month."""
     if region_index == 0:
-        return 20
+        return 18
     if region_index >= 13:
         return 2 + region_index % 3
     return 4 + (region_index * 3) % 7

@@ -282,7 +282,8 @@ async function showTop() {
     const row = document.createElement("tr");
     row.tabIndex = 0;
     row.dataset.skill = item.skill;
-    const growth = item.growth === null || item.growth === undefined ? "–" : `${item.growth >= 0 ? "+" : ""}${percent(item.growth, 0)}`;
+    // growth is share / previous share: a ratio, shown as one (×1.25).
+    const growth = item.growth === null || item.growth === undefined ? "–" : `×${number(item.growth, 2)}`;
     const cells = [item.rank, item.label, number(item.count), percent(item.share), growth];
     for (const text of cells) {
       const cell = document.createElement("td");
@@ -292,6 +293,11 @@ async function showTop() {
     const interval = document.createElement("small");
     interval.textContent = ` [${percent(item.low, 0)}–${percent(item.high, 0)}]`;
     row.children[3].append(interval);
+    if (item.growth_low !== null && item.growth_low !== undefined && item.growth !== null) {
+      const range = document.createElement("small");
+      range.textContent = ` [${number(item.growth_low, 2)}–${number(item.growth_high, 2)}]`;
+      row.children[4].append(range);
+    }
     const open = () => drill(item.skill, state.geo, period.from, period.to);
     row.addEventListener("click", open);
     row.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });

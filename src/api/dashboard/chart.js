@@ -5,8 +5,9 @@
 import { number, percent, t } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 720;
-const HEIGHT = 320;
+/** The drawing's width follows its box (so text keeps its size on a phone), within these. */
+const MIN_WIDTH = 320;
+const MAX_WIDTH = 900;
 const MARGIN = { top: 12, right: 36, bottom: 36, left: 56 };
 /** Line colours (colour-blind safe, Okabe-Ito). */
 export const COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"];
@@ -49,6 +50,8 @@ function ticks(max) {
  * `onPoint(series, point)` runs on a click or Enter on a point.
  */
 export function renderChart(container, series, value, onPoint) {
+  const WIDTH = Math.round(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, container.clientWidth || 720)));
+  const HEIGHT = Math.round(Math.min(320, Math.max(240, WIDTH * 0.6)));
   container.replaceChildren();
   const dates = series[0]?.points.map((p) => p.date) ?? [];
   const values = series.flatMap((s) => s.points.flatMap((p) => [pointValue(p, value), value === "share" ? p.high : null]));
@@ -68,7 +71,7 @@ export function renderChart(container, series, value, onPoint) {
     label.textContent = format(v);
     root.append(label);
   }
-  const every = Math.max(1, Math.ceil(dates.length / 8));
+  const every = Math.max(1, Math.ceil(dates.length / Math.floor(WIDTH / 90)));
   dates.forEach((d, i) => {
     if (i % every !== 0) return;
     const label = svg("text", { x: x(i), y: HEIGHT - 14, class: "axis", "text-anchor": "middle" });
@@ -87,7 +90,7 @@ export function renderChart(container, series, value, onPoint) {
     s.points.forEach((p, i) => {
       const v = pointValue(p, value);
       if (v === null || v === undefined) return;
-      root.append(marker(s, p, x(i), y(v), colour, tip, onPoint));
+      root.append(marker(s, p, [x(i), y(v)], [WIDTH, HEIGHT], colour, tip, onPoint));
     });
   });
   const legend = document.createElement("ul");
@@ -115,8 +118,10 @@ function band(points, x, y, colour) {
   return svg("path", { d: `M${upper.join("L")}L${lower.join("L")}Z`, fill: colour, class: "band" });
 }
 
-/** One focusable point, hollow when its support is low. */
-function marker(series, point, px, py, colour, tip, onPoint) {
+/** One focusable point at `at` in a drawing of `size`, hollow when its support is low. */
+function marker(series, point, at, size, colour, tip, onPoint) {
+  const [px, py] = at;
+  const [width, height] = size;
   const text = describe(series, point);
   const dot = svg("circle", {
     cx: px.toFixed(1), cy: py.toFixed(1), r: point.low_support ? 4.5 : 4,
@@ -129,8 +134,8 @@ function marker(series, point, px, py, colour, tip, onPoint) {
   const show = () => {
     tip.textContent = text;
     tip.hidden = false;
-    tip.style.left = `${(px / WIDTH) * 100}%`;
-    tip.style.top = `${(py / HEIGHT) * 100}%`;
+    tip.style.left = `${(px / width) * 100}%`;
+    tip.style.top = `${(py / height) * 100}%`;
   };
   const hide = () => { tip.hidden = true; };
   dot.addEventListener("mouseenter", show);
