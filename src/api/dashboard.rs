@@ -203,6 +203,25 @@ mod tests {
     }
 
     #[test]
+    fn nothing_is_loaded_from_another_origin() {
+        // Works offline: no CDN, no font or script from elsewhere. The only
+        // URL allowed is the SVG namespace, which names and loads nothing.
+        const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
+        for a in ASSETS.iter().chain([&INDEX]) {
+            let text = std::str::from_utf8(a.body)
+                .unwrap()
+                .replace(SVG_NAMESPACE, "");
+            for scheme in ["http://", "https://", "\"//", "'//"] {
+                assert!(!text.contains(scheme), "{} names {scheme}", a.name);
+            }
+            if a.content_type == CSS {
+                assert!(!text.contains("url("), "{} loads a url()", a.name);
+                assert!(!text.contains("@import"), "{} imports", a.name);
+            }
+        }
+    }
+
+    #[test]
     fn if_none_match_lists_are_read_like_the_api_s() {
         let tag = etag(b"x");
         assert!(names(Some(&tag), &tag));

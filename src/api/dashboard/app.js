@@ -200,6 +200,14 @@ function trendParams(skills, geo) {
   };
 }
 
+/** Draws the last trends answer again (the chart's width follows its box). */
+let drawChart = () => {};
+let resizing = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => drawChart(), 150);
+});
+
 async function showTrend() {
   const mine = generation;
   const skills = chosenSkills();
@@ -218,7 +226,8 @@ async function showTrend() {
   if (mine !== generation) return false; // a newer refresh draws instead
   period = { from: answer.from, to: answer.to };
   const series = answer.series.map((s) => ({ ...s, label: catalog.skills.get(s.skill)?.label ?? s.skill, geoName: geoName(s.geo) }));
-  renderChart($("chart"), series, state.value, (s, p) => drill(s.skill, s.geo, p.date, bucketEnd(p.date)));
+  drawChart = () => renderChart($("chart"), series, state.value, (s, p) => drill(s.skill, s.geo, p.date, bucketEnd(p.date)));
+  drawChart();
   $("trend-csv").href = csvUrl("/api/v1/trends", params);
   return true;
 }
