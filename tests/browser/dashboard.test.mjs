@@ -215,7 +215,7 @@ test("the state survives a reload from the URL", async () => {
   assert.equal(await page.inputValue("#value"), "index");
   assert.equal(await page.inputValue("#geo"), "FR-IDF");
   assert.equal(await page.inputValue("#from"), "2026-01-01");
-  assert.equal(await page.getAttribute('#top-tabs button[data-tab="certification"]', "aria-selected"), "true");
+  assert.equal(await page.getAttribute('#top-tabs button[data-tab="certification"]', "aria-pressed"), "true");
   await page.waitForFunction((n) => document.querySelectorAll("#drill-list li").length === n, k.count);
   assert.deepEqual((await points(page, "python")).map((p) => p.count), MONTHS.map((m) => known("FR-IDF", m).count));
   await page.close();

@@ -148,8 +148,8 @@ function syncControls() {
   $("lang").textContent = t("lang");
   $("lang").setAttribute("aria-label", t("langName"));
   for (const b of document.querySelectorAll("#map-level button")) b.setAttribute("aria-pressed", String(b.dataset.level === state.level));
-  for (const b of document.querySelectorAll("#top-tabs button")) b.setAttribute("aria-selected", String(b.dataset.tab === state.tab));
-  for (const b of document.querySelectorAll("#skill-tabs button")) b.setAttribute("aria-selected", String(b.dataset.tab === skillTab));
+  for (const b of document.querySelectorAll("#top-tabs button")) b.setAttribute("aria-pressed", String(b.dataset.tab === state.tab));
+  for (const b of document.querySelectorAll("#skill-tabs button")) b.setAttribute("aria-pressed", String(b.dataset.tab === skillTab));
   for (const th of document.querySelectorAll("#top th[aria-sort]")) {
     th.setAttribute("aria-sort", th.querySelector("button").dataset.sort === state.sort ? "descending" : "none");
   }
