@@ -34,6 +34,8 @@ pub const ROUTE_TEMPLATES: &[&str] = &[
     "/api/v1/postings.csv",
     "/api/v1/sources",
     "/api/v1/sources/{id}/runs",
+    "/",
+    "/assets/{name}",
 ];
 
 /// The `route` label of paths no template matches.
@@ -149,9 +151,12 @@ mod tests {
             route_template("/api/v1/postings/anything"),
             "/api/v1/postings/{id}"
         );
+        assert_eq!(route_template("/"), "/");
+        assert_eq!(route_template("/assets/app.js"), "/assets/{name}");
         for other in [
-            "/",
             "",
+            "/assets/",
+            "/assets/a/b",
             "/api/v1/postings/",
             "/api/v1/postings/a/b",
             "/healthz/",

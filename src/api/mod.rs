@@ -22,11 +22,14 @@
 //! template and status (`GET /metrics`) and gets the CORS headers of
 //! [`Cors`]. `GET /api/v1/openapi.json` serves the OpenAPI document
 //! ([`openapi`]), assembled once when the routes are built. [`sources`]
-//! shows collection: each source's schedule and health, and its run reports.
+//! shows collection: each source's schedule and health, and its run
+//! reports. `GET /` serves the dashboard, a page built on these routes,
+//! with its files under `/assets/` ([`dashboard`]).
 
 pub mod cache;
 pub mod collection;
 pub mod cors;
+pub mod dashboard;
 pub mod edge;
 mod etag;
 pub mod openapi;
@@ -206,7 +209,8 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
                 .or(sources)
                 .or(source_runs)
                 .or(metrics)
-                .or(openapi),
+                .or(openapi)
+                .or(dashboard::routes()),
         )
         .recover(recover);
     edge::request_facts().and(routes).map(
@@ -403,6 +407,9 @@ struct SkillBody<'a> {
     id: &'a str,
     label: &'a str,
     category: &'a str,
+    /// The words that name the skill in postings (French and English), for
+    /// search boxes.
+    aliases: &'a [String],
     /// Families: counted as implied skills.
     implies: &'a [String],
     /// Prerequisites: shown for browsing, never counted.
@@ -420,6 +427,7 @@ fn skills_handler(s: &AppState) -> Result<Response<Bytes>, ApiError> {
             id: &k.id,
             label: &k.label,
             category: k.category.as_str(),
+            aliases: &k.aliases,
             implies: &k.implies,
             requires: &k.requires,
             issuer: k.issuer.as_deref(),

@@ -27,6 +27,7 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
     ("top.json", include_str!("openapi/top.json")),
     ("postings.json", include_str!("openapi/postings.json")),
     ("sources.json", include_str!("openapi/sources.json")),
+    ("dashboard.json", include_str!("openapi/dashboard.json")),
 ];
 
 /// The sections of `components` a fragment may add to.

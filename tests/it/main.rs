@@ -61,6 +61,8 @@
 //!   shares, growth and its interval, `min_support`, year before,
 //!   certifications, `active`, limits and 400s, `ETag` → 304, CLI bytes
 //!   equal to `/api/v1/top.csv`.
+//! - `dashboard`: `/` and `/assets/{name}`: types, ETags and 304, an
+//!   unknown asset's 404, HEAD; the skills' aliases the search box reads.
 //! - `trends_views`: issue #14's trends views: several geographies, the CSV's
 //!   appended columns, the wide layout, `export trends` byte for byte the
 //!   served CSV, ETag / 304 and the cache of small answers.
@@ -74,6 +76,7 @@ mod collect;
 mod contract;
 mod crash;
 mod csv_safety;
+mod dashboard;
 mod extraction_eval;
 mod fault_server;
 mod fetch;

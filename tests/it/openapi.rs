@@ -86,6 +86,11 @@ const CASES: &[(&str, u16)] = &[
     ("/api/v1/sources/t/runs?limit=101", 400),
     ("/api/v1/sources/t/runs?limt=1", 400),
     ("/api/v1/sources/u/runs", 404),
+    ("/", 200),
+    ("/assets/app.js", 200),
+    ("/assets/style.css", 200),
+    ("/assets/france.json", 200),
+    ("/assets/nothing.js", 404),
 ];
 
 /// The routes over a store holding a few postings in Lyon (FR-ARA), posted

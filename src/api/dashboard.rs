@@ -1,0 +1,233 @@
+//! The dashboard: `GET /` serves one HTML page and `GET /assets/{name}` its
+//! scripts, style sheet and map, all embedded in the binary
+//! (`include_bytes!`), so the page works offline and needs no build step.
+//!
+//! The page reads only the JSON API (`/api/v1/skills`, `geos`, `trends`,
+//! `top`, `postings`) and links to its CSV routes: it computes no count of
+//! its own. Its files are in `src/api/dashboard/`; the map is
+//! `data/maps/france.json` (provenance in `data/README.md`).
+//!
+//! Every answer carries a strong `ETag` (a hash of the file's bytes) and
+//! `Cache-Control: no-cache`: browsers keep the files and revalidate them,
+//! and an `If-None-Match` naming the tag gets a `304` with no body. An
+//! unknown asset is a JSON `404` like any unknown route.
+
+use warp::http::{header, HeaderValue, Response, StatusCode};
+use warp::hyper::body::Bytes;
+use warp::{Filter, Rejection};
+
+use super::{get_or_head, if_none_match, ApiError};
+
+/// One embedded file.
+#[derive(Debug, Clone, Copy)]
+pub struct Asset {
+    /// The name under `/assets/` (the page itself is served at `/`).
+    pub name: &'static str,
+    /// Its `Content-Type`.
+    pub content_type: &'static str,
+    /// Its bytes.
+    pub body: &'static [u8],
+}
+
+const HTML: &str = "text/html; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const JSON: &str = "application/json";
+
+/// The page served at `/`.
+pub const INDEX: Asset = Asset {
+    name: "index.html",
+    content_type: HTML,
+    body: include_bytes!("dashboard/index.html"),
+};
+
+/// The files served under `/assets/`.
+pub const ASSETS: &[Asset] = &[
+    Asset {
+        name: "app.js",
+        content_type: JS,
+        body: include_bytes!("dashboard/app.js"),
+    },
+    Asset {
+        name: "api.js",
+        content_type: JS,
+        body: include_bytes!("dashboard/api.js"),
+    },
+    Asset {
+        name: "chart.js",
+        content_type: JS,
+        body: include_bytes!("dashboard/chart.js"),
+    },
+    Asset {
+        name: "map.js",
+        content_type: JS,
+        body: include_bytes!("dashboard/map.js"),
+    },
+    Asset {
+        name: "i18n.js",
+        content_type: JS,
+        body: include_bytes!("dashboard/i18n.js"),
+    },
+    Asset {
+        name: "style.css",
+        content_type: CSS,
+        body: include_bytes!("dashboard/style.css"),
+    },
+    Asset {
+        name: "france.json",
+        content_type: JSON,
+        body: include_bytes!("../../data/maps/france.json"),
+    },
+];
+
+/// The page's content security policy: its own files only, no inline
+/// script.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The asset called `name`, if there is one.
+pub fn asset(name: &str) -> Option<&'static Asset> {
+    ASSETS.iter().find(|a| a.name == name)
+}
+
+/// `GET /` and `GET /assets/{name}` (and HEAD).
+pub(super) fn routes() -> impl Filter<Extract = (Response<Bytes>,), Error = Rejection> + Clone {
+    let index = warp::path::end()
+        .and(get_or_head())
+        .and(if_none_match())
+        .map(|tag: Option<String>| respond(&INDEX, tag.as_deref()));
+    let assets = warp::path!("assets" / String)
+        .and(get_or_head())
+        .and(if_none_match())
+        .map(|name: String, tag: Option<String>| match asset(&name) {
+            Some(a) => respond(a, tag.as_deref()),
+            None => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no asset {name:?}"),
+            )
+            .response(),
+        });
+    index.or(assets).unify()
+}
+
+/// The strong entity tag of `body`: a hash of its bytes.
+fn etag(body: &[u8]) -> String {
+    format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(body))
+}
+
+/// Whether an `If-None-Match` value names `tag` (or is `*`).
+fn names(if_none_match: Option<&str>, tag: &str) -> bool {
+    if_none_match.is_some_and(|list| {
+        list.split(',')
+            .map(str::trim)
+            .any(|c| c == "*" || c.strip_prefix("W/").unwrap_or(c) == tag)
+    })
+}
+
+/// `asset`'s response: its bytes, or a `304` when the client has them.
+fn respond(asset: &Asset, if_none_match: Option<&str>) -> Response<Bytes> {
+    let tag = etag(asset.body);
+    let mut r = if names(if_none_match, &tag) {
+        let mut r = Response::new(Bytes::new());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        let mut r = Response::new(Bytes::from_static(asset.body));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        );
+        r
+    };
+    let headers = r.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        headers.insert(header::ETAG, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if asset.content_type == HTML {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_asset_has_a_unique_name_and_a_body() {
+        for (i, a) in ASSETS.iter().enumerate() {
+            assert!(!a.body.is_empty(), "{} is empty", a.name);
+            assert!(
+                ASSETS[i + 1..].iter().all(|b| b.name != a.name),
+                "{} twice",
+                a.name
+            );
+        }
+    }
+
+    #[test]
+    fn the_page_names_only_embedded_assets() {
+        let page = std::str::from_utf8(INDEX.body).unwrap();
+        let named: Vec<&str> = page
+            .split("/assets/")
+            .skip(1)
+            .map(|rest| rest.split(['"', '\'']).next().unwrap_or_default())
+            .collect();
+        assert!(!named.is_empty());
+        for name in named {
+            assert!(asset(name).is_some(), "the page names {name}, not embedded");
+        }
+    }
+
+    #[test]
+    fn scripts_import_only_embedded_modules() {
+        for a in ASSETS.iter().filter(|a| a.content_type == JS) {
+            let text = std::str::from_utf8(a.body).unwrap();
+            for line in text.lines().filter(|l| l.starts_with("import ")) {
+                let module = line
+                    .rsplit("./")
+                    .next()
+                    .and_then(|m| m.split(['"', '\'']).next())
+                    .unwrap_or_default();
+                assert!(asset(module).is_some(), "{} imports {module}", a.name);
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_is_loaded_from_another_origin() {
+        // Works offline: no CDN, no font or script from elsewhere. The only
+        // URL allowed is the SVG namespace, which names and loads nothing.
+        const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
+        for a in ASSETS.iter().chain([&INDEX]) {
+            let text = std::str::from_utf8(a.body)
+                .unwrap()
+                .replace(SVG_NAMESPACE, "");
+            for scheme in ["http://", "https://", "\"//", "'//"] {
+                assert!(!text.contains(scheme), "{} names {scheme}", a.name);
+            }
+            if a.content_type == CSS {
+                assert!(!text.contains("url("), "{} loads a url()", a.name);
+                assert!(!text.contains("@import"), "{} imports", a.name);
+            }
+        }
+    }
+
+    #[test]
+    fn if_none_match_lists_are_read_like_the_api_s() {
+        let tag = etag(b"x");
+        assert!(names(Some(&tag), &tag));
+        assert!(names(Some("*"), &tag));
+        assert!(names(Some(&format!("\"a\", W/{tag}")), &tag));
+        assert!(!names(Some("\"0000000000000000\""), &tag));
+        assert!(!names(None, &tag));
+    }
+}
