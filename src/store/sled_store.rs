@@ -32,6 +32,7 @@ mod cells;
 mod counts;
 mod ingest;
 mod rebuild;
+mod sums;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -79,6 +80,9 @@ pub struct SledStore {
     /// See [`CountStore::generation`]: starts from the clock at opening,
     /// one more after each flush that wrote counts.
     generation: AtomicU64,
+    /// Running sums of the series top and rising skills read, for the
+    /// current generation.
+    sums: sums::SumCache,
     rules: CountRules,
     /// Whether opening found counts the last process had not written, and
     /// recounted them.
@@ -197,6 +201,7 @@ impl SledStore {
             cache: Mutex::new(CountCache::default()),
             writer: Mutex::new(()),
             generation: AtomicU64::new(opening_generation()),
+            sums: sums::SumCache::default(),
             rules,
             recovered: false,
         };
@@ -508,14 +513,26 @@ impl CountStore for SledStore {
         let Some((skill, geo)) = self.series_ids(skill, geo)? else {
             return Ok(vec![0; spans.len()]);
         };
+        let generation = self.generation();
+        let series = |counter: Counter| {
+            self.sums
+                .get_or_load(generation, (skill, geo, counter.tag()), || {
+                    self.counter_days(skill, geo, counter, Day::MIN, Day::MAX)
+                })
+        };
+        let opened = series(Counter::Opened)?;
         if metric == Metric::New {
-            return self.counter_sums(skill, geo, Counter::Opened, spans);
+            return Ok(spans
+                .iter()
+                .map(|&(from, to)| opened.between(from, to))
+                .collect());
         }
         // Active: what opened up to the span's last day, less what closed.
-        let upto: Vec<(Day, Day)> = spans.iter().map(|&(_, to)| (Day::MIN, to)).collect();
-        let opened = self.counter_sums(skill, geo, Counter::Opened, &upto)?;
-        let closed = self.counter_sums(skill, geo, Counter::Closed, &upto)?;
-        Ok(opened.iter().zip(closed).map(|(o, c)| o - c).collect())
+        let closed = series(Counter::Closed)?;
+        Ok(spans
+            .iter()
+            .map(|&(_, to)| opened.through(to) - closed.through(to))
+            .collect())
     }
 
     fn rules(&self) -> CountRules {

@@ -725,4 +725,18 @@ fn span_values_sum_the_daily_series_across_years_for_new_and_active() {
     }
     // The comparison means something only if most answers are not zero.
     assert!(nonzero > 60, "only {nonzero} non-zero values");
+    // The sled store keeps the series it summed until the counts change:
+    // after another import (a flush, a new generation) it answers anew.
+    let (all, fr) = (SkillId::parse("*").unwrap(), GeoCode::parse("FR").unwrap());
+    let before = store.span_values(&all, &fr, Metric::New, &spans).unwrap();
+    let more: Vec<String> = corpus_over(500, 11)
+        .into_iter()
+        .map(|l| l.replace("\"id\":\"", "\"id\":\"again-"))
+        .map(|l| l.replace("Société", "Entreprise"))
+        .collect();
+    import(store.as_ref(), &n, &more);
+    let after = store.span_values(&all, &fr, Metric::New, &spans).unwrap();
+    let reference = DailyOnly(&store).span_values(&all, &fr, Metric::New, &spans).unwrap();
+    assert_eq!(after, reference);
+    assert_ne!(after, before, "the second import added postings in France");
 }

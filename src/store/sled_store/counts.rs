@@ -291,45 +291,6 @@ impl SledStore {
         )
     }
 
-    /// The sum of one stored counter series over each of `spans`
-    /// (inclusive), read once from the year records that cover them and
-    /// summed in place (no daily list is built).
-    pub(super) fn counter_sums(
-        &self,
-        skill: u32,
-        geo: u32,
-        counter: Counter,
-        spans: &[(Day, Day)],
-    ) -> Result<Vec<i64>, StoreError> {
-        let mut sums = vec![0i64; spans.len()];
-        let (Some(from), Some(to)) = (
-            spans.iter().map(|s| s.0).min(),
-            spans.iter().map(|s| s.1).max(),
-        ) else {
-            return Ok(sums);
-        };
-        let (from_year, _) = keys::year_and_ordinal(from);
-        let (to_year, _) = keys::year_and_ordinal(to);
-        let start = keys::count(skill, geo, counter.tag(), from_year);
-        let end = keys::count(skill, geo, counter.tag(), to_year);
-        for entry in self.main.range(start..=end) {
-            let (k, v) = entry.map_err(engine("reading a counter series"))?;
-            let bad = || StoreError::Corrupt {
-                key: format!("{:02x?}", k.as_ref()),
-                damage: Damage::Counter,
-            };
-            let (_, _, _, year) = keys::parse_count(&k).ok_or_else(bad)?;
-            for (day, value) in keys::year_days(year, &v).ok_or_else(bad)? {
-                for (sum, &(first, last)) in sums.iter_mut().zip(spans) {
-                    if first <= day && day <= last {
-                        *sum += i64::from(value);
-                    }
-                }
-            }
-        }
-        Ok(sums)
-    }
-
     /// Daily values of one stored counter series.
     pub(super) fn counter_days(
         &self,
