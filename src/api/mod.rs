@@ -22,7 +22,12 @@
 //! template and status (`GET /metrics`) and gets the CORS headers of
 //! [`Cors`]. `GET /api/v1/openapi.json` serves the OpenAPI document
 //! ([`openapi`]), assembled once when the routes are built.
+//!
+//! Two admin routes ([`admin`]) are the only ones that act and the only
+//! ones answering POST (and nothing else): a run started now, the source
+//! definitions read again; they need the admin bearer token.
 
+pub mod admin;
 pub mod cache;
 pub mod collection;
 pub mod cors;
@@ -75,6 +80,8 @@ pub struct AppState {
     /// The scheduler's view of the sources and its admin actions; None when
     /// the server collects nothing (`serve --no-schedule`, tests).
     pub collection: Option<Arc<dyn collection::Collection>>,
+    /// The token the admin routes ask for; None: they answer 403.
+    pub admin_token: Option<admin::AdminToken>,
 }
 
 impl AppState {
@@ -89,6 +96,7 @@ impl AppState {
             cors: Cors::default(),
             cache: cache::ResponseCache::default(),
             collection: None,
+            admin_token: None,
         }
     }
 
@@ -96,6 +104,14 @@ impl AppState {
     pub fn with_collection(self, collection: Arc<dyn collection::Collection>) -> AppState {
         AppState {
             collection: Some(collection),
+            ..self
+        }
+    }
+
+    /// The same state with the admin routes' token.
+    pub fn with_admin_token(self, token: Option<admin::AdminToken>) -> AppState {
+        AppState {
+            admin_token: token,
             ..self
         }
     }
@@ -118,6 +134,7 @@ type Params = HashMap<String, String>;
 pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
     let cors = state.cors.clone();
     let document = openapi::document_bytes();
+    let admin = admin::routes(state.clone());
     let with_state = warp::any().map(move || state.clone());
     let healthz = warp::path!("healthz")
         .and(get_or_head())
@@ -191,7 +208,8 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
                 .or(geos)
                 .or(skills)
                 .or(metrics)
-                .or(openapi),
+                .or(openapi)
+                .or(admin),
         )
         .recover(recover);
     edge::request_facts().and(routes).map(

@@ -34,7 +34,10 @@ use print::{csv_options, list_unreadable, output, print_report, progress_bar};
 use reindex::reindex;
 use run::run_sources;
 use serve::serve;
-use setup::{context, load_sources, log_broken_sources, pick_sources, run_options};
+use setup::{
+    context, load_sources, load_sources_with_reasons, log_broken_sources, pick_sources, plan,
+    planned_sources, run_options,
+};
 use skills::skills;
 use sources::{sources_check, sources_list, sources_try};
 

@@ -2,6 +2,7 @@
 //! source set (valid and broken), the sources picked, run options and the
 //! pipeline context.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::InvalidConfig;
@@ -11,25 +12,67 @@ use crate::extract::{SourceDef, SourceSet};
 use crate::fetch::Fetcher;
 use crate::normalize::Normalizer;
 use crate::pipeline::{Context, RunOptions};
+use crate::schedule::{Loaded, Planned};
 use crate::store::Store;
 
 /// The source definitions, valid (with the configuration's overrides) and
 /// broken: one bad file never hides the others.
 pub(super) fn load_sources(config: &Config) -> SourceSet {
+    load_sources_with_reasons(config).0
+}
+
+/// [`load_sources`], with why each disabled source is (by id): `disabled in
+/// config`, `disabled in its source file`, or `missing credentials: …`.
+pub(super) fn load_sources_with_reasons(config: &Config) -> (SourceSet, BTreeMap<String, String>) {
     let mut set = extract::load_source_set(&config.extractors_dir);
+    let mut reasons = BTreeMap::new();
     for s in &mut set.sources {
+        let mut reason = (!s.enabled).then(|| "disabled in its source file".to_owned());
         if let Some(o) = config.sources.get(s.id.as_str()) {
             if let Some(enabled) = o.enabled {
                 s.enabled = enabled;
+                reason = (!enabled).then(|| "disabled in config".to_owned());
             }
         }
         let missing = s.missing_credentials();
         if s.enabled && !missing.is_empty() {
             tracing::info!(source = %s.id, missing = %missing.join(", "), "Source disabled until its credentials are set.");
             s.enabled = false;
+            reason = Some(format!("missing credentials: {}", missing.join(", ")));
+        }
+        if let Some(why) = reason {
+            reasons.insert(s.id.as_str().to_owned(), why);
         }
     }
-    set
+    (set, reasons)
+}
+
+/// The source set as the scheduler takes it: every valid source with its
+/// run options and why it is disabled, and every problem of the broken ones
+/// (which a reload refuses; `serve` starts with the valid ones).
+pub(super) fn planned_sources(config: &Config) -> Loaded {
+    let (set, reasons) = load_sources_with_reasons(config);
+    plan(config, set, reasons)
+}
+
+/// A loaded set and its reasons ([`load_sources_with_reasons`]) as the
+/// scheduler takes them.
+pub(super) fn plan(
+    config: &Config,
+    set: SourceSet,
+    mut reasons: BTreeMap<String, String>,
+) -> Loaded {
+    let problems = set.problems();
+    let sources = set
+        .sources
+        .into_iter()
+        .map(|source| Planned {
+            options: run_options(config, &source, None, None),
+            disabled: reasons.remove(source.id.as_str()),
+            source,
+        })
+        .collect();
+    Loaded { sources, problems }
 }
 
 /// Logs what is wrong with a source set (`serve` goes on with the valid sources).
@@ -63,6 +106,7 @@ pub(super) fn run_options(
             .or_else(|| o.and_then(|o| o.auth_url.clone())),
         seen_on: None,
         shutdown: None,
+        started_at: None,
     }
 }
 
