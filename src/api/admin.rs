@@ -77,15 +77,18 @@ pub(super) fn routes(
         .and(authorization)
         .and(with_state.clone())
         .map(|id: String, auth: Option<String>, s: AppState| {
-            respond(authorize(&s, auth.as_deref()).and_then(|()| trigger(&s, &id)))
+            match authorize(&s, auth.as_deref()) {
+                Ok(()) => respond(trigger(&s, &id)),
+                Err(refused) => refused,
+            }
         });
     let reload = warp::path!("api" / "v1" / "reload")
         .and(warp::post())
         .and(authorization)
         .and(with_state)
         .then(|auth: Option<String>, s: AppState| async move {
-            if let Err(e) = authorize(&s, auth.as_deref()) {
-                return e.response();
+            if let Err(refused) = authorize(&s, auth.as_deref()) {
+                return refused;
             }
             // Reading and compiling the files is blocking work.
             match tokio::task::spawn_blocking(move || reload(&s)).await {
@@ -116,26 +119,37 @@ fn respond(result: Result<Response<Bytes>, ApiError>) -> Response<Bytes> {
     result.unwrap_or_else(|e| e.response())
 }
 
-/// Checks the bearer token: 403 when none is configured, 401 when it is
-/// missing or wrong.
-fn authorize(s: &AppState, authorization: Option<&str>) -> Result<(), ApiError> {
+/// Checks the bearer token: the 403 when none is configured, the 401 (with
+/// `WWW-Authenticate: Bearer`) when it is missing or wrong. Refusals are
+/// logged without the token presented.
+fn authorize(s: &AppState, authorization: Option<&str>) -> Result<(), Response<Bytes>> {
     let Some(token) = &s.admin_token else {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "admin_disabled",
             "the admin routes are off: set SKILLTRACK_ADMIN_TOKEN (or [api] admin_token in the config file) and restart the server".into(),
-        ));
+        )
+        .response());
     };
     let presented = authorization.and_then(bearer);
     if presented.is_some_and(|p| token.matches(p)) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "send the admin token as `Authorization: Bearer <token>`".into(),
-        ))
+        return Ok(());
     }
+    tracing::warn!(
+        token_sent = presented.is_some(),
+        "Admin request refused: wrong or missing token."
+    );
+    let mut r = ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "send the admin token as `Authorization: Bearer <token>`".into(),
+    )
+    .response();
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"skilltrack admin\""),
+    );
+    Err(r)
 }
 
 /// The token of an `Authorization: Bearer <token>` value.

@@ -61,6 +61,11 @@
 //!   appended columns, the wide layout, `export trends` byte for byte the
 //!   served CSV, ETag / 304 and the cache of small answers.
 //!
+//! - `control`: issue #15's collection control in process: two sources
+//!   firing, an overlapping tick skipped, catch-up at start, the admin
+//!   trigger (403/401/202/409/404/405) and reload (422 keeping the set, 200
+//!   applying a change).
+//!
 //! No test touches the internet.
 
 mod api;
@@ -68,6 +73,7 @@ mod architecture;
 mod cli;
 mod collect;
 mod contract;
+mod control;
 mod crash;
 mod csv_safety;
 mod extraction_eval;
