@@ -79,7 +79,7 @@ pub(super) fn routes(
         .map(|id: String, auth: Option<String>, s: AppState| {
             match authorize(&s, auth.as_deref()) {
                 Ok(()) => respond(trigger(&s, &id)),
-                Err(refused) => refused,
+                Err(refused) => refused.response(),
             }
         });
     let reload = warp::path!("api" / "v1" / "reload")
@@ -88,7 +88,7 @@ pub(super) fn routes(
         .and(with_state)
         .then(|auth: Option<String>, s: AppState| async move {
             if let Err(refused) = authorize(&s, auth.as_deref()) {
-                return refused;
+                return refused.response();
             }
             // Reading and compiling the files is blocking work.
             match tokio::task::spawn_blocking(move || reload(&s)).await {
@@ -119,17 +119,48 @@ fn respond(result: Result<Response<Bytes>, ApiError>) -> Response<Bytes> {
     result.unwrap_or_else(|e| e.response())
 }
 
-/// Checks the bearer token: the 403 when none is configured, the 401 (with
-/// `WWW-Authenticate: Bearer`) when it is missing or wrong. Refusals are
-/// logged without the token presented.
-fn authorize(s: &AppState, authorization: Option<&str>) -> Result<(), Response<Bytes>> {
+/// Why an admin request is refused before it acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// No token configured (403).
+    NoToken,
+    /// The token is missing or wrong (401).
+    BadToken,
+}
+
+impl Refusal {
+    /// The 403, saying how to configure a token, or the 401 with
+    /// `WWW-Authenticate: Bearer`.
+    fn response(self) -> Response<Bytes> {
+        match self {
+            Refusal::NoToken => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "admin_disabled",
+                "the admin routes are off: set SKILLTRACK_ADMIN_TOKEN (or [api] admin_token in the config file) and restart the server".into(),
+            )
+            .response(),
+            Refusal::BadToken => {
+                let mut r = ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "send the admin token as `Authorization: Bearer <token>`".into(),
+                )
+                .response();
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"skilltrack admin\""),
+                );
+                r
+            }
+        }
+    }
+}
+
+/// Checks the bearer token. Refusals are logged without the token
+/// presented.
+fn authorize(s: &AppState, authorization: Option<&str>) -> Result<(), Refusal> {
     let Some(token) = &s.admin_token else {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "admin_disabled",
-            "the admin routes are off: set SKILLTRACK_ADMIN_TOKEN (or [api] admin_token in the config file) and restart the server".into(),
-        )
-        .response());
+        return Err(Refusal::NoToken);
     };
     let presented = authorization.and_then(bearer);
     if presented.is_some_and(|p| token.matches(p)) {
@@ -139,17 +170,7 @@ fn authorize(s: &AppState, authorization: Option<&str>) -> Result<(), Response<B
         token_sent = presented.is_some(),
         "Admin request refused: wrong or missing token."
     );
-    let mut r = ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "send the admin token as `Authorization: Bearer <token>`".into(),
-    )
-    .response();
-    r.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer realm=\"skilltrack admin\""),
-    );
-    Err(r)
+    Err(Refusal::BadToken)
 }
 
 /// The token of an `Authorization: Bearer <token>` value.

@@ -64,7 +64,9 @@
 //! - `control`: issue #15's collection control in process: two sources
 //!   firing, an overlapping tick skipped, catch-up at start, the admin
 //!   trigger (403/401/202/409/404/405) and reload (422 keeping the set, 200
-//!   applying a change).
+//!   applying a change). `control_binary`: the same through the binary:
+//!   SIGTERM during a run (grace period, nothing lost, exit 0), a second
+//!   signal (exit 130), `run` while `serve` holds the database.
 //!
 //! No test touches the internet.
 
@@ -74,6 +76,7 @@ mod cli;
 mod collect;
 mod contract;
 mod control;
+mod control_binary;
 mod crash;
 mod csv_safety;
 mod extraction_eval;
