@@ -26,10 +26,11 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
     ("posting.json", include_str!("openapi/posting.json")),
     ("top.json", include_str!("openapi/top.json")),
     ("postings.json", include_str!("openapi/postings.json")),
+    ("admin.json", include_str!("openapi/admin.json")),
 ];
 
 /// The sections of `components` a fragment may add to.
-const COMPONENT_KINDS: [&str; 3] = ["schemas", "parameters", "responses"];
+const COMPONENT_KINDS: [&str; 4] = ["schemas", "parameters", "responses", "securitySchemes"];
 
 /// Why the document cannot be assembled (a bug in the bundled files).
 #[derive(Debug, thiserror::Error)]
