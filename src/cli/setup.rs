@@ -155,3 +155,69 @@ pub(super) fn pick_sources(set: &SourceSet, wanted: &[String]) -> anyhow::Result
     }
     Ok(picked)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal valid source file, `enabled` as given, with `extra` lines.
+    fn source(enabled: bool, extra: &str) -> String {
+        format!(
+            "name = \"S\"\nkind = \"rss\"\nbase_url = \"https://example.org\"\nstart = [\"/feed\"]\nenabled = {enabled}\nschedule = \"0 0 4 * * *\"\n{extra}"
+        )
+    }
+
+    #[test]
+    fn each_disabled_source_keeps_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |id: &str, text: String| {
+            std::fs::write(dir.path().join(format!("{id}.toml")), text).unwrap()
+        };
+        write("on", source(true, ""));
+        write("off_in_file", source(false, ""));
+        write("off_in_config", source(true, ""));
+        write(
+            "no_creds",
+            source(
+                true,
+                "[auth]\nkind = \"bearer\"\ntoken_env = \"SKILLTRACK_TEST_SURELY_UNSET_TOKEN\"\n",
+            ),
+        );
+        let mut config = Config {
+            extractors_dir: dir.path().to_owned(),
+            ..Config::default()
+        };
+        config.sources.insert(
+            "off_in_config".into(),
+            crate::config::SourceOverride {
+                enabled: Some(false),
+                ..Default::default()
+            },
+        );
+        let loaded = planned_sources(&config);
+        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+        let why: BTreeMap<&str, (bool, Option<&str>)> = loaded
+            .sources
+            .iter()
+            .map(|p| {
+                (
+                    p.source.id.as_str(),
+                    (p.source.enabled, p.disabled.as_deref()),
+                )
+            })
+            .collect();
+        assert_eq!(why["on"], (true, None));
+        assert_eq!(
+            why["off_in_file"],
+            (false, Some("disabled in its source file"))
+        );
+        assert_eq!(why["off_in_config"], (false, Some("disabled in config")));
+        assert_eq!(
+            why["no_creds"],
+            (
+                false,
+                Some("missing credentials: SKILLTRACK_TEST_SURELY_UNSET_TOKEN")
+            )
+        );
+    }
+}
