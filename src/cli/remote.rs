@@ -16,6 +16,10 @@ use crate::shutdown::Shutdown;
 /// Between two looks at the server's run reports.
 const POLL_EVERY: Duration = Duration::from_secs(2);
 
+/// Looks in a row that may fail to reach the server before the wait is
+/// given up (the run goes on there).
+const MAX_UNREACHABLE: u32 = 15;
+
 /// What to tell the user when the database is held and no admin token is
 /// set.
 pub(super) fn no_token_advice(sources: &[String], server: &str) -> String {
@@ -134,6 +138,7 @@ async fn wait_for_report(
     shutdown: &Shutdown,
 ) -> anyhow::Result<Option<RunReport>> {
     let url = format!("{server}/api/v1/sources/{id}/runs?limit=5");
+    let mut unreachable = 0;
     loop {
         tokio::select! {
             _ = shutdown.wait() => return Ok(None),
@@ -141,11 +146,14 @@ async fn wait_for_report(
         }
         let response = match client.get(&url).send().await {
             Ok(r) => r,
-            Err(e) => {
+            Err(e) if unreachable < MAX_UNREACHABLE => {
+                unreachable += 1;
                 eprintln!("Cannot reach the server ({e}); trying again…");
                 continue;
             }
+            Err(_) => return Ok(None),
         };
+        unreachable = 0;
         if response.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }

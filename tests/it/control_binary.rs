@@ -1,9 +1,10 @@
 //! Collection under control (issue #15) through the `skilltrack` binary:
 //! SIGTERM during a catch-up run lets it finish within the grace period
 //! (everything stored, exit 0, one start and one end log line); a second
-//! signal exits at once, keeping what was stored; `skilltrack run` while
-//! `serve` holds the database asks the server with the admin token, and
-//! without one says exactly what to do.
+//! signal exits at once, keeping what was stored; SIGHUP reloads the
+//! sources (a broken set refused); `skilltrack run` while `serve` holds the
+//! database asks the server with the admin token, and without one says
+//! exactly what to do.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -245,4 +246,85 @@ async fn run_while_serve_holds_the_database_asks_the_server_or_says_what_to_do()
     assert!(exit.success());
     let store = SledStore::open(&db, 8).unwrap();
     assert_eq!(store.posting_count().unwrap(), 2);
+}
+
+/// `POST` to `path` on `addr` with the test token; the status.
+async fn post_status(addr: &str, path: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("http://{addr}{path}"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_sources_and_a_broken_set_is_refused() {
+    let server = FaultServer::start(vec![(
+        "/jobs",
+        vec![Reply::ok("application/json", page(&[1], None))],
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, extractors) = (dir.path().join("db"), dir.path().join("extractors"));
+    std::fs::create_dir(&extractors).unwrap();
+    source_file(&extractors, "daily", "0 20 4 * * *", &server.base);
+    let served = serve_with_env(
+        &db,
+        &extractors,
+        &["--no-catch-up"],
+        &[("SKILLTRACK_ADMIN_TOKEN", TOKEN)],
+    );
+    let pid = served.child.id().to_string();
+    assert_eq!(
+        post_status(&served.addr, "/api/v1/sources/added/run").await,
+        404
+    );
+
+    // A broken file next to a new one: the whole set is refused.
+    source_file(&extractors, "added", "0 20 4 * * *", &server.base);
+    std::fs::write(
+        extractors.join("typo.toml"),
+        "kind = \"json\"\nnmae = \"x\"\n",
+    )
+    .unwrap();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let log = db.with_extension("log");
+    tokio::time::timeout(HANG, async {
+        while !std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("Reload refused")
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the refused reload is logged");
+    assert_eq!(
+        post_status(&served.addr, "/api/v1/sources/added/run").await,
+        404
+    );
+
+    // Fixed: the new source is there.
+    std::fs::remove_file(extractors.join("typo.toml")).unwrap();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    tokio::time::timeout(HANG, async {
+        while post_status(&served.addr, "/api/v1/sources/added/run").await != 202 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the reloaded set has the new source");
+    let exit = terminate(served.child).await;
+    assert!(exit.success(), "{exit:?}");
 }

@@ -66,7 +66,8 @@
 //!   trigger (403/401/202/409/404/405) and reload (422 keeping the set, 200
 //!   applying a change). `control_binary`: the same through the binary:
 //!   SIGTERM during a run (grace period, nothing lost, exit 0), a second
-//!   signal (exit 130), `run` while `serve` holds the database.
+//!   signal (exit 130), SIGHUP reload, `run` while `serve` holds the
+//!   database.
 //!
 //! No test touches the internet.
 
