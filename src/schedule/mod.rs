@@ -11,8 +11,7 @@
 //!   never runs twice at once (a tick, catch-up or admin trigger that finds
 //!   a run going is refused).
 //! - `catch_up`: which sources are due at start, and when each runs.
-//! - `control`: the [`Collection`](crate::api::collection::Collection) the
-//!   API sees (sources, trigger, reload).
+//! - `control`: the [`Collection`] the API sees (sources, trigger, reload).
 
 mod catch_up;
 mod control;
