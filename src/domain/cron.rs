@@ -18,8 +18,9 @@ pub struct Cron(String);
 pub struct CronError(#[from] croner::errors::CronError);
 
 impl Cron {
-    /// Parses `expr` the way the scheduler (through croner) will: seconds
-    /// required, day-of-month and day-of-week both honoured.
+    /// Parses `expr` the way the scheduler (tokio-cron-scheduler, through
+    /// croner) will: seconds required, day-of-month and day-of-week both
+    /// honoured.
     pub fn parse(expr: &str) -> Result<Cron, CronError> {
         parsed(expr)?;
         Ok(Cron(expr.to_owned()))

@@ -1,24 +1,31 @@
-//! Scheduled collection: one ticker per enabled source with a `schedule`
-//! (cron, seconds first, UTC, fire times from [`Cron`](crate::domain::Cron)),
+//! Scheduled collection: one tokio-cron-scheduler job per enabled source
+//! with a `schedule` (cron, seconds first, UTC; next fire times shown from
+//! [`Cron`](crate::domain::Cron), which reads it with the same parser),
 //! a catch-up run at start for the sources that missed their last fire time,
 //! runs started on demand, the source set replaced live, and a shutdown that
 //! lets the runs in flight finish within a grace period.
 //!
 //! - here: [`Scheduler`] (start, shutdown) and what it is given: the sources
 //!   as planned ([`Planned`]) and how to load them again ([`Loader`]).
-//! - `running`: the running set: its entries, the tickers, and the one
-//!   place a run starts ([`Trigger`] says why), guarded so that a source
-//!   never runs twice at once (a tick, catch-up or admin trigger that finds
-//!   a run going is refused).
+//! - `running`: the running set: its entries and the one place a run
+//!   starts ([`Trigger`] says why), guarded so that a source never runs
+//!   twice at once (a tick, catch-up or admin trigger that finds a run going
+//!   is refused).
+//! - `jobs`: the cron jobs, added and removed by one task as the set
+//!   changes.
 //! - `catch_up`: which sources are due at start, and when each runs.
 //! - `control`: the [`Collection`] the API sees (sources, trigger, reload).
 
 mod catch_up;
 mod control;
+mod jobs;
 mod running;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_cron_scheduler::JobScheduler;
 
 use crate::api::collection::{Collection, ReloadError, ReloadOutcome};
 use crate::extract::SourceDef;
@@ -70,6 +77,8 @@ pub type Loader = Arc<dyn Fn() -> Loaded + Send + Sync>;
 /// A running scheduler.
 pub struct Scheduler {
     running: Arc<Running>,
+    /// The task that owns the cron scheduler (ends once scheduling stops).
+    jobs_task: Mutex<Option<JoinHandle<()>>>,
     /// Number of scheduled sources at start.
     pub jobs: usize,
 }
@@ -87,12 +96,26 @@ impl Scheduler {
     ) -> Result<Scheduler, ScheduleError> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| ScheduleError(format!("no async runtime: {e}")))?;
-        let running = Running::new(ctx, loader, runtime);
+        let err = |e: tokio_cron_scheduler::JobSchedulerError| ScheduleError(e.to_string());
+        let cron = JobScheduler::new().await.map_err(err)?;
+        cron.start().await.map_err(err)?;
+        let (ops, ops_rx) = tokio::sync::mpsc::unbounded_channel();
+        let running = Running::new(ctx, loader, runtime, ops);
+        let jobs_task = tokio::spawn(jobs::manage(
+            cron,
+            ops_rx,
+            Arc::downgrade(&running),
+            running.stopping(),
+        ));
         let jobs = running.replace(sources).sources;
         if let Some(plan) = catch_up {
             catch_up::schedule(&running, plan);
         }
-        Ok(Scheduler { running, jobs })
+        Ok(Scheduler {
+            running,
+            jobs_task: Mutex::new(Some(jobs_task)),
+            jobs,
+        })
     }
 
     /// The running set as the API sees it.
@@ -113,6 +136,15 @@ impl Scheduler {
     /// stored. Returns whether every run ended.
     pub async fn shutdown(&self, grace: Duration) -> bool {
         self.running.stop_scheduling();
+        let jobs_task = self
+            .jobs_task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(task) = jobs_task {
+            // The cron scheduler stops at once; bound it all the same.
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
         let runs = self.running.runs();
         runs.close();
         if !runs.is_empty() {

@@ -1,17 +1,21 @@
-//! The running set: the sources the scheduler runs now, a ticker per
-//! scheduled one, and [`Running::start_run`], the one place a run starts.
+//! The running set: the sources the scheduler runs now (each scheduled one
+//! with its cron job, see `jobs`), and [`Running::start_run`], the one place
+//! a run starts.
 //!
 //! Each source id has a guard (an async mutex held by its run), kept across
 //! reloads: a run in flight of a source that a reload changed or removed
 //! still keeps a second one from starting.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use time::OffsetDateTime;
+use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::jobs::JobOp;
 use super::{Loader, Planned};
 use crate::api::collection::{ReloadError, ReloadOutcome, TriggerError, TriggeredRun};
 use crate::domain::Cron;
@@ -43,8 +47,9 @@ impl Trigger {
 /// One source of the running set.
 pub(super) struct Entry {
     pub(super) planned: Arc<Planned>,
-    /// Stops its ticker (None when it is not scheduled).
-    ticker: Option<CancellationToken>,
+    /// On while this entry is the running one: its cron job fires only
+    /// then.
+    live: Arc<AtomicBool>,
 }
 
 impl Entry {
@@ -79,9 +84,11 @@ pub(super) struct Running {
     pub(super) ctx: Context,
     loader: Loader,
     runtime: tokio::runtime::Handle,
+    /// Adds and removes the cron jobs (see `jobs::manage`).
+    jobs: UnboundedSender<JobOp>,
     runs: TaskTracker,
-    /// Fired when scheduling stops: tickers and pending catch-up runs end,
-    /// no run starts.
+    /// Fired when scheduling stops: the cron jobs and pending catch-up runs
+    /// end, no run starts.
     stopping: CancellationToken,
     /// Fired at the end of the grace period: runs stop at their next page.
     stop_runs: Shutdown,
@@ -93,11 +100,13 @@ impl Running {
         ctx: Context,
         loader: Loader,
         runtime: tokio::runtime::Handle,
+        jobs: UnboundedSender<JobOp>,
     ) -> Arc<Running> {
         Arc::new(Running {
             ctx,
             loader,
             runtime,
+            jobs,
             runs: TaskTracker::new(),
             stopping: CancellationToken::new(),
             stop_runs: Shutdown::new(),
@@ -131,7 +140,7 @@ impl Running {
         self.stopping.child_token()
     }
 
-    /// Stops the tickers and pending catch-up runs; no run starts after.
+    /// Stops the cron jobs and pending catch-up runs; no run starts after.
     pub(super) fn stop_scheduling(&self) {
         self.stopping.cancel();
     }
@@ -183,10 +192,10 @@ impl Running {
         })
     }
 
-    /// Makes `sources` the running set: tickers of the old set stopped,
-    /// tickers of the new one started. Runs in flight go on. Returns what
-    /// changed.
-    pub(super) fn replace(self: &Arc<Self>, sources: Vec<Planned>) -> ReloadOutcome {
+    /// Makes `sources` the running set: the cron jobs of the old set
+    /// stopped, those of the new one added. Runs in flight go on. Returns
+    /// what changed.
+    pub(super) fn replace(&self, sources: Vec<Planned>) -> ReloadOutcome {
         let mut set = self.lock();
         let mut outcome = ReloadOutcome::default();
         let mut entries = BTreeMap::new();
@@ -199,29 +208,42 @@ impl Running {
                 }
                 Some(_) => {}
             }
-            let mut entry = Entry {
+            let entry = Entry {
                 planned: Arc::new(planned),
-                ticker: None,
+                live: Arc::new(AtomicBool::new(true)),
             };
-            if let Some(cron) = entry.cron().cloned() {
-                entry.ticker = Some(self.tick(id.clone(), cron));
-                outcome.sources += 1;
-            }
+            outcome.sources += usize::from(entry.cron().is_some());
             entries.insert(id, entry);
         }
-        for (id, old) in std::mem::replace(&mut set.entries, entries) {
-            if let Some(ticker) = old.ticker {
-                ticker.cancel();
+        let old = std::mem::replace(&mut set.entries, entries);
+        for (id, entry) in &old {
+            entry.live.store(false, Ordering::Release);
+            if !set.entries.contains_key(id) {
+                outcome.removed.push(id.clone());
+                self.set_job(id, None, &entry.live);
             }
-            if !set.entries.contains_key(&id) {
-                outcome.removed.push(id);
-            }
+        }
+        for (id, entry) in &set.entries {
+            self.set_job(id, entry.cron().cloned(), &entry.live);
         }
         outcome
     }
 
+    /// Asks for the cron job of `id` to be replaced by one on `cron` (or
+    /// removed).
+    fn set_job(&self, id: &str, cron: Option<Cron>, live: &Arc<AtomicBool>) {
+        let op = JobOp {
+            id: id.to_owned(),
+            cron,
+            live: live.clone(),
+        };
+        if self.jobs.send(op).is_err() {
+            tracing::warn!(source = %id, "The cron scheduler has stopped: the schedule is not changed.");
+        }
+    }
+
     /// Reads the set again and replaces the running one when it is valid.
-    pub(super) fn reload(self: &Arc<Self>) -> Result<ReloadOutcome, ReloadError> {
+    pub(super) fn reload(&self) -> Result<ReloadOutcome, ReloadError> {
         let loaded = (self.loader)();
         if !loaded.problems.is_empty() {
             tracing::warn!(
@@ -246,37 +268,6 @@ impl Running {
             "Sources reloaded."
         );
         Ok(outcome)
-    }
-
-    /// Starts the ticker of `id`: a run at each fire time of `cron`, skipped
-    /// when the previous one is still going. The token stops it.
-    fn tick(self: &Arc<Self>, id: String, cron: Cron) -> CancellationToken {
-        let cancel = self.stopping.child_token();
-        let (stop, running) = (cancel.clone(), Arc::downgrade(self));
-        self.runtime.spawn(async move {
-            let mut after = OffsetDateTime::now_utc();
-            while let Some(next) = cron.next_after(after) {
-                let wait = next - OffsetDateTime::now_utc();
-                let wait = std::time::Duration::try_from(wait).unwrap_or_default();
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = tokio::time::sleep(wait) => {}
-                }
-                let Some(running) = running.upgrade() else {
-                    return;
-                };
-                match running.start_run(&id, Trigger::Schedule) {
-                    Ok(_) => {}
-                    Err(TriggerError::AlreadyRunning(_)) => {
-                        tracing::warn!(source = %id, "Previous run still going; tick skipped.");
-                    }
-                    Err(_) => return,
-                }
-                after = next.max(OffsetDateTime::now_utc());
-            }
-            tracing::warn!(source = %id, schedule = %cron, "The schedule has no further fire time.");
-        });
-        cancel
     }
 }
 

@@ -382,3 +382,45 @@ async fn reload_refuses_a_broken_set_and_applies_a_valid_one() {
     assert_eq!(r.status(), 401);
     assert!(scheduler.shutdown(Duration::from_secs(5)).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_moves_the_cron_jobs_with_the_set() {
+    let old = FaultServer::start(vec![(
+        "/jobs",
+        vec![Reply::ok("application/json", json_page(&[1], None))],
+    )])
+    .await;
+    let new = FaultServer::start(vec![(
+        "/jobs",
+        vec![Reply::ok("application/json", json_page(&[2], None))],
+    )])
+    .await;
+    let (dir, store) = temp_store();
+    let extractors = dir.path().join("extractors");
+    std::fs::create_dir(&extractors).unwrap();
+    source_file(&extractors, "old", "* * * * * *", &old.base);
+    let scheduler = start(store.clone(), &extractors, None).await;
+    until("the old source to fire", || runs(&store, "old").len() == 1).await;
+
+    // The old source removed, a new one every second added.
+    std::fs::remove_file(extractors.join("old.toml")).unwrap();
+    source_file(&extractors, "new", "* * * * * *", &new.base);
+    let outcome = scheduler.reload().unwrap();
+    assert_eq!(
+        (outcome.added, outcome.removed),
+        (vec!["new".to_owned()], vec!["old".to_owned()])
+    );
+    until("the new source to fire", || runs(&store, "new").len() == 1).await;
+    let hits = old.hits("/jobs");
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    assert_eq!(
+        old.hits("/jobs"),
+        hits,
+        "the removed source's job still fires"
+    );
+    assert!(
+        runs(&store, "new").len() >= 2,
+        "the new source's job does not fire"
+    );
+    assert!(scheduler.shutdown(Duration::from_secs(5)).await);
+}
