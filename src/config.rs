@@ -30,6 +30,11 @@
 //! | `[import] max_line_mb`         | `SKILLTRACK_MAX_LINE_MB` | `4`         |
 //! | `[trends] min_support`         | `SKILLTRACK_MIN_SUPPORT` | `30`        |
 //! | `[api] cors_origins`           | `SKILLTRACK_CORS_ORIGINS` (comma-separated) | `[]` (CORS off); `"*"`: any origin |
+//! | `[api] admin_token`            | `SKILLTRACK_ADMIN_TOKEN` | none (admin routes answer 403) |
+//! | `[schedule] catch_up`          | `SKILLTRACK_CATCH_UP` (`true`/`false`) | `true` |
+//! | `[schedule] catch_up_spacing_secs` | —                    | `15`        |
+//! | `[schedule] catch_up_jitter_secs`  | —                    | `10`        |
+//! | `[schedule] shutdown_grace_secs`   | `SKILLTRACK_SHUTDOWN_GRACE_SECS` | `5` |
 //! | `[counting] dedup_window_days` | —                | `60`               |
 //! | `[counting] unseen_close_days` | —                | `7`                |
 //! | `[counting] max_open_days`     | —                | `90`               |
@@ -50,6 +55,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::api::admin::AdminToken;
 use crate::api::server::{self, ServerLimits};
 use crate::api::Cors;
 use crate::domain::CountRules;
@@ -57,6 +63,9 @@ use crate::domain::{Rate, RateError};
 use crate::fetch::{FetchConfig, DEFAULT_USER_AGENT};
 use crate::lines::DEFAULT_MAX_LINE_MB;
 use duration::Unit;
+pub use schedule::{
+    ScheduleSettings, DEFAULT_CATCH_UP_JITTER, DEFAULT_CATCH_UP_SPACING, DEFAULT_SHUTDOWN_GRACE,
+};
 
 /// The shortest timeout used when a [`Config`] was not validated.
 const ONE_SECOND: Duration = Duration::from_secs(1);
@@ -80,7 +89,7 @@ pub const MAX_CACHE_MB: u64 = 1 << 20;
 pub const DEFAULT_RATE: Rate = Rate::ONE_PER_SECOND;
 
 /// Every environment variable [`Config::apply_env`] reads.
-pub const ENV_VARS: [&str; 20] = [
+pub const ENV_VARS: [&str; 23] = [
     "SKILLTRACK_DATA_DIR",
     "SKILLTRACK_EXTRACTORS_DIR",
     "SKILLTRACK_BIND",
@@ -101,6 +110,9 @@ pub const ENV_VARS: [&str; 20] = [
     "SKILLTRACK_MAX_CONNECTIONS",
     "SKILLTRACK_MIN_SUPPORT",
     "SKILLTRACK_CORS_ORIGINS",
+    "SKILLTRACK_ADMIN_TOKEN",
+    "SKILLTRACK_CATCH_UP",
+    "SKILLTRACK_SHUTDOWN_GRACE_SECS",
 ];
 
 /// Why the configuration could not be loaded. The message names the file,
@@ -218,8 +230,10 @@ pub struct Config {
     pub import: ImportSettings,
     /// How trends are reported.
     pub trends: TrendSettings,
-    /// Who may call the HTTP API from a browser.
+    /// Who may call the HTTP API from a browser, and the admin token.
     pub api: ApiSettings,
+    /// Catch-up at start and the shutdown grace period of `serve`.
+    pub schedule: ScheduleSettings,
     /// Per-source overrides, by source id.
     pub sources: BTreeMap<String, SourceOverride>,
     /// The `[fetch]` rates, parsed by [`Config::apply_env`] (which
@@ -389,6 +403,9 @@ pub struct ApiSettings {
     /// CORS off.
     #[serde(deserialize_with = "one_or_many")]
     pub cors_origins: Vec<String>,
+    /// The bearer token of the admin routes (`POST /api/v1/sources/{id}/run`,
+    /// `POST /api/v1/reload`); none: they answer 403. Never printed.
+    pub admin_token: Option<AdminToken>,
 }
 
 /// A string (`"*"`) or a list of strings.
@@ -447,6 +464,7 @@ impl Default for Config {
             import: ImportSettings::default(),
             trends: TrendSettings::default(),
             api: ApiSettings::default(),
+            schedule: ScheduleSettings::default(),
             sources: BTreeMap::new(),
             rates: FetchRates::default(),
         }
@@ -574,6 +592,26 @@ impl Config {
         if let Some(v) = get("SKILLTRACK_CORS_ORIGINS") {
             self.api.cors_origins = v.split(',').map(|o| o.trim().to_owned()).collect();
         }
+        if let Some(v) = get("SKILLTRACK_ADMIN_TOKEN") {
+            // Not blank: checked above with every variable.
+            self.api.admin_token = AdminToken::new(&v);
+        }
+        if let Some(v) = get("SKILLTRACK_CATCH_UP") {
+            self.schedule.catch_up = match v.trim() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(ConfigError::Env {
+                        var: "SKILLTRACK_CATCH_UP",
+                        value: v,
+                        why: "expected true or false".into(),
+                    })
+                }
+            };
+        }
+        if let Some(v) = get("SKILLTRACK_SHUTDOWN_GRACE_SECS") {
+            self.schedule.shutdown_grace = dur("SKILLTRACK_SHUTDOWN_GRACE_SECS", v, Unit::Secs)?;
+        }
         self.rates = self.fetch.rates()?;
         self.validate()
     }
@@ -637,6 +675,7 @@ impl Config {
 }
 
 pub mod duration;
+mod schedule;
 #[cfg(test)]
 mod tests;
 mod validate;

@@ -17,7 +17,8 @@
 //! - [`store`]: postings, daily counts, run reports (sled behind a trait).
 //! - [`trends`]: series, totals and shares over the counts.
 //! - [`api`]: the warp HTTP API; [`export`]: CSV.
-//! - [`pipeline`]: the only place stages are composed; [`schedule`]: cron jobs.
+//! - [`pipeline`]: the only place stages are composed; [`schedule`]: cron
+//!   schedules, catch-up at start, runs on demand, live reload.
 //! - [`cli`], [`config`], [`telemetry`], [`shutdown`]: the edges;
 //!   [`lines`]: bounded reading of JSON Lines input.
 //!

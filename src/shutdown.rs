@@ -1,7 +1,13 @@
 //! Shutdown: SIGINT (Ctrl-C) or SIGTERM, and a trigger shared with every
 //! task that must stop (the HTTP server, the scheduler, each collection run).
+//! A second signal while stopping ends the process at once with status
+//! [`SECOND_SIGNAL_EXIT`].
 
 use tokio_util::sync::CancellationToken;
+
+/// The exit status when a second signal cuts a shutdown short (128 + SIGINT,
+/// as shells report an interrupted command).
+pub const SECOND_SIGNAL_EXIT: i32 = 130;
 
 /// Resolves on SIGINT or SIGTERM.
 pub async fn signal() {
@@ -53,13 +59,18 @@ impl Shutdown {
         self.token.clone().cancelled_owned()
     }
 
-    /// Fires it on SIGINT or SIGTERM (a task on the current runtime).
+    /// Fires it on SIGINT or SIGTERM (a task on the current runtime); a
+    /// second signal exits the process at once with [`SECOND_SIGNAL_EXIT`]
+    /// (what was flushed stays; the next start repairs the counts).
     pub fn on_signal(&self) {
         let trigger = self.clone();
         tokio::spawn(async move {
             signal().await;
-            tracing::info!("Shutting down.");
+            tracing::info!("Shutting down (a second signal exits at once).");
             trigger.trigger();
+            signal().await;
+            eprintln!("Second signal: exiting now, without waiting for the runs.");
+            std::process::exit(SECOND_SIGNAL_EXIT);
         });
     }
 }

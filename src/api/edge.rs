@@ -17,8 +17,9 @@ use crate::telemetry::metrics;
 /// read no body, so anything over this is refused with a `413`.
 pub const MAX_BODY_BYTES: u64 = 1024;
 
-/// Every route's path template, as the OpenAPI document names it. A new
-/// route adds its template here (the OpenAPI test checks both agree).
+/// Every GET route's path template, as the OpenAPI document names it. A new
+/// route adds its template here (the OpenAPI test checks both agree); the
+/// POST-only admin routes are in [`admin::TEMPLATES`](super::admin::TEMPLATES).
 pub const ROUTE_TEMPLATES: &[&str] = &[
     "/healthz",
     "/metrics",
@@ -46,6 +47,7 @@ pub const OTHER_ROUTE: &str = "other";
 pub fn route_template(path: &str) -> &'static str {
     ROUTE_TEMPLATES
         .iter()
+        .chain(super::admin::TEMPLATES)
         .copied()
         .find(|t| matches_template(t, path))
         .unwrap_or(OTHER_ROUTE)
@@ -111,8 +113,8 @@ pub(super) fn request_facts(
 }
 
 /// Finishes a response: a CORS preflight replaces the routes' `405` when
-/// its origin is allowed, CORS headers are added, and the request is
-/// counted in the metrics.
+/// its origin is allowed, an admin path's `405` says it takes POST, CORS
+/// headers are added, and the request is counted in the metrics.
 pub(super) fn finish(
     cors: &Cors,
     started: Instant,
@@ -127,6 +129,11 @@ pub(super) fn finish(
         .flatten()
     {
         Some(preflight) => preflight,
+        None if response.status() == warp::http::StatusCode::METHOD_NOT_ALLOWED
+            && super::admin::TEMPLATES.contains(&route) =>
+        {
+            warp::Reply::into_response(super::admin::method_not_allowed())
+        }
         None => response,
     };
     cors.decorate(response.headers_mut(), origin);
@@ -153,6 +160,11 @@ mod tests {
         );
         assert_eq!(route_template("/"), "/");
         assert_eq!(route_template("/assets/app.js"), "/assets/{name}");
+        assert_eq!(
+            route_template("/api/v1/sources/francetravail/run"),
+            "/api/v1/sources/{id}/run"
+        );
+        assert_eq!(route_template("/api/v1/reload"), "/api/v1/reload");
         for other in [
             "",
             "/assets/",

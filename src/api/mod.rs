@@ -25,7 +25,12 @@
 //! shows collection: each source's schedule and health, and its run
 //! reports. `GET /` serves the dashboard, a page built on these routes,
 //! with its files under `/assets/` ([`dashboard`]).
+//!
+//! Two admin routes ([`admin`]) are the only ones that act and the only
+//! ones answering POST (and nothing else): a run started now, the source
+//! definitions read again; they need the admin bearer token.
 
+pub mod admin;
 pub mod cache;
 pub mod collection;
 pub mod cors;
@@ -80,6 +85,8 @@ pub struct AppState {
     /// The scheduler's view of the sources and its admin actions; None when
     /// the server collects nothing (`serve --no-schedule`, tests).
     pub collection: Option<Arc<dyn collection::Collection>>,
+    /// The token the admin routes ask for; None: they answer 403.
+    pub admin_token: Option<admin::AdminToken>,
 }
 
 impl AppState {
@@ -94,6 +101,7 @@ impl AppState {
             cors: Cors::default(),
             cache: cache::ResponseCache::default(),
             collection: None,
+            admin_token: None,
         }
     }
 
@@ -101,6 +109,14 @@ impl AppState {
     pub fn with_collection(self, collection: Arc<dyn collection::Collection>) -> AppState {
         AppState {
             collection: Some(collection),
+            ..self
+        }
+    }
+
+    /// The same state with the admin routes' token.
+    pub fn with_admin_token(self, token: Option<admin::AdminToken>) -> AppState {
+        AppState {
+            admin_token: token,
             ..self
         }
     }
@@ -123,6 +139,7 @@ type Params = HashMap<String, String>;
 pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
     let cors = state.cors.clone();
     let document = openapi::document_bytes();
+    let admin = admin::routes(state.clone());
     let with_state = warp::any().map(move || state.clone());
     let healthz = warp::path!("healthz")
         .and(get_or_head())
@@ -210,7 +227,8 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
                 .or(source_runs)
                 .or(metrics)
                 .or(openapi)
-                .or(dashboard::routes()),
+                .or(dashboard::routes())
+                .or(admin),
         )
         .recover(recover);
     edge::request_facts().and(routes).map(

@@ -28,10 +28,11 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
     ("postings.json", include_str!("openapi/postings.json")),
     ("sources.json", include_str!("openapi/sources.json")),
     ("dashboard.json", include_str!("openapi/dashboard.json")),
+    ("admin.json", include_str!("openapi/admin.json")),
 ];
 
 /// The sections of `components` a fragment may add to.
-const COMPONENT_KINDS: [&str; 3] = ["schemas", "parameters", "responses"];
+const COMPONENT_KINDS: [&str; 4] = ["schemas", "parameters", "responses", "securitySchemes"];
 
 /// Why the document cannot be assembled (a bug in the bundled files).
 #[derive(Debug, thiserror::Error)]

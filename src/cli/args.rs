@@ -77,6 +77,10 @@ pub struct ServeArgs {
     /// Serve the API only; do not collect on schedule.
     #[arg(long)]
     pub no_schedule: bool,
+    /// Do not run at start the sources that never ran or missed their last
+    /// scheduled time (config `[schedule] catch_up`).
+    #[arg(long)]
+    pub no_catch_up: bool,
 }
 
 /// `run` options.
@@ -91,6 +95,10 @@ pub struct RunArgs {
     /// Replace the OAuth2 token URL (default: follows --base-url).
     #[arg(long, value_name = "URL")]
     pub auth_url: Option<String>,
+    /// The running server to ask when it holds the database (default: the
+    /// configured `bind` address); needs the admin token.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
 }
 
 /// `import` options.

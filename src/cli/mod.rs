@@ -1,6 +1,7 @@
 //! The command line: `args` defines the commands, one file each runs one
 //! (`serve`, `run`, `import`, `extract`, `export` trends, postings and top,
-//! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`); `setup`
+//! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`; `remote`
+//! asks a running server for `run`); `setup`
 //! builds what the collecting commands share (sources, run options, the
 //! pipeline context), `print` what they print alike. This is
 //! the edge where library errors get context (anyhow) and become exit
@@ -16,6 +17,7 @@ mod geos;
 mod import;
 mod print;
 mod reindex;
+mod remote;
 mod run;
 mod serve;
 mod setup;
@@ -34,7 +36,10 @@ use print::{csv_options, list_unreadable, output, print_report, progress_bar};
 use reindex::reindex;
 use run::run_sources;
 use serve::serve;
-use setup::{context, load_sources, log_broken_sources, pick_sources, run_options};
+use setup::{
+    context, load_sources, load_sources_with_reasons, log_broken_sources, pick_sources, plan,
+    planned_sources, run_options,
+};
 use skills::skills;
 use sources::{sources_check, sources_list, sources_try};
 

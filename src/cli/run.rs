@@ -1,5 +1,7 @@
-//! `skilltrack run`: collect the enabled (or named) sources once.
+//! `skilltrack run`: collect the enabled (or named) sources once; when
+//! `skilltrack serve` holds the database, ask it instead ([`super::remote`]).
 
+use super::remote;
 use super::{
     context, load_sources, normalizer, open_store, pick_sources, print_report, run_options, Exit,
     RunArgs,
@@ -8,10 +10,18 @@ use crate::config::Config;
 use crate::pipeline;
 use crate::pipeline::RunOptions;
 use crate::shutdown::Shutdown;
+use crate::store::StoreError;
 
 pub(super) async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result<Exit> {
     let sources = pick_sources(&load_sources(&config), &args.sources)?;
-    let store = open_store(&config)?;
+    let store = match open_store(&config) {
+        Ok(store) => store,
+        Err(e) if is_locked(&e) => {
+            let server = remote::server_url(&config, &args);
+            return remote::run_on_server(&config, &args, &server).await;
+        }
+        Err(e) => return Err(e),
+    };
     let ctx = context(&config, store.clone(), normalizer()?)?;
     let shutdown = Shutdown::new();
     shutdown.on_signal();
@@ -50,4 +60,14 @@ pub(super) async fn run_sources(config: Config, args: RunArgs) -> anyhow::Result
         failed = true;
     }
     Ok(if failed { Exit::Partial } else { Exit::Success })
+}
+
+/// Whether opening the store failed because another process holds it.
+fn is_locked(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<StoreError>(),
+            Some(StoreError::Locked { .. })
+        )
+    })
 }

@@ -356,3 +356,52 @@ fn cors_origins_come_from_the_file_then_the_environment() {
     assert!(bad.apply_env(|_| None).is_err());
     assert!(toml::from_str::<Config>("[api]\ncors_origin = \"*\"").is_err());
 }
+
+#[test]
+fn schedule_section_and_admin_token_come_from_the_file_then_the_environment() {
+    let defaults = Config::default();
+    assert!(defaults.schedule.catch_up);
+    assert_eq!(defaults.schedule.shutdown_grace, DEFAULT_SHUTDOWN_GRACE);
+    assert_eq!(defaults.schedule.catch_up_spacing, DEFAULT_CATCH_UP_SPACING);
+    assert_eq!(defaults.schedule.catch_up_jitter, DEFAULT_CATCH_UP_JITTER);
+    assert!(defaults.api.admin_token.is_none());
+
+    let mut c: Config = toml::from_str(
+        "[schedule]\ncatch_up = false\ncatch_up_spacing_secs = \"2s\"\ncatch_up_jitter_secs = 0\nshutdown_grace_secs = \"1m\"\n[api]\nadmin_token = \"from-file\"\n",
+    )
+    .unwrap();
+    c.apply_env(|_| None).unwrap();
+    assert!(!c.schedule.catch_up);
+    assert_eq!(c.schedule.catch_up_spacing, Duration::from_secs(2));
+    assert_eq!(c.schedule.catch_up_jitter, Duration::ZERO);
+    assert_eq!(c.schedule.shutdown_grace, Duration::from_secs(60));
+    assert!(c.api.admin_token.as_ref().unwrap().matches("from-file"));
+    // The token never prints, even with the whole configuration.
+    assert!(!format!("{c:?}").contains("from-file"));
+
+    c.apply_env(|k| match k {
+        "SKILLTRACK_CATCH_UP" => Some("true".into()),
+        "SKILLTRACK_SHUTDOWN_GRACE_SECS" => Some("12".into()),
+        "SKILLTRACK_ADMIN_TOKEN" => Some("from-env".into()),
+        _ => None,
+    })
+    .unwrap();
+    assert!(c.schedule.catch_up);
+    assert_eq!(c.schedule.shutdown_grace, Duration::from_secs(12));
+    assert!(c.api.admin_token.as_ref().unwrap().matches("from-env"));
+
+    let err = Config::default()
+        .apply_env(|k| (k == "SKILLTRACK_CATCH_UP").then(|| "sometimes".to_owned()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("SKILLTRACK_CATCH_UP=\"sometimes\": expected true or false"),
+        "{err}"
+    );
+    let blank = toml::from_str::<Config>("[api]\nadmin_token = \"  \"\n").unwrap_err();
+    assert!(
+        blank.to_string().contains("admin_token is blank"),
+        "{blank}"
+    );
+    assert!(toml::from_str::<Config>("[schedule]\ncatchup = true\n").is_err());
+}

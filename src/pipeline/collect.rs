@@ -66,7 +66,7 @@ pub async fn run_source(ctx: &Context, source: &SourceDef, options: &RunOptions)
     let started = Instant::now();
     let mut report = RunReport {
         source: Some(source.id.clone()),
-        started_at: now_rfc3339(),
+        started_at: options.started_at.clone().unwrap_or_else(now_rfc3339),
         ..RunReport::default()
     };
     let span = tracing::info_span!("run", source = %source.id);

@@ -60,6 +60,9 @@ pub struct RunOptions {
     /// already fetched are stored, no further page is requested, and the
     /// report says `interrupted`.
     pub shutdown: Option<Shutdown>,
+    /// The start time the run's report records (RFC 3339; default: now).
+    /// The scheduler sets it: it is the id of a run started on demand.
+    pub started_at: Option<String>,
 }
 
 fn now_rfc3339() -> String {

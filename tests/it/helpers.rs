@@ -222,6 +222,7 @@ impl TestApp {
             cors: skilltrack::api::Cors::default(),
             cache: api::cache::ResponseCache::default(),
             collection: None,
+            admin_token: None,
         };
         let handle = tokio::spawn(api::serve(listener, state, shutdown.wait()));
         TestApp {
@@ -358,6 +359,7 @@ impl IsolatedApp {
             cors: skilltrack::api::Cors::default(),
             cache: api::cache::ResponseCache::default(),
             collection: None,
+            admin_token: None,
         }
     }
 

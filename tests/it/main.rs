@@ -67,6 +67,14 @@
 //!   appended columns, the wide layout, `export trends` byte for byte the
 //!   served CSV, ETag / 304 and the cache of small answers.
 //!
+//! - `control`: issue #15's collection control in process: two sources
+//!   firing, an overlapping tick skipped, catch-up at start, the admin
+//!   trigger (403/401/202/409/404/405) and reload (422 keeping the set, 200
+//!   applying a change). `control_binary`: the same through the binary:
+//!   SIGTERM during a run (grace period, nothing lost, exit 0), a second
+//!   signal (exit 130), SIGHUP reload, `run` while `serve` holds the
+//!   database.
+//!
 //! No test touches the internet.
 
 mod api;
@@ -74,6 +82,8 @@ mod architecture;
 mod cli;
 mod collect;
 mod contract;
+mod control;
+mod control_binary;
 mod crash;
 mod csv_safety;
 mod dashboard;

@@ -11,7 +11,12 @@ use std::io::Cursor;
 
 use serde_json::Value;
 use skilltrack::api;
+use skilltrack::api::admin::AdminToken;
+use skilltrack::api::collection::{
+    Collection, ReloadError, ReloadOutcome, SourceInfo, TriggerError, TriggeredRun,
+};
 use skilltrack::api::edge::{route_template, ROUTE_TEMPLATES};
+use skilltrack::api::AppState;
 use skilltrack::domain::{PostingId, SourceId};
 use skilltrack::pipeline::import_lines;
 use warp::http::Response;
@@ -297,7 +302,11 @@ async fn every_route_is_documented_and_every_documented_path_answers() {
         .keys()
         .map(String::as_str)
         .collect();
-    let routes_known: BTreeSet<&str> = ROUTE_TEMPLATES.iter().copied().collect();
+    let routes_known: BTreeSet<&str> = ROUTE_TEMPLATES
+        .iter()
+        .chain(api::admin::TEMPLATES)
+        .copied()
+        .collect();
     assert_eq!(
         documented, routes_known,
         "the document's paths and the routes' templates"
@@ -404,4 +413,179 @@ fn the_validator_catches_a_body_that_drifted() {
     for bad in [extra, missing, wrong, bad_date] {
         assert!(validate(&doc, &point, &bad).is_err(), "{bad}");
     }
+}
+
+/// A scheduler stand-in: source `t` starts, `busy` is running, anything
+/// else is unknown; reload succeeds or refuses as told.
+struct FakeCollection {
+    reload_ok: bool,
+}
+
+impl Collection for FakeCollection {
+    fn sources(&self) -> Vec<SourceInfo> {
+        ["busy", "t"]
+            .into_iter()
+            .map(|id| SourceInfo {
+                id: id.into(),
+                name: id.into(),
+                kind: "json".into(),
+                schedule: None,
+                next_run: None,
+                enabled: true,
+                disabled_reason: None,
+                running: id == "busy",
+            })
+            .collect()
+    }
+
+    fn trigger(&self, id: &str) -> Result<TriggeredRun, TriggerError> {
+        match id {
+            "t" => Ok(TriggeredRun {
+                run_id: "2026-12-01T10:00:00.123456789Z".into(),
+                source: "t".into(),
+            }),
+            "busy" => Err(TriggerError::AlreadyRunning(id.into())),
+            _ => Err(TriggerError::UnknownSource(id.into())),
+        }
+    }
+
+    fn reload(&self) -> Result<ReloadOutcome, ReloadError> {
+        if self.reload_ok {
+            Ok(ReloadOutcome {
+                sources: 2,
+                added: vec!["t".into()],
+                ..ReloadOutcome::default()
+            })
+        } else {
+            Err(ReloadError {
+                problems: vec!["extractors/x.toml: unknown key `nmae`".into()],
+            })
+        }
+    }
+}
+
+/// The admin routes (POST only) against the document: every status they
+/// answer is documented under `post`, with its body's schema.
+#[tokio::test]
+async fn admin_routes_match_the_document() {
+    let doc = document();
+    let (_dir, store) = temp_store();
+    let token = AdminToken::new("t0ken");
+    let state = |reload_ok: bool| {
+        IsolatedApp::state(store.clone())
+            .with_collection(std::sync::Arc::new(FakeCollection { reload_ok }))
+            .with_admin_token(token.clone())
+    };
+    let bearer = "Bearer t0ken";
+    let cases: Vec<(AppState, &str, &str, Option<&str>, u16)> = vec![
+        (
+            state(true),
+            "POST",
+            "/api/v1/sources/t/run",
+            Some(bearer),
+            202,
+        ),
+        (
+            state(true),
+            "POST",
+            "/api/v1/sources/busy/run",
+            Some(bearer),
+            409,
+        ),
+        (
+            state(true),
+            "POST",
+            "/api/v1/sources/nope/run",
+            Some(bearer),
+            404,
+        ),
+        (
+            state(true),
+            "POST",
+            "/api/v1/sources/t/run",
+            Some("Bearer no"),
+            401,
+        ),
+        (state(true), "POST", "/api/v1/sources/t/run", None, 401),
+        (
+            IsolatedApp::state(store.clone()),
+            "POST",
+            "/api/v1/sources/t/run",
+            Some(bearer),
+            403,
+        ),
+        (
+            IsolatedApp::state(store.clone()).with_admin_token(token.clone()),
+            "POST",
+            "/api/v1/sources/t/run",
+            Some(bearer),
+            503,
+        ),
+        (
+            state(true),
+            "GET",
+            "/api/v1/sources/t/run",
+            Some(bearer),
+            405,
+        ),
+        (state(true), "POST", "/api/v1/reload", Some(bearer), 200),
+        (state(false), "POST", "/api/v1/reload", Some(bearer), 422),
+        (state(true), "POST", "/api/v1/reload", None, 401),
+        (
+            IsolatedApp::state(store.clone()),
+            "POST",
+            "/api/v1/reload",
+            Some(bearer),
+            403,
+        ),
+        (state(true), "DELETE", "/api/v1/reload", Some(bearer), 405),
+    ];
+    let mut failures = Vec::new();
+    for (state, method, path, auth, expected) in cases {
+        let mut request = warp::test::request().method(method).path(path);
+        if let Some(a) = auth {
+            request = request.header("authorization", a);
+        }
+        let r = request.reply(&api::routes(state)).await;
+        let status = r.status().as_u16();
+        if status != expected {
+            failures.push(format!("{method} {path}: {status} instead of {expected}"));
+            continue;
+        }
+        let template = route_template(path);
+        let pointer = format!("/paths/{}/post/responses/{status}", pointer_token(template));
+        let Some(mut documented) = doc.pointer(&pointer) else {
+            failures.push(format!("{method} {path}: {status} is not documented"));
+            continue;
+        };
+        if let Some(r) = documented.get("$ref").and_then(Value::as_str) {
+            documented = doc.pointer(r.trim_start_matches('#')).unwrap();
+        }
+        let body: Value = serde_json::from_slice(r.body()).unwrap();
+        if let Err(e) = validate(
+            &doc,
+            &documented["content"]["application/json"]["schema"],
+            &body,
+        ) {
+            failures.push(format!("{method} {path}: {e}\n{body}"));
+        }
+        for header in documented["headers"]
+            .as_object()
+            .into_iter()
+            .flat_map(|h| h.keys())
+        {
+            if !r
+                .headers()
+                .contains_key(header.to_ascii_lowercase().as_str())
+            {
+                failures.push(format!("{method} {path}: no {header} header"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // The scheme the operations name is defined.
+    assert_eq!(
+        doc["components"]["securitySchemes"]["adminToken"]["scheme"],
+        "bearer"
+    );
 }

@@ -23,14 +23,25 @@ use crate::helpers::{
 const HANG: Duration = Duration::from_secs(60);
 
 /// A running `skilltrack serve` and the address it printed.
-struct Served {
-    child: Child,
-    addr: String,
+pub(crate) struct Served {
+    pub(crate) child: Child,
+    pub(crate) addr: String,
 }
 
 /// Starts `skilltrack serve --bind 127.0.0.1:0` and waits for the address it
 /// prints on stdout. Its log goes to `db` + `.log`.
 fn serve(db: &Path, extractors: &Path, extra: &[&str]) -> Served {
+    serve_with_env(db, extractors, extra, &[])
+}
+
+/// [`serve`] with environment variables set (after the defaults, so
+/// `RUST_LOG` may be replaced).
+pub(crate) fn serve_with_env(
+    db: &Path,
+    extractors: &Path,
+    extra: &[&str],
+    envs: &[(&str, &str)],
+) -> Served {
     let log = std::fs::File::create(db.with_extension("log")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_skilltrack"))
         .args([
@@ -45,6 +56,7 @@ fn serve(db: &Path, extractors: &Path, extra: &[&str]) -> Served {
         .args(extra)
         .env("RUST_LOG", "warn")
         .env("SKILLTRACK_LOOPBACK_RATE", "1000/s")
+        .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
@@ -68,7 +80,7 @@ fn serve(db: &Path, extractors: &Path, extra: &[&str]) -> Served {
 }
 
 /// Sends SIGTERM and waits for the exit status.
-async fn terminate(mut child: Child) -> std::process::ExitStatus {
+pub(crate) async fn terminate(mut child: Child) -> std::process::ExitStatus {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
