@@ -736,7 +736,9 @@ fn span_values_sum_the_daily_series_across_years_for_new_and_active() {
         .collect();
     import(store.as_ref(), &n, &more);
     let after = store.span_values(&all, &fr, Metric::New, &spans).unwrap();
-    let reference = DailyOnly(&store).span_values(&all, &fr, Metric::New, &spans).unwrap();
+    let reference = DailyOnly(&store)
+        .span_values(&all, &fr, Metric::New, &spans)
+        .unwrap();
     assert_eq!(after, reference);
     assert_ne!(after, before, "the second import added postings in France");
 }
