@@ -8,7 +8,7 @@
 //!
 //! Kept in memory rather than in sled: an index entry in sled is one more
 //! random insert per posting (~10 µs) and one prefix scan per look-up, while
-//! in memory it is ~120 bytes per posting (70 without the by-day list) and a
+//! in memory it is ~140 bytes per posting (70 without the by-day list) and a
 //! hash probe. Records are keyed
 //! by sequence number rather than by id so that sled appends to its last
 //! leaf instead of writing all over the tree: at a million postings a random

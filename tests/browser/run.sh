@@ -18,8 +18,14 @@ if [ ! -x "$CHROMIUM" ]; then
   fi
 fi
 if ! command -v npm >/dev/null 2>&1; then
-  echo "npm not found: install Node.js 20 or later" >&2
-  exit 1
+  if [ "$(id -u)" = 0 ]; then
+    echo "== apt-get install nodejs npm"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  else
+    echo "npm not found: install Node.js 20 or later (apt-get install nodejs npm)" >&2
+    exit 1
+  fi
 fi
 
 export SKILLTRACK_BIN="${SKILLTRACK_BIN:-../../target/debug/skilltrack}"
