@@ -12,10 +12,14 @@
 //! and an `If-None-Match` naming the tag gets a `304` with no body. An
 //! unknown asset is a JSON `404` like any unknown route.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use warp::http::{header, HeaderValue, Response, StatusCode};
 use warp::hyper::body::Bytes;
 use warp::{Filter, Rejection};
 
+use super::etag::ETag;
 use super::{get_or_head, if_none_match, ApiError};
 
 /// One embedded file.
@@ -110,39 +114,37 @@ pub(super) fn routes() -> impl Filter<Extract = (Response<Bytes>,), Error = Reje
     index.or(assets).unify()
 }
 
-/// The strong entity tag of `body`: a hash of its bytes.
-fn etag(body: &[u8]) -> String {
-    format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(body))
-}
+/// The tags of [`INDEX`] and [`ASSETS`] by file name, hashed once: the
+/// files change only with the binary.
+static TAGS: LazyLock<HashMap<&'static str, ETag>> = LazyLock::new(|| {
+    std::iter::once(&INDEX)
+        .chain(ASSETS)
+        .map(|a| (a.name, ETag::of_bytes(a.body)))
+        .collect()
+});
 
-/// Whether an `If-None-Match` value names `tag` (or is `*`).
-fn names(if_none_match: Option<&str>, tag: &str) -> bool {
-    if_none_match.is_some_and(|list| {
-        list.split(',')
-            .map(str::trim)
-            .any(|c| c == "*" || c.strip_prefix("W/").unwrap_or(c) == tag)
-    })
+/// The tag of `asset`.
+fn tag_of(asset: &Asset) -> ETag {
+    TAGS.get(asset.name)
+        .cloned()
+        .unwrap_or_else(|| ETag::of_bytes(asset.body))
 }
 
 /// `asset`'s response: its bytes, or a `304` when the client has them.
 fn respond(asset: &Asset, if_none_match: Option<&str>) -> Response<Bytes> {
-    let tag = etag(asset.body);
-    let mut r = if names(if_none_match, &tag) {
-        let mut r = Response::new(Bytes::new());
-        *r.status_mut() = StatusCode::NOT_MODIFIED;
-        r
+    let tag = tag_of(asset);
+    let mut r = if tag.matches(if_none_match) {
+        tag.not_modified()
     } else {
         let mut r = Response::new(Bytes::from_static(asset.body));
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(asset.content_type),
         );
+        tag.tag(&mut r);
         r
     };
     let headers = r.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&tag) {
-        headers.insert(header::ETAG, value);
-    }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -222,12 +224,11 @@ mod tests {
     }
 
     #[test]
-    fn if_none_match_lists_are_read_like_the_api_s() {
-        let tag = etag(b"x");
-        assert!(names(Some(&tag), &tag));
-        assert!(names(Some("*"), &tag));
-        assert!(names(Some(&format!("\"a\", W/{tag}")), &tag));
-        assert!(!names(Some("\"0000000000000000\""), &tag));
-        assert!(!names(None, &tag));
+    fn each_file_has_its_own_tag_hashed_from_its_bytes() {
+        for a in ASSETS.iter().chain([&INDEX]) {
+            assert_eq!(tag_of(a), ETag::of_bytes(a.body), "{}", a.name);
+        }
+        let distinct: std::collections::HashSet<_> = TAGS.values().collect();
+        assert_eq!(distinct.len(), ASSETS.len() + 1);
     }
 }

@@ -39,7 +39,13 @@ impl ETag {
                 bytes.extend_from_slice(part.as_bytes());
             }
         }
-        ETag(format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&bytes)))
+        ETag::of_bytes(&bytes)
+    }
+
+    /// The tag of fixed content: a hash of its bytes (the dashboard's
+    /// files, which change only with the binary).
+    pub(crate) fn of_bytes(body: &[u8]) -> ETag {
+        ETag(format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(body)))
     }
 
     /// Whether an `If-None-Match` header value names this tag: `*`, or a
