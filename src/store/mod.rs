@@ -21,6 +21,7 @@ mod error;
 pub(crate) mod index;
 pub(crate) mod keys;
 pub(crate) mod record;
+pub(crate) mod running;
 pub(crate) mod sled_store;
 pub(crate) mod texts;
 
@@ -160,8 +161,9 @@ pub trait CountStore: Send + Sync {
 
     /// The value of one series over each of `spans` (inclusive day
     /// ranges), in their order: for `new` the postings opened in the span,
-    /// for `active` those open on its last day. The default sums
-    /// [`daily`](CountStore::daily); a store may sum its records in place.
+    /// for `active` those open on its last day. The default reads
+    /// [`daily`](CountStore::daily) once into running sums; a store may keep
+    /// them.
     fn span_values(
         &self,
         skill: &SkillId,
@@ -177,17 +179,15 @@ pub trait CountStore: Send + Sync {
         } else {
             spans.iter().map(|s| s.0).min().unwrap_or(last)
         };
-        let daily = self.daily(skill, geo, metric, first, last)?;
+        let sums = running::RunningSums::of(&self.daily(skill, geo, metric, first, last)?);
         Ok(spans
             .iter()
             .map(|&(from, to)| {
-                let end = daily.partition_point(|(d, _)| *d <= to);
-                let start = if metric.is_cumulative() {
-                    0
+                if metric.is_cumulative() {
+                    sums.through(to)
                 } else {
-                    daily.partition_point(|(d, _)| *d < from)
-                };
-                daily[start..end].iter().map(|(_, v)| v).sum()
+                    sums.between(from, to)
+                }
             })
             .collect())
     }

@@ -17,61 +17,13 @@ use std::sync::{Arc, Mutex};
 use rustc_hash::FxHashMap;
 
 use crate::domain::Day;
+use crate::store::running::RunningSums;
 use crate::store::StoreError;
 
 /// Memory the kept series may use (their days and sums): a series with a
 /// value on every day of three years is 13 KB, so this holds a few
 /// thousand (every skill of a few dozen geographies).
 pub const MAX_SUM_BYTES: usize = 32 << 20;
-
-/// A counter series as running sums: `sums[i]` is the total of its values
-/// on the days up to `days[i]` included.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct RunningSums {
-    days: Vec<Day>,
-    sums: Vec<i64>,
-}
-
-impl RunningSums {
-    /// The running sums of `daily` (sorted by day).
-    pub(super) fn of(daily: &[(Day, i64)]) -> RunningSums {
-        let mut total = 0;
-        let (days, sums) = daily
-            .iter()
-            .map(|&(day, value)| {
-                total += value;
-                (day, total)
-            })
-            .unzip();
-        RunningSums { days, sums }
-    }
-
-    /// The total of the values on the days before `day`.
-    pub(super) fn before(&self, day: Day) -> i64 {
-        self.at(self.days.partition_point(|d| *d < day))
-    }
-
-    /// The total of the values on the days up to `day` included.
-    pub(super) fn through(&self, day: Day) -> i64 {
-        self.at(self.days.partition_point(|d| *d <= day))
-    }
-
-    /// The total of the values from `from` to `to` included.
-    pub(super) fn between(&self, from: Day, to: Day) -> i64 {
-        if from > to {
-            return 0;
-        }
-        self.through(to) - self.before(from)
-    }
-
-    fn at(&self, n: usize) -> i64 {
-        n.checked_sub(1).map_or(0, |i| self.sums[i])
-    }
-
-    fn bytes(&self) -> usize {
-        self.days.len() * (size_of::<Day>() + size_of::<i64>()) + 64
-    }
-}
 
 /// A series: skill and geography numbers, counter tag.
 type SeriesKey = (u32, u32, u8);
@@ -137,20 +89,6 @@ mod tests {
 
     fn day(n: i32) -> Day {
         Day::from_epoch_days(n)
-    }
-
-    #[test]
-    fn spans_are_differences_of_running_sums() {
-        let sums = RunningSums::of(&[(day(2), 3), (day(5), -1), (day(9), 4)]);
-        assert_eq!(sums.between(day(0), day(1)), 0);
-        assert_eq!(sums.between(day(2), day(2)), 3);
-        assert_eq!(sums.between(day(3), day(8)), -1);
-        assert_eq!(sums.between(day(2), day(9)), 6);
-        assert_eq!(sums.between(day(6), day(100)), 4);
-        assert_eq!(sums.between(day(9), day(2)), 0);
-        assert_eq!(sums.through(day(5)), 2);
-        assert_eq!(sums.through(Day::MIN), 0);
-        assert_eq!(sums.before(Day::MAX), 6);
     }
 
     #[test]
