@@ -25,16 +25,17 @@ use super::{json, ApiError, AppState};
 pub const TEMPLATES: &[&str] = &["/api/v1/sources/{id}/run", "/api/v1/reload"];
 
 /// The secret the admin routes ask for (`SKILLTRACK_ADMIN_TOKEN`, `[api]
-/// admin_token`). It never prints: `Debug` shows a placeholder.
+/// admin_token`). It never prints: `Debug` shows a placeholder. Shared,
+/// not copied, when the server's state is cloned for each request.
 #[derive(Clone, PartialEq, Eq)]
-pub struct AdminToken(String);
+pub struct AdminToken(std::sync::Arc<str>);
 
 impl AdminToken {
     /// The token `text`, or None when it is blank (no token: the admin
     /// routes answer 403).
     pub fn new(text: &str) -> Option<AdminToken> {
         let text = text.trim();
-        (!text.is_empty()).then(|| AdminToken(text.to_owned()))
+        (!text.is_empty()).then(|| AdminToken(text.into()))
     }
 
     /// Whether `presented` is the token, compared in constant time (the
