@@ -186,11 +186,14 @@ fn run_beside(db: &Path, extractors: &Path, server: &str, token: Option<&str>) -
     command.output().unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn run_while_serve_holds_the_database_asks_the_server_or_says_what_to_do() {
+/// `serve` with the admin token and no catch-up, over one source
+/// (`daily`, 04:20 UTC) whose one page at `/jobs` of a fault server lists
+/// the postings `ids`; the database and the extractors are under the
+/// returned directory (`db`, `extractors`).
+async fn serve_daily_source(ids: &[u32]) -> (FaultServer, tempfile::TempDir, Served) {
     let server = FaultServer::start(vec![(
         "/jobs",
-        vec![Reply::ok("application/json", page(&[1, 2], None))],
+        vec![Reply::ok("application/json", page(ids, None))],
     )])
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -203,6 +206,13 @@ async fn run_while_serve_holds_the_database_asks_the_server_or_says_what_to_do()
         &["--no-catch-up"],
         &[("SKILLTRACK_ADMIN_TOKEN", TOKEN)],
     );
+    (server, dir, served)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_while_serve_holds_the_database_asks_the_server_or_says_what_to_do() {
+    let (server, dir, served) = serve_daily_source(&[1, 2]).await;
+    let (db, extractors) = (dir.path().join("db"), dir.path().join("extractors"));
     let url = format!("http://{}", served.addr);
     let (db2, ex2, url2) = (db.clone(), extractors.clone(), url.clone());
 
@@ -262,21 +272,8 @@ async fn post_status(addr: &str, path: &str) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_reloads_the_sources_and_a_broken_set_is_refused() {
-    let server = FaultServer::start(vec![(
-        "/jobs",
-        vec![Reply::ok("application/json", page(&[1], None))],
-    )])
-    .await;
-    let dir = tempfile::tempdir().unwrap();
+    let (server, dir, served) = serve_daily_source(&[1]).await;
     let (db, extractors) = (dir.path().join("db"), dir.path().join("extractors"));
-    std::fs::create_dir(&extractors).unwrap();
-    source_file(&extractors, "daily", "0 20 4 * * *", &server.base);
-    let served = serve_with_env(
-        &db,
-        &extractors,
-        &["--no-catch-up"],
-        &[("SKILLTRACK_ADMIN_TOKEN", TOKEN)],
-    );
     let pid = served.child.id().to_string();
     assert_eq!(
         post_status(&served.addr, "/api/v1/sources/added/run").await,
