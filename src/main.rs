@@ -8,6 +8,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use skilltrack::cli::{self, Cli, Exit};
 
+/// mimalloc rather than the system allocator: the server and the import spend
+/// a third of their time in glibc's `malloc`/`free` (decoded sled pages and
+/// posting records are short-lived), see BENCHMARKS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Read by clap, not by `Config::apply_env`: an empty value is refused
     // like the others (clap would call it a missing --config).

@@ -44,6 +44,7 @@ pub mod server;
 pub mod sources;
 pub mod top;
 mod trends;
+pub mod work;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -87,6 +88,9 @@ pub struct AppState {
     pub collection: Option<Arc<dyn collection::Collection>>,
     /// The token the admin routes ask for; None: they answer 403.
     pub admin_token: Option<admin::AdminToken>,
+    /// The bound on requests computing from the store at once
+    /// ([`work::StoreWork`]).
+    pub work: work::StoreWork,
 }
 
 impl AppState {
@@ -102,6 +106,7 @@ impl AppState {
             cache: cache::ResponseCache::default(),
             collection: None,
             admin_token: None,
+            work: work::StoreWork::for_machine(),
         }
     }
 
@@ -147,7 +152,7 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
     let metrics = warp::path!("metrics")
         .and(get_or_head())
         .and(with_state.clone())
-        .then(|s: AppState| blocking(move || metrics_handler(&s)));
+        .then(|s: AppState| blocking(s.work.clone(), move || metrics_handler(&s)));
     let openapi = warp::path!("api" / "v1" / "openapi.json")
         .and(get_or_head())
         .map(move || openapi::response(&document));
@@ -189,7 +194,7 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
     let posting = warp::path!("api" / "v1" / "postings" / String)
         .and(get_or_head())
         .and(with_state.clone())
-        .then(|id: String, s: AppState| blocking(move || posting_handler(&s, &id)));
+        .then(|id: String, s: AppState| blocking(s.work.clone(), move || posting_handler(&s, &id)));
     let geos = warp::path!("api" / "v1" / "geos")
         .and(get_or_head())
         .and(warp::query::<Params>())
@@ -198,13 +203,13 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
     let sources = warp::path!("api" / "v1" / "sources")
         .and(get_or_head())
         .and(with_state.clone())
-        .then(|s: AppState| blocking(move || sources::list_handler(&s)));
+        .then(|s: AppState| blocking(s.work.clone(), move || sources::list_handler(&s)));
     let source_runs = warp::path!("api" / "v1" / "sources" / String / "runs")
         .and(get_or_head())
         .and(warp::query::<Params>())
         .and(with_state.clone())
         .then(|id: String, p: Params, s: AppState| {
-            blocking(move || sources::runs_handler(&s, &id, &p))
+            blocking(s.work.clone(), move || sources::runs_handler(&s, &id, &p))
         });
     let skills = warp::path!("api" / "v1" / "skills")
         .and(get_or_head())
@@ -283,12 +288,13 @@ fn respond(result: Result<Response<Bytes>, ApiError>) -> Response<Bytes> {
 }
 
 /// Runs a handler that reads the store on tokio's blocking pool, so the
-/// async workers stay free for other requests.
-async fn blocking<F>(handler: F) -> Response<Bytes>
+/// async workers stay free for other requests, when its turn comes
+/// ([`work::StoreWork`]).
+async fn blocking<F>(work: work::StoreWork, handler: F) -> Response<Bytes>
 where
     F: FnOnce() -> Result<Response<Bytes>, ApiError> + Send + 'static,
 {
-    match tokio::task::spawn_blocking(handler).await {
+    match work.run(handler).await {
         Ok(result) => respond(result),
         Err(error) => {
             tracing::error!(%error, "A request handler failed.");

@@ -135,7 +135,7 @@ pub(super) async fn page_handler(
     if let Some(body) = state.cache.get(&tag) {
         return tagged(body, &tag, if_none_match.as_deref());
     }
-    super::blocking(move || {
+    super::blocking(state.work.clone(), move || {
         let body = page(&state, &params, today)?;
         state.cache.insert(generation, tag.clone(), body.clone());
         Ok(tagged(body, &tag, if_none_match.as_deref()))
@@ -204,6 +204,7 @@ pub(super) async fn csv(s: AppState, p: Params) -> warp::reply::Response {
     };
     let rows = CsvRows {
         store: s.store.clone(),
+        work: s.work.clone(),
         listing: Arc::new(listing),
         options,
         after: None,
@@ -231,6 +232,8 @@ enum CsvStep {
 /// The state of a streamed CSV body.
 struct CsvRows {
     store: Arc<dyn Store>,
+    /// Each page is listed when its turn comes ([`super::work::StoreWork`]).
+    work: super::work::StoreWork,
     listing: Arc<CellListing>,
     options: CsvOptions,
     /// Where the next page starts (the listing's own cursor at first).
@@ -259,16 +262,19 @@ impl CsvRows {
                 let (store, listing, options) =
                     (self.store.clone(), self.listing.clone(), self.options);
                 let (after, written) = (self.after, self.written);
-                let page = tokio::task::spawn_blocking(move || {
-                    let Some(page) = cells::next_page(store.as_ref(), &listing, after, written)?
-                    else {
-                        return Ok(None);
-                    };
-                    let mut out = Vec::new();
-                    cells::write_cell_csv_rows(&mut out, &page.postings, options)?;
-                    Ok::<_, CellExportError>(Some((out, page.postings.len(), page.next)))
-                })
-                .await;
+                let page = self
+                    .work
+                    .run(move || {
+                        let Some(page) =
+                            cells::next_page(store.as_ref(), &listing, after, written)?
+                        else {
+                            return Ok(None);
+                        };
+                        let mut out = Vec::new();
+                        cells::write_cell_csv_rows(&mut out, &page.postings, options)?;
+                        Ok::<_, CellExportError>(Some((out, page.postings.len(), page.next)))
+                    })
+                    .await;
                 match page {
                     Ok(Ok(Some((out, n, next)))) => {
                         self.written += n;

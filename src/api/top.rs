@@ -112,7 +112,7 @@ pub(super) async fn handler(
         }
         return respond(body, csv, &tag);
     }
-    super::blocking(move || {
+    super::blocking(state.work.clone(), move || {
         match answer(&state, &params, csv, today, &tag, if_none_match.as_deref())? {
             None => Ok(tag.not_modified()),
             Some(body) => {

@@ -40,6 +40,7 @@ use warp::Reply;
 
 use super::etag::ETag;
 use super::query::{self, ApiError};
+use super::work::{StoreWork, WorkError};
 use super::{AppState, Params};
 use crate::domain::Day;
 use crate::export::{CsvOptions, DecimalMark, ExportError, Layout, TrendsCsv, WideValue};
@@ -89,18 +90,21 @@ pub(super) async fn handler(
         }
         return respond(Answer::Whole(body), csv, &tag);
     }
-    let answered = tokio::task::spawn_blocking(move || {
-        let job = Job::start(&state, &params, csv, today)?;
-        if tag.matches(if_none_match.as_deref()) {
-            return Ok::<_, ApiError>((Answer::NotModified, tag));
-        }
-        let answer = job.answer()?;
-        if let Answer::Whole(body) = &answer {
-            state.cache.insert(generation, tag.clone(), body.clone());
-        }
-        Ok((answer, tag))
-    })
-    .await;
+    let work = state.work.clone();
+    let streamed = work.clone();
+    let answered = work
+        .run(move || {
+            let job = Job::start(&state, &params, csv, today)?;
+            if tag.matches(if_none_match.as_deref()) {
+                return Ok::<_, ApiError>((Answer::NotModified, tag));
+            }
+            let answer = job.answer(&streamed)?;
+            if let Answer::Whole(body) = &answer {
+                state.cache.insert(generation, tag.clone(), body.clone());
+            }
+            Ok((answer, tag))
+        })
+        .await;
     match answered {
         Ok(Ok((Answer::NotModified, tag))) => tag.not_modified().into_response(),
         Ok(Ok((answer, tag))) => respond(answer, csv, &tag),
@@ -190,7 +194,7 @@ enum BodyError {
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
     #[error("a series computation failed: {0}")]
-    Task(#[from] tokio::task::JoinError),
+    Task(#[from] super::work::WorkError),
 }
 
 impl Job {
@@ -220,7 +224,7 @@ impl Job {
     }
 
     /// The body: whole when small or wide, else streamed.
-    fn answer(self) -> Result<Answer, ApiError> {
+    fn answer(self, work: &StoreWork) -> Result<Answer, ApiError> {
         let points = self.query.series_count() * self.query.bucket_count();
         let wide = matches!(
             self.format,
@@ -232,6 +236,7 @@ impl Job {
         if !wide && points > WHOLE_MAX_POINTS {
             return Ok(Answer::Streamed(SeriesBody {
                 job: Arc::new(self),
+                work: work.clone(),
                 step: Step::Head,
                 pending: None,
             }));
@@ -318,7 +323,7 @@ impl Job {
                 if i > 0 {
                     out.push(b',');
                 }
-                serde_json::to_writer(&mut out, &series)?;
+                series.write_json(&mut out);
             }
             Format::Csv(csv) => csv.write_rows(&mut out, &self.query, &series)?,
         }
@@ -345,9 +350,15 @@ enum Step {
 /// The streamed body of a trends response: head, one chunk per series, tail.
 struct SeriesBody {
     job: Arc<Job>,
+    /// Each series is computed when its turn comes, like a whole answer.
+    work: StoreWork,
     step: Step,
-    pending: Option<tokio::task::JoinHandle<Result<Bytes, BodyError>>>,
+    pending: Option<Pending>,
 }
+
+/// A series being computed.
+type Pending =
+    Pin<Box<dyn Future<Output = Result<Result<Bytes, BodyError>, WorkError>> + Send + Sync>>;
 
 impl futures_util::Stream for SeriesBody {
     type Item = Result<Bytes, BodyError>;
@@ -371,7 +382,10 @@ impl futures_util::Stream for SeriesBody {
                 Step::Series(i) if i < this.job.query.series_count() => {
                     this.step = Step::Series(i + 1);
                     let job = this.job.clone();
-                    this.pending = Some(tokio::task::spawn_blocking(move || job.series(i)));
+                    let work = this.work.clone();
+                    this.pending = Some(Box::pin(
+                        async move { work.run(move || job.series(i)).await },
+                    ));
                 }
                 Step::Series(_) => {
                     this.step = Step::Done;

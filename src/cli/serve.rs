@@ -93,6 +93,7 @@ pub(super) async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<Exi
         cache: api::cache::ResponseCache::default(),
         collection: None,
         admin_token: config.api.admin_token.clone(),
+        work: api::work::StoreWork::for_machine(),
     };
     if let Some(s) = &scheduler {
         state = state.with_collection(s.collection());

@@ -22,6 +22,7 @@
 //! ([`write_top_csv`]).
 
 pub mod cell;
+mod decimal;
 
 use std::io::Write;
 
@@ -100,7 +101,8 @@ impl CsvOptions {
     /// `value` with `places` decimals and the options' decimal mark
     /// (`0.074586` or `0,074586`). Never neutralised: it is a number.
     pub fn decimal(&self, value: f64, places: usize) -> String {
-        let text = format!("{value:.places$}");
+        let mut text = String::with_capacity(16);
+        decimal::push_fixed(&mut text, value, places);
         match self.decimal {
             DecimalMark::Point => text,
             DecimalMark::Comma => text.replacen('.', ",", 1),
@@ -313,33 +315,38 @@ impl TrendsCsv {
         let mut w = self.writer(out);
         let skill = safe_cell(series.skill.as_str());
         let geo = safe_cell(series.geo.as_str());
+        let (metric, interval) = (query.metric.as_str(), query.interval.as_str());
+        // Fields are written one by one from stack buffers and one reused
+        // string: a daily series is thousands of rows.
+        let mut text = String::new();
         for p in &series.points {
-            let mut row = vec![
-                p.date.to_string(),
-                skill.to_string(),
-                geo.to_string(),
-                query.metric.as_str().to_owned(),
-                query.interval.as_str().to_owned(),
-                self.cell(p, WideValue::Count),
-                self.cell(p, WideValue::Total),
-                self.cell(p, WideValue::Share),
-                self.fraction(p.low),
-                self.fraction(p.high),
-                p.low_support.to_string(),
-            ];
+            w.write_field(p.date.iso_bytes())?;
+            w.write_field(skill.as_bytes())?;
+            w.write_field(geo.as_bytes())?;
+            w.write_field(metric)?;
+            w.write_field(interval)?;
+            for value in [WideValue::Count, WideValue::Total, WideValue::Share] {
+                w.write_field(self.cell_into(&mut text, p, value))?;
+            }
+            w.write_field(self.fraction_into(&mut text, p.low))?;
+            w.write_field(self.fraction_into(&mut text, p.high))?;
+            w.write_field(if p.low_support { "true" } else { "false" })?;
             if self.index {
                 let index = p.index.flatten();
-                row.push(index.map_or_else(String::new, |v| self.csv.decimal(v, INDEX_DECIMALS)));
+                w.write_field(self.decimal_into(&mut text, index, INDEX_DECIMALS))?;
             }
             if self.yoy {
                 let yoy = p.yoy.unwrap_or(trends::YearBefore {
                     count: None,
                     share: None,
                 });
-                row.push(yoy.count.map_or_else(String::new, |c| self.amount(c, p)));
-                row.push(self.fraction(yoy.share));
+                match yoy.count {
+                    Some(c) => w.write_field(self.amount_into(&mut text, c, p))?,
+                    None => w.write_field("")?,
+                }
+                w.write_field(self.fraction_into(&mut text, yoy.share))?;
             }
-            w.write_record(&row)?;
+            w.write_record(None::<&[u8]>)?;
         }
         w.flush()?;
         Ok(())
@@ -393,18 +400,61 @@ impl TrendsCsv {
         }
     }
 
-    /// A count of the year before, written like the point's own count.
-    fn amount(&self, count: f64, p: &Point) -> String {
-        match p.smoothed {
-            None => (count as i64).to_string(),
-            Some(_) => self.csv.decimal(count, SHARE_DECIMALS),
+    /// [`Self::cell`], written into `text` (cleared first).
+    fn cell_into<'t>(&self, text: &'t mut String, p: &Point, value: WideValue) -> &'t str {
+        match (value, p.smoothed) {
+            (WideValue::Count, None) => integer_into(text, p.count),
+            (WideValue::Total, None) => integer_into(text, p.total),
+            (WideValue::Count, Some((count, _))) => {
+                self.decimal_into(text, Some(count), SHARE_DECIMALS)
+            }
+            (WideValue::Total, Some((_, total))) => {
+                self.decimal_into(text, Some(total), SHARE_DECIMALS)
+            }
+            (WideValue::Share, _) => self.fraction_into(text, p.share),
         }
+    }
+
+    /// A count of the year before, written like the point's own count,
+    /// into `text` (cleared first).
+    fn amount_into<'t>(&self, text: &'t mut String, count: f64, p: &Point) -> &'t str {
+        match p.smoothed {
+            None => integer_into(text, count as i64),
+            Some(_) => self.decimal_into(text, Some(count), SHARE_DECIMALS),
+        }
+    }
+
+    /// [`Self::fraction`], written into `text` (cleared first).
+    fn fraction_into<'t>(&self, text: &'t mut String, value: Option<f64>) -> &'t str {
+        self.decimal_into(text, value, SHARE_DECIMALS)
+    }
+
+    /// [`CsvOptions::decimal`] of `value` (empty when `None`), written into
+    /// `text` (cleared first).
+    fn decimal_into<'t>(&self, text: &'t mut String, value: Option<f64>, places: usize) -> &'t str {
+        text.clear();
+        if let Some(value) = value {
+            decimal::push_fixed(text, value, places);
+            if self.csv.decimal == DecimalMark::Comma {
+                if let Some(dot) = text.find('.') {
+                    text.replace_range(dot..=dot, ",");
+                }
+            }
+        }
+        text
     }
 
     /// A share or bound, empty when undefined.
     fn fraction(&self, value: Option<f64>) -> String {
         value.map_or_else(String::new, |v| self.csv.decimal(v, SHARE_DECIMALS))
     }
+}
+
+/// `n` in decimal, written into `text` (cleared first).
+fn integer_into(text: &mut String, n: i64) -> &str {
+    text.clear();
+    text.push_str(itoa::Buffer::new().format(n));
+    text
 }
 
 /// The column names of a wide CSV after `date`, one per series in

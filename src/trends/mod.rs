@@ -12,6 +12,7 @@ use crate::domain::{Day, GeoCode, SkillId};
 use crate::store::{CountStore, Metric, StoreError};
 
 pub mod honest;
+mod json;
 mod request;
 pub mod top;
 pub use honest::{Compare, Options, DEFAULT_MIN_SUPPORT, MAX_SMOOTH};

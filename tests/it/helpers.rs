@@ -215,15 +215,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shutdown = Shutdown::new();
-        let state = AppState {
-            store,
-            normalizer: normalizer(),
-            min_support: skilltrack::trends::DEFAULT_MIN_SUPPORT,
-            cors: skilltrack::api::Cors::default(),
-            cache: api::cache::ResponseCache::default(),
-            collection: None,
-            admin_token: None,
-        };
+        let state = AppState::new(store, normalizer());
         let handle = tokio::spawn(api::serve(listener, state, shutdown.wait()));
         TestApp {
             addr,
@@ -352,15 +344,7 @@ impl IsolatedApp {
 
     /// The state over `store` with the bundled taxonomy and geography.
     pub fn state(store: Arc<dyn Store>) -> AppState {
-        AppState {
-            store,
-            normalizer: normalizer(),
-            min_support: skilltrack::trends::DEFAULT_MIN_SUPPORT,
-            cors: skilltrack::api::Cors::default(),
-            cache: api::cache::ResponseCache::default(),
-            collection: None,
-            admin_token: None,
-        }
+        AppState::new(store, normalizer())
     }
 
     /// `http://ADDR` + `path`.
