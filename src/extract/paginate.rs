@@ -449,3 +449,111 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod body_tests {
+    use super::*;
+
+    fn body(text: &str) -> JsonBody {
+        let table: toml::Table = toml::from_str(text).unwrap();
+        let mut p = Problems::new("x.toml");
+        super::super::request::compile(&Tab::at(&table, "request"), &mut p).unwrap()
+    }
+
+    fn compiled(paginate: &str, body: Option<&JsonBody>) -> (Option<Paginate>, Vec<String>) {
+        let table: toml::Table = toml::from_str(paginate).unwrap();
+        let mut p = Problems::new("x.toml");
+        let tab = Tab::at(&table, "paginate");
+        let out = compile(&tab, "path", |_, _| None, body, &mut p);
+        (out, p.list)
+    }
+
+    fn state(page: &Page, number: u32, items: usize) -> PageState<'_> {
+        PageState {
+            page,
+            number,
+            items,
+            link: None,
+        }
+    }
+
+    #[test]
+    fn offsets_and_page_numbers_are_written_into_the_body() {
+        let apec = body(
+            "method = \"POST\"\n[body]\nmotsCles = \"linux\"\npagination = { range = 20, startIndex = 0 }\n",
+        );
+        let (paginate, problems) = compiled(
+            "kind = \"offset\"\nfield = \"pagination.startIndex\"\nsize = 20\n",
+            Some(&apec),
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let paginate = paginate.unwrap();
+        let page = Page::new("http://h/search", "");
+        let next = paginate.next(&state(&page, 0, 20)).unwrap();
+        assert_eq!(next.url, "http://h/search");
+        let sent: serde_json::Value = serde_json::from_str(next.body.as_deref().unwrap()).unwrap();
+        assert_eq!(sent["pagination"]["startIndex"], 20);
+        assert_eq!(sent["pagination"]["range"], 20);
+        assert_eq!(sent["motsCles"], "linux");
+        let third = paginate.next(&state(&page, 1, 20)).unwrap();
+        assert!(third.body.unwrap().contains("\"startIndex\":40"));
+        // A page without items ends it.
+        assert!(paginate.next(&state(&page, 2, 0)).is_none());
+
+        // Page numbers start at the body's value.
+        let csp = body("method = \"POST\"\nbody = { page = 1 }\n");
+        let (paginate, problems) = compiled("kind = \"page\"\nfield = \"page\"\n", Some(&csp));
+        assert!(problems.is_empty(), "{problems:?}");
+        let next = paginate.unwrap().next(&state(&page, 0, 20)).unwrap();
+        assert_eq!(next.body.as_deref(), Some("{\"page\":2}"));
+    }
+
+    #[test]
+    fn a_bad_field_names_the_key_and_the_value() {
+        let csp = body("method = \"POST\"\nbody = { page = 1, query = \"rust\" }\n");
+        let cases: &[(&str, Option<&JsonBody>, &[&str])] = &[
+            (
+                "kind = \"page\"\nfield = \"page\"\n",
+                None,
+                &["x.toml: `paginate.field`: \"page\" needs a body to write into: [request] method = \"POST\" with a `body` table"],
+            ),
+            (
+                "kind = \"page\"\nfield = \"pagination.page\"\n",
+                Some(&csp),
+                &["x.toml: `paginate.field`: \"pagination.page\" is not an integer of `request.body` (write the first page's value there, e.g. 0)"],
+            ),
+            (
+                "kind = \"page\"\nfield = \"query\"\n",
+                Some(&csp),
+                &["x.toml: `paginate.field`: \"query\" is not an integer of `request.body` (write the first page's value there, e.g. 0)"],
+            ),
+            (
+                "kind = \"offset\"\nfield = \"page\"\n",
+                Some(&csp),
+                &["x.toml: `paginate.size`: paginate kind \"offset\" needs `size` (items per page)"],
+            ),
+            (
+                "kind = \"next\"\nfield = \"page\"\n",
+                Some(&csp),
+                &["x.toml: `paginate.field`: is not used by paginate kind \"next\" (only page and offset write into the body)"],
+            ),
+            (
+                "kind = \"page\"\nfield = \"page\"\nparam = \"p\"\nstart = 0\n",
+                Some(&csp),
+                &[
+                    "x.toml: `paginate.param`: is not used with `field`: the page number or offset is the body's, and its first value is the one `request.body` holds",
+                    "x.toml: `paginate.start`: is not used with `field`: the page number or offset is the body's, and its first value is the one `request.body` holds",
+                ],
+            ),
+            (
+                "kind = \"page\"\nfeild = \"page\"\nparam = \"p\"\n",
+                Some(&csp),
+                &["x.toml: `paginate.feild`: unknown key `feild`, did you mean `field`?"],
+            ),
+        ];
+        for (text, body, expected) in cases {
+            let (_, problems) = compiled(text, *body);
+            assert_eq!(&problems, expected, "{text}");
+        }
+    }
+}

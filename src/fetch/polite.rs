@@ -460,6 +460,27 @@ mod tests {
     }
 
     #[test]
+    fn a_json_search_keeps_its_body_on_307_and_drops_it_on_303() {
+        let headers = HeaderMap::new();
+        let url = |u: &str| Url::parse(u).unwrap();
+        let mut hop = Hop {
+            url: url("http://h/search"),
+            form: None,
+            json: Some("{\"page\":1}"),
+            headers: Some(&headers),
+        };
+        let next = |to: &str, keeps_body| NextHop {
+            url: url(to),
+            keeps_body,
+            cross_origin: false,
+        };
+        take(&mut hop, next("http://h/search2", true));
+        assert_eq!(hop.json, Some("{\"page\":1}"));
+        take(&mut hop, next("http://h/results", false));
+        assert_eq!(hop.json, None);
+    }
+
+    #[test]
     fn refusals_name_the_first_url_of_the_chain() {
         let first = Url::parse("http://h/start").unwrap();
         let target = Url::parse("http://h/start").unwrap();

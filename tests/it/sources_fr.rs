@@ -272,7 +272,11 @@ async fn choisir_le_service_public_posts_the_page_number() {
     // The list's dates are French words ("24 novembre 2026"), not read: the
     // day is the day the posting is first seen.
     let expect = [
-        ("2026-2395447", "FR-35", &["linux-administration", "postgresql"][..]),
+        (
+            "2026-2395447",
+            "FR-35",
+            &["linux-administration", "postgresql"][..],
+        ),
         ("2026-2395120", "FR-75", &["kubernetes", "ansible"][..]),
         ("2026-2394871", "FR-59", &[][..]),
         ("2026-2394510", "FR-69", &["python", "django"][..]),
