@@ -31,6 +31,14 @@ struct PostServer {
 
 impl PostServer {
     async fn start(field: &'static str, routes: &[(&str, u64, &str)]) -> PostServer {
+        PostServer::with_robots(field, routes, None).await
+    }
+
+    async fn with_robots(
+        field: &'static str,
+        routes: &[(&str, u64, &str)],
+        robots: Option<&'static str>,
+    ) -> PostServer {
         let table: Arc<HashMap<String, std::path::PathBuf>> = Arc::new(
             routes
                 .iter()
@@ -61,6 +69,9 @@ impl PostServer {
                         path.as_str().to_owned()
                     };
                     log2.lock().unwrap().push(key.clone());
+                    if let (Some(rules), "/robots.txt") = (robots, key.as_str()) {
+                        return Response::new(Bytes::from_static(rules.as_bytes()));
+                    }
                     if method == warp::http::Method::POST
                         && content_type.as_deref() != Some("application/json")
                     {
@@ -116,6 +127,28 @@ fn status(code: StatusCode) -> Response<Bytes> {
     *r.status_mut() = code;
     r
 }
+
+const TALEEZ_ROUTES: &[(&str, &str)] = &[
+    ("/sitemap.xml", "taleez/sitemap.xml"),
+    ("/sitemap-static.xml", "taleez/sitemap-static.xml"),
+    ("/sitemap-job.xml", "taleez/sitemap-job.xml"),
+    (
+        "/apply/developpeur-fullstack-typescript-bordeaux-novapost-cdi",
+        "taleez/developpeur-fullstack-typescript-bordeaux-novapost-cdi.html",
+    ),
+    (
+        "/apply/ingenieur-systemes-linux-toulouse-bertin-it-cdi",
+        "taleez/ingenieur-systemes-linux-toulouse-bertin-it-cdi.html",
+    ),
+    (
+        "/apply/alternance-assistant-rh-marseille-ufcv",
+        "taleez/alternance-assistant-rh-marseille-ufcv.html",
+    ),
+];
+
+/// A source, its fixture routes, how many postings they give, and the first
+/// posting's département.
+type TryCase<'a> = (&'static str, Vec<(&'a str, &'a str)>, usize, &'static str);
 
 const APEC_PATH: &str = "/cms/webservices/rechercheOffre";
 const APEC_ROUTES: &[(&str, u64, &str)] = &[
@@ -253,13 +286,13 @@ async fn choisir_le_service_public_posts_the_page_number() {
     let server = PostServer::start(
         "page",
         &[
-            (path, 1, "choisirleservicepublic/page-1.json"),
-            (path, 2, "choisirleservicepublic/page-2.json"),
-            (path, 3, "choisirleservicepublic/page-3.json"),
+            (path, 1, "service-public/page-1.json"),
+            (path, 2, "service-public/page-2.json"),
+            (path, 3, "service-public/page-3.json"),
         ],
     )
     .await;
-    let (p, report) = collect_at("choisirleservicepublic", &server.base).await;
+    let (p, report) = collect_at("service-public", &server.base).await;
     assert_eq!(
         server.page_requests(),
         vec![
@@ -361,24 +394,7 @@ async fn emploi_territorial_feed_reads_employer_and_place_from_the_description()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn taleez_sitemap_index_to_job_pages() {
-    let server = FixtureServer::start(&[
-        ("/sitemap.xml", "taleez/sitemap.xml"),
-        ("/sitemap-static.xml", "taleez/sitemap-static.xml"),
-        ("/sitemap-job.xml", "taleez/sitemap-job.xml"),
-        (
-            "/apply/developpeur-fullstack-typescript-bordeaux-novapost-cdi",
-            "taleez/developpeur-fullstack-typescript-bordeaux-novapost-cdi.html",
-        ),
-        (
-            "/apply/ingenieur-systemes-linux-toulouse-bertin-it-cdi",
-            "taleez/ingenieur-systemes-linux-toulouse-bertin-it-cdi.html",
-        ),
-        (
-            "/apply/alternance-assistant-rh-marseille-ufcv",
-            "taleez/alternance-assistant-rh-marseille-ufcv.html",
-        ),
-    ])
-    .await;
+    let server = FixtureServer::start(TALEEZ_ROUTES).await;
     let (p, report) = collect_at("taleez", &server.base).await;
     // The index's sitemaps are read, the marketing pages are not followed.
     assert_eq!(
@@ -441,10 +457,9 @@ async fn taleez_sitemap_index_to_job_pages() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sources_try_posts_through_the_binary() {
-    let server = PostServer::start("pagination.startIndex", APEC_ROUTES).await;
-    let base = server.base.clone();
+/// `skilltrack sources try ID --base-url BASE --json` through the binary:
+/// the JSON lines it prints.
+async fn try_through_the_binary(id: &'static str, base: String) -> Vec<serde_json::Value> {
     let ext = extractors_dir().display().to_string();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_skilltrack"))
@@ -453,7 +468,7 @@ async fn sources_try_posts_through_the_binary() {
                 &ext,
                 "sources",
                 "try",
-                "apec",
+                id,
                 "--base-url",
                 &base,
                 "--json",
@@ -466,8 +481,14 @@ async fn sources_try_posts_through_the_binary() {
     })
     .await
     .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let lines = json_lines(&out.stdout);
+    assert!(out.status.success(), "{id}: {}", text(&out.stderr));
+    json_lines(&out.stdout)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sources_try_posts_through_the_binary() {
+    let server = PostServer::start("pagination.startIndex", APEC_ROUTES).await;
+    let lines = try_through_the_binary("apec", server.base.clone()).await;
     let ids: Vec<&str> = lines.iter().filter_map(|l| l["id"].as_str()).collect();
     assert_eq!(
         ids,
@@ -481,4 +502,121 @@ async fn sources_try_posts_through_the_binary() {
     );
     assert_eq!(lines[0]["places"][0]["department"], "FR-69", "{}", lines[0]);
     assert_eq!(server.page_requests().len(), 3);
+
+    let path = "/wp-json/api/offer-list";
+    let server = PostServer::start(
+        "page",
+        &[
+            (path, 1, "service-public/page-1.json"),
+            (path, 2, "service-public/page-2.json"),
+            (path, 3, "service-public/page-3.json"),
+        ],
+    )
+    .await;
+    let lines = try_through_the_binary("service-public", server.base.clone()).await;
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["places"][0]["department"], "FR-35", "{}", lines[0]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sources_try_reads_the_other_boards_through_the_binary() {
+    let start = "/api/job_postings?itemsPerPage=30&order=date";
+    let (page2, page3) = (format!("{start}&page=2"), format!("{start}&page=3"));
+    let cases: [TryCase<'_>; 3] = [
+        (
+            "freework",
+            vec![
+                (start, "freework/page-1.json"),
+                (&page2, "freework/page-2.json"),
+                (&page3, "freework/page-3.json"),
+            ],
+            5,
+            "FR-69",
+        ),
+        (
+            "emploi-territorial",
+            vec![("/rss", "emploi-territorial/rss.xml")],
+            4,
+            "FR-44",
+        ),
+        ("taleez", TALEEZ_ROUTES.to_vec(), 3, "FR-33"),
+    ];
+    for (id, routes, count, first_department) in cases {
+        let server = FixtureServer::start(&routes).await;
+        let lines = try_through_the_binary(id, server.base.clone()).await;
+        assert_eq!(lines.len(), count, "{id}");
+        assert_eq!(
+            lines[0]["places"][0]["department"], first_department,
+            "{id}: {}",
+            lines[0]
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_posted_search_is_a_crawl_and_obeys_robots_txt() {
+    let server = PostServer::with_robots(
+        "pagination.startIndex",
+        APEC_ROUTES,
+        Some("User-agent: *\nDisallow: /cms/webservices/\n"),
+    )
+    .await;
+    let (p, report) = collect_at("apec", &server.base).await;
+    assert!(p.is_empty());
+    assert_eq!(server.page_requests(), Vec::<String>::new());
+    assert_eq!(report.error_count(), 1, "{report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sources_check_names_every_request_and_body_paging_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("board.toml");
+    std::fs::write(
+        &file,
+        r#"name = "Board"
+kind = "json"
+base_url = "https://jobs.example.fr"
+start = ["/api/search"]
+
+[request]
+method = "PUT"
+body = { page = 1 }
+
+[paginate]
+kind = "page"
+field = "page"
+
+[fields]
+id = "id"
+title = "title"
+"#,
+    )
+    .unwrap();
+    let shown = file.display().to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skilltrack"))
+        .args(["sources", "check", &shown])
+        .env("RUST_LOG", "warn")
+        .env_remove("SKILLTRACK_CONFIG")
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    for line in [
+        format!("{shown}: `request.method`: \"PUT\" is not a request method: use \"GET\" or \"POST\""),
+        format!("{shown}: `paginate.field`: \"page\" needs a body to write into: [request] method = \"POST\" with a `body` table"),
+    ] {
+        assert!(all.contains(&line), "{line}\nnot in\n{all}");
+    }
+    // The same file with a POST is valid.
+    let fixed = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("\"PUT\"", "\"POST\"");
+    std::fs::write(&file, fixed).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skilltrack"))
+        .args(["sources", "check", &shown])
+        .env("RUST_LOG", "warn")
+        .env_remove("SKILLTRACK_CONFIG")
+        .output()
+        .expect("binary runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
