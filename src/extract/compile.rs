@@ -1,6 +1,6 @@
 //! Compilation of the kind-specific tables of a source file (`[items]`,
 //! `[fields]`, `[paginate]`, `[follow]`) into an [`Extractor`], and of
-//! `[auth]`. Every problem is recorded; nothing half-compiles.
+//! `[auth]` (`[request]` is compiled by `request`). Every problem is recorded; nothing half-compiles.
 
 use super::fields::compile_json_fields;
 use super::follow::{self, Follow, FollowSyntax, LinkSource, DEFAULT_MAX_FOLLOW};
@@ -9,6 +9,7 @@ use super::json::JsonExtractor;
 use super::jsonld::{self, JsonLdExtractor};
 use super::paginate::{self, Locator};
 use super::path::JsonPath;
+use super::request::JsonBody;
 use super::rss::{self, RssExtractor};
 use super::schema::{Problems, Tab};
 use super::source::check_http_url;
@@ -80,7 +81,14 @@ fn unused_tables(kind: &str, root: &Tab<'_>, unused: &[&str], p: &mut Problems) 
     }
 }
 
-pub(crate) fn compile_kind(kind: &str, root: &Tab<'_>, p: &mut Problems) -> Option<Extractor> {
+/// Compiles the kind's tables; `body` is the source's POSTed body
+/// (`[request]`), which `[paginate] field` writes into.
+pub(crate) fn compile_kind(
+    kind: &str,
+    root: &Tab<'_>,
+    body: Option<&JsonBody>,
+    p: &mut Problems,
+) -> Option<Extractor> {
     let before = p.list.len();
     let items = root.sub("items", p);
     let fields = root.sub("fields", p);
@@ -106,6 +114,7 @@ pub(crate) fn compile_kind(kind: &str, root: &Tab<'_>, p: &mut Problems) -> Opti
                             None
                         }
                     },
+                    body,
                     p,
                 )
             });
@@ -135,7 +144,7 @@ pub(crate) fn compile_kind(kind: &str, root: &Tab<'_>, p: &mut Problems) -> Opti
         }
         "html" => {
             let paginate =
-                paginate_tab.and_then(|t| paginate::compile(&t, "selector", css_next, p));
+                paginate_tab.and_then(|t| paginate::compile(&t, "selector", css_next, body, p));
             let follow = follow_tab.and_then(|t| follow::compile(&t, FollowSyntax::Css, p));
             Extractor::Html(html::compile(
                 items.as_ref(),
@@ -148,7 +157,7 @@ pub(crate) fn compile_kind(kind: &str, root: &Tab<'_>, p: &mut Problems) -> Opti
         "jsonld" => {
             unused_tables(kind, root, &["items"], p);
             let paginate =
-                paginate_tab.and_then(|t| paginate::compile(&t, "selector", css_next, p));
+                paginate_tab.and_then(|t| paginate::compile(&t, "selector", css_next, body, p));
             let follow = match follow_tab {
                 Some(t) => follow::compile(&t, FollowSyntax::Css, p),
                 None => Some(Follow {
@@ -174,6 +183,7 @@ pub(crate) fn compile_kind(kind: &str, root: &Tab<'_>, p: &mut Problems) -> Opti
                         );
                         None
                     },
+                    body,
                     p,
                 )
             });

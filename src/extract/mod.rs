@@ -3,7 +3,8 @@
 //! Sources are described declaratively in `extractors/*.toml` ([`source`],
 //! read strictly by `schema`); each kind of source is one variant of
 //! [`Extractor`] in a file of its own ([`json`], [`html`], [`jsonld`],
-//! [`rss`]), sharing [`fields`], [`paginate`] and [`follow`] (detail pages).
+//! [`rss`]), sharing [`fields`], [`paginate`] and [`follow`] (detail pages);
+//! [`request`] is the JSON body of sources asked with a POST.
 //! Extraction is pure: a [`Page`] in, a [`PageItems`] out, no I/O.
 //! [`import`] reads the JSON Lines posting format of `skilltrack import`.
 
@@ -17,6 +18,7 @@ pub mod jsonld;
 pub mod nesting;
 pub mod paginate;
 pub mod path;
+pub mod request;
 pub mod rss;
 pub(crate) mod schema;
 pub mod source;
@@ -108,14 +110,17 @@ impl Page {
     }
 }
 
-/// The request for the next page: a URL and the headers it needs (an HTTP
-/// `Range` for range pagination).
+/// The request for the next page: a URL, the headers it needs (an HTTP
+/// `Range` for range pagination) and, for a source asked with a POST
+/// (`[request]`), its JSON body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NextPage {
     /// Absolute URL.
     pub url: String,
     /// Extra request headers.
     pub headers: Vec<(String, String)>,
+    /// JSON text POSTed to `url`; `None`: a GET.
+    pub body: Option<String>,
 }
 
 impl NextPage {
@@ -124,6 +129,7 @@ impl NextPage {
         NextPage {
             url: url.into(),
             headers: Vec::new(),
+            body: None,
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Pagination shared by every kind: a next link found in the page (by JSON
 //! path or CSS selector, depending on the kind), a page-number or offset
 //! query parameter, or item ranges (`range=0-149` or an HTTP `Range` header)
-//! moved along by the response's `Content-Range` (France Travail style).
+//! moved along by the response's `Content-Range` (France Travail style), or
+//! a page number or offset written in a POSTed JSON body (`field`, APEC style).
 
 use url::Url;
 
 use super::html::Sel;
 use super::path::JsonPath;
+use super::request::{field_keys, JsonBody};
 use super::schema::{Problems, Tab};
 use super::{NextPage, Page};
 
@@ -49,6 +51,18 @@ pub enum Paginate {
         size: u64,
         /// Largest item index the API serves (its cap); never asked beyond.
         max_index: Option<u64>,
+    },
+    /// A page number or an offset written at `field` of the POSTed JSON
+    /// body: page `n` (from 0) sends `first + n * step`.
+    Body {
+        /// The body of the source's requests (`[request] body`).
+        body: JsonBody,
+        /// The keys leading to the integer (`pagination.startIndex`).
+        field: Vec<String>,
+        /// The value the file's body holds: the first page's.
+        first: u64,
+        /// 1 for page numbers, `size` for offsets.
+        step: u64,
     },
 }
 
@@ -128,7 +142,23 @@ impl Paginate {
                     None => NextPage {
                         url: current.to_owned(),
                         headers: vec![("Range".to_owned(), format!("{unit}={range}"))],
+                        body: None,
                     },
+                });
+            }
+            Paginate::Body {
+                body,
+                field,
+                first,
+                step,
+            } => {
+                let n = (u64::from(state.number) + 1)
+                    .checked_mul(*step)
+                    .and_then(|n| n.checked_add(*first))?;
+                return Some(NextPage {
+                    url: current.to_owned(),
+                    headers: Vec::new(),
+                    body: Some(body.with_integer(field, n)?),
                 });
             }
         };
@@ -192,11 +222,13 @@ pub(crate) fn with_param(url: &str, param: &str, value: &str) -> Option<String> 
 const KINDS: &str = "next, page, offset or range";
 
 /// Compiles `[paginate]`. `next_link` turns the `path`/`selector` of kind
-/// `next` into a locator (the kind decides which key it reads).
+/// `next` into a locator (the kind decides which key it reads); `body` is
+/// the source's POSTed body (`[request]`), where `field` writes.
 pub(crate) fn compile(
     tab: &Tab<'_>,
     locator_key: &str,
     next_link: impl FnOnce(&str, &mut Problems) -> Option<Locator>,
+    body: Option<&JsonBody>,
     p: &mut Problems,
 ) -> Option<Paginate> {
     tab.check_keys(
@@ -204,6 +236,7 @@ pub(crate) fn compile(
             "kind",
             locator_key,
             "param",
+            "field",
             "start",
             "size",
             "unit",
@@ -212,6 +245,9 @@ pub(crate) fn compile(
         p,
     );
     let kind = tab.req_str("kind", p)?;
+    if let Some(field) = tab.str("field", p) {
+        return compile_body_field(tab, kind, field, body, p);
+    }
     let param = tab.str("param", p).map(str::to_owned);
     let size = tab.uint("size", 1, p);
     let need = |key: &str, what: &str, p: &mut Problems| {
@@ -269,6 +305,73 @@ pub(crate) fn compile(
             None
         }
     }
+}
+
+/// `[paginate] field`: kinds `page` and `offset` writing into the POSTed
+/// body rather than the query string.
+fn compile_body_field(
+    tab: &Tab<'_>,
+    kind: &str,
+    field: &str,
+    body: Option<&JsonBody>,
+    p: &mut Problems,
+) -> Option<Paginate> {
+    let key = tab.key("field");
+    let step = match kind {
+        "page" => Some(1),
+        "offset" => tab.uint("size", 1, p).or_else(|| {
+            if !tab.has("size") {
+                p.bad(
+                    &tab.key("size"),
+                    "paginate kind \"offset\" needs `size` (items per page)",
+                );
+            }
+            None
+        }),
+        "next" | "range" => {
+            p.bad(
+                &key,
+                format!("is not used by paginate kind {kind:?} (only page and offset write into the body)"),
+            );
+            None
+        }
+        other => {
+            p.bad(
+                &tab.key("kind"),
+                format!("{other:?} is not a pagination kind: use {KINDS}"),
+            );
+            None
+        }
+    };
+    for unused in ["param", "start"] {
+        if tab.has(unused) {
+            p.bad(
+                &tab.key(unused),
+                "is not used with `field`: the page number or offset is the body's, and its first value is the one `request.body` holds",
+            );
+        }
+    }
+    let Some(body) = body else {
+        p.bad(
+            &key,
+            format!("{field:?} needs a body to write into: [request] method = \"POST\" with a `body` table"),
+        );
+        return None;
+    };
+    let keys = field_keys(field);
+    let Some(first) = body.integer_at(&keys) else {
+        p.bad(
+            &key,
+            format!("{field:?} is not an integer of `request.body` (write the first page's value there, e.g. 0)"),
+        );
+        return None;
+    };
+    Some(Paginate::Body {
+        body: body.clone(),
+        field: keys,
+        first,
+        step: step?,
+    })
 }
 
 #[cfg(test)]
@@ -344,5 +447,113 @@ mod tests {
                 vec![("Range".to_owned(), "offres=150-199".to_owned())]
             )
         );
+    }
+}
+
+#[cfg(test)]
+mod body_tests {
+    use super::*;
+
+    fn body(text: &str) -> JsonBody {
+        let table: toml::Table = toml::from_str(text).unwrap();
+        let mut p = Problems::new("x.toml");
+        super::super::request::compile(&Tab::at(&table, "request"), &mut p).unwrap()
+    }
+
+    fn compiled(paginate: &str, body: Option<&JsonBody>) -> (Option<Paginate>, Vec<String>) {
+        let table: toml::Table = toml::from_str(paginate).unwrap();
+        let mut p = Problems::new("x.toml");
+        let tab = Tab::at(&table, "paginate");
+        let out = compile(&tab, "path", |_, _| None, body, &mut p);
+        (out, p.list)
+    }
+
+    fn state(page: &Page, number: u32, items: usize) -> PageState<'_> {
+        PageState {
+            page,
+            number,
+            items,
+            link: None,
+        }
+    }
+
+    #[test]
+    fn offsets_and_page_numbers_are_written_into_the_body() {
+        let apec = body(
+            "method = \"POST\"\n[body]\nmotsCles = \"linux\"\npagination = { range = 20, startIndex = 0 }\n",
+        );
+        let (paginate, problems) = compiled(
+            "kind = \"offset\"\nfield = \"pagination.startIndex\"\nsize = 20\n",
+            Some(&apec),
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let paginate = paginate.unwrap();
+        let page = Page::new("http://h/search", "");
+        let next = paginate.next(&state(&page, 0, 20)).unwrap();
+        assert_eq!(next.url, "http://h/search");
+        let sent: serde_json::Value = serde_json::from_str(next.body.as_deref().unwrap()).unwrap();
+        assert_eq!(sent["pagination"]["startIndex"], 20);
+        assert_eq!(sent["pagination"]["range"], 20);
+        assert_eq!(sent["motsCles"], "linux");
+        let third = paginate.next(&state(&page, 1, 20)).unwrap();
+        assert!(third.body.unwrap().contains("\"startIndex\":40"));
+        // A page without items ends it.
+        assert!(paginate.next(&state(&page, 2, 0)).is_none());
+
+        // Page numbers start at the body's value.
+        let csp = body("method = \"POST\"\nbody = { page = 1 }\n");
+        let (paginate, problems) = compiled("kind = \"page\"\nfield = \"page\"\n", Some(&csp));
+        assert!(problems.is_empty(), "{problems:?}");
+        let next = paginate.unwrap().next(&state(&page, 0, 20)).unwrap();
+        assert_eq!(next.body.as_deref(), Some("{\"page\":2}"));
+    }
+
+    #[test]
+    fn a_bad_field_names_the_key_and_the_value() {
+        let csp = body("method = \"POST\"\nbody = { page = 1, query = \"rust\" }\n");
+        let cases: &[(&str, Option<&JsonBody>, &[&str])] = &[
+            (
+                "kind = \"page\"\nfield = \"page\"\n",
+                None,
+                &["x.toml: `paginate.field`: \"page\" needs a body to write into: [request] method = \"POST\" with a `body` table"],
+            ),
+            (
+                "kind = \"page\"\nfield = \"pagination.page\"\n",
+                Some(&csp),
+                &["x.toml: `paginate.field`: \"pagination.page\" is not an integer of `request.body` (write the first page's value there, e.g. 0)"],
+            ),
+            (
+                "kind = \"page\"\nfield = \"query\"\n",
+                Some(&csp),
+                &["x.toml: `paginate.field`: \"query\" is not an integer of `request.body` (write the first page's value there, e.g. 0)"],
+            ),
+            (
+                "kind = \"offset\"\nfield = \"page\"\n",
+                Some(&csp),
+                &["x.toml: `paginate.size`: paginate kind \"offset\" needs `size` (items per page)"],
+            ),
+            (
+                "kind = \"next\"\nfield = \"page\"\n",
+                Some(&csp),
+                &["x.toml: `paginate.field`: is not used by paginate kind \"next\" (only page and offset write into the body)"],
+            ),
+            (
+                "kind = \"page\"\nfield = \"page\"\nparam = \"p\"\nstart = 0\n",
+                Some(&csp),
+                &[
+                    "x.toml: `paginate.param`: is not used with `field`: the page number or offset is the body's, and its first value is the one `request.body` holds",
+                    "x.toml: `paginate.start`: is not used with `field`: the page number or offset is the body's, and its first value is the one `request.body` holds",
+                ],
+            ),
+            (
+                "kind = \"page\"\nfeild = \"page\"\nparam = \"p\"\n",
+                Some(&csp),
+                &["x.toml: `paginate.feild`: unknown key `feild`, did you mean `field`?"],
+            ),
+        ];
+        for (text, body, expected) in cases {
+            let (_, problems) = compiled(text, *body);
+            assert_eq!(&problems, expected, "{text}");
+        }
     }
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 use super::compile::{compile_auth, compile_kind};
+use super::request::{self, JsonBody};
 use super::schema::{Problems, Tab};
 use super::Extractor;
 pub use crate::domain::Rate;
@@ -47,6 +48,8 @@ pub struct SourceDef {
     /// How the source authenticates: variable names only (the secrets and
     /// the token cache are kept by `fetch`).
     pub auth: Option<AuthSpec>,
+    /// The JSON body POSTed to each start URL (`[request]`); `None`: a GET.
+    pub body: Option<JsonBody>,
 }
 
 impl SourceDef {
@@ -97,6 +100,12 @@ impl SourceDef {
             }
             _ => Some(token_url.clone()),
         }
+    }
+
+    /// The JSON text of the first request of each start URL, for a source
+    /// asked with a POST (`[request]`); `None` for a GET.
+    pub fn start_body(&self) -> Option<String> {
+        self.body.as_ref().map(JsonBody::text)
     }
 
     /// The environment variables the source's credentials need that are not set.
@@ -245,6 +254,7 @@ const TOP_KEYS: &[&str] = &[
     "country",
     "max_pages",
     "auth",
+    "request",
     "paginate",
     "items",
     "follow",
@@ -330,8 +340,11 @@ pub fn parse_source(file: &Path, text: &str) -> Result<SourceDef, Vec<String>> {
     let auth = root
         .sub("auth", &mut p)
         .and_then(|t| compile_auth(&t, &mut p));
+    let body = root
+        .sub("request", &mut p)
+        .and_then(|t| request::compile(&t, &mut p));
     let extractor = match kind {
-        Some(kind) if KINDS.contains(&kind) => compile_kind(kind, &root, &mut p),
+        Some(kind) if KINDS.contains(&kind) => compile_kind(kind, &root, body.as_ref(), &mut p),
         Some(other) => {
             p.bad(
                 "kind",
@@ -356,6 +369,7 @@ pub fn parse_source(file: &Path, text: &str) -> Result<SourceDef, Vec<String>> {
                 max_pages: max_pages.unwrap_or(DEFAULT_MAX_PAGES),
                 extractor,
                 auth,
+                body,
             })
         }
         _ => Err(p.list),

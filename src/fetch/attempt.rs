@@ -20,6 +20,8 @@ pub(super) struct Hop<'a> {
     pub(super) url: Url,
     /// The form, while the request is still a POST.
     pub(super) form: Option<&'a [(String, String)]>,
+    /// The JSON body, while the request is still a POST.
+    pub(super) json: Option<&'a str>,
     /// The caller's headers, until the chain leaves the first origin.
     pub(super) headers: Option<&'a HeaderMap>,
 }
@@ -152,11 +154,11 @@ impl Fetcher {
         )))
     }
 
-    /// The request `hop` stands for: a GET, or a POST of its form; with the
-    /// caller's headers while it still carries them.
+    /// The request `hop` stands for: a GET, or a POST of its form or JSON
+    /// body; with the caller's headers while it still carries them.
     fn request(&self, hop: &Hop<'_>) -> RequestBuilder {
-        let builder = match hop.form {
-            Some(form) => {
+        let builder = match (hop.form, hop.json) {
+            (Some(form), _) => {
                 let body = url::form_urlencoded::Serializer::new(String::new())
                     .extend_pairs(form.iter())
                     .finish();
@@ -165,7 +167,12 @@ impl Fetcher {
                     .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                     .body(body)
             }
-            None => self.client.get(hop.url.clone()),
+            (None, Some(json)) => self
+                .client
+                .post(hop.url.clone())
+                .header(CONTENT_TYPE, "application/json")
+                .body(json.to_owned()),
+            (None, None) => self.client.get(hop.url.clone()),
         };
         match hop.headers {
             Some(headers) => builder.headers(headers.clone()),

@@ -12,7 +12,7 @@
 //!   against its own host's robots.txt and waits for that host's turn, like
 //!   a first request; the caller's headers (credentials) never go to another
 //!   origin (an authenticated GET follows without them; `redirect` says
-//!   why), and a form never leaves its origin.
+//!   why), and a body (a form, a JSON search) never leaves its origin.
 //! - Retries (`retry`): 408, 429 and 5xx, and transport failures that can
 //!   succeed on a second try (timeouts, connection failed or broken — not
 //!   undecodable bodies nor unbuildable requests), with exponential backoff
@@ -67,8 +67,9 @@ pub use redirect::BadRedirect;
 pub use retry::Failure;
 pub use stats::{FetchRun, FetchStats};
 
-/// One request: GET by default; headers (auth, `Range`, conditional GET…)
-/// and a form body (OAuth2 token requests) when a source needs them.
+/// One request: GET by default; headers (auth, `Range`, conditional GET…),
+/// a form body (OAuth2 token requests) or a JSON body (search APIs asked
+/// with a POST, `[request]` in a source file) when a source needs them.
 /// `Debug` shows header and form names, never their values.
 #[derive(Clone, Default)]
 pub struct FetchRequest {
@@ -81,6 +82,10 @@ pub struct FetchRequest {
     /// When set, the request is a POST of this `application/x-www-form-urlencoded`
     /// form; it is never sent to another origin (such a redirect is an error).
     pub form: Option<Vec<(String, String)>>,
+    /// When set (and `form` is not), the request is a POST of this JSON text
+    /// (`application/json`). Unlike a form it is a crawl: robots.txt is
+    /// checked; like a form it never goes to another origin.
+    pub json: Option<String>,
     /// Minimum spacing between requests to this host (the source's rate).
     pub interval: Option<Duration>,
 }
@@ -97,6 +102,7 @@ impl std::fmt::Debug for FetchRequest {
             .field("url", &self.url)
             .field("headers", &names(&self.headers))
             .field("form", &self.form.as_deref().map(names))
+            .field("json", &self.json.as_ref().map(String::len))
             .field("interval", &self.interval)
             .finish()
     }

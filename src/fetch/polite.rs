@@ -32,6 +32,7 @@ impl Fetcher {
         let mut hop = Hop {
             url: url.clone(),
             form: request.form.as_deref(),
+            json: request.json.as_deref(),
             headers: Some(headers),
         };
         let mut visited = vec![url.clone()];
@@ -51,7 +52,7 @@ impl Fetcher {
                 &hop.url,
                 status,
                 &location,
-                hop.form.is_some(),
+                hop.form.is_some() || hop.json.is_some(),
                 &visited,
                 self.config.max_redirects,
             )
@@ -284,7 +285,7 @@ impl Fetcher {
 }
 
 /// Moves `hop` to `next`: the caller's headers stay behind when it leaves
-/// the origin (for the rest of the chain), the form when the redirect turns
+/// the origin (for the rest of the chain), the body when the redirect turns
 /// the POST into a GET.
 fn take(hop: &mut Hop<'_>, next: NextHop) {
     if next.cross_origin {
@@ -295,6 +296,7 @@ fn take(hop: &mut Hop<'_>, next: NextHop) {
     }
     if !next.keeps_body {
         hop.form = None;
+        hop.json = None;
     }
     hop.url = next.url;
 }
@@ -434,6 +436,7 @@ mod tests {
         let mut hop = Hop {
             url: url("http://h/token"),
             form: Some(&form),
+            json: None,
             headers: Some(&headers),
         };
         let next = |to: &str, keeps_body, cross_origin| NextHop {
@@ -454,6 +457,27 @@ mod tests {
         take(&mut hop, next("http://h/again", false, true));
         assert!(hop.headers.is_none());
         assert_eq!(hop.url.as_str(), "http://h/again");
+    }
+
+    #[test]
+    fn a_json_search_keeps_its_body_on_307_and_drops_it_on_303() {
+        let headers = HeaderMap::new();
+        let url = |u: &str| Url::parse(u).unwrap();
+        let mut hop = Hop {
+            url: url("http://h/search"),
+            form: None,
+            json: Some("{\"page\":1}"),
+            headers: Some(&headers),
+        };
+        let next = |to: &str, keeps_body| NextHop {
+            url: url(to),
+            keeps_body,
+            cross_origin: false,
+        };
+        take(&mut hop, next("http://h/search2", true));
+        assert_eq!(hop.json, Some("{\"page\":1}"));
+        take(&mut hop, next("http://h/results", false));
+        assert_eq!(hop.json, None);
     }
 
     #[test]

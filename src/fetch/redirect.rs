@@ -97,7 +97,7 @@ pub enum BadRedirect {
 }
 
 /// Where the `status` answer of `from`, with `location`, leads. `post` says
-/// whether `from` was requested with a form; `visited` holds every URL of
+/// whether `from` was requested with a body (a form or JSON); `visited` holds every URL of
 /// the chain so far (the first included); `max` is `max_redirects`.
 pub(crate) fn next_hop(
     from: &Url,

@@ -98,6 +98,7 @@ impl Walk<'_, '_> {
         let mut request = NextPage {
             url: start,
             headers: self.source.extractor.start_headers(),
+            body: self.source.start_body(),
         };
         let mut followed = 0u64;
         for page_number in 0..self.source.max_pages {
@@ -135,6 +136,7 @@ impl Walk<'_, '_> {
                 .as_ref()
                 .map(Validators::request_headers)
                 .unwrap_or_default(),
+            body: request.body.clone(),
         };
         let Some(page) = self.fetch(&conditional).await? else {
             return Continue(None);
@@ -158,16 +160,18 @@ impl Walk<'_, '_> {
         let next = items.next.map(|next| NextPage {
             url: self.source.rebase(&next.url, self.base),
             headers: next.headers,
+            body: next.body,
         });
-        self.remember(&request.url, &page, next.as_ref(), listed);
+        self.remember(request, &page, next.as_ref(), listed);
         Continue(next)
     }
 
     /// Conditional GET: the validators `request`'s page was last served
-    /// with (none for a request with headers of its own, or when nothing
-    /// is stored).
+    /// with (none for a request with headers or a body of its own, or when
+    /// nothing is stored).
     fn known_validators(&self, request: &NextPage) -> Option<Validators> {
-        let store = self.store.as_ref().filter(|_| request.headers.is_empty())?;
+        let plain = request.headers.is_empty() && request.body.is_none();
+        let store = self.store.as_ref().filter(|_| plain)?;
         store.page_validators(&request.url).unwrap_or_else(|e| {
             tracing::warn!(url = %request.url, error = %error_chain(&e), "Cannot read page validators.");
             None
@@ -244,15 +248,27 @@ impl Walk<'_, '_> {
         .await
     }
 
-    /// Remembers the validators `page` (asked as `url`) was served with,
+    /// Remembers the validators `page` (asked by `request`) was served with,
     /// the postings it `listed` and, when plain, the `next` page's URL.
     /// Called only once the page is stored: a crash before means a full fetch.
-    fn remember(&self, url: &str, page: &Page, next: Option<&NextPage>, listed: Vec<PostingId>) {
-        let Some(store) = &self.store else { return };
+    fn remember(
+        &self,
+        request: &NextPage,
+        page: &Page,
+        next: Option<&NextPage>,
+        listed: Vec<PostingId>,
+    ) {
+        // A POSTed page is not a URL's page: its validators are not kept.
+        let Some(store) = self.store.as_ref().filter(|_| request.body.is_none()) else {
+            return;
+        };
+        let url = request.url.as_str();
         let Some(mut validators) = Validators::from_headers(&page.headers) else {
             return;
         };
-        validators.next = next.filter(|n| n.headers.is_empty()).map(|n| n.url.clone());
+        validators.next = next
+            .filter(|n| n.headers.is_empty() && n.body.is_none())
+            .map(|n| n.url.clone());
         validators.postings = listed;
         if let Err(e) = store.set_page_validators(url, &validators) {
             tracing::warn!(url = %url, error = %error_chain(&e), "Cannot remember page validators.");
@@ -299,6 +315,7 @@ impl Walk<'_, '_> {
                 url: request.url.clone(),
                 headers,
                 form: None,
+                json: request.body.clone(),
                 interval,
             };
             let e = match self.fetcher.fetch_in(&asked, self.net).await {

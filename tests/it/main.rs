@@ -36,6 +36,9 @@
 //!   remote phrasings): accuracy per form, misses, thresholds of issue 12.
 //! - `sources`: every bundled source against its saved fixtures through the
 //!   real pipeline (`--base-url` → fixture server).
+//! - `sources_fr`: the French boards without credentials (issue 18) against
+//!   fixtures in their real shape, POSTed JSON searches served by body, and
+//!   `sources try --base-url` on one of them through the binary.
 //! - `sources_api`: issue #15's visibility: `/api/v1/sources` and its runs
 //!   over stored run reports (drift raised and cleared, a completeness drop,
 //!   never ran, limits, a server that does not collect), the health gauges
@@ -102,6 +105,7 @@ mod server_limits;
 mod sources;
 mod sources_api;
 mod sources_cli;
+mod sources_fr;
 mod store;
 mod top;
 mod trends;

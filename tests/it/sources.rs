@@ -1,7 +1,8 @@
 //! Every bundled source against its saved fixtures: the real pipeline (fetch
 //! → extract → normalize → store) with `--base-url` pointing at the local
 //! fixture server. (France Travail, which needs credentials in the
-//! environment, runs through the binary in `sources_cli`.)
+//! environment, runs through the binary in `sources_cli`; the French boards
+//! of issue 18 are in `sources_fr`.)
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,13 @@ async fn collect(
     routes: &[(&str, &str)],
 ) -> (BTreeMap<String, Posting>, RunReport, Vec<String>) {
     let server = FixtureServer::start(routes).await;
+    let (postings, report) = collect_at(id, &server.base).await;
+    (postings, report, server.page_requests())
+}
+
+/// Runs bundled source `id` with `--base-url` `base`; the stored postings
+/// by external id, and the run's report.
+pub(crate) async fn collect_at(id: &str, base: &str) -> (BTreeMap<String, Posting>, RunReport) {
     let (_dir, store) = temp_store();
     let ctx = context(store.clone());
     let sources = load_sources(&extractors_dir()).expect("bundled sources load");
@@ -27,7 +35,7 @@ async fn collect(
         .find(|s| s.id.as_str() == id)
         .expect("source exists");
     let options = RunOptions {
-        base_url: Some(server.base.clone()),
+        base_url: Some(base.to_owned()),
         ..RunOptions::default()
     };
     let report = run_source(&ctx, source, &options).await;
@@ -36,17 +44,17 @@ async fn collect(
         let p = p.unwrap();
         postings.insert(p.external_id.clone(), p);
     }
-    (postings, report, server.page_requests())
+    (postings, report)
 }
 
-fn places(p: &Posting) -> Vec<String> {
+pub(crate) fn places(p: &Posting) -> Vec<String> {
     p.places
         .iter()
         .map(|pl| pl.codes().next().unwrap().to_string())
         .collect()
 }
 
-fn skills(p: &Posting) -> Vec<&str> {
+pub(crate) fn skills(p: &Posting) -> Vec<&str> {
     p.skills.iter().map(|s| s.as_str()).collect()
 }
 
@@ -54,7 +62,7 @@ fn skills(p: &Posting) -> Vec<&str> {
 /// of each), posting day, remote flag, and skills it must name.
 #[track_caller]
 #[allow(clippy::too_many_arguments)] // one call per posting reads as a table
-fn check(
+pub(crate) fn check(
     postings: &BTreeMap<String, Posting>,
     id: &str,
     title: &str,
