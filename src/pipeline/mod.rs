@@ -30,7 +30,10 @@ use crate::shutdown::Shutdown;
 use crate::store::{IngestOutcome, Store};
 
 pub use collect::{run_source, try_source, TriedPosting};
-pub use extract_lines::{extract_lines, ExtractError};
+pub use extract_lines::{
+    extract_lines, extract_lines_with, ExtractError, ExtractOptions, EXTRACT_BATCH_BYTES,
+    EXTRACT_BATCH_LINES,
+};
 pub use import::{
     import_lines, import_with, ImportError, ImportOptions, IMPORT_BATCH, IMPORT_BATCH_BYTES,
 };
