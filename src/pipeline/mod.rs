@@ -7,7 +7,8 @@
 //!   pages, step by step; `error` what a step on the blocking pool can meet.
 //! - `import`: the threaded import (bounded lines → normalized on every
 //!   core → stored in file order).
-//! - `extract_lines`: the normalizer alone over JSON Lines (`skilltrack extract`).
+//! - `extract_lines`: the normalizer alone over JSON Lines (`skilltrack extract`),
+//!   on every core, output in input order.
 //! - `reindex`: stored postings normalized again, counts recomputed.
 //! - here: the shared context and options, and the normalization loop
 //!   every path uses.
