@@ -6,6 +6,7 @@
 #
 #   benches/extract_compare.sh                      # after = target/release/skilltrack
 #   BEFORE=/tmp/skilltrack-before benches/extract_compare.sh   # also the previous binary
+#   STARTUP_ONLY=1 benches/extract_compare.sh     # only the start-up figures
 #   RUNS=5 POSTINGS=20000 REAL_POSTINGS=10500 REAL=/path/real.jsonl benches/extract_compare.sh
 #
 # Every tool runs once per round, rounds alternate the tools (RUNS rounds);
@@ -69,7 +70,7 @@ with open(path, "w", encoding="utf-8") as out:
 PY
 fi
 for c in synthetic real; do
-    [ -n "$BEFORE" ] && cmp -s <("$BEFORE" extract "$WORK/$c.jsonl" 2>/dev/null) \
+    [ -n "$BEFORE" ] && [ -z "${STARTUP_ONLY:-}" ] && cmp -s <("$BEFORE" extract "$WORK/$c.jsonl" 2>/dev/null) \
         <("$AFTER" extract "$WORK/$c.jsonl" 2>/dev/null) && echo "$c: before and after write the same bytes"
     echo "$c: $(wc -l < "$WORK/$c.jsonl") postings, $(wc -c < "$WORK/$c.jsonl") bytes"
 done
@@ -90,8 +91,8 @@ add flashtext "$PY $HERE/extract_peers.py flashtext $ALIASES"
 add pyahocorasick "$PY $HERE/extract_peers.py pyahocorasick $ALIASES"
 
 TIMES="$WORK/times.tsv"
-: > "$TIMES"
-for c in synthetic real; do
+[ -n "${STARTUP_ONLY:-}" ] || : > "$TIMES"
+for c in $([ -n "${STARTUP_ONLY:-}" ] || echo synthetic real); do
     for r in $(seq "$RUNS"); do
         for t in "${TOOLS[@]}"; do
             # exit 2 (some bad lines) is still a run
@@ -101,7 +102,7 @@ for c in synthetic real; do
         done
     done
 done
-python3 - "$TIMES" "$WORK" <<'PY'
+[ -n "${STARTUP_ONLY:-}" ] || python3 - "$TIMES" "$WORK" <<'PY'
 import collections, statistics, sys, os
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
@@ -135,4 +136,11 @@ ARGS=()
 ARGS+=("$AFTER extract $EMPTY" "$AFTER --version" "$AFTER extract $WORK/one.jsonl")
 head -1 "$WORK/real.jsonl" > "$WORK/one.jsonl"
 ARGS+=("$PY $HERE/extract_peers.py flashtext $ALIASES $EMPTY")
-hyperfine -N --warmup 5 --runs "${STARTUP_RUNS:-40}" --export-markdown "$WORK/startup.md" "${ARGS[@]}" | grep -E 'Benchmark|Time'
+hyperfine -N --warmup 5 --runs "${STARTUP_RUNS:-40}" --export-json "$WORK/startup.json" \
+    "${ARGS[@]}" > /dev/null
+python3 - "$WORK/startup.json" <<'PY'
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(f"{r['median'] * 1e3:7.1f} ms median ({r['min'] * 1e3:.1f}-{r['max'] * 1e3:.1f}), "
+          f"user {r['user'] * 1e3:.1f} ms: {r['command']}")
+PY
