@@ -288,54 +288,132 @@ fn is_block(name: &str) -> bool {
     )
 }
 
-/// True when `text` has nothing to fold: ASCII spaces only, single, not at
-/// either end (the common case of an already clean description).
-fn is_folded(text: &str) -> bool {
-    if text.starts_with(' ') || text.ends_with(' ') {
-        return false;
-    }
-    let mut previous_space = false;
-    for c in text.chars() {
-        if c == ' ' {
-            if previous_space {
-                return false;
-            }
-            previous_space = true;
-        } else if c.is_whitespace() {
-            return false;
-        } else {
-            previous_space = false;
-        }
-    }
-    true
-}
-
 /// Folds runs of spaces and tabs to one space and runs of blank lines to one
-/// line break; trims the ends.
+/// line break; trims the ends. A run of whitespace holding a `\n` becomes
+/// `\n`, any other run one space (Unicode whitespace, no-break spaces
+/// included).
+///
+/// One pass over the bytes: the text between two runs of whitespace is
+/// copied whole, and only the lead bytes of the few non-ASCII whitespace
+/// characters (U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
+/// U+202F, U+205F, U+3000) make it decode a character.
 pub fn fold_whitespace(text: &str) -> String {
-    if is_folded(text) {
-        return text.to_owned();
-    }
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
+    // What the whitespace since the last word becomes: nothing, ' ' or '\n'.
     let mut pending: Option<char> = None;
-    for c in text.chars() {
-        let c = if c == '\u{a0}' { ' ' } else { c };
-        if c.is_whitespace() {
-            if c == '\n' || pending == Some('\n') {
-                pending = Some('\n');
-            } else {
-                pending = Some(' ');
+    let mut word_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (width, newline) = match b {
+            b' ' | b'\t' | 0x0B | 0x0C | b'\r' => (1, false),
+            b'\n' => (1, true),
+            0..=0x7F => {
+                i += 1;
+                continue;
             }
-            continue;
-        }
-        if let Some(p) = pending.take() {
-            if !out.is_empty() {
-                out.push(p);
+            0xC2 | 0xE1..=0xE3 => match text[i..].chars().next() {
+                Some(c) if c.is_whitespace() => (c.len_utf8(), false),
+                _ => {
+                    i += utf8_width(b);
+                    continue;
+                }
+            },
+            _ => {
+                i += utf8_width(b);
+                continue;
             }
+        };
+        if word_start < i {
+            push_word(&mut out, pending.take(), &text[word_start..i]);
         }
-        out.push(c);
+        pending = Some(if newline || pending == Some('\n') {
+            '\n'
+        } else {
+            ' '
+        });
+        i += width;
+        word_start = i;
+    }
+    if word_start < bytes.len() {
+        push_word(&mut out, pending, &text[word_start..]);
     }
     out
+}
+
+/// Appends `word` to `out`, after `space` unless `out` is empty.
+#[inline]
+fn push_word(out: &mut String, space: Option<char>, word: &str) {
+    if let Some(space) = space.filter(|_| !out.is_empty()) {
+        out.push(space);
+    }
+    out.push_str(word);
+}
+
+/// Bytes of the UTF-8 character that starts with `lead` (1 for a byte that
+/// cannot start one, which a `str` never has at a character's start).
+#[inline]
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xFF => 4,
+        _ => 1,
+    }
+}
+
+/// The whitespace folding as first written (a `char` loop), kept to check
+/// [`fold_whitespace`] against.
+#[cfg(test)]
+mod reference {
+    /// True when `text` has nothing to fold.
+    fn is_folded(text: &str) -> bool {
+        if text.starts_with(' ') || text.ends_with(' ') {
+            return false;
+        }
+        let mut previous_space = false;
+        for c in text.chars() {
+            if c == ' ' {
+                if previous_space {
+                    return false;
+                }
+                previous_space = true;
+            } else if c.is_whitespace() {
+                return false;
+            } else {
+                previous_space = false;
+            }
+        }
+        true
+    }
+
+    /// The first `fold_whitespace`.
+    pub(super) fn fold_whitespace(text: &str) -> String {
+        if is_folded(text) {
+            return text.to_owned();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut pending: Option<char> = None;
+        for c in text.chars() {
+            let c = if c == '\u{a0}' { ' ' } else { c };
+            if c.is_whitespace() {
+                if c == '\n' || pending == Some('\n') {
+                    pending = Some('\n');
+                } else {
+                    pending = Some(' ');
+                }
+                continue;
+            }
+            if let Some(p) = pending.take() {
+                if !out.is_empty() {
+                    out.push(p);
+                }
+            }
+            out.push(c);
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -422,6 +500,52 @@ mod tests {
         );
         assert_eq!(t.lines().count(), 20_000);
         assert_eq!(strip_tags("a < b <i>c</i>"), "a < b \nc\n");
+    }
+
+    #[test]
+    fn whitespace_folds_to_one_space_or_one_line_break() {
+        let cases = [
+            ("", ""),
+            ("   ", ""),
+            ("a", "a"),
+            ("  a  ", "a"),
+            ("a  b\tc", "a b c"),
+            ("a \t\r\n \n b", "a\nb"),
+            ("a\r\nb", "a\nb"),
+            ("a\u{a0}\u{a0}b", "a b"),
+            ("a\u{2009}b\u{202f}c\u{3000}d\u{85}e", "a b c d e"),
+            ("a\u{2028}b", "a b"),
+            ("Ingénieur  sécurité\n\n\nLyon ", "Ingénieur sécurité\nLyon"),
+            ("\n\nTitre\n", "Titre"),
+            (
+                "\u{200b}zero-width is not whitespace",
+                "\u{200b}zero-width is not whitespace",
+            ),
+            ("日本\u{3000}語 😀  x", "日本 語 😀 x"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(fold_whitespace(input), expected, "{input:?}");
+            assert_eq!(reference::fold_whitespace(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn whitespace_folding_equals_the_first_version_on_random_text() {
+        let alphabet: Vec<char> = " \t\n\r\u{b}\u{c}\u{85}\u{a0}\u{1680}\u{2000}\u{200a}\u{200b}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}\u{feff}aZé€ß日😀-<>&;\u{301}\u{e1}\u{e2}\u{180e}"
+            .chars()
+            .collect();
+        let mut rng = fastrand::Rng::with_seed(19);
+        for _ in 0..20_000 {
+            let len = rng.usize(0..24);
+            let text: String = (0..len)
+                .map(|_| alphabet[rng.usize(0..alphabet.len())])
+                .collect();
+            assert_eq!(
+                fold_whitespace(&text),
+                reference::fold_whitespace(&text),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

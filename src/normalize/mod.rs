@@ -71,9 +71,28 @@ pub struct Normalizer {
 }
 
 impl Normalizer {
-    /// Builds the normalizer from the data bundled in the binary.
+    /// Builds the normalizer from the data bundled in the binary. The
+    /// gazetteer (most of the work) is built on a second thread while this
+    /// one builds the taxonomy and its matchers.
     pub fn bundled() -> Result<Normalizer, NormalizeError> {
-        Ok(Normalizer::new(Taxonomy::bundled()?, Gazetteer::bundled()?))
+        std::thread::scope(|scope| {
+            let gazetteer = scope.spawn(Gazetteer::bundled);
+            let skills = Taxonomy::bundled().map(|taxonomy| {
+                let matcher = SkillMatcher::new(&taxonomy);
+                let asks = AskText::new(&taxonomy);
+                (taxonomy, matcher, asks)
+            });
+            let gazetteer = gazetteer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let (taxonomy, matcher, asks) = skills?;
+            Ok(Normalizer {
+                taxonomy,
+                matcher,
+                asks,
+                gazetteer: gazetteer?,
+            })
+        })
     }
 
     /// Builds the normalizer from a taxonomy and a gazetteer.

@@ -7,7 +7,8 @@
 //!   pages, step by step; `error` what a step on the blocking pool can meet.
 //! - `import`: the threaded import (bounded lines → normalized on every
 //!   core → stored in file order).
-//! - `extract_lines`: the normalizer alone over JSON Lines (`skilltrack extract`).
+//! - `extract_lines`: the normalizer alone over JSON Lines (`skilltrack extract`),
+//!   on every core, output in input order.
 //! - `reindex`: stored postings normalized again, counts recomputed.
 //! - here: the shared context and options, and the normalization loop
 //!   every path uses.
@@ -30,7 +31,10 @@ use crate::shutdown::Shutdown;
 use crate::store::{IngestOutcome, Store};
 
 pub use collect::{run_source, try_source, TriedPosting};
-pub use extract_lines::{extract_lines, ExtractError};
+pub use extract_lines::{
+    extract_lines, extract_lines_with, ExtractError, ExtractOptions, EXTRACT_BATCH_BYTES,
+    EXTRACT_BATCH_LINES,
+};
 pub use import::{
     import_lines, import_with, ImportError, ImportOptions, IMPORT_BATCH, IMPORT_BATCH_BYTES,
 };

@@ -459,3 +459,13 @@ fn every_place_code_is_known() {
         }
     });
 }
+
+#[test]
+fn the_name_table_is_sized_for_the_bundled_names() {
+    let names = gaz().data.names.len();
+    assert!(
+        names > super::data::NAMES_CAPACITY / 2 && names <= super::data::NAMES_CAPACITY,
+        "{names} names for a capacity of {}",
+        super::data::NAMES_CAPACITY
+    );
+}
