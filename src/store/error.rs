@@ -145,6 +145,12 @@ pub enum Damage {
     /// A file is not a text log.
     #[error("not a skilltrack text log (bad magic bytes)")]
     NotATextLog,
+    /// A text log file's compression dictionary is damaged.
+    #[error("the file's compression dictionary is damaged")]
+    TextDictionary,
+    /// A stored text does not decompress.
+    #[error("the stored text does not decompress: {0}")]
+    TextDecompress(std::io::Error),
 }
 
 /// A stored posting whose description text cannot be read (the text log is
