@@ -1,11 +1,13 @@
 //! `skilltrack reindex`: every stored posting normalized again with the
-//! bundled data, every count recomputed.
+//! bundled data, every count recomputed, then the database compacted (copied
+//! into a fresh one and swapped in), so that reindexing does not grow it.
 
 use std::io::Write;
 
 use super::{normalizer, open_store, progress_bar, Exit};
 use crate::config::Config;
 use crate::pipeline;
+use crate::store::SledStore;
 
 pub(super) fn reindex(config: &Config) -> anyhow::Result<Exit> {
     let store = open_store(config)?;
@@ -18,6 +20,14 @@ pub(super) fn reindex(config: &Config) -> anyhow::Result<Exit> {
     bar.finish_and_clear();
     store.set_data_fingerprint(normalizer.data_fingerprint())?;
     store.flush()?;
+    // The database is closed before it is copied and swapped.
+    drop(store);
+    let compacted = SledStore::compact(&config.data_dir, config.cache_mb)?;
+    tracing::info!(
+        before = compacted.before,
+        after = compacted.after,
+        "Database compacted."
+    );
     writeln!(std::io::stdout(), "reindexed {n} postings")?;
     Ok(Exit::Success)
 }

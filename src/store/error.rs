@@ -36,6 +36,18 @@ pub enum StoreError {
         #[source]
         source: EngineError,
     },
+    /// A compaction (the database copied into a fresh one and swapped in)
+    /// failed at a file operation.
+    #[error("cannot {doing} the database directory {dir} while compacting it")]
+    Compact {
+        /// The database directory.
+        dir: String,
+        /// What was being done ("move the compacted files into").
+        doing: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The database was written by an incompatible version.
     #[error("the database in {dir} has schema version {found}, this build reads version {expected}: make a backup with the version that wrote it (`skilltrack backup FILE`) and `skilltrack restore FILE` it with this one into a new --data-dir, or remove it and collect again")]
     Schema {
