@@ -4,10 +4,9 @@
 
 use std::io::Write;
 
-use super::{normalizer, open_store, progress_bar, Exit};
+use super::{compact_store, normalizer, open_store, progress_bar, Exit};
 use crate::config::Config;
 use crate::pipeline;
-use crate::store::SledStore;
 
 pub(super) fn reindex(config: &Config) -> anyhow::Result<Exit> {
     let store = open_store(config)?;
@@ -22,7 +21,7 @@ pub(super) fn reindex(config: &Config) -> anyhow::Result<Exit> {
     store.flush()?;
     // The database is closed before it is copied and swapped.
     drop(store);
-    let compacted = SledStore::compact(&config.data_dir, config.cache_mb)?;
+    let compacted = compact_store(config)?;
     tracing::info!(
         before = compacted.before,
         after = compacted.after,

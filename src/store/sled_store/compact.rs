@@ -29,6 +29,8 @@ const COMPLETE: &str = "COMPLETE";
 /// In the database directory: the old files are gone, the copy's are
 /// being moved in.
 const MOVING: &str = "compacting.moving";
+/// Attempts at opening a database whose lock is still held (50 ms apart).
+const LOCK_TRIES: u32 = 100;
 /// Records per batch while copying.
 const COPY_BATCH: usize = 10_000;
 
@@ -72,15 +74,27 @@ pub fn compact(dir: &Path, cache_mb: u64) -> Result<Compacted, StoreError> {
 /// Copies every tree of the database in `from` into a new one in `to`.
 fn copy(from: &Path, to: &Path, cache_mb: u64) -> Result<(), StoreError> {
     let open = |path: &Path| {
-        sled::Config::new()
+        let config = sled::Config::new()
             .path(path)
             .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .map_err(|e| StoreError::Open {
-                dir: path.display().to_string(),
-                source: EngineError(e),
-            })
+            .mode(sled::Mode::HighThroughput);
+        // sled's threads can hold the lock a moment after the handle that
+        // wrote last (`reindex`'s) is dropped: tried again for a while.
+        let mut tries = 0;
+        loop {
+            match config.open() {
+                Err(sled::Error::Io(_)) if tries < LOCK_TRIES && super::held_by_another(path) => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => {
+                    return other.map_err(|e| StoreError::Open {
+                        dir: path.display().to_string(),
+                        source: EngineError(e),
+                    })
+                }
+            }
+        }
     };
     let old = open(from)?;
     let new = open(to)?;
@@ -105,6 +119,16 @@ fn copy(from: &Path, to: &Path, cache_mb: u64) -> Result<(), StoreError> {
             .map_err(engine("writing the compacted copy"))?;
     }
     new.flush().map_err(engine("flushing the compacted copy"))?;
+    drop((old, new));
+    // Neither is used any more once their locks are let go: the swap (and
+    // a next open) comes after.
+    for path in [from, to] {
+        let mut tries = 0;
+        while tries < LOCK_TRIES && super::held_by_another(path) {
+            tries += 1;
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
     Ok(())
 }
 
