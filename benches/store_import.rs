@@ -2,14 +2,15 @@
 //! → dedup → store) in one process, then time series queries.
 //!
 //! ```sh
-//! cargo bench --bench store_import -- [--postings 1000000] [--dir /tmp/skilltrack-bench] [--input FILE] [--cache-mb 32] [--reindex] [--phases] [--recount-only] [--reindex-only] [--drill-only]
+//! cargo bench --bench store_import -- [--postings 1000000] [--dir /tmp/skilltrack-bench] [--input FILE] [--cache-mb 32] [--reindex] [--phases] [--recount-only] [--reindex-only] [--drill-only] [--generate-only]
 //! ```
 //! The generated input (about 3.2 KB a line) is written to `--input`
 //! (default `target/store-bench-N.jsonl`) once and read back on later runs.
 //! `--phases` instead prints the single-threaded cost of each stage per posting;
 //! `--recount-only` recounts the database a previous run left in `--dir`, in a
 //! fresh process (crash recovery); `--reindex-only` reindexes it;
-//! `--drill-only` times pages of the postings behind a count on it (the
+//! `--generate-only` writes the input file and stops (`benches/first_answer.sh`
+//! uses it); `--drill-only` times pages of the postings behind a count on it (the
 //! index build at open, its memory per posting, then p50/p99 of pages of
 //! several cells), which a full run also does after its series queries.
 //! Prints postings/s, peak RSS, bytes on disk per posting, and p50/p99 of a
@@ -515,6 +516,10 @@ fn main() {
             input.display(),
             t.elapsed().as_secs_f64()
         );
+    }
+    if args.iter().any(|a| a == "--generate-only") {
+        // `benches/first_answer.sh` wants the file, not this bench's import.
+        return;
     }
     let rss_start = status_mb("VmRSS:");
     let normalizer = Normalizer::bundled().expect("bundled data");

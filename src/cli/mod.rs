@@ -116,6 +116,11 @@ fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(Arc::new(store))
 }
 
+/// Compacts the database of `config` (closed), see `SledStore::compact`.
+fn compact_store(config: &Config) -> anyhow::Result<crate::store::Compacted> {
+    Ok(SledStore::compact(&config.data_dir, config.cache_mb)?)
+}
+
 fn normalizer() -> anyhow::Result<Arc<Normalizer>> {
     Ok(Arc::new(
         Normalizer::bundled().context("loading the bundled taxonomy and geography")?,

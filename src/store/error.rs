@@ -36,6 +36,18 @@ pub enum StoreError {
         #[source]
         source: EngineError,
     },
+    /// A compaction (the database copied into a fresh one and swapped in)
+    /// failed at a file operation.
+    #[error("cannot {doing} the database directory {dir} while compacting it")]
+    Compact {
+        /// The database directory.
+        dir: String,
+        /// What was being done ("move the compacted files into").
+        doing: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The database was written by an incompatible version.
     #[error("the database in {dir} has schema version {found}, this build reads version {expected}: make a backup with the version that wrote it (`skilltrack backup FILE`) and `skilltrack restore FILE` it with this one into a new --data-dir, or remove it and collect again")]
     Schema {
@@ -145,6 +157,12 @@ pub enum Damage {
     /// A file is not a text log.
     #[error("not a skilltrack text log (bad magic bytes)")]
     NotATextLog,
+    /// A text log file's compression dictionary is damaged.
+    #[error("the file's compression dictionary is damaged")]
+    TextDictionary,
+    /// A stored text does not decompress.
+    #[error("the stored text does not decompress: {0}")]
+    TextDecompress(std::io::Error),
 }
 
 /// A stored posting whose description text cannot be read (the text log is

@@ -33,7 +33,7 @@ pub use counting::{CountRules, Counter, Metric};
 pub(crate) use error::poisoned;
 pub use error::{Damage, StoreError, UnreadableText};
 pub use record::RecordError;
-pub use sled_store::{EngineError, SledStore, SCHEMA_VERSION};
+pub use sled_store::{Compacted, EngineError, SledStore, SCHEMA_VERSION};
 pub use texts::TextError;
 
 /// One stored counter value.

@@ -2,7 +2,8 @@
 //! imports sled.
 //! This file opens the database and reads; `ingest` writes batches of
 //! postings, `counts` keeps the counters, `rebuild` recounts and rewrites,
-//! `cells` lists the postings behind a count.
+//! `compact` copies the database into a fresh one and swaps it in, `cells`
+//! lists the postings behind a count.
 //!
 //! Trees: the `main` tree holds posting records (see [`record`]), counters,
 //! interned names and markers (see [`keys`]); `runs` holds run reports; `http`
@@ -29,6 +30,7 @@
 //! re-running an import repairs the postings it did not store.
 
 mod cells;
+mod compact;
 mod counts;
 mod ingest;
 mod rebuild;
@@ -46,6 +48,7 @@ use super::{
     MetaStore, Metric, PageCache, PostingStore, Postings, RunLog, StoreError, UnreadableText,
 };
 use crate::domain::{Day, GeoCode, Posting, PostingId, RunReport, SkillId, SourceId, Validators};
+pub use compact::Compacted;
 use counts::{CountCache, Names};
 
 /// Version of the on-disk layout this build reads and writes.
@@ -133,6 +136,8 @@ impl SledStore {
             dir: shown.clone(),
             source,
         })?;
+        // A compaction stopped by a crash is finished (or undone) first.
+        compact::finish(dir)?;
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
@@ -220,6 +225,15 @@ impl SledStore {
             store.recovered = true;
         }
         Ok(store)
+    }
+
+    /// Copies the database in `dir` (which no process has open) into a
+    /// fresh one and swaps it in, giving back the space that rewrites left
+    /// in sled's files (`reindex` does it after rewriting everything). The
+    /// text log is left as it is. Returns the sizes of sled's files before
+    /// and after.
+    pub fn compact(dir: &Path, cache_mb: u64) -> Result<Compacted, StoreError> {
+        compact::compact(dir, cache_mb)
     }
 
     /// Whether opening had to recount: the last process stopped (crashed,

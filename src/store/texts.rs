@@ -7,15 +7,27 @@
 //! takes 2.4 times its size on disk; appended to a file, it costs a `memcpy`.
 //!
 //! ## Format
-//! Files `texts-G.log`, `G` a generation number. Each starts with [`MAGIC`];
-//! then records, each `len (u32 LE) · check (u32 LE, low half of the text's
-//! xxh3) · text bytes`. Records are only ever appended, to the newest
-//! generation. A text that changes is appended again and the posting record
-//! points to the new copy; the old one is dead space until the next
-//! compaction, which copies every live text into a new generation, points
-//! every record to it (see `SledStore::rebuild`), and only then deletes the
-//! older files. A compaction cut short leaves records pointing into either
-//! generation, both still readable; the next one finishes the job.
+//! Files `texts-G.log`, `G` a generation number. Each starts with a header
+//! (see `codec`): the magic, and in the current format (`SKTEXT02`) the
+//! file's zstd dictionary; then records, each `len · check · plain_len ·
+//! zstd frame` (files of the first format, `SKTEXT01`, plain `len · check ·
+//! text` records, are still read; appends never go to them). Records are
+//! only ever appended, to the newest generation. A text that changes is
+//! appended again and the posting record points to the new copy; the old
+//! one is dead space until the next compaction, which copies every live
+//! text into a new generation, points every record to it (see
+//! `SledStore::rebuild`), and only then deletes the older files. A
+//! compaction cut short leaves records pointing into either generation,
+//! both still readable; the next one finishes the job.
+//!
+//! ## Compression
+//! Each text is one zstd frame, compressed with its file's dictionary.
+//! A new generation starts without one; once [`codec::SAMPLE_BYTES`] of
+//! texts were appended to it, a dictionary is trained on them and the log
+//! moves on to a new generation holding it (the texts before stay where
+//! they are, readable with the first file's settings). A fresh import thus
+//! trains on its first postings, and every compaction on the first texts it
+//! copies.
 //!
 //! ## Crash safety
 //! [`TextLog::append`] buffers; [`TextLog::write_out`] hands the buffer to the
@@ -24,6 +36,8 @@
 //! process wrote. [`TextLog::sync`] also asks the disk (`fsync`), before sled
 //! is flushed. A torn or unreferenced tail (a batch that never committed) is
 //! harmless: nothing points to it, and new records are appended after it.
+//! A new generation's header (with its dictionary) is written and synced
+//! before any text goes into it.
 //!
 //! ## Damage
 //! A damaged text reads as an error naming where it was ([`StoreError::Corrupt`];
@@ -41,11 +55,9 @@ use std::sync::{Mutex, RwLock};
 
 use super::{poisoned, Damage, StoreError};
 
-/// First bytes of a text log file.
-pub const MAGIC: &[u8; 8] = b"SKTEXT01";
+pub(crate) mod codec;
 
-/// Bytes before each text: its length and check.
-const HEADER: u64 = 8;
+use codec::{Decoder, Encoder, FileHeader, Format};
 
 /// Where a text is: file generation, offset of its record, length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,7 +66,8 @@ pub struct TextRef {
     pub file: u16,
     /// Offset of the record (its header) in the file.
     pub offset: u64,
-    /// Length of the text in bytes.
+    /// Length of the record's payload in bytes: the zstd frame (the text
+    /// itself in a file of the first, plain format).
     pub len: u32,
 }
 
@@ -87,8 +100,8 @@ pub struct TextLog {
 /// One file of the log.
 enum Generation {
     /// Readable, with its length once it is no longer appended to
-    /// (`u64::MAX` while it is).
-    Open(File, u64),
+    /// (`u64::MAX` while it is), and how its texts are read.
+    Open(File, u64, Decoder),
     /// Its header is not a text log's.
     Damaged,
 }
@@ -98,6 +111,8 @@ struct Appender {
     out: BufWriter<File>,
     /// Offset of the next record.
     end: u64,
+    /// How texts are compressed into it.
+    encoder: Encoder,
 }
 
 /// Why the text log failed (its own I/O and limits; a damaged text is a
@@ -148,10 +163,16 @@ fn generation_of(name: &str) -> Option<u16> {
         .ok()
 }
 
+fn next_generation(g: u16) -> Result<u16, StoreError> {
+    g.checked_add(1)
+        .ok_or(StoreError::Text(TextError::OutOfGenerations))
+}
+
 impl TextLog {
     /// Opens (or creates) the text files in `dir`. A file whose header is
     /// damaged is kept out (its texts read as errors) with a warning; appends
-    /// go to a new generation when it is the newest.
+    /// go to a new generation when it is the newest, or when the newest is
+    /// of the first (plain) format.
     pub fn open(dir: &Path) -> Result<TextLog, StoreError> {
         let mut generations = Vec::new();
         let entries = std::fs::read_dir(dir).map_err(|e| io_error(dir, "list", e))?;
@@ -166,41 +187,45 @@ impl TextLog {
         for g in generations.iter().copied() {
             let path = dir.join(file_name(g));
             let file = File::open(&path).map_err(|e| io_error(&path, "open", e))?;
-            match check_magic(&file, &path) {
-                Ok(len) => files.insert(g, Generation::Open(file, len)),
-                Err(StoreError::Corrupt { damage, .. }) => {
-                    tracing::warn!(
-                        file = %path.display(),
-                        cause = %damage,
-                        "A text log file is damaged: the descriptions stored in it cannot be read. \
-                         Counts, trends and posting records are not affected, and new texts are written \
-                         to another file. `skilltrack backup FILE` saves everything else and lists the \
-                         postings concerned; collecting or importing them again writes their texts anew, \
-                         and `skilltrack reindex` then deletes the damaged file."
-                    );
-                    files.insert(g, Generation::Damaged)
+            match open_header(&file, &path) {
+                Ok((len, header)) => {
+                    let decoder = match &header {
+                        Some(header) => Decoder::of(header, &path),
+                        None => Ok(Decoder::Zstd(Mutex::new(
+                            zstd::bulk::Decompressor::new()
+                                .map_err(|e| io_error(&path, "set up decompression for", e))?,
+                        ))),
+                    };
+                    match decoder {
+                        Ok(decoder) => files.insert(g, Generation::Open(file, len, decoder)),
+                        Err(e) => files.insert(g, damaged(&path, e)),
+                    }
                 }
+                Err(e @ StoreError::Corrupt { .. }) => files.insert(g, damaged(&path, e)),
                 Err(other) => return Err(other),
             };
         }
         let mut newest = generations.last().copied().unwrap_or(0);
-        if matches!(files.get(&newest), Some(Generation::Damaged)) {
-            newest = newest
-                .checked_add(1)
-                .ok_or_else(|| StoreError::Text(TextError::OutOfGenerations))?;
+        let appendable = matches!(
+            files.get(&newest),
+            None | Some(Generation::Open(_, _, Decoder::Zstd(_)))
+        );
+        if !appendable {
+            newest = next_generation(newest)?;
         }
         files.remove(&newest);
         let log = TextLog {
             dir: dir.to_path_buf(),
-            writer: Mutex::new(Self::appender(dir, newest)?),
+            writer: Mutex::new(Self::appender(dir, newest, &[])?),
             files: RwLock::new(files),
         };
         log.open_for_reading(newest)?;
         Ok(log)
     }
 
-    /// Opens generation `g` for appending, creating it when missing.
-    fn appender(dir: &Path, generation: u16) -> Result<Appender, StoreError> {
+    /// Opens generation `g` for appending, creating it with `dictionary`
+    /// when missing or empty (an existing file keeps its own).
+    fn appender(dir: &Path, generation: u16, dictionary: &[u8]) -> Result<Appender, StoreError> {
         let path = dir.join(file_name(generation));
         let mut file = OpenOptions::new()
             .read(true)
@@ -208,48 +233,64 @@ impl TextLog {
             .create(true)
             .open(&path)
             .map_err(|e| io_error(&path, "open", e))?;
-        let mut end = check_magic(&file, &path)?;
-        if end == 0 {
-            file.write_all(MAGIC)
-                .map_err(|e| io_error(&path, "write", e))?;
-            end = MAGIC.len() as u64;
-        }
+        let (mut end, header) = open_header(&file, &path)?;
+        let encoder = match header {
+            Some(header) => Encoder::new(&header.dictionary, &path)?,
+            None => {
+                let bytes = FileHeader::bytes(dictionary)?;
+                file.write_all(&bytes)
+                    .and_then(|()| file.sync_data())
+                    .map_err(|e| io_error(&path, "write", e))?;
+                end = bytes.len() as u64;
+                Encoder::new(dictionary, &path)?
+            }
+        };
         Ok(Appender {
             generation,
             out: BufWriter::with_capacity(1 << 20, file),
             end,
+            encoder,
         })
     }
 
     fn open_for_reading(&self, generation: u16) -> Result<(), StoreError> {
         let path = self.dir.join(file_name(generation));
         let file = File::open(&path).map_err(|e| io_error(&path, "open", e))?;
+        let (_, header) = open_header(&file, &path)?;
+        let header = header.ok_or(StoreError::Corrupt {
+            key: path.display().to_string(),
+            damage: Damage::NotATextLog,
+        })?;
+        let decoder = Decoder::of(&header, &path)?;
         self.files
             .write()
             .map_err(poisoned)?
-            .insert(generation, Generation::Open(file, u64::MAX));
+            .insert(generation, Generation::Open(file, u64::MAX, decoder));
         Ok(())
     }
 
-    /// Appends `text` (buffered) and returns where it will be.
+    /// Appends `text` (compressed, buffered) and returns where it will be.
+    /// Once enough texts went into a generation without a dictionary, the
+    /// log trains one on them and moves on to a new generation with it.
     pub fn append(&self, text: &str) -> Result<TextRef, StoreError> {
         if text.is_empty() {
             return Ok(TextRef::EMPTY);
         }
-        let bytes = text.as_bytes();
-        let len = u32::try_from(bytes.len())
-            .map_err(|_| StoreError::Text(TextError::TooLong(bytes.len())))?;
         let mut w = self.writer.lock().map_err(poisoned)?;
         let offset = w.end;
-        let mut header = [0u8; HEADER as usize];
-        header[..4].copy_from_slice(&len.to_le_bytes());
-        header[4..].copy_from_slice(&check(bytes).to_le_bytes());
         let generation = w.generation;
-        w.out
+        let path = self.dir.join(file_name(generation));
+        let a = &mut *w;
+        let (header, frame) = a.encoder.encode(text.as_bytes(), &path)?;
+        let len = frame.len() as u32;
+        a.out
             .write_all(&header)
-            .and_then(|()| w.out.write_all(bytes))
-            .map_err(|e| io_error(&self.dir.join(file_name(generation)), "append to", e))?;
-        w.end += HEADER + u64::from(len);
+            .and_then(|()| a.out.write_all(frame))
+            .map_err(|e| io_error(&path, "append to", e))?;
+        a.end += Format::Zstd.record_header() + u64::from(len);
+        if let Some(dictionary) = a.encoder.dictionary_due() {
+            self.roll(&mut w, &dictionary)?;
+        }
         Ok(TextRef {
             file: generation,
             offset,
@@ -281,18 +322,22 @@ impl TextLog {
     /// stay readable. Returns the new generation.
     pub fn start_generation(&self) -> Result<u16, StoreError> {
         let mut w = self.writer.lock().map_err(poisoned)?;
+        self.roll(&mut w, &[])
+    }
+
+    /// Moves appends on to a new generation created with `dictionary`,
+    /// the old one written out, synced and kept for reading.
+    fn roll(&self, w: &mut Appender, dictionary: &[u8]) -> Result<u16, StoreError> {
         let old = w.generation;
-        let new = old
-            .checked_add(1)
-            .ok_or_else(|| StoreError::Text(TextError::OutOfGenerations))?;
+        let new = next_generation(old)?;
         w.out
             .flush()
             .and_then(|()| w.out.get_ref().sync_data())
             .map_err(|e| io_error(&self.dir.join(file_name(old)), "sync", e))?;
         let end = w.end;
-        *w = Self::appender(&self.dir, new)?;
-        drop(w);
-        if let Some(Generation::Open(_, len)) = self.files.write().map_err(poisoned)?.get_mut(&old)
+        *w = Self::appender(&self.dir, new, dictionary)?;
+        if let Some(Generation::Open(_, len, _)) =
+            self.files.write().map_err(poisoned)?.get_mut(&old)
         {
             *len = end;
         }
@@ -324,23 +369,18 @@ impl TextLog {
         if r == TextRef::LOST {
             return Ok(false);
         }
-        let end = {
-            let w = self.writer.lock().map_err(poisoned)?;
-            if w.generation == r.file {
-                Some(w.end)
-            } else {
-                let files = self.files.read().map_err(poisoned)?;
-                match files.get(&r.file) {
-                    Some(Generation::Open(_, len)) => Some(*len),
-                    Some(Generation::Damaged) | None => None,
-                }
+        let w = self.writer.lock().map_err(poisoned)?;
+        let files = self.files.read().map_err(poisoned)?;
+        let (end, format) = match files.get(&r.file) {
+            Some(Generation::Open(_, len, decoder)) => {
+                let end = if w.generation == r.file { w.end } else { *len };
+                (end, decoder.format())
             }
+            Some(Generation::Damaged) | None => return Ok(false),
         };
-        Ok(end.is_some_and(|end| {
-            r.offset
-                .checked_add(HEADER + u64::from(r.len))
-                .is_some_and(|last| last <= end)
-        }))
+        Ok(r.offset
+            .checked_add(format.record_header() + u64::from(r.len))
+            .is_some_and(|last| last <= end))
     }
 
     /// Reads the text at `r` (written out before, see [`TextLog::write_out`]),
@@ -360,49 +400,54 @@ impl TextLog {
             key: format!("text at offset {} of {}", r.offset, path.display()),
             damage,
         };
-        let mut buf = vec![0u8; HEADER as usize + r.len as usize];
-        {
-            let files = self.files.read().map_err(poisoned)?;
-            match files.get(&r.file) {
-                Some(Generation::Open(file, _)) => {
-                    read_at(file, &mut buf, r.offset).map_err(|error| {
-                        corrupt(Damage::TextRead {
-                            bytes: buf.len(),
-                            error,
-                        })
-                    })?
-                }
-                Some(Generation::Damaged) => return Err(corrupt(Damage::TextFileDamaged)),
-                None => return Err(corrupt(Damage::TextFileMissing)),
+        let files = self.files.read().map_err(poisoned)?;
+        let text = match files.get(&r.file) {
+            Some(Generation::Open(file, _, decoder)) => {
+                let mut buf = vec![0u8; decoder.format().record_header() as usize + r.len as usize];
+                read_at(file, &mut buf, r.offset).map_err(|error| {
+                    corrupt(Damage::TextRead {
+                        bytes: buf.len(),
+                        error,
+                    })
+                })?;
+                decoder.decode(&buf, r.len).map_err(corrupt)?
             }
-        }
-        let len = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]);
-        let stored = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]);
-        let text = buf.split_off(HEADER as usize);
-        if len != r.len || stored != check(&text) {
-            return Err(corrupt(Damage::TextMismatch));
-        }
+            Some(Generation::Damaged) => return Err(corrupt(Damage::TextFileDamaged)),
+            None => return Err(corrupt(Damage::TextFileMissing)),
+        };
+        drop(files);
         String::from_utf8(text).map_err(|e| corrupt(Damage::TextUtf8(e)))
     }
 }
 
-/// Checks the magic bytes of a non-empty file; returns its length.
-fn check_magic(file: &File, path: &Path) -> Result<u64, StoreError> {
+/// A damaged file, with the warning that says what to do.
+fn damaged(path: &Path, error: StoreError) -> Generation {
+    let cause = match &error {
+        StoreError::Corrupt { damage, .. } => damage.to_string(),
+        other => other.to_string(),
+    };
+    tracing::warn!(
+        file = %path.display(),
+        %cause,
+        "A text log file is damaged: the descriptions stored in it cannot be read. \
+         Counts, trends and posting records are not affected, and new texts are written \
+         to another file. `skilltrack backup FILE` saves everything else and lists the \
+         postings concerned; collecting or importing them again writes their texts anew, \
+         and `skilltrack reindex` then deletes the damaged file."
+    );
+    Generation::Damaged
+}
+
+/// The length of a file and, when it is not empty, its header.
+fn open_header(file: &File, path: &Path) -> Result<(u64, Option<FileHeader>), StoreError> {
     let len = file
         .metadata()
         .map_err(|e| io_error(path, "read the size of", e))?
         .len();
-    if len > 0 {
-        let mut magic = [0u8; 8];
-        let ok = read_at(file, &mut magic, 0).is_ok() && &magic == MAGIC;
-        if !ok {
-            return Err(StoreError::Corrupt {
-                key: path.display().to_string(),
-                damage: Damage::NotATextLog,
-            });
-        }
+    if len == 0 {
+        return Ok((0, None));
     }
-    Ok(len)
+    Ok((len, Some(codec::read_header(file, path, len)?)))
 }
 
 #[cfg(unix)]
@@ -425,154 +470,4 @@ fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn texts_round_trip_across_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = TextLog::open(dir.path()).unwrap();
-        let a = log.append("Développeur Rust — télétravail").unwrap();
-        assert_eq!(a.offset, MAGIC.len() as u64);
-        let b = log.append("second").unwrap();
-        assert_eq!(log.append("").unwrap(), TextRef::EMPTY);
-        log.write_out().unwrap();
-        assert_eq!(log.read(a).unwrap(), "Développeur Rust — télétravail");
-        assert_eq!(log.read(b).unwrap(), "second");
-        assert_eq!(log.read(TextRef::EMPTY).unwrap(), "");
-        assert!(log.holds(a).unwrap() && log.holds(b).unwrap());
-        assert!(!log
-            .holds(TextRef {
-                len: b.len + 1,
-                ..b
-            })
-            .unwrap());
-        let end = b.offset + HEADER + u64::from(b.len);
-        drop(log);
-
-        let log = TextLog::open(dir.path()).unwrap();
-        assert_eq!(log.read(b).unwrap(), "second");
-        let c = log.append("third").unwrap();
-        assert_eq!(c.offset, end);
-        log.sync().unwrap();
-        assert_eq!(log.read(c).unwrap(), "third");
-    }
-
-    #[test]
-    fn generations_stay_readable_until_removed() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = TextLog::open(dir.path()).unwrap();
-        let old = log.append("old copy").unwrap();
-        assert_eq!(old.file, 0);
-        assert_eq!(log.start_generation().unwrap(), 1);
-        let new = log.append("new copy").unwrap();
-        assert_eq!((new.file, new.offset), (1, MAGIC.len() as u64));
-        log.write_out().unwrap();
-        assert_eq!(log.read(old).unwrap(), "old copy");
-        assert!(log.holds(old).unwrap() && log.holds(new).unwrap());
-        drop(log);
-
-        // Reopened mid-way (a compaction cut short): both are read, appends
-        // go to the newest.
-        let log = TextLog::open(dir.path()).unwrap();
-        assert_eq!(log.read(old).unwrap(), "old copy");
-        assert_eq!(log.append("more").unwrap().file, 1);
-        log.remove_older_than(1).unwrap();
-        assert!(!dir.path().join(file_name(0)).exists());
-        assert!(log.read(old).is_err() && !log.holds(old).unwrap());
-        assert_eq!(log.read(new).unwrap(), "new copy");
-    }
-
-    #[test]
-    fn damage_is_reported_not_returned() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = TextLog::open(dir.path()).unwrap();
-        let a = log.append("hello world").unwrap();
-        log.write_out().unwrap();
-        // A reference with the wrong length, past the end, or a flipped byte.
-        let err = log.read(TextRef { len: 5, ..a }).unwrap_err().to_string();
-        assert!(err.contains("does not match"), "{err}");
-        let err = log
-            .read(TextRef {
-                offset: 1 << 20,
-                ..a
-            })
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("cannot read"), "{err}");
-        let err = log.read(TextRef { file: 7, ..a }).unwrap_err().to_string();
-        assert!(err.contains("missing"), "{err}");
-        drop(log);
-        let path = dir.path().join(file_name(0));
-        let mut bytes = std::fs::read(&path).unwrap();
-        let last = bytes.len() - 1;
-        bytes[last] ^= 1;
-        std::fs::write(&path, bytes).unwrap();
-        let log = TextLog::open(dir.path()).unwrap();
-        assert!(log.read(a).is_err());
-    }
-
-    #[test]
-    fn a_damaged_header_leaves_the_file_aside_and_appends_to_a_new_generation() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = TextLog::open(dir.path()).unwrap();
-        let a = log.append("written before the damage").unwrap();
-        log.sync().unwrap();
-        drop(log);
-        let path = dir.path().join(file_name(0));
-        let mut bytes = std::fs::read(&path).unwrap();
-        bytes[..8].copy_from_slice(b"\0\0\0\0\0\0\0\0");
-        std::fs::write(&path, &bytes).unwrap();
-
-        let log = TextLog::open(dir.path()).unwrap();
-        let err = log.read(a).unwrap_err().to_string();
-        assert!(
-            err.contains("damaged") && err.contains("not a skilltrack text log"),
-            "{err}"
-        );
-        assert!(
-            !log.holds(a).unwrap(),
-            "a posting seen again gets its text anew"
-        );
-        let b = log.append("written after").unwrap();
-        assert_eq!(b.file, 1);
-        log.write_out().unwrap();
-        assert_eq!(log.read(b).unwrap(), "written after");
-        assert_eq!(
-            std::fs::read(&path).unwrap(),
-            bytes,
-            "the damaged file is left as it is"
-        );
-        drop(log);
-        // Reopened: the same, appends go on in generation 1.
-        let log = TextLog::open(dir.path()).unwrap();
-        assert_eq!(log.read(b).unwrap(), "written after");
-        assert!(log.read(a).is_err());
-        assert_eq!(log.append("more").unwrap().file, 1);
-        // A compaction removes it with the other old generations.
-        log.remove_older_than(1).unwrap();
-        assert!(!path.exists());
-    }
-
-    #[test]
-    fn a_foreign_or_torn_file_does_not_stop_the_log() {
-        for content in [&b"something else entirely"[..], b"SKT"] {
-            let dir = tempfile::tempdir().unwrap();
-            std::fs::write(dir.path().join(file_name(0)), content).unwrap();
-            let log = TextLog::open(dir.path()).unwrap();
-            let r = log.append("new").unwrap();
-            assert_eq!(r.file, 1);
-            log.write_out().unwrap();
-            assert_eq!(log.read(r).unwrap(), "new");
-        }
-    }
-
-    #[test]
-    fn a_lost_text_reads_as_an_error_and_is_not_held() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = TextLog::open(dir.path()).unwrap();
-        let err = log.read(TextRef::LOST).unwrap_err().to_string();
-        assert!(err.contains("lost"), "{err}");
-        assert!(!log.holds(TextRef::LOST).unwrap());
-    }
-}
+mod tests;

@@ -288,6 +288,56 @@ async fn reindex_with_an_unchanged_taxonomy_changes_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reindex_then_compaction_changes_nothing_and_does_not_grow_the_database() {
+    let (dir, store) = rich_store().await;
+    let db = dir.path().join("db");
+    let (before_postings, before_counts, before_csv) = (
+        postings(store.as_ref()),
+        store.all_counts().unwrap(),
+        trends_csv(store.as_ref()),
+    );
+    drop(store);
+    let fresh = SledStore::compact(&db, 16).unwrap();
+    assert!(fresh.after <= fresh.before, "{fresh:?}");
+    // What `skilltrack reindex` does, several times: rewrite everything,
+    // close, compact.
+    let mut sizes = Vec::new();
+    for _ in 0..4 {
+        let store = SledStore::open(&db, 16).unwrap();
+        reindex(&store, &normalizer(), &mut |_| {}).unwrap();
+        store.flush().unwrap();
+        drop(store);
+        let compacted = SledStore::compact(&db, 16).unwrap();
+        assert!(
+            compacted.after < compacted.before,
+            "a reindex leaves garbage the compaction removes: {compacted:?}"
+        );
+        sizes.push(compacted.after);
+    }
+    for size in &sizes {
+        assert!(
+            (*size as f64) <= fresh.after as f64 * 1.05,
+            "compacted sizes {sizes:?} against {} after the import",
+            fresh.after
+        );
+    }
+    let store = SledStore::open(&db, 16).unwrap();
+    assert!(!store.recovered_on_open());
+    assert_same_postings(&postings(&store), &before_postings);
+    assert!(store.all_counts().unwrap() == before_counts);
+    assert_eq!(
+        String::from_utf8(trends_csv(&store)).unwrap(),
+        String::from_utf8(before_csv).unwrap()
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&db)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("compacting") || name.starts_with("texts-0"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_postings_then_import_gives_the_same_postings_and_trends() {
     let (_dir, store) = rich_store().await;
     let mut jsonl = Vec::new();
