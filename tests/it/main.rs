@@ -81,6 +81,7 @@ mod api;
 mod architecture;
 mod cli;
 mod collect;
+mod config_check;
 mod contract;
 mod control;
 mod control_binary;
