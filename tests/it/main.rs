@@ -12,6 +12,8 @@
 //!   secrets, exit statuses) and `skilltrack.example.toml` against the defaults.
 //! - `demo`: `skilltrack demo` end to end through the binary: the sample board
 //!   collected, its trends visible through the API, all four kinds, SIGTERM.
+//! - `readme`: the README's command and configuration references against
+//!   clap and the key table; its `sh runnable` blocks run from a fresh clone.
 //! - `cli`: the `skilltrack` binary as users run it (extract, import with bad
 //!   lines, run + export, sources check) and fed bad input: a directory,
 //!   damaged text logs, bad backups, bad configuration, a closed pipe.
@@ -102,6 +104,7 @@ mod layers;
 mod locations_eval;
 mod openapi;
 mod postings;
+mod readme;
 mod roundtrip;
 mod serve;
 mod server_limits;
