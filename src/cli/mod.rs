@@ -1,7 +1,7 @@
 //! The command line: `args` defines the commands, one file each runs one
 //! (`serve`, `run`, `import`, `extract`, `export` trends, postings and top,
-//! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`; `remote`
-//! asks a running server for `run`); `setup`
+//! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`, `config
+//! check`, `demo`; `remote` asks a running server for `run`); `setup`
 //! builds what the collecting commands share (sources, run options, the
 //! pipeline context), `print` what they print alike. This is
 //! the edge where library errors get context (anyhow) and become exit
