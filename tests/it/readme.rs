@@ -58,9 +58,14 @@ fn the_command_reference_names_every_subcommand() {
 fn the_configuration_reference_names_every_key_and_variable() {
     let reference = section(&readme(), "Configuration");
     for key in KEYS {
+        let named = [
+            format!("`{}`", key.name),
+            format!(" {}`", key.name),
+            format!(".{}]", key.name),
+            format!("`{},", key.name),
+        ];
         assert!(
-            reference.contains(&format!("`{}", key.name))
-                || reference.contains(&format!(", `{}`", key.name)),
+            named.iter().any(|n| reference.contains(n.as_str())),
             "{} is missing from the README's configuration reference",
             key.display_name()
         );
@@ -128,13 +133,28 @@ fn the_readme_runnable_blocks_work_from_a_fresh_clone() {
         );
         return;
     }
-    let bin = env!("CARGO_BIN_EXE_skilltrack");
+    // `cargo run --release -- ARGS` runs this build's binary (exec'd, so that
+    // `kill %1` in a block stops the binary itself); other cargo calls go on.
+    let shims = scratch.path().join("bin");
+    std::fs::create_dir_all(&shims).unwrap();
+    let real_cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let shim = format!(
+        "#!/usr/bin/env bash\nif [ \"$1 $2 $3\" = 'run --release --' ]; then shift 3; exec {:?} \"$@\"; fi\nexec {real_cargo:?} \"$@\"\n",
+        env!("CARGO_BIN_EXE_skilltrack")
+    );
+    let shim_path = shims.join("cargo");
+    std::fs::write(&shim_path, shim).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&shim_path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        shims.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     for (i, block) in blocks.iter().enumerate() {
-        let script = format!(
-            "set -euo pipefail\n\
-             cargo() {{ if [ \"$1 $2 $3\" = 'run --release --' ]; then shift 3; {bin:?} \"$@\"; \
-             else command cargo \"$@\"; fi; }}\n{block}"
-        );
+        let script = format!("set -euo pipefail\nexport PATH={path:?}\n{block}");
         let out = run_bash(&clone, &script);
         assert!(
             out.status.success(),
