@@ -72,7 +72,7 @@ pub fn quoted(text: &str) -> String {
 /// quoted with its units (`"1m 30s"`).
 fn in_unit(d: Duration, unit_secs: u64) -> String {
     let secs = d.as_secs();
-    if d.subsec_nanos() == 0 && secs % unit_secs == 0 {
+    if d.subsec_nanos() == 0 && secs.is_multiple_of(unit_secs) {
         (secs / unit_secs).to_string()
     } else {
         quoted(&humantime::format_duration(d).to_string())
@@ -89,7 +89,7 @@ fn hours(d: Duration) -> Option<String> {
 
 fn millis(d: Duration) -> Option<String> {
     let ms = d.as_millis();
-    Some(if d.subsec_nanos() % 1_000_000 == 0 {
+    Some(if d.subsec_nanos().is_multiple_of(1_000_000) {
         ms.to_string()
     } else {
         quoted(&humantime::format_duration(d).to_string())
