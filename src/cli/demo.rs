@@ -67,6 +67,11 @@ pub(super) async fn demo(
     config.data_dir = data_dir.unwrap_or_else(|| scratch.0.join("db"));
     config.extractors_dir = scratch.0.join("extractors");
     write_sources(&config.extractors_dir)?;
+    // Bound first: a taken port is said at once, not after the collection.
+    let bind = args.bind.unwrap_or(config.bind);
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind} (is the port taken? use --bind)"))?;
     let shutdown = Shutdown::new();
     shutdown.on_signal();
 
@@ -135,10 +140,6 @@ pub(super) async fn demo(
         started.elapsed().as_secs_f64()
     );
 
-    let bind = args.bind.unwrap_or(config.bind);
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("cannot listen on {bind} (is the port taken? use --bind)"))?;
     let ready = Box::new(move |addr: std::net::SocketAddr| {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", examples(addr, started.elapsed().as_secs_f64()));
