@@ -69,7 +69,8 @@ pub enum Command {
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Collect a bundled sample job board (offline), then serve the API and dashboard.
+    /// Collect a bundled sample job board (offline) into a temporary data
+    /// directory (or --data-dir), then serve the API and dashboard.
     Demo(DemoArgs),
 }
 
