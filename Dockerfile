@@ -3,6 +3,7 @@
 # runtime image holds only the binary, its source definitions and CA roots.
 
 FROM rust:1-slim-bookworm AS build
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /src
 # 1. Dependency layer: build once with an empty crate, reused while Cargo.* are unchanged.
 COPY Cargo.toml Cargo.lock ./
@@ -19,6 +20,8 @@ COPY tests ./tests
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin skilltrack
 
 FROM debian:bookworm-slim AS runtime
+# Unpinned on purpose: the image takes bookworm's current security updates at each build.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
@@ -29,10 +32,10 @@ ENV SKILLTRACK_DATA_DIR=/var/lib/skilltrack/db \
     SKILLTRACK_EXTRACTORS_DIR=/etc/skilltrack/extractors \
     SKILLTRACK_BIND=0.0.0.0:8080 \
     RUST_LOG=info
-USER skilltrack
+USER 10001
 VOLUME ["/var/lib/skilltrack"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-    CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+    CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/healthz"]
 ENTRYPOINT ["skilltrack"]
 CMD ["serve"]

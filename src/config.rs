@@ -47,6 +47,11 @@
 //! A `SKILLTRACK_*` variable set to an empty value is an error (unset it to
 //! get the default), and so is a number out of its range (see
 //! [`Config::validate`]): both exit with status 3, never a panic later.
+//!
+//! [`keys`] lists every key once (variable, flag, secret, shown value);
+//! [`check`] is `skilltrack config check`: unknown keys with a suggestion,
+//! type errors with key and line, and each effective value's origin.
+//! `skilltrack.example.toml` sets every key to its default (tested).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -674,7 +679,9 @@ impl Config {
     }
 }
 
+pub mod check;
 pub mod duration;
+pub mod keys;
 mod schedule;
 #[cfg(test)]
 mod tests;

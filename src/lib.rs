@@ -20,7 +20,8 @@
 //! - [`pipeline`]: the only place stages are composed; [`schedule`]: cron
 //!   schedules, catch-up at start, runs on demand, live reload.
 //! - [`cli`], [`config`], [`telemetry`], [`shutdown`]: the edges;
-//!   [`lines`]: bounded reading of JSON Lines input.
+//!   [`lines`]: bounded reading of JSON Lines input; [`demo`]: the sample
+//!   job board `skilltrack demo` collects (data, its HTTP server, its sources).
 //!
 //! A stage never calls back up the pipeline (the import rule is a test:
 //! `tests/it/layers.rs`); `extract` and `normalize` do no I/O.
@@ -28,6 +29,7 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod export;
 pub mod extract;

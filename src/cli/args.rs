@@ -66,6 +66,33 @@ pub enum Command {
         /// Backup file (- for stdin).
         file: PathBuf,
     },
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Collect a bundled sample job board (offline) into a temporary data
+    /// directory (or --data-dir), then serve the API and dashboard.
+    Demo(DemoArgs),
+}
+
+/// `config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a configuration file (unknown keys, types, ranges, the
+    /// environment), then print the effective configuration with where each
+    /// value came from, secrets masked; exit 3 on any problem.
+    Check {
+        /// The file (default: --config, else no file: defaults and environment).
+        file: Option<PathBuf>,
+    },
+}
+
+/// `demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to serve the API and dashboard on (default 127.0.0.1:8080;
+    /// 127.0.0.1:0 picks a free port).
+    #[arg(long)]
+    pub bind: Option<std::net::SocketAddr>,
 }
 
 /// `serve` options.

@@ -1,7 +1,7 @@
 //! The command line: `args` defines the commands, one file each runs one
 //! (`serve`, `run`, `import`, `extract`, `export` trends, postings and top,
-//! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`; `remote`
-//! asks a running server for `run`); `setup`
+//! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`, `config
+//! check`, `demo`; `remote` asks a running server for `run`); `setup`
 //! builds what the collecting commands share (sources, run options, the
 //! pipeline context), `print` what they print alike. This is
 //! the edge where library errors get context (anyhow) and become exit
@@ -10,6 +10,8 @@
 
 mod args;
 mod backup;
+mod config;
+mod demo;
 mod exit;
 mod export;
 mod extract;
@@ -28,6 +30,8 @@ pub use args::*;
 pub use exit::{Exit, InvalidConfig};
 
 use backup::{backup, restore};
+use config::config_check;
+use demo::demo;
 use export::{export_postings, export_top, export_trends};
 use extract::extract_file;
 use geos::geos;
@@ -74,15 +78,27 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    // Checked before it is loaded: a broken configuration is what it reports.
+    let command = match cli.command {
+        Command::Config(ConfigCommand::Check { file }) => {
+            let flags = crate::config::check::Flags {
+                data_dir: cli.data_dir,
+                extractors: cli.extractors,
+            };
+            return config_check(file.as_deref(), cli.config.as_deref(), flags);
+        }
+        command => command,
+    };
     let mut config = Config::load(cli.config.as_deref())
         .map_err(|e| InvalidConfig(format!("{:#}", anyhow::Error::new(e))))?;
+    let data_dir_flag = cli.data_dir.clone();
     if let Some(dir) = cli.data_dir {
         config.data_dir = dir;
     }
     if let Some(dir) = cli.extractors {
         config.extractors_dir = dir;
     }
-    match cli.command {
+    match command {
         Command::Serve(args) => runtime()?.block_on(serve(config, args)),
         Command::Run(args) => runtime()?.block_on(run_sources(config, args)),
         Command::Import(args) => import_file(&config, &args),
@@ -100,6 +116,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             runtime()?.block_on(sources_try(config, args))
         }
         Command::Skills(args) => skills(&args),
+        Command::Config(ConfigCommand::Check { .. }) => Ok(Exit::Success),
+        Command::Demo(args) => runtime()?.block_on(demo(config, data_dir_flag, args)),
     }
 }
 

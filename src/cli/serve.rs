@@ -24,6 +24,45 @@ pub(super) async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<Exi
     log_broken_sources(&set);
     let sources = plan(&config, set, reasons).sources;
     let store = open_store(&config)?;
+    let bind = args.bind.unwrap_or(config.bind);
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind} (is the port taken? use --bind)"))?;
+    let shutdown = Shutdown::new();
+    shutdown.on_signal();
+    let on = Listening {
+        listener,
+        shutdown,
+        ready: Box::new(|_| {}),
+    };
+    serve_on(config, args, sources, store, on).await
+}
+
+/// Where a server listens, what stops it, and what to do once its address
+/// is printed.
+pub(super) struct Listening {
+    /// The bound listener.
+    pub listener: tokio::net::TcpListener,
+    /// The shutdown trigger (signals already wired by the caller).
+    pub shutdown: Shutdown,
+    /// Called with the address after the "serving on" line.
+    pub ready: Box<dyn FnOnce(std::net::SocketAddr) + Send>,
+}
+
+/// `serve` on an open store and a bound listener (`demo` serves its
+/// collected store through this too, with no schedule).
+pub(super) async fn serve_on(
+    config: Config,
+    args: ServeArgs,
+    sources: Vec<crate::schedule::Planned>,
+    store: Arc<dyn crate::store::Store>,
+    on: Listening,
+) -> anyhow::Result<Exit> {
+    let Listening {
+        listener,
+        shutdown,
+        ready,
+    } = on;
     let normalizer = normalizer()?;
     let fingerprint = normalizer.data_fingerprint();
     match store.data_fingerprint()? {
@@ -34,12 +73,6 @@ pub(super) async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<Exi
         None => store.set_data_fingerprint(fingerprint)?,
     }
     let ctx = context(&config, store.clone(), normalizer.clone())?;
-    let bind = args.bind.unwrap_or(config.bind);
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("cannot listen on {bind} (is the port taken? use --bind)"))?;
-    let shutdown = Shutdown::new();
-    shutdown.on_signal();
     let scheduler = if args.no_schedule {
         None
     } else {
@@ -68,6 +101,7 @@ pub(super) async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<Exi
     // On stdout, for people and for scripts that bound port 0.
     // A closed stdout must not stop the daemon.
     let _ = writeln!(std::io::stdout(), "skilltrack: serving on http://{addr}");
+    ready(addr);
     // The posting index (ids, duplicate groups, postings by day) is built
     // from the records on first use, seconds for a million postings: build
     // it now, beside the server, rather than in the first request's time.

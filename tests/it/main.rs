@@ -8,6 +8,12 @@
 //!   the store, `/api/v1/trends`, CSV export.
 //! - `import`: 1,000 generated postings imported, exact counts, idempotence;
 //!   a failing input, over-long lines.
+//! - `config_check`: `config check` (unknown keys, types, origins, masked
+//!   secrets, exit statuses) and `skilltrack.example.toml` against the defaults.
+//! - `demo`: `skilltrack demo` end to end through the binary: the sample board
+//!   collected, its trends visible through the API, all four kinds, SIGTERM.
+//! - `readme`: the README's command and configuration references against
+//!   clap and the key table; its `sh runnable` blocks run from a fresh clone.
 //! - `cli`: the `skilltrack` binary as users run it (extract, import with bad
 //!   lines, run + export, sources check) and fed bad input: a directory,
 //!   damaged text logs, bad backups, bad configuration, a closed pipe.
@@ -84,12 +90,14 @@ mod api;
 mod architecture;
 mod cli;
 mod collect;
+mod config_check;
 mod contract;
 mod control;
 mod control_binary;
 mod crash;
 mod csv_safety;
 mod dashboard;
+mod demo;
 mod extraction_eval;
 mod fault_server;
 mod fetch;
@@ -99,6 +107,7 @@ mod layers;
 mod locations_eval;
 mod openapi;
 mod postings;
+mod readme;
 mod roundtrip;
 mod serve;
 mod server_limits;
