@@ -54,7 +54,74 @@ pub fn parse_date(text: &str) -> Option<Day> {
             }
         }
     }
-    parse_day_month_year(text)
+    parse_day_month_year(text).or_else(|| parse_written_date(text))
+}
+
+/// A date written with the month's name, in French or English, as boards
+/// print it: `24 novembre 2026`, `1er déc. 2026`, `Publié le mardi 3 mars
+/// 2026`, `24 November 2026`, `Nov 24, 2026`. The first month name with a
+/// day next to it (before it, or after it in the English order) and a
+/// four-digit year after it.
+fn parse_written_date(text: &str) -> Option<Day> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '/'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let day_of = |w: &str| -> Option<u8> {
+        let digits = w
+            .strip_suffix("er")
+            .or_else(|| w.strip_suffix("st"))
+            .or_else(|| w.strip_suffix("nd"))
+            .or_else(|| w.strip_suffix("rd"))
+            .or_else(|| w.strip_suffix("th"))
+            .unwrap_or(w);
+        (digits.len() <= 2)
+            .then(|| digits.parse::<u8>().ok())
+            .flatten()
+            .filter(|d| (1..=31).contains(d))
+    };
+    let year_of = |w: &str| (w.len() == 4).then(|| w.parse::<i32>().ok()).flatten();
+    for (i, word) in words.iter().enumerate() {
+        let Some(month) = month_named(word) else {
+            continue;
+        };
+        let before = i.checked_sub(1).and_then(|j| day_of(words[j]));
+        let (day, year_at) = match before {
+            Some(day) => (day, i + 1),
+            None => match words.get(i + 1).and_then(|w| day_of(w)) {
+                Some(day) => (day, i + 2),
+                None => continue,
+            },
+        };
+        let Some(year) = words.get(year_at).and_then(|w| year_of(w)) else {
+            continue;
+        };
+        let date = Date::from_calendar_date(year, month, day).ok()?;
+        return Day::from_date(date).ok();
+    }
+    None
+}
+
+/// A month from its French or English name or usual abbreviation, lower
+/// case, with or without accents.
+fn month_named(word: &str) -> Option<Month> {
+    use Month::*;
+    Some(match word {
+        "janvier" | "janv" | "january" | "jan" => January,
+        "février" | "fevrier" | "févr" | "fevr" | "fév" | "fev" | "february" | "feb" => February,
+        "mars" | "march" | "mar" => March,
+        "avril" | "avr" | "april" | "apr" => April,
+        "mai" | "may" => May,
+        "juin" | "june" | "jun" => June,
+        "juillet" | "juil" | "july" | "jul" => July,
+        "août" | "aout" | "august" | "aug" => August,
+        "septembre" | "sept" | "sep" | "september" => September,
+        "octobre" | "oct" | "october" => October,
+        "novembre" | "nov" | "november" => November,
+        "décembre" | "decembre" | "déc" | "dec" | "december" => December,
+        _ => return None,
+    })
 }
 
 /// A date from a JSON value: a string (see [`parse_date`]) or a unix
@@ -419,6 +486,33 @@ mod reference {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_written_with_month_names_in_french_and_english() {
+        let day = |s: &str| s.parse::<Day>().unwrap();
+        for (text, want) in [
+            ("24 novembre 2026", "2026-11-24"),
+            ("1er décembre 2026", "2026-12-01"),
+            ("Publié le mardi 3 mars 2026", "2026-03-03"),
+            ("Date de publication : 15 févr. 2025", "2025-02-15"),
+            ("le 14 août 2025 à 10h32", "2025-08-14"),
+            ("24 November 2026", "2026-11-24"),
+            ("Nov 24, 2026", "2026-11-24"),
+            ("posted on March 1st, 2025", "2025-03-01"),
+        ] {
+            assert_eq!(parse_date(text), Some(day(want)), "{text}");
+        }
+        for text in [
+            "31 février 2026",
+            "novembre 2026",
+            "mai",
+            "Mai 68",
+            "le 3 mars",
+            "Marseille 13 mars",
+        ] {
+            assert_eq!(parse_date(text), None, "{text}");
+        }
+    }
     use serde_json::json;
 
     fn day(s: &str) -> Option<String> {

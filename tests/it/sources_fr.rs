@@ -302,8 +302,8 @@ async fn choisir_le_service_public_posts_the_page_number() {
         ]
     );
     assert_eq!((report.new, report.error_count()), (5, 0), "{report:?}");
-    // The list's dates are French words ("24 novembre 2026"), not read: the
-    // day is the day the posting is first seen.
+    // The list's dates are French words ("24 novembre 2026"), read as the
+    // posting's day.
     let expect = [
         (
             "2026-2395447",
@@ -318,7 +318,7 @@ async fn choisir_le_service_public_posts_the_page_number() {
     for (id, place, some_skills) in expect {
         let posting = &p[id];
         assert_eq!(places(posting), [place], "{id}: {:?}", posting.locations);
-        assert!(!posting.date_from_source, "{id}");
+        assert!(posting.date_from_source, "{id}");
         for skill in some_skills {
             assert!(
                 skills(posting).contains(skill),
@@ -327,6 +327,7 @@ async fn choisir_le_service_public_posts_the_page_number() {
             );
         }
     }
+    assert_eq!(p["2026-2395447"].posted.to_string(), "2026-11-24");
     let devops = &p["2026-2395120"];
     assert_eq!(
         devops.title,
