@@ -62,14 +62,19 @@ impl SourceDef {
     }
 
     /// `url` moved under `base_override` when it points under the source's own
-    /// `base_url` (next links written absolute by the API).
+    /// `base_url` (next links written absolute by the API). "Under" ends at a
+    /// path, query or fragment boundary: with `base_url = "http://127.0.0.1"`,
+    /// a link already on `http://127.0.0.1:8080/…` (the override's own port)
+    /// is left alone.
     pub fn rebase(&self, url: &str, base_override: Option<&str>) -> String {
-        match base_override {
-            Some(new_base) => match url.strip_prefix(self.base_url.trim_end_matches('/')) {
-                Some(rest) => format!("{}{rest}", new_base.trim_end_matches('/')),
-                None => url.to_owned(),
-            },
-            None => url.to_owned(),
+        let Some(new_base) = base_override else {
+            return url.to_owned();
+        };
+        match url.strip_prefix(self.base_url.trim_end_matches('/')) {
+            Some(rest) if rest.is_empty() || rest.starts_with(['/', '?', '#']) => {
+                format!("{}{rest}", new_base.trim_end_matches('/'))
+            }
+            _ => url.to_owned(),
         }
     }
 }
@@ -426,6 +431,39 @@ description = { path = "body", transform = "html" }
                 Some("http://127.0.0.1:9")
             ),
             "http://127.0.0.1:9/v1/jobs?page=2"
+        );
+    }
+
+    #[test]
+    fn rebasing_stops_at_a_boundary_of_the_base_url() {
+        let local = GOOD.replace("https://api.example.org", "http://127.0.0.1");
+        let def = parse_source(Path::new("extractors/example.toml"), &local).unwrap();
+        let base = Some("http://127.0.0.1:8123");
+        // A link the overridden server wrote itself: not moved again.
+        assert_eq!(
+            def.rebase("http://127.0.0.1:8123/v1/jobs?page=2", base),
+            "http://127.0.0.1:8123/v1/jobs?page=2"
+        );
+        assert_eq!(
+            def.rebase("http://127.0.0.1/v1/jobs?page=2", base),
+            "http://127.0.0.1:8123/v1/jobs?page=2"
+        );
+        assert_eq!(
+            def.rebase("http://127.0.0.1?page=2", base),
+            "http://127.0.0.1:8123?page=2"
+        );
+        assert_eq!(
+            def.rebase("http://127.0.0.1", base),
+            "http://127.0.0.1:8123"
+        );
+        // Another host that merely starts like the base is left alone.
+        assert_eq!(
+            def.rebase("http://127.0.0.10/v1/jobs", base),
+            "http://127.0.0.10/v1/jobs"
+        );
+        assert_eq!(
+            def.rebase("http://127.0.0.1/v1/jobs", None),
+            "http://127.0.0.1/v1/jobs"
         );
     }
 
