@@ -102,10 +102,18 @@ impl CsvOptions {
     /// (`0.074586` or `0,074586`). Never neutralised: it is a number.
     pub fn decimal(&self, value: f64, places: usize) -> String {
         let mut text = String::with_capacity(16);
-        decimal::push_fixed(&mut text, value, places);
-        match self.decimal {
-            DecimalMark::Point => text,
-            DecimalMark::Comma => text.replacen('.', ",", 1),
+        self.push_decimal(&mut text, value, places);
+        text
+    }
+
+    /// [`CsvOptions::decimal`], appended to `text`.
+    fn push_decimal(&self, text: &mut String, value: f64, places: usize) {
+        let start = text.len();
+        decimal::push_fixed(text, value, places);
+        if self.decimal == DecimalMark::Comma {
+            if let Some(dot) = text[start..].find('.') {
+                text.replace_range(start + dot..=start + dot, ",");
+            }
         }
     }
 }
@@ -371,36 +379,24 @@ impl TrendsCsv {
         header.extend(wide_columns(query).into_iter().map(safe_owned));
         w.write_record(&header)?;
         let rows = series.first().map_or(0, |s| s.points.len());
+        let mut text = String::new();
         for i in 0..rows {
-            let mut row = Vec::with_capacity(series.len() + 1);
-            row.push(series[0].points[i].date.to_string());
+            w.write_field(series[0].points[i].date.iso_bytes())?;
             for s in series {
-                row.push(
-                    s.points
-                        .get(i)
-                        .map_or_else(String::new, |p| self.cell(p, value)),
-                );
+                match s.points.get(i) {
+                    Some(p) => w.write_field(self.cell_into(&mut text, p, value))?,
+                    None => w.write_field("")?,
+                }
             }
-            w.write_record(&row)?;
+            w.write_record(None::<&[u8]>)?;
         }
         w.flush()?;
         Ok(())
     }
 
-    /// A point's count, total or share as written: counts and totals are
-    /// whole numbers, or decimals when smoothed; an undefined share is
-    /// empty.
-    fn cell(&self, p: &Point, value: WideValue) -> String {
-        match (value, p.smoothed) {
-            (WideValue::Count, None) => p.count.to_string(),
-            (WideValue::Total, None) => p.total.to_string(),
-            (WideValue::Count, Some((count, _))) => self.csv.decimal(count, SHARE_DECIMALS),
-            (WideValue::Total, Some((_, total))) => self.csv.decimal(total, SHARE_DECIMALS),
-            (WideValue::Share, _) => self.fraction(p.share),
-        }
-    }
-
-    /// [`Self::cell`], written into `text` (cleared first).
+    /// A point's count, total or share as written, into `text` (cleared
+    /// first): counts and totals are whole numbers, or decimals when
+    /// smoothed; an undefined share is empty.
     fn cell_into<'t>(&self, text: &'t mut String, p: &Point, value: WideValue) -> &'t str {
         match (value, p.smoothed) {
             (WideValue::Count, None) => integer_into(text, p.count),
@@ -424,7 +420,7 @@ impl TrendsCsv {
         }
     }
 
-    /// [`Self::fraction`], written into `text` (cleared first).
+    /// A share or bound, empty when undefined, into `text` (cleared first).
     fn fraction_into<'t>(&self, text: &'t mut String, value: Option<f64>) -> &'t str {
         self.decimal_into(text, value, SHARE_DECIMALS)
     }
@@ -434,19 +430,9 @@ impl TrendsCsv {
     fn decimal_into<'t>(&self, text: &'t mut String, value: Option<f64>, places: usize) -> &'t str {
         text.clear();
         if let Some(value) = value {
-            decimal::push_fixed(text, value, places);
-            if self.csv.decimal == DecimalMark::Comma {
-                if let Some(dot) = text.find('.') {
-                    text.replace_range(dot..=dot, ",");
-                }
-            }
+            self.csv.push_decimal(text, value, places);
         }
         text
-    }
-
-    /// A share or bound, empty when undefined.
-    fn fraction(&self, value: Option<f64>) -> String {
-        value.map_or_else(String::new, |v| self.csv.decimal(v, SHARE_DECIMALS))
     }
 }
 
