@@ -70,6 +70,35 @@ pub struct Normalizer {
     gazetteer: Gazetteer,
 }
 
+/// The taxonomy with the matchers built from it: the half of a
+/// [`Normalizer`] that does not need the gazetteer.
+struct Skills {
+    taxonomy: Taxonomy,
+    matcher: SkillMatcher,
+    asks: AskText,
+}
+
+impl Skills {
+    fn of(taxonomy: Taxonomy) -> Skills {
+        let matcher = SkillMatcher::new(&taxonomy);
+        let asks = AskText::new(&taxonomy);
+        Skills {
+            taxonomy,
+            matcher,
+            asks,
+        }
+    }
+
+    fn with(self, gazetteer: Gazetteer) -> Normalizer {
+        Normalizer {
+            taxonomy: self.taxonomy,
+            matcher: self.matcher,
+            asks: self.asks,
+            gazetteer,
+        }
+    }
+}
+
 impl Normalizer {
     /// Builds the normalizer from the data bundled in the binary. The
     /// gazetteer (most of the work) is built on a second thread while this
@@ -77,34 +106,17 @@ impl Normalizer {
     pub fn bundled() -> Result<Normalizer, NormalizeError> {
         std::thread::scope(|scope| {
             let gazetteer = scope.spawn(Gazetteer::bundled);
-            let skills = Taxonomy::bundled().map(|taxonomy| {
-                let matcher = SkillMatcher::new(&taxonomy);
-                let asks = AskText::new(&taxonomy);
-                (taxonomy, matcher, asks)
-            });
+            let skills = Taxonomy::bundled().map(Skills::of);
             let gazetteer = gazetteer
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            let (taxonomy, matcher, asks) = skills?;
-            Ok(Normalizer {
-                taxonomy,
-                matcher,
-                asks,
-                gazetteer: gazetteer?,
-            })
+            Ok(skills?.with(gazetteer?))
         })
     }
 
     /// Builds the normalizer from a taxonomy and a gazetteer.
     pub fn new(taxonomy: Taxonomy, gazetteer: Gazetteer) -> Normalizer {
-        let matcher = SkillMatcher::new(&taxonomy);
-        let asks = AskText::new(&taxonomy);
-        Normalizer {
-            taxonomy,
-            matcher,
-            asks,
-            gazetteer,
-        }
+        Skills::of(taxonomy).with(gazetteer)
     }
 
     /// The skill taxonomy.
