@@ -124,6 +124,13 @@ pub struct NextPage {
 }
 
 impl NextPage {
+    /// Whether the request is a plain GET of its URL (no headers or body of
+    /// its own), so that the URL alone names its page: only such pages are
+    /// asked conditionally and remembered as a next page.
+    pub fn is_plain(&self) -> bool {
+        self.headers.is_empty() && self.body.is_none()
+    }
+
     /// A plain GET of `url`.
     pub fn get(url: impl Into<String>) -> NextPage {
         NextPage {

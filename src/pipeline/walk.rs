@@ -170,8 +170,7 @@ impl Walk<'_, '_> {
     /// with (none for a request with headers or a body of its own, or when
     /// nothing is stored).
     fn known_validators(&self, request: &NextPage) -> Option<Validators> {
-        let plain = request.headers.is_empty() && request.body.is_none();
-        let store = self.store.as_ref().filter(|_| plain)?;
+        let store = self.store.as_ref().filter(|_| request.is_plain())?;
         store.page_validators(&request.url).unwrap_or_else(|e| {
             tracing::warn!(url = %request.url, error = %error_chain(&e), "Cannot read page validators.");
             None
@@ -266,9 +265,7 @@ impl Walk<'_, '_> {
         let Some(mut validators) = Validators::from_headers(&page.headers) else {
             return;
         };
-        validators.next = next
-            .filter(|n| n.headers.is_empty() && n.body.is_none())
-            .map(|n| n.url.clone());
+        validators.next = next.filter(|n| n.is_plain()).map(|n| n.url.clone());
         validators.postings = listed;
         if let Err(e) = store.set_page_validators(url, &validators) {
             tracing::warn!(url = %url, error = %error_chain(&e), "Cannot remember page validators.");
