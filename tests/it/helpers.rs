@@ -104,6 +104,25 @@ pub struct FixtureServer {
     shutdown: Shutdown,
 }
 
+/// Serves `route` on 127.0.0.1 at a free port until the returned shutdown
+/// is triggered; returns the server's base URL (`http://127.0.0.1:PORT`).
+pub async fn serve_on_loopback<F>(route: F) -> (String, Shutdown)
+where
+    F: Filter + Clone + Send + Sync + 'static,
+    F::Extract: warp::Reply,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = Shutdown::new();
+    tokio::spawn(
+        warp::serve(route)
+            .incoming(listener)
+            .graceful(shutdown.wait())
+            .run(),
+    );
+    (format!("http://{addr}"), shutdown)
+}
+
 impl FixtureServer {
     /// Serves `routes` (`"/api/x?page=2"` → file under tests/fixtures).
     pub async fn start(routes: &[(&str, &str)]) -> FixtureServer {
@@ -164,17 +183,9 @@ impl FixtureServer {
                 }
                 r
             });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shutdown = Shutdown::new();
-        tokio::spawn(
-            warp::serve(route)
-                .incoming(listener)
-                .graceful(shutdown.wait())
-                .run(),
-        );
+        let (base, shutdown) = serve_on_loopback(route).await;
         FixtureServer {
-            base: format!("http://{addr}"),
+            base,
             log,
             shutdown,
         }

@@ -15,7 +15,7 @@ use warp::Filter;
 
 use skilltrack::shutdown::Shutdown;
 
-use crate::helpers::{extractors_dir, fixture, json_lines, text, FixtureServer};
+use crate::helpers::{extractors_dir, fixture, json_lines, serve_on_loopback, text, FixtureServer};
 use crate::sources::{check, collect_at, places, skills};
 
 /// A local server for sources that POST a JSON search: a POST to a route's
@@ -90,17 +90,9 @@ impl PostServer {
                     }
                 },
             );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shutdown = Shutdown::new();
-        tokio::spawn(
-            warp::serve(route)
-                .incoming(listener)
-                .graceful(shutdown.wait())
-                .run(),
-        );
+        let (base, shutdown) = serve_on_loopback(route).await;
         PostServer {
-            base: format!("http://{addr}"),
+            base,
             log,
             shutdown,
         }
@@ -155,6 +147,13 @@ const APEC_ROUTES: &[(&str, u64, &str)] = &[
     (APEC_PATH, 0, "apec/search-0.json"),
     (APEC_PATH, 20, "apec/search-20.json"),
     (APEC_PATH, 40, "apec/search-40.json"),
+];
+
+/// Choisir le service public's list: `{"page": N}` POSTed to one path.
+const SERVICE_PUBLIC_ROUTES: &[(&str, u64, &str)] = &[
+    ("/wp-json/api/offer-list", 1, "service-public/page-1.json"),
+    ("/wp-json/api/offer-list", 2, "service-public/page-2.json"),
+    ("/wp-json/api/offer-list", 3, "service-public/page-3.json"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -282,16 +281,7 @@ async fn apec_posts_its_search_with_the_offset_in_the_body() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn choisir_le_service_public_posts_the_page_number() {
-    let path = "/wp-json/api/offer-list";
-    let server = PostServer::start(
-        "page",
-        &[
-            (path, 1, "service-public/page-1.json"),
-            (path, 2, "service-public/page-2.json"),
-            (path, 3, "service-public/page-3.json"),
-        ],
-    )
-    .await;
+    let server = PostServer::start("page", SERVICE_PUBLIC_ROUTES).await;
     let (p, report) = collect_at("service-public", &server.base).await;
     assert_eq!(
         server.page_requests(),
@@ -504,16 +494,7 @@ async fn sources_try_posts_through_the_binary() {
     assert_eq!(lines[0]["places"][0]["department"], "FR-69", "{}", lines[0]);
     assert_eq!(server.page_requests().len(), 3);
 
-    let path = "/wp-json/api/offer-list";
-    let server = PostServer::start(
-        "page",
-        &[
-            (path, 1, "service-public/page-1.json"),
-            (path, 2, "service-public/page-2.json"),
-            (path, 3, "service-public/page-3.json"),
-        ],
-    )
-    .await;
+    let server = PostServer::start("page", SERVICE_PUBLIC_ROUTES).await;
     let lines = try_through_the_binary("service-public", server.base.clone()).await;
     assert_eq!(lines.len(), 5);
     assert_eq!(lines[0]["places"][0]["department"], "FR-35", "{}", lines[0]);
