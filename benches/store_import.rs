@@ -26,7 +26,7 @@ use common::{peak_rss_mb, status_mb};
 use skilltrack::domain::{Day, GeoCode, SkillId, SourceId};
 use skilltrack::normalize::Normalizer;
 use skilltrack::pipeline::import_lines;
-use skilltrack::store::bench_support::{encode_record_without_text, posting_key};
+use skilltrack::store::bench_support::{encode_record_without_text, posting_key, RecordNames};
 use skilltrack::store::{CountStore, Metric, PostingStore, SledStore};
 use skilltrack::trends::{self, Interval, TrendQuery};
 
@@ -284,7 +284,11 @@ fn phases(normalizer: &Normalizer, dir: &std::path::Path, n: usize) {
     // What the engine alone costs for the same records: encode + batch
     // insert under increasing keys, as the store writes them.
     let t = Instant::now();
-    let encoded: Vec<Vec<u8>> = postings.iter().map(encode_record_without_text).collect();
+    let mut names = RecordNames::default();
+    let encoded: Vec<Vec<u8>> = postings
+        .iter()
+        .map(|p| encode_record_without_text(p, &mut names))
+        .collect();
     let encode = t.elapsed().as_secs_f64();
     let db = sled::Config::new()
         .path(dir)

@@ -16,20 +16,45 @@
 //! | 4 × 3 | posted (fixed place, for the index too), first seen, last seen (days since 1970-01-01) |
 //! | 1 | flags: remote, date from source, the source's remote flag (given, value), and which optional fields follow |
 //! | 4 | valid through, when flagged |
-//! | strings | source, external id, title, then url, company, default country when flagged |
+//! | strings | source, external id, title, then url, company, default country (a name) when flagged |
 //! | lists | locations, places (country, flags, région, département), skills, implied skills, tags |
 //!
-//! Strings are `len` + UTF-8 bytes; lists are `len` + items. Decoding checks
+//! Strings are `len` + UTF-8 bytes; lists are `len` + items. Skills and the
+//! geography codes of places are *names*: since version 3, their number in
+//! the store's name table ([`NameTable`]) as a `len`-style varint (one or
+//! two bytes instead of about nine); version 2 records, which wrote them as
+//! strings, are still read. Decoding checks
 //! every length and validates ids, so a damaged record is an error naming its
 //! key, never a wrong posting.
 
 use super::index::Masks;
+use super::keys::{NAME_GEO, NAME_SKILL};
 use super::texts::TextRef;
 use crate::domain::{Day, DomainError, GeoCode, Place, Posting, PostingId, SkillId, SourceId};
 
-/// Version of the record layout (first byte of every record). Version 2
-/// added the source's remote flag and the tags.
-pub const VERSION: u8 = 2;
+/// Version of the record layout written (first byte of every record).
+/// Version 2 added the source's remote flag and the tags; version 3 writes
+/// skills and geography codes as numbers of the store's name table
+/// ([`NameTable`]) instead of their names: about 90 bytes less a posting.
+pub const VERSION: u8 = 3;
+
+/// The oldest layout read: version 2, names written out (records of a
+/// database written before version 3 stay readable, and are written anew
+/// in version 3 as they change).
+pub const NAMED_VERSION: u8 = 2;
+
+/// The store's table of interned skill and geography names, which version 3
+/// records refer to by number (the same numbers as the counters' keys).
+pub trait NameTable {
+    /// The number of `name` of `kind` ([`keys::NAME_SKILL`](super::keys::NAME_SKILL) or
+    /// [`keys::NAME_GEO`](super::keys::NAME_GEO)), assigned if it has none.
+    /// A new number must be written to the database with (or before) the
+    /// first record that uses it.
+    fn number(&mut self, kind: u8, name: &str) -> u32;
+
+    /// The name of a number, if it has one.
+    fn name(&self, number: u32) -> Option<&str>;
+}
 
 const REMOTE: u8 = 1;
 const DATE_FROM_SOURCE: u8 = 1 << 1;
@@ -44,8 +69,26 @@ const PLACE_REGION: u8 = 1;
 const PLACE_DEPARTMENT: u8 = 1 << 1;
 const PLACE_GUESS: u8 = 1 << 2;
 
-/// Encodes `p` (its text excepted) with the place of its text.
-pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
+/// Encodes `p` (its text excepted) with the place of its text, its skills
+/// and geography codes by their numbers in `names`.
+pub fn encode(p: &Posting, text: TextRef, names: &mut dyn NameTable) -> Vec<u8> {
+    encode_as(p, text, Some(names))
+}
+
+/// A version 2 record of `p`, names written out: what databases before
+/// record version 3 hold (for the tests that read them).
+#[cfg(test)]
+pub(crate) fn encode_named(p: &Posting, text: TextRef) -> Vec<u8> {
+    encode_as(p, text, None)
+}
+
+/// Encodes `p` in version 3 with `names`, or in version 2 without.
+fn encode_as(p: &Posting, text: TextRef, mut names: Option<&mut dyn NameTable>) -> Vec<u8> {
+    let names_given = names.is_some();
+    let mut put_name = |out: &mut Vec<u8>, kind: u8, name: &str| match names.as_deref_mut() {
+        Some(names) => put_len(out, names.number(kind, name) as usize),
+        None => put_str(out, name),
+    };
     // Destructured so that a new field of `Posting` fails to compile here
     // until the record stores it.
     let Posting {
@@ -74,7 +117,7 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
         text: _,
     } = p;
     let mut out = Vec::with_capacity(256);
-    out.push(VERSION);
+    out.push(if names_given { VERSION } else { NAMED_VERSION });
     out.extend_from_slice(&id.as_u64().to_le_bytes());
     out.extend_from_slice(&fingerprint.to_le_bytes());
     out.extend_from_slice(&text.offset.to_le_bytes());
@@ -107,15 +150,11 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
     put_str(&mut out, source.as_str());
     put_str(&mut out, external_id);
     put_str(&mut out, title);
-    for s in [
-        url.as_deref(),
-        company.as_deref(),
-        default_country.as_ref().map(GeoCode::as_str),
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for s in [url.as_deref(), company.as_deref()].into_iter().flatten() {
         put_str(&mut out, s);
+    }
+    if let Some(country) = default_country {
+        put_name(&mut out, NAME_GEO, country.as_str());
     }
     put_len(&mut out, locations.len());
     for l in locations {
@@ -123,7 +162,7 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
     }
     put_len(&mut out, places.len());
     for place in places {
-        put_str(&mut out, place.country.as_str());
+        put_name(&mut out, NAME_GEO, place.country.as_str());
         let mut f = 0;
         if place.region.is_some() {
             f |= PLACE_REGION;
@@ -136,13 +175,13 @@ pub fn encode(p: &Posting, text: TextRef) -> Vec<u8> {
         }
         out.push(f);
         for code in place.region.iter().chain(&place.department) {
-            put_str(&mut out, code.as_str());
+            put_name(&mut out, NAME_GEO, code.as_str());
         }
     }
     for list in [skills, implied_skills] {
         put_len(&mut out, list.len());
         for s in list {
-            put_str(&mut out, s.as_str());
+            put_name(&mut out, NAME_SKILL, s.as_str());
         }
     }
     put_len(&mut out, tags.len());
@@ -158,7 +197,10 @@ const POSTED_AT: usize = 1 + 8 + 8 + 8 + 4 + 2 + 8 + 8;
 /// The id, fingerprint and posting day of an encoded record, without
 /// decoding the rest.
 pub fn header(bytes: &[u8]) -> Option<(PostingId, u64, Day)> {
-    if bytes.first() != Some(&VERSION) {
+    if !bytes
+        .first()
+        .is_some_and(|v| (NAMED_VERSION..=VERSION).contains(v))
+    {
         return None;
     }
     let u64_at = |i: usize| -> Option<u64> {
@@ -176,8 +218,11 @@ pub fn header(bytes: &[u8]) -> Option<(PostingId, u64, Day)> {
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     /// Written by another version of the format.
-    #[error("record version {0}, this build reads version {VERSION}")]
+    #[error("record version {0}, this build reads versions {NAMED_VERSION} to {VERSION}")]
     Version(u8),
+    /// A skill or geography number the name table does not hold.
+    #[error("name number {0} is not in the name table")]
+    UnknownName(u32),
     /// Shorter than its fields say.
     #[error("truncated: {wanted} bytes wanted at offset {at} of {len}")]
     Truncated {
@@ -207,12 +252,12 @@ pub enum RecordError {
 /// The id, fingerprint, posting day and [`Masks`] of an encoded record,
 /// read without allocating (the posting index is built from these at open):
 /// the same masks as [`Masks::of`] the decoded posting.
-pub fn masks(bytes: &[u8]) -> Result<(PostingId, u64, Day, Masks), RecordError> {
+pub fn masks(
+    bytes: &[u8],
+    names: &dyn NameTable,
+) -> Result<(PostingId, u64, Day, Masks), RecordError> {
     let mut r = Reader { bytes, at: 0 };
-    let version = r.u8()?;
-    if version != VERSION {
-        return Err(RecordError::Version(version));
-    }
+    let names = r.version(names)?;
     let id = PostingId::from_u64(r.u64()?);
     let fingerprint = r.u64()?;
     // Text offset, length and file; content hash; taxonomy.
@@ -240,7 +285,7 @@ pub fn masks(bytes: &[u8]) -> Result<(PostingId, u64, Day, Masks), RecordError> 
         r.str()?;
     }
     let default_country = if has(HAS_DEFAULT_COUNTRY) {
-        Some(r.str()?)
+        Some(r.name(names)?)
     } else {
         None
     };
@@ -250,13 +295,13 @@ pub fn masks(bytes: &[u8]) -> Result<(PostingId, u64, Day, Masks), RecordError> 
     let mut masks = Masks::default();
     let places = r.len()?;
     for _ in 0..places {
-        masks.add_geo(r.str()?);
+        masks.add_geo(r.name(names)?);
         let f = r.u8()?;
         if f & PLACE_REGION != 0 {
-            masks.add_geo(r.str()?);
+            masks.add_geo(r.name(names)?);
         }
         if f & PLACE_DEPARTMENT != 0 {
-            masks.add_geo(r.str()?);
+            masks.add_geo(r.name(names)?);
         }
     }
     if places == 0 {
@@ -269,18 +314,15 @@ pub fn masks(bytes: &[u8]) -> Result<(PostingId, u64, Day, Masks), RecordError> 
     masks.add_skill(SkillId::ALL_POSTINGS);
     for _ in 0..2 {
         for _ in 0..r.len()? {
-            masks.add_skill(r.str()?);
+            masks.add_skill(r.name(names)?);
         }
     }
     Ok((id, fingerprint, posted, masks))
 }
 
-pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), RecordError> {
+pub fn decode(bytes: &[u8], names: &dyn NameTable) -> Result<(Posting, TextRef), RecordError> {
     let mut r = Reader { bytes, at: 0 };
-    let version = r.u8()?;
-    if version != VERSION {
-        return Err(RecordError::Version(version));
-    }
+    let names = r.version(names)?;
     let id = PostingId::from_u64(r.u64()?);
     let fingerprint = r.u64()?;
     let offset = r.u64()?;
@@ -311,7 +353,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), RecordError> {
     let company = has(HAS_COMPANY)
         .then(|| r.str().map(str::to_owned))
         .transpose()?;
-    let default_country = has(HAS_DEFAULT_COUNTRY).then(|| r.geo()).transpose()?;
+    let default_country = has(HAS_DEFAULT_COUNTRY).then(|| r.geo(names)).transpose()?;
     let n = r.len()?;
     let mut locations = Vec::with_capacity(n.min(64));
     for _ in 0..n {
@@ -320,10 +362,12 @@ pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), RecordError> {
     let n = r.len()?;
     let mut places = Vec::with_capacity(n.min(64));
     for _ in 0..n {
-        let country = r.geo()?;
+        let country = r.geo(names)?;
         let f = r.u8()?;
-        let region = (f & PLACE_REGION != 0).then(|| r.geo()).transpose()?;
-        let department = (f & PLACE_DEPARTMENT != 0).then(|| r.geo()).transpose()?;
+        let region = (f & PLACE_REGION != 0).then(|| r.geo(names)).transpose()?;
+        let department = (f & PLACE_DEPARTMENT != 0)
+            .then(|| r.geo(names))
+            .transpose()?;
         places.push(Place {
             country,
             region,
@@ -331,8 +375,8 @@ pub fn decode(bytes: &[u8]) -> Result<(Posting, TextRef), RecordError> {
             guess: f & PLACE_GUESS != 0,
         });
     }
-    let skills = r.skills()?;
-    let implied_skills = r.skills()?;
+    let skills = r.skills(names)?;
+    let implied_skills = r.skills(names)?;
     let n = r.len()?;
     let mut tags = Vec::with_capacity(n.min(64));
     for _ in 0..n {
@@ -445,15 +489,42 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(self.take(n)?).map_err(RecordError::Utf8)
     }
 
-    fn geo(&mut self) -> Result<GeoCode, RecordError> {
-        GeoCode::parse(self.str()?).map_err(RecordError::Name)
+    /// Reads the version byte: the name table to read names with, or
+    /// `None` for a version 2 record (names written out).
+    fn version<'t>(
+        &mut self,
+        names: &'t dyn NameTable,
+    ) -> Result<Option<&'t dyn NameTable>, RecordError> {
+        match self.u8()? {
+            VERSION => Ok(Some(names)),
+            NAMED_VERSION => Ok(None),
+            other => Err(RecordError::Version(other)),
+        }
     }
 
-    fn skills(&mut self) -> Result<Vec<SkillId>, RecordError> {
+    /// A skill or geography code: a number in `names`, or (version 2) a string.
+    fn name<'s>(&mut self, names: Option<&'s dyn NameTable>) -> Result<&'s str, RecordError>
+    where
+        'a: 's,
+    {
+        match names {
+            Some(names) => {
+                let number = u32::try_from(self.len()?).map_err(|_| RecordError::LengthTooLong)?;
+                names.name(number).ok_or(RecordError::UnknownName(number))
+            }
+            None => self.str(),
+        }
+    }
+
+    fn geo(&mut self, names: Option<&dyn NameTable>) -> Result<GeoCode, RecordError> {
+        GeoCode::parse(self.name(names)?).map_err(RecordError::Name)
+    }
+
+    fn skills(&mut self, names: Option<&dyn NameTable>) -> Result<Vec<SkillId>, RecordError> {
         let n = self.len()?;
         let mut out = Vec::with_capacity(n.min(256));
         for _ in 0..n {
-            out.push(SkillId::parse(self.str()?).map_err(RecordError::Name)?);
+            out.push(SkillId::parse(self.name(names)?).map_err(RecordError::Name)?);
         }
         Ok(out)
     }
@@ -462,6 +533,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::bench_support::RecordNames;
 
     fn full() -> Posting {
         let day = |s: &str| s.parse::<Day>().unwrap();
@@ -518,9 +590,20 @@ mod tests {
             offset: 1 << 40,
             len: 3_000,
         };
-        let bytes = encode(&p, text);
+        let mut names = RecordNames::default();
+        let bytes = encode(&p, text, &mut names);
         assert_eq!(header(&bytes), Some((p.id, p.fingerprint, p.posted)));
-        assert_eq!(decode(&bytes).unwrap(), (p.clone(), text));
+        assert_eq!(decode(&bytes, &names).unwrap(), (p.clone(), text));
+        // Names as numbers: shorter than the same record with names written out.
+        let named = encode_named(&p, text);
+        assert_eq!(header(&named), header(&bytes));
+        assert_eq!(decode(&named, &names).unwrap(), (p.clone(), text));
+        assert!(
+            bytes.len() + 20 < named.len(),
+            "{} vs {}",
+            bytes.len(),
+            named.len()
+        );
 
         // And with every optional field absent.
         let bare = Posting {
@@ -539,8 +622,8 @@ mod tests {
             fingerprint: 0,
             ..p
         };
-        let bytes = encode(&bare, TextRef::EMPTY);
-        assert_eq!(decode(&bytes).unwrap(), (bare, TextRef::EMPTY));
+        let bytes = encode(&bare, TextRef::EMPTY, &mut names);
+        assert_eq!(decode(&bytes, &names).unwrap(), (bare, TextRef::EMPTY));
         assert!(bytes.len() < 120, "{} bytes", bytes.len());
     }
 
@@ -568,16 +651,21 @@ mod tests {
                 ..p.clone()
             },
         ];
+        let mut names = RecordNames::default();
         for v in variants {
-            let bytes = encode(&v, TextRef::EMPTY);
-            let read = masks(&bytes).unwrap();
-            assert_eq!(
-                read,
-                (v.id, v.fingerprint, v.posted, Masks::of(&v)),
-                "{v:?}"
-            );
+            for bytes in [
+                encode(&v, TextRef::EMPTY, &mut names),
+                encode_named(&v, TextRef::EMPTY),
+            ] {
+                let read = masks(&bytes, &names).unwrap();
+                assert_eq!(
+                    read,
+                    (v.id, v.fingerprint, v.posted, Masks::of(&v)),
+                    "{v:?}"
+                );
+            }
         }
-        assert!(masks(&[9, 0, 0]).is_err());
+        assert!(masks(&[9, 0, 0], &names).is_err());
     }
 
     #[test]
@@ -586,27 +674,34 @@ mod tests {
             title: "x".repeat(70_000),
             ..full()
         };
-        let bytes = encode(&p, TextRef::EMPTY);
-        assert_eq!(decode(&bytes).unwrap().0.title.len(), 70_000);
+        let mut names = RecordNames::default();
+        let bytes = encode(&p, TextRef::EMPTY, &mut names);
+        assert_eq!(decode(&bytes, &names).unwrap().0.title.len(), 70_000);
     }
 
     #[test]
     fn damaged_records_are_errors() {
         let p = full();
-        let bytes = encode(&p, TextRef::EMPTY);
+        let mut names = RecordNames::default();
+        let bytes = encode(&p, TextRef::EMPTY, &mut names);
+        // A number the table does not hold is named, never read as another name.
+        let err = decode(&bytes, &RecordNames::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not in the name table"), "{err}");
         for cut in [0, 1, 20, bytes.len() / 2, bytes.len() - 1] {
-            let err = decode(&bytes[..cut]).unwrap_err().to_string();
+            let err = decode(&bytes[..cut], &names).unwrap_err().to_string();
             assert!(err.contains("truncated"), "cut at {cut}: {err}");
         }
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(decode(&longer)
+        assert!(decode(&longer, &names)
             .unwrap_err()
             .to_string()
             .contains("unexpected bytes"));
         let mut other = bytes;
         other[0] = 9;
-        assert!(decode(&other)
+        assert!(decode(&other, &names)
             .unwrap_err()
             .to_string()
             .contains("record version 9"));

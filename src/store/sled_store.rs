@@ -35,6 +35,7 @@ mod counts;
 mod ingest;
 mod rebuild;
 mod sums;
+mod upgrade;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,8 +52,14 @@ use crate::domain::{Day, GeoCode, Posting, PostingId, RunReport, SkillId, Source
 pub use compact::Compacted;
 use counts::{CountCache, Names};
 
-/// Version of the on-disk layout this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 3;
+/// Version of the on-disk layout this build reads and writes. Version 4
+/// writes counter records as varints (`keys::encode_year_values`); a
+/// version 3 database is upgraded when opened, by recounting.
+pub const SCHEMA_VERSION: u32 = 4;
+
+/// The oldest layout this build upgrades by itself: its posting records are
+/// read as they are, its counters recounted ([`SledStore::open_with`]).
+pub(super) const UPGRADABLE_SCHEMA: u32 = 3;
 
 /// Year records (366 days each, ~1.5 KB) held in memory before they are written.
 pub const MAX_CACHED_RECORDS: usize = 20_000;
@@ -168,7 +175,9 @@ impl SledStore {
                     .try_into()
                     .map(u32::from_be_bytes)
                     .unwrap_or(u32::MAX);
-                if found != SCHEMA_VERSION {
+                if found == UPGRADABLE_SCHEMA {
+                    upgrade::mark_for_recount(&main, &meta)?;
+                } else if found != SCHEMA_VERSION {
                     return Err(StoreError::Schema {
                         dir: shown,
                         found,
@@ -287,11 +296,32 @@ impl SledStore {
     }
 
     /// Decodes a posting record (its text stays in the text log).
-    fn decode_posting(key: &[u8], bytes: &[u8]) -> Result<(Posting, TextRef), StoreError> {
-        record::decode(bytes).map_err(|why| StoreError::Corrupt {
+    fn decode_posting(&self, key: &[u8], bytes: &[u8]) -> Result<(Posting, TextRef), StoreError> {
+        let names = self.names.read().map_err(poisoned)?;
+        record::decode(bytes, &*names).map_err(|why| StoreError::Corrupt {
             key: format!("posting {key:02x?}"),
             damage: Damage::Record(why),
         })
+    }
+
+    /// Encodes a posting record into `batch` under `key`, with the names it
+    /// numbers for the first time (a record is never written without the
+    /// names it refers to; they are written again, harmlessly, with the
+    /// next counts).
+    fn put_record(
+        &self,
+        batch: &mut sled::Batch,
+        key: &[u8],
+        p: &Posting,
+        text: TextRef,
+    ) -> Result<(), StoreError> {
+        let mut names = self.names.write().map_err(poisoned)?;
+        let known = names.pending.len();
+        batch.insert(key, record::encode(p, text, &mut *names));
+        for new in &names.pending[known..] {
+            batch.insert(keys::name(new.kind, &new.name), &new.id.to_be_bytes()[..]);
+        }
+        Ok(())
     }
 
     /// `p` with its text from the text log.
@@ -326,7 +356,7 @@ impl SledStore {
             .get(key)
             .map_err(engine("reading a posting record"))?
         {
-            Some(bytes) => Ok(Some(Self::decode_posting(&key, &bytes)?)),
+            Some(bytes) => Ok(Some(self.decode_posting(&key, &bytes)?)),
             None => Ok(None),
         }
     }
@@ -366,6 +396,7 @@ impl SledStore {
     fn build_index(&self) -> Result<PostingIndex, StoreError> {
         let started = std::time::Instant::now();
         let mut index = PostingIndex::default();
+        let names = self.names.read().map_err(poisoned)?;
         for entry in self.main.scan_prefix([keys::POSTING]) {
             let (k, v) = entry.map_err(engine("building the posting index"))?;
             let corrupt = || StoreError::Corrupt {
@@ -373,10 +404,11 @@ impl SledStore {
                 damage: Damage::Header,
             };
             let seq = keys::parse_posting(&k).ok_or_else(corrupt)?;
-            let (id, fp, posted, masks) = record::masks(&v).map_err(|why| StoreError::Corrupt {
-                key: format!("posting {:02x?}", k.as_ref()),
-                damage: Damage::Record(why),
-            })?;
+            let (id, fp, posted, masks) =
+                record::masks(&v, &*names).map_err(|why| StoreError::Corrupt {
+                    key: format!("posting {:02x?}", k.as_ref()),
+                    damage: Damage::Record(why),
+                })?;
             index.insert_unsorted(id, seq, fp, posted, masks);
         }
         index.sort_days();
@@ -443,8 +475,8 @@ impl PostingStore for SledStore {
                 .get(key)
                 .map_err(engine("reading a posting record"))?
             {
-                let (posting, _) = Self::decode_posting(&key, &bytes)?;
-                batch.insert(&key[..], record::encode(&posting, TextRef::LOST));
+                let (posting, _) = self.decode_posting(&key, &bytes)?;
+                self.put_record(&mut batch, &key, &posting, TextRef::LOST)?;
             }
         }
         self.main
@@ -681,7 +713,7 @@ impl PostingWalk<'_> {
     /// The next record's posting, with its text when it can be read.
     fn read(&self, entry: sled::Result<(sled::IVec, sled::IVec)>) -> Result<Posting, StoreError> {
         let (k, v) = entry.map_err(engine("walking the postings"))?;
-        let (mut posting, text) = SledStore::decode_posting(&k, &v)?;
+        let (mut posting, text) = self.store.decode_posting(&k, &v)?;
         match self.store.text_of(&posting, text) {
             Ok(text) => {
                 posting.text = text;

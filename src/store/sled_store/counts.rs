@@ -75,6 +75,16 @@ impl Names {
     }
 }
 
+impl crate::store::record::NameTable for Names {
+    fn number(&mut self, kind: u8, name: &str) -> u32 {
+        self.get_or_assign(kind, name)
+    }
+
+    fn name(&self, number: u32) -> Option<&str> {
+        self.by_id.get(&number).map(String::as_str)
+    }
+}
+
 /// Counter changes not yet written, one dense year per record.
 #[derive(Default)]
 pub(super) struct CountCache {

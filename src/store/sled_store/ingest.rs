@@ -16,7 +16,7 @@ use crate::domain::{content_hash, Day, Posting, PostingId};
 use crate::store::counting::{self, StoredGroups, Upsert};
 use crate::store::index::{IndexMove, Masks, PostingIndex};
 use crate::store::texts::TextRef;
-use crate::store::{keys, record, IngestOutcome, StoreError};
+use crate::store::{keys, IngestOutcome, StoreError};
 
 /// The stored and the new version of every posting a batch touches.
 struct Upserts<'a> {
@@ -261,7 +261,7 @@ impl SledStore {
                     next_seq - 1
                 }
             };
-            batch.insert(&keys::posting(seq)[..], record::encode(posting, text));
+            self.put_record(&mut batch, &keys::posting(seq), posting, text)?;
             moves.push(match u.stored_before(id) {
                 Some((old, _)) => IndexMove::Relink {
                     id: *id,
@@ -322,7 +322,7 @@ impl SledStore {
                 }
             };
             let text = self.texts.append(&p.text)?;
-            batch.insert(&keys::posting(seq)[..], record::encode(p, text));
+            self.put_record(&mut batch, &keys::posting(seq), p, text)?;
             moves.push(match old_fp {
                 Some(old_fingerprint) => IndexMove::Relink {
                     id: p.id,

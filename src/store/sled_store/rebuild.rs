@@ -96,7 +96,7 @@ impl SledStore {
             if record::header(&v).is_some_and(|(_, fp, _)| index.is_shared(fp)) {
                 continue;
             }
-            singles.push(Self::decode_posting(&k, &v)?.0);
+            singles.push(self.decode_posting(&k, &v)?.0);
             if singles.len() >= 1024 {
                 flush_singles(&mut singles, &mut done)?;
             }
@@ -141,7 +141,7 @@ impl SledStore {
         let mut moves = Vec::new();
         for entry in self.main.scan_prefix([keys::POSTING]) {
             let (k, v) = entry.map_err(engine("reading the postings"))?;
-            let (mut old, old_text) = Self::decode_posting(&k, &v)?;
+            let (mut old, old_text) = self.decode_posting(&k, &v)?;
             let (id, old_fp) = (old.id, old.fingerprint);
             let (new, text) = match self.texts.read(old_text) {
                 Ok(full_text) => {
@@ -160,7 +160,7 @@ impl SledStore {
                 }
                 Err(other) => return Err(other),
             };
-            batch.insert(k, record::encode(&new, text));
+            self.put_record(&mut batch, &k, &new, text)?;
             moves.push(IndexMove::Relink {
                 id,
                 old_fingerprint: old_fp,
