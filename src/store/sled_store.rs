@@ -304,10 +304,8 @@ impl SledStore {
         })
     }
 
-    /// Encodes a posting record into `batch` under `key`, with the names it
-    /// numbers for the first time (a record is never written without the
-    /// names it refers to; they are written again, harmlessly, with the
-    /// next counts).
+    /// Encodes a posting record into `batch` under `key`. The batch must
+    /// also get [`put_names`](Self::put_names) before it is applied.
     fn put_record(
         &self,
         batch: &mut sled::Batch,
@@ -316,9 +314,18 @@ impl SledStore {
         text: TextRef,
     ) -> Result<(), StoreError> {
         let mut names = self.names.write().map_err(poisoned)?;
-        let known = names.pending.len();
         batch.insert(key, record::encode(p, text, &mut *names));
-        for new in &names.pending[known..] {
+        Ok(())
+    }
+
+    /// Adds to `batch` every name numbered but not yet written (by its
+    /// records, or by counts not yet flushed): a record is never written
+    /// without the names it refers to, or a crash before the next counts
+    /// would leave it unreadable. The names are written again, harmlessly,
+    /// with the next counts.
+    fn put_names(&self, batch: &mut sled::Batch) -> Result<(), StoreError> {
+        let names = self.names.read().map_err(poisoned)?;
+        for new in &names.pending {
             batch.insert(keys::name(new.kind, &new.name), &new.id.to_be_bytes()[..]);
         }
         Ok(())
@@ -479,6 +486,7 @@ impl PostingStore for SledStore {
                 self.put_record(&mut batch, &key, &posting, TextRef::LOST)?;
             }
         }
+        self.put_names(&mut batch)?;
         self.main
             .apply_batch(batch)
             .map_err(engine("marking texts lost"))

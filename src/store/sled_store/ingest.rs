@@ -289,6 +289,7 @@ impl SledStore {
         if mark {
             batch.insert(DIRTY_KEY, &[1u8][..]);
         }
+        self.put_names(&mut batch)?;
         self.main
             .apply_batch(batch)
             .map_err(engine("writing a batch of postings"))?;
@@ -343,6 +344,7 @@ impl SledStore {
         self.texts.write_out()?;
         let total = self.read_i64(POSTING_COUNT_KEY)? + added;
         batch.insert(POSTING_COUNT_KEY, &total.to_be_bytes()[..]);
+        self.put_names(&mut batch)?;
         self.main
             .apply_batch(batch)
             .map_err(engine("writing restored postings"))?;

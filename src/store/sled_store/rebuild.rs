@@ -187,10 +187,11 @@ impl SledStore {
     /// first) and moves them in the index.
     pub(super) fn apply_rewrites(
         &self,
-        batch: sled::Batch,
+        mut batch: sled::Batch,
         moves: &mut Vec<IndexMove>,
         index: &mut PostingIndex,
     ) -> Result<(), StoreError> {
+        self.put_names(&mut batch)?;
         self.texts.write_out()?;
         self.main
             .apply_batch(batch)

@@ -1,4 +1,5 @@
-//! Opening a database of an older layout this build upgrades by itself.
+//! Opening a database of an older layout this build upgrades by itself
+//! (and, in the tests, what an open after a stop must still read).
 
 use super::{engine, DIRTY_KEY, META_SCHEMA, SCHEMA_VERSION, UPGRADABLE_SCHEMA};
 use crate::store::StoreError;
@@ -161,5 +162,42 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    /// Names first numbered by a batch's counts are written with its
+    /// records: a process stopping before the counts are written leaves
+    /// records the recount at the next open can read.
+    #[test]
+    fn records_are_readable_after_a_stop_before_the_counts_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let postings: Vec<_> = (0..30)
+            .map(|i| {
+                let skills: &[&str] = if i % 2 == 0 {
+                    &["python", "rust"]
+                } else {
+                    &["sql"]
+                };
+                posting("s", &i.to_string(), "2025-03-01", 0, skills)
+            })
+            .collect();
+        {
+            let store = SledStore::open(dir.path(), 8).unwrap();
+            store.ingest(&postings).unwrap();
+            // No flush: the counts stay in memory, as when the process is killed.
+        }
+        let store = SledStore::open(dir.path(), 8).unwrap();
+        assert!(store.recovered_on_open());
+        assert_eq!(store.posting_count().unwrap(), 30);
+        let day: Day = "2025-03-01".parse().unwrap();
+        let rust = store
+            .daily(
+                &SkillId::parse("rust").unwrap(),
+                &GeoCode::parse("FR-75").unwrap(),
+                Metric::New,
+                day,
+                day,
+            )
+            .unwrap();
+        assert_eq!(rust, vec![(day, 15)]);
     }
 }
