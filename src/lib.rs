@@ -29,6 +29,7 @@
 //! `tests/it/layers.rs`); `extract` and `normalize` do no I/O.
 
 pub mod api;
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod demo;

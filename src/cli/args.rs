@@ -72,6 +72,23 @@ pub enum Command {
     /// Collect a bundled sample job board (offline) into a temporary data
     /// directory (or --data-dir), then serve the API and dashboard.
     Demo(DemoArgs),
+    /// One pure batch stage over a lake's raw lines (stdin → stdout; no
+    /// database, no network): what a Spark job runs, or a shell pipeline.
+    #[command(subcommand)]
+    Batch(BatchCommand),
+}
+
+/// `batch` subcommands: the three stages from raw lines to count rows.
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Raw lines in; `<posting id>\t<seen key>\t<posting JSON>` rows out.
+    Extract,
+    /// Stage-1 rows sorted by posting id in; one merged posting per id
+    /// out, `<group key>\t<posting id>\t<posting JSON>`.
+    ReducePostings,
+    /// Stage-2 rows sorted by group key in; count rows out,
+    /// `<skill>\t<geo>\t<o|c>\t<day>\t<delta>`.
+    ReduceClusters,
 }
 
 /// `config` subcommands.

@@ -1,7 +1,7 @@
 //! The command line: `args` defines the commands, one file each runs one
 //! (`serve`, `run`, `import`, `extract`, `export` trends, postings and top,
 //! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`, `config
-//! check`, `demo`; `remote` asks a running server for `run`); `setup`
+//! check`, `demo`, `batch` (the lake's pure stages); `remote` asks a running server for `run`); `setup`
 //! builds what the collecting commands share (sources, run options, the
 //! pipeline context), `print` what they print alike. This is
 //! the edge where library errors get context (anyhow) and become exit
@@ -10,6 +10,7 @@
 
 mod args;
 mod backup;
+mod batch;
 mod config;
 mod demo;
 mod exit;
@@ -30,6 +31,7 @@ pub use args::*;
 pub use exit::{Exit, InvalidConfig};
 
 use backup::{backup, restore};
+use batch::batch;
 use config::config_check;
 use demo::demo;
 use export::{export_postings, export_top, export_trends};
@@ -118,6 +120,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Skills(args) => skills(&args),
         Command::Config(ConfigCommand::Check { .. }) => Ok(Exit::Success),
         Command::Demo(args) => runtime()?.block_on(demo(config, data_dir_flag, args)),
+        Command::Batch(stage) => batch(&config, &stage),
     }
 }
 
