@@ -72,10 +72,41 @@ pub enum Command {
     /// Collect a bundled sample job board (offline) into a temporary data
     /// directory (or --data-dir), then serve the API and dashboard.
     Demo(DemoArgs),
+    /// Collect sources into a raw-postings lake (no database): once, or on
+    /// their schedules until SIGTERM.
+    Collect(CollectArgs),
     /// One pure batch stage over a lake's raw lines (stdin → stdout; no
     /// database, no network): what a Spark job runs, or a shell pipeline.
     #[command(subcommand)]
     Batch(BatchCommand),
+}
+
+/// `collect` options.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The lake's root directory (raw lines go under raw/v1/).
+    #[arg(long, value_name = "LAKE")]
+    pub out: PathBuf,
+    /// This collector's shard, I/N (0-based): it collects the sources
+    /// whose rate-limit host hashes to I among N (see `sources shards`).
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: crate::lake::Shard,
+    /// Collect once and exit (the default).
+    #[arg(long, conflicts_with = "daemon")]
+    pub once: bool,
+    /// Run each source on its schedule until SIGTERM or Ctrl-C (a run in
+    /// progress stops after its page in hand and publishes its file).
+    #[arg(long)]
+    pub daemon: bool,
+    /// Replace the sources' base_url (a mirror, a local fixture server).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The runs' start time (RFC 3339; default now): the run ids, and so
+    /// the file names, derive from it (replaying a run replaces its file).
+    #[arg(long, value_name = "TIME", conflicts_with = "daemon")]
+    pub started_at: Option<String>,
+    /// Source ids (default: every enabled source of the shard).
+    pub sources: Vec<String>,
 }
 
 /// `batch` subcommands: the three stages from raw lines to count rows.
@@ -385,6 +416,12 @@ pub enum SourcesCommand {
     List,
     /// Fetch, extract and normalize a source's postings and print them; stores nothing.
     Try(TryArgs),
+    /// Which collector shard collects each source: source, host, shard.
+    Shards {
+        /// Number of shards (collectors).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        of: u32,
+    },
 }
 
 /// `sources try` options.

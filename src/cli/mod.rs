@@ -1,7 +1,8 @@
 //! The command line: `args` defines the commands, one file each runs one
 //! (`serve`, `run`, `import`, `extract`, `export` trends, postings and top,
 //! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`, `config
-//! check`, `demo`, `batch` (the lake's pure stages); `remote` asks a running server for `run`); `setup`
+//! check`, `demo`, `batch` (the lake's pure stages), `collect` (into a lake)
+//! with `sources shards`; `remote` asks a running server for `run`); `setup`
 //! builds what the collecting commands share (sources, run options, the
 //! pipeline context), `print` what they print alike. This is
 //! the edge where library errors get context (anyhow) and become exit
@@ -11,6 +12,7 @@
 mod args;
 mod backup;
 mod batch;
+mod collect;
 mod config;
 mod demo;
 mod exit;
@@ -32,6 +34,7 @@ pub use exit::{Exit, InvalidConfig};
 
 use backup::{backup, restore};
 use batch::batch;
+use collect::{collect, sources_shards};
 use config::config_check;
 use demo::demo;
 use export::{export_postings, export_top, export_trends};
@@ -121,6 +124,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Config(ConfigCommand::Check { .. }) => Ok(Exit::Success),
         Command::Demo(args) => runtime()?.block_on(demo(config, data_dir_flag, args)),
         Command::Batch(stage) => batch(&config, &stage),
+        Command::Collect(args) => runtime()?.block_on(collect(config, args)),
+        Command::Sources(SourcesCommand::Shards { of }) => sources_shards(&config, of),
     }
 }
 

@@ -10,6 +10,8 @@
 //! - `extract_lines`: the normalizer alone over JSON Lines (`skilltrack extract`),
 //!   on every core, output in input order.
 //! - `reindex`: stored postings normalized again, counts recomputed.
+//! - `lake_run`: a source collected into a lake (`collect --out`): the
+//!   walk's raw postings written as raw lines, nothing normalized or stored.
 //! - here: the shared context and options, and the normalization loop
 //!   every path uses.
 
@@ -17,6 +19,7 @@ mod collect;
 mod error;
 mod extract_lines;
 mod import;
+mod lake_run;
 mod reindex;
 mod walk;
 
@@ -38,6 +41,7 @@ pub use extract_lines::{
 pub use import::{
     import_lines, import_with, ImportError, ImportOptions, IMPORT_BATCH, IMPORT_BATCH_BYTES,
 };
+pub use lake_run::{collect_to_lake, shard_key, shard_of, LakeRunDone};
 pub use reindex::reindex;
 
 /// What a run needs: built once, shared by every run.
