@@ -72,6 +72,36 @@ pub enum Command {
     /// Collect a bundled sample job board (offline) into a temporary data
     /// directory (or --data-dir), then serve the API and dashboard.
     Demo(DemoArgs),
+    /// Replace every count of the database by a count snapshot (computed by
+    /// the Spark job from a raw-postings lake), atomically.
+    ImportCounts(ImportCountsArgs),
+    /// Stages of the distributed count (stdin to stdout, no database).
+    #[command(subcommand)]
+    Batch(BatchCommand),
+}
+
+/// `batch` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Print, as JSON, what counts depend on besides the postings (binary
+    /// version, taxonomy and geography fingerprints, counting rules): the
+    /// Spark job copies it into the snapshot's manifest.
+    Fingerprint,
+}
+
+/// `import-counts` options.
+#[derive(Debug, Args)]
+pub struct ImportCountsArgs {
+    /// The snapshots' directory (`LAKE/counts/v1`).
+    pub dir: PathBuf,
+    /// The snapshot to load (default: the one `_CURRENT` names).
+    #[arg(long, value_name = "ID")]
+    pub snapshot: Option<String>,
+    /// Load a snapshot computed with another taxonomy, geography or
+    /// counting rules than this binary's (its counts then disagree with what
+    /// this binary would count; `serve` warns).
+    #[arg(long)]
+    pub allow_mismatch: bool,
 }
 
 /// `config` subcommands.

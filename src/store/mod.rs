@@ -17,6 +17,7 @@ pub mod backup;
 pub mod bench_support;
 pub mod cells;
 pub mod counting;
+pub mod snapshot;
 mod error;
 pub(crate) mod index;
 pub(crate) mod keys;
