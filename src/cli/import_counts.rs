@@ -84,10 +84,10 @@ pub(super) fn import_counts(config: &Config, args: &ImportCountsArgs) -> anyhow:
     };
     store.set_data_fingerprint(data)?;
     store.flush()?;
-    let days = manifest
-        .days
-        .as_ref()
-        .map_or_else(|| "no days".to_owned(), |d| format!("{} to {}", d.first, d.last));
+    let days = manifest.days.as_ref().map_or_else(
+        || "no days".to_owned(),
+        |d| format!("{} to {}", d.first, d.last),
+    );
     writeln!(
         stdout,
         "loaded snapshot {id}: {} counters ({days}) from {} postings",

@@ -132,7 +132,10 @@ impl Normalizer {
     /// A fingerprint of the data counts depend on (taxonomy and geography):
     /// when it changes, stored counts should be recomputed.
     pub fn data_fingerprint(&self) -> u64 {
-        data_fingerprint_of(self.taxonomy.fingerprint(), self.gazetteer.data_fingerprint())
+        data_fingerprint_of(
+            self.taxonomy.fingerprint(),
+            self.gazetteer.data_fingerprint(),
+        )
     }
 
     /// Skills and places of a raw posting, without building a stored posting.

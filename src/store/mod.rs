@@ -17,13 +17,13 @@ pub mod backup;
 pub mod bench_support;
 pub mod cells;
 pub mod counting;
-pub mod snapshot;
 mod error;
 pub(crate) mod index;
 pub(crate) mod keys;
 pub(crate) mod record;
 pub(crate) mod running;
 pub(crate) mod sled_store;
+pub mod snapshot;
 pub(crate) mod texts;
 
 use serde::Serialize;

@@ -176,7 +176,9 @@ impl std::fmt::Display for Difference {
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     /// No `_CURRENT` and no snapshot id given.
-    #[error("{dir} has no {CURRENT}: no snapshot was completed there (or name one with --snapshot)")]
+    #[error(
+        "{dir} has no {CURRENT}: no snapshot was completed there (or name one with --snapshot)"
+    )]
     NoCurrent {
         /// The snapshots' directory.
         dir: PathBuf,

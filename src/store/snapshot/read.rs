@@ -10,7 +10,7 @@ use crate::store::counting::{CountDelta, CountKey, Counter};
 
 /// A bad row of a count table: where, and what is wrong.
 #[derive(Debug, thiserror::Error)]
-#[error("{}:{line}: {why}", file.display())]
+#[error("{}:{line}", file.display())]
 pub struct BadRow {
     /// The part file.
     pub file: PathBuf,
@@ -72,7 +72,12 @@ impl Snapshot {
     /// The part files of the count table, in name order.
     pub fn parts(&self) -> Result<Vec<PathBuf>, SnapshotError> {
         if !self.manifest.parts.is_empty() {
-            return Ok(self.manifest.parts.iter().map(|p| self.dir.join(p)).collect());
+            return Ok(self
+                .manifest
+                .parts
+                .iter()
+                .map(|p| self.dir.join(p))
+                .collect());
         }
         let table = self.dir.join(TABLE_DIR);
         let io = |source| SnapshotError::Io {
@@ -131,7 +136,10 @@ fn read_part(path: &Path, counts: &mut CountDelta) -> Result<u64, SnapshotError>
         }))
     };
     let mut rows = 0;
-    for (n, line) in BufReader::with_capacity(1 << 16, reader).lines().enumerate() {
+    for (n, line) in BufReader::with_capacity(1 << 16, reader)
+        .lines()
+        .enumerate()
+    {
         let n = n as u64 + 1;
         let line = line.map_err(|e| bad(n, RowError::Read(e)))?;
         if line.is_empty() {
@@ -216,13 +224,19 @@ mod tests {
         assert_eq!(key.day.to_string(), "2026-03-01");
         assert_eq!(value, -4);
         let (key, value) = parse_row("*\tFR\to\t2026-03-01\t12\r").unwrap();
-        assert_eq!((key.skill.as_str(), key.counter, value), ("*", Counter::Opened, 12));
+        assert_eq!(
+            (key.skill.as_str(), key.counter, value),
+            ("*", Counter::Opened, 12)
+        );
     }
 
     #[test]
     fn bad_rows_say_what_is_wrong() {
         let cases = [
-            ("linux\tFR\to\t2026-03-01", "expected 5 tab-separated columns"),
+            (
+                "linux\tFR\to\t2026-03-01",
+                "expected 5 tab-separated columns",
+            ),
             ("linux\tFR\to\t2026-03-01\t1\t2", "found 6"),
             ("linux FR o 2026-03-01 1", "found 1"),
             ("!\t12\t\"not JSON\"", "an error row of the batch stages"),
