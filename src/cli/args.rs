@@ -75,14 +75,24 @@ pub enum Command {
     /// Replace every count of the database by a count snapshot (computed by
     /// the Spark job from a raw-postings lake), atomically.
     ImportCounts(ImportCountsArgs),
-    /// Stages of the distributed count (stdin to stdout, no database).
+    /// One pure batch stage over a lake's raw lines (stdin → stdout; no
+    /// database, no network): what a Spark job runs, or a shell pipeline.
     #[command(subcommand)]
     Batch(BatchCommand),
 }
 
-/// `batch` subcommands.
+/// `batch` subcommands: the three stages from raw lines to count rows, and
+/// what the counts depend on besides the lines.
 #[derive(Debug, Subcommand)]
 pub enum BatchCommand {
+    /// Raw lines in; `<posting id>\t<seen key>\t<posting JSON>` rows out.
+    Extract,
+    /// Stage-1 rows sorted by posting id in; one merged posting per id
+    /// out, `<group key>\t<posting id>\t<posting JSON>`.
+    ReducePostings,
+    /// Stage-2 rows sorted by group key in; count rows out,
+    /// `<skill>\t<geo>\t<o|c>\t<day>\t<delta>`.
+    ReduceClusters,
     /// Print, as JSON, what counts depend on besides the postings (binary
     /// version, taxonomy and geography fingerprints, counting rules): the
     /// Spark job copies it into the snapshot's manifest.

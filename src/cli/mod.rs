@@ -1,7 +1,8 @@
 //! The command line: `args` defines the commands, one file each runs one
 //! (`serve`, `run`, `import`, `extract`, `export` trends, postings and top,
 //! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`, `config
-//! check`, `demo`, `import-counts` with `batch fingerprint`; `remote` asks a running server for `run`); `setup`
+//! check`, `demo`, `batch` (the lake's pure stages), `import-counts` with
+//! `batch fingerprint`; `remote` asks a running server for `run`); `setup`
 //! builds what the collecting commands share (sources, run options, the
 //! pipeline context), `print` what they print alike. This is
 //! the edge where library errors get context (anyhow) and become exit
@@ -10,6 +11,7 @@
 
 mod args;
 mod backup;
+mod batch;
 mod config;
 mod demo;
 mod exit;
@@ -31,13 +33,14 @@ pub use args::*;
 pub use exit::{Exit, InvalidConfig};
 
 use backup::{backup, restore};
+use batch::batch;
 use config::config_check;
 use demo::demo;
 use export::{export_postings, export_top, export_trends};
 use extract::extract_file;
 use geos::geos;
 use import::import_file;
-use import_counts::{batch_fingerprint, import_counts};
+use import_counts::import_counts;
 use print::{csv_options, list_unreadable, output, print_report, progress_bar};
 use reindex::reindex;
 use run::run_sources;
@@ -121,7 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Config(ConfigCommand::Check { .. }) => Ok(Exit::Success),
         Command::Demo(args) => runtime()?.block_on(demo(config, data_dir_flag, args)),
         Command::ImportCounts(args) => import_counts(&config, &args),
-        Command::Batch(BatchCommand::Fingerprint) => batch_fingerprint(&config),
+        Command::Batch(stage) => batch(&config, &stage),
     }
 }
 

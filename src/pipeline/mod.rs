@@ -121,17 +121,18 @@ fn normalize_records(
 }
 
 /// A raw posting to normalize, with where and when it was seen.
-struct Sighting<'a> {
+pub(crate) struct Sighting<'a> {
     /// The posting as extracted or imported.
-    raw: &'a RawPosting,
+    pub(crate) raw: &'a RawPosting,
     /// Its source.
-    source: &'a SourceId,
+    pub(crate) source: &'a SourceId,
     /// The source's default country.
-    country: Option<&'a GeoCode>,
+    pub(crate) country: Option<&'a GeoCode>,
     /// The first day it was seen.
-    first_seen: Day,
-    /// The last day it was seen, when known (imports); else `first_seen`.
-    last_seen: Option<Day>,
+    pub(crate) first_seen: Day,
+    /// The last day it was seen, when known (imports, lake lines); else
+    /// `first_seen`.
+    pub(crate) last_seen: Option<Day>,
 }
 
 /// Normalizes each sighting; failures are described in `errors`.
@@ -142,17 +143,26 @@ fn normalize_each<'a>(
 ) -> Vec<Posting> {
     let mut postings = Vec::with_capacity(sightings.size_hint().0);
     for s in sightings {
-        match normalizer.normalize(s.raw, s.source, s.country, s.first_seen) {
-            Ok(mut p) => {
-                if let Some(last) = s.last_seen {
-                    p.last_seen = last.max(p.first_seen);
-                }
-                postings.push(p);
-            }
+        match normalize_sighting(normalizer, s) {
+            Ok(p) => postings.push(p),
             Err(e) => errors.push(e.to_string()),
         }
     }
     postings
+}
+
+/// Normalizes one sighting: the posting seen first on `first_seen` and
+/// last on `last_seen` (when given, else `first_seen`; never before it).
+/// The one normalization of collected, imported and lake postings.
+pub(crate) fn normalize_sighting(
+    normalizer: &Normalizer,
+    s: Sighting<'_>,
+) -> Result<Posting, crate::normalize::NormalizeError> {
+    let mut p = normalizer.normalize(s.raw, s.source, s.country, s.first_seen)?;
+    if let Some(last) = s.last_seen {
+        p.last_seen = last.max(p.first_seen);
+    }
+    Ok(p)
 }
 
 /// A bad line as an import line error.
