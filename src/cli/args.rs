@@ -75,6 +75,9 @@ pub enum Command {
     /// Collect sources into a raw-postings lake (no database): once, or on
     /// their schedules until SIGTERM.
     Collect(CollectArgs),
+    /// Replace every count of the database by a count snapshot (computed by
+    /// the Spark job from a raw-postings lake), atomically.
+    ImportCounts(ImportCountsArgs),
     /// One pure batch stage over a lake's raw lines (stdin → stdout; no
     /// database, no network): what a Spark job runs, or a shell pipeline.
     #[command(subcommand)]
@@ -109,7 +112,8 @@ pub struct CollectArgs {
     pub sources: Vec<String>,
 }
 
-/// `batch` subcommands: the three stages from raw lines to count rows.
+/// `batch` subcommands: the three stages from raw lines to count rows, and
+/// what the counts depend on besides the lines.
 #[derive(Debug, Subcommand)]
 pub enum BatchCommand {
     /// Raw lines in; `<posting id>\t<seen key>\t<posting JSON>` rows out.
@@ -120,6 +124,25 @@ pub enum BatchCommand {
     /// Stage-2 rows sorted by group key in; count rows out,
     /// `<skill>\t<geo>\t<o|c>\t<day>\t<delta>`.
     ReduceClusters,
+    /// Print, as JSON, what counts depend on besides the postings (binary
+    /// version, taxonomy and geography fingerprints, counting rules): the
+    /// Spark job copies it into the snapshot's manifest.
+    Fingerprint,
+}
+
+/// `import-counts` options.
+#[derive(Debug, Args)]
+pub struct ImportCountsArgs {
+    /// The snapshots' directory (`LAKE/counts/v1`).
+    pub dir: PathBuf,
+    /// The snapshot to load (default: the one `_CURRENT` names).
+    #[arg(long, value_name = "ID")]
+    pub snapshot: Option<String>,
+    /// Load a snapshot computed with another taxonomy, geography or
+    /// counting rules than this binary's (its counts then disagree with what
+    /// this binary would count; `serve` warns).
+    #[arg(long)]
+    pub allow_mismatch: bool,
 }
 
 /// `config` subcommands.

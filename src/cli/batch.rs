@@ -27,6 +27,7 @@ pub(super) fn batch(config: &Config, stage: &BatchCommand) -> anyhow::Result<Exi
             "reduce-postings",
             postings::run_reduce_postings(input, max_line, out)?,
         ),
+        BatchCommand::Fingerprint => return super::import_counts::batch_fingerprint(config),
         BatchCommand::ReduceClusters => (
             "reduce-clusters",
             clusters::run_reduce_clusters(&config.count_rules(), input, max_line, out)?,

@@ -2,7 +2,8 @@
 //! (`serve`, `run`, `import`, `extract`, `export` trends, postings and top,
 //! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`, `config
 //! check`, `demo`, `batch` (the lake's pure stages), `collect` (into a lake)
-//! with `sources shards`; `remote` asks a running server for `run`); `setup`
+//! with `sources shards`, `import-counts` with `batch fingerprint`; `remote`
+//! asks a running server for `run`); `setup`
 //! builds what the collecting commands share (sources, run options, the
 //! pipeline context), `print` what they print alike. This is
 //! the edge where library errors get context (anyhow) and become exit
@@ -20,6 +21,7 @@ mod export;
 mod extract;
 mod geos;
 mod import;
+mod import_counts;
 mod print;
 mod reindex;
 mod remote;
@@ -41,6 +43,7 @@ use export::{export_postings, export_top, export_trends};
 use extract::extract_file;
 use geos::geos;
 use import::import_file;
+use import_counts::import_counts;
 use print::{csv_options, list_unreadable, output, print_report, progress_bar};
 use reindex::reindex;
 use run::run_sources;
@@ -123,6 +126,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Skills(args) => skills(&args),
         Command::Config(ConfigCommand::Check { .. }) => Ok(Exit::Success),
         Command::Demo(args) => runtime()?.block_on(demo(config, data_dir_flag, args)),
+        Command::ImportCounts(args) => import_counts(&config, &args),
         Command::Batch(stage) => batch(&config, &stage),
         Command::Collect(args) => runtime()?.block_on(collect(config, args)),
         Command::Sources(SourcesCommand::Shards { of }) => sources_shards(&config, of),

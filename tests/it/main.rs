@@ -8,6 +8,9 @@
 //!   the store, `/api/v1/trends`, CSV export.
 //! - `import`: 1,000 generated postings imported, exact counts, idempotence;
 //!   a failing input, over-long lines.
+//! - `import_counts`: count snapshots written by the test through
+//!   `import-counts` (replaced, no-op twice, `_CURRENT`, mismatches refused,
+//!   bad rows), and a store's counts served the same after the trip.
 //! - `config_check`: `config check` (unknown keys, types, origins, masked
 //!   secrets, exit statuses) and `skilltrack.example.toml` against the defaults.
 //! - `demo`: `skilltrack demo` end to end through the binary: the sample board
@@ -103,6 +106,7 @@ mod fault_server;
 mod fetch;
 mod helpers;
 mod import;
+mod import_counts;
 mod layers;
 mod locations_eval;
 mod openapi;
