@@ -54,8 +54,8 @@ pub enum Command {
     /// List geography codes (countries, French régions and départements).
     Geos(GeosArgs),
     /// Recompute skills, places and every count from the stored postings
-    /// (after a taxonomy or geography change).
-    Reindex,
+    /// (after a taxonomy or geography change), or from a raw-postings lake.
+    Reindex(ReindexArgs),
     /// Write every stored posting to a versioned JSON Lines backup file.
     Backup {
         /// Output file (- for stdout).
@@ -82,6 +82,24 @@ pub enum Command {
     /// database, no network): what a Spark job runs, or a shell pipeline.
     #[command(subcommand)]
     Batch(BatchCommand),
+}
+
+/// `reindex` options.
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    /// Recompute from every raw line of this lake instead (the batch
+    /// stages in this process): the lake's postings are stored and every
+    /// counter replaced by the lake's counts.
+    #[arg(long, value_name = "LAKE")]
+    pub from_lake: Option<PathBuf>,
+}
+
+/// `export lake` options.
+#[derive(Debug, Args)]
+pub struct ExportLakeArgs {
+    /// The lake's root directory (raw lines go under raw/v1/).
+    #[arg(long, value_name = "LAKE")]
+    pub out: PathBuf,
 }
 
 /// `collect` options.
@@ -226,6 +244,9 @@ pub enum ExportCommand {
     Postings(ExportPostingsArgs),
     /// Top and rising skills of a period as CSV (the bytes of /api/v1/top.csv).
     Top(ExportTopArgs),
+    /// Every stored posting as raw lines of a lake (seeds a lake from a
+    /// database: `reindex --from-lake` gives back the same counts).
+    Lake(ExportLakeArgs),
 }
 
 /// The format of `export postings`.

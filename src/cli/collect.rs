@@ -1,7 +1,8 @@
 //! `skilltrack collect --out LAKE [--shard I/N] [--once|--daemon]
 //! [SOURCE…]`: sources collected into a raw-postings lake, never into the
-//! database (which is not opened); and `skilltrack sources shards --of N`,
-//! which collector shard collects each source.
+//! database (which is not opened); `skilltrack sources shards --of N`,
+//! which collector shard collects each source; and `skilltrack export lake
+//! --out LAKE`, a lake seeded from the database.
 //!
 //! `--daemon` runs each source of the shard on its schedule
 //! (tokio-cron-scheduler, UTC, as `serve` does; never two runs of one
@@ -212,4 +213,26 @@ pub(super) fn sources_shards(config: &Config, of: u32) -> anyhow::Result<Exit> {
         writeln!(out, "{}\t{}\t{}", s.id, pipeline::shard_key(s), shard)?;
     }
     Ok(Exit::Success)
+}
+
+/// `export lake --out LAKE`: every stored posting as a raw line.
+pub(super) fn export_lake(config: &Config, args: &super::ExportLakeArgs) -> anyhow::Result<Exit> {
+    let store = super::open_store(config)?;
+    let done = pipeline::export_lake(store.as_ref(), &args.out, time::OffsetDateTime::now_utc())
+        .with_context(|| format!("export to the lake {}", args.out.display()))?;
+    for (id, why) in &done.left_out {
+        eprintln!("posting {id} left out: its text cannot be read: {why}");
+    }
+    writeln!(
+        std::io::stdout(),
+        "exported {} postings to {} files under {}",
+        done.postings,
+        done.files,
+        args.out.join(crate::lake::RAW_DIR).display()
+    )?;
+    Ok(if done.left_out.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Partial
+    })
 }

@@ -36,7 +36,7 @@ pub use exit::{Exit, InvalidConfig};
 
 use backup::{backup, restore};
 use batch::batch;
-use collect::{collect, sources_shards};
+use collect::{collect, export_lake, sources_shards};
 use config::config_check;
 use demo::demo;
 use export::{export_postings, export_top, export_trends};
@@ -115,7 +115,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Export(ExportCommand::Postings(args)) => export_postings(&config, &args),
         Command::Export(ExportCommand::Top(args)) => export_top(&config, &args),
         Command::Geos(args) => geos(&args),
-        Command::Reindex => reindex(&config),
+        Command::Reindex(args) => reindex(&config, &args),
+        Command::Export(ExportCommand::Lake(args)) => export_lake(&config, &args),
         Command::Backup { file } => backup(&config, &file),
         Command::Restore { file } => restore(&config, &file),
         Command::Sources(SourcesCommand::Check { files }) => sources_check(&config, &files),

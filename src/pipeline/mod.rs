@@ -11,7 +11,10 @@
 //!   on every core, output in input order.
 //! - `reindex`: stored postings normalized again, counts recomputed.
 //! - `lake_run`: a source collected into a lake (`collect --out`): the
-//!   walk's raw postings written as raw lines, nothing normalized or stored.
+//!   walk's raw postings written as raw lines, nothing normalized or stored;
+//!   `lake_export` the database written as a lake (`export lake`);
+//!   `lake_reindex` the batch stages in memory over a lake, into the store
+//!   (`reindex --from-lake`).
 //! - here: the shared context and options, and the normalization loop
 //!   every path uses.
 
@@ -19,6 +22,8 @@ mod collect;
 mod error;
 mod extract_lines;
 mod import;
+mod lake_export;
+mod lake_reindex;
 mod lake_run;
 mod reindex;
 mod walk;
@@ -40,6 +45,10 @@ pub use extract_lines::{
 };
 pub use import::{
     import_lines, import_with, ImportError, ImportOptions, IMPORT_BATCH, IMPORT_BATCH_BYTES,
+};
+pub use lake_export::{export_lake, LakeExport, LakeExportError};
+pub use lake_reindex::{
+    lake_counts, reindex_from_lake, LakeCounts, LakeReindex, LakeReindexError, KEPT_ERRORS,
 };
 pub use lake_run::{collect_to_lake, shard_key, shard_of, LakeRunDone};
 pub use reindex::reindex;

@@ -28,6 +28,11 @@
 //!   dates at the calendar's end.
 //! - `server_limits`: the server under abuse: store reads that block,
 //!   slowloris, the connection cap, a shutdown with a request stuck.
+//! - `lake`: the raw-postings lake without Spark: generated logs (cross-source
+//!   duplicates, changes, `seen` lines, shards, duplicated lines and files)
+//!   → `reindex --from-lake` and the `batch` filters equal a plain import,
+//!   counter for counter; a taxonomy change from the lake; `collect --out`
+//!   against the fixture server; `export lake`; `sources shards`.
 //! - `layers`: the import rule of the tree, read from `src/`: no stage imports
 //!   a later one, the store knows no upstream stage.
 //! - `roundtrip`: `reindex` and `export postings` → `import` change nothing,
@@ -107,6 +112,7 @@ mod fetch;
 mod helpers;
 mod import;
 mod import_counts;
+mod lake;
 mod layers;
 mod locations_eval;
 mod openapi;
