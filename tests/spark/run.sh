@@ -52,6 +52,8 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/skilltrack-spark.XXXXXX")
 pids=()
+# shellcheck source=scaleout/spark/local-cluster.sh
+. scaleout/spark/local-cluster.sh
 cleanup() {
   local status=$?
   for pid in "${pids[@]}"; do
@@ -60,6 +62,7 @@ cleanup() {
   for pid in "${pids[@]}"; do
     wait "$pid" 2>/dev/null || true
   done
+  spark_cluster_stop
   if [ "$status" != 0 ]; then
     echo "-- logs in $work (kept)" >&2
     tail -n 30 "$work"/*.log >&2 || true
@@ -69,38 +72,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # -- the cluster
-master_port=$(free_port)
-master_ui=$(free_port)
-master="spark://127.0.0.1:$master_port"
-"$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.master.Master \
-  --host 127.0.0.1 --port "$master_port" --webui-port "$master_ui" >"$work/master.log" 2>&1 &
-pids+=($!)
-for i in 1 2; do
-  "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker \
-    --host 127.0.0.1 --cores 1 --memory 1g --webui-port "$(free_port)" \
-    --work-dir "$work/worker$i" "$master" >"$work/worker$i.log" 2>&1 &
-  pids+=($!)
-done
-alive=0
-for _ in $(seq 1 120); do
-  alive=$(python3 - "$master_ui" <<'EOF' 2>/dev/null || echo 0
-import json, sys, urllib.request
-state = json.load(urllib.request.urlopen("http://127.0.0.1:%s/json/" % sys.argv[1], timeout=2))
-print(sum(1 for w in state.get("workers", []) if w.get("state") == "ALIVE"))
-EOF
-)
-  [ "$alive" = 2 ] && break
-  sleep 0.5
-done
-if [ "$alive" != 2 ]; then
-  echo "FAIL: the workers did not register with $master" >&2
+if ! spark_cluster_start "$work" 2; then
+  echo "FAIL: the Spark cluster did not start" >&2
   exit 1
 fi
+master=$SPARK_MASTER_URL
 echo "== cluster: $master, 2 workers"
 
 submit() {
