@@ -71,6 +71,7 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 # -- the cluster
 if ! spark_cluster_start "$work" 2; then
@@ -80,8 +81,10 @@ fi
 master=$SPARK_MASTER_URL
 echo "== cluster: $master, 2 workers"
 
+# The job; `exec`, so that run in the background ($!) its pid is the driver's.
+# Called as `submit … &` or in a subshell: `(submit …)`.
 submit() {
-  "$SPARK_HOME/bin/spark-submit" --master "$master" \
+  exec "$SPARK_HOME/bin/spark-submit" --master "$master" \
     --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 \
     --conf spark.driver.memory=768m --conf spark.executor.memory=768m \
     --conf spark.sql.shuffle.partitions=4 --conf spark.ui.enabled=false \
@@ -94,14 +97,14 @@ python3 scaleout/gen_lake.py --out "$work/lake" --postings "$POSTINGS" --bad-lin
   --oracle "$work/final.jsonl"
 "$bin" --data-dir "$work/reference" import "$work/final.jsonl" >/dev/null
 
-serve() { # serve DB LOG -> prints the base URL
+served_url=""
+serve() { # serve DB LOG: starts `skilltrack serve`, sets served_url
   "$bin" --data-dir "$1" serve --bind 127.0.0.1:0 --no-schedule >"$2" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 100); do
-    if grep -q "serving on" "$2"; then
-      sed -n 's/.*serving on \(http:[^ ]*\).*/\1/p' "$2" | head -n 1
-      return
-    fi
+  served_url=""
+  for _ in $(seq 1 300); do
+    served_url=$(sed -n 's/.*serving on \(http:[^ ]*\).*/\1/p' "$2" | head -n 1)
+    [ -n "$served_url" ] && return 0
     sleep 0.1
   done
   echo "FAIL: skilltrack serve did not start ($2)" >&2
@@ -120,11 +123,12 @@ table() { # the current snapshot's count table, sorted
   cat "$counts_dir/snapshot=$id"/tsv/part-* | LC_ALL=C sort
 }
 
-reference_url=$(serve "$work/reference" "$work/serve-reference.log")
+serve "$work/reference" "$work/serve-reference.log"
+reference_url=$served_url
 
 # -- 1. the job, import-counts, the API
 echo "== spark-submit skilltrack_counts.py (2 executors)"
-submit --lake "$work/lake" >"$work/job1.log" 2>&1 || { echo "FAIL: the job failed" >&2; tail -n 40 "$work/job1.log" >&2; exit 1; }
+(submit --lake "$work/lake") >"$work/job1.log" 2>&1 || { echo "FAIL: the job failed" >&2; tail -n 40 "$work/job1.log" >&2; exit 1; }
 grep "skilltrack_counts: snapshot" "$work/job1.log"
 first=$(cat "$counts_dir/_CURRENT")
 python3 - "$counts_dir/snapshot=$first/manifest.json" <<'EOF'
@@ -138,8 +142,8 @@ test -n "$(ls "$counts_dir/snapshot=$first/csv/"part-*)"
 table >"$work/table1.tsv"
 "$bin" --data-dir "$work/cluster" import-counts "$counts_dir"
 "$bin" --data-dir "$work/cluster" import-counts "$counts_dir" | grep -q "nothing to do"
-cluster_url=$(serve "$work/cluster" "$work/serve-cluster.log")
-"$venv/bin/python" tests/spark/compare_api.py "$reference_url" "$cluster_url"
+serve "$work/cluster" "$work/serve-cluster.log"
+"$venv/bin/python" tests/spark/compare_api.py "$reference_url" "$served_url"
 stop_last
 
 # -- 2. the same with an executor SIGKILLed mid-job
@@ -183,8 +187,8 @@ second=$(cat "$counts_dir/_CURRENT")
 table >"$work/table2.tsv"
 cmp "$work/table1.tsv" "$work/table2.tsv" || { echo "FAIL: counts differ after the lost executor" >&2; exit 1; }
 "$bin" --data-dir "$work/cluster" import-counts "$counts_dir"
-cluster_url=$(serve "$work/cluster" "$work/serve-cluster2.log")
-"$venv/bin/python" tests/spark/compare_api.py "$reference_url" "$cluster_url"
+serve "$work/cluster" "$work/serve-cluster2.log"
+"$venv/bin/python" tests/spark/compare_api.py "$reference_url" "$served_url"
 stop_last
 
 # -- 3. too many bad lines: a summary, no snapshot
@@ -195,7 +199,7 @@ lines=$(find "$work/lake/raw" -name 'run=*.jsonl.gz' -exec zcat {} + | wc -l)
 python3 scaleout/gen_lake.py --out "$work/bad-lake-extra" --postings 1 --bad-lines $((lines / 50)) >/dev/null
 cp "$work/bad-lake-extra/raw/v1/day=2026-01-01/source=board-a/"run=*badbad00.jsonl.gz \
   "$work/bad-lake/raw/v1/day=2026-01-01/source=board-a/run=20260101T235959Z-s0of1-badbad01.jsonl.gz"
-if submit --lake "$work/bad-lake" >"$work/job3.log" 2>&1; then
+if (submit --lake "$work/bad-lake") >"$work/job3.log" 2>&1; then
   echo "FAIL: the job succeeded over 2 % of bad lines" >&2
   exit 1
 fi
