@@ -647,3 +647,87 @@ fn collectors_are_sharded_by_host_and_sources_shards_says_which() {
     assert!(by_host.len() > 3, "{text}");
     assert!(text.starts_with("source\thost\tshard\n"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collect_daemon_runs_on_schedule_and_publishes_its_files_on_sigterm() {
+    let server = FixtureServer::start(ARBEITNOW).await;
+    let dir = tempfile::tempdir().unwrap();
+    // arbeitnow, scheduled every second.
+    let extractors = dir.path().join("extractors");
+    std::fs::create_dir(&extractors).unwrap();
+    let def = std::fs::read_to_string(extractors_dir().join("arbeitnow.toml")).unwrap();
+    let every_second = def.replace("schedule = \"0 20 4 * * *\"", "schedule = \"* * * * * *\"");
+    assert_ne!(def, every_second);
+    std::fs::write(extractors.join("arbeitnow.toml"), every_second).unwrap();
+    let lake_dir = dir.path().join("lake");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skilltrack"))
+        .args([
+            "--data-dir",
+            &db_arg(&dir.path().join("db")),
+            "--extractors",
+        ])
+        .arg(&extractors)
+        .args(["collect", "--daemon", "--base-url", &server.base, "--out"])
+        .arg(&lake_dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let published = |lake_dir: &Path| lake::data_files(lake_dir).map_or(0, |files| files.len());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while published(&lake_dir) < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(published(&lake_dir) >= 2, "no two scheduled runs in 30 s");
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = tokio::task::spawn_blocking(move || {
+        let status = child.wait().unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        (status, err)
+    });
+    let (status, err) = tokio::time::timeout(std::time::Duration::from_secs(20), status)
+        .await
+        .expect("the daemon stops after SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status:?}: {err}");
+    assert!(
+        !dir.path().join("db").exists(),
+        "the daemon created a database"
+    );
+    // Every file is published: no temporary file is left, each has its report.
+    for entry in walk(&lake_dir.join(lake::RAW_DIR)) {
+        let name = entry.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(!name.starts_with('.'), "left behind: {}", entry.display());
+        if let Some(stem) = name.strip_suffix(".jsonl.gz") {
+            assert!(
+                entry.with_file_name(format!("{stem}.report.json")).exists(),
+                "{name}"
+            );
+        }
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
