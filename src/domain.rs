@@ -37,7 +37,7 @@ pub use count_rules::{
 };
 pub use cron::{Cron, CronError};
 pub use error_chain::error_chain;
-pub use posting::{content_hash, Place, Posting};
+pub use posting::{content_hash, merge_seen, Place, Posting};
 pub use rate::{Rate, RateError};
 pub use run_report::{Completeness, Figure, RunReport, MAX_REPORTED_ERRORS};
 pub use validators::Validators;

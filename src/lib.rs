@@ -17,6 +17,8 @@
 //! - [`store`]: postings, daily counts, run reports (sled behind a trait).
 //! - [`trends`]: series, totals and shares over the counts.
 //! - [`api`]: the warp HTTP API; [`export`]: CSV.
+//! - [`lake`]: the raw-postings lake (layout, raw lines, atomic writes, reading);
+//!   [`batch`]: the pure batch stages that compute counts from it.
 //! - [`pipeline`]: the only place stages are composed; [`schedule`]: cron
 //!   schedules, catch-up at start, runs on demand, live reload.
 //! - [`cli`], [`config`], [`telemetry`], [`shutdown`]: the edges;
@@ -27,6 +29,7 @@
 //! `tests/it/layers.rs`); `extract` and `normalize` do no I/O.
 
 pub mod api;
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -34,6 +37,7 @@ pub mod domain;
 pub mod export;
 pub mod extract;
 pub mod fetch;
+pub mod lake;
 pub mod lines;
 pub mod normalize;
 pub mod pipeline;

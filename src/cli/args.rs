@@ -54,8 +54,8 @@ pub enum Command {
     /// List geography codes (countries, French régions and départements).
     Geos(GeosArgs),
     /// Recompute skills, places and every count from the stored postings
-    /// (after a taxonomy or geography change).
-    Reindex,
+    /// (after a taxonomy or geography change), or from a raw-postings lake.
+    Reindex(ReindexArgs),
     /// Write every stored posting to a versioned JSON Lines backup file.
     Backup {
         /// Output file (- for stdout).
@@ -72,6 +72,95 @@ pub enum Command {
     /// Collect a bundled sample job board (offline) into a temporary data
     /// directory (or --data-dir), then serve the API and dashboard.
     Demo(DemoArgs),
+    /// Collect sources into a raw-postings lake (no database): once, or on
+    /// their schedules until SIGTERM.
+    Collect(CollectArgs),
+    /// Replace every count of the database by a count snapshot (computed by
+    /// the Spark job from a raw-postings lake), atomically.
+    ImportCounts(ImportCountsArgs),
+    /// One pure batch stage over a lake's raw lines (stdin → stdout; no
+    /// database, no network): what a Spark job runs, or a shell pipeline.
+    #[command(subcommand)]
+    Batch(BatchCommand),
+}
+
+/// `reindex` options.
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    /// Recompute from every raw line of this lake instead (the batch
+    /// stages in this process): the lake's postings are stored and every
+    /// counter replaced by the lake's counts.
+    #[arg(long, value_name = "LAKE")]
+    pub from_lake: Option<PathBuf>,
+}
+
+/// `export lake` options.
+#[derive(Debug, Args)]
+pub struct ExportLakeArgs {
+    /// The lake's root directory (raw lines go under raw/v1/).
+    #[arg(long, value_name = "LAKE")]
+    pub out: PathBuf,
+}
+
+/// `collect` options.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The lake's root directory (raw lines go under raw/v1/).
+    #[arg(long, value_name = "LAKE")]
+    pub out: PathBuf,
+    /// This collector's shard, I/N (0-based): it collects the sources
+    /// whose rate-limit host hashes to I among N (see `sources shards`).
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    pub shard: crate::lake::Shard,
+    /// Collect once and exit (the default).
+    #[arg(long, conflicts_with = "daemon")]
+    pub once: bool,
+    /// Run each source on its schedule until SIGTERM or Ctrl-C (a run in
+    /// progress stops after its page in hand and publishes its file).
+    #[arg(long)]
+    pub daemon: bool,
+    /// Replace the sources' base_url (a mirror, a local fixture server).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The runs' start time (RFC 3339; default now): the run ids, and so
+    /// the file names, derive from it (replaying a run replaces its file).
+    #[arg(long, value_name = "TIME", conflicts_with = "daemon")]
+    pub started_at: Option<String>,
+    /// Source ids (default: every enabled source of the shard).
+    pub sources: Vec<String>,
+}
+
+/// `batch` subcommands: the three stages from raw lines to count rows, and
+/// what the counts depend on besides the lines.
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Raw lines in; `<posting id>\t<seen key>\t<posting JSON>` rows out.
+    Extract,
+    /// Stage-1 rows sorted by posting id in; one merged posting per id
+    /// out, `<group key>\t<posting id>\t<posting JSON>`.
+    ReducePostings,
+    /// Stage-2 rows sorted by group key in; count rows out,
+    /// `<skill>\t<geo>\t<o|c>\t<day>\t<delta>`.
+    ReduceClusters,
+    /// Print, as JSON, what counts depend on besides the postings (binary
+    /// version, taxonomy and geography fingerprints, counting rules): the
+    /// Spark job copies it into the snapshot's manifest.
+    Fingerprint,
+}
+
+/// `import-counts` options.
+#[derive(Debug, Args)]
+pub struct ImportCountsArgs {
+    /// The snapshots' directory (`LAKE/counts/v1`).
+    pub dir: PathBuf,
+    /// The snapshot to load (default: the one `_CURRENT` names).
+    #[arg(long, value_name = "ID")]
+    pub snapshot: Option<String>,
+    /// Load a snapshot computed with another taxonomy, geography or
+    /// counting rules than this binary's (its counts then disagree with what
+    /// this binary would count; `serve` warns).
+    #[arg(long)]
+    pub allow_mismatch: bool,
 }
 
 /// `config` subcommands.
@@ -155,6 +244,9 @@ pub enum ExportCommand {
     Postings(ExportPostingsArgs),
     /// Top and rising skills of a period as CSV (the bytes of /api/v1/top.csv).
     Top(ExportTopArgs),
+    /// Every stored posting as raw lines of a lake (seeds a lake from a
+    /// database: `reindex --from-lake` gives back the same counts).
+    Lake(ExportLakeArgs),
 }
 
 /// The format of `export postings`.
@@ -368,6 +460,12 @@ pub enum SourcesCommand {
     List,
     /// Fetch, extract and normalize a source's postings and print them; stores nothing.
     Try(TryArgs),
+    /// Which collector shard collects each source: source, host, shard.
+    Shards {
+        /// Number of shards (collectors).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        of: u32,
+    },
 }
 
 /// `sources try` options.

@@ -1,7 +1,9 @@
 //! The command line: `args` defines the commands, one file each runs one
 //! (`serve`, `run`, `import`, `extract`, `export` trends, postings and top,
 //! `reindex`, `backup` with `restore`, `sources`, `skills`, `geos`, `config
-//! check`, `demo`; `remote` asks a running server for `run`); `setup`
+//! check`, `demo`, `batch` (the lake's pure stages), `collect` (into a lake)
+//! with `sources shards`, `import-counts` with `batch fingerprint`; `remote`
+//! asks a running server for `run`); `setup`
 //! builds what the collecting commands share (sources, run options, the
 //! pipeline context), `print` what they print alike. This is
 //! the edge where library errors get context (anyhow) and become exit
@@ -10,6 +12,8 @@
 
 mod args;
 mod backup;
+mod batch;
+mod collect;
 mod config;
 mod demo;
 mod exit;
@@ -17,6 +21,7 @@ mod export;
 mod extract;
 mod geos;
 mod import;
+mod import_counts;
 mod print;
 mod reindex;
 mod remote;
@@ -30,12 +35,15 @@ pub use args::*;
 pub use exit::{Exit, InvalidConfig};
 
 use backup::{backup, restore};
+use batch::batch;
+use collect::{collect, export_lake, sources_shards};
 use config::config_check;
 use demo::demo;
 use export::{export_postings, export_top, export_trends};
 use extract::extract_file;
 use geos::geos;
 use import::import_file;
+use import_counts::import_counts;
 use print::{csv_options, list_unreadable, output, print_report, progress_bar};
 use reindex::reindex;
 use run::run_sources;
@@ -107,7 +115,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Export(ExportCommand::Postings(args)) => export_postings(&config, &args),
         Command::Export(ExportCommand::Top(args)) => export_top(&config, &args),
         Command::Geos(args) => geos(&args),
-        Command::Reindex => reindex(&config),
+        Command::Reindex(args) => reindex(&config, &args),
+        Command::Export(ExportCommand::Lake(args)) => export_lake(&config, &args),
         Command::Backup { file } => backup(&config, &file),
         Command::Restore { file } => restore(&config, &file),
         Command::Sources(SourcesCommand::Check { files }) => sources_check(&config, &files),
@@ -118,6 +127,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Skills(args) => skills(&args),
         Command::Config(ConfigCommand::Check { .. }) => Ok(Exit::Success),
         Command::Demo(args) => runtime()?.block_on(demo(config, data_dir_flag, args)),
+        Command::ImportCounts(args) => import_counts(&config, &args),
+        Command::Batch(stage) => batch(&config, &stage),
+        Command::Collect(args) => runtime()?.block_on(collect(config, args)),
+        Command::Sources(SourcesCommand::Shards { of }) => sources_shards(&config, of),
     }
 }
 

@@ -1,14 +1,19 @@
 //! `skilltrack reindex`: every stored posting normalized again with the
 //! bundled data, every count recomputed, then the database compacted (copied
 //! into a fresh one and swapped in), so that reindexing does not grow it.
+//! `reindex --from-lake LAKE`: the postings and counts of a raw-postings
+//! lake (`pipeline::reindex_from_lake`), then the same compaction.
 
 use std::io::Write;
 
-use super::{compact_store, normalizer, open_store, progress_bar, Exit};
+use super::{compact_store, normalizer, open_store, progress_bar, Exit, ReindexArgs};
 use crate::config::Config;
 use crate::pipeline;
 
-pub(super) fn reindex(config: &Config) -> anyhow::Result<Exit> {
+pub(super) fn reindex(config: &Config, args: &ReindexArgs) -> anyhow::Result<Exit> {
+    if let Some(lake) = &args.from_lake {
+        return reindex_from_lake(config, lake);
+    }
     let store = open_store(config)?;
     let normalizer = normalizer()?;
     let bar = progress_bar("reindexing");
@@ -29,4 +34,48 @@ pub(super) fn reindex(config: &Config) -> anyhow::Result<Exit> {
     );
     writeln!(std::io::stdout(), "reindexed {n} postings")?;
     Ok(Exit::Success)
+}
+
+fn reindex_from_lake(config: &Config, lake: &std::path::Path) -> anyhow::Result<Exit> {
+    use anyhow::Context as _;
+    let store = open_store(config)?;
+    let normalizer = normalizer()?;
+    let bar = progress_bar("reading the lake and computing its counts");
+    bar.tick();
+    let done = pipeline::reindex_from_lake(
+        store.as_ref(),
+        &normalizer,
+        &config.count_rules(),
+        lake,
+        config.import.max_line_bytes(),
+    )
+    .with_context(|| format!("reindex from the lake {}", lake.display()))?;
+    bar.finish_and_clear();
+    drop(store);
+    let compacted = compact_store(config)?;
+    tracing::info!(
+        before = compacted.before,
+        after = compacted.after,
+        "Database compacted."
+    );
+    for row in &done.error_rows {
+        eprintln!("{row}");
+    }
+    if done.errors > done.error_rows.len() as u64 {
+        eprintln!("… {} error rows in all", done.errors);
+    }
+    writeln!(
+        std::io::stdout(),
+        "reindexed {} postings from {} raw lines in {} files: {} counters, {} error rows",
+        done.postings,
+        done.lines,
+        done.files,
+        done.counters,
+        done.errors
+    )?;
+    Ok(if done.errors > 0 {
+        Exit::Partial
+    } else {
+        Exit::Success
+    })
 }

@@ -130,6 +130,21 @@ impl Posting {
     }
 }
 
+/// The posting to keep when `new` is seen again and `old` was kept: the
+/// later version's content, with the first day seen the earliest of both,
+/// the last day seen the latest, and the posting day kept unless the source
+/// dates the new version. The one merge rule of a re-sighting: the store's
+/// ingest and `skilltrack batch reduce-postings` both fold with it.
+pub fn merge_seen(old: &Posting, mut new: Posting) -> Posting {
+    new.first_seen = old.first_seen.min(new.first_seen);
+    new.last_seen = old.last_seen.max(new.last_seen);
+    if !new.date_from_source {
+        new.posted = old.posted;
+    }
+    new.content_hash = content_hash(&new);
+    new
+}
+
 /// Hash of everything in a posting that affects its counts.
 pub fn content_hash(p: &Posting) -> u64 {
     let mut h = Xxh3::new();

@@ -211,6 +211,48 @@ pub fn parse_record(text: &str, line: usize) -> Result<Option<ImportRecord>, Lin
     }))
 }
 
+/// A raw posting as an import line's fields (the writing half of
+/// [`parse_record`]): what the source gave, with the description as text
+/// (`"description_format": "text"`, so it is read back verbatim), dates as
+/// `YYYY-MM-DD`, the source's own remote flag and `country`, the source's
+/// default country, when known. Absent values are left out. Parsing the
+/// line gives back `raw` (its words are already plain text).
+pub fn line_fields(raw: &RawPosting, country: Option<&GeoCode>) -> serde_json::Map<String, Value> {
+    let mut line = serde_json::Map::new();
+    let mut put = |key: &str, value: Value| {
+        line.insert(key.to_owned(), value);
+    };
+    put("id", raw.external_id.clone().into());
+    put("title", raw.title.clone().into());
+    put("description", raw.description.clone().into());
+    put("description_format", "text".into());
+    if let Some(company) = &raw.company {
+        put("company", company.clone().into());
+    }
+    if !raw.locations.is_empty() {
+        put("location", raw.locations.clone().into());
+    }
+    if let Some(day) = raw.posted_at {
+        put("posted_at", day.to_string().into());
+    }
+    if let Some(day) = raw.valid_through {
+        put("valid_through", day.to_string().into());
+    }
+    if let Some(url) = &raw.url {
+        put("url", url.clone().into());
+    }
+    if let Some(remote) = raw.remote {
+        put("remote", remote.into());
+    }
+    if !raw.tags.is_empty() {
+        put("tags", raw.tags.clone().into());
+    }
+    if let Some(country) = country {
+        put("country", country.as_str().into());
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +347,33 @@ mod tests {
         assert_eq!(p.tags, vec!["C&C"]);
         assert_eq!(p.description, "Go & Rust");
         assert_eq!(p.locations, vec!["Paris &amp; Lyon"]);
+    }
+
+    #[test]
+    fn line_fields_read_back_as_the_same_posting() {
+        let raw = RawPosting {
+            external_id: "a-1".into(),
+            url: Some("https://example.org/a-1".into()),
+            title: "Dev Rust & Go".into(),
+            company: Some("ACME".into()),
+            locations: vec!["Lyon".into(), "Paris".into()],
+            description: "Salaire < 50 k€ & C++ <templates>".into(),
+            posted_at: Day::parse_lenient("2026-03-01").ok(),
+            valid_through: Day::parse_lenient("2026-04-01").ok(),
+            remote: Some(false),
+            tags: vec!["rust".into()],
+        };
+        let country = GeoCode::parse("FR").unwrap();
+        let line = Value::Object(line_fields(&raw, Some(&country))).to_string();
+        let back = parse_record(&line, 1).unwrap().unwrap();
+        assert_eq!(back.raw, raw);
+        assert_eq!(back.country, Some(country));
+        let bare = RawPosting {
+            external_id: "b".into(),
+            title: "t".into(),
+            ..RawPosting::default()
+        };
+        let line = Value::Object(line_fields(&bare, None)).to_string();
+        assert_eq!(parse_record(&line, 1).unwrap().unwrap().raw, bare);
     }
 }

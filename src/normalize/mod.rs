@@ -132,9 +132,10 @@ impl Normalizer {
     /// A fingerprint of the data counts depend on (taxonomy and geography):
     /// when it changes, stored counts should be recomputed.
     pub fn data_fingerprint(&self) -> u64 {
-        let mut bytes = self.taxonomy.fingerprint().to_be_bytes().to_vec();
-        bytes.extend_from_slice(&self.gazetteer.data_fingerprint().to_be_bytes());
-        xxhash_rust::xxh3::xxh3_64(&bytes)
+        data_fingerprint_of(
+            self.taxonomy.fingerprint(),
+            self.gazetteer.data_fingerprint(),
+        )
     }
 
     /// Skills and places of a raw posting, without building a stored posting.
@@ -297,6 +298,15 @@ fn to_place(p: geo::Place) -> Option<Place> {
         department: p.department.as_deref().and_then(|c| GeoCode::parse(c).ok()),
         guess: p.guess,
     })
+}
+
+/// The [data fingerprint](Normalizer::data_fingerprint) of a taxonomy and a
+/// geography, from their own fingerprints (for counts computed elsewhere,
+/// whose snapshot names both).
+pub fn data_fingerprint_of(taxonomy: u64, geography: u64) -> u64 {
+    let mut bytes = taxonomy.to_be_bytes().to_vec();
+    bytes.extend_from_slice(&geography.to_be_bytes());
+    xxhash_rust::xxh3::xxh3_64(&bytes)
 }
 
 #[cfg(test)]

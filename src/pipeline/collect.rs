@@ -1,7 +1,7 @@
 //! Collecting a source: a run (`run_source`: the walk's postings stored
 //! page by page, the report recorded) or a trial (`try_source`: postings
 //! kept in memory, nothing stored), and where each page's postings go (a
-//! [`Sink`]). The walk itself, page by page, is in [`super::walk`].
+//! [`Sink`]: the store, memory, or a lake run's file, see `lake_run`). The walk itself, page by page, is in [`super::walk`].
 //!
 //! A run's report counts the completeness of the postings it normalized
 //! (`RunReport::completeness`); once the report is recorded, the source's
@@ -46,6 +46,9 @@ pub(super) enum Sink<'a> {
         out: &'a mut Vec<RawPosting>,
         limit: usize,
     },
+    /// Written as raw lines to a lake run's file, never normalized or
+    /// stored (`collect --out`).
+    Lake(&'a mut super::lake_run::LakeRun),
 }
 
 impl Sink<'_> {
@@ -53,7 +56,7 @@ impl Sink<'_> {
     pub(super) fn store(&self) -> Option<Arc<dyn Store>> {
         match self {
             Sink::Store(ctx) => Some(ctx.store.clone()),
-            Sink::Collect { .. } => None,
+            Sink::Collect { .. } | Sink::Lake(_) => None,
         }
     }
 }
@@ -234,6 +237,7 @@ pub(super) async fn deliver(
                 }
             }
         }
+        Sink::Lake(run) => run.write(&raws, report),
         Sink::Collect { out, limit } => {
             let room = limit.saturating_sub(out.len());
             out.extend(raws.into_iter().take(room));
@@ -305,7 +309,7 @@ fn normalize_and_store(
     })
 }
 
-fn add_fetch_stats(report: &mut RunReport, stats: &FetchStats) {
+pub(super) fn add_fetch_stats(report: &mut RunReport, stats: &FetchStats) {
     report.requests += stats.requests;
     report.bytes += stats.bytes;
     for (status, n) in &stats.statuses {

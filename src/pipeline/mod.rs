@@ -10,6 +10,11 @@
 //! - `extract_lines`: the normalizer alone over JSON Lines (`skilltrack extract`),
 //!   on every core, output in input order.
 //! - `reindex`: stored postings normalized again, counts recomputed.
+//! - `lake_run`: a source collected into a lake (`collect --out`): the
+//!   walk's raw postings written as raw lines, nothing normalized or stored;
+//!   `lake_export` the database written as a lake (`export lake`);
+//!   `lake_reindex` the batch stages in memory over a lake, into the store
+//!   (`reindex --from-lake`).
 //! - here: the shared context and options, and the normalization loop
 //!   every path uses.
 
@@ -17,6 +22,9 @@ mod collect;
 mod error;
 mod extract_lines;
 mod import;
+mod lake_export;
+mod lake_reindex;
+mod lake_run;
 mod reindex;
 mod walk;
 
@@ -38,6 +46,11 @@ pub use extract_lines::{
 pub use import::{
     import_lines, import_with, ImportError, ImportOptions, IMPORT_BATCH, IMPORT_BATCH_BYTES,
 };
+pub use lake_export::{export_lake, LakeExport, LakeExportError};
+pub use lake_reindex::{
+    lake_counts, reindex_from_lake, LakeCounts, LakeReindex, LakeReindexError, KEPT_ERRORS,
+};
+pub use lake_run::{collect_to_lake, shard_key, shard_of, LakeRunDone};
 pub use reindex::reindex;
 
 /// What a run needs: built once, shared by every run.
@@ -121,17 +134,18 @@ fn normalize_records(
 }
 
 /// A raw posting to normalize, with where and when it was seen.
-struct Sighting<'a> {
+pub(crate) struct Sighting<'a> {
     /// The posting as extracted or imported.
-    raw: &'a RawPosting,
+    pub(crate) raw: &'a RawPosting,
     /// Its source.
-    source: &'a SourceId,
+    pub(crate) source: &'a SourceId,
     /// The source's default country.
-    country: Option<&'a GeoCode>,
+    pub(crate) country: Option<&'a GeoCode>,
     /// The first day it was seen.
-    first_seen: Day,
-    /// The last day it was seen, when known (imports); else `first_seen`.
-    last_seen: Option<Day>,
+    pub(crate) first_seen: Day,
+    /// The last day it was seen, when known (imports, lake lines); else
+    /// `first_seen`.
+    pub(crate) last_seen: Option<Day>,
 }
 
 /// Normalizes each sighting; failures are described in `errors`.
@@ -142,17 +156,26 @@ fn normalize_each<'a>(
 ) -> Vec<Posting> {
     let mut postings = Vec::with_capacity(sightings.size_hint().0);
     for s in sightings {
-        match normalizer.normalize(s.raw, s.source, s.country, s.first_seen) {
-            Ok(mut p) => {
-                if let Some(last) = s.last_seen {
-                    p.last_seen = last.max(p.first_seen);
-                }
-                postings.push(p);
-            }
+        match normalize_sighting(normalizer, s) {
+            Ok(p) => postings.push(p),
             Err(e) => errors.push(e.to_string()),
         }
     }
     postings
+}
+
+/// Normalizes one sighting: the posting seen first on `first_seen` and
+/// last on `last_seen` (when given, else `first_seen`; never before it).
+/// The one normalization of collected, imported and lake postings.
+pub(crate) fn normalize_sighting(
+    normalizer: &Normalizer,
+    s: Sighting<'_>,
+) -> Result<Posting, crate::normalize::NormalizeError> {
+    let mut p = normalizer.normalize(s.raw, s.source, s.country, s.first_seen)?;
+    if let Some(last) = s.last_seen {
+        p.last_seen = last.max(p.first_seen);
+    }
+    Ok(p)
 }
 
 /// A bad line as an import line error.

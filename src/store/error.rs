@@ -111,6 +111,20 @@ pub enum StoreError {
         /// The year.
         year: i32,
     },
+    /// A counter value given to
+    /// [`replace_counts`](super::PostingStore::replace_counts) does not fit
+    /// the stored 32-bit day value.
+    #[error("counter value {value} of {skill} in {geo} on {day} does not fit a stored counter (32 bits)")]
+    CountTooLarge {
+        /// The skill, or `*`.
+        skill: String,
+        /// The geography.
+        geo: String,
+        /// The day.
+        day: String,
+        /// The value.
+        value: i64,
+    },
 }
 
 /// What is wrong with a stored record or text.

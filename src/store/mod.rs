@@ -23,13 +23,14 @@ pub(crate) mod keys;
 pub(crate) mod record;
 pub(crate) mod running;
 pub(crate) mod sled_store;
+pub mod snapshot;
 pub(crate) mod texts;
 
 use serde::Serialize;
 
 use crate::domain::{Day, GeoCode, Posting, PostingId, RunReport, SkillId, SourceId, Validators};
 pub use cells::{BadCursor, Cell, CellKey, CellPage, CellPosting};
-pub use counting::{CountRules, Counter, Metric};
+pub use counting::{CountDelta, CountRules, Counter, Metric};
 pub(crate) use error::poisoned;
 pub use error::{Damage, StoreError, UnreadableText};
 pub use record::RecordError;
@@ -143,6 +144,17 @@ pub trait PostingStore: Send + Sync {
         transform: Option<&dyn Fn(Posting) -> Posting>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64, StoreError>;
+
+    /// Replaces every stored counter by `counts` (zero values left out),
+    /// atomically: readers, and a store reopened after a crash, see the old
+    /// counts or the new ones, never a mix, and the new counts are never
+    /// recounted away from the stored postings (count changes of postings
+    /// ingested but not yet flushed are dropped with the old counts). Counts
+    /// computed elsewhere (a Spark snapshot, `reindex --from-lake`) are
+    /// served this way; postings are not touched. The recorded
+    /// [counts snapshot](MetaStore::counts_snapshot) is cleared; the
+    /// generation moves.
+    fn replace_counts(&self, counts: &CountDelta) -> Result<(), StoreError>;
 }
 
 /// Counts: reading daily series, and making ingested counts visible.
@@ -239,6 +251,17 @@ pub trait MetaStore: Send + Sync {
 
     /// Records the data fingerprint the counts are computed with.
     fn set_data_fingerprint(&self, fingerprint: u64) -> Result<(), StoreError>;
+
+    /// The id of the count snapshot whose counts the store holds, unchanged
+    /// since [`set_counts_snapshot`](MetaStore::set_counts_snapshot)
+    /// recorded it: any later change of the counts (a flush that writes
+    /// counts, a recount, [`PostingStore::replace_counts`]) clears it.
+    fn counts_snapshot(&self) -> Result<Option<String>, StoreError>;
+
+    /// Records that the counts now stored are those of snapshot `id` (call
+    /// it after [`PostingStore::replace_counts`] returned: a crash in
+    /// between leaves no id, so loading the snapshot again is not skipped).
+    fn set_counts_snapshot(&self, id: &str) -> Result<(), StoreError>;
 }
 
 /// Everything a store does, for the code that needs all of it (the

@@ -3,7 +3,8 @@
 //! This file opens the database and reads; `ingest` writes batches of
 //! postings, `counts` keeps the counters, `rebuild` recounts and rewrites,
 //! `compact` copies the database into a fresh one and swaps it in, `cells`
-//! lists the postings behind a count.
+//! lists the postings behind a count, `replace` swaps in counts computed
+//! elsewhere (a count snapshot) in one atomic batch.
 //!
 //! Trees: the `main` tree holds posting records (see [`record`]), counters,
 //! interned names and markers (see [`keys`]); `runs` holds run reports; `http`
@@ -34,6 +35,7 @@ mod compact;
 mod counts;
 mod ingest;
 mod rebuild;
+mod replace;
 mod sums;
 mod upgrade;
 
@@ -41,7 +43,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::counting::{CountRules, Counter};
+use super::counting::{CountDelta, CountRules, Counter};
 use super::index::PostingIndex;
 use super::texts::{TextLog, TextRef};
 use super::{
@@ -71,6 +73,10 @@ const META_SCHEMA: &[u8] = b"schema_version";
 const META_DATA_FINGERPRINT: &[u8] = b"data_fingerprint";
 const POSTING_COUNT_KEY: &[u8] = b"Mpostings";
 const DIRTY_KEY: &[u8] = b"Mdirty";
+/// The id of the count snapshot the counters hold (see
+/// [`MetaStore::counts_snapshot`]); in the main tree so that every batch
+/// that changes counters can remove it.
+const SNAPSHOT_KEY: &[u8] = b"Msnapshot";
 
 /// A store in a sled database directory.
 pub struct SledStore {
@@ -90,6 +96,12 @@ pub struct SledStore {
     /// See [`CountStore::generation`]: starts from the clock at opening,
     /// one more after each flush that wrote counts.
     generation: AtomicU64,
+    /// Held for reading by the count reads (`daily`, `span_values`,
+    /// `all_counts`) and for writing while
+    /// [`replace_counts`](PostingStore::replace_counts) applies its batch,
+    /// so that a read sees the old counts or the new ones, never a mix
+    /// (a sled range scan is not a snapshot).
+    swap: RwLock<()>,
     /// Running sums of the series top and rising skills read, for the
     /// current generation.
     sums: sums::SumCache,
@@ -215,6 +227,7 @@ impl SledStore {
             cache: Mutex::new(CountCache::default()),
             writer: Mutex::new(()),
             generation: AtomicU64::new(opening_generation()),
+            swap: RwLock::new(()),
             sums: sums::SumCache::default(),
             rules,
             recovered: false,
@@ -269,6 +282,7 @@ impl SledStore {
     /// Every counter, sorted by skill, geography, counter and day (tests
     /// compare whole stores with it).
     pub fn all_counts(&self) -> Result<Vec<CountRow>, StoreError> {
+        let _swap = self.swap.read().map_err(poisoned)?;
         let names = self.names.read().map_err(poisoned)?;
         let mut out = Vec::new();
         for entry in self.main.scan_prefix([keys::COUNT]) {
@@ -525,6 +539,10 @@ impl PostingStore for SledStore {
     ) -> Result<CellPage, StoreError> {
         self.cell_page_of(cell, after, limit)
     }
+
+    fn replace_counts(&self, counts: &CountDelta) -> Result<(), StoreError> {
+        self.replace_all_counts(counts)
+    }
 }
 
 /// The first generation of an opening: the clock's nanoseconds, so that a
@@ -545,6 +563,7 @@ impl CountStore for SledStore {
         from: Day,
         to: Day,
     ) -> Result<Vec<(Day, i64)>, StoreError> {
+        let _swap = self.swap.read().map_err(poisoned)?;
         let Some((skill, geo)) = self.series_ids(skill, geo)? else {
             return Ok(Vec::new());
         };
@@ -564,6 +583,7 @@ impl CountStore for SledStore {
         metric: Metric,
         spans: &[(Day, Day)],
     ) -> Result<Vec<i64>, StoreError> {
+        let _swap = self.swap.read().map_err(poisoned)?;
         let Some((skill, geo)) = self.series_ids(skill, geo)? else {
             return Ok(vec![0; spans.len()]);
         };
@@ -704,6 +724,25 @@ impl MetaStore for SledStore {
         self.meta
             .insert(META_DATA_FINGERPRINT, &fingerprint.to_be_bytes())
             .map_err(engine("writing the data fingerprint"))?;
+        Ok(())
+    }
+
+    fn counts_snapshot(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .main
+            .get(SNAPSHOT_KEY)
+            .map_err(engine("reading the counts snapshot id"))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    fn set_counts_snapshot(&self, id: &str) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().map_err(poisoned)?;
+        self.main
+            .insert(SNAPSHOT_KEY, id.as_bytes())
+            .map_err(engine("writing the counts snapshot id"))?;
+        self.main
+            .flush()
+            .map_err(engine("writing the counts snapshot id"))?;
         Ok(())
     }
 }

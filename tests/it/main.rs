@@ -8,6 +8,9 @@
 //!   the store, `/api/v1/trends`, CSV export.
 //! - `import`: 1,000 generated postings imported, exact counts, idempotence;
 //!   a failing input, over-long lines.
+//! - `import_counts`: count snapshots written by the test through
+//!   `import-counts` (replaced, no-op twice, `_CURRENT`, mismatches refused,
+//!   bad rows), and a store's counts served the same after the trip.
 //! - `config_check`: `config check` (unknown keys, types, origins, masked
 //!   secrets, exit statuses) and `skilltrack.example.toml` against the defaults.
 //! - `demo`: `skilltrack demo` end to end through the binary: the sample board
@@ -25,6 +28,11 @@
 //!   dates at the calendar's end.
 //! - `server_limits`: the server under abuse: store reads that block,
 //!   slowloris, the connection cap, a shutdown with a request stuck.
+//! - `lake`: the raw-postings lake without Spark: generated logs (cross-source
+//!   duplicates, changes, `seen` lines, shards, duplicated lines and files)
+//!   → `reindex --from-lake` and the `batch` filters equal a plain import,
+//!   counter for counter; a taxonomy change from the lake; `collect --out`
+//!   against the fixture server; `export lake`; `sources shards`.
 //! - `layers`: the import rule of the tree, read from `src/`: no stage imports
 //!   a later one, the store knows no upstream stage.
 //! - `roundtrip`: `reindex` and `export postings` → `import` change nothing,
@@ -103,6 +111,8 @@ mod fault_server;
 mod fetch;
 mod helpers;
 mod import;
+mod import_counts;
+mod lake;
 mod layers;
 mod locations_eval;
 mod openapi;

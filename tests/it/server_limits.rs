@@ -95,6 +95,9 @@ impl PostingStore for GatedStore {
     ) -> Result<skilltrack::store::CellPage, StoreError> {
         self.inner.cell_page(cell, after, limit)
     }
+    fn replace_counts(&self, counts: &skilltrack::store::CountDelta) -> Result<(), StoreError> {
+        self.inner.replace_counts(counts)
+    }
 }
 
 impl CountStore for GatedStore {
@@ -152,6 +155,12 @@ impl MetaStore for GatedStore {
     }
     fn set_data_fingerprint(&self, fingerprint: u64) -> Result<(), StoreError> {
         self.inner.set_data_fingerprint(fingerprint)
+    }
+    fn counts_snapshot(&self) -> Result<Option<String>, StoreError> {
+        self.inner.counts_snapshot()
+    }
+    fn set_counts_snapshot(&self, id: &str) -> Result<(), StoreError> {
+        self.inner.set_counts_snapshot(id)
     }
 }
 

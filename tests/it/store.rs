@@ -242,7 +242,7 @@ fn dedup_window_edges_and_a_later_arriving_earlier_duplicate() {
 }
 
 /// The bundled taxonomy as it would be if "Rust" were only recognised as "rustlang".
-fn taxonomy_without_rust() -> Taxonomy {
+pub(crate) fn taxonomy_without_rust() -> Taxonomy {
     let src = skilltrack::normalize::skills::BUNDLED_TOML;
     let start = src.find("id = \"rust\"").expect("rust in the taxonomy");
     let end = start

@@ -3,7 +3,9 @@
 
 use rustc_hash::FxHashMap;
 
-use super::{engine, poisoned, SledStore, DIRTY_KEY, FLUSH_CHUNK, MAX_CACHED_RECORDS};
+use super::{
+    engine, poisoned, SledStore, DIRTY_KEY, FLUSH_CHUNK, MAX_CACHED_RECORDS, SNAPSHOT_KEY,
+};
 use crate::domain::{Day, GeoCode, Posting, SkillId};
 use crate::store::counting::{self, Counter};
 use crate::store::{keys, Damage, StoreError};
@@ -221,6 +223,8 @@ impl SledStore {
         // the names go with the first chunk, and the dirty marker goes away
         // with the last, so a crash in between still means a recount.
         let mut batch = sled::Batch::default();
+        // The counts no longer are those of a snapshot (if they were).
+        batch.remove(SNAPSHOT_KEY);
         for p in &pending {
             batch.insert(keys::name(p.kind, &p.name), &p.id.to_be_bytes()[..]);
         }

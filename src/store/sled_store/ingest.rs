@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 use super::counts::Event;
 use super::{engine, poisoned, SledStore, DIRTY_KEY, POSTING_COUNT_KEY};
-use crate::domain::{content_hash, Day, Posting, PostingId};
+use crate::domain::{merge_seen, Day, Posting, PostingId};
 use crate::store::counting::{self, StoredGroups, Upsert};
 use crate::store::index::{IndexMove, Masks, PostingIndex};
 use crate::store::texts::TextRef;
@@ -353,16 +353,4 @@ impl SledStore {
         }
         Ok(())
     }
-}
-
-/// The posting to store when `new` is seen again and `old` was stored:
-/// first-seen day and a first-seen posting day are kept.
-fn merge_seen(old: &Posting, mut new: Posting) -> Posting {
-    new.first_seen = old.first_seen.min(new.first_seen);
-    new.last_seen = old.last_seen.max(new.last_seen);
-    if !new.date_from_source {
-        new.posted = old.posted;
-    }
-    new.content_hash = content_hash(&new);
-    new
 }

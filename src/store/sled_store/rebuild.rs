@@ -1,7 +1,7 @@
 //! Recounting and rewriting every posting of the sled store: crash
 //! recovery, `restore` and `reindex`.
 
-use super::{engine, poisoned, SledStore, DIRTY_KEY};
+use super::{engine, poisoned, SledStore, DIRTY_KEY, SNAPSHOT_KEY};
 use crate::domain::Posting;
 use crate::store::index::{IndexMove, Masks, PostingIndex};
 use crate::store::{counting, keys, record, PostingStore, StoreError};
@@ -37,6 +37,7 @@ impl SledStore {
         };
         // 2. Every counter away, then counted again.
         let mut batch = sled::Batch::default();
+        batch.remove(SNAPSHOT_KEY);
         for entry in self.main.scan_prefix([keys::COUNT]) {
             let (k, _) = entry.map_err(engine("reading the counters"))?;
             batch.remove(k);
