@@ -56,7 +56,7 @@ for run in $(seq 1 "$RUNS"); do
     --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 \
     --conf spark.driver.memory=1g --conf spark.executor.memory="$WORKER_MEMORY" \
     --conf spark.ui.enabled=false \
-    --files "$BIN" scaleout/spark/skilltrack_counts.py --lake "$lake" \
+    --files "$BIN" scaleout/spark/skilltrack_counts.py --binary "$(basename "$BIN")" --lake "$lake" \
     >"$work/job$run.log" 2>&1 || { tail -n 30 "$work/job$run.log" >&2; exit 1; }
   end=$(date +%s.%N)
   t=$(python3 -c "print(round($end - $start, 1))")
