@@ -26,12 +26,7 @@ pub(super) fn reindex(config: &Config, args: &ReindexArgs) -> anyhow::Result<Exi
     store.flush()?;
     // The database is closed before it is copied and swapped.
     drop(store);
-    let compacted = compact_store(config)?;
-    tracing::info!(
-        before = compacted.before,
-        after = compacted.after,
-        "Database compacted."
-    );
+    compact_and_log(config)?;
     writeln!(std::io::stdout(), "reindexed {n} postings")?;
     Ok(Exit::Success)
 }
@@ -52,12 +47,7 @@ fn reindex_from_lake(config: &Config, lake: &std::path::Path) -> anyhow::Result<
     .with_context(|| format!("reindex from the lake {}", lake.display()))?;
     bar.finish_and_clear();
     drop(store);
-    let compacted = compact_store(config)?;
-    tracing::info!(
-        before = compacted.before,
-        after = compacted.after,
-        "Database compacted."
-    );
+    compact_and_log(config)?;
     for row in &done.error_rows {
         eprintln!("{row}");
     }
@@ -78,4 +68,15 @@ fn reindex_from_lake(config: &Config, lake: &std::path::Path) -> anyhow::Result<
     } else {
         Exit::Success
     })
+}
+
+/// Compacts the closed database (the end of every reindex) and logs the sizes.
+fn compact_and_log(config: &Config) -> anyhow::Result<()> {
+    let compacted = compact_store(config)?;
+    tracing::info!(
+        before = compacted.before,
+        after = compacted.after,
+        "Database compacted."
+    );
+    Ok(())
 }

@@ -55,13 +55,21 @@ const TITLES: [&str; 5] = [
     "Développeur Rust",
     "Data engineer",
 ];
-const PLACES: [&str; 6] = [
+const PLACES: [&str; 7] = [
     "Paris",
     "Lyon",
     "Bordeaux",
     "Lille",
     "Télétravail",
     "Berlin",
+    // Says nothing of a country: the source's default country decides.
+    "Siège social",
+];
+/// Free tags as boards send them (skills among them, and noise).
+const TAGS: [&[&str]; 3] = [
+    &["Python", "Backend"],
+    &["kubernetes", "CDI"],
+    &["PostgreSQL"],
 ];
 const SKILLS: [&str; 10] = [
     "Python",
@@ -128,6 +136,13 @@ fn events() -> Vec<Event> {
             }
             if rng.u8(..4) == 0 {
                 fields.insert("remote".into(), true.into());
+            }
+            if rng.u8(..3) == 0 {
+                let tags = TAGS[rng.usize(..TAGS.len())];
+                fields.insert("tags".into(), tags.to_vec().into());
+            }
+            if rng.bool() {
+                fields.insert("country".into(), "FR".into());
             }
             let mut at_day = first;
             let mut at = |d: i64| {
