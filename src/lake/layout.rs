@@ -4,6 +4,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::domain::{Day, SourceId};
@@ -87,16 +89,7 @@ pub struct RunId(String);
 impl RunId {
     /// The id of `source`'s run on `shard` started at `started`.
     pub fn new(source: &SourceId, shard: Shard, started: OffsetDateTime) -> RunId {
-        let t = started.to_offset(UtcOffset::UTC);
-        let stamp = format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        );
+        let stamp = utc_text(started, RUN_STAMP);
         let shard = format!("s{}of{}", shard.index, shard.of);
         let mut key = Vec::new();
         for part in [source.as_str(), &shard, &stamp] {
@@ -122,16 +115,22 @@ impl fmt::Display for RunId {
 /// An instant as raw lines write `fetched`: RFC 3339 in UTC to the second
 /// (`2026-11-30T06:00:12Z`), so that the text sorts as the time does.
 pub fn fetched_text(at: OffsetDateTime) -> String {
-    let t = at.to_offset(UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    utc_text(at, FETCHED)
+}
+
+/// A run id's time stamp: `20261130T060012Z`.
+const RUN_STAMP: &[BorrowedFormatItem<'_>] =
+    format_description!("[year][month][day]T[hour][minute][second]Z");
+/// A raw line's `fetched`: `2026-11-30T06:00:12Z`.
+const FETCHED: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+/// `at` in UTC, written with `format` (which only names calendar and clock
+/// fields, so it cannot fail).
+fn utc_text(at: OffsetDateTime, format: &[BorrowedFormatItem<'_>]) -> String {
+    at.to_offset(UtcOffset::UTC)
+        .format(format)
+        .unwrap_or_default()
 }
 
 /// The directory of `source`'s runs collected on `day`.
