@@ -137,6 +137,40 @@ fn held_by_another(dir: &Path) -> bool {
     matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock))
 }
 
+/// How long opening waits for a lock that a handle closing in this
+/// process (or a process exiting) still holds. sled 0.34 lets its
+/// background threads finish after the last handle is dropped, and they keep
+/// the lock file open for a few milliseconds; a lock held longer than this
+/// belongs to a running process, and is reported as such.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Opens the sled database in `dir`, waiting up to [`LOCK_WAIT`] for a lock
+/// being released. The error says whether the lock was the cause.
+fn open_engine(dir: &Path, cache_mb: u64) -> Result<sled::Db, (sled::Error, bool)> {
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(5);
+    loop {
+        let opened = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
+            .mode(sled::Mode::HighThroughput)
+            .open();
+        let e = match opened {
+            Ok(db) => return Ok(db),
+            Err(e) => e,
+        };
+        // The lock may be released between sled's attempt and ours, so the
+        // message of sled's attempt counts too.
+        let locked = matches!(&e, sled::Error::Io(io) if io.to_string().contains("acquire lock"))
+            || matches!(e, sled::Error::Io(_) if held_by_another(dir));
+        if !locked || started.elapsed() >= LOCK_WAIT {
+            return Err((e, locked));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_millis(200));
+    }
+}
+
 impl SledStore {
     /// Opens (or creates) the database in `dir` with a page cache of
     /// `cache_mb` megabytes and the default counting rules.
@@ -157,21 +191,19 @@ impl SledStore {
         })?;
         // A compaction stopped by a crash is finished (or undone) first.
         compact::finish(dir)?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(_) if held_by_another(dir) => StoreError::Locked {
+        let db = open_engine(dir, cache_mb).map_err(|(e, locked)| {
+            if locked {
+                StoreError::Locked {
                     dir: shown.clone(),
                     source: EngineError(e),
-                },
-                other => StoreError::Open {
+                }
+            } else {
+                StoreError::Open {
                     dir: shown.clone(),
-                    source: EngineError(other),
-                },
-            })?;
+                    source: EngineError(e),
+                }
+            }
+        })?;
         let open_tree = engine("opening a tree");
         let main = db.open_tree("main").map_err(&open_tree)?;
         let runs = db.open_tree("runs").map_err(&open_tree)?;

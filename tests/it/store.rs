@@ -370,6 +370,26 @@ fn a_database_in_use_is_refused_with_its_directory_named() {
     }
 }
 
+/// A handle closing while another open starts (sled's background threads
+/// keep the lock a few milliseconds after the last handle goes) is waited
+/// for, not reported as a database in use.
+#[test]
+fn a_database_being_closed_is_waited_for() {
+    let (dir, store) = temp_store();
+    let db = dir.path().join("db");
+    let closer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(store);
+    });
+    let started = std::time::Instant::now();
+    let reopened = SledStore::open(&db, 8);
+    closer.join().unwrap();
+    let reopened = reopened.unwrap_or_else(|e| panic!("a closing database was refused: {e}"));
+    // It did wait: the first handle was still open when the second began.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(250));
+    assert!(reopened.all_counts().is_ok());
+}
+
 /// Issue #13: a store error names what was being done and keeps its cause
 /// as its source, so logs and reports show the whole chain.
 #[test]
