@@ -215,6 +215,9 @@ const PASSIVE: &[&str] = &[
 /// The clause-level reader of a description (see the module docs).
 #[derive(Debug)]
 pub(crate) struct Clauses {
+    /// Every cue pattern below but the target markers in one: where none
+    /// matches, a sentence is copied without being cut into clauses.
+    cues: Regex,
     sentence: Regex,
     negation: Regex,
     not_required: Regex,
@@ -238,7 +241,20 @@ impl Clauses {
                 .build()
                 .expect("the clause cue patterns are valid")
         };
+        let cues = [
+            SENTENCE_CUES,
+            TEAM_SUBJECT,
+            NOT_REQUIRED,
+            NEGATION_CUES,
+            RETIREMENT_CUES,
+            MIGRATION_CUES,
+            WITH_TEAMS,
+            PEOPLE,
+        ]
+        .map(|p| format!("(?:{p})"))
+        .join("|");
         Clauses {
+            cues: compile(&cues),
             sentence: compile(SENTENCE_CUES),
             negation: compile(NEGATION_CUES),
             not_required: compile(NOT_REQUIRED),
@@ -259,36 +275,43 @@ impl Clauses {
         let ascii = AsciiText::new(text);
         let lower = ascii.as_str();
         let employer = employer.map(|e| AsciiText::new(e).as_str().to_owned());
-        // Each pattern runs once over the whole text; a sentence or clause
-        // is only searched again when one of its matches touches it (most
-        // have none).
+        // The cues run once, together, over the whole text; a sentence or
+        // clause is only searched for each of them when one of their
+        // matches touches it (most have none).
         let mut hints = self.hints(lower.as_bytes());
         let mut blank: Vec<Range<usize>> = Vec::new();
         // A cue before a colon rules out what the colon introduces too
         // ("Nos expertises : data, cloud et IA").
         let mut introduced = false;
-        let mut previous: Option<Range<usize>> = None;
+        let mut previous = Previous::default();
         for sentence in split(lower, 0..lower.len(), is_sentence_end) {
             let s = &lower[sentence.clone()];
             let ends_with_colon = lower.as_bytes().get(sentence.end) == Some(&b':');
-            let cue = hints.sentence.touches(&sentence) && self.sentence.is_match(s.as_bytes());
-            let team = hints.team_subject.touches(&sentence) && self.set_apart_team(s);
+            let touched = hints.cues.touches(&sentence);
+            let cue = touched && self.sentence.is_match(s.as_bytes());
+            let team = touched && self.set_apart_team(s);
             if introduced || cue || team || employer.as_deref().is_some_and(|e| describes(s, e)) {
                 introduced = ends_with_colon && !introduced;
-                previous = Some(sentence.clone());
+                previous.set(sentence.clone());
                 blank.push(sentence);
                 continue;
             }
             introduced = false;
+            if !touched && !hints.off.touches(&sentence) {
+                // No cue in it: nothing of it is blanked, and it is cut into
+                // clauses only if a later pronoun needs its last one.
+                previous.skip(sentence);
+                continue;
+            }
             for clause in split(lower, sentence, is_clause_end) {
                 if self.blank_in_clause(lower, clause.clone(), &mut hints, &mut blank) {
                     // "…on an Oracle database; it will be retired": what
                     // the pronoun stands for is in the piece before.
-                    if let Some(before) = previous.clone() {
+                    if let Some(before) = previous.get(lower) {
                         blank.push(before);
                     }
                 }
-                previous = Some(clause);
+                previous.set(clause);
             }
         }
         let mut blank: Vec<Range<usize>> = blank.into_iter().map(|r| ascii.source(r)).collect();
@@ -306,21 +329,13 @@ impl Clauses {
         out.push_str(&text[copied..]);
     }
 
-    /// Where each pattern matches in the whole (transliterated) text.
+    /// Where the cues match in the whole (transliterated) text.
     fn hints(&self, text: &[u8]) -> Hints {
-        let hits = |re: &Regex| Hint {
-            hits: re.find_iter(text).map(|m| m.range()).collect(),
-            next: 0,
-        };
         Hints {
-            sentence: hits(&self.sentence),
-            team_subject: hits(&self.team_subject),
-            not_required: hits(&self.not_required),
-            negation: hits(&self.negation),
-            retirement: hits(&self.retirement),
-            migration: hits(&self.migration),
-            with_teams: hits(&self.with_teams),
-            people: hits(&self.people),
+            cues: Hint {
+                hits: self.cues.find_iter(text).map(|m| m.range()).collect(),
+                next: 0,
+            },
             off: Hint {
                 hits: std::str::from_utf8(text)
                     .unwrap_or_default()
@@ -354,20 +369,24 @@ impl Clauses {
         let c = &lower[clause.clone()];
         let at = |r: Range<usize>| clause.start + r.start..clause.start + r.end;
         let bytes = c.as_bytes();
-        if hints.not_required.touches(&clause) && self.not_required.is_match(c.as_bytes()) {
+        if !hints.cues.touches(&clause) {
+            // Only "(off …)" can be in it.
+            if hints.off.touches(&clause) {
+                blank_off(c, clause.start, blank);
+            }
+            return false;
+        }
+        if self.not_required.is_match(c.as_bytes()) {
             blank.push(clause);
             return false;
         }
         // "Ruby (off Rails)": up to the closing parenthesis.
         if hints.off.touches(&clause) {
-            if let Some(off) = c.find("(off ") {
-                let end = c[off..].find(')').map_or(c.len(), |e| off + e);
-                blank.push(at(off..end));
-            }
+            blank_off(c, clause.start, blank);
         }
-        let negations = matches_in(&mut hints.negation, &self.negation, &clause, bytes);
+        let negations = self.negation.find_iter(bytes);
         let mut negated_until = 0;
-        for m in negations.into_iter().flatten().filter(|m| {
+        for m in negations.filter(|m| {
             !NOT_NEGATIONS
                 .iter()
                 .any(|w| c[m.end()..].trim_start().starts_with(w))
@@ -379,8 +398,7 @@ impl Clauses {
             blank.push(at(m.start()..negated_until));
         }
         let mut by_pronoun = false;
-        let retirements = matches_in(&mut hints.retirement, &self.retirement, &clause, bytes);
-        for m in retirements.into_iter().flatten() {
+        for m in self.retirement.find_iter(bytes) {
             // Look at most REACH bytes either side: a cue's noun phrase and
             // target are near it, and a long clause stays linear.
             let from = m.start().saturating_sub(REACH);
@@ -408,12 +426,7 @@ impl Clauses {
             };
             blank.push(at(start..end));
         }
-        let migration = hints
-            .migration
-            .touches(&clause)
-            .then(|| self.migration.find(c.as_bytes()))
-            .flatten();
-        if let Some(m) = migration {
+        if let Some(m) = self.migration.find(bytes) {
             // What moves out comes before the target: "the last MySQL
             // clusters are being migrated to Postgres", "port the AngularJS
             // modules to React"; "interest in moving to Go" moves nothing.
@@ -427,8 +440,7 @@ impl Clauses {
                 blank.push(at(start..t.start()));
             }
         }
-        let teams = matches_in(&mut hints.with_teams, &self.with_teams, &clause, bytes);
-        for m in teams.into_iter().flatten() {
+        for m in self.with_teams.find_iter(bytes) {
             // "with our GraphQL and REST APIs alongside backend engineers":
             // the team phrase starts at the last preposition inside.
             let start =
@@ -449,8 +461,7 @@ impl Clauses {
             }
             blank.push(at(start..end));
         }
-        let people = matches_in(&mut hints.people, &self.people, &clause, bytes);
-        for m in people.into_iter().flatten() {
+        for m in self.people.find_iter(bytes) {
             blank.push(at(m.range()));
         }
         by_pronoun
@@ -508,29 +519,55 @@ impl Hint {
     }
 }
 
-/// The matches of `re` in `clause` (whose bytes are `hay`), when its hint
-/// says there may be some.
-fn matches_in<'r, 'h>(
-    hint: &mut Hint,
-    re: &'r Regex,
-    clause: &Range<usize>,
-    hay: &'h [u8],
-) -> Option<regex::bytes::Matches<'r, 'h>> {
-    hint.touches(clause).then(|| re.find_iter(hay))
+/// "Ruby (off Rails)" in clause `c` (starting at byte `start` of the
+/// text): blanked up to the closing parenthesis.
+fn blank_off(c: &str, start: usize, blank: &mut Vec<Range<usize>>) {
+    if let Some(off) = c.find("(off ") {
+        let end = c[off..].find(')').map_or(c.len(), |e| off + e);
+        blank.push(start + off..start + end);
+    }
 }
 
-/// The [`Hint`] of each pattern of [`Clauses`].
+/// Where the cues of [`Clauses`] matched in the whole text, all together,
+/// and "(off ".
 #[derive(Debug)]
 struct Hints {
-    sentence: Hint,
-    team_subject: Hint,
-    not_required: Hint,
-    negation: Hint,
-    retirement: Hint,
-    migration: Hint,
-    with_teams: Hint,
-    people: Hint,
+    cues: Hint,
     off: Hint,
+}
+
+/// The piece before the one being read: what a pronoun at the start of a
+/// clause stands for. A sentence without cues is not cut into clauses, so
+/// its last clause is found only when asked for.
+#[derive(Debug, Default)]
+struct Previous {
+    piece: Option<Range<usize>>,
+    /// A sentence read whole after `piece`: its last clause, if it has
+    /// one, is the previous piece.
+    skipped: Option<Range<usize>>,
+}
+
+impl Previous {
+    /// The previous piece is `piece`.
+    fn set(&mut self, piece: Range<usize>) {
+        self.piece = Some(piece);
+        self.skipped = None;
+    }
+
+    /// The previous piece is the last clause of `sentence`.
+    fn skip(&mut self, sentence: Range<usize>) {
+        self.skipped = Some(sentence);
+    }
+
+    /// The previous piece of `lower`.
+    fn get(&mut self, lower: &str) -> Option<Range<usize>> {
+        if let Some(sentence) = self.skipped.take() {
+            if let Some(last) = split(lower, sentence, is_clause_end).last() {
+                self.piece = Some(last);
+            }
+        }
+        self.piece.clone()
+    }
 }
 
 /// How far, in bytes, a negation reaches, and a retirement cue looks for its
@@ -781,6 +818,33 @@ mod tests {
         assert_eq!(
             asked("You'll partner closely with our SRE, security and data platform teams to ship Kotlin services.", None),
             "You'll partner closely to ship Kotlin services."
+        );
+    }
+
+    #[test]
+    fn a_pronoun_stands_for_the_last_clause_of_a_sentence_without_cues() {
+        // The first sentence has no cue, so it is read whole; "it" still
+        // finds its last clause.
+        assert_eq!(
+            asked(
+                "Reporting runs on an Oracle database; billing runs on SQL Server. It will be retired next year. You'll write Python.",
+                None
+            ),
+            "Reporting runs on an Oracle database; You'll write Python."
+        );
+        // Several sentences without cues: only the last clause of the last one.
+        assert_eq!(
+            asked(
+                "Daily work in Go. Reporting on Oracle, billing on SQL Server; alerts in Nagios. Help us retire it this year. Python too.",
+                None
+            ),
+            "Daily work in Go. Reporting on Oracle, billing on SQL Server; Help us Python too."
+        );
+        // A sentence of only punctuation has no clause: the one before it is
+        // still the previous piece.
+        assert_eq!(
+            asked("Billing on SQL Server. ; It will be retired. Rust.", None),
+            "Rust."
         );
     }
 
