@@ -360,62 +360,87 @@ fn is_block(name: &str) -> bool {
 /// `\n`, any other run one space (Unicode whitespace, no-break spaces
 /// included).
 ///
-/// One pass over the bytes: the text between two runs of whitespace is
-/// copied whole, and only the lead bytes of the few non-ASCII whitespace
-/// characters (U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
-/// U+202F, U+205F, U+3000) make it decode a character.
+/// One pass over the bytes: what lies between two runs of whitespace that
+/// need folding (words and the single spaces between them) is copied in
+/// one piece, and only the lead bytes of the few non-ASCII whitespace
+/// characters make it decode a character.
 pub fn fold_whitespace(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    // What the whitespace since the last word becomes: nothing, ' ' or '\n'.
-    let mut pending: Option<char> = None;
-    let mut word_start = 0;
+    // `text[copy_from..i]` is already folded (words and single spaces) and
+    // is copied in one piece when a run of whitespace needs folding.
+    let mut copy_from = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        let (width, newline) = match b {
-            b' ' | b'\t' | 0x0B | 0x0C | b'\r' => (1, false),
-            b'\n' => (1, true),
-            0..=0x7F => {
-                i += 1;
+        let (width, newline) = match whitespace_at(text, i) {
+            Whitespace::No(width) => {
+                i += width;
                 continue;
             }
-            0xC2 | 0xE1..=0xE3 => match text[i..].chars().next() {
-                Some(c) if c.is_whitespace() => (c.len_utf8(), false),
-                _ => {
-                    i += utf8_width(b);
-                    continue;
-                }
-            },
-            _ => {
-                i += utf8_width(b);
-                continue;
-            }
+            Whitespace::Yes { width, newline } => (width, newline),
         };
-        if word_start < i {
-            push_word(&mut out, pending.take(), &text[word_start..i]);
+        // The whole run of whitespace: `text[i..end]`.
+        let (start, single_space) = (i, bytes[i] == b' ');
+        let mut end = i + width;
+        let mut newline = newline;
+        while let Whitespace::Yes { width, newline: n } = whitespace_at(text, end) {
+            end += width;
+            newline |= n;
         }
-        pending = Some(if newline || pending == Some('\n') {
-            '\n'
-        } else {
-            ' '
-        });
-        i += width;
-        word_start = i;
+        i = end;
+        if single_space && end == start + 1 && start > 0 && end < bytes.len() {
+            // One space between two words: already folded.
+            continue;
+        }
+        out.push_str(&text[copy_from..start]);
+        copy_from = end;
+        // Leading and trailing whitespace goes; a run between two words
+        // becomes one line break if it has one, else one space.
+        if !out.is_empty() && end < bytes.len() {
+            out.push(if newline { '\n' } else { ' ' });
+        }
     }
-    if word_start < bytes.len() {
-        push_word(&mut out, pending, &text[word_start..]);
-    }
+    out.push_str(&text[copy_from..]);
     out
 }
 
-/// Appends `word` to `out`, after `space` unless `out` is empty.
+/// What starts at a byte of a text: whitespace or not, and how wide the
+/// character is.
+enum Whitespace {
+    /// Not whitespace (or the text's end, width 0).
+    No(usize),
+    /// Whitespace; `newline` for a line feed.
+    Yes { width: usize, newline: bool },
+}
+
+/// Whether the character at byte `i` of `text` is whitespace. Only the lead
+/// bytes of the few non-ASCII whitespace characters (U+0085, U+00A0,
+/// U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000) make it
+/// decode a character.
 #[inline]
-fn push_word(out: &mut String, space: Option<char>, word: &str) {
-    if let Some(space) = space.filter(|_| !out.is_empty()) {
-        out.push(space);
+fn whitespace_at(text: &str, i: usize) -> Whitespace {
+    let Some(&b) = text.as_bytes().get(i) else {
+        return Whitespace::No(0);
+    };
+    match b {
+        b' ' | b'\t' | 0x0B | 0x0C | b'\r' => Whitespace::Yes {
+            width: 1,
+            newline: false,
+        },
+        b'\n' => Whitespace::Yes {
+            width: 1,
+            newline: true,
+        },
+        0..=0x7F => Whitespace::No(1),
+        0xC2 | 0xE1..=0xE3 => match text[i..].chars().next() {
+            Some(c) if c.is_whitespace() => Whitespace::Yes {
+                width: c.len_utf8(),
+                newline: false,
+            },
+            _ => Whitespace::No(utf8_width(b)),
+        },
+        _ => Whitespace::No(utf8_width(b)),
     }
-    out.push_str(word);
 }
 
 /// Bytes of the UTF-8 character that starts with `lead` (1 for a byte that

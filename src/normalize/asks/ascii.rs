@@ -38,13 +38,24 @@ impl AsciiText {
             text: Vec::with_capacity(text.len()),
             from: Vec::with_capacity(text.len() + 1),
         };
-        for (at, c) in text.char_indices() {
-            let at = offset(at);
-            if c.is_ascii() {
-                out.text.push(c.to_ascii_lowercase() as u8);
-                out.from.push(at);
-                continue;
-            }
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            // A run of ASCII bytes is copied lowercased, each byte mapping
+            // to itself.
+            let run = bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(bytes.len() - i);
+            out.text
+                .extend(bytes[i..i + run].iter().map(u8::to_ascii_lowercase));
+            out.from.extend((i..i + run).map(offset));
+            i += run;
+            let Some(c) = text[i..].chars().next() else {
+                break;
+            };
+            let at = offset(i);
+            i += c.len_utf8();
             let before = out.text.len();
             match special(c) {
                 Some(s) => out.text.extend_from_slice(s.as_bytes()),
@@ -100,6 +111,49 @@ fn offset(at: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first transliteration, a character at a time: the reference.
+    fn char_by_char(text: &str) -> (Vec<u8>, Vec<u32>) {
+        let (mut bytes, mut from) = (Vec::new(), Vec::new());
+        for (at, c) in text.char_indices() {
+            let at = offset(at);
+            let before = bytes.len();
+            if c.is_ascii() {
+                bytes.push(c.to_ascii_lowercase() as u8);
+            } else {
+                match special(c) {
+                    Some(s) => bytes.extend_from_slice(s.as_bytes()),
+                    None => decompose_canonical(c, |d| {
+                        if d.is_ascii_alphanumeric() {
+                            bytes.push(d.to_ascii_lowercase() as u8);
+                        }
+                    }),
+                }
+                if bytes.len() == before {
+                    bytes.push(b' ');
+                }
+            }
+            from.resize(bytes.len(), at);
+        }
+        from.push(offset(text.len()));
+        (bytes, from)
+    }
+
+    #[test]
+    fn runs_of_ascii_map_like_single_characters() {
+        for text in [
+            "é",
+            "Équipe",
+            "Développeur·se Rust — télétravail",
+            "ﬁnance ½ 你好 Kubernetes €",
+            "fin é",
+            "Œ",
+            "«\u{a0}DevOps\u{a0}» et l’équipe SRE…",
+        ] {
+            let ascii = AsciiText::new(text);
+            assert_eq!((ascii.text, ascii.from), char_by_char(text), "{text}");
+        }
+    }
 
     #[test]
     fn ascii_text_maps_to_itself() {
