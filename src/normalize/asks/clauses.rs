@@ -212,6 +212,9 @@ const PASSIVE: &[&str] = &[
     "sera", "seront", "été", "etre", "être",
 ];
 
+/// The lazy-DFA cache of the union of the cues, per thread using it.
+const UNION_CACHE_BYTES: usize = 8 << 20;
+
 /// The clause-level reader of a description (see the module docs).
 #[derive(Debug)]
 pub(crate) struct Clauses {
@@ -253,8 +256,19 @@ impl Clauses {
         ]
         .map(|p| format!("(?:{p})"))
         .join("|");
+        // Together the cues have many more automaton states than each has
+        // alone: with the regex crate's default lazy-DFA cache (2 MiB) the
+        // cache is cleared and rebuilt over and over on varied postings
+        // (19 MB/s on the real-postings corpus of `benches/extract_compare.sh`
+        // against 256 MB/s with 8 MiB, which a shuffled mix of every
+        // corpus here does not outgrow: 16 MiB is no faster).
+        let cues = RegexBuilder::new(&cues)
+            .unicode(false)
+            .dfa_size_limit(UNION_CACHE_BYTES)
+            .build()
+            .expect("the clause cue patterns are valid");
         Clauses {
-            cues: compile(&cues),
+            cues,
             sentence: compile(SENTENCE_CUES),
             negation: compile(NEGATION_CUES),
             not_required: compile(NOT_REQUIRED),
