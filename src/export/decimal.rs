@@ -1,129 +1,117 @@
 //! Numbers with a fixed count of decimals, as `format!("{x:.N}")` writes
-//! them, without its exact-arithmetic path for the common case: a daily
-//! trends CSV writes three or four such numbers per row.
+//! them, without its general path for the common case: a daily trends CSV
+//! writes three or four such numbers per row.
 //!
-//! The shortest decimal that reads back as `x` (`zmij`, the formatter
-//! serde_json uses) is rounded to `places` decimals. That gives the same
-//! digits as rounding `x`'s exact binary value, unless a rounding midpoint
-//! lies between the two: that needs the shortest form itself to end on a
-//! midpoint (its last digit a 5 right after the kept ones), or a gap
-//! between neighbouring doubles wider than a unit of the last place kept
-//! (then the exact value also has other digits where the shortest form
-//! has zeros). Those cases (values from 10¹⁵⁻ᵖˡᵃᶜᵉˢ up, 10⁹ for six
-//! decimals), and anything not finite, go through `format!`; a test
-//! compares both on hundreds of thousands of values.
+//! A finite double is exactly `m × 2^e` (`m` below 2⁵³). Below 2⁵³ (`e`
+//! negative), `x × 10^places` is `m × 10^places / 2^-e`: the quotient and
+//! the remainder of one 128-bit integer division by a power of two, so the
+//! rounding is exact, with ties to even as `format!` rounds (`0.0078125`,
+//! 1/128, gives `0.007812`). Larger values, more than
+//! [`MAX_PLACES`] decimals, and anything not finite go through `format!`;
+//! tests compare both on hundreds of thousands of values, ties included.
 
 use std::fmt::Write as _;
 
-/// Most decimals the fast path writes.
+/// Most decimals the fast path writes (10⁹ × 2⁵³ fits in 128 bits; the
+/// rounded value is then written from 64 bits, or left to `format!`).
 const MAX_PLACES: usize = 9;
 
 /// Appends `x` with `places` decimals to `out`: the same text as
 /// `write!(out, "{x:.places$}")`.
 pub fn push_fixed(out: &mut String, x: f64, places: usize) {
-    let exact_enough = places <= MAX_PLACES && x.abs() < 1e15 / 10f64.powi(places as i32);
-    if !(x.is_finite() && exact_enough && push_rounded(out, x, places)) {
+    if !push_exact(out, x, places) {
         // Writing to a String cannot fail.
         let _ = write!(out, "{x:.places$}");
     }
 }
 
-/// The fast path: false (and nothing written) when it cannot decide.
-fn push_rounded(out: &mut String, x: f64, places: usize) -> bool {
-    let mut buffer = zmij::Buffer::new();
-    let shortest = buffer.format_finite(x.abs());
-    // Digits without the point, and where the point goes: the value is
-    // 0.d₀d₁… × 10^point.
-    let mut digits = [0u8; 40];
-    let mut n = 0;
-    let mut point: i32 = 0;
-    let mut seen_point = false;
-    let (mantissa, exponent) = match shortest.split_once(['e', 'E']) {
-        Some((m, e)) => match e.parse::<i32>() {
-            Ok(e) => (m, e),
-            Err(_) => return false,
-        },
-        None => (shortest, 0),
-    };
-    for b in mantissa.bytes() {
-        match b {
-            b'.' => seen_point = true,
-            b'0'..=b'9' => {
-                if n == 0 && b == b'0' {
-                    // Leading zeros move the point, they are not digits.
-                    if seen_point {
-                        point -= 1;
-                    }
-                    continue;
-                }
-                if n == digits.len() {
-                    return false;
-                }
-                digits[n] = b - b'0';
-                n += 1;
-                if !seen_point {
-                    point += 1;
-                }
-            }
-            _ => return false,
-        }
+/// The fast path: false (and nothing written) for what it does not handle.
+/// Each count of places has its own copy, so that every division is by a
+/// constant (a multiplication).
+fn push_exact(out: &mut String, x: f64, places: usize) -> bool {
+    match places {
+        0 => push_exact_places::<0>(out, x),
+        1 => push_exact_places::<1>(out, x),
+        2 => push_exact_places::<2>(out, x),
+        3 => push_exact_places::<3>(out, x),
+        4 => push_exact_places::<4>(out, x),
+        5 => push_exact_places::<5>(out, x),
+        6 => push_exact_places::<6>(out, x),
+        7 => push_exact_places::<7>(out, x),
+        8 => push_exact_places::<8>(out, x),
+        9 => push_exact_places::<9>(out, x),
+        _ => false,
     }
-    point += exponent;
-    // The first digit dropped.
-    let cut = point + places as i32;
-    if cut < 0 {
-        n = 0;
-    } else if (cut as usize) < n {
-        let cut = cut as usize;
-        if digits[cut] == 5 && cut + 1 == n {
-            return false;
+}
+
+/// [`push_exact`] with `PLACES` decimals (at most [`MAX_PLACES`]).
+fn push_exact_places<const PLACES: u32>(out: &mut String, x: f64) -> bool {
+    let places = PLACES as usize;
+    if places > MAX_PLACES || !x.is_finite() {
+        return false;
+    }
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    // x = mantissa × 2^exponent, exactly.
+    let (mantissa, exponent) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | 1 << 52, biased - 1075)
+    };
+    if exponent >= 0 {
+        // 2⁵³ and above: rare here, left to `format!`.
+        return false;
+    }
+    let scale = 10u128.pow(PLACES);
+    let scaled = u128::from(mantissa) * scale;
+    let shift = exponent.unsigned_abs();
+    let rounded = if shift >= 128 {
+        // Below 2⁸³⁻¹²⁸: less than half a unit of the last place.
+        0
+    } else {
+        let quotient = scaled >> shift;
+        let remainder = scaled & ((1u128 << shift) - 1);
+        let half = 1u128 << (shift - 1);
+        if remainder > half || (remainder == half && quotient & 1 == 1) {
+            quotient + 1
+        } else {
+            quotient
         }
-        let up = digits[cut] >= 5;
-        n = cut;
-        if up {
-            let mut i = n;
-            loop {
-                if i == 0 {
-                    // 9.99… rounded up to 10: one more digit in front.
-                    digits.copy_within(0..n, 1);
-                    digits[0] = 1;
-                    n += 1;
-                    point += 1;
-                    break;
-                }
-                i -= 1;
-                if digits[i] == 9 {
-                    digits[i] = 0;
-                } else {
-                    digits[i] += 1;
-                    break;
-                }
-            }
+    };
+    // Digits are taken from a u64 (a 128-bit division per digit is slow):
+    // up to 1.8 × 10¹⁹, all values below 2⁵³ with six decimals.
+    let Ok(rounded) = u64::try_from(rounded) else {
+        return false;
+    };
+    let scale = 10u64.pow(PLACES);
+    // At most 20 digits, a point and a sign.
+    let mut text = [0u8; 32];
+    let mut at = text.len();
+    let (mut whole, mut decimals) = (rounded / scale, rounded % scale);
+    for _ in 0..places {
+        at -= 1;
+        text[at] = b'0' + (decimals % 10) as u8;
+        decimals /= 10;
+    }
+    if places > 0 {
+        at -= 1;
+        text[at] = b'.';
+    }
+    loop {
+        at -= 1;
+        text[at] = b'0' + (whole % 10) as u8;
+        whole /= 10;
+        if whole == 0 {
+            break;
         }
     }
     if x.is_sign_negative() {
-        out.push('-');
+        at -= 1;
+        text[at] = b'-';
     }
-    let digit = |i: i32| -> char {
-        if i >= 0 && (i as usize) < n {
-            char::from(b'0' + digits[i as usize])
-        } else {
-            '0'
-        }
-    };
-    if point <= 0 {
-        out.push('0');
-    } else {
-        for i in 0..point {
-            out.push(digit(i));
-        }
-    }
-    if places > 0 {
-        out.push('.');
-        for i in point..point + places as i32 {
-            out.push(digit(i));
-        }
-    }
+    // Only ASCII digits, a point and a sign were written.
+    out.push_str(std::str::from_utf8(&text[at..]).unwrap_or_default());
     true
 }
 
@@ -180,6 +168,23 @@ mod tests {
                 check(-x, places);
             }
         }
+    }
+
+    #[test]
+    fn ties_round_to_even_as_format_does() {
+        // Odd multiples of 2⁻ⁿ are exact midpoints at some number of places.
+        for n in 1..=40 {
+            for k in (1..2000u64).step_by(2) {
+                let x = k as f64 / f64::from(1u32 << (n % 31)) / f64::from(1u32 << (n / 31 * 9));
+                for places in 0..=9 {
+                    check(x, places);
+                    check(-x, places);
+                }
+            }
+        }
+        let mut ours = String::new();
+        push_fixed(&mut ours, 1.0 / 128.0, 6);
+        assert_eq!(ours, "0.007812");
     }
 
     #[test]

@@ -23,6 +23,7 @@
 
 pub mod cell;
 mod decimal;
+mod rows;
 
 use std::io::Write;
 
@@ -316,32 +317,32 @@ impl TrendsCsv {
     /// Writes the long rows of one series (after [`TrendsCsv::write_head`]).
     pub fn write_rows<W: Write>(
         &self,
-        out: W,
+        mut out: W,
         query: &TrendQuery,
         series: &Series,
     ) -> Result<(), ExportError> {
-        let mut w = self.writer(out);
+        let mut w = rows::RowBuf::new(self.csv.delimiter);
         let skill = safe_cell(series.skill.as_str());
         let geo = safe_cell(series.geo.as_str());
         let (metric, interval) = (query.metric.as_str(), query.interval.as_str());
         // Fields are written one by one from stack buffers and one reused
-        // string: a daily series is thousands of rows.
+        // string into one buffer: a daily series is thousands of rows.
         let mut text = String::new();
         for p in &series.points {
-            w.write_field(p.date.iso_bytes())?;
-            w.write_field(skill.as_bytes())?;
-            w.write_field(geo.as_bytes())?;
-            w.write_field(metric)?;
-            w.write_field(interval)?;
+            w.field(p.date.iso_bytes());
+            w.field(skill.as_bytes());
+            w.field(geo.as_bytes());
+            w.field(metric);
+            w.field(interval);
             for value in [WideValue::Count, WideValue::Total, WideValue::Share] {
-                w.write_field(self.cell_into(&mut text, p, value))?;
+                w.field(self.cell_into(&mut text, p, value));
             }
-            w.write_field(self.fraction_into(&mut text, p.low))?;
-            w.write_field(self.fraction_into(&mut text, p.high))?;
-            w.write_field(if p.low_support { "true" } else { "false" })?;
+            w.field(self.fraction_into(&mut text, p.low));
+            w.field(self.fraction_into(&mut text, p.high));
+            w.field(if p.low_support { "true" } else { "false" });
             if self.index {
                 let index = p.index.flatten();
-                w.write_field(self.decimal_into(&mut text, index, INDEX_DECIMALS))?;
+                w.field(self.decimal_into(&mut text, index, INDEX_DECIMALS));
             }
             if self.yoy {
                 let yoy = p.yoy.unwrap_or(trends::YearBefore {
@@ -349,14 +350,16 @@ impl TrendsCsv {
                     share: None,
                 });
                 match yoy.count {
-                    Some(c) => w.write_field(self.amount_into(&mut text, c, p))?,
-                    None => w.write_field("")?,
+                    Some(c) => w.field(self.amount_into(&mut text, c, p)),
+                    None => w.field(""),
                 }
-                w.write_field(self.fraction_into(&mut text, yoy.share))?;
+                w.field(self.fraction_into(&mut text, yoy.share));
             }
-            w.write_record(None::<&[u8]>)?;
+            w.end_row();
+            w.flush_if_full(&mut out)?;
         }
-        w.flush()?;
+        w.flush_to(&mut out)?;
+        out.flush()?;
         Ok(())
     }
 
@@ -374,23 +377,28 @@ impl TrendsCsv {
         if self.csv.bom {
             out.write_all("\u{feff}".as_bytes())?;
         }
-        let mut w = self.writer(out);
         let mut header = vec!["date".to_owned()];
         header.extend(wide_columns(query).into_iter().map(safe_owned));
-        w.write_record(&header)?;
+        let mut w = rows::RowBuf::new(self.csv.delimiter);
+        for name in &header {
+            w.field(name);
+        }
+        w.end_row();
         let rows = series.first().map_or(0, |s| s.points.len());
         let mut text = String::new();
         for i in 0..rows {
-            w.write_field(series[0].points[i].date.iso_bytes())?;
+            w.field(series[0].points[i].date.iso_bytes());
             for s in series {
                 match s.points.get(i) {
-                    Some(p) => w.write_field(self.cell_into(&mut text, p, value))?,
-                    None => w.write_field("")?,
+                    Some(p) => w.field(self.cell_into(&mut text, p, value)),
+                    None => w.field(""),
                 }
             }
-            w.write_record(None::<&[u8]>)?;
+            w.end_row();
+            w.flush_if_full(&mut out)?;
         }
-        w.flush()?;
+        w.flush_to(&mut out)?;
+        out.flush()?;
         Ok(())
     }
 
