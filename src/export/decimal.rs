@@ -6,15 +6,12 @@
 //! negative), `x × 10^places` is `m × 10^places / 2^-e`: the quotient and
 //! the remainder of one 128-bit integer division by a power of two, so the
 //! rounding is exact, with ties to even as `format!` rounds (`0.0078125`,
-//! 1/128, gives `0.007812`). Larger values, more than
-//! [`MAX_PLACES`] decimals, and anything not finite go through `format!`;
-//! tests compare both on hundreds of thousands of values, ties included.
+//! 1/128, gives `0.007812`). Larger values, more than nine decimals
+//! (10⁹ × 2⁵³ still fits in 128 bits), and anything not finite go through
+//! `format!`; tests compare both on hundreds of thousands of values, ties
+//! included.
 
 use std::fmt::Write as _;
-
-/// Most decimals the fast path writes (10⁹ × 2⁵³ fits in 128 bits; the
-/// rounded value is then written from 64 bits, or left to `format!`).
-const MAX_PLACES: usize = 9;
 
 /// Appends `x` with `places` decimals to `out`: the same text as
 /// `write!(out, "{x:.places$}")`.
@@ -44,10 +41,10 @@ fn push_exact(out: &mut String, x: f64, places: usize) -> bool {
     }
 }
 
-/// [`push_exact`] with `PLACES` decimals (at most [`MAX_PLACES`]).
+/// [`push_exact`] with `PLACES` decimals (at most nine).
 fn push_exact_places<const PLACES: u32>(out: &mut String, x: f64) -> bool {
     let places = PLACES as usize;
-    if places > MAX_PLACES || !x.is_finite() {
+    if !x.is_finite() {
         return false;
     }
     let bits = x.to_bits();

@@ -296,21 +296,19 @@ impl TrendsCsv {
         columns
     }
 
-    fn writer<W: Write>(&self, out: W) -> csv::Writer<W> {
-        csv::WriterBuilder::new()
-            .delimiter(self.csv.delimiter)
-            .from_writer(out)
-    }
-
     /// Writes what starts a long trends CSV: the byte-order mark if asked,
     /// then the header row.
     pub fn write_head<W: Write>(&self, mut out: W) -> Result<(), ExportError> {
         if self.csv.bom {
             out.write_all("\u{feff}".as_bytes())?;
         }
-        let mut w = self.writer(out);
-        w.write_record(self.columns())?;
-        w.flush()?;
+        let mut w = rows::RowBuf::new(self.csv.delimiter);
+        for name in self.columns() {
+            w.field(name);
+        }
+        w.end_row();
+        w.flush_to(&mut out)?;
+        out.flush()?;
         Ok(())
     }
 

@@ -212,14 +212,19 @@ const PASSIVE: &[&str] = &[
     "sera", "seront", "été", "etre", "être",
 ];
 
+/// "Ruby (off Rails)": what follows is blanked up to the parenthesis.
+const OFF: &str = r"\(off\ ";
+
 /// The lazy-DFA cache of the union of the cues, per thread using it.
 const UNION_CACHE_BYTES: usize = 8 << 20;
 
 /// The clause-level reader of a description (see the module docs).
 #[derive(Debug)]
 pub(crate) struct Clauses {
-    /// Every cue pattern below but the target markers in one: where none
-    /// matches, a sentence is copied without being cut into clauses.
+    /// The patterns that start a blank (all below but the target markers
+    /// and `set_apart`, which are only read after another one) and "(off ",
+    /// in one: where none matches, a sentence is copied without being cut
+    /// into clauses.
     cues: Regex,
     sentence: Regex,
     negation: Regex,
@@ -253,6 +258,7 @@ impl Clauses {
             MIGRATION_CUES,
             WITH_TEAMS,
             PEOPLE,
+            OFF,
         ]
         .map(|p| format!("(?:{p})"))
         .join("|");
@@ -292,7 +298,7 @@ impl Clauses {
         // The cues run once, together, over the whole text; a sentence or
         // clause is only searched for each of them when one of their
         // matches touches it (most have none).
-        let mut hints = self.hints(lower.as_bytes());
+        let mut cue_hits = self.cue_hits(lower.as_bytes());
         let mut blank: Vec<Range<usize>> = Vec::new();
         // A cue before a colon rules out what the colon introduces too
         // ("Nos expertises : data, cloud et IA").
@@ -301,7 +307,7 @@ impl Clauses {
         for sentence in split(lower, 0..lower.len(), is_sentence_end) {
             let s = &lower[sentence.clone()];
             let ends_with_colon = lower.as_bytes().get(sentence.end) == Some(&b':');
-            let touched = hints.cues.touches(&sentence);
+            let touched = cue_hits.touches(&sentence);
             let cue = touched && self.sentence.is_match(s.as_bytes());
             let team = touched && self.set_apart_team(s);
             if introduced || cue || team || employer.as_deref().is_some_and(|e| describes(s, e)) {
@@ -311,14 +317,14 @@ impl Clauses {
                 continue;
             }
             introduced = false;
-            if !touched && !hints.off.touches(&sentence) {
+            if !touched {
                 // No cue in it: nothing of it is blanked, and it is cut into
                 // clauses only if a later pronoun needs its last one.
                 previous.skip(sentence);
                 continue;
             }
             for clause in split(lower, sentence, is_clause_end) {
-                if self.blank_in_clause(lower, clause.clone(), &mut hints, &mut blank) {
+                if self.blank_in_clause(lower, clause.clone(), &mut cue_hits, &mut blank) {
                     // "…on an Oracle database; it will be retired": what
                     // the pronoun stands for is in the piece before.
                     if let Some(before) = previous.get(lower) {
@@ -344,20 +350,10 @@ impl Clauses {
     }
 
     /// Where the cues match in the whole (transliterated) text.
-    fn hints(&self, text: &[u8]) -> Hints {
-        Hints {
-            cues: Hint {
-                hits: self.cues.find_iter(text).map(|m| m.range()).collect(),
-                next: 0,
-            },
-            off: Hint {
-                hits: std::str::from_utf8(text)
-                    .unwrap_or_default()
-                    .match_indices("(off ")
-                    .map(|(at, m)| at..at + m.len())
-                    .collect(),
-                next: 0,
-            },
+    fn cue_hits(&self, text: &[u8]) -> Hint {
+        Hint {
+            hits: self.cues.find_iter(text).map(|m| m.range()).collect(),
+            next: 0,
         }
     }
 
@@ -377,17 +373,13 @@ impl Clauses {
         &self,
         lower: &str,
         clause: Range<usize>,
-        hints: &mut Hints,
+        cue_hits: &mut Hint,
         blank: &mut Vec<Range<usize>>,
     ) -> bool {
         let c = &lower[clause.clone()];
         let at = |r: Range<usize>| clause.start + r.start..clause.start + r.end;
         let bytes = c.as_bytes();
-        if !hints.cues.touches(&clause) {
-            // Only "(off …)" can be in it.
-            if hints.off.touches(&clause) {
-                blank_off(c, clause.start, blank);
-            }
+        if !cue_hits.touches(&clause) {
             return false;
         }
         if self.not_required.is_match(c.as_bytes()) {
@@ -395,8 +387,9 @@ impl Clauses {
             return false;
         }
         // "Ruby (off Rails)": up to the closing parenthesis.
-        if hints.off.touches(&clause) {
-            blank_off(c, clause.start, blank);
+        if let Some(off) = c.find("(off ") {
+            let end = c[off..].find(')').map_or(c.len(), |e| off + e);
+            blank.push(at(off..end));
         }
         let negations = self.negation.find_iter(bytes);
         let mut negated_until = 0;
@@ -531,23 +524,6 @@ impl Hint {
             .get(self.next)
             .is_some_and(|h| h.start < piece.end)
     }
-}
-
-/// "Ruby (off Rails)" in clause `c` (starting at byte `start` of the
-/// text): blanked up to the closing parenthesis.
-fn blank_off(c: &str, start: usize, blank: &mut Vec<Range<usize>>) {
-    if let Some(off) = c.find("(off ") {
-        let end = c[off..].find(')').map_or(c.len(), |e| off + e);
-        blank.push(start + off..start + end);
-    }
-}
-
-/// Where the cues of [`Clauses`] matched in the whole text, all together,
-/// and "(off ".
-#[derive(Debug)]
-struct Hints {
-    cues: Hint,
-    off: Hint,
 }
 
 /// The piece before the one being read: what a pronoun at the start of a
