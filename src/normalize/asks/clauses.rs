@@ -264,10 +264,10 @@ impl Clauses {
         .join("|");
         // Together the cues have many more automaton states than each has
         // alone: with the regex crate's default lazy-DFA cache (2 MiB) the
-        // cache is cleared and rebuilt over and over on varied postings
-        // (19 MB/s on the real-postings corpus of `benches/extract_compare.sh`
-        // against 256 MB/s with 8 MiB, which a shuffled mix of every
-        // corpus here does not outgrow: 16 MiB is no faster).
+        // cache is cleared and rebuilt over and over on varied postings.
+        // `skilltrack extract` of the real-postings corpus of
+        // `benches/extract_compare.sh` took 0.72 s with 2 MiB and 0.35 s
+        // with 8 MiB (BENCHMARKS.md).
         let cues = RegexBuilder::new(&cues)
             .unicode(false)
             .dfa_size_limit(UNION_CACHE_BYTES)
