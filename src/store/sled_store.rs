@@ -424,13 +424,37 @@ impl SledStore {
     }
 
     /// The posting index for writing, built from the posting records on
-    /// first use.
+    /// first use, without the by-day list unless [`SledStore::index_listing`]
+    /// or [`PostingStore::prepare`] asked for it before.
     fn index_mut(&self) -> Result<RwLockWriteGuard<'_, Option<PostingIndex>>, StoreError> {
         let mut guard = self.index.write().map_err(poisoned)?;
         if guard.is_none() {
-            *guard = Some(self.build_index()?);
+            *guard = Some(self.build_index(false)?);
         }
         Ok(guard)
+    }
+
+    /// The posting index with its by-day list, for listing the postings
+    /// behind a count: built (again, if it was built without the list) from
+    /// the posting records under the writer's lock, so that no batch is
+    /// half in it.
+    pub(super) fn index_listing(
+        &self,
+    ) -> Result<RwLockReadGuard<'_, Option<PostingIndex>>, StoreError> {
+        {
+            let guard = self.index.read().map_err(poisoned)?;
+            if guard.as_ref().is_some_and(PostingIndex::keeps_days) {
+                return Ok(guard);
+            }
+        }
+        {
+            let _writer = self.writer.lock().map_err(poisoned)?;
+            let mut guard = self.index.write().map_err(poisoned)?;
+            if !guard.as_ref().is_some_and(PostingIndex::keeps_days) {
+                *guard = Some(self.build_index(true)?);
+            }
+        }
+        self.index.read().map_err(poisoned)
     }
 
     /// The posting index for reading (readers share it; a writer holds it
@@ -446,9 +470,15 @@ impl SledStore {
         self.index.read().map_err(poisoned)
     }
 
-    fn build_index(&self) -> Result<PostingIndex, StoreError> {
+    /// The posting index of the stored records, with the by-day list when
+    /// `with_days`.
+    fn build_index(&self, with_days: bool) -> Result<PostingIndex, StoreError> {
         let started = std::time::Instant::now();
-        let mut index = PostingIndex::default();
+        let mut index = if with_days {
+            PostingIndex::with_days()
+        } else {
+            PostingIndex::default()
+        };
         let names = self.names.read().map_err(poisoned)?;
         for entry in self.main.scan_prefix([keys::POSTING]) {
             let (k, v) = entry.map_err(engine("building the posting index"))?;
@@ -467,6 +497,7 @@ impl SledStore {
         index.sort_days();
         tracing::debug!(
             postings = index.len(),
+            with_days,
             mb = index.heap_bytes() >> 20,
             ms = started.elapsed().as_millis() as u64,
             "posting index built"
@@ -559,7 +590,7 @@ impl PostingStore for SledStore {
     }
 
     fn prepare(&self) -> Result<(), StoreError> {
-        drop(self.index_ref()?);
+        drop(self.index_listing()?);
         Ok(())
     }
 

@@ -45,7 +45,7 @@ impl SledStore {
         }
         let opened = self.daily(&cell.skill, &cell.geo, Metric::New, first, last)?;
         let wanted = Masks::wanted(&cell.skill, &cell.geo);
-        let guard = self.index_ref()?;
+        let guard = self.index_listing()?;
         let index = guard.as_ref().ok_or(StoreError::IndexMissing {
             doing: "listing the postings of a count",
         })?;
