@@ -8,10 +8,10 @@
 //!
 //! Kept in memory rather than in sled: an index entry in sled is one more
 //! random insert per posting (~10 µs) and one prefix scan per look-up, while
-//! in memory it is ~140 bytes per posting (70 without the by-day list) and a
-//! hash probe. The by-day list is only kept by an index built for listing
-//! ([`PostingIndex::with_days`]): an import, which never lists, leaves it out
-//! and saves about 65 MB of its peak memory per million postings. Records are keyed
+//! in memory it is a hash probe and about 108 bytes per posting (108 MB at a
+//! million, by the tables' capacities), some 55 of them the by-day list. That
+//! list is only kept by an index built for listing
+//! ([`PostingIndex::with_days`]): an import, which never lists, leaves it out. Records are keyed
 //! by sequence number rather than by id so that sled appends to its last
 //! leaf instead of writing all over the tree: at a million postings a random
 //! key costs 27 µs per insert and gigabytes of memory where an increasing
