@@ -24,8 +24,11 @@ use warp::hyper::body::Bytes;
 
 use super::etag::ETag;
 
-/// Default [`ResponseCache::max_body`]: 256 KiB.
-pub const DEFAULT_MAX_BODY: usize = 256 * 1024;
+/// Default [`ResponseCache::max_body`]: 2 MiB, so that a whole trends
+/// answer (at most 8,192 points, the trends module's `WHOLE_MAX_POINTS`,
+/// about 1.2 MB of JSON) can be kept: 32 of them at least fit in
+/// [`DEFAULT_MAX_BYTES`].
+pub const DEFAULT_MAX_BODY: usize = 2 * 1024 * 1024;
 /// Default [`ResponseCache::max_bytes`]: 64 MiB.
 pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 

@@ -70,8 +70,11 @@ const KNOWN: [&str; 14] = [
 const CSV_ONLY: [&str; 2] = ["wide", "value"];
 
 /// Answers of at most this many points (series × buckets) are built whole
-/// (and cached when small enough); bigger ones are streamed.
-pub const WHOLE_MAX_POINTS: usize = 2_048;
+/// (and cached when small enough); bigger ones are streamed. 8,192 covers
+/// five skills over three years daily (5,480 points, 794 KB of JSON), which
+/// the cache then answers at 7–8k req/s instead of 1.2k streamed (see
+/// BENCHMARKS.md, "Wide series"); a whole body of this size is about 1.2 MB.
+pub const WHOLE_MAX_POINTS: usize = 8_192;
 
 /// Answers one trends request (`csv`: the `.csv` route), with the request's
 /// `If-None-Match` header.

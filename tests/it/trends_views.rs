@@ -220,19 +220,19 @@ async fn the_trends_views_of_issue_14() {
         text(&wide_with_index.stderr)
     );
 
-    // A big answer (streamed by the API): 2 skills × 2 geographies × 730
-    // days = 2,920 points > 2,048.
+    // A big answer (streamed by the API): 3 skills × 2 geographies × 1,460
+    // days = 8,760 points > 8,192.
     let big_cli = skilltrack(
         &db,
         &[
             "export",
             "trends",
             "--skills",
-            "python,rust",
+            "python,rust,java",
             "--geo",
             "FR-IDF,FR-ARA",
             "--from",
-            "2024-01-01",
+            "2022-01-01",
             "--to",
             "2025-12-30",
             "--interval",
@@ -254,12 +254,12 @@ async fn the_trends_views_of_issue_14() {
         assert_eq!(text(r.body()), text(cli), "{query}");
     }
 
-    let big = "/api/v1/trends.csv?skills=python,rust&geo=FR-IDF,FR-ARA&from=2024-01-01&to=2025-12-30&interval=day&compare=yoy";
+    let big = "/api/v1/trends.csv?skills=python,rust,java&geo=FR-IDF,FR-ARA&from=2022-01-01&to=2025-12-30&interval=day&compare=yoy";
     let kept = cache.stats().entries;
     let r = get(&routes, big).await;
     assert_eq!(cache.stats().entries, kept, "streamed, not kept");
     assert_eq!(text(r.body()), text(&big_cli.stdout));
-    assert_eq!(text(r.body()).lines().count(), 1 + 2920);
+    assert_eq!(text(r.body()).lines().count(), 1 + 8760);
 
     // Several geographies, skill-major, each with its own denominator:
     // python 3/5 = .6 and 5/20 = .25 in FR-IDF, 2/10 = .2 and 1/4 = .25 in
@@ -455,9 +455,20 @@ async fn the_trends_views_of_issue_14() {
             "{query}"
         );
     }
-    // A big answer is streamed, not cached, and tagged all the same: 2
-    // skills × 2 geographies × 730 days = 2,920 points > 2,048.
-    let big = "/api/v1/trends?skills=python,rust&geo=FR-IDF,FR-ARA&from=2024-01-01&to=2025-12-30&interval=day";
+    // Five skills over three years daily (5,475 points) is built whole and
+    // cached: the second request is a hit, with the same bytes.
+    let wide = "/api/v1/trends?skills=python,rust,java,linux,kubernetes&geo=FR&from=2023-01-01&to=2025-12-29&interval=day";
+    let before = cache.stats();
+    let first_wide = get(&routes, wide).await;
+    assert_eq!(first_wide.status(), 200);
+    assert_eq!(cache.stats().entries, before.entries + 1);
+    let again = get(&routes, wide).await;
+    assert_eq!(cache.stats().hits, before.hits + 1);
+    assert_eq!(again.body(), first_wide.body());
+    assert_eq!(again.body(), get(&uncached, wide).await.body());
+    // A bigger answer is streamed, not cached, and tagged all the same: 3
+    // skills × 2 geographies × 1,460 days = 8,760 points > 8,192.
+    let big = "/api/v1/trends?skills=python,rust,java&geo=FR-IDF,FR-ARA&from=2022-01-01&to=2025-12-30&interval=day";
     let entries = cache.stats().entries;
     let streamed = get(&routes, big).await;
     assert_eq!(streamed.status(), 200);
