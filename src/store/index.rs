@@ -207,6 +207,17 @@ impl PostingIndex {
         self.days.is_some()
     }
 
+    /// The masks of `p` for an [`IndexMove`]: [`Masks::of`] when this index
+    /// keeps the postings by day, else nothing (only the by-day list reads
+    /// them, and an import's index has none: no hashing per posting there).
+    pub fn masks_of(&self, p: &Posting) -> Masks {
+        if self.keeps_days() {
+            Masks::of(p)
+        } else {
+            Masks::default()
+        }
+    }
+
     /// The sequence number of a stored posting.
     pub fn seq(&self, id: PostingId) -> Option<u64> {
         self.ids.get(&id.as_u64()).map(|s| s.seq())

@@ -44,7 +44,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::counting::{CountDelta, CountRules, Counter};
-use super::index::PostingIndex;
+use super::index::{Masks, PostingIndex};
 use super::texts::{TextLog, TextRef};
 use super::{
     keys, poisoned, record, Cell, CellKey, CellPage, CountRow, CountStore, Damage, IngestOutcome,
@@ -451,6 +451,10 @@ impl SledStore {
             let _writer = self.writer.lock().map_err(poisoned)?;
             let mut guard = self.index.write().map_err(poisoned)?;
             if !guard.as_ref().is_some_and(PostingIndex::keeps_days) {
+                // The index without the list is dropped first rather than
+                // held beside its replacement; should the build fail, the
+                // next use builds it again.
+                *guard = None;
                 *guard = Some(self.build_index(true)?);
             }
         }
@@ -471,7 +475,8 @@ impl SledStore {
     }
 
     /// The posting index of the stored records, with the by-day list when
-    /// `with_days`.
+    /// `with_days`; without it, only each record's header is read (no
+    /// masks: nothing would read them).
     fn build_index(&self, with_days: bool) -> Result<PostingIndex, StoreError> {
         let started = std::time::Instant::now();
         let mut index = if with_days {
@@ -487,11 +492,15 @@ impl SledStore {
                 damage: Damage::Header,
             };
             let seq = keys::parse_posting(&k).ok_or_else(corrupt)?;
-            let (id, fp, posted, masks) =
+            let (id, fp, posted, masks) = if with_days {
                 record::masks(&v, &*names).map_err(|why| StoreError::Corrupt {
                     key: format!("posting {:02x?}", k.as_ref()),
                     damage: Damage::Record(why),
-                })?;
+                })?
+            } else {
+                let (id, fp, posted) = record::header(&v).ok_or_else(corrupt)?;
+                (id, fp, posted, Masks::default())
+            };
             index.insert_unsorted(id, seq, fp, posted, masks);
         }
         index.sort_days();

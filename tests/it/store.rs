@@ -798,21 +798,47 @@ fn the_postings_behind_a_count_are_the_same_whether_the_listing_index_came_first
     // with every batch. Both must list the same postings, before and after
     // more postings arrive.
     let n = normalizer();
-    let lines = corpus();
+    // The corpus's duplicates across sources, with the fields production
+    // fills: tags (skills found only there), remote flags, a default country.
+    let lines: Vec<String> = corpus()
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if i % 3 == 0 {
+                v["tags"] = serde_json::json!(["PostgreSQL", "Kubernetes"]);
+            }
+            if i % 4 == 0 {
+                v["remote"] = true.into();
+            }
+            if i % 5 == 0 {
+                v["country"] = "FR".into();
+                v["location"] = "Télétravail".into();
+            }
+            v.to_string()
+        })
+        .collect();
     let (_d1, listed_last) = temp_store();
     let (_d2, listed_first) = temp_store();
     listed_first.prepare().unwrap();
-    let cells: Vec<skilltrack::store::Cell> = [("python", "FR"), ("linux", "FR-IDF"), ("*", "FR")]
-        .iter()
-        .map(|(skill, geo)| skilltrack::store::Cell {
-            skill: SkillId::parse(skill).unwrap(),
-            geo: GeoCode::parse(geo).unwrap(),
-            metric: Metric::New,
-            from: "2025-01-01".parse().unwrap(),
-            to: "2025-12-31".parse().unwrap(),
-            source: None,
-        })
-        .collect();
+    let cells: Vec<skilltrack::store::Cell> = [
+        ("python", "FR"),
+        ("linux", "FR-IDF"),
+        ("postgresql", "FR"),
+        ("kubernetes", "REMOTE"),
+        ("*", "FR"),
+        ("*", "REMOTE"),
+    ]
+    .iter()
+    .map(|(skill, geo)| skilltrack::store::Cell {
+        skill: SkillId::parse(skill).unwrap(),
+        geo: GeoCode::parse(geo).unwrap(),
+        metric: Metric::New,
+        from: "2025-01-01".parse().unwrap(),
+        to: "2025-12-31".parse().unwrap(),
+        source: None,
+    })
+    .collect();
     for half in [&lines[..120], &lines[120..]] {
         import(listed_last.as_ref(), &n, half);
         import(listed_first.as_ref(), &n, half);

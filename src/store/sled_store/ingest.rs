@@ -14,7 +14,7 @@ use super::counts::Event;
 use super::{engine, poisoned, SledStore, DIRTY_KEY, POSTING_COUNT_KEY};
 use crate::domain::{merge_seen, Day, Posting, PostingId};
 use crate::store::counting::{self, StoredGroups, Upsert};
-use crate::store::index::{IndexMove, Masks, PostingIndex};
+use crate::store::index::{IndexMove, PostingIndex};
 use crate::store::texts::TextRef;
 use crate::store::{keys, IngestOutcome, StoreError};
 
@@ -268,14 +268,14 @@ impl SledStore {
                     old_fingerprint: old.fingerprint,
                     fingerprint: posting.fingerprint,
                     posted: posting.posted,
-                    masks: Masks::of(posting),
+                    masks: index.masks_of(posting),
                 },
                 None => IndexMove::Insert {
                     id: *id,
                     seq,
                     fingerprint: posting.fingerprint,
                     posted: posting.posted,
-                    masks: Masks::of(posting),
+                    masks: index.masks_of(posting),
                 },
             });
         }
@@ -330,14 +330,14 @@ impl SledStore {
                     old_fingerprint,
                     fingerprint: p.fingerprint,
                     posted: p.posted,
-                    masks: Masks::of(p),
+                    masks: index.masks_of(p),
                 },
                 None => IndexMove::Insert {
                     id: p.id,
                     seq,
                     fingerprint: p.fingerprint,
                     posted: p.posted,
-                    masks: Masks::of(p),
+                    masks: index.masks_of(p),
                 },
             });
         }

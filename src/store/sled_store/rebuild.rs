@@ -3,7 +3,7 @@
 
 use super::{engine, poisoned, SledStore, DIRTY_KEY, SNAPSHOT_KEY};
 use crate::domain::Posting;
-use crate::store::index::{IndexMove, Masks, PostingIndex};
+use crate::store::index::{IndexMove, PostingIndex};
 use crate::store::{counting, keys, record, PostingStore, StoreError};
 
 impl SledStore {
@@ -167,7 +167,7 @@ impl SledStore {
                 old_fingerprint: old_fp,
                 fingerprint: new.fingerprint,
                 posted: new.posted,
-                masks: Masks::of(&new),
+                masks: index.masks_of(&new),
             });
             rewritten += 1;
             if moves.len() >= 1000 {
