@@ -8,8 +8,8 @@
 //!
 //! Kept in memory rather than in sled: an index entry in sled is one more
 //! random insert per posting (~10 µs) and one prefix scan per look-up, while
-//! in memory it is a hash probe and about 108 bytes per posting (108 MB at a
-//! million, by the tables' capacities), some 55 of them the by-day list. That
+//! in memory it is a hash probe and about 108 bytes per posting (108 MiB at a
+//! million, by the tables' capacities), some 52 of them the by-day list. That
 //! list is only kept by an index built for listing
 //! ([`PostingIndex::with_days`]): an import, which never lists, leaves it out. Records are keyed
 //! by sequence number rather than by id so that sled appends to its last
@@ -46,7 +46,7 @@ pub struct PostingIndex {
 /// Where a posting is: its record's sequence number (the high 40 bits) and
 /// its posting day (the low 24, signed), the key of its entry in `days`.
 /// One `u64` rather than a struct of a `u64` and an `i32`, which pads to 16
-/// bytes: 16 bytes an `ids` entry instead of 24, 17 MB less per million
+/// bytes: 16 bytes an `ids` entry instead of 24, 16 MiB less per million
 /// postings. 40 bits number a trillion postings; 24 bits hold every
 /// [`Day`] (±4.2 million days cover `Day::MIN..=Day::MAX`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
