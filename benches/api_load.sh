@@ -13,6 +13,12 @@
 #   cargo bench --bench store_import -- --postings 1000000   # writes target/store-bench-1000000.jsonl
 #   target/release/skilltrack import target/store-bench-1000000.jsonl --data-dir /tmp/bench-1m
 #
+# ONLY=REGEX keeps the routes whose name matches (e.g. ONLY=wide);
+# VARY_CONNECTIONS="" skips the uncached rounds (default "4 $CONNECTIONS").
+# A route may name a request header (the wide ones are also asked with
+# `Accept-Encoding: gzip`, as browsers and `curl --compressed` do); "bytes"
+# is the first answer's body size.
+#
 # wrk comes from Debian: `apt-get install wrk`.
 set -euo pipefail
 DATA_DIR="${1:?usage: benches/api_load.sh DATA_DIR}"
@@ -46,7 +52,8 @@ done
 grep -o "Posting index ready.*" "$LOG" | head -1 || echo "(no 'Posting index ready' line: an older binary?)"
 echo "server: $SKILLTRACK, store $DATA_DIR ($(du -sh "$DATA_DIR" | cut -f1)), wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 
-# name|path and query
+WIDE="skills=python,java,kubernetes,postgresql,linux&geo=FR&from=2023-01-01&to=2025-12-31&interval=day"
+# name|path and query[|request header]
 ROUTES=(
     "healthz|/healthz"
     "trends: python × FR, 3 years monthly|/api/v1/trends?skills=python&geo=FR&from=2023-01-01&to=2025-12-31&interval=month"
@@ -56,21 +63,26 @@ ROUTES=(
     "postings page: python × FR-IDF, March 2025, 50|/api/v1/postings?skill=python&geo=FR-IDF&from=2025-03-01&to=2025-03-31&limit=50"
     "postings page: rust × FR-35, 2025, 50|/api/v1/postings?skill=rust&geo=FR-35&from=2025-01-01&to=2025-12-31&limit=50"
     "postings page: active, postgresql × FR, 2025-06-30, 50|/api/v1/postings?skill=postgresql&geo=FR&metric=active&to=2025-06-30&limit=50"
+    "trends wide: 5 skills × FR, 3 years daily, JSON|/api/v1/trends?$WIDE"
+    "trends wide, JSON, Accept-Encoding: gzip|/api/v1/trends?$WIDE|Accept-Encoding: gzip"
+    "trends wide: 5 skills × FR, 3 years daily, CSV|/api/v1/trends.csv?$WIDE"
+    "trends wide, CSV, Accept-Encoding: gzip|/api/v1/trends.csv?$WIDE|Accept-Encoding: gzip"
 )
 
-printf '%-62s %8s %10s %8s %8s %8s %8s\n' route status "req/s" p50 p90 p99 first
+printf '%-62s %8s %10s %8s %8s %8s %8s %9s\n' route status "req/s" p50 p90 p99 first bytes
 for entry in "${ROUTES[@]}"; do
-    name="${entry%%|*}"
-    path="${entry#*|}"
+    IFS='|' read -r name path header <<<"$entry"
+    [[ "$name" =~ ${ONLY:-.} ]] || continue
+    header="${header:-X-Bench: plain}"
     # The first request: what a client gets before any cache holds the answer.
-    first="$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$BASE$path")"
-    status="${first% *}"
-    first_ms="$(awk -v t="${first#* }" 'BEGIN { printf "%.1fms", t * 1000 }')"
-    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE$path")"
+    first="$(curl -s -o /dev/null -H "$header" -w '%{http_code} %{time_total} %{size_download}' "$BASE$path")"
+    read -r status seconds bytes <<<"$first"
+    first_ms="$(awk -v t="$seconds" 'BEGIN { printf "%.1fms", t * 1000 }')"
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$header" "$BASE$path")"
     rps="$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")"
     pct() { awk -v p="$1" '$1 == p { print $2 }' <<<"$out"; }
     errors="$(awk '/Non-2xx|Socket errors/ { printf "%s ", $0 }' <<<"$out")"
-    printf '%-62s %8s %10s %8s %8s %8s %8s %s\n' "$name" "$status" "$rps" "$(pct 50%)" "$(pct 90%)" "$(pct 99%)" "$first_ms" "$errors"
+    printf '%-62s %8s %10s %8s %8s %8s %8s %9s %s\n' "$name" "$status" "$rps" "$(pct 50%)" "$(pct 90%)" "$(pct 99%)" "$first_ms" "$bytes" "$errors"
 done
 # Uncached: every request different (benches/api_load_vary.lua), so each
 # is computed from the store: the cost of a first question. Measured at a
@@ -83,7 +95,7 @@ VARIED=(
     "postings uncached: python × FR-IDF, default page (50)|/api/v1/postings?skill=python&geo=FR-IDF&from={from}&to={day}"
     "postings uncached: python × FR-IDF, 2025, limit 1–200|/api/v1/postings?skill=python&geo=FR-IDF&to={day}&from=2025-01-01&limit={limit}"
 )
-for connections in ${VARY_CONNECTIONS:-4 $CONNECTIONS}; do
+for connections in ${VARY_CONNECTIONS-4 $CONNECTIONS}; do
     for entry in "${VARIED[@]}"; do
         name="${entry%%|*} (c=$connections)"
         path="${entry#*|}"

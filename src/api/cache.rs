@@ -15,6 +15,10 @@
 //! least-recently-used: a hit marks an entry, the hand spares a marked
 //! entry once and clears its mark). Hits and misses are counted
 //! ([`ResponseCache::stats`]).
+//!
+//! An entry may also hold its body compressed with gzip, made for the first
+//! client that accepts it ([`coding`](super::coding)); both copies count
+//! towards the bound and go together.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,7 +70,23 @@ struct Entries {
 
 struct Slot {
     body: Bytes,
+    gzip: Option<Bytes>,
     referenced: bool,
+}
+
+impl Slot {
+    fn bytes(&self) -> usize {
+        self.body.len() + self.gzip.as_ref().map_or(0, Bytes::len)
+    }
+}
+
+/// What a hit finds: the body, and its gzip copy once one was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cached {
+    /// The body as built.
+    pub(crate) body: Bytes,
+    /// The same compressed with gzip, when a client asked for it before.
+    pub(crate) gzip: Option<Bytes>,
 }
 
 /// What the cache holds and how it served.
@@ -114,12 +134,15 @@ impl ResponseCache {
     }
 
     /// The body kept under `tag`, if any (counted as a hit or a miss).
-    pub(crate) fn get(&self, tag: &ETag) -> Option<Bytes> {
+    pub(crate) fn get(&self, tag: &ETag) -> Option<Cached> {
         let found = {
             let mut entries = self.lock();
             entries.map.get_mut(tag).map(|slot| {
                 slot.referenced = true;
-                slot.body.clone()
+                Cached {
+                    body: slot.body.clone(),
+                    gzip: slot.gzip.clone(),
+                }
             })
         };
         let counter = if found.is_some() {
@@ -163,9 +186,38 @@ impl ResponseCache {
             tag,
             Slot {
                 body,
+                gzip: None,
                 referenced: false,
             },
         );
+    }
+
+    /// Keeps `gzip`, the compressed copy of the body kept under `tag`,
+    /// beside it (other entries dropped by the CLOCK if needed). Nothing is
+    /// kept when that body is gone, already has its copy, or the two would
+    /// not fit.
+    pub(crate) fn keep_gzip(&self, tag: &ETag, gzip: Bytes) {
+        let mut entries = self.lock();
+        let Some(slot) = entries.map.get_mut(tag) else {
+            return;
+        };
+        if slot.gzip.is_some() || slot.bytes() + gzip.len() > self.shared.max_bytes {
+            return;
+        }
+        // The entry is in use: spared by the hand's next pass.
+        slot.referenced = true;
+        while entries.bytes + gzip.len() > self.shared.max_bytes {
+            if !entries.evict_one() {
+                return;
+            }
+        }
+        let Some(slot) = entries.map.get_mut(tag) else {
+            // Dropped to make room after all (every entry was in use).
+            return;
+        };
+        slot.gzip = Some(gzip);
+        let added = slot.gzip.as_ref().map_or(0, Bytes::len);
+        entries.bytes += added;
     }
 
     /// Hits, misses, entries and bytes now.
@@ -205,7 +257,7 @@ impl Entries {
                 continue;
             }
             if let Some(slot) = self.map.remove(&tag) {
-                self.bytes -= slot.body.len();
+                self.bytes -= slot.bytes();
             }
             return true;
         }
@@ -231,7 +283,10 @@ mod tests {
         let cache = ResponseCache::new(1000, 100);
         assert_eq!(cache.get(&tag("a")), None);
         cache.insert(1, tag("a"), Bytes::from_static(b"{\"a\":1}"));
-        assert_eq!(cache.get(&tag("a")).as_deref(), Some(&b"{\"a\":1}"[..]));
+        assert_eq!(
+            cache.get(&tag("a")).map(|hit| hit.body),
+            Some(Bytes::from_static(b"{\"a\":1}"))
+        );
         assert_eq!(cache.get(&tag("b")), None);
         assert_eq!(
             cache.stats(),
@@ -296,5 +351,44 @@ mod tests {
         cache.insert(1, tag("a"), body(1));
         assert_eq!(cache.get(&tag("a")), None);
         assert_eq!(cache.stats().entries, 0);
+    }
+
+    #[test]
+    fn a_gzip_copy_is_kept_beside_its_body_counted_and_dropped_with_it() {
+        let cache = ResponseCache::new(200, 100);
+        // No body under the tag: nothing kept.
+        cache.keep_gzip(&tag("a"), body(5));
+        assert_eq!(cache.stats().bytes, 0);
+        cache.insert(1, tag("a"), body(60));
+        cache.keep_gzip(&tag("a"), body(10));
+        let hit = cache.get(&tag("a")).unwrap();
+        assert_eq!((hit.body.len(), hit.gzip.map(|g| g.len())), (60, Some(10)));
+        assert_eq!(cache.stats().bytes, 70);
+        // A second copy is not kept over the first.
+        cache.keep_gzip(&tag("a"), body(20));
+        assert_eq!(cache.stats().bytes, 70);
+        // Full: the hand spares a (just used) and drops b.
+        cache.insert(1, tag("b"), body(90));
+        cache.insert(1, tag("c"), body(50));
+        assert!(cache.get(&tag("b")).is_none());
+        assert_eq!(cache.stats().bytes, 120);
+        // The hand cleared a's mark: a goes next, with both of its copies.
+        cache.insert(1, tag("d"), body(100));
+        assert!(cache.get(&tag("a")).is_none());
+        let stats = cache.stats();
+        assert_eq!((stats.entries, stats.bytes), (2, 150));
+        // A newer generation drops copies and bodies alike.
+        cache.insert(2, tag("f"), body(1));
+        assert_eq!(cache.stats().bytes, 1);
+    }
+
+    #[test]
+    fn a_gzip_copy_that_cannot_fit_is_not_kept_and_the_body_stays() {
+        let cache = ResponseCache::new(100, 100);
+        cache.insert(1, tag("a"), body(80));
+        cache.keep_gzip(&tag("a"), body(30));
+        let hit = cache.get(&tag("a")).unwrap();
+        assert_eq!((hit.body.len(), hit.gzip), (80, None));
+        assert_eq!(cache.stats().bytes, 80);
     }
 }

@@ -10,7 +10,9 @@
 //! Every answer carries a strong `ETag` (a hash of the file's bytes) and
 //! `Cache-Control: no-cache`: browsers keep the files and revalidate them,
 //! and an `If-None-Match` naming the tag gets a `304` with no body. An
-//! unknown asset is a JSON `404` like any unknown route.
+//! unknown asset is a JSON `404` like any unknown route. A client that
+//! accepts gzip gets the files compressed (made once, at the first request
+//! for each), under their own tags ([`coding`](super::coding)).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -19,8 +21,9 @@ use warp::http::{header, HeaderValue, Response, StatusCode};
 use warp::hyper::body::Bytes;
 use warp::{Filter, Rejection};
 
+use super::coding::{self, Coding, Encoded};
 use super::etag::ETag;
-use super::{get_or_head, if_none_match, ApiError};
+use super::{get_or_head, negotiation, ApiError, Negotiation};
 
 /// One embedded file.
 #[derive(Debug, Clone, Copy)]
@@ -97,13 +100,13 @@ pub fn asset(name: &str) -> Option<&'static Asset> {
 pub(super) fn routes() -> impl Filter<Extract = (Response<Bytes>,), Error = Rejection> + Clone {
     let index = warp::path::end()
         .and(get_or_head())
-        .and(if_none_match())
-        .map(|tag: Option<String>| respond(&INDEX, tag.as_deref()));
+        .and(negotiation())
+        .map(|asked: Negotiation| respond(&INDEX, &asked));
     let assets = warp::path!("assets" / String)
         .and(get_or_head())
-        .and(if_none_match())
-        .map(|name: String, tag: Option<String>| match asset(&name) {
-            Some(a) => respond(a, tag.as_deref()),
+        .and(negotiation())
+        .map(|name: String, asked: Negotiation| match asset(&name) {
+            Some(a) => respond(a, &asked),
             None => ApiError::new(
                 StatusCode::NOT_FOUND,
                 "not_found",
@@ -130,18 +133,38 @@ fn tag_of(asset: &Asset) -> ETag {
         .unwrap_or_else(|| ETag::of_bytes(asset.body))
 }
 
-/// `asset`'s response: its bytes, or a `304` when the client has them.
-fn respond(asset: &Asset, if_none_match: Option<&str>) -> Response<Bytes> {
+/// The files compressed with gzip, by name (None: too short to be worth
+/// it), made once.
+static GZIPPED: LazyLock<HashMap<&'static str, Option<Bytes>>> = LazyLock::new(|| {
+    std::iter::once(&INDEX)
+        .chain(ASSETS)
+        .map(|a| (a.name, coding::gzip(a.body)))
+        .collect()
+});
+
+/// `asset`'s response: its bytes (compressed when the client takes gzip),
+/// or a `304` when the client has them.
+fn respond(asset: &Asset, asked: &Negotiation) -> Response<Bytes> {
     let tag = tag_of(asset);
-    let mut r = if tag.matches(if_none_match) {
-        tag.not_modified()
+    let mut r = if let Some(held) = tag.matched(asked.if_none_match.as_deref()) {
+        held.not_modified()
     } else {
-        let mut r = Response::new(Bytes::from_static(asset.body));
+        let compressed = match asked.coding {
+            Coding::Gzip => GZIPPED.get(asset.name).cloned().flatten(),
+            Coding::Identity => None,
+        };
+        let body = match compressed {
+            Some(body) => Encoded {
+                body,
+                coding: Coding::Gzip,
+            },
+            None => Encoded::plain(Bytes::from_static(asset.body)),
+        };
+        let mut r = body.response(&tag);
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(asset.content_type),
         );
-        tag.tag(&mut r);
         r
     };
     let headers = r.headers_mut();

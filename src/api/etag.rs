@@ -11,6 +11,7 @@
 use warp::http::{header, HeaderValue, Response, StatusCode};
 use warp::hyper::body::Bytes;
 
+use super::coding::Coding;
 use super::Params;
 use crate::domain::Day;
 
@@ -48,16 +49,39 @@ impl ETag {
         ETag(format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(body)))
     }
 
-    /// Whether an `If-None-Match` header value names this tag: `*`, or a
-    /// comma-separated list of tags, weak ones (`W/"…"`) compared by their
-    /// opaque part as RFC 9110 asks for `If-None-Match`.
-    pub(crate) fn matches(&self, if_none_match: Option<&str>) -> bool {
-        let Some(list) = if_none_match else {
-            return false;
-        };
-        list.split(',').map(str::trim).any(|candidate| {
-            candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == self.0
-        })
+    /// The form of this tag an `If-None-Match` header value names: `*`, or
+    /// a comma-separated list of tags, weak ones (`W/"…"`) compared by their
+    /// opaque part as RFC 9110 asks for `If-None-Match`. The plain tag and
+    /// its gzip form ([`ETag::coded`]) name the same content, so either
+    /// matches; the `304` repeats the one the client named (the plain one
+    /// for `*`), the tag of the representation it holds.
+    pub(crate) fn matched(&self, if_none_match: Option<&str>) -> Option<ETag> {
+        let gzip = self.coded(Coding::Gzip);
+        if_none_match?
+            .split(',')
+            .map(str::trim)
+            .find_map(|candidate| {
+                let opaque = candidate.strip_prefix("W/").unwrap_or(candidate);
+                if candidate == "*" || opaque == self.0 {
+                    Some(self.clone())
+                } else if opaque == gzip.0 {
+                    Some(gzip.clone())
+                } else {
+                    None
+                }
+            })
+    }
+
+    /// The tag of this content sent in `coding`: the plain tag, or for gzip
+    /// the same with `-gz` before the closing quote.
+    pub(crate) fn coded(&self, coding: Coding) -> ETag {
+        match coding {
+            Coding::Identity => self.clone(),
+            Coding::Gzip => {
+                let opaque = self.0.strip_suffix('"').unwrap_or(&self.0);
+                ETag(format!("{opaque}-gz\""))
+            }
+        }
     }
 
     /// The header value.
@@ -118,16 +142,37 @@ mod tests {
     fn if_none_match_lists_weak_tags_and_star_match() {
         let tag = ETag::of(1, "top", D, &Params::new());
         let t = tag.0.clone();
-        assert!(tag.matches(Some(&t)));
-        assert!(tag.matches(Some(&format!("W/{t}"))));
-        assert!(tag.matches(Some(&format!("\"other\", {t}"))));
-        assert!(tag.matches(Some("*")));
-        assert!(!tag.matches(Some("\"other\"")));
-        assert!(!tag.matches(Some("")));
-        assert!(!tag.matches(None));
+        assert!(tag.matched(Some(&t)).is_some());
+        assert!(tag.matched(Some(&format!("W/{t}"))).is_some());
+        assert!(tag.matched(Some(&format!("\"other\", {t}"))).is_some());
+        assert!(tag.matched(Some("*")).is_some());
+        assert!(tag.matched(Some("\"other\"")).is_none());
+        assert!(tag.matched(Some("")).is_none());
+        assert!(tag.matched(None).is_none());
+        assert_eq!(tag.matched(Some("*")), Some(tag.clone()));
         let r = tag.not_modified();
         assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
         assert_eq!(r.headers()[header::ETAG], t.as_str());
         assert!(r.body().is_empty());
+    }
+
+    #[test]
+    fn the_gzip_form_is_its_own_strong_tag_and_if_none_match_names_either_form() {
+        let tag = ETag::of(3, "trends", D, &Params::new());
+        let gz = tag.coded(Coding::Gzip);
+        assert_ne!(gz, tag);
+        assert_eq!(gz.0, format!("{}-gz\"", &tag.0[..tag.0.len() - 1]));
+        assert_eq!(tag.coded(Coding::Identity), tag);
+        assert_eq!(tag.matched(Some(&gz.0)), Some(gz.clone()));
+        assert_eq!(tag.matched(Some(&format!("W/{}", gz.0))), Some(gz.clone()));
+        assert_eq!(
+            tag.matched(Some(&format!("\"x\", {}", tag.0))),
+            Some(tag.clone())
+        );
+        assert_eq!(gz.0.len(), 21);
+        // Another answer's gzip form names nothing here.
+        let other = ETag::of(4, "trends", D, &Params::new()).coded(Coding::Gzip);
+        assert_eq!(tag.matched(Some(&other.0)), None);
+        assert_eq!(gz.not_modified().headers()[header::ETAG], gz.0.as_str());
     }
 }

@@ -32,6 +32,7 @@
 
 pub mod admin;
 pub mod cache;
+pub mod coding;
 pub mod collection;
 pub mod cors;
 pub mod dashboard;
@@ -159,31 +160,31 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
     let trends_json = warp::path!("api" / "v1" / "trends")
         .and(get_or_head())
         .and(warp::query::<Params>())
-        .and(if_none_match())
+        .and(negotiation())
         .and(with_state.clone())
         .then(|p, tag, s| trends::handler(s, p, false, tag));
     let trends_csv = warp::path!("api" / "v1" / "trends.csv")
         .and(get_or_head())
         .and(warp::query::<Params>())
-        .and(if_none_match())
+        .and(negotiation())
         .and(with_state.clone())
         .then(|p, tag, s| trends::handler(s, p, true, tag));
     let top_json = warp::path!("api" / "v1" / "top")
         .and(get_or_head())
         .and(warp::query::<Params>())
-        .and(if_none_match())
+        .and(negotiation())
         .and(with_state.clone())
         .then(|p: Params, tag, s: AppState| top::handler(s, p, false, tag));
     let top_csv = warp::path!("api" / "v1" / "top.csv")
         .and(get_or_head())
         .and(warp::query::<Params>())
-        .and(if_none_match())
+        .and(negotiation())
         .and(with_state.clone())
         .then(|p: Params, tag, s: AppState| top::handler(s, p, true, tag));
     let postings_json = warp::path!("api" / "v1" / "postings")
         .and(get_or_head())
         .and(warp::query::<Params>())
-        .and(if_none_match())
+        .and(negotiation())
         .and(with_state.clone())
         .then(|p, tag, s| postings::page_handler(s, p, tag));
     let postings_csv = warp::path!("api" / "v1" / "postings.csv")
@@ -255,9 +256,24 @@ fn get_or_head() -> impl Filter<Extract = (), Error = Rejection> + Copy {
     warp::get().or(warp::head()).unify()
 }
 
-/// The `If-None-Match` header, if any.
-fn if_none_match() -> impl Filter<Extract = (Option<String>,), Error = Rejection> + Copy {
+/// What a request says of the copies it holds and the codings it takes:
+/// the headers the cached routes (trends, top, a postings page) answer by.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Negotiation {
+    /// `If-None-Match`, if any.
+    pub(crate) if_none_match: Option<String>,
+    /// The coding to answer with, from `Accept-Encoding`.
+    pub(crate) coding: coding::Coding,
+}
+
+/// The request's [`Negotiation`].
+pub(super) fn negotiation() -> impl Filter<Extract = (Negotiation,), Error = Rejection> + Copy {
     warp::header::optional::<String>("if-none-match")
+        .and(warp::header::optional::<String>("accept-encoding"))
+        .map(|if_none_match, accept: Option<String>| Negotiation {
+            if_none_match,
+            coding: coding::Coding::accepted(accept.as_deref()),
+        })
 }
 
 /// A request URI longer than [`MAX_URI_BYTES`].

@@ -19,9 +19,10 @@ use warp::http::{header, HeaderValue, Response, StatusCode};
 use warp::hyper::body::Bytes;
 use warp::Reply;
 
+use super::coding::{self, Encoded};
 use super::etag::ETag;
 use super::query::{self, ApiError};
-use super::{AppState, Params};
+use super::{AppState, Negotiation, Params};
 use crate::domain::Day;
 use crate::export::cell::{
     self as cells, CellExportError, CellListing, CellRequest, CellRequestError, PostingItem,
@@ -126,34 +127,38 @@ struct PageBody<'a> {
 pub(super) async fn page_handler(
     state: AppState,
     params: Params,
-    if_none_match: Option<String>,
+    asked: Negotiation,
 ) -> Response<Bytes> {
     let today = Day::today();
     let generation = state.store.generation();
     let tag = ETag::of(generation, "postings", today, &params);
     // Only valid requests were kept, so a hit needs no validation.
-    if let Some(body) = state.cache.get(&tag) {
-        return tagged(body, &tag, if_none_match.as_deref());
+    if let Some(cached) = state.cache.get(&tag) {
+        if let Some(held) = tag.matched(asked.if_none_match.as_deref()) {
+            return held.not_modified();
+        }
+        let body = coding::hit(&state.cache, &state.work, &tag, cached, asked.coding).await;
+        return json_page(body, &tag);
     }
     super::blocking(state.work.clone(), move || {
         let body = page(&state, &params, today)?;
-        state.cache.insert(generation, tag.clone(), body.clone());
-        Ok(tagged(body, &tag, if_none_match.as_deref()))
+        if let Some(held) = tag.matched(asked.if_none_match.as_deref()) {
+            state.cache.insert(generation, tag.clone(), body);
+            return Ok(held.not_modified());
+        }
+        let body = coding::keep(&state.cache, generation, &tag, body, asked.coding);
+        Ok(json_page(body, &tag))
     })
     .await
 }
 
-/// A JSON page's response, or `304` when `if_none_match` names its tag.
-fn tagged(body: Bytes, tag: &ETag, if_none_match: Option<&str>) -> Response<Bytes> {
-    if tag.matches(if_none_match) {
-        return tag.not_modified();
-    }
-    let mut r = Response::new(body);
+/// A JSON page's `200` response.
+fn json_page(body: Encoded, tag: &ETag) -> Response<Bytes> {
+    let mut r = body.response(tag);
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    tag.tag(&mut r);
     r
 }
 

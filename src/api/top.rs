@@ -12,10 +12,11 @@
 use warp::http::{header, HeaderValue, Response, StatusCode};
 use warp::hyper::body::Bytes;
 
+use super::coding::{self, Encoded};
 use super::etag::ETag;
 use super::query::{self, ApiError};
 use super::trends::csv_options;
-use super::{AppState, Params};
+use super::{AppState, Negotiation, Params};
 use crate::domain::Day;
 use crate::export;
 use crate::normalize::Normalizer;
@@ -99,24 +100,32 @@ pub(super) async fn handler(
     state: AppState,
     params: Params,
     csv: bool,
-    if_none_match: Option<String>,
+    asked: Negotiation,
 ) -> Response<Bytes> {
     let today = Day::today();
     let generation = state.store.generation();
     let route = if csv { "top.csv" } else { "top" };
     let tag = ETag::of(generation, route, today, &params);
     // Only valid requests were kept, so a hit needs no validation.
-    if let Some(body) = state.cache.get(&tag) {
-        if tag.matches(if_none_match.as_deref()) {
-            return tag.not_modified();
+    if let Some(cached) = state.cache.get(&tag) {
+        if let Some(held) = tag.matched(asked.if_none_match.as_deref()) {
+            return held.not_modified();
         }
+        let body = coding::hit(&state.cache, &state.work, &tag, cached, asked.coding).await;
         return respond(body, csv, &tag);
     }
     super::blocking(state.work.clone(), move || {
-        match answer(&state, &params, csv, today, &tag, if_none_match.as_deref())? {
-            None => Ok(tag.not_modified()),
-            Some(body) => {
-                state.cache.insert(generation, tag.clone(), body.clone());
+        match answer(
+            &state,
+            &params,
+            csv,
+            today,
+            &tag,
+            asked.if_none_match.as_deref(),
+        )? {
+            Err(held) => Ok(held.not_modified()),
+            Ok(body) => {
+                let body = coding::keep(&state.cache, generation, &tag, body, asked.coding);
                 Ok(respond(body, csv, &tag))
             }
         }
@@ -124,9 +133,9 @@ pub(super) async fn handler(
     .await
 }
 
-/// The body of a request, validated first; `None` when `if_none_match`
-/// names `tag` (then the store is not read, and a bad request still gets
-/// its 400).
+/// The body of a request, validated first; `Err` with the tag the client
+/// holds when `if_none_match` names `tag` (then the store is not read, and
+/// a bad request still gets its 400).
 fn answer(
     s: &AppState,
     p: &Params,
@@ -134,7 +143,7 @@ fn answer(
     today: Day,
     tag: &ETag,
     if_none_match: Option<&str>,
-) -> Result<Option<Bytes>, ApiError> {
+) -> Result<Result<Bytes, ETag>, ApiError> {
     let known: Vec<&str> = if csv {
         KNOWN.iter().chain(&CSV_ONLY).copied().collect()
     } else {
@@ -146,8 +155,8 @@ fn answer(
         .resolve(s.normalizer.as_ref(), &catalogue, today)
         .map_err(|e| error(&e))?;
     let options = csv.then(|| csv_options(p)).transpose()?;
-    if tag.matches(if_none_match) {
-        return Ok(None);
+    if let Some(held) = tag.matched(if_none_match) {
+        return Ok(Err(held));
     }
     let ranked =
         top::top(s.store.as_ref(), &q, &catalogue, s.min_support).map_err(ApiError::store)?;
@@ -161,29 +170,22 @@ fn answer(
             out
         }
     };
-    Ok(Some(Bytes::from(body)))
+    Ok(Ok(Bytes::from(body)))
 }
 
 /// The `200` response of a body, tagged.
-fn respond(body: Bytes, csv: bool, tag: &ETag) -> Response<Bytes> {
-    let mut response = if csv {
-        csv_response(body)
+fn respond(body: Encoded, csv: bool, tag: &ETag) -> Response<Bytes> {
+    let mut r = body.response(tag);
+    if csv {
+        super::csv_attachment(
+            r.headers_mut(),
+            "attachment; filename=\"skilltrack-top.csv\"",
+        );
     } else {
-        let mut r = Response::new(body);
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        r
-    };
-    tag.tag(&mut response);
-    response
-}
-
-/// A CSV attachment.
-fn csv_response(body: Bytes) -> Response<Bytes> {
-    let mut r = Response::new(body);
-    let headers = r.headers_mut();
-    super::csv_attachment(headers, "attachment; filename=\"skilltrack-top.csv\"");
+    }
     r
 }

@@ -38,10 +38,11 @@ use warp::http::{header, HeaderValue};
 use warp::hyper::body::Bytes;
 use warp::Reply;
 
+use super::coding::{self, Encoded};
 use super::etag::ETag;
 use super::query::{self, ApiError};
 use super::work::{StoreWork, WorkError};
-use super::{AppState, Params};
+use super::{AppState, Negotiation, Params};
 use crate::domain::Day;
 use crate::export::{CsvOptions, DecimalMark, ExportError, Layout, TrendsCsv, WideValue};
 use crate::store::{CountStore, StoreError};
@@ -77,20 +78,21 @@ const CSV_ONLY: [&str; 2] = ["wide", "value"];
 pub const WHOLE_MAX_POINTS: usize = 8_192;
 
 /// Answers one trends request (`csv`: the `.csv` route), with the request's
-/// `If-None-Match` header.
+/// `If-None-Match` and `Accept-Encoding` ([`Negotiation`]).
 pub(super) async fn handler(
     state: AppState,
     params: Params,
     csv: bool,
-    if_none_match: Option<String>,
+    asked: Negotiation,
 ) -> warp::reply::Response {
     let today = Day::today();
     let generation = state.store.generation();
     let tag = ETag::of(generation, route(csv), today, &params);
-    if let Some(body) = state.cache.get(&tag) {
-        if tag.matches(if_none_match.as_deref()) {
-            return tag.not_modified().into_response();
+    if let Some(cached) = state.cache.get(&tag) {
+        if let Some(held) = tag.matched(asked.if_none_match.as_deref()) {
+            return held.not_modified().into_response();
         }
+        let body = coding::hit(&state.cache, &state.work, &tag, cached, asked.coding).await;
         return respond(Answer::Whole(body), csv, &tag);
     }
     let work = state.work.clone();
@@ -98,18 +100,23 @@ pub(super) async fn handler(
     let answered = work
         .run(move || {
             let job = Job::start(&state, &params, csv, today)?;
-            if tag.matches(if_none_match.as_deref()) {
-                return Ok::<_, ApiError>((Answer::NotModified, tag));
+            if let Some(held) = tag.matched(asked.if_none_match.as_deref()) {
+                return Ok::<_, ApiError>((Answer::NotModified(held), tag));
             }
-            let answer = job.answer(&streamed)?;
-            if let Answer::Whole(body) = &answer {
-                state.cache.insert(generation, tag.clone(), body.clone());
-            }
+            let answer = match job.answer(&streamed)? {
+                Answer::Whole(built) => Answer::Whole(coding::keep(
+                    &state.cache,
+                    generation,
+                    &tag,
+                    built.body,
+                    asked.coding,
+                )),
+                other => other,
+            };
             Ok((answer, tag))
         })
         .await;
     match answered {
-        Ok(Ok((Answer::NotModified, tag))) => tag.not_modified().into_response(),
         Ok(Ok((answer, tag))) => respond(answer, csv, &tag),
         Ok(Err(e)) => e.response().into_response(),
         Err(error) => {
@@ -132,20 +139,24 @@ fn route(csv: bool) -> &'static str {
 
 /// What a request is answered with.
 enum Answer {
-    /// `304 Not Modified`.
-    NotModified,
-    /// A body built whole.
-    Whole(Bytes),
-    /// A body streamed series by series.
+    /// `304 Not Modified`, with the tag the client holds.
+    NotModified(ETag),
+    /// A body built whole (and kept in the cache), plain or compressed.
+    Whole(Encoded),
+    /// A body streamed series by series, never compressed.
     Streamed(SeriesBody),
 }
 
 /// The `200` response: headers, tag and body.
 fn respond(answer: Answer, csv: bool, tag: &ETag) -> warp::reply::Response {
     let mut r = match answer {
-        Answer::NotModified => return tag.not_modified().into_response(),
-        Answer::Whole(body) => warp::reply::Response::new(body.into()),
-        Answer::Streamed(body) => warp::reply::stream(body).into_response(),
+        Answer::NotModified(held) => return held.not_modified().into_response(),
+        Answer::Whole(body) => body.response(tag).into_response(),
+        Answer::Streamed(body) => {
+            let mut r = warp::reply::stream(body).into_response();
+            tag.tag(&mut r);
+            r
+        }
     };
     let headers = r.headers_mut();
     if csv {
@@ -156,7 +167,6 @@ fn respond(answer: Answer, csv: bool, tag: &ETag) -> warp::reply::Response {
             HeaderValue::from_static("application/json"),
         );
     }
-    tag.tag(&mut r);
     r
 }
 
@@ -244,13 +254,15 @@ impl Job {
                 pending: None,
             }));
         }
-        self.whole().map(Answer::Whole).map_err(|e| match e {
-            BodyError::Store(e) | BodyError::Csv(ExportError::Store(e)) => ApiError::store(e),
-            other => {
-                tracing::error!(error = %other, "A trends body failed.");
-                ApiError::internal("the request failed: see the server log".into())
-            }
-        })
+        self.whole()
+            .map(|body| Answer::Whole(Encoded::plain(body)))
+            .map_err(|e| match e {
+                BodyError::Store(e) | BodyError::Csv(ExportError::Store(e)) => ApiError::store(e),
+                other => {
+                    tracing::error!(error = %other, "A trends body failed.");
+                    ApiError::internal("the request failed: see the server log".into())
+                }
+            })
     }
 
     /// The whole body at once: the same chunks as the streamed one, or the

@@ -86,6 +86,59 @@ async fn a_known_tag_gets_304_without_a_body_and_a_stale_one_the_file() {
 }
 
 #[tokio::test]
+async fn a_client_that_takes_gzip_gets_the_files_compressed_under_their_own_tags() {
+    use std::io::Read as _;
+    let (_dir, store) = temp_store();
+    let routes = api::routes(IsolatedApp::state(store));
+    let paths =
+        std::iter::once("/".to_owned()).chain(ASSETS.iter().map(|a| format!("/assets/{}", a.name)));
+    for path in paths {
+        let plain = warp::test::request().path(&path).reply(&routes).await;
+        let zipped = warp::test::request()
+            .path(&path)
+            .header("accept-encoding", "gzip, deflate, br")
+            .reply(&routes)
+            .await;
+        assert_eq!(header(&plain, "content-encoding"), "", "{path}");
+        assert_eq!(header(&zipped, "vary"), "accept-encoding", "{path}");
+        if plain.body().len() < api::coding::MIN_GZIP_BYTES {
+            // A file this short (api.js) is sent as it is.
+            assert_eq!(header(&zipped, "content-encoding"), "", "{path}");
+            assert_eq!(zipped.body(), plain.body(), "{path}");
+            assert_eq!(header(&zipped, "etag"), header(&plain, "etag"), "{path}");
+            continue;
+        }
+        assert_eq!(header(&zipped, "content-encoding"), "gzip", "{path}");
+        assert_eq!(header(&zipped, "vary"), "accept-encoding", "{path}");
+        assert_eq!(
+            header(&zipped, "content-type"),
+            header(&plain, "content-type")
+        );
+        assert_eq!(header(&zipped, "cache-control"), "no-cache", "{path}");
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&zipped.body()[..])
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, plain.body().to_vec(), "{path}");
+        assert!(zipped.body().len() < plain.body().len(), "{path}");
+        let tag = header(&zipped, "etag").to_owned();
+        assert_eq!(
+            tag,
+            format!("\"{}-gz\"", header(&plain, "etag").trim_matches('"')),
+            "{path}"
+        );
+        let again = warp::test::request()
+            .path(&path)
+            .header("accept-encoding", "gzip")
+            .header("if-none-match", &tag)
+            .reply(&routes)
+            .await;
+        assert_eq!(again.status(), 304, "{path}");
+        assert_eq!(header(&again, "etag"), tag, "{path}");
+    }
+}
+
+#[tokio::test]
 async fn an_unknown_asset_is_a_json_404() {
     for path in [
         "/assets/nothing.js",

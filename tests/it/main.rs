@@ -98,6 +98,7 @@ mod api;
 mod architecture;
 mod cli;
 mod collect;
+mod compression;
 mod config_check;
 mod contract;
 mod control;
