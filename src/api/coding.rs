@@ -11,7 +11,7 @@
 //!
 //! The two representations have two strong tags (RFC 9110: a validator
 //! names one representation): the gzip one is the plain tag with `-gz`
-//! before its closing quote ([`ETag::coded`]); `If-None-Match` is matched
+//! before its closing quote (`ETag::coded`); `If-None-Match` is matched
 //! against either. Every answer that may be compressed carries
 //! `Vary: Accept-Encoding`.
 

@@ -12,7 +12,7 @@
 //! and an `If-None-Match` naming the tag gets a `304` with no body. An
 //! unknown asset is a JSON `404` like any unknown route. A client that
 //! accepts gzip gets the files compressed (made once, at the first request
-//! for each), under their own tags ([`coding`](super::coding)).
+//! for each), under their own tags ([`super::coding`]).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
