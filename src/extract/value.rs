@@ -372,6 +372,12 @@ pub fn fold_whitespace(text: &str) -> String {
     let mut copy_from = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // Most bytes cannot start whitespace: skipped by a table lookup
+        // (continuation bytes included: none is a lead byte in the table).
+        if !MAY_START_WHITESPACE[usize::from(bytes[i])] {
+            i += 1;
+            continue;
+        }
         let (width, newline) = match whitespace_at(text, i) {
             Whitespace::No(width) => {
                 i += width;
@@ -403,6 +409,22 @@ pub fn fold_whitespace(text: &str) -> String {
     out.push_str(&text[copy_from..]);
     out
 }
+
+/// Per byte: whether a whitespace character may start with it (ASCII
+/// whitespace, and the lead bytes of the non-ASCII ones, see
+/// [`whitespace_at`]).
+static MAY_START_WHITESPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(
+            b as u8,
+            b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0xC2 | 0xE1..=0xE3
+        );
+        b += 1;
+    }
+    table
+};
 
 /// What starts at a byte of a text: whitespace or not, and how wide the
 /// character is.

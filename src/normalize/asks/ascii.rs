@@ -13,15 +13,29 @@ use crate::normalize::text::special;
 
 /// The lowercase ASCII transliteration of a text ("Équipe" → "equipe",
 /// "œuvre" → "oeuvre", typographic quotes and dashes → `'` `"` `-`, other
-/// characters → a space), with the offset in the text of each byte's
-/// character.
+/// characters → a space), with where each byte's character is in the text.
 #[derive(Debug)]
 pub(crate) struct AsciiText {
     text: Vec<u8>,
-    /// `from[i]`: offset in the original text of the character that gave
-    /// byte `i`; one more entry holds the original text's length. Empty
-    /// for an ASCII text (byte `i` came from byte `i`).
-    from: Vec<u32>,
+    /// One mark per non-ASCII character of the original, in order: between
+    /// two marks (and before the first, and after the last) byte `i` of the
+    /// transliteration came from one ASCII byte, at a constant distance.
+    /// Empty for an ASCII text (byte `i` came from byte `i`). A map per
+    /// byte cost an entry for every byte of every description.
+    marks: Vec<Mark>,
+}
+
+/// Where a non-ASCII character went.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    /// Its first byte in the transliteration.
+    at: u32,
+    /// How many bytes it became (at least one).
+    len: u32,
+    /// Its offset in the original text.
+    src: u32,
+    /// Its length there (2 to 4 bytes).
+    src_len: u32,
 }
 
 impl AsciiText {
@@ -31,12 +45,12 @@ impl AsciiText {
             // Every byte is its own character: no map needed.
             return AsciiText {
                 text: text.to_ascii_lowercase().into_bytes(),
-                from: Vec::new(),
+                marks: Vec::new(),
             };
         }
         let mut out = AsciiText {
             text: Vec::with_capacity(text.len()),
-            from: Vec::with_capacity(text.len() + 1),
+            marks: Vec::new(),
         };
         let bytes = text.as_bytes();
         let mut i = 0;
@@ -49,12 +63,11 @@ impl AsciiText {
                 .unwrap_or(bytes.len() - i);
             out.text
                 .extend(bytes[i..i + run].iter().map(u8::to_ascii_lowercase));
-            out.from.extend((i..i + run).map(offset));
             i += run;
             let Some(c) = text[i..].chars().next() else {
                 break;
             };
-            let at = offset(i);
+            let at = i;
             i += c.len_utf8();
             let before = out.text.len();
             match special(c) {
@@ -68,9 +81,13 @@ impl AsciiText {
             if out.text.len() == before {
                 out.text.push(b' ');
             }
-            out.from.resize(out.text.len(), at);
+            out.marks.push(Mark {
+                at: offset(before),
+                len: offset(out.text.len() - before),
+                src: offset(at),
+                src_len: offset(c.len_utf8()),
+            });
         }
-        out.from.push(offset(text.len()));
         out
     }
 
@@ -84,21 +101,39 @@ impl AsciiText {
     pub(crate) fn source(&self, range: Range<usize>) -> Range<usize> {
         let len = self.text.len();
         let (start, end) = (range.start.min(len), range.end.min(len));
-        if self.from.is_empty() {
-            return start..end.max(start);
-        }
         if start >= end {
-            let at = self.from[start] as usize;
+            let at = self.from(start);
             return at..at;
         }
-        // The end of the character that gave the last byte: the next byte
-        // from another character (or the end of the text).
-        let last = self.from[end - 1];
-        let mut next = end;
-        while next < len && self.from[next] == last {
-            next += 1;
+        // Up to the end of the character that gave the last byte.
+        let last = end - 1;
+        let end = match self.mark_of(last) {
+            Some(m) if last < (m.at + m.len) as usize => (m.src + m.src_len) as usize,
+            _ => self.from(last) + 1,
+        };
+        self.from(start)..end
+    }
+
+    /// The offset in the original text of the character that gave byte `k`
+    /// (`k` = the length: the original's length).
+    fn from(&self, k: usize) -> usize {
+        match self.mark_of(k) {
+            None => k,
+            Some(m) => {
+                let (at, len) = (m.at as usize, m.len as usize);
+                if k < at + len {
+                    m.src as usize
+                } else {
+                    (m.src + m.src_len) as usize + (k - at - len)
+                }
+            }
         }
-        self.from[start] as usize..self.from[next] as usize
+    }
+
+    /// The last mark at or before byte `k`.
+    fn mark_of(&self, k: usize) -> Option<Mark> {
+        let after = self.marks.partition_point(|m| m.at as usize <= k);
+        after.checked_sub(1).map(|i| self.marks[i])
     }
 }
 
@@ -151,7 +186,53 @@ mod tests {
             "«\u{a0}DevOps\u{a0}» et l’équipe SRE…",
         ] {
             let ascii = AsciiText::new(text);
-            assert_eq!((ascii.text, ascii.from), char_by_char(text), "{text}");
+            let from: Vec<u32> = (0..=ascii.text.len())
+                .map(|k| offset(ascii.from(k)))
+                .collect();
+            assert_eq!((ascii.text, from), char_by_char(text), "{text}");
+        }
+    }
+
+    /// The first `source`, over the map per byte of [`char_by_char`].
+    fn source_by_byte(from: &[u32], range: Range<usize>) -> Range<usize> {
+        let len = from.len() - 1;
+        let (start, end) = (range.start.min(len), range.end.min(len));
+        if start >= end {
+            let at = from[start] as usize;
+            return at..at;
+        }
+        let last = from[end - 1];
+        let mut next = end;
+        while next < len && from[next] == last {
+            next += 1;
+        }
+        from[start] as usize..from[next] as usize
+    }
+
+    #[test]
+    fn every_range_maps_back_as_through_a_map_per_byte() {
+        for text in [
+            "",
+            "plain ASCII",
+            "é",
+            "Équipe",
+            "Développeur·se Rust — télétravail",
+            "ﬁnance ½ 你好 Kubernetes €",
+            "«\u{a0}DevOps\u{a0}» et l’équipe SRE… Œ",
+            "ÉÉÉ ß ﬃ 𝔘nicode",
+        ] {
+            let ascii = AsciiText::new(text);
+            let (bytes, from) = char_by_char(text);
+            assert_eq!(ascii.text, bytes, "{text}");
+            for start in 0..=bytes.len() + 1 {
+                for end in 0..=bytes.len() + 1 {
+                    assert_eq!(
+                        ascii.source(start..end),
+                        source_by_byte(&from, start..end),
+                        "{text:?} {start}..{end}"
+                    );
+                }
+            }
         }
     }
 
