@@ -15,7 +15,7 @@
 //! Line numbers are 1-based; a line's end (`\n` or `\r\n`) is not part of it
 //! and does not count towards the limit.
 
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead};
 
 /// Default longest line, in megabytes (`[import] max_line_mb`). A real posting
 /// is under 100 KB; 4 MB leaves forty times that for a long description with
@@ -138,10 +138,7 @@ impl<R: BufRead> Iterator for LineReader<R> {
         self.buf.clear();
         // The longest line, then `\r\n`: a longer read means a longer line.
         let limit = self.max_bytes as u64 + 2;
-        let read = match (&mut self.inner)
-            .take(limit)
-            .read_until(b'\n', &mut self.buf)
-        {
+        let read = match read_line(&mut self.inner, limit, &mut self.buf) {
             Ok(0) => {
                 self.done = true;
                 return None;
@@ -180,10 +177,43 @@ impl<R: BufRead> Iterator for LineReader<R> {
     }
 }
 
+/// Appends to `buf` the bytes of `reader` up to and including the next
+/// `\n`, at most `limit` of them; how many. `BufRead::read_until`, with the
+/// SIMD search of the `memchr` crate (std's is a plain word-at-a-time loop)
+/// and the limit of `Read::take`.
+fn read_line<R: BufRead>(reader: &mut R, limit: u64, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let left = usize::try_from(limit - read as u64).unwrap_or(usize::MAX);
+        if left == 0 {
+            return Ok(read);
+        }
+        let available = match reader.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(read);
+        }
+        let window = &available[..available.len().min(left)];
+        let (used, done) = match memchr::memchr(b'\n', window) {
+            Some(at) => (at + 1, true),
+            None => (window.len(), false),
+        };
+        buf.extend_from_slice(&window[..used]);
+        reader.consume(used);
+        read += used;
+        if done {
+            return Ok(read);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::{BufReader, Cursor};
+    use std::io::{BufReader, Cursor, Read};
 
     /// Every line of `input` as (number, text or why none).
     fn all(input: &[u8], max: usize) -> Vec<(u64, Result<String, BadLine>)> {
@@ -191,6 +221,36 @@ mod tests {
             .map(|r| r.expect("no read error"))
             .map(|line| (line.number, line.text))
             .collect()
+    }
+
+    #[test]
+    fn reading_a_line_is_read_until_with_a_limit() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..3_000 {
+            let len = rng.usize(0..60);
+            let input: Vec<u8> = (0..len).map(|_| *rng.choice(b"ab\n\r").unwrap()).collect();
+            let capacity = rng.usize(1..8);
+            let limit = rng.u64(0..20);
+            let (mut ours, mut theirs) = (
+                BufReader::with_capacity(capacity, Cursor::new(input.clone())),
+                BufReader::with_capacity(capacity, Cursor::new(input.clone())),
+            );
+            // Line after line until both are at the end: same counts, same
+            // bytes, and the reader left at the same place.
+            loop {
+                let (mut a, mut b) = (vec![b'>'], vec![b'>']);
+                let n = read_line(&mut ours, limit, &mut a).unwrap();
+                let m = (&mut theirs).take(limit).read_until(b'\n', &mut b).unwrap();
+                assert_eq!(
+                    (n, &a),
+                    (m, &b),
+                    "{input:?} capacity {capacity} limit {limit}"
+                );
+                if n == 0 {
+                    break;
+                }
+            }
+        }
     }
 
     #[test]

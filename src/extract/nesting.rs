@@ -36,7 +36,7 @@ pub fn tree_cost(html: &str) -> u64 {
     let mut i = 0;
     let mut depth: u64 = 0;
     let mut cost: u64 = 0;
-    while let Some(at) = memchr(b'<', &b[i..]) {
+    while let Some(at) = memchr::memchr(b'<', &b[i..]) {
         i += at + 1;
         match b.get(i) {
             Some(b'/') => {
@@ -74,10 +74,6 @@ pub fn too_deep(html: &str) -> bool {
     tree_cost(html) > MAX_TREE_COST
 }
 
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == needle)
-}
-
 /// The tag name starting at `at` (ASCII letters and digits).
 fn tag_name(b: &[u8], at: usize) -> &[u8] {
     let rest = b.get(at..).unwrap_or_default();
@@ -106,7 +102,7 @@ fn skip_past(b: &[u8], from: usize, end: &[u8]) -> usize {
 /// The position of the next `</name` (any case) from `from`.
 fn find_end_tag(b: &[u8], from: usize, name: &[u8]) -> Option<usize> {
     let mut i = from;
-    while let Some(at) = memchr(b'<', b.get(i..)?) {
+    while let Some(at) = memchr::memchr(b'<', b.get(i..)?) {
         let start = i + at;
         if b.get(start + 1) == Some(&b'/')
             && b.get(start + 2..start + 2 + name.len())

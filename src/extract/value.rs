@@ -217,13 +217,14 @@ pub fn bool_from_value(value: &Value) -> bool {
 pub fn html_to_text(html: &str) -> String {
     // Some APIs (Greenhouse) send the HTML itself entity-escaped.
     let unescaped;
-    let html = if !html.contains('<') && html.contains("&lt;") {
+    let has_tag = |s: &str| memchr::memchr(b'<', s.as_bytes()).is_some();
+    let html = if !has_tag(html) && memchr::memmem::find(html.as_bytes(), b"&lt;").is_some() {
         unescaped = html_escape::decode_html_entities(html).into_owned();
         unescaped.as_str()
     } else {
         html
     };
-    if !html.contains('<') {
+    if !has_tag(html) {
         return fold_whitespace(&html_escape::decode_html_entities(html));
     }
     if super::nesting::too_deep(html) {
@@ -259,7 +260,7 @@ pub fn plain_text(text: &str) -> Cow<'_, str> {
         if let Some(stripped) = tags_to_spaces(&out) {
             out = Cow::Owned(stripped);
         }
-        if out.contains('&') {
+        if memchr::memchr(b'&', out.as_bytes()).is_some() {
             if let Cow::Owned(decoded) = html_escape::decode_html_entities(&out) {
                 out = Cow::Owned(decoded);
             }
@@ -276,7 +277,7 @@ fn tags_to_spaces(text: &str) -> Option<String> {
     let mut out = String::new();
     let mut copied = 0;
     let mut from = 0;
-    while let Some(at) = text[from..].find('<').map(|p| p + from) {
+    while let Some(at) = memchr::memchr(b'<', &bytes[from..]).map(|p| p + from) {
         from = at + 1;
         let next = bytes.get(at + 1).copied().unwrap_or(b' ');
         if !(next.is_ascii_alphabetic() || matches!(next, b'/' | b'!' | b'?')) {
@@ -287,7 +288,7 @@ fn tags_to_spaces(text: &str) -> Option<String> {
                 .and_then(|rest| rest.find("-->"))
                 .map(|p| at + 4 + p + 3)
         } else {
-            text[at + 1..].find('>').map(|p| at + 1 + p + 1)
+            memchr::memchr(b'>', &bytes[at + 1..]).map(|p| at + 1 + p + 1)
         };
         if let Some(end) = end {
             if out.is_empty() {
@@ -372,10 +373,26 @@ pub fn fold_whitespace(text: &str) -> String {
     let mut copy_from = 0;
     let mut i = 0;
     while i < bytes.len() {
-        // Most bytes cannot start whitespace: skipped by a table lookup
-        // (continuation bytes included: none is a lead byte in the table).
+        // Most bytes cannot start whitespace: printable ASCII is skipped
+        // eight bytes at a time, the rest by a table lookup (continuation
+        // bytes included: none is a lead byte in the table).
+        i = skip_printable_ascii(bytes, i);
+        if i == bytes.len() {
+            break;
+        }
         if !MAY_START_WHITESPACE[usize::from(bytes[i])] {
             i += 1;
+            continue;
+        }
+        // The common case: one space between two words (the byte before
+        // is not whitespace, or the run before would have taken this one).
+        if bytes[i] == b' '
+            && i > 0
+            && bytes
+                .get(i + 1)
+                .is_some_and(|&next| !MAY_START_WHITESPACE[usize::from(next)])
+        {
+            i += 2;
             continue;
         }
         let (width, newline) = match whitespace_at(text, i) {
@@ -408,6 +425,33 @@ pub fn fold_whitespace(text: &str) -> String {
     }
     out.push_str(&text[copy_from..]);
     out
+}
+
+/// The first byte of `bytes` from `i` on that is not printable ASCII
+/// (`!` to `~` and DEL): a control character, a space or a byte of a
+/// non-ASCII character; `bytes.len()` if none.
+#[inline]
+fn skip_printable_ascii(bytes: &[u8], mut i: usize) -> usize {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Per byte, (b & 0x7F) + 0x5F has its high bit set when b & 0x7F is at
+    // least 0x21, and never carries into the next byte.
+    const TO_21: u64 = 0x5F5F_5F5F_5F5F_5F5F;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // High bit of each byte under 0x21, or at 0x80 and above.
+        let stops = (!((x & LOW7) + TO_21) & HIGH) | (x & HIGH);
+        if stops != 0 {
+            return i + (stops.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && (0x21..0x80).contains(&bytes[i]) {
+        i += 1;
+    }
+    i
 }
 
 /// Per byte: whether a whitespace character may start with it (ASCII
@@ -675,12 +719,28 @@ mod tests {
         let alphabet: Vec<char> = " \t\n\r\u{b}\u{c}\u{85}\u{a0}\u{1680}\u{2000}\u{200a}\u{200b}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}\u{feff}aZé€ß日😀-<>&;\u{301}\u{e1}\u{e2}\u{180e}"
             .chars()
             .collect();
+        let word_chars: Vec<char> = "abcXYZ09-.,;!~\u{7f}\u{1}\u{1f}é".chars().collect();
         let mut rng = fastrand::Rng::with_seed(19);
-        for _ in 0..20_000 {
-            let len = rng.usize(0..24);
-            let text: String = (0..len)
-                .map(|_| alphabet[rng.usize(0..alphabet.len())])
-                .collect();
+        for round in 0..40_000 {
+            let len = rng.usize(0..64);
+            let text: String = if round % 2 == 0 {
+                (0..len)
+                    .map(|_| alphabet[rng.usize(0..alphabet.len())])
+                    .collect()
+            } else {
+                // Words of printable ASCII (runs of eight bytes and more,
+                // with a control byte, DEL or an accent now and then)
+                // between any whitespace.
+                (0..len)
+                    .map(|_| {
+                        if rng.u8(0..5) == 0 {
+                            alphabet[rng.usize(0..alphabet.len())]
+                        } else {
+                            word_chars[rng.usize(0..word_chars.len())]
+                        }
+                    })
+                    .collect()
+            };
             assert_eq!(
                 fold_whitespace(&text),
                 reference::fold_whitespace(&text),
