@@ -1,6 +1,6 @@
 //! Embedded data files and the lookup tables built from them.
 
-use super::fold::{fold_key, FastMap};
+use super::fold::{fold_key, fold_key_with, FastMap, Folded};
 use super::rows::{
     AdminAbroadRow, CityAbroadRow, CommuneRow, CountryRow, DepartementRow, ExtraPlaceRow,
     RegionRow, Rows,
@@ -165,13 +165,15 @@ struct Builder {
     names: FastMap<String, Vec<Reading>>,
     /// Code (`FR-75`, `FR-IDF`, `DE`) → what it refers to.
     by_code: FastMap<Box<str>, CodeRef>,
+    /// The folder's buffers, reused for every name.
+    scratch: Folded,
 }
 
 impl Builder {
     /// `La Marne`, `Le Nord`, `L'Isère`: an area name after an article is the
     /// area, before the small commune of that name (`La Marne` in 44).
     fn add_with_articles(&mut self, name: &str, i: Reading) {
-        let key = fold_key(name);
+        let key = fold_key_with(name, &mut self.scratch);
         if key.split(' ').next().is_some_and(|w| ARTICLES.contains(&w)) {
             return;
         }
@@ -181,7 +183,7 @@ impl Builder {
     }
 
     fn add(&mut self, name: &str, i: Reading) {
-        let key = fold_key(name);
+        let key = fold_key_with(name, &mut self.scratch);
         if key.is_empty() {
             return;
         }
@@ -212,6 +214,7 @@ pub(crate) fn build() -> Result<Data, GeoError> {
         // About as many names as communes, and a few more: no rehashing.
         names: FastMap::with_capacity_and_hasher(NAMES_CAPACITY, Default::default()),
         by_code: FastMap::default(),
+        scratch: Folded::default(),
     };
     b.by_code.insert("WORLD".into(), CodeRef::World);
     b.by_code.insert("REMOTE".into(), CodeRef::Remote);
@@ -368,7 +371,7 @@ fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes,
         } else {
             b.add(row.name, Reading::Commune(idx));
             // "Bors (Canton de Charente-Sud)", "Château-Chinon (Ville)": also by the name before the brackets
-            if let Some((base, _)) = row.name.split_once(" (") {
+            if let Some(base) = before_bracket(row.name) {
                 b.add(base, Reading::Commune(idx));
             }
             by_insee.entry(insee).or_insert(idx);
@@ -415,6 +418,15 @@ fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes,
         by_insee,
         arrondissements,
     })
+}
+
+/// The name before the first ` (` of `name`, if it has one (what
+/// `split_once(" (")` gives, without building a substring searcher for
+/// each of the 37,000 communes).
+fn before_bracket(name: &str) -> Option<&str> {
+    name.match_indices('(')
+        .find(|&(at, _)| at > 0 && name.as_bytes()[at - 1] == b' ')
+        .map(|(at, _)| &name[..at - 1])
 }
 
 /// The countries, by alpha-2 code, and France.
@@ -565,8 +577,13 @@ fn flatten(b: Builder, communes: &[Commune]) -> Names {
     for (k, v) in b.names {
         let ntok = k.split(' ').count().min(255) as u8;
         let f = k.split(' ').next().unwrap_or("");
-        let e = first.entry(f.into()).or_insert(0);
-        *e = (*e).max(ntok);
+        // Most first words are already there: allocate a key only for a new one.
+        match first.get_mut(f) {
+            Some(e) => *e = (*e).max(ntok),
+            None => {
+                first.insert(f.into(), ntok);
+            }
+        }
         let lone =
             k.len() >= LONE_MIN_LEN && !stop.contains_key(&k) && single_commune(communes, &v);
         let r = NameRef {
@@ -653,5 +670,47 @@ impl Data {
         let lo = self.postal.partition_point(|&(p, _)| p < code);
         let hi = self.postal.partition_point(|&(p, _)| p <= code);
         &self.postal[lo..hi]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_before_a_bracket_is_what_split_once_gives() {
+        let names = COMMUNES
+            .lines()
+            .filter_map(|l| l.split('\t').nth(1))
+            .chain([
+                "Bors (Canton de Charente-Sud)",
+                "(Ville)",
+                " (Ville)",
+                "A(b) (c)",
+                "A(b)",
+                "Château-Chinon (Ville) (Nièvre)",
+                "",
+            ]);
+        let mut bracketed = 0;
+        for name in names {
+            let expected = name.split_once(" (").map(|(base, _)| base);
+            assert_eq!(before_bracket(name), expected, "{name:?}");
+            bracketed += usize::from(expected.is_some());
+        }
+        assert!(bracketed >= 8, "{bracketed} bracketed names");
+    }
+
+    #[test]
+    fn keys_folded_with_a_reused_buffer_are_the_same_as_fresh_ones() {
+        let mut scratch = Folded::default();
+        for name in COMMUNES
+            .lines()
+            .filter_map(|l| l.split('\t').nth(1))
+            .take(3000)
+        {
+            let key = fold_key_with(name, &mut scratch);
+            assert_eq!(key, fold_key(name), "{name:?}");
+            assert_eq!(key.capacity(), key.len(), "{name:?}");
+        }
     }
 }

@@ -327,9 +327,20 @@ fn mark_conjunctions(out: &mut Folded) {
 
 /// Folds a data name into its lookup key (tokens joined by single spaces).
 pub(crate) fn fold_key(name: &str) -> String {
-    let mut f = Folded::default();
-    fold_into(name, &mut f);
-    let mut key = String::with_capacity(f.buf.len());
+    fold_key_with(name, &mut Folded::default())
+}
+
+/// [`fold_key`] with a reused scratch buffer; the key is allocated at its
+/// exact length (it becomes a `Box<str>` without a copy).
+pub(crate) fn fold_key_with(name: &str, f: &mut Folded) -> String {
+    fold_into(name, f);
+    let len = f
+        .toks
+        .iter()
+        .map(|t| (t.end - t.start) as usize + 1)
+        .sum::<usize>()
+        .saturating_sub(1);
+    let mut key = String::with_capacity(len);
     for (i, t) in f.toks.iter().enumerate() {
         if i > 0 {
             key.push(' ');

@@ -1,127 +1,129 @@
-//! The embedded TSV files, read through `csv` into one serde struct per
-//! file: tab-separated positional columns, no header, no quoting, `#` lines
-//! are comments, and a row may stop early (its missing columns are empty
-//! where the struct says so).
-
-use serde::de::IgnoredAny;
-use serde::Deserialize;
+//! The embedded TSV files, read one row at a time into borrowed structs:
+//! tab-separated positional columns, no header, no quoting, `#` lines are
+//! comments, blank lines are skipped, and a row may stop early (its missing
+//! columns are empty where the struct says so).
+//!
+//! The format is this simple on purpose (`data/geo/generate.mjs` writes it),
+//! so it is split on tabs directly: a CSV reader and a serde struct per row
+//! made up a quarter of the gazetteer's build, which every process pays once
+//! before its first location.
 
 use super::GeoError;
+
+/// One row of a file, read from its fields.
+pub(super) trait Row<'a>: Sized {
+    /// Reads the row; an error says which column is missing or wrong.
+    fn read(fields: &mut Fields<'a>) -> Result<Self, String>;
+}
+
+/// The fields of one row, taken left to right.
+pub(super) struct Fields<'a> {
+    fields: std::str::Split<'a, char>,
+    /// Fields taken so far.
+    taken: usize,
+}
+
+impl<'a> Fields<'a> {
+    /// The next field; an error naming the column (`what`) when the row
+    /// stops before it.
+    pub(super) fn next(&mut self, what: &str) -> Result<&'a str, String> {
+        self.taken += 1;
+        self.fields
+            .next()
+            .ok_or_else(|| format!("missing column {} ({what})", self.taken))
+    }
+
+    /// The next field, empty when the row stops before it.
+    pub(super) fn optional(&mut self) -> &'a str {
+        self.taken += 1;
+        self.fields.next().unwrap_or("")
+    }
+
+    /// The next field as a number.
+    pub(super) fn number(&mut self, what: &str) -> Result<u32, String> {
+        let field = self.next(what)?;
+        field
+            .parse()
+            .map_err(|_| format!("column {} ({what}): bad number {field:?}", self.taken))
+    }
+}
 
 /// The rows of one embedded file, read one at a time into borrowed structs.
 pub(super) struct Rows {
     file: &'static str,
-    text: &'static str,
-    reader: csv::Reader<&'static [u8]>,
-    record: csv::StringRecord,
-    /// A byte offset of `text` and its 1-based line: csv counts neither
-    /// blank nor comment lines, so lines are counted here, from the byte
-    /// where a record starts.
-    counted: (usize, usize),
+    lines: std::iter::Enumerate<std::str::Lines<'static>>,
 }
 
 impl Rows {
     /// A reader of `text`, the content of `data/geo/{file}`.
     pub(super) fn new(file: &'static str, text: &'static str) -> Rows {
-        let reader = csv::ReaderBuilder::new()
-            .delimiter(b'\t')
-            .has_headers(false)
-            .quoting(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
         Rows {
             file,
-            text,
-            reader,
-            record: csv::StringRecord::new(),
-            counted: (0, 1),
+            lines: text.lines().enumerate(),
         }
     }
 
     /// The next row with its 1-based line number, `None` after the last; a
     /// row that does not fit `T` is an error naming the file and the line.
-    pub(super) fn next<'r, T: Deserialize<'r>>(
-        &'r mut self,
-    ) -> Result<Option<(usize, T)>, GeoError> {
-        // Comment lines are read as records and skipped (csv's own comment
-        // option leaves them out of its line count).
-        loop {
-            let more = match self.reader.read_record(&mut self.record) {
-                Ok(more) => more,
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| self.line_at(p.byte()));
-                    return Err(bad(self.file, line, e.to_string()));
-                }
-            };
-            if !more {
-                return Ok(None);
+    pub(super) fn next<T: Row<'static>>(&mut self) -> Result<Option<(usize, T)>, GeoError> {
+        for (i, line) in self.lines.by_ref() {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
             }
-            if !self.record.get(0).is_some_and(|f| f.starts_with('#')) {
-                break;
-            }
-        }
-        let byte = self.record.position().map(csv::Position::byte);
-        let line = byte.map_or(0, |b| self.line_at(b));
-        let row = self.record.deserialize(None).map_err(|e| {
-            let reason = match e.kind() {
-                csv::ErrorKind::Deserialize { err, .. } => err.to_string(),
-                _ => e.to_string(),
+            let mut fields = Fields {
+                fields: line.split('\t'),
+                taken: 0,
             };
-            bad(self.file, line, reason)
-        })?;
-        Ok(Some((line, row)))
-    }
-}
-
-impl Rows {
-    /// The 1-based line of byte `byte` (records come in order: only the
-    /// lines since the last record are counted).
-    fn line_at(&mut self, byte: u64) -> usize {
-        let mut byte = usize::try_from(byte)
-            .unwrap_or(usize::MAX)
-            .min(self.text.len());
-        // csv places a record after blank lines at the first of them.
-        while matches!(self.text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
-            byte += 1;
+            return T::read(&mut fields)
+                .map(|row| Some((i + 1, row)))
+                .map_err(|reason| GeoError::BadLine {
+                    file: self.file,
+                    line: i + 1,
+                    reason,
+                });
         }
-        let (from, line) = self.counted;
-        if byte < from {
-            return line;
-        }
-        let more = self.text.as_bytes()[from..byte]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.counted = (byte, line + more);
-        line + more
+        Ok(None)
     }
-}
-
-fn bad(file: &'static str, line: usize, reason: String) -> GeoError {
-    GeoError::BadLine { file, line, reason }
 }
 
 /// `regions.tsv`: ISO code, INSEE code, name, aliases (`|` separated).
-#[derive(Deserialize)]
 pub(super) struct RegionRow<'a> {
     pub code: &'a str,
-    _insee: IgnoredAny,
     pub name: &'a str,
-    #[serde(default)]
     pub aliases: &'a str,
 }
 
+impl<'a> Row<'a> for RegionRow<'a> {
+    fn read(f: &mut Fields<'a>) -> Result<Self, String> {
+        let code = f.next("code")?;
+        f.next("INSEE code")?;
+        Ok(RegionRow {
+            code,
+            name: f.next("name")?,
+            aliases: f.optional(),
+        })
+    }
+}
+
 /// `departements.tsv`: number, région ISO code, name.
-#[derive(Deserialize)]
 pub(super) struct DepartementRow<'a> {
     pub number: &'a str,
     pub region: &'a str,
     pub name: &'a str,
 }
 
+impl<'a> Row<'a> for DepartementRow<'a> {
+    fn read(f: &mut Fields<'a>) -> Result<Self, String> {
+        Ok(DepartementRow {
+            number: f.next("number")?,
+            region: f.next("région")?,
+            name: f.next("name")?,
+        })
+    }
+}
+
 /// `communes.tsv`: INSEE code, name, département number, population,
 /// postal codes (space separated), parent commune (arrondissements).
-#[derive(Deserialize)]
 pub(super) struct CommuneRow<'a> {
     pub insee: &'a str,
     pub name: &'a str,
@@ -131,36 +133,84 @@ pub(super) struct CommuneRow<'a> {
     pub parent: &'a str,
 }
 
+impl<'a> Row<'a> for CommuneRow<'a> {
+    fn read(f: &mut Fields<'a>) -> Result<Self, String> {
+        Ok(CommuneRow {
+            insee: f.next("INSEE code")?,
+            name: f.next("name")?,
+            departement: f.next("département")?,
+            population: f.number("population")?,
+            postal_codes: f.next("postal codes")?,
+            parent: f.next("parent")?,
+        })
+    }
+}
+
 /// `countries.tsv`: alpha-2 code, name, names and aliases (`|` separated).
-#[derive(Deserialize)]
 pub(super) struct CountryRow<'a> {
     pub alpha2: &'a str,
     pub name: &'a str,
     pub aliases: &'a str,
 }
 
+impl<'a> Row<'a> for CountryRow<'a> {
+    fn read(f: &mut Fields<'a>) -> Result<Self, String> {
+        Ok(CountryRow {
+            alpha2: f.next("alpha-2 code")?,
+            name: f.next("name")?,
+            aliases: f.next("aliases")?,
+        })
+    }
+}
+
 /// `cities_abroad.tsv`: alpha-2 country code, names (`|` separated).
-#[derive(Deserialize)]
 pub(super) struct CityAbroadRow<'a> {
     pub country: &'a str,
     pub names: &'a str,
 }
 
+impl<'a> Row<'a> for CityAbroadRow<'a> {
+    fn read(f: &mut Fields<'a>) -> Result<Self, String> {
+        Ok(CityAbroadRow {
+            country: f.next("country")?,
+            names: f.next("names")?,
+        })
+    }
+}
+
 /// `admin_abroad.tsv`: code (`-` for none), alpha-2 country code, names.
-#[derive(Deserialize)]
 pub(super) struct AdminAbroadRow<'a> {
     pub code: &'a str,
     pub country: &'a str,
     pub names: &'a str,
 }
 
+impl<'a> Row<'a> for AdminAbroadRow<'a> {
+    fn read(f: &mut Fields<'a>) -> Result<Self, String> {
+        Ok(AdminAbroadRow {
+            code: f.next("code")?,
+            country: f.next("country")?,
+            names: f.next("names")?,
+        })
+    }
+}
+
 /// `places_extra.tsv`: département number, INSEE code of the commune (`-`
 /// for none), names (`|` separated).
-#[derive(Deserialize)]
 pub(super) struct ExtraPlaceRow<'a> {
     pub departement: &'a str,
     pub commune: &'a str,
     pub names: &'a str,
+}
+
+impl<'a> Row<'a> for ExtraPlaceRow<'a> {
+    fn read(f: &mut Fields<'a>) -> Result<Self, String> {
+        Ok(ExtraPlaceRow {
+            departement: f.next("département")?,
+            commune: f.next("commune")?,
+            names: f.next("names")?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -194,13 +244,49 @@ mod tests {
     }
 
     #[test]
+    fn crlf_line_ends_and_extra_columns_are_read_like_the_plain_file() {
+        let mut rows = Rows::new(
+            "regions.tsv",
+            "FR-IDF\t11\tÎle-de-France\tIDF\textra\r\n\r\n",
+        );
+        let (line, row) = rows.next::<RegionRow>().unwrap().unwrap();
+        assert_eq!(
+            (line, row.code, row.name, row.aliases),
+            (1, "FR-IDF", "Île-de-France", "IDF")
+        );
+        assert!(rows.next::<RegionRow>().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_bad_number_names_its_column() {
+        let mut rows = Rows::new(
+            "communes.tsv",
+            "01001\tL'Abergement-Clémenciat\t01\t860\t01400\t\n01002\tL'Abergement-de-Varey\t01\tmany\t01640\t\n",
+        );
+        let (_, row) = rows.next::<CommuneRow>().unwrap().unwrap();
+        assert_eq!(
+            (row.population, row.postal_codes, row.parent),
+            (860, "01400", "")
+        );
+        let shown = rows
+            .next::<CommuneRow>()
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            shown,
+            "data/geo/communes.tsv, line 2: column 4 (population): bad number \"many\""
+        );
+    }
+
+    #[test]
     fn a_short_row_is_an_error_naming_the_file_and_the_line() {
         let mut rows = Rows::new("cities_abroad.tsv", "# names\nDE\tBerlin\n\nFR\n");
         assert!(rows.next::<CityAbroadRow>().unwrap().is_some());
         let err = rows.next::<CityAbroadRow>().map(|_| ()).unwrap_err();
         let shown = err.to_string();
         assert!(
-            shown.starts_with("data/geo/cities_abroad.tsv, line 4: "),
+            shown == "data/geo/cities_abroad.tsv, line 4: missing column 2 (names)",
             "{shown}"
         );
     }

@@ -7,13 +7,20 @@ const FIXTURE: &str = include_str!("../../../tests/fixtures/locations.tsv");
 
 /// A line of the fixture: a location string, the codes it should give (`;`
 /// separated) and `guess` when the place is a population guess.
-#[derive(serde::Deserialize)]
 struct FixtureRow<'a> {
     location: &'a str,
-    #[serde(default)]
     expected: &'a str,
-    #[serde(default)]
     guess: &'a str,
+}
+
+impl<'a> super::rows::Row<'a> for FixtureRow<'a> {
+    fn read(f: &mut super::rows::Fields<'a>) -> Result<Self, String> {
+        Ok(FixtureRow {
+            location: f.next("location")?,
+            expected: f.optional(),
+            guess: f.optional(),
+        })
+    }
 }
 
 /// Calls `f` with the line number and row of every fixture line.
