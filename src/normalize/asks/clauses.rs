@@ -212,20 +212,95 @@ const PASSIVE: &[&str] = &[
     "sera", "seront", "été", "etre", "être",
 ];
 
-/// "Ruby (off Rails)": what follows is blanked up to the parenthesis.
-const OFF: &str = r"\(off\ ";
+/// The patterns that start a blank: all above but the target markers and
+/// `SET_APART`, which are only read after another one, and "(off "
+/// ("Ruby (off Rails)": what follows is blanked up to the parenthesis).
+#[cfg(test)]
+const CUES: [(&str, &str); 9] = [
+    ("SENTENCE_CUES", SENTENCE_CUES),
+    ("TEAM_SUBJECT", TEAM_SUBJECT),
+    ("NOT_REQUIRED", NOT_REQUIRED),
+    ("NEGATION_CUES", NEGATION_CUES),
+    ("RETIREMENT_CUES", RETIREMENT_CUES),
+    ("MIGRATION_CUES", MIGRATION_CUES),
+    ("WITH_TEAMS", WITH_TEAMS),
+    ("PEOPLE", PEOPLE),
+    ("OFF", r"\(off\ "),
+];
 
-/// The lazy-DFA cache of the union of the cues, per thread using it.
-const UNION_CACHE_BYTES: usize = 8 << 20;
+/// Words that every match of the cue patterns above contains, each at a
+/// place where the pattern puts the same word boundaries: a piece of text
+/// without any of them matches none of the cues, so it is copied without
+/// being searched for each (see [`Clauses::push_asked`]).
+///
+/// Nearly all are literals, which the regex crate finds with a SIMD
+/// prefilter and a small automaton, where the union of the cues themselves
+/// (their optional words and `{0,6}` runs) made a lazy DFA that kept
+/// growing: on the real-postings corpus of `benches/extract_compare.sh`
+/// that union took a fifth of `skilltrack extract`'s CPU (BENCHMARKS.md).
+/// A marker found where no cue matches costs a search of that piece for
+/// each cue, nothing more, so a marker may be looser than its cue; a cue
+/// matching where no marker is would be missed, which
+/// `tests::every_cue_match_contains_a_marker` checks on an example of
+/// every alternative and on every posting of the evaluation sets. Keep
+/// them in step with the patterns: a new alternative needs a word here.
+const MARKERS: &str = r#"(?x)
+    \b(?:
+      # Negations and "not required" (NEGATION_CUES, NOT_REQUIRED), and the
+      # sentence cues built on one ("you won't need", "vous n'aurez pas").
+      (?:no|not|never|nor|neither|nothing|none|nobody|cannot|instead|rather|pas|aucune?|ni|ne
+        |plutot)\b
+    | au\ lieu\ de | non\ (?:requis|obligatoire|exige)
+      # The other sentence cues (SENTENCE_CUES).
+    | next\ door | (?:sister|separate|different)\ (?:team|squad) | neighbou?ring\ team
+    | without\ being | sans\ en\ | their\ world | outside\ | out\ of\ scope
+    | hors\ (?:du\ )?perimetre
+    | (?:customers?|clients?)\ (?:include|includes|including|such\ as|like|are|range)
+    | nos\ clients\ (?:sont|incluent|comptent|comme|tels|figurent|:|\() | parmi\ nos\ clients
+    | trusted\ by | (?:are|is|we're|proudly)\ backed\ by | funded\ by | angels?\ from
+    | investor | investisseur | venture\ capital | nos\ references | ils\ nous\ font
+    | levee\ de\ fonds | (?:sommes|est|comme|en\ tant\ que)\ partenaire
+    | partenaires?\ (?:officiel|certifi|premier|gold|platinum)
+    | partners?\ (?:of|program|network|status)
+    | (?:aws|google|microsoft|azure|gcp|red\ hat|sap|oracle)\ (?:advanced\ |premier\ |gold\ )?partner
+    | (?:official|native)\ integrations?\ with | github\ stars | stars\ on\ github | etoiles\ sur
+    | (?:platform|plateforme|product|produit|solution|engine|database|software|logiciel|tool|outil
+        |service|app|application)s?\ (?:permet|permettent|lets|helps|runs|allows|enables|aide
+        |offers|propose|gives|makes|powers)\b
+    | nos\ (?:expertises|metiers|domaines|offres) | notre\ expertise | our\ expertise
+    | we\ are\ an?\ | we're\ an?\ | nous\ sommes\ une?\ 
+    | founded\ in | fondee?\ en | creee?\ en | certified\ company | certifiee?\ iso
+    | (?:handled|owned|maintained|done|run|built|managed|looked\ after|written|developed)\ by\ 
+    | par\ (?:l'|les\ |une\ |un\ |notre\ |nos\ |le\ |la\ )?
+        (?:equipes?|editeurs?|prestataires?|integrateurs?|fournisseurs?)
+    | (?:teams?|squads?|equipes?)\ (?:does|do|handles|handle|owns|own|takes\ care\ of|s'en\ charge
+        |s'en\ occupe)\ 
+    | une\ autre\ equipe | voisine
+      # Teams and people (TEAM_SUBJECT, WITH_TEAMS, PEOPLE).
+    | (?:teams?|squads?|engineers|developers|analysts|scientists|developpeurs|developpeuses
+        |ingenieurs|ingenieures|experts)\b
+    | (?:our|the|their)\ (?:[\w-]+\ ){0,3}?designers\b
+      # Retirement and migration (RETIREMENT_CUES, MIGRATION_CUES).
+    | retir(?:e|es|ed|ing)\b | decommission | left\b | migr | eteint | sunset | deprecat
+    | phas(?:e|es|ed|ing)\ out\b | switch | turn(?:s|ed|ing)?\ off\b | shut(?:s|ting)?\ down\b
+    | mov(?:e|es|ed|ing)\b | port(?:ed|ing)\b | off\ of\b
+    | (?:mov|migrat|switch|port)\w*\ (?:\w+\ ){0,3}?(?:away\ )?(?:off|from)\b
+    | behind\b | rid\ of\b | replac(?:e|es|ed|ing)\b
+    | rewrit(?:e|es|ing|ten)\b | rewrote\b | remov(?:e|es|ed|ing)\b | delet(?:e|es|ed|ing)\b
+    | drop(?:s|ped|ping)?\b | ditch(?:es|ed|ing)?\b | legacy\ | quitt | abandonn | remplac
+    | supprim | reecri | debranch | demantel | sortie\ d | exit\b | fin\ de\ vie\b
+    | arret(?:er|ee?s?)?\ | transition | passage\b | bascul
+    )
+    # Contractions ("don't", "isn't", "n'est"), the teams after an article
+    # ("l'équipe", "les équipes", "d'autres équipes") and "(off Rails)".
+    | n't\b | \bn' | (?:s\ ?|')equipes?\  | \(off\ "#;
 
 /// The clause-level reader of a description (see the module docs).
 #[derive(Debug)]
 pub(crate) struct Clauses {
-    /// The patterns that start a blank (all below but the target markers
-    /// and `set_apart`, which are only read after another one) and "(off ",
-    /// in one: where none matches, a sentence is copied without being cut
-    /// into clauses.
-    cues: Regex,
+    /// [`MARKERS`]: where none is, a sentence or clause is copied without
+    /// being searched for each cue.
+    markers: Regex,
     sentence: Regex,
     negation: Regex,
     not_required: Regex,
@@ -249,32 +324,8 @@ impl Clauses {
                 .build()
                 .expect("the clause cue patterns are valid")
         };
-        let cues = [
-            SENTENCE_CUES,
-            TEAM_SUBJECT,
-            NOT_REQUIRED,
-            NEGATION_CUES,
-            RETIREMENT_CUES,
-            MIGRATION_CUES,
-            WITH_TEAMS,
-            PEOPLE,
-            OFF,
-        ]
-        .map(|p| format!("(?:{p})"))
-        .join("|");
-        // Together the cues have many more automaton states than each has
-        // alone: with the regex crate's default lazy-DFA cache (2 MiB) the
-        // cache is cleared and rebuilt over and over on varied postings.
-        // `skilltrack extract` of the real-postings corpus of
-        // `benches/extract_compare.sh` took 0.72 s with 2 MiB and 0.35 s
-        // with 8 MiB (BENCHMARKS.md).
-        let cues = RegexBuilder::new(&cues)
-            .unicode(false)
-            .dfa_size_limit(UNION_CACHE_BYTES)
-            .build()
-            .expect("the clause cue patterns are valid");
         Clauses {
-            cues,
+            markers: compile(MARKERS),
             sentence: compile(SENTENCE_CUES),
             negation: compile(NEGATION_CUES),
             not_required: compile(NOT_REQUIRED),
@@ -295,9 +346,9 @@ impl Clauses {
         let ascii = AsciiText::new(text);
         let lower = ascii.as_str();
         let employer = employer.map(|e| AsciiText::new(e).as_str().to_owned());
-        // The cues run once, together, over the whole text; a sentence or
-        // clause is only searched for each of them when one of their
-        // matches touches it (most have none).
+        // The markers run once over the whole text; a sentence or clause
+        // is only searched for each cue when a marker touches it (most
+        // have none).
         let mut cue_hits = self.cue_hits(lower.as_bytes());
         let mut blank: Vec<Range<usize>> = Vec::new();
         // A cue before a colon rules out what the colon introduces too
@@ -349,10 +400,10 @@ impl Clauses {
         out.push_str(&text[copied..]);
     }
 
-    /// Where the cues match in the whole (transliterated) text.
+    /// Where the markers of the cues are in the whole (transliterated) text.
     fn cue_hits(&self, text: &[u8]) -> Hint {
         Hint {
-            hits: self.cues.find_iter(text).map(|m| m.range()).collect(),
+            hits: self.markers.find_iter(text).map(|m| m.range()).collect(),
             next: 0,
         }
     }
@@ -927,6 +978,194 @@ mod tests {
                 Some("Grafana Labs")
             ),
             "You'll use Go."
+        );
+    }
+
+    /// One phrase per alternative of the cue patterns, as postings word them.
+    const CUE_EXAMPLES: &[&str] = &[
+        // The work belongs to someone else.
+        "The analytics team next door works in R.",
+        "Our sister team owns the data lake; a sister squadron flies.",
+        "Another squad builds the mobile apps.",
+        "Separate teams handle billing, and different squads run the CRM.",
+        "Vous suivrez la supervision sans en faire partie.",
+        "You will sit with Ops without being part of it.",
+        "Neighbouring teams use Java and the neighboring team uses Go.",
+        "Kubernetes is their world, not yours.",
+        "That is not you. Kafka is not part of this role.",
+        "Outside this role we use Scala; PHP is out of scope and mobile not in scope.",
+        "You'll never need to touch any of those. You won't have to write them.",
+        "Go skills aren't expected and you won't be asked to code, you will not be asked.",
+        "You don't write them and do not maintain any of it.",
+        "Nobody expects you to know Rust; this isn't the job, not the role for you.",
+        "The SRE team handles that and the platform squad takes care of it.",
+        "Les équipes s'en charge that.",
+        "The pipelines are maintained by the data engineering team, managed by our partners.",
+        "La supervision est assurée par l'équipe exploitation, développée par nos prestataires.",
+        "Les équipes produit voisines utilisent Angular; une autre équipe gère le front.",
+        "Ce périmètre n'est pas rattaché au poste et les serveurs ne sont pas rattachés.",
+        "Vous n'aurez pas à coder, tu n'auras pas de Java.",
+        "Vous ne serez pas d'astreinte et tu ne seras pas seul.",
+        "Le mainframe est hors périmètre, hors du périmètre du poste.",
+        "Le COBOL ne fait pas partie du poste et les outils ne font pas partie du rôle.",
+        "Le Java n'est pas attendu; PHP : pas attendues. Il ne vous sera pas demandé de coder.",
+        "Ce n'est pas ton rôle. Tu n'en croiseras pas. Pas besoin de connaître Scala.",
+        // Customers, investors, partners.
+        "Our customers include Airbus; clients such as Total; customers like EDF.",
+        "Nos clients sont des banques. Parmi nos clients : Thales. Nos références : EDF.",
+        "Trusted by 500 companies, we are backed by Sequoia, funded by Accel, angels from Stripe.",
+        "Our investors and venture capital firms.",
+        "Ils nous font confiance. Nos investisseurs ont mené une levée de fonds.",
+        "Nous sommes partenaires AWS, partenaire officiel Microsoft, partenaires certifiés.",
+        "A partner of Google, AWS advanced partner, Red Hat premier partner, partners program.",
+        "Official integrations with Slack and native integration with Jira.",
+        "20k GitHub stars, stars on GitHub, étoiles sur GitHub.",
+        // The employer describing itself.
+        "Our data platform lets analysts query; notre plateforme permet de publier.",
+        "Acme's open source engine powers search; our tools help teams.",
+        "Nos expertises, notre expertise, nos métiers, nos domaines d'expertise, nos offres.",
+        "Our expertise is data. Our customers range from banks to airlines.",
+        "We are a SaaS company; we're an agency; nous sommes une ESN.",
+        "Founded in 2012, fondée en 2010, créée en 2001, a certified company, certifiée ISO 27001.",
+        // Teams doing something, people the hire works with.
+        "Our mobile team ships the apps in React Native; the data scientists use R.",
+        "Our designers use Figma; their analysts use Tableau.",
+        "L'équipe data utilise dbt et nos équipes DevOps gèrent Terraform.",
+        "You'll work with the DevOps and QA teams, for our security, data and platform squads.",
+        "Close to security teams and to SRE/platform squads.",
+        "Avec les équipes DevOps, en lien avec d'autres équipes, aux côtés des équipes produit.",
+        "Auprès des équipes métier et à l'équipe support.",
+        "Work with data scientists, alongside 4 ML engineers, avec des développeurs.",
+        "Aux côtés des ingénieures, avec les développeuses et 12 experts.",
+        // "Not required".
+        "Java is not required and certifications are not mandatory.",
+        "Python n'est pas requis, les diplômes ne sont pas exigés, anglais non obligatoire.",
+        "Kafka : pas nécessaire.",
+        // Negations.
+        "No Java, not PHP, never Perl, nor Ruby, neither C, nothing else, none of them.",
+        "We don't, do not, doesn't, does not, didn't, did not use it.",
+        "It won't, will not, wouldn't; it isn't, aren't, wasn't, weren't; can't, cannot.",
+        "Go instead of Java, Rust rather than C, no longer Perl.",
+        "Pas de PHP, pas d'Angular, aucun Windows, aucune licence, ni Oracle.",
+        "Go au lieu de Java, Rust plutôt que C.",
+        "Vous ne ferez pas de WordPress et n'utiliserez plus Jenkins.",
+        // Retirement.
+        "We retire Nagios, retired Zabbix, are decommissioning the DC; we left Heroku.",
+        "The migration of the Oracle base; le serveur est éteint; sunsetting Flash.",
+        "Deprecated APIs, phasing out Perl, switched off the old cluster, turning off Jenkins.",
+        "We shut down the DC, are moving away from AWS, ported off Python 2, off of Heroku.",
+        "Leaving Jenkins behind, getting rid of Puppet, we got rid of Chef.",
+        "Replacing Bamboo, rewriting the monolith, we rewrote it, removed MySQL.",
+        "Deleting crons, dropped Mongo, ditching Angular, legacy code being replaced.",
+        "Nous avons quitté Jenkins, abandonné SVN, décommissionné le DC, remplacé Nagios.",
+        "Nous avons supprimé les crons, réécrire le monolithe, débranché Zabbix, démantelé Hadoop.",
+        "La sortie de Oracle, exit Windows, fin de vie de CentOS, arrêt de Perl, arrêter le Flash.",
+        "Migrer depuis MySQL, migration depuis Oracle.",
+        // Migration.
+        "Migrating to Postgres, moved to Go, switching to Rust, the transition to GCP.",
+        "Porting to Kotlin, migré vers Azure, le passage à Kubernetes, basculer vers GitLab.",
+        // "(off …)".
+        "Ruby (off Rails) and Sinatra.",
+    ];
+
+    /// Texts written as postings are: the evaluation sets' descriptions.
+    fn posting_texts() -> Vec<String> {
+        let sets = [
+            include_str!("../../../tests/fixtures/skills_eval.jsonl"),
+            include_str!("../../../tests/fixtures/postings_eval/en-ats.jsonl"),
+            include_str!("../../../tests/fixtures/postings_eval/en-remote-boards.jsonl"),
+            include_str!("../../../tests/fixtures/postings_eval/fr-companies.jsonl"),
+            include_str!("../../../tests/fixtures/postings_eval/fr-public-consulting.jsonl"),
+            include_str!("../../../tests/fixtures/postings_eval/heldout.jsonl"),
+        ];
+        let texts: Vec<String> = sets
+            .iter()
+            .flat_map(|set| set.lines())
+            .filter_map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line).ok()?;
+                let text = value.get("description").or_else(|| value.get("text"))?;
+                text.as_str().map(str::to_owned)
+            })
+            .collect();
+        assert!(texts.len() > 300, "the evaluation sets were read");
+        texts
+    }
+
+    /// The ranges where `pattern` matches in `lower`, in the whole text
+    /// and in each sentence and clause, as `push_asked` searches them.
+    fn cue_matches(pattern: &Regex, lower: &str) -> Vec<Range<usize>> {
+        let whole = 0..lower.len();
+        let mut pieces = vec![whole.clone()];
+        for sentence in split(lower, whole, is_sentence_end) {
+            pieces.extend(split(lower, sentence.clone(), is_clause_end));
+            pieces.push(sentence);
+        }
+        pieces
+            .into_iter()
+            .flat_map(|piece| {
+                pattern
+                    .find_iter(lower[piece.clone()].as_bytes())
+                    .map(move |m| piece.start + m.start()..piece.start + m.end())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_cue_match_contains_a_marker() {
+        let clauses = Clauses::new();
+        let cues: Vec<Regex> = CUES
+            .iter()
+            .map(|(_, p)| RegexBuilder::new(p).unicode(false).build().unwrap())
+            .collect();
+        let mut checked = 0;
+        for example in CUE_EXAMPLES {
+            let ascii = AsciiText::new(example);
+            let lower = ascii.as_str();
+            let found = cues.iter().any(|cue| cue.is_match(lower.as_bytes()));
+            assert!(found, "no cue pattern matches the example {example:?}");
+        }
+        let texts = posting_texts();
+        for text in CUE_EXAMPLES
+            .iter()
+            .copied()
+            .chain(texts.iter().map(String::as_str))
+        {
+            let ascii = AsciiText::new(text);
+            let lower = ascii.as_str();
+            let hits = clauses.cue_hits(lower.as_bytes()).hits;
+            for (cue, (name, _)) in cues.iter().zip(CUES) {
+                for m in cue_matches(cue, lower) {
+                    checked += 1;
+                    assert!(
+                        hits.iter().any(|h| h.start < m.end && m.start < h.end),
+                        "no marker touches {:?}, a match of {name}: add a word of it to MARKERS",
+                        &lower[m.clone()],
+                    );
+                }
+            }
+        }
+        assert!(checked > 1_000, "only {checked} cue matches were checked");
+    }
+
+    #[test]
+    fn markers_leave_most_sentences_unsearched() {
+        // The markers are a gate: if they matched everywhere, every
+        // sentence would be searched for each cue again.
+        let clauses = Clauses::new();
+        let (mut sentences, mut touched) = (0, 0);
+        for text in posting_texts() {
+            let ascii = AsciiText::new(&text);
+            let lower = ascii.as_str();
+            let mut hint = clauses.cue_hits(lower.as_bytes());
+            for sentence in split(lower, 0..lower.len(), is_sentence_end) {
+                sentences += 1;
+                touched += usize::from(hint.touches(&sentence));
+            }
+        }
+        assert!(
+            touched * 3 < sentences,
+            "{touched} of {sentences} sentences have a marker"
         );
     }
 }

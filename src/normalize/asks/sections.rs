@@ -282,6 +282,9 @@ fn heading(line: &str) -> Option<Heading> {
     let head = head.as_str().trim();
     let whole_line = line.len() == head_end;
     let short = whole_line && head.len() <= MAX_HEADING;
+    // Every line is checked against every phrase: comparing first bytes
+    // before whole prefixes keeps that to a byte test for nearly all.
+    let first = head.as_bytes().first();
     [
         (Heading::Job, JOB_HEADINGS),
         (Heading::Other, OTHER_HEADINGS),
@@ -290,7 +293,7 @@ fn heading(line: &str) -> Option<Heading> {
     .find(|(_, phrases)| {
         phrases
             .iter()
-            .any(|phrase| starts_heading(head, phrase, short))
+            .any(|phrase| phrase.as_bytes().first() == first && starts_heading(head, phrase, short))
     })
     .map(|(kind, _)| kind)
 }
