@@ -359,9 +359,14 @@ impl Clauses {
             let s = &lower[sentence.clone()];
             let ends_with_colon = lower.as_bytes().get(sentence.end) == Some(&b':');
             let touched = cue_hits.touches(&sentence);
-            let cue = touched && self.sentence.is_match(s.as_bytes());
-            let team = touched && self.set_apart_team(s);
-            if introduced || cue || team || employer.as_deref().is_some_and(|e| describes(s, e)) {
+            // A sentence cue, or another team set apart from the hire
+            // (each searched only when the one before did not decide).
+            let elsewhere =
+                |s: &str| self.sentence.is_match(s.as_bytes()) || self.set_apart_team(s);
+            if introduced
+                || (touched && elsewhere(s))
+                || employer.as_deref().is_some_and(|e| describes(s, e))
+            {
                 introduced = ends_with_colon && !introduced;
                 previous.set(sentence.clone());
                 blank.push(sentence);

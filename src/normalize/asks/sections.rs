@@ -15,6 +15,8 @@
 //! the next other line ending with `:` (a new labelled block such as "Stack
 //! technique :"). Text before the first heading is read.
 
+use std::sync::LazyLock;
+
 use super::ascii::AsciiText;
 
 /// A heading's kind.
@@ -282,21 +284,28 @@ fn heading(line: &str) -> Option<Heading> {
     let head = head.as_str().trim();
     let whole_line = line.len() == head_end;
     let short = whole_line && head.len() <= MAX_HEADING;
-    // Every line is checked against every phrase: comparing first bytes
-    // before whole prefixes keeps that to a byte test for nearly all.
-    let first = head.as_bytes().first();
-    [
-        (Heading::Job, JOB_HEADINGS),
-        (Heading::Other, OTHER_HEADINGS),
-    ]
-    .into_iter()
-    .find(|(_, phrases)| {
-        phrases
-            .iter()
-            .any(|phrase| phrase.as_bytes().first() == first && starts_heading(head, phrase, short))
-    })
-    .map(|(kind, _)| kind)
+    let first = *head.as_bytes().first()?;
+    // Job phrases come first in each bucket: a line that starts both a job
+    // phrase and another ("about the role", "about") is about the job.
+    PHRASES_BY_FIRST_BYTE[usize::from(first)]
+        .iter()
+        .find(|(_, phrase)| starts_heading(head, phrase, short))
+        .map(|&(kind, _)| kind)
 }
+
+/// The heading phrases by their first byte, job phrases before the others
+/// in each list: every line of every description is looked up here.
+static PHRASES_BY_FIRST_BYTE: LazyLock<Vec<Vec<(Heading, &'static str)>>> = LazyLock::new(|| {
+    let mut by_first = vec![Vec::new(); 256];
+    let job = JOB_HEADINGS.iter().map(|p| (Heading::Job, *p));
+    let other = OTHER_HEADINGS.iter().map(|p| (Heading::Other, *p));
+    for (kind, phrase) in job.chain(other) {
+        if let Some(&first) = phrase.as_bytes().first() {
+            by_first[usize::from(first)].push((kind, phrase));
+        }
+    }
+    by_first
+});
 
 /// Whether `head` (a folded line start) is a heading made of `phrase`.
 fn starts_heading(head: &str, phrase: &str, short: bool) -> bool {
