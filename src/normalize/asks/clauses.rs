@@ -986,7 +986,8 @@ mod tests {
         );
     }
 
-    /// One phrase per alternative of the cue patterns, as postings word them.
+    /// Phrases worded as postings word them that, together, match every
+    /// alternative of the cue patterns (most phrases match several).
     const CUE_EXAMPLES: &[&str] = &[
         // The work belongs to someone else.
         "The analytics team next door works in R.",
