@@ -8,11 +8,13 @@ WORKDIR /src
 # 1. Dependency layer: build once with an empty crate, reused while Cargo.* are unchanged.
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src benches \
-    && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+    && echo 'fn main() {}' > src/main.rs && touch src/lib.rs && echo 'fn main() {}' > build.rs \
     && for b in $(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml | tail -n +2); do echo 'fn main() {}' > "benches/$b.rs"; done \
     && cargo build --release --locked \
-    && rm -rf src benches
-# 2. The project itself (data/ is embedded in the binary at compile time).
+    && rm -rf src benches build.rs
+# 2. The project itself (data/ is embedded in the binary at compile time; build.rs
+#    builds the gazetteer's name index from data/geo).
+COPY build.rs ./
 COPY src ./src
 COPY data ./data
 COPY benches ./benches

@@ -1,40 +1,23 @@
 //! Embedded data files and the lookup tables built from them.
 
+use super::error::GeoError;
 use super::fold::{fold_key, fold_key_with, FastMap, Folded};
+use super::names::{IndexBytes, NameEntry, NameIndex, OwnedIndexBytes};
 use super::rows::{
-    AdminAbroadRow, CityAbroadRow, CommuneRow, CountryRow, DepartementRow, ExtraPlaceRow,
-    RegionRow, Rows,
+    split_byte, AdminAbroadRow, CityAbroadRow, CommuneRow, CountryRow, DepartementRow,
+    ExtraPlaceRow, RegionRow, Rows,
 };
 use super::words::{
     ARTICLES, BOXES, CLASSES, FRANCE_WIDE, NOISE, REMOTE, REMOTE_FULL, STOP_NAMES, TIME_ZONES, WEAK,
 };
-use super::GeoError;
 
-const REGIONS: &str = include_str!("../../../data/geo/regions.tsv");
-const DEPARTEMENTS: &str = include_str!("../../../data/geo/departements.tsv");
-const COMMUNES: &str = include_str!("../../../data/geo/communes.tsv");
-const COUNTRIES: &str = include_str!("../../../data/geo/countries.tsv");
-const CITIES_ABROAD: &str = include_str!("../../../data/geo/cities_abroad.tsv");
-const ADMIN_ABROAD: &str = include_str!("../../../data/geo/admin_abroad.tsv");
-const PLACES_EXTRA: &str = include_str!("../../../data/geo/places_extra.tsv");
-
-/// A fingerprint of every embedded data file: changes whenever the data does.
-pub(crate) fn fingerprint() -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    for file in [
-        REGIONS,
-        DEPARTEMENTS,
-        COMMUNES,
-        COUNTRIES,
-        CITIES_ABROAD,
-        ADMIN_ABROAD,
-        PLACES_EXTRA,
-    ] {
-        h.update(&(file.len() as u64).to_le_bytes());
-        h.update(file.as_bytes());
-    }
-    h.digest()
-}
+pub(super) const REGIONS: &str = include_str!("../../../data/geo/regions.tsv");
+pub(super) const DEPARTEMENTS: &str = include_str!("../../../data/geo/departements.tsv");
+pub(super) const COMMUNES: &str = include_str!("../../../data/geo/communes.tsv");
+pub(super) const COUNTRIES: &str = include_str!("../../../data/geo/countries.tsv");
+pub(super) const CITIES_ABROAD: &str = include_str!("../../../data/geo/cities_abroad.tsv");
+pub(super) const ADMIN_ABROAD: &str = include_str!("../../../data/geo/admin_abroad.tsv");
+pub(super) const PLACES_EXTRA: &str = include_str!("../../../data/geo/places_extra.tsv");
 
 /// One reading of a folded name (what it may name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,11 +90,8 @@ pub(crate) struct Data {
     pub dept_by_num: FastMap<Box<str>, u16>,
     /// Code (FR-75, FR-IDF, DE) -> entry.
     pub by_code: FastMap<Box<str>, CodeRef>,
-    /// Folded name -> its readings.
-    pub names: FastMap<Box<str>, NameRef>,
-    pub readings: Vec<Reading>,
-    /// First folded token -> max number of tokens of names starting with it.
-    pub first: FastMap<Box<str>, u8>,
+    /// Folded name → its readings; first word → longest name.
+    pub names: NameIndex,
     /// Sorted (postal code, commune index).
     pub postal: Vec<(u32, u32)>,
     /// (city index, arrondissement number) -> commune index.
@@ -125,21 +105,8 @@ pub(crate) struct Data {
     pub fr: u16,
 }
 
-/// The readings of one folded name.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct NameRef {
-    /// Start of the range in `Data::readings`.
-    start: u32,
-    /// Length of the range.
-    len: u16,
-    /// The name designates a single commune of France (current, or former
-    /// mapped to its current one), is not a stop-name and has at least
-    /// [`LONE_MIN_LEN`] letters: alone in its segment it is trusted whatever
-    /// the population.
-    pub lone: bool,
-}
-
-/// Shortest name (folded, spaces included) trusted by [`NameRef::lone`]:
+/// Shortest name (folded, spaces included) trusted as a lone commune name (see
+/// [`NameIndex::lookup`]):
 /// `Us`, `Eu`, `By`, `Oz` are words before they are villages.
 pub(crate) const LONE_MIN_LEN: usize = 4;
 
@@ -162,6 +129,9 @@ fn bad(file: &'static str, line: usize, reason: impl Into<String>) -> GeoError {
 }
 
 struct Builder {
+    /// Collect the names (`build.rs`), or only the tables (at run time,
+    /// when the names come from the embedded index).
+    with_names: bool,
     names: FastMap<String, Vec<Reading>>,
     /// Code (`FR-75`, `FR-IDF`, `DE`) → what it refers to.
     by_code: FastMap<Box<str>, CodeRef>,
@@ -173,6 +143,9 @@ impl Builder {
     /// `La Marne`, `Le Nord`, `L'Isère`: an area name after an article is the
     /// area, before the small commune of that name (`La Marne` in 44).
     fn add_with_articles(&mut self, name: &str, i: Reading) {
+        if !self.with_names {
+            return;
+        }
         let key = fold_key_with(name, &mut self.scratch);
         if key.split(' ').next().is_some_and(|w| ARTICLES.contains(&w)) {
             return;
@@ -183,6 +156,9 @@ impl Builder {
     }
 
     fn add(&mut self, name: &str, i: Reading) {
+        if !self.with_names {
+            return;
+        }
         let key = fold_key_with(name, &mut self.scratch);
         if key.is_empty() {
             return;
@@ -208,41 +184,84 @@ fn parse_u32(file: &'static str, line: usize, s: &str) -> Result<u32, GeoError> 
 /// 36,600 folded names).
 pub(super) const NAMES_CAPACITY: usize = 50_000;
 
-/// Builds all tables from the embedded files.
-pub(crate) fn build() -> Result<Data, GeoError> {
-    let mut b = Builder {
-        // About as many names as communes, and a few more: no rehashing.
-        names: FastMap::with_capacity_and_hasher(NAMES_CAPACITY, Default::default()),
-        by_code: FastMap::default(),
-        scratch: Folded::default(),
-    };
-    b.by_code.insert("WORLD".into(), CodeRef::World);
-    b.by_code.insert("REMOTE".into(), CodeRef::Remote);
-    let regions = load_regions(&mut b)?;
-    let (depts, dept_by_num) = load_departements(&mut b, &regions)?;
-    let communes = load_communes(&mut b, &dept_by_num)?;
-    let countries = load_countries(&mut b)?;
-    let admin_codes = load_abroad(&mut b, &countries.alpha2)?;
-    load_extra_places(&mut b, &dept_by_num, &communes.by_insee)?;
-    add_rule_words(&mut b, countries.fr);
-    let by_code = std::mem::take(&mut b.by_code);
-    let names = flatten(b, &communes.communes);
+impl Builder {
+    fn new(with_names: bool) -> Builder {
+        let capacity = if with_names { NAMES_CAPACITY } else { 0 };
+        let mut by_code = FastMap::default();
+        by_code.insert("WORLD".into(), CodeRef::World);
+        by_code.insert("REMOTE".into(), CodeRef::Remote);
+        Builder {
+            with_names,
+            // About as many names as communes, and a few more: no rehashing.
+            names: FastMap::with_capacity_and_hasher(capacity, Default::default()),
+            by_code,
+            scratch: Folded::default(),
+        }
+    }
+}
+
+/// Builds the tables from the embedded files, with their name index: the
+/// one `build.rs` embedded, or one [`build_names`] has just built.
+// Not called by `build.rs`, which compiles this file too.
+#[allow(dead_code)]
+pub(crate) fn build(names: NameIndex) -> Result<Data, GeoError> {
+    let t = load(&mut Builder::new(false))?;
     Ok(Data {
         classes: word_classes(),
+        regions: t.regions,
+        depts: t.depts,
+        communes: t.communes.communes,
+        countries: t.countries.countries,
+        dept_by_num: t.dept_by_num,
+        by_code: t.by_code,
+        names,
+        postal: t.communes.postal,
+        arrondissements: t.communes.arrondissements,
+        admin_codes: t.admin_codes,
+        alpha2: t.countries.alpha2,
+        fr: t.countries.fr,
+    })
+}
+
+/// Lays out the name index from the embedded files: what `build.rs` runs
+/// when skilltrack is compiled (and a test, to compare with the embedded
+/// index).
+// At run time, only tests call it.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn build_names() -> Result<OwnedIndexBytes, GeoError> {
+    let mut b = Builder::new(true);
+    let t = load(&mut b)?;
+    add_rule_words(&mut b, t.countries.fr);
+    flatten(b, &t.communes.communes)
+}
+
+/// The tables read from the files, before the name index joins them.
+struct Tables {
+    regions: Vec<Region>,
+    depts: Vec<Dept>,
+    dept_by_num: IndexByCode,
+    communes: Communes,
+    countries: Countries,
+    admin_codes: IndexByCode,
+    by_code: FastMap<Box<str>, CodeRef>,
+}
+
+/// Reads every file; the builder collects the names if it was asked to.
+fn load(b: &mut Builder) -> Result<Tables, GeoError> {
+    let regions = load_regions(b)?;
+    let (depts, dept_by_num) = load_departements(b, &regions)?;
+    let communes = load_communes(b, &dept_by_num)?;
+    let countries = load_countries(b)?;
+    let admin_codes = load_abroad(b, &countries.alpha2)?;
+    load_extra_places(b, &dept_by_num, &communes.by_insee)?;
+    Ok(Tables {
         regions,
         depts,
-        communes: communes.communes,
-        countries: countries.countries,
         dept_by_num,
-        by_code,
-        names: names.names,
-        readings: names.readings,
-        first: names.first,
-        postal: communes.postal,
-        arrondissements: communes.arrondissements,
+        communes,
+        countries,
         admin_codes,
-        alpha2: countries.alpha2,
-        fr: countries.fr,
+        by_code: std::mem::take(&mut b.by_code),
     })
 }
 
@@ -328,6 +347,18 @@ struct ArrondissementRow {
     name: String,
 }
 
+/// The index of a département by its number as written (`75`, `2A`, `2a`),
+/// without allocating for the 35,000 communes whose number has no letter.
+fn dept_index(dept_by_num: &IndexByCode, number: &str) -> Option<u16> {
+    if number.bytes().any(|b| b.is_ascii_uppercase()) {
+        dept_by_num
+            .get(number.to_ascii_lowercase().as_str())
+            .copied()
+    } else {
+        dept_by_num.get(number).copied()
+    }
+}
+
 /// `communes.tsv`: INSEE code, name, département, population, postal codes,
 /// parent (arrondissements).
 fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes, GeoError> {
@@ -343,18 +374,16 @@ fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes,
             .as_bytes()
             .try_into()
             .map_err(|_| bad("communes.tsv", line, "INSEE code must have 5 characters"))?;
-        let dept = *dept_by_num
-            .get(row.departement.to_ascii_lowercase().as_str())
-            .ok_or_else(|| {
-                bad(
-                    "communes.tsv",
-                    line,
-                    format!("unknown département {}", row.departement),
-                )
-            })?;
+        let dept = dept_index(dept_by_num, row.departement).ok_or_else(|| {
+            bad(
+                "communes.tsv",
+                line,
+                format!("unknown département {}", row.departement),
+            )
+        })?;
         let pop = row.population;
         let idx = communes.len() as u32;
-        for p in row.postal_codes.split(' ').filter(|p| !p.is_empty()) {
+        for p in split_byte(row.postal_codes, b' ').filter(|p| !p.is_empty()) {
             postal.push((parse_u32("communes.tsv", line, p)?, idx));
         }
         if !row.parent.is_empty() {
@@ -410,7 +439,8 @@ fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes,
         communes[idx as usize].parent = Some(p);
         arrondissements.insert((p, n), idx);
     }
-    postal.sort_unstable();
+    // one u64 key: sorts in a fifth of the instructions the pair takes
+    postal.sort_unstable_by_key(|&(code, commune)| (u64::from(code) << 32) | u64::from(commune));
 
     Ok(Communes {
         communes,
@@ -501,15 +531,13 @@ fn load_extra_places(
 ) -> Result<(), GeoError> {
     let mut rows = Rows::new("places_extra.tsv", PLACES_EXTRA);
     while let Some((line, row)) = rows.next::<ExtraPlaceRow>()? {
-        let d = *dept_by_num
-            .get(row.departement.to_ascii_lowercase().as_str())
-            .ok_or_else(|| {
-                bad(
-                    "places_extra.tsv",
-                    line,
-                    format!("unknown département {}", row.departement),
-                )
-            })?;
+        let d = dept_index(dept_by_num, row.departement).ok_or_else(|| {
+            bad(
+                "places_extra.tsv",
+                line,
+                format!("unknown département {}", row.departement),
+            )
+        })?;
         let commune = if row.commune == "-" {
             None
         } else {
@@ -557,48 +585,21 @@ fn add_rule_words(b: &mut Builder, fr: u16) {
     }
 }
 
-/// The name map, flattened for look-ups.
-struct Names {
-    /// Folded name → its readings' slice.
-    names: FastMap<Box<str>, NameRef>,
-    /// Every reading, slice after slice.
-    readings: Vec<Reading>,
-    /// Per first word, the longest name (in words) that starts with it.
-    first: FastMap<Box<str>, u8>,
-}
-
-/// Flattens the builder's name map.
-fn flatten(b: Builder, communes: &[Commune]) -> Names {
-    let mut names = FastMap::with_capacity_and_hasher(b.names.len(), Default::default());
-    let mut readings = Vec::with_capacity(b.names.len() + b.names.len() / 4);
-    let mut first: FastMap<Box<str>, u8> =
-        FastMap::with_capacity_and_hasher(b.names.len(), Default::default());
+/// The builder's names, with their lone flags, laid out as the index.
+fn flatten(b: Builder, communes: &[Commune]) -> Result<OwnedIndexBytes, GeoError> {
     let stop: FastMap<String, ()> = STOP_NAMES.iter().map(|n| (fold_key(n), ())).collect();
-    for (k, v) in b.names {
-        let ntok = k.split(' ').count().min(255) as u8;
-        let f = k.split(' ').next().unwrap_or("");
-        // Most first words are already there: allocate a key only for a new one.
-        match first.get_mut(f) {
-            Some(e) => *e = (*e).max(ntok),
-            None => {
-                first.insert(f.into(), ntok);
-            }
-        }
-        let lone =
-            k.len() >= LONE_MIN_LEN && !stop.contains_key(&k) && single_commune(communes, &v);
-        let r = NameRef {
-            start: readings.len() as u32,
-            len: v.len() as u16,
-            lone,
-        };
-        names.insert(k.into_boxed_str(), r);
-        readings.extend(v);
-    }
-    Names {
-        names,
-        readings,
-        first,
-    }
+    let names = b
+        .names
+        .into_iter()
+        .map(|(key, readings)| NameEntry {
+            lone: key.len() >= LONE_MIN_LEN
+                && !stop.contains_key(&key)
+                && single_commune(communes, &readings),
+            key,
+            readings,
+        })
+        .collect();
+    IndexBytes::build(names)
 }
 
 /// Word classes (street, box, time zone…), one bit each, by folded word.
@@ -650,13 +651,10 @@ pub(crate) fn weak_decode(w: u16) -> Option<Reading> {
 
 impl Data {
     /// Readings of a folded name, and whether it is a lone commune
-    /// name ([`NameRef::lone`]).
+    /// name (see [`NameIndex::lookup`]).
     #[inline]
     pub fn lookup(&self, key: &str) -> Option<(&[Reading], bool)> {
-        self.names.get(key).map(|r| {
-            let s = r.start as usize;
-            (&self.readings[s..s + r.len as usize], r.lone)
-        })
+        self.names.lookup(key)
     }
 
     /// The `words::class` bits of a folded word or two-word phrase.

@@ -100,8 +100,10 @@
 mod address;
 mod codes;
 mod data;
+mod error;
 mod fold;
 mod group;
+mod names;
 mod remote;
 mod resolve;
 mod rows;
@@ -113,26 +115,44 @@ mod tests;
 mod tests_forms;
 
 use data::{CodeRef, Data};
+pub use error::GeoError;
+use names::NameIndex;
 
 /// Communes matched by name alone (without a code, département or région
 /// confirming them) need at least this many inhabitants, unless their name
 /// designates a single commune of France and is no stop-name.
 pub const MIN_POPULATION: u32 = group::MIN_POP;
 
-/// Errors building the gazetteer from its embedded data.
-#[derive(Debug, thiserror::Error)]
-pub enum GeoError {
-    /// A line of an embedded data file could not be read.
-    #[error("data/geo/{file}, line {line}: {reason}")]
-    BadLine {
-        /// File name under `data/geo/`.
-        file: &'static str,
-        /// 1-based line number (0 when the problem is not tied to one line).
-        line: usize,
-        /// What is wrong.
-        reason: String,
-    },
+/// A fingerprint of every embedded data file: changes whenever the data does.
+fn fingerprint() -> u64 {
+    use data::{
+        ADMIN_ABROAD, CITIES_ABROAD, COMMUNES, COUNTRIES, DEPARTEMENTS, PLACES_EXTRA, REGIONS,
+    };
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for file in [
+        REGIONS,
+        DEPARTEMENTS,
+        COMMUNES,
+        COUNTRIES,
+        CITIES_ABROAD,
+        ADMIN_ABROAD,
+        PLACES_EXTRA,
+    ] {
+        h.update(&(file.len() as u64).to_le_bytes());
+        h.update(file.as_bytes());
+    }
+    h.digest()
 }
+
+/// The name index `build.rs` laid out when skilltrack was compiled
+/// (`names.rs`).
+const NAME_INDEX: names::IndexBytes<'static> = names::IndexBytes {
+    names: include_str!(concat!(env!("OUT_DIR"), "/geo_names.txt")),
+    slots: include_bytes!(concat!(env!("OUT_DIR"), "/geo_name_slots.bin")),
+    first_words: include_str!(concat!(env!("OUT_DIR"), "/geo_first_words.txt")),
+    first_lengths: include_bytes!(concat!(env!("OUT_DIR"), "/geo_first_lengths.bin")),
+    readings: include_bytes!(concat!(env!("OUT_DIR"), "/geo_readings.bin")),
+};
 
 /// The gazetteer: French administrative geography, countries and major
 /// foreign cities, with the location-string parser.
@@ -209,15 +229,16 @@ impl GeoLevel {
 impl Gazetteer {
     /// The bundled data (built once; cheap to share via &/Arc). Returns Err only if embedded data is corrupt.
     pub fn bundled() -> Result<Gazetteer, GeoError> {
+        let names = NameIndex::from_bytes(NAME_INDEX)?;
         Ok(Gazetteer {
-            data: data::build()?,
+            data: data::build(names)?,
         })
     }
 
     /// A fingerprint of the embedded data: when it changes, places of stored
     /// postings may change and counts should be recomputed.
     pub fn data_fingerprint(&self) -> u64 {
-        data::fingerprint()
+        fingerprint()
     }
 
     /// Resolve one location string (as a job board gives it).

@@ -99,7 +99,7 @@ fn longest_at(d: &Data, f: &Folded, i: usize, seg_end: usize) -> Option<usize> {
     if i > seg_end {
         return None;
     }
-    let maxn = (*d.first.get(f.text(i))? as usize).min(seg_end - i + 1);
+    let maxn = d.names.longest_from(f.text(i))?.min(seg_end - i + 1);
     (1..=maxn)
         .rev()
         .find(|&len| d.lookup(f.span(i, i + len - 1)).is_some())
@@ -213,7 +213,7 @@ impl Reader<'_, '_> {
             return false;
         }
         let after_place = !self.st.groups.is_empty() && !self.st.list_break;
-        if d.names.contains_key(text) && !after_place && !self.prev_unknown {
+        if d.names.contains(text) && !after_place && !self.prev_unknown {
             return false;
         }
         two_letter(&mut self.st, text, self.prev_unknown);
@@ -281,10 +281,10 @@ impl Reader<'_, '_> {
     fn name(&mut self, i: usize, seg_start: usize, seg_end: usize) -> usize {
         let f = self.f;
         let d = self.st.d;
-        let Some(&maxn) = d.first.get(f.text(i)) else {
+        let Some(maxn) = d.names.longest_from(f.text(i)) else {
             return 0;
         };
-        let maxn = (maxn as usize).min(seg_end - i + 1);
+        let maxn = maxn.min(seg_end - i + 1);
         for len in (1..=maxn).rev() {
             let Some((readings, lone)) = d.lookup(f.span(i, i + len - 1)) else {
                 continue;

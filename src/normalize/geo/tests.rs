@@ -476,3 +476,87 @@ fn the_name_table_is_sized_for_the_bundled_names() {
         super::data::NAMES_CAPACITY
     );
 }
+
+#[test]
+fn the_embedded_name_index_is_what_the_data_builds() {
+    let fresh = super::data::build_names().expect("the names build");
+    assert_eq!(
+        fresh.parts(),
+        NAME_INDEX,
+        "build.rs did not run on this data"
+    );
+    // what the maps say, read back from the embedded bytes
+    let index = &gaz().data.names;
+    let (readings, lone) = index.lookup("paris").expect("Paris is a name");
+    let paris = super::data::Reading::Dept(gaz().data.dept_by_num["75"]);
+    assert!(readings.contains(&paris), "{readings:?}");
+    assert!(lone, "one commune is named Paris: {readings:?}");
+    let (readings, lone) = index.lookup("saint denis").expect("two communes");
+    assert!(!lone && readings.len() >= 2, "{readings:?}");
+    let (readings, lone) = index.lookup("rocamadour").expect("a village");
+    assert!(matches!(readings, [super::data::Reading::Commune(_)]) && lone);
+    let remote = [super::data::Reading::Remote];
+    assert_eq!(index.lookup("remote"), Some((&remote[..], false)));
+    assert!(index.longest_from("saint").is_some_and(|n| n >= 4));
+    assert_eq!(index.longest_from("trifouilly"), None);
+}
+
+#[test]
+fn a_damaged_name_index_is_an_error_that_says_what_to_do() {
+    let message = |b| match NameIndex::from_bytes(b) {
+        Ok(_) => panic!("a damaged index was read"),
+        Err(e) => e.to_string(),
+    };
+    let cut = |b: &'static [u8], n: usize| &b[..b.len() - n];
+    let slots = message(names::IndexBytes {
+        slots: cut(NAME_INDEX.slots, 8),
+        ..NAME_INDEX
+    });
+    assert!(
+        slots.contains("too few slots") && slots.contains("rebuild skilltrack"),
+        "{slots}"
+    );
+    let odd = message(names::IndexBytes {
+        slots: cut(NAME_INDEX.slots, 3),
+        ..NAME_INDEX
+    });
+    assert!(
+        odd.contains("name slots") && odd.contains("multiple of 8"),
+        "{odd}"
+    );
+    let first = message(names::IndexBytes {
+        first_lengths: cut(NAME_INDEX.first_lengths, 1),
+        ..NAME_INDEX
+    });
+    assert!(first.contains("too few lengths"), "{first}");
+    let mut more = NAME_INDEX.first_lengths.to_vec();
+    more.push(1);
+    let more = message(names::IndexBytes {
+        first_lengths: Vec::leak(more),
+        ..NAME_INDEX
+    });
+    assert!(more.contains("too many lengths"), "{more}");
+    let twice = message(names::IndexBytes {
+        names: "lyon\nlyon\n",
+        slots: &[0; 16],
+        ..NAME_INDEX
+    });
+    assert!(twice.contains("\"lyon\" is there twice"), "{twice}");
+    let readings = message(names::IndexBytes {
+        readings: cut(NAME_INDEX.readings, 3),
+        ..NAME_INDEX
+    });
+    assert!(readings.contains("multiple of 8"), "{readings}");
+    let short = message(names::IndexBytes {
+        readings: cut(NAME_INDEX.readings, 800),
+        ..NAME_INDEX
+    });
+    assert!(short.contains("points past the readings"), "{short}");
+    let mut bad = NAME_INDEX.readings.to_vec();
+    bad[7] = 0xee; // the kind byte of the first reading
+    let bad = message(names::IndexBytes {
+        readings: Vec::leak(bad),
+        ..NAME_INDEX
+    });
+    assert!(bad.contains("bad reading 0xee"), "{bad}");
+}

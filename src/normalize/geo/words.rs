@@ -379,7 +379,7 @@ pub(crate) const STREET: &[&str] = &[
 ];
 
 /// Names that designate a single commune but are not trusted alone, without
-/// a code, département or région next to them ([`super::data::NameRef::lone`]).
+/// a code, département or région next to them ([`super::names::NameIndex::lookup`]).
 /// Communes of at least [`super::MIN_POPULATION`] inhabitants are trusted
 /// alone anyway; this list is about the small ones.
 pub(crate) const STOP_NAMES: &[&str] = &[
