@@ -2,7 +2,7 @@
 # `skilltrack extract` as a whole process against FlashText and pyahocorasick
 # (issue 19): JSON Lines in, JSON Lines out, the same texts and the same alias
 # list (the matcher's folded forms), on a synthetic corpus and on a corpus of
-# real postings; then start-up on empty input.
+# real postings; then start-up on empty input and on one posting.
 #
 #   benches/extract_compare.sh                      # after = target/release/skilltrack
 #   BEFORE=/tmp/skilltrack-before benches/extract_compare.sh   # also the previous binary
@@ -128,11 +128,11 @@ for corpus in ("synthetic", "real"):
         print(f"   after / before = x{mbs['after'] / mbs['before']:.2f}")
 PY
 
-echo "== start-up, empty input"
+echo "== start-up: empty input, one posting"
 EMPTY="$WORK/empty.jsonl"
 : > "$EMPTY"
 ARGS=()
-[ -n "$BEFORE" ] && ARGS+=("$BEFORE extract $EMPTY" "$BEFORE --version")
+[ -n "$BEFORE" ] && ARGS+=("$BEFORE extract $EMPTY" "$BEFORE --version" "$BEFORE extract $WORK/one.jsonl")
 ARGS+=("$AFTER extract $EMPTY" "$AFTER --version" "$AFTER extract $WORK/one.jsonl")
 head -1 "$WORK/real.jsonl" > "$WORK/one.jsonl"
 ARGS+=("$PY $HERE/extract_peers.py flashtext $ALIASES $EMPTY")
