@@ -28,7 +28,9 @@ mod ascii;
 mod clauses;
 mod sections;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashSet;
 
 use linkify::{LinkFinder, LinkKind};
 
@@ -95,7 +97,7 @@ const LEGAL_FORMS: &[&str] = &[
 pub struct AskText {
     /// Folded-lowercase dotted skill names (`sentry.io`, `asp.net`) that a
     /// link finder would take for domains.
-    dotted_names: HashSet<String>,
+    dotted_names: FxHashSet<String>,
     /// The clause-level cues (negation, retirement, other teams…).
     clauses: clauses::Clauses,
     /// Every skill form, folded, to tell an employer's name from a longer

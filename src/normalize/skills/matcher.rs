@@ -1,7 +1,7 @@
 //! The skill matcher (semantics documented in the parent module).
 
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::contiguous;
@@ -174,7 +174,7 @@ impl SkillMatcher {
     /// Builds the automaton and lookup tables for `taxonomy`.
     pub fn new(taxonomy: &Taxonomy) -> SkillMatcher {
         let skills = taxonomy.skills();
-        let mut pattern_ids: HashMap<String, usize> = HashMap::new();
+        let mut pattern_ids: FxHashMap<String, usize> = FxHashMap::default();
         let mut patterns: Vec<String> = Vec::new();
         let mut roles: Vec<Role> = Vec::new();
         let mut slot = |form: &str| -> Option<usize> {

@@ -1,6 +1,8 @@
 //! Loading and validation of the taxonomy file.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use serde::Deserialize;
 
@@ -63,7 +65,7 @@ struct RawSkill {
 pub struct Taxonomy {
     version: String,
     skills: Vec<Skill>,
-    index: HashMap<String, usize>,
+    index: FxHashMap<String, usize>,
     fingerprint: u64,
 }
 
@@ -213,9 +215,9 @@ fn is_kebab(id: &str) -> bool {
 /// Validates deserialized entries, pushing every problem found.
 fn validate(raws: Vec<RawSkill>, problems: &mut Vec<String>) -> Vec<Skill> {
     let mut skills = Vec::with_capacity(raws.len());
-    let mut seen_ids: HashMap<String, usize> = HashMap::new();
+    let mut seen_ids: FxHashMap<String, usize> = FxHashMap::default();
     // folded form -> id of the skill that claimed it first
-    let mut claimed: HashMap<String, String> = HashMap::new();
+    let mut claimed: FxHashMap<String, String> = FxHashMap::default();
     for raw in raws {
         let id = raw.id.clone();
         let name = format!("skill \"{id}\"");
@@ -365,7 +367,7 @@ impl Relation {
 /// Unknown targets, self references and cycles in one relation.
 fn check_relation(
     skills: &[Skill],
-    ids: &HashMap<String, usize>,
+    ids: &FxHashMap<String, usize>,
     relation: Relation,
     problems: &mut Vec<String>,
 ) {
