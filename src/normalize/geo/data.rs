@@ -2,7 +2,7 @@
 
 use super::error::GeoError;
 use super::fold::{fold_key, fold_key_with, FastMap, Folded};
-use super::names::{IndexBytes, NameEntry, NameIndex, OwnedIndexBytes};
+use super::names::{NameEntry, NameIndex, OwnedIndexBytes};
 use super::rows::{
     split_byte, AdminAbroadRow, CityAbroadRow, CommuneRow, CountryRow, DepartementRow,
     ExtraPlaceRow, RegionRow, Rows,
@@ -192,7 +192,8 @@ impl Builder {
         by_code.insert("REMOTE".into(), CodeRef::Remote);
         Builder {
             with_names,
-            // About as many names as communes, and a few more: no rehashing.
+            // With the names: about as many as communes, and a few more (no
+            // rehashing); without: an empty map.
             names: FastMap::with_capacity_and_hasher(capacity, Default::default()),
             by_code,
             scratch: Folded::default(),
@@ -200,8 +201,8 @@ impl Builder {
     }
 }
 
-/// Builds the tables from the embedded files, with their name index: the
-/// one `build.rs` embedded, or one [`build_names`] has just built.
+/// Builds the tables from the embedded files, with their name index (the
+/// one `build.rs` laid out, read by [`NameIndex::from_bytes`]).
 // Not called by `build.rs`, which compiles this file too.
 #[allow(dead_code)]
 pub(crate) fn build(names: NameIndex) -> Result<Data, GeoError> {
@@ -599,7 +600,7 @@ fn flatten(b: Builder, communes: &[Commune]) -> Result<OwnedIndexBytes, GeoError
             readings,
         })
         .collect();
-    IndexBytes::build(names)
+    OwnedIndexBytes::build(names)
 }
 
 /// Word classes (street, box, time zone…), one bit each, by folded word.

@@ -53,7 +53,7 @@ impl Slot {
     }
 }
 
-/// One name for [`IndexBytes::build`]: folded, with its readings and whether
+/// One name for [`OwnedIndexBytes::build`]: folded, with its readings and whether
 /// it is a lone commune name.
 pub(crate) struct NameEntry {
     pub key: String,
@@ -76,7 +76,7 @@ pub(crate) struct IndexBytes<'a> {
     pub readings: &'a [u8],
 }
 
-/// [`IndexBytes`], owned: what [`IndexBytes::build`] makes.
+/// [`IndexBytes`], owned: the index laid out by [`OwnedIndexBytes::build`].
 // Used by build.rs (and tests), not at run time.
 #[cfg_attr(not(test), allow(dead_code))]
 #[derive(Debug, Default)]
@@ -101,11 +101,7 @@ impl OwnedIndexBytes {
             readings: &self.readings,
         }
     }
-}
 
-// Used by build.rs (and tests), not at run time.
-#[cfg_attr(not(test), allow(dead_code))]
-impl IndexBytes<'_> {
     /// Lays out the index of these names. Their order does not matter; a
     /// name given twice, or with a line break, is an error.
     pub(crate) fn build(mut names: Vec<NameEntry>) -> Result<OwnedIndexBytes, GeoError> {
@@ -366,10 +362,10 @@ mod tests {
                 entry("lyon", vec![Reading::Commune(4)], true),
             ]
         };
-        let sorted = IndexBytes::build(names()).expect("built");
+        let sorted = OwnedIndexBytes::build(names()).expect("built");
         let mut reversed = names();
         reversed.reverse();
-        let reversed = IndexBytes::build(reversed).expect("built");
+        let reversed = OwnedIndexBytes::build(reversed).expect("built");
         assert_eq!(sorted.parts(), reversed.parts());
         let index = NameIndex::from_bytes(Box::leak(Box::new(sorted)).parts()).expect("read");
         let two = [Reading::Commune(1), Reading::Commune(2)];
@@ -397,10 +393,10 @@ mod tests {
             readings: vec![Reading::Commune(4)],
             lone: true,
         };
-        let twice = IndexBytes::build(vec![entry("lyon"), entry("paris"), entry("lyon")]);
+        let twice = OwnedIndexBytes::build(vec![entry("lyon"), entry("paris"), entry("lyon")]);
         let twice = twice.expect_err("twice").to_string();
         assert!(twice.contains("\"lyon\" is given twice"), "{twice}");
-        let broken = IndexBytes::build(vec![entry("ly\non")]).expect_err("broken");
+        let broken = OwnedIndexBytes::build(vec![entry("ly\non")]).expect_err("broken");
         assert!(broken.to_string().contains("line break"), "{broken}");
     }
 }
