@@ -348,16 +348,26 @@ struct ArrondissementRow {
     name: String,
 }
 
-/// The index of a département by its number as written (`75`, `2A`, `2a`),
-/// without allocating for the 35,000 communes whose number has no letter.
-fn dept_index(dept_by_num: &IndexByCode, number: &str) -> Option<u16> {
-    if number.bytes().any(|b| b.is_ascii_uppercase()) {
-        dept_by_num
-            .get(number.to_ascii_lowercase().as_str())
-            .copied()
+/// The entry of a code as written (`75`, `2A`, `DE`) in a map whose keys are
+/// lower case; a code without an upper-case letter (the département of most
+/// of the 35,000 communes) is looked up without allocating.
+fn index_of(map: &IndexByCode, code: &str) -> Option<u16> {
+    if code.bytes().any(|b| b.is_ascii_uppercase()) {
+        map.get(code.to_ascii_lowercase().as_str()).copied()
     } else {
-        dept_by_num.get(number).copied()
+        map.get(code).copied()
     }
+}
+
+/// The index of the département a row of `file` gives by its number.
+fn departement_of(
+    dept_by_num: &IndexByCode,
+    file: &'static str,
+    line: usize,
+    number: &str,
+) -> Result<u16, GeoError> {
+    index_of(dept_by_num, number)
+        .ok_or_else(|| bad(file, line, format!("unknown département {number}")))
 }
 
 /// `communes.tsv`: INSEE code, name, département, population, postal codes,
@@ -375,13 +385,7 @@ fn load_communes(b: &mut Builder, dept_by_num: &IndexByCode) -> Result<Communes,
             .as_bytes()
             .try_into()
             .map_err(|_| bad("communes.tsv", line, "INSEE code must have 5 characters"))?;
-        let dept = dept_index(dept_by_num, row.departement).ok_or_else(|| {
-            bad(
-                "communes.tsv",
-                line,
-                format!("unknown département {}", row.departement),
-            )
-        })?;
+        let dept = departement_of(dept_by_num, "communes.tsv", line, row.departement)?;
         let pop = row.population;
         let idx = communes.len() as u32;
         for p in split_byte(row.postal_codes, b' ').filter(|p| !p.is_empty()) {
@@ -498,10 +502,7 @@ fn load_countries(b: &mut Builder) -> Result<Countries, GeoError> {
 /// `cities_abroad.tsv` and `admin_abroad.tsv`; the state and province codes.
 fn load_abroad(b: &mut Builder, alpha2: &IndexByCode) -> Result<IndexByCode, GeoError> {
     let country = |file: &'static str, line: usize, a2: &str| {
-        alpha2
-            .get(a2.to_ascii_lowercase().as_str())
-            .copied()
-            .ok_or_else(|| bad(file, line, format!("unknown country {a2}")))
+        index_of(alpha2, a2).ok_or_else(|| bad(file, line, format!("unknown country {a2}")))
     };
     let mut rows = Rows::new("cities_abroad.tsv", CITIES_ABROAD);
     while let Some((line, row)) = rows.next::<CityAbroadRow>()? {
@@ -532,13 +533,7 @@ fn load_extra_places(
 ) -> Result<(), GeoError> {
     let mut rows = Rows::new("places_extra.tsv", PLACES_EXTRA);
     while let Some((line, row)) = rows.next::<ExtraPlaceRow>()? {
-        let d = dept_index(dept_by_num, row.departement).ok_or_else(|| {
-            bad(
-                "places_extra.tsv",
-                line,
-                format!("unknown département {}", row.departement),
-            )
-        })?;
+        let d = departement_of(dept_by_num, "places_extra.tsv", line, row.departement)?;
         let commune = if row.commune == "-" {
             None
         } else {
@@ -697,6 +692,27 @@ mod tests {
             bracketed += usize::from(expected.is_some());
         }
         assert!(bracketed >= 8, "{bracketed} bracketed names");
+    }
+
+    #[test]
+    fn codes_are_found_as_written_and_an_unknown_one_is_named() {
+        let map: IndexByCode = [("2a".into(), 29), ("75".into(), 74), ("de".into(), 3)]
+            .into_iter()
+            .collect();
+        for (code, index) in [
+            ("2A", Some(29)),
+            ("2a", Some(29)),
+            ("75", Some(74)),
+            ("DE", Some(3)),
+        ] {
+            assert_eq!(index_of(&map, code), index, "{code}");
+        }
+        assert_eq!(index_of(&map, "99"), None);
+        let e = departement_of(&map, "communes.tsv", 12, "2C").expect_err("unknown");
+        assert_eq!(
+            e.to_string(),
+            "data/geo/communes.tsv, line 12: unknown département 2C"
+        );
     }
 
     #[test]

@@ -503,60 +503,77 @@ fn the_embedded_name_index_is_what_the_data_builds() {
 
 #[test]
 fn a_damaged_name_index_is_an_error_that_says_what_to_do() {
-    let message = |b| match NameIndex::from_bytes(b) {
-        Ok(_) => panic!("a damaged index was read"),
-        Err(e) => e.to_string(),
-    };
     let cut = |b: &'static [u8], n: usize| &b[..b.len() - n];
-    let slots = message(names::IndexBytes {
-        slots: cut(NAME_INDEX.slots, 8),
-        ..NAME_INDEX
-    });
-    assert!(
-        slots.contains("too few slots") && slots.contains("rebuild skilltrack"),
-        "{slots}"
-    );
-    let odd = message(names::IndexBytes {
-        slots: cut(NAME_INDEX.slots, 3),
-        ..NAME_INDEX
-    });
-    assert!(
-        odd.contains("name slots") && odd.contains("multiple of 8"),
-        "{odd}"
-    );
-    let first = message(names::IndexBytes {
-        first_lengths: cut(NAME_INDEX.first_lengths, 1),
-        ..NAME_INDEX
-    });
-    assert!(first.contains("too few lengths"), "{first}");
-    let mut more = NAME_INDEX.first_lengths.to_vec();
-    more.push(1);
-    let more = message(names::IndexBytes {
-        first_lengths: Vec::leak(more),
-        ..NAME_INDEX
-    });
-    assert!(more.contains("too many lengths"), "{more}");
-    let twice = message(names::IndexBytes {
-        names: "lyon\nlyon\n",
-        slots: &[0; 16],
-        ..NAME_INDEX
-    });
-    assert!(twice.contains("\"lyon\" is there twice"), "{twice}");
-    let readings = message(names::IndexBytes {
-        readings: cut(NAME_INDEX.readings, 3),
-        ..NAME_INDEX
-    });
-    assert!(readings.contains("multiple of 8"), "{readings}");
-    let short = message(names::IndexBytes {
-        readings: cut(NAME_INDEX.readings, 800),
-        ..NAME_INDEX
-    });
-    assert!(short.contains("points past the readings"), "{short}");
-    let mut bad = NAME_INDEX.readings.to_vec();
-    bad[7] = 0xee; // the kind byte of the first reading
-    let bad = message(names::IndexBytes {
-        readings: Vec::leak(bad),
-        ..NAME_INDEX
-    });
-    assert!(bad.contains("bad reading 0xee"), "{bad}");
+    let mut more_lengths = NAME_INDEX.first_lengths.to_vec();
+    more_lengths.push(1);
+    let mut bad_kind = NAME_INDEX.readings.to_vec();
+    bad_kind[7] = 0xee; // the kind byte of the first reading
+    let cases: [(names::IndexBytes<'static>, &[&str]); 8] = [
+        (
+            names::IndexBytes {
+                slots: cut(NAME_INDEX.slots, 8),
+                ..NAME_INDEX
+            },
+            &["too few slots", "rebuild skilltrack"],
+        ),
+        (
+            names::IndexBytes {
+                slots: cut(NAME_INDEX.slots, 3),
+                ..NAME_INDEX
+            },
+            &["name slots", "multiple of 8"],
+        ),
+        (
+            names::IndexBytes {
+                first_lengths: cut(NAME_INDEX.first_lengths, 1),
+                ..NAME_INDEX
+            },
+            &["too few lengths"],
+        ),
+        (
+            names::IndexBytes {
+                first_lengths: Vec::leak(more_lengths),
+                ..NAME_INDEX
+            },
+            &["too many lengths"],
+        ),
+        (
+            names::IndexBytes {
+                names: "lyon\nlyon\n",
+                slots: &[0; 16],
+                ..NAME_INDEX
+            },
+            &["\"lyon\" is there twice"],
+        ),
+        (
+            names::IndexBytes {
+                readings: cut(NAME_INDEX.readings, 3),
+                ..NAME_INDEX
+            },
+            &["readings", "multiple of 8"],
+        ),
+        (
+            names::IndexBytes {
+                readings: cut(NAME_INDEX.readings, 800),
+                ..NAME_INDEX
+            },
+            &["points past the readings"],
+        ),
+        (
+            names::IndexBytes {
+                readings: Vec::leak(bad_kind),
+                ..NAME_INDEX
+            },
+            &["bad reading 0xee"],
+        ),
+    ];
+    for (bytes, expected) in cases {
+        let message = match NameIndex::from_bytes(bytes) {
+            Ok(_) => panic!("a damaged index was read: {expected:?}"),
+            Err(e) => e.to_string(),
+        };
+        for part in expected {
+            assert!(message.contains(part), "{message} should say {part:?}");
+        }
+    }
 }
