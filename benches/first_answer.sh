@@ -2,9 +2,12 @@
 # Time to first answer, peak RSS and disk per posting: `skilltrack import`
 # of a JSON Lines file into a fresh database, then a monthly count for one
 # skill (`skilltrack export trends`), against DuckDB reading the same file
-# (`read_json` + a regex group-by). Then disk after `skilltrack reindex`
-# run REINDEX times. Binaries run alternately, RUNS rounds; the figures are
-# the medians.
+# (`read_json` + a regex group-by). With EXTRACT=1 (the default), each
+# round also times `skilltrack extract` of the same file to /dev/null: the
+# normalization alone (HTML, sections, asks, skills, places), without the
+# store, which is what the import does to every posting and DuckDB's query
+# does not. Then disk after `skilltrack reindex` run REINDEX times. Binaries
+# run alternately, RUNS rounds; the figures are the medians.
 #
 #   BINS="/tmp/skilltrack-before /tmp/skilltrack-after" POSTINGS=100000 RUNS=3 benches/first_answer.sh
 #   POSTINGS=1000000 RUNS=3 REINDEX=0 benches/first_answer.sh   # the 1 M figures
@@ -19,6 +22,7 @@ CRATE_DIR="$(dirname "$HERE")"
 POSTINGS="${POSTINGS:-100000}"
 RUNS="${RUNS:-3}"
 REINDEX="${REINDEX:-10}"
+EXTRACT="${EXTRACT:-1}"
 SKILL="${SKILL:-python}"
 WORK="${WORK:-$CRATE_DIR/target/first-answer}"
 INPUT="${INPUT:-$CRATE_DIR/target/store-bench-$POSTINGS.jsonl}"
@@ -60,6 +64,12 @@ skilltrack_first_answer() {
         printf "%.2f %d %.0f\n", x[1] + y[1], (x[2] > y[2] ? x[2] : y[2]), b / n }'
 }
 
+# `extract` of the whole file: seconds and peak RSS.
+skilltrack_extract() {
+    timed "$WORK/extract" "$1" extract "$INPUT"
+    echo
+}
+
 duckdb_first_answer() {
     cat > "$WORK/duck.py" <<PY
 import duckdb, sys
@@ -82,18 +92,28 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for round in $(seq "$RUNS"); do
     for bin in $BINS; do
         echo "skilltrack $bin $(skilltrack_first_answer "$bin")" | tee -a "$WORK/results.txt"
+        if [ "$EXTRACT" = 1 ]; then
+            echo "extract $bin $(skilltrack_extract "$bin")" | tee -a "$WORK/results.txt"
+        fi
     done
     echo "duckdb - $(duckdb_first_answer)" | tee -a "$WORK/results.txt"
 done
 
 echo "== medians over $RUNS rounds, $POSTINGS postings ($(du -b "$INPUT" | cut -f1) bytes of JSON)"
 for bin in $BINS duckdb; do
-    rows="$(awk -v b="$bin" '$2 == b || ($1 == "duckdb" && b == "duckdb")' "$WORK/results.txt")"
+    rows="$(awk -v b="$bin" '($1 == "skilltrack" && $2 == b) || ($1 == "duckdb" && b == "duckdb")' "$WORK/results.txt")"
     secs="$(echo "$rows" | awk '{ print $3 }' | median)"
     rss="$(echo "$rows" | awk '{ print $4 }' | median)"
     per="$(echo "$rows" | awk '{ print $5 }' | median)"
     echo "$bin: first answer ${secs} s, peak RSS ${rss} MB, ${per:-?} bytes on disk per posting"
 done
+if [ "$EXTRACT" = 1 ]; then
+    for bin in $BINS; do
+        rows="$(awk -v b="$bin" '$1 == "extract" && $2 == b' "$WORK/results.txt")"
+        echo "$bin: extract alone $(echo "$rows" | awk '{ print $3 }' | median) s," \
+            "peak RSS $(echo "$rows" | awk '{ print $4 }' | median) MB"
+    done
+fi
 
 if [ "$REINDEX" -gt 0 ]; then
     echo "== disk after reindex (each binary on a fresh import)"

@@ -6,8 +6,9 @@
 //! tags, of how deep each one is: linear for real pages (depth ~30), but
 //! quadratic for a document that opens tens of thousands of elements without
 //! closing them (60,000 nested `<div>` took 30 s). [`tree_cost`] computes
-//! that sum with a linear scan of the tags, so such a document can be refused
-//! (a page) or read without a tree (a description) instead.
+//! that sum with a linear scan of the tags, so that such a page can be
+//! refused before it is built. Descriptions are never built into a tree
+//! ([`super::value::html_to_text`] reads their tokens), so they need no check.
 
 /// The [`tree_cost`] above which a document is not built into a tree: about
 /// 0.25 s of html5ever on this project's machine, 30 times what the largest
