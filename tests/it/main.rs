@@ -6,6 +6,8 @@
 //!   `extract` and `normalize` do no I/O.
 //! - `collect`: a source run end to end against the fixture server: counts in
 //!   the store, `/api/v1/trends`, CSV export.
+//! - `html_text`: HTML descriptions read as tokens give the text a tree
+//!   gives, on every HTML text of the fixtures.
 //! - `import`: 1,000 generated postings imported, exact counts, idempotence;
 //!   a failing input, over-long lines.
 //! - `import_counts`: count snapshots written by the test through
@@ -111,6 +113,7 @@ mod extraction_eval;
 mod fault_server;
 mod fetch;
 mod helpers;
+mod html_text;
 mod import;
 mod import_counts;
 mod lake;
