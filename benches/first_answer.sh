@@ -3,7 +3,7 @@
 # of a JSON Lines file into a fresh database, then a monthly count for one
 # skill (`skilltrack export trends`), against DuckDB reading the same file
 # (`read_json` + a regex group-by). With EXTRACT=1 (the default), each
-# round also times `skilltrack extract` of the same file to /dev/null: the
+# round also times `skilltrack extract` of the same file (output to a file): the
 # normalization alone (HTML, sections, asks, skills, places), without the
 # store, which is what the import does to every posting and DuckDB's query
 # does not. Then disk after `skilltrack reindex` run REINDEX times. Binaries
@@ -64,7 +64,8 @@ skilltrack_first_answer() {
         printf "%.2f %d %.0f\n", x[1] + y[1], (x[2] > y[2] ? x[2] : y[2]), b / n }'
 }
 
-# `extract` of the whole file: seconds and peak RSS.
+# `extract` of the whole file (its output written to a file in WORK, as a
+# user would keep it): seconds and peak RSS.
 skilltrack_extract() {
     timed "$WORK/extract" "$1" extract "$INPUT"
     echo
