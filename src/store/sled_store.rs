@@ -171,6 +171,17 @@ fn open_engine(dir: &Path, cache_mb: u64) -> Result<sled::Db, (sled::Error, bool
     }
 }
 
+/// The raw sled database in `dir`, for tests that read or damage what a
+/// store wrote: opened as the store opens it, waiting for the lock that a
+/// store just dropped may still hold (a bare `sled::open` fails then, now
+/// and again).
+#[cfg(test)]
+fn open_raw(dir: &Path) -> sled::Db {
+    open_engine(dir, 8)
+        .map_err(|(e, _)| e)
+        .expect("the database opens")
+}
+
 impl SledStore {
     /// Opens (or creates) the database in `dir` with a page cache of
     /// `cache_mb` megabytes and the default counting rules.

@@ -227,7 +227,7 @@ mod tests {
     /// A database with two trees and a text log file beside it; returns
     /// what each tree holds.
     fn fill(dir: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let db = sled::open(dir).unwrap();
+        let db = super::super::open_raw(dir);
         let tree = db.open_tree("main").unwrap();
         let mut data = Vec::new();
         for i in 0u32..3_000 {
@@ -246,7 +246,7 @@ mod tests {
     }
 
     fn assert_holds(dir: &Path, data: &[(Vec<u8>, Vec<u8>)]) {
-        let db = sled::open(dir).unwrap();
+        let db = super::super::open_raw(dir);
         let tree = db.open_tree("main").unwrap();
         let got: Vec<(Vec<u8>, Vec<u8>)> = tree
             .iter()

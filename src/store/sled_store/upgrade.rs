@@ -92,7 +92,7 @@ mod tests {
         // Rewrite it as schema 3 wrote it: old counter values and posting
         // records, version 3.
         {
-            let db = sled::open(dir.path()).unwrap();
+            let db = super::super::open_raw(dir.path());
             let main = db.open_tree("main").unwrap();
             for (k, v) in &named_records {
                 main.insert(k, v.as_slice()).unwrap();
@@ -127,7 +127,7 @@ mod tests {
         assert_eq!(read, written);
         drop(store);
         // Upgraded for good: version 4, counters in the new layout.
-        let db = sled::open(dir.path()).unwrap();
+        let db = super::super::open_raw(dir.path());
         let meta = db.open_tree("meta").unwrap();
         let version = meta.get(META_SCHEMA).unwrap().unwrap();
         assert_eq!(version.as_ref(), SCHEMA_VERSION.to_be_bytes());
@@ -145,7 +145,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         drop(SledStore::open(dir.path(), 8).unwrap());
         {
-            let db = sled::open(dir.path()).unwrap();
+            let db = super::super::open_raw(dir.path());
             let meta = db.open_tree("meta").unwrap();
             meta.insert(META_SCHEMA, &2u32.to_be_bytes()).unwrap();
             db.flush().unwrap();
