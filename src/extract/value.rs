@@ -238,7 +238,7 @@ pub fn html_to_text(html: &str) -> String {
 
 /// The character data of `html` in document order, with a line break where
 /// a block element starts, without the code of scripts and styles.
-fn text_of_tokens(html: &str) -> Cow<'_, str> {
+fn text_of_tokens(html: &str) -> String {
     use html5gum::emitters::callback::{CallbackEmitter, CallbackEvent};
 
     let is_code = |name: &[u8]| matches!(name, b"script" | b"style");
@@ -264,10 +264,7 @@ fn text_of_tokens(html: &str) -> Cow<'_, str> {
     html5gum::Tokenizer::new_with_emitter(html, WithoutErrors(emitter)).for_each(drop);
     // The tokens of a `str` are UTF-8 (character references decode to
     // characters); should a byte not be, it is replaced, not trusted.
-    match String::from_utf8(text) {
-        Ok(text) => Cow::Owned(text),
-        Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    }
+    String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Plain text of a field that may still hold markup: tags and comments

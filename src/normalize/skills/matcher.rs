@@ -1,11 +1,11 @@
 //! The skill matcher (semantics documented in the parent module).
 
-use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::contiguous;
 use aho_corasick::{dfa, Anchored, MatchKind, StartKind};
+use rustc_hash::FxHashMap;
 
 use super::{Skill, SkillMatches, Taxonomy};
 use crate::normalize::text::{fold, fold_into, FoldBuffers, FoldedText};
